@@ -38,7 +38,11 @@ impl std::fmt::Display for BadAlert {
 
 fn excerpt(s: &str) -> String {
     let t: String = s.chars().take(200).collect();
-    if t.len() < s.len() { format!("{t}…") } else { t }
+    if t.len() < s.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 /// Reads a file's text: one JSON document, a JSON array of documents, or JSON lines.
@@ -92,12 +96,29 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
         });
     };
     if obj.is_empty() {
-        return Err(BadAlert { position: position.to_owned(), reason: "empty object".into(), excerpt: raw() });
+        return Err(BadAlert {
+            position: position.to_owned(),
+            reason: "empty object".into(),
+            excerpt: raw(),
+        });
     }
     let (ecs, id) = normalize(obj.clone());
-    let has_substance = ["process", "powershell", "destination", "dns", "file", "kibana", "event", "host", "message", "threat", "rule", "network"]
-        .iter()
-        .any(|k| ecs.get(*k).is_some());
+    let has_substance = [
+        "process",
+        "powershell",
+        "destination",
+        "dns",
+        "file",
+        "kibana",
+        "event",
+        "host",
+        "message",
+        "threat",
+        "rule",
+        "network",
+    ]
+    .iter()
+    .any(|k| ecs.get(*k).is_some());
     if !has_substance {
         return Err(BadAlert {
             position: position.to_owned(),
@@ -109,7 +130,11 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
         let h = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
         format!("sha256:{}", &hex::encode(h)[..32])
     });
-    Ok(Alert { id, doc: Json::Object(ecs), position: position.to_owned() })
+    Ok(Alert {
+        id,
+        doc: Json::Object(ecs),
+        position: position.to_owned(),
+    })
 }
 
 fn json_type(v: &Json) -> &'static str {
@@ -145,7 +170,9 @@ pub fn set_path(root: &mut Map<String, Json>, path: &str, v: Json) {
             }
             return;
         }
-        let entry = cur.entry(p.to_owned()).or_insert_with(|| Json::Object(Map::new()));
+        let entry = cur
+            .entry(p.to_owned())
+            .or_insert_with(|| Json::Object(Map::new()));
         if !entry.is_object() {
             return; // a scalar is in the way; keep it
         }
@@ -163,7 +190,9 @@ pub fn get_path<'a>(root: &'a Json, path: &str) -> Option<&'a Json> {
 }
 
 fn get_str<'a>(root: &'a Json, path: &str) -> Option<&'a str> {
-    get_path(root, path).and_then(Json::as_str).filter(|s| !s.is_empty() && *s != "-")
+    get_path(root, path)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty() && *s != "-")
 }
 
 /// Expands dotted keys at every level into nested objects.
@@ -174,7 +203,17 @@ pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
     for (k, v) in plain.into_iter().chain(dotted) {
         let v = match v {
             Json::Object(o) => Json::Object(expand(o)),
-            Json::Array(a) => Json::Array(a.into_iter().map(|x| if let Json::Object(o) = x { Json::Object(expand(o)) } else { x }).collect()),
+            Json::Array(a) => Json::Array(
+                a.into_iter()
+                    .map(|x| {
+                        if let Json::Object(o) = x {
+                            Json::Object(expand(o))
+                        } else {
+                            x
+                        }
+                    })
+                    .collect(),
+            ),
             other => other,
         };
         set_path(&mut out, &k, v);
@@ -190,20 +229,30 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
         obj = src;
     }
-    let flat_windows = ["EventID", "EventId", "event_id"].iter().any(|k| obj.contains_key(*k))
+    let flat_windows = ["EventID", "EventId", "event_id"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
         && !obj.contains_key("event")
         && !obj.keys().any(|k| k.starts_with("event."));
-    let mut ecs = if flat_windows { windows_flat(&obj) } else { expand(obj) };
+    let mut ecs = if flat_windows {
+        windows_flat(&obj)
+    } else {
+        expand(obj)
+    };
     let doc = Json::Object(ecs.clone());
 
     // winlogbeat without ingest pipelines: map winlog.event_data like a flat event
     if !flat_windows && get_path(&doc, "process").is_none() {
         if let Some(Json::Object(ed)) = get_path(&doc, "winlog.event_data") {
             let mut flat = ed.clone();
-            if let Some(eid) = get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code")) {
+            if let Some(eid) =
+                get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code"))
+            {
                 flat.insert("EventID".into(), eid.clone());
             }
-            if let Some(h) = get_path(&doc, "winlog.computer_name").or_else(|| get_path(&doc, "host.name")) {
+            if let Some(h) =
+                get_path(&doc, "winlog.computer_name").or_else(|| get_path(&doc, "host.name"))
+            {
                 flat.insert("Hostname".into(), h.clone());
             }
             if let Some(c) = get_path(&doc, "winlog.channel") {
@@ -224,7 +273,12 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         id = Some(u.to_owned());
     }
     let mut techniques: Vec<String> = Vec::new();
-    for path in ["kibana.alert.rule.threat", "threat", "signal.rule.threat", "kibana.alert.rule.parameters.threat"] {
+    for path in [
+        "kibana.alert.rule.threat",
+        "threat",
+        "signal.rule.threat",
+        "kibana.alert.rule.parameters.threat",
+    ] {
         collect_techniques(get_path(&doc, path), &mut techniques);
     }
     if let Some(Json::Array(a)) = get_path(&doc, "threat.technique.id") {
@@ -238,12 +292,18 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         set_path(&mut ecs, "threat.technique.id", Json::Null);
         if let Some(Json::Object(t)) = ecs.get_mut("threat") {
             if let Some(Json::Object(tech)) = t.get_mut("technique") {
-                tech.insert("id".into(), Json::Array(techniques.iter().map(|s| Json::String(s.clone())).collect()));
+                tech.insert(
+                    "id".into(),
+                    Json::Array(techniques.iter().map(|s| Json::String(s.clone())).collect()),
+                );
             } else {
                 t.insert("technique".into(), serde_json::json!({"id": techniques}));
             }
         } else {
-            ecs.insert("threat".into(), serde_json::json!({"technique": {"id": techniques}}));
+            ecs.insert(
+                "threat".into(),
+                serde_json::json!({"technique": {"id": techniques}}),
+            );
         }
     }
     if id.is_none() {
@@ -291,33 +351,75 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             _ => None,
         }
     };
-    let eid: i64 = get("EventID").or_else(|| get("EventId")).or_else(|| get("event_id")).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let eid: i64 = get("EventID")
+        .or_else(|| get("EventId"))
+        .or_else(|| get("event_id"))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let channel = get("Channel").unwrap_or_default();
-    let provider = get("SourceName").or_else(|| get("ProviderName")).unwrap_or_default();
+    let provider = get("SourceName")
+        .or_else(|| get("ProviderName"))
+        .unwrap_or_default();
     let sysmon = channel.contains("Sysmon") || provider.contains("Sysmon");
     let set = |e: &mut Map<String, Json>, path: &str, v: Option<String>| {
         if let Some(v) = v {
             set_path(e, path, Json::String(v));
         }
     };
-    set(&mut e, "@timestamp", get("@timestamp").or_else(|| get("TimeCreated")).or_else(|| get("UtcTime")).or_else(|| get("EventTime")));
+    set(
+        &mut e,
+        "@timestamp",
+        get("@timestamp")
+            .or_else(|| get("TimeCreated"))
+            .or_else(|| get("UtcTime"))
+            .or_else(|| get("EventTime")),
+    );
     set(&mut e, "event.code", Some(eid.to_string()));
-    set(&mut e, "event.provider", (!provider.is_empty()).then(|| provider.clone()));
-    set(&mut e, "event.module", Some(if sysmon { "sysmon".into() } else if channel.contains("PowerShell") || provider.contains("PowerShell") { "powershell".into() } else { "security".into() }));
-    set(&mut e, "winlog.channel", (!channel.is_empty()).then(|| channel.clone()));
+    set(
+        &mut e,
+        "event.provider",
+        (!provider.is_empty()).then(|| provider.clone()),
+    );
+    set(
+        &mut e,
+        "event.module",
+        Some(if sysmon {
+            "sysmon".into()
+        } else if channel.contains("PowerShell") || provider.contains("PowerShell") {
+            "powershell".into()
+        } else {
+            "security".into()
+        }),
+    );
+    set(
+        &mut e,
+        "winlog.channel",
+        (!channel.is_empty()).then(|| channel.clone()),
+    );
     set(&mut e, "winlog.record_id", get("RecordNumber"));
-    set(&mut e, "host.name", get("Hostname").or_else(|| get("Computer")));
+    set(
+        &mut e,
+        "host.name",
+        get("Hostname").or_else(|| get("Computer")),
+    );
     set_path(&mut e, "host.os.type", s("windows"));
     set_path(&mut e, "host.os.family", s("windows"));
 
     // The user the activity ran as.
-    let user = get("User").or_else(|| {
-        match (get("TargetUserName"), get("SubjectUserName")) {
-            (Some(t), _) if eid == 4688 => Some(match get("TargetDomainName") { Some(d) => format!("{d}\\{t}"), None => t }),
-            (_, Some(su)) if eid == 4688 => Some(match get("SubjectDomainName") { Some(d) => format!("{d}\\{su}"), None => su }),
-            _ if !sysmon => get("AccountName").map(|a| match get("Domain") { Some(d) => format!("{d}\\{a}"), None => a }),
-            _ => None,
-        }
+    let user = get("User").or_else(|| match (get("TargetUserName"), get("SubjectUserName")) {
+        (Some(t), _) if eid == 4688 => Some(match get("TargetDomainName") {
+            Some(d) => format!("{d}\\{t}"),
+            None => t,
+        }),
+        (_, Some(su)) if eid == 4688 => Some(match get("SubjectDomainName") {
+            Some(d) => format!("{d}\\{su}"),
+            None => su,
+        }),
+        _ if !sysmon => get("AccountName").map(|a| match get("Domain") {
+            Some(d) => format!("{d}\\{a}"),
+            None => a,
+        }),
+        _ => None,
     });
     if let Some(u) = user {
         match u.split_once('\\') {
@@ -329,27 +431,53 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         }
     }
     if eid == 4688 {
-        set(&mut e, "user.id", get("TargetUserSid").filter(|x| x != "S-1-0-0").or_else(|| get("SubjectUserSid")));
+        set(
+            &mut e,
+            "user.id",
+            get("TargetUserSid")
+                .filter(|x| x != "S-1-0-0")
+                .or_else(|| get("SubjectUserSid")),
+        );
     } else if !sysmon {
         set(&mut e, "user.id", get("UserID"));
     }
 
     let hex_or_dec = |v: Option<String>| -> Option<Json> {
         let v = v?;
-        let n = if let Some(h) = v.strip_prefix("0x") { i64::from_str_radix(h, 16).ok()? } else { v.parse().ok()? };
+        let n = if let Some(h) = v.strip_prefix("0x") {
+            i64::from_str_radix(h, 16).ok()?
+        } else {
+            v.parse().ok()?
+        };
         Some(Json::from(n))
     };
     match eid {
         1 | 4688 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["start"]));
-            set(&mut e, "process.executable", get("Image").or_else(|| get("NewProcessName")));
+            set(
+                &mut e,
+                "process.executable",
+                get("Image").or_else(|| get("NewProcessName")),
+            );
             set(&mut e, "process.command_line", get("CommandLine"));
             set(&mut e, "process.working_directory", get("CurrentDirectory"));
             set(&mut e, "process.entity_id", get("ProcessGuid"));
-            set(&mut e, "process.pe.original_file_name", get("OriginalFileName"));
-            set(&mut e, "process.parent.executable", get("ParentImage").or_else(|| get("ParentProcessName")));
-            set(&mut e, "process.parent.command_line", get("ParentCommandLine"));
+            set(
+                &mut e,
+                "process.pe.original_file_name",
+                get("OriginalFileName"),
+            );
+            set(
+                &mut e,
+                "process.parent.executable",
+                get("ParentImage").or_else(|| get("ParentProcessName")),
+            );
+            set(
+                &mut e,
+                "process.parent.command_line",
+                get("ParentCommandLine"),
+            );
             set(&mut e, "process.parent.entity_id", get("ParentProcessGuid"));
             if eid == 1 {
                 if let Some(p) = hex_or_dec(get("ProcessId")) {
@@ -380,7 +508,11 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                     if let Some((k, v)) = part.split_once('=') {
                         let k = k.trim().to_ascii_lowercase();
                         if matches!(k.as_str(), "md5" | "sha1" | "sha256" | "imphash") {
-                            set_path(&mut e, &format!("process.hash.{k}"), s(&v.trim().to_ascii_lowercase()));
+                            set_path(
+                                &mut e,
+                                &format!("process.hash.{k}"),
+                                s(&v.trim().to_ascii_lowercase()),
+                            );
                         }
                     }
                 }
@@ -406,7 +538,11 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             set(&mut e, "network.transport", get("Protocol"));
             let init = get("Initiated").map(|v| v.eq_ignore_ascii_case("true"));
             if let Some(i) = init {
-                set_path(&mut e, "network.direction", s(if i { "egress" } else { "ingress" }));
+                set_path(
+                    &mut e,
+                    "network.direction",
+                    s(if i { "egress" } else { "ingress" }),
+                );
             }
         }
         22 => {
@@ -433,7 +569,11 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         }
         11 | 23 | 26 => {
             set_path(&mut e, "event.category", serde_json::json!(["file"]));
-            set_path(&mut e, "event.type", serde_json::json!([if eid == 11 { "creation" } else { "deletion" }]));
+            set_path(
+                &mut e,
+                "event.type",
+                serde_json::json!([if eid == 11 { "creation" } else { "deletion" }]),
+            );
             set(&mut e, "process.executable", get("Image"));
             set(&mut e, "process.entity_id", get("ProcessGuid"));
             if let Some(p) = get("TargetFilename") {
@@ -444,8 +584,16 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         4104 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));
-            set(&mut e, "powershell.file.script_block_text", get("ScriptBlockText"));
-            set(&mut e, "powershell.file.script_block_id", get("ScriptBlockId"));
+            set(
+                &mut e,
+                "powershell.file.script_block_text",
+                get("ScriptBlockText"),
+            );
+            set(
+                &mut e,
+                "powershell.file.script_block_id",
+                get("ScriptBlockId"),
+            );
             set(&mut e, "file.path", get("Path"));
             if let Some(n) = hex_or_dec(get("MessageNumber")) {
                 set_path(&mut e, "powershell.sequence", n);
@@ -458,7 +606,10 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));
             if let Some(p) = get("Payload") {
-                if let Some(name) = p.strip_prefix("CommandInvocation(").and_then(|r| r.split(')').next()) {
+                if let Some(name) = p
+                    .strip_prefix("CommandInvocation(")
+                    .and_then(|r| r.split(')').next())
+                {
                     set_path(&mut e, "powershell.command.name", s(name));
                 }
                 set_path(&mut e, "powershell.command.invocation_details", s(&p));
@@ -467,8 +618,12 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 for line in ci.lines() {
                     if let Some((k, v)) = line.split_once('=') {
                         match k.trim() {
-                            "Host Application" => set_path(&mut e, "process.command_line", s(v.trim())),
-                            "Script Name" if !v.trim().is_empty() => set_path(&mut e, "file.path", s(v.trim())),
+                            "Host Application" => {
+                                set_path(&mut e, "process.command_line", s(v.trim()))
+                            }
+                            "Script Name" if !v.trim().is_empty() => {
+                                set_path(&mut e, "file.path", s(v.trim()))
+                            }
                             "User" if get("AccountName").is_none() => {
                                 if let Some((d, n)) = v.trim().split_once('\\') {
                                     set_path(&mut e, "user.domain", s(d));
@@ -486,7 +641,10 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
     // Keep every original field, as winlogbeat does, so playbooks can reach anything.
     let mut ed = Map::new();
     for (k, v) in o {
-        if !matches!(k.as_str(), "Message" | "tags" | "@version" | "port" | "host") {
+        if !matches!(
+            k.as_str(),
+            "Message" | "tags" | "@version" | "port" | "host"
+        ) {
             ed.insert(k.clone(), v.clone());
         }
     }
@@ -508,7 +666,11 @@ fn derive(e: &mut Map<String, Json>) {
         let cmd = get_str(&doc, &format!("{prefix}.command_line")).map(str::to_owned);
         let args: Option<Vec<String>> = get_path(&doc, &format!("{prefix}.args"))
             .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            });
         if name.is_none() {
             if let Some(x) = &exe {
                 set_path(e, &format!("{prefix}.name"), s(funcs::basename(x)));
@@ -519,18 +681,30 @@ fn derive(e: &mut Map<String, Json>) {
                 if !a.is_empty() {
                     let joined = a
                         .iter()
-                        .map(|x| if x.contains(char::is_whitespace) { format!("\"{x}\"") } else { x.clone() })
+                        .map(|x| {
+                            if x.contains(char::is_whitespace) {
+                                format!("\"{x}\"")
+                            } else {
+                                x.clone()
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join(" ");
                     set_path(e, &format!("{prefix}.command_line"), s(&joined));
                 }
             }
         } else if args.is_none() {
-            let a: Vec<Json> = funcs::split_args(cmd.as_deref().unwrap_or_default()).into_iter().map(Json::String).collect();
+            let a: Vec<Json> = funcs::split_args(cmd.as_deref().unwrap_or_default())
+                .into_iter()
+                .map(Json::String)
+                .collect();
             set_path(e, &format!("{prefix}.args"), Json::Array(a));
         }
         if exe.is_none() && name.is_none() {
-            let first = args.as_ref().and_then(|a| a.first().cloned()).or_else(|| cmd.as_deref().and_then(|c| funcs::split_args(c).into_iter().next()));
+            let first = args.as_ref().and_then(|a| a.first().cloned()).or_else(|| {
+                cmd.as_deref()
+                    .and_then(|c| funcs::split_args(c).into_iter().next())
+            });
             if let Some(f) = first {
                 set_path(e, &format!("{prefix}.name"), s(funcs::basename(&f)));
             }
@@ -547,13 +721,32 @@ fn derive(e: &mut Map<String, Json>) {
         .flatten()
         .map(|x| x.to_ascii_lowercase())
         .next();
-        let exe = get_str(&doc, "process.executable").or_else(|| get_str(&doc, "process.parent.executable")).unwrap_or("");
+        let exe = get_str(&doc, "process.executable")
+            .or_else(|| get_str(&doc, "process.parent.executable"))
+            .unwrap_or("");
         let os = match hint.as_deref() {
             Some(h) if h.contains("windows") => Some("windows"),
             Some(h) if h.contains("mac") || h.contains("darwin") => Some("macos"),
-            Some(h) if h.contains("linux") || h.contains("ubuntu") || h.contains("debian") || h.contains("rhel") || h.contains("centos") => Some("linux"),
-            _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => Some("windows"),
-            _ if exe.starts_with("/System/") || exe.starts_with("/Applications/") || exe.starts_with("/Library/") || exe.starts_with("/Users/") || exe.starts_with("/private/") => Some("macos"),
+            Some(h)
+                if h.contains("linux")
+                    || h.contains("ubuntu")
+                    || h.contains("debian")
+                    || h.contains("rhel")
+                    || h.contains("centos") =>
+            {
+                Some("linux")
+            }
+            _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => {
+                Some("windows")
+            }
+            _ if exe.starts_with("/System/")
+                || exe.starts_with("/Applications/")
+                || exe.starts_with("/Library/")
+                || exe.starts_with("/Users/")
+                || exe.starts_with("/private/") =>
+            {
+                Some("macos")
+            }
             _ if exe.starts_with('/') => Some("linux"),
             _ => None,
         };
@@ -588,7 +781,10 @@ mod tests {
             "process": {"command_line": "powershell -enc AAAA", "executable": "C:\\Windows\\powershell.exe"}
         }), "x").unwrap();
         assert_eq!(a.id, "abc");
-        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059", "T1059.001"]));
+        assert_eq!(
+            a.doc["threat"]["technique"]["id"],
+            json!(["T1059", "T1059.001"])
+        );
         assert_eq!(a.doc["process"]["name"], "powershell.exe");
         assert_eq!(a.doc["host"]["os"]["type"], "windows");
     }
@@ -607,7 +803,10 @@ mod tests {
     #[test]
     fn args_give_command_line() {
         let a = from_json(json!({"process": {"args": ["/usr/bin/osascript", "-e", "do shell script \"id\""], "executable": "/usr/bin/osascript"}, "host": {"os": {"family": "macos"}}}), "x").unwrap();
-        assert_eq!(a.doc["process"]["command_line"], "/usr/bin/osascript -e \"do shell script \"id\"\"");
+        assert_eq!(
+            a.doc["process"]["command_line"],
+            "/usr/bin/osascript -e \"do shell script \"id\"\""
+        );
         assert_eq!(a.doc["host"]["os"]["type"], "macos");
     }
 }

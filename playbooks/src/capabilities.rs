@@ -65,7 +65,13 @@ impl Capability {
 }
 
 const fn p(name: &'static str, ty: ParamType, required: bool, doc: &'static str) -> Param {
-    Param { name, ty, required, dest: Dest::Text, doc }
+    Param {
+        name,
+        ty,
+        required,
+        dest: Dest::Text,
+        doc,
+    }
 }
 
 use ParamType::*;
@@ -88,7 +94,10 @@ pub static CATALOGUE: &[Capability] = &[
         name: "edr.release_host",
         effect: Effect::Mutate,
         doc: "Lift containment of a host.",
-        params: &[p("host", String, true, "host name"), p("comment", String, false, "why")],
+        params: &[
+            p("host", String, true, "host name"),
+            p("comment", String, false, "why"),
+        ],
     },
     Capability {
         name: "edr.host_info",
@@ -101,9 +110,19 @@ pub static CATALOGUE: &[Capability] = &[
         effect: Effect::Mutate,
         doc: "Block a typed indicator on the perimeter (dynamic list, firewall API). Guarded: private, reserved and allow-listed values are refused.",
         params: &[
-            p("type", Enum(INDICATOR_TYPES), true, "ip, cidr, domain or url"),
+            p(
+                "type",
+                Enum(INDICATOR_TYPES),
+                true,
+                "ip, cidr, domain or url",
+            ),
             p("value", String, true, "the indicator"),
-            p("ttl", Duration, false, "how long the entry lives (default from configuration)"),
+            p(
+                "ttl",
+                Duration,
+                false,
+                "how long the entry lives (default from configuration)",
+            ),
             p("reason", String, false, "why; kept with the entry"),
         ],
     },
@@ -111,7 +130,15 @@ pub static CATALOGUE: &[Capability] = &[
         name: "blocklist.remove",
         effect: Effect::Mutate,
         doc: "Remove an indicator from the perimeter block lists.",
-        params: &[p("type", Enum(INDICATOR_TYPES), true, "ip, cidr, domain or url"), p("value", String, true, "the indicator")],
+        params: &[
+            p(
+                "type",
+                Enum(INDICATOR_TYPES),
+                true,
+                "ip, cidr, domain or url",
+            ),
+            p("value", String, true, "the indicator"),
+        ],
     },
     Capability {
         name: "ticket.create",
@@ -120,7 +147,12 @@ pub static CATALOGUE: &[Capability] = &[
         params: &[
             p("title", String, true, "ticket title"),
             p("severity", Enum(SEVERITIES), false, "info..critical"),
-            p("description", String, false, "body; the run's facts, escalation and actions are appended"),
+            p(
+                "description",
+                String,
+                false,
+                "body; the run's facts, escalation and actions are appended",
+            ),
             p("tags", List, false, "labels"),
         ],
     },
@@ -134,7 +166,10 @@ pub static CATALOGUE: &[Capability] = &[
         name: "chat.notify",
         effect: Effect::Mutate,
         doc: "Post a plain message to the SOC channel (Slack, Mattermost, Teams). The chat integration escapes alert text for its markup.",
-        params: &[p("text", String, true, "message"), p("channel", String, false, "channel override")],
+        params: &[
+            p("text", String, true, "message"),
+            p("channel", String, false, "channel override"),
+        ],
     },
     Capability {
         name: "siem.search",
@@ -153,8 +188,18 @@ pub static CATALOGUE: &[Capability] = &[
         params: &[
             p("host", String, false, "host name"),
             p("user", String, false, "user name"),
-            p("around", String, false, "timestamp the window is centred on (default: the alert's)"),
-            p("window", Duration, false, "half-width of the window (default 24h)"),
+            p(
+                "around",
+                String,
+                false,
+                "timestamp the window is centred on (default: the alert's)",
+            ),
+            p(
+                "window",
+                Duration,
+                false,
+                "half-width of the window (default 24h)",
+            ),
         ],
     },
     Capability {
@@ -163,9 +208,19 @@ pub static CATALOGUE: &[Capability] = &[
         doc: "Network connections and DNS queries from the host (optionally the process) after the process started.",
         params: &[
             p("host", String, true, "host name"),
-            p("process_entity_id", String, false, "process GUID / entity id"),
+            p(
+                "process_entity_id",
+                String,
+                false,
+                "process GUID / entity id",
+            ),
             p("pid", Int, false, "process id"),
-            p("after", String, false, "start timestamp (default: the alert's)"),
+            p(
+                "after",
+                String,
+                false,
+                "start timestamp (default: the alert's)",
+            ),
             p("window", Duration, false, "how long after (default 15m)"),
         ],
     },
@@ -194,18 +249,48 @@ pub static CATALOGUE: &[Capability] = &[
         name: "intel.lookup",
         effect: Effect::Read,
         doc: "Reputation of a file hash, domain, IP or URL (VirusTotal, MISP).",
-        params: &[p("type", Enum(INTEL_TYPES), true, "hash, ip, domain or url"), p("value", String, true, "the indicator")],
+        params: &[
+            p("type", Enum(INTEL_TYPES), true, "hash, ip, domain or url"),
+            p("value", String, true, "the indicator"),
+        ],
     },
     Capability {
         name: "http.request",
         effect: Effect::Mutate,
         doc: "A generic HTTP call for anything else. Declared mutate: withheld in dry-run unless `read: true`.",
         params: &[
-            p("method", Enum(&["GET", "POST", "PUT", "PATCH", "DELETE"]), true, "HTTP method"),
-            Param { name: "url", ty: String, required: true, dest: Dest::Url, doc: "URL; substituted values are percent-encoded" },
-            p("headers", Map, false, "extra headers; values may reference secrets as ${env:NAME}"),
-            Param { name: "body", ty: Any, required: false, dest: Dest::Json, doc: "JSON body: a mapping, or a JSON template string" },
-            p("read", Bool, false, "true when the call only reads (then it runs in dry-run)"),
+            p(
+                "method",
+                Enum(&["GET", "POST", "PUT", "PATCH", "DELETE"]),
+                true,
+                "HTTP method",
+            ),
+            Param {
+                name: "url",
+                ty: String,
+                required: true,
+                dest: Dest::Url,
+                doc: "URL; substituted values are percent-encoded",
+            },
+            p(
+                "headers",
+                Map,
+                false,
+                "extra headers; values may reference secrets as ${env:NAME}",
+            ),
+            Param {
+                name: "body",
+                ty: Any,
+                required: false,
+                dest: Dest::Json,
+                doc: "JSON body: a mapping, or a JSON template string",
+            },
+            p(
+                "read",
+                Bool,
+                false,
+                "true when the call only reads (then it runs in dry-run)",
+            ),
         ],
     },
 ];

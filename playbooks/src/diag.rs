@@ -35,7 +35,11 @@ impl fmt::Display for Diagnostic {
         if self.pos.line == 0 {
             write!(f, "{}: error: {}", self.file, self.message)?;
         } else {
-            write!(f, "{}:{}:{}: error: {}", self.file, self.pos.line, self.pos.col, self.message)?;
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file, self.pos.line, self.pos.col, self.message
+            )?;
         }
         if let Some(h) = &self.hint {
             write!(f, "\n  help: {h}")?;
@@ -53,10 +57,18 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub fn new(file: impl Into<String>) -> Self {
-        Diagnostics { file: file.into(), items: Vec::new() }
+        Diagnostics {
+            file: file.into(),
+            items: Vec::new(),
+        }
     }
     pub fn error(&mut self, pos: Pos, message: impl Into<String>) {
-        self.items.push(Diagnostic { file: self.file.clone(), pos, message: message.into(), hint: None });
+        self.items.push(Diagnostic {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+            hint: None,
+        });
     }
     pub fn error_hint(&mut self, pos: Pos, message: impl Into<String>, hint: impl Into<String>) {
         self.items.push(Diagnostic {
@@ -133,7 +145,10 @@ mod tests {
     use super::*;
     #[test]
     fn suggests_close_names() {
-        assert_eq!(suggest("escalaton", ["escalation", "actions"]), Some("escalation"));
+        assert_eq!(
+            suggest("escalaton", ["escalation", "actions"]),
+            Some("escalation")
+        );
         assert_eq!(suggest("zzz", ["escalation", "actions"]), None);
     }
 }

@@ -19,7 +19,9 @@ pub fn parse(s: &str) -> Result<Duration, String> {
         if num.is_empty() {
             return Err(format!("`{s}`: expected a number before `{c}`"));
         }
-        let n: u64 = num.parse().map_err(|_| format!("`{s}`: number too large"))?;
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}`: number too large"))?;
         num.clear();
         let unit = if c == 'm' && chars.peek() == Some(&'s') {
             chars.next();
@@ -38,7 +40,9 @@ pub fn parse(s: &str) -> Result<Duration, String> {
         any = true;
     }
     if !num.is_empty() {
-        return Err(format!("`{s}`: a number needs a unit (ms, s, m, h, d, w), e.g. `{num}s`"));
+        return Err(format!(
+            "`{s}`: a number needs a unit (ms, s, m, h, d, w), e.g. `{num}s`"
+        ));
     }
     if !any {
         return Err(format!("`{s}` is not a duration"));
@@ -52,7 +56,12 @@ pub fn format(d: Duration) -> String {
     if ms == 0 {
         return "0s".into();
     }
-    for (unit, n) in [("d", 86_400_000u64), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
+    for (unit, n) in [
+        ("d", 86_400_000u64),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
         if ms % n == 0 {
             return format!("{}{unit}", ms / n);
         }

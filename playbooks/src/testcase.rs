@@ -1,1 +1,428 @@
-//! Placeholder replaced below.
+//! Playbook tests: alerts with canned lookup results and the facts, escalation and actions the
+//! playbook must decide. `riposte playbook test` runs them offline, like unit tests.
+//!
+//! A test file sits next to its playbook as `NAME.tests.yaml`:
+//!
+//! ```yaml
+//! playbook: NAME.yaml
+//! defaults:
+//!   lookups: { related_alerts: { total: 0, alerts: [] } }
+//! cases:
+//!   - name: encoded PowerShell from Word
+//!     alert: { process: { … } }                # inline, or:
+//!     # alert_file: testdata/x.jsonl
+//!     # record: 3                              # 1-based line / array element
+//!     lookups: { related_alerts: { total: 2 } } # canned answers, by lookup name
+//!     expect:
+//!       matched: true
+//!       facts: { obfuscated: true }            # only the facts named are compared
+//!       escalation: { escalate: true, tier: 2, immediate: true, severity: critical }
+//!       reasons_include: [ "lateral movement" ]
+//!       actions: [ open_ticket, isolate_host ]  # exactly the actions proposed (not skipped)
+//!       params: { block_domains: { value: evil.example } }
+//! ```
+
+use crate::alert;
+use crate::diag::{Diagnostics, Pos};
+use crate::engine::{self, ErrorClass, Outcome, Report};
+use crate::model::Playbook;
+use crate::yaml::{self, Kind, Node};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub matched: Option<bool>,
+    #[serde(default)]
+    pub facts: Map<String, Json>,
+    #[serde(default)]
+    pub escalation: Map<String, Json>,
+    #[serde(default)]
+    pub reasons_include: Vec<String>,
+    #[serde(default)]
+    pub actions: Option<Vec<String>>,
+    #[serde(default)]
+    pub params: Map<String, Json>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: String,
+    #[serde(default)]
+    alert: Option<Json>,
+    #[serde(default)]
+    alert_file: Option<String>,
+    #[serde(default)]
+    record: Option<usize>,
+    #[serde(default)]
+    lookups: Map<String, Json>,
+    #[serde(default)]
+    failing_lookups: Vec<String>,
+    expect: Expect,
+}
+
+#[derive(Debug)]
+pub struct Case {
+    pub name: String,
+    pub pos: Pos,
+    pub alert: Json,
+    pub alert_label: String,
+    pub lookups: Map<String, Json>,
+    pub failing_lookups: Vec<String>,
+    pub expect: Expect,
+}
+
+#[derive(Debug)]
+pub struct Suite {
+    pub file: PathBuf,
+    pub playbook: PathBuf,
+    pub cases: Vec<Case>,
+}
+
+/// The conventional test file of a playbook: `x.yaml` → `x.tests.yaml`.
+pub fn tests_path_for(playbook: &Path) -> PathBuf {
+    let stem = playbook
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    playbook.with_file_name(format!("{stem}.tests.yaml"))
+}
+
+pub fn load_suite(path: &Path) -> Result<Suite, Diagnostics> {
+    let name = path.display().to_string();
+    let mut d = Diagnostics::new(&name);
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            d.error(Pos::UNKNOWN, format!("cannot read the test file: {e}"));
+            return Err(d);
+        }
+    };
+    let Some(root) = yaml::parse(&text, &mut d) else {
+        return Err(d);
+    };
+    let Kind::Map(top) = &root.kind else {
+        d.error(
+            root.pos,
+            "a test file is a mapping with `playbook:` and `cases:`",
+        );
+        return Err(d);
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let get = |k: &str| {
+        top.iter()
+            .find(|(kk, _)| kk.as_str() == Some(k))
+            .map(|(_, v)| v)
+    };
+    for (k, _) in top {
+        if !matches!(k.as_str(), Some("playbook" | "cases" | "defaults")) {
+            d.error_hint(
+                k.pos,
+                format!(
+                    "unknown key `{}` in a test file",
+                    k.scalar_text().unwrap_or_default()
+                ),
+                "a test file has `playbook`, `defaults` and `cases`",
+            );
+        }
+    }
+    let playbook = match get("playbook").and_then(Node::as_str) {
+        Some(p) => dir.join(p),
+        None => {
+            let guess = path.to_string_lossy().replace(".tests.yaml", ".yaml");
+            PathBuf::from(guess)
+        }
+    };
+    let mut default_lookups = Map::new();
+    if let Some(def) = get("defaults") {
+        if let Json::Object(o) = def.to_json() {
+            for (k, v) in o {
+                match (k.as_str(), v) {
+                    ("lookups", Json::Object(l)) => default_lookups = l,
+                    _ => d.error(
+                        def.pos,
+                        format!("unknown default `{k}`: defaults take `lookups`"),
+                    ),
+                }
+            }
+        }
+    }
+    let mut cases = Vec::new();
+    match get("cases").map(|n| &n.kind) {
+        Some(Kind::Seq(items)) => {
+            for item in items {
+                let raw: RawCase = match serde_json::from_value(item.to_json()) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        d.error_hint(item.pos, format!("test case: {e}"), "a case has `name`, `alert` or `alert_file`+`record`, optional `lookups`, and `expect`");
+                        continue;
+                    }
+                };
+                let (alert, label) = match (&raw.alert, &raw.alert_file) {
+                    (Some(a), None) => (a.clone(), "inline alert".to_owned()),
+                    (None, Some(f)) => {
+                        let p = dir.join(f);
+                        let rec = raw.record.unwrap_or(1);
+                        match std::fs::read_to_string(&p) {
+                            Ok(t) => match nth_document(&t, rec) {
+                                Some(a) => (a, format!("{f}#{rec}")),
+                                None => {
+                                    d.error(
+                                        item.pos,
+                                        format!(
+                                            "case `{}`: {} has no record {rec}",
+                                            raw.name,
+                                            p.display()
+                                        ),
+                                    );
+                                    continue;
+                                }
+                            },
+                            Err(e) => {
+                                d.error(
+                                    item.pos,
+                                    format!(
+                                        "case `{}`: cannot read {}: {e}",
+                                        raw.name,
+                                        p.display()
+                                    ),
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    _ => {
+                        d.error_hint(item.pos, format!("case `{}` needs exactly one of `alert` and `alert_file`", raw.name), "inline the alert, or name a JSON/JSON-lines file and a `record` number");
+                        continue;
+                    }
+                };
+                let mut lookups = default_lookups.clone();
+                for (k, v) in raw.lookups {
+                    lookups.insert(k, v);
+                }
+                cases.push(Case {
+                    name: raw.name,
+                    pos: item.pos,
+                    alert,
+                    alert_label: label,
+                    lookups,
+                    failing_lookups: raw.failing_lookups,
+                    expect: raw.expect,
+                });
+            }
+        }
+        _ => d.error(root.pos, "a test file needs `cases:`, a list of test cases"),
+    }
+    if d.is_empty() {
+        Ok(Suite {
+            file: path.to_owned(),
+            playbook,
+            cases,
+        })
+    } else {
+        Err(d)
+    }
+}
+
+fn nth_document(text: &str, n: usize) -> Option<Json> {
+    if let Ok(Json::Array(a)) = serde_json::from_str::<Json>(text.trim()) {
+        return a.into_iter().nth(n.checked_sub(1)?);
+    }
+    let line = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .nth(n.checked_sub(1)?)?;
+    serde_json::from_str(line).ok()
+}
+
+/// One failed expectation.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    pub what: String,
+    pub expected: Json,
+    pub got: Json,
+}
+
+#[derive(Debug)]
+pub struct CaseResult {
+    pub name: String,
+    pub pos: Pos,
+    pub alert_label: String,
+    pub mismatches: Vec<Mismatch>,
+    pub report: Option<Report>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+/// Runs one case: normalise the alert, check the match, run in dry-run with canned lookups.
+pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
+    let mut mm = Vec::new();
+    let mut push = |what: String, expected: Json, got: Json| {
+        mm.push(Mismatch {
+            what,
+            expected,
+            got,
+        })
+    };
+    let alert = match alert::from_json(case.alert.clone(), &case.alert_label) {
+        Ok(a) => a,
+        Err(e) => {
+            push(
+                "alert".into(),
+                Json::String("a readable alert".into()),
+                Json::String(e.to_string()),
+            );
+            return CaseResult {
+                name: case.name.clone(),
+                pos: case.pos,
+                alert_label: case.alert_label.clone(),
+                mismatches: mm,
+                report: None,
+            };
+        }
+    };
+    let matched = engine::matches(pb, &alert.doc);
+    let want_match = case.expect.matched.unwrap_or(true);
+    if matched != want_match {
+        push(
+            "matched".into(),
+            Json::Bool(want_match),
+            Json::Bool(matched),
+        );
+    }
+    if !matched {
+        return CaseResult {
+            name: case.name.clone(),
+            pos: case.pos,
+            alert_label: case.alert_label.clone(),
+            mismatches: mm,
+            report: None,
+        };
+    }
+    let report = engine::run_offline(
+        pb,
+        &alert.id,
+        &alert.doc,
+        true,
+        |c| {
+            if case.failing_lookups.contains(&c.key.step) {
+                Outcome::Failed {
+                    class: ErrorClass::Retryable,
+                    message: "canned failure".into(),
+                }
+            } else {
+                Outcome::Ok {
+                    result: case.lookups.get(&c.key.step).cloned().unwrap_or(Json::Null),
+                }
+            }
+        },
+        |_| None,
+    );
+    for (k, want) in &case.expect.facts {
+        let got = report
+            .facts
+            .iter()
+            .find(|f| &f.id == k)
+            .map(|f| f.value.clone());
+        match got {
+            None => push(
+                format!("facts.{k}"),
+                want.clone(),
+                Json::String("(no such fact)".into()),
+            ),
+            Some(g) if !json_matches(want, &g) => push(format!("facts.{k}"), want.clone(), g),
+            _ => {}
+        }
+    }
+    let esc = report
+        .escalation
+        .as_ref()
+        .map(|e| serde_json::to_value(e).unwrap_or(Json::Null))
+        .unwrap_or(Json::Null);
+    for (k, want) in &case.expect.escalation {
+        let got = esc.get(k).cloned().unwrap_or(Json::Null);
+        if !json_matches(want, &got) {
+            push(format!("escalation.{k}"), want.clone(), got);
+        }
+    }
+    let reasons: Vec<String> = report
+        .escalation
+        .as_ref()
+        .map(|e| e.reasons.clone())
+        .unwrap_or_default();
+    for r in &case.expect.reasons_include {
+        if !reasons
+            .iter()
+            .any(|x| x.to_lowercase().contains(&r.to_lowercase()))
+        {
+            push(
+                "escalation.reasons".into(),
+                Json::String(format!("a reason containing `{r}`")),
+                Json::from(reasons.clone()),
+            );
+        }
+    }
+    let mut proposed: Vec<String> = Vec::new();
+    for a in &report.actions {
+        if a.status != "skipped" && !proposed.contains(&a.step) {
+            proposed.push(a.step.clone());
+        }
+    }
+    if let Some(want) = &case.expect.actions {
+        let mut w = want.clone();
+        let mut g = proposed.clone();
+        w.sort();
+        g.sort();
+        if w != g {
+            push(
+                "actions".into(),
+                Json::from(want.clone()),
+                Json::from(proposed.clone()),
+            );
+        }
+    }
+    for (step, want) in &case.expect.params {
+        let got: Vec<Json> = report
+            .actions
+            .iter()
+            .filter(|a| &a.step == step && a.status != "skipped")
+            .map(|a| a.params.clone())
+            .collect();
+        let ok = match want {
+            // a list: each entry must match one proposed call of that action
+            Json::Array(ws) => {
+                ws.iter().all(|w| got.iter().any(|g| json_matches(w, g))) && ws.len() == got.len()
+            }
+            w => got.iter().any(|g| json_matches(w, g)),
+        };
+        if !ok {
+            push(format!("params.{step}"), want.clone(), Json::from(got));
+        }
+    }
+    CaseResult {
+        name: case.name.clone(),
+        pos: case.pos,
+        alert_label: case.alert_label.clone(),
+        mismatches: mm,
+        report: Some(report),
+    }
+}
+
+/// `want` matches `got` when equal; objects match as subsets (only the keys named count).
+pub fn json_matches(want: &Json, got: &Json) -> bool {
+    match (want, got) {
+        (Json::Object(w), Json::Object(g)) => w
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| json_matches(v, gv))),
+        (Json::Number(a), Json::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => want == got,
+    }
+}

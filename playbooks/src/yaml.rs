@@ -64,7 +64,9 @@ impl<'de> Deserialize<'de> for Kind {
                 Ok(Kind::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
-                i64::try_from(v).map(Kind::Int).map_err(|_| E::custom("integer too large"))
+                i64::try_from(v)
+                    .map(Kind::Int)
+                    .map_err(|_| E::custom("integer too large"))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Kind, E> {
                 Ok(Kind::Float(v))
@@ -157,7 +159,9 @@ impl Node {
             Kind::Null => J::Null,
             Kind::Bool(b) => J::Bool(*b),
             Kind::Int(i) => J::from(*i),
-            Kind::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Kind::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Kind::Str(s) => J::String(s.clone()),
             Kind::Seq(v) => J::Array(v.iter().map(Node::to_json).collect()),
             Kind::Map(m) => J::Object(
@@ -171,7 +175,9 @@ impl Node {
     /// Position of a character inside this scalar's value (0-based char index), mapped back to
     /// the file, so an error inside an expression points at the exact column.
     pub fn pos_in_value(&self, source: &str, char_index: usize) -> Pos {
-        let Kind::Str(value) = &self.kind else { return self.pos };
+        let Kind::Str(value) = &self.kind else {
+            return self.pos;
+        };
         let rest: String = source.chars().skip(self.offset).take(2).collect();
         let first = rest.chars().next().unwrap_or(' ');
         // Line/col within the value.

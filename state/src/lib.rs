@@ -1,1 +1,169 @@
+//! Durable state: runs, their journals and the audit chain, in sled. The only crate that touches
+//! the database. Persisted records are versioned types of their own (`v: 1`), separate from the
+//! engine's types, so the engine can change without breaking stored data.
 
+pub mod audit;
+pub mod records;
+
+use records::{JournalEntry, RunRecord};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "cannot open the data directory {path}: {source}. Check that the path exists, is writable by this user, and that no other riposte process holds it"
+    )]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("data directory {path} is not usable: {why}")]
+    Unusable { path: PathBuf, why: String },
+    #[error("storage error: {0}")]
+    Db(#[from] sled::Error),
+    #[error(
+        "stored record {key} cannot be decoded ({why}); the data directory may be from a newer Riposte or damaged"
+    )]
+    Decode { key: String, why: String },
+    #[error("run {0} not found")]
+    NoSuchRun(String),
+}
+
+pub type Result<T> = std::result::Result<T, StateError>;
+
+/// The store: one sled database under the data directory.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    runs: sled::Tree,
+    journal: sled::Tree,
+    pub(crate) audit: sled::Tree,
+    path: PathBuf,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StateError::Decode {
+        key: key.to_owned(),
+        why: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`. Errors name the path and what to do.
+    pub fn open(dir: &Path) -> Result<Store> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(StateError::Unusable {
+                path: dir.to_owned(),
+                why: "it is a file, not a directory".into(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StateError::Unusable {
+            path: dir.to_owned(),
+            why: e.to_string(),
+        })?;
+        let db_path = dir.join("db");
+        // sled panics on some corrupt files; contain that and report the path instead.
+        let opened = std::panic::catch_unwind(|| sled::Config::new().path(&db_path).open());
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(StateError::Open { path: db_path, source: e }),
+            Err(_) => {
+                return Err(StateError::Unusable {
+                    path: db_path,
+                    why: "the database files are corrupt (sled could not read them). Move the directory aside and restore it from backup; the audit export, if you keep one, can be verified with `riposte audit verify --file`".into(),
+                })
+            }
+        };
+        let t = |name: &str| {
+            db.open_tree(name).map_err(|e| StateError::Open {
+                path: db_path.clone(),
+                source: e,
+            })
+        };
+        Ok(Store {
+            runs: t("runs")?,
+            journal: t("journal")?,
+            audit: t("audit")?,
+            db: db.clone(),
+            path: dir.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes everything written so far durable (one fsync for many records).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Creates the run unless it exists. Returns false when it already existed (dedup).
+    pub fn create_run(&self, r: &RunRecord) -> Result<bool> {
+        let v = serde_json::to_vec(r).expect("records serialise");
+        let res =
+            self.runs
+                .compare_and_swap(r.run_id.as_bytes(), None as Option<&[u8]>, Some(v))?;
+        Ok(res.is_ok())
+    }
+
+    pub fn put_run(&self, r: &RunRecord) -> Result<()> {
+        self.runs.insert(
+            r.run_id.as_bytes(),
+            serde_json::to_vec(r).expect("records serialise"),
+        )?;
+        Ok(())
+    }
+
+    pub fn get_run(&self, id: &str) -> Result<Option<RunRecord>> {
+        match self.runs.get(id.as_bytes())? {
+            Some(b) => Ok(Some(decode(id, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunRecord>> {
+        let mut out = Vec::new();
+        for kv in self.runs.iter() {
+            let (k, v) = kv?;
+            out.push(decode(&String::from_utf8_lossy(&k), &v)?);
+        }
+        Ok(out)
+    }
+
+    fn jkey(run: &str, seq: u32) -> Vec<u8> {
+        let mut k = Vec::with_capacity(run.len() + 5);
+        k.extend_from_slice(run.as_bytes());
+        k.push(0);
+        k.extend_from_slice(&seq.to_be_bytes());
+        k
+    }
+
+    /// Appends a journal entry for a run; returns its sequence number.
+    pub fn append(&self, run: &str, e: &JournalEntry) -> Result<u32> {
+        let mut prefix = run.as_bytes().to_vec();
+        prefix.push(0);
+        let seq = match self.journal.scan_prefix(&prefix).next_back() {
+            Some(kv) => {
+                let (k, _) = kv?;
+                let n = &k[k.len() - 4..];
+                u32::from_be_bytes([n[0], n[1], n[2], n[3]]) + 1
+            }
+            None => 0,
+        };
+        self.journal.insert(
+            Self::jkey(run, seq),
+            serde_json::to_vec(e).expect("records serialise"),
+        )?;
+        Ok(seq)
+    }
+
+    pub fn journal(&self, run: &str) -> Result<Vec<JournalEntry>> {
+        let mut prefix = run.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out = Vec::new();
+        for kv in self.journal.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            out.push(decode(&String::from_utf8_lossy(&k), &v)?);
+        }
+        Ok(out)
+    }
+}

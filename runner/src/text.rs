@@ -1,0 +1,169 @@
+//! Reports for people.
+
+use playbooks::engine::Report;
+use state::records::JournalEntry;
+use std::fmt::Write;
+
+fn short(v: &serde_json::Value, max: usize) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let s = s.replace('\n', " ⏎ ");
+    if s.chars().count() > max {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    } else {
+        s
+    }
+}
+
+pub fn report(r: &Report) -> String {
+    let mut o = String::new();
+    let s = &r.summary;
+    let _ = writeln!(
+        o,
+        "run {}  playbook {}@{}  alert {}{}",
+        r.run_id,
+        r.playbook.id,
+        r.playbook.version,
+        r.alert_id,
+        if r.dry_run { "  [DRY-RUN]" } else { "" }
+    );
+    let _ = writeln!(
+        o,
+        "  host {}  os {}  user {}",
+        short(&s["host"], 60),
+        short(&s["os"], 10),
+        short(&s["user"], 40)
+    );
+    if !s["process"].is_null() || !s["parent"].is_null() {
+        let _ = writeln!(
+            o,
+            "  process {} ← {}",
+            short(&s["process"], 90),
+            short(&s["parent"], 90)
+        );
+    }
+    if !s["command_line"].is_null() {
+        let _ = writeln!(o, "  command {}", short(&s["command_line"], 160));
+    }
+    let _ = writeln!(o, "  status: {}", r.status.as_str());
+    let held: Vec<_> = r
+        .facts
+        .iter()
+        .filter(|f| f.holds && f.card.is_some())
+        .collect();
+    if !held.is_empty() {
+        let _ = writeln!(o, "  facts:");
+        for f in held {
+            let _ = writeln!(
+                o,
+                "    • {:<26} {}",
+                f.id,
+                short(
+                    &serde_json::Value::String(f.explain.clone().unwrap_or_default()),
+                    150
+                )
+            );
+        }
+    }
+    if !r.lookups.is_empty() {
+        let _ = writeln!(o, "  lookups:");
+        for l in &r.lookups {
+            let detail = l
+                .error
+                .clone()
+                .unwrap_or_else(|| l.result.as_ref().map(|x| short(x, 80)).unwrap_or_default());
+            let _ = writeln!(
+                o,
+                "    • {:<18} {:<22} {:<9} {}",
+                l.id, l.action, l.status, detail
+            );
+        }
+    }
+    if let Some(e) = &r.escalation {
+        let _ = writeln!(
+            o,
+            "  escalation: {} — tier {}, severity {}{}",
+            if e.escalate {
+                "ESCALATE"
+            } else {
+                "no escalation"
+            },
+            e.tier,
+            e.severity.as_str(),
+            if e.immediate { ", IMMEDIATE" } else { "" }
+        );
+        for reason in &e.reasons {
+            let _ = writeln!(
+                o,
+                "    - {}",
+                short(&serde_json::Value::String(reason.clone()), 200)
+            );
+        }
+    }
+    let shown: Vec<_> = r.actions.iter().filter(|a| a.status != "skipped").collect();
+    if !shown.is_empty() {
+        let _ = writeln!(o, "  actions:");
+        for a in shown {
+            let item = a.item.map(|i| format!("[{i}]")).unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "    • {}{} {} ({}) — {}",
+                a.step,
+                item,
+                a.action,
+                if a.mutates { "mutate" } else { "read" },
+                a.status
+            );
+            if let Some(p) = a.params.as_object() {
+                for (k, v) in p {
+                    let _ = writeln!(o, "        {k}: {}", short(v, 140));
+                }
+            }
+            if let Some(e) = &a.error {
+                let _ = writeln!(o, "        error: {e}");
+            }
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
+    o
+}
+
+pub fn journal_line(e: &JournalEntry) -> String {
+    match e {
+        JournalEntry::Started {
+            at,
+            key,
+            attempt,
+            capability,
+            mutates,
+            ..
+        } => format!(
+            "{at}  started   {key} attempt {attempt} {capability}{}",
+            if *mutates { " (mutate)" } else { "" }
+        ),
+        JournalEntry::Completed {
+            at, key, outcome, ..
+        } => format!(
+            "{at}  completed {key} {}",
+            outcome
+                .get("outcome")
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+        ),
+        JournalEntry::ApprovalRequested { at, key, .. } => {
+            format!("{at}  approval requested for {key}")
+        }
+        JournalEntry::ApprovalDecided {
+            at, key, decision, ..
+        } => format!("{at}  approval {key}: {decision}"),
+        JournalEntry::Escalated { at, escalation, .. } => format!(
+            "{at}  escalation tier {} {}",
+            escalation["tier"], escalation["severity"]
+        ),
+        JournalEntry::Finished { at, status, .. } => format!("{at}  finished {status}"),
+    }
+}
