@@ -280,19 +280,43 @@ impl Functions {
 
 static FUNCTIONS: LazyLock<Functions> = LazyLock::new(Functions::new);
 
-/// Variables bound for one evaluation.
-#[derive(Default, Clone)]
+/// Variables bound for evaluations. Each value is converted to CEL's internal form once, when it
+/// is set, and lent to every evaluation through a resolver (no per-evaluation deep copy).
+#[derive(Default)]
 pub struct Scope {
-    pub vars: Vec<(&'static str, Value)>,
+    vars: Vec<(&'static str, Box<dyn cel::common::value::Val>)>,
+}
+
+impl Clone for Scope {
+    fn clone(&self) -> Self {
+        Scope {
+            vars: self.vars.iter().map(|(n, v)| (*n, v.clone())).collect(),
+        }
+    }
 }
 
 impl Scope {
     pub fn set(&mut self, name: &'static str, v: Value) {
+        let b: Box<dyn cel::common::value::Val> =
+            match Box::<dyn cel::common::value::Val>::try_from(v) {
+                Ok(b) => b,
+                Err(_) => Box::<dyn cel::common::value::Val>::try_from(Value::Null)
+                    .expect("null converts"),
+            };
         if let Some(slot) = self.vars.iter_mut().find(|(n, _)| *n == name) {
-            slot.1 = v;
+            slot.1 = b;
         } else {
-            self.vars.push((name, v));
+            self.vars.push((name, b));
         }
+    }
+}
+
+impl cel::context::VariableResolver for Scope {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<cel::common::value::CowVal<'b, 'b>> {
+        self.vars
+            .iter()
+            .find(|(n, _)| *n == variable)
+            .map(|(_, v)| cel::common::value::CowVal::Borrowed(v.as_ref()))
     }
 }
 
@@ -338,9 +362,7 @@ impl Expr {
 
     pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
         let mut ctx = FUNCTIONS.root.new_inner_scope();
-        for (n, v) in &scope.vars {
-            ctx.add_variable_from_value(*n, v.clone());
-        }
+        ctx.set_variable_resolver(scope);
         self.program.execute(&ctx).map_err(|e| e.to_string())
     }
 

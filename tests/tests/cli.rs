@@ -1,0 +1,274 @@
+//! The CLI end to end: validation messages, playbook tests, dry-run reports, dedup, audit chain.
+
+use tests::{T1059, root, run, tempdir};
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn shipped_playbook_validates_and_its_tests_pass() {
+    let o = run(&["playbook", "validate", "playbooks/library"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ok — t1059-command-and-scripting-interpreter"));
+    let o = run(&["playbook", "test", "playbooks/library"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    let passed: usize = last.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(passed >= 100, "{last}");
+    assert!(last.ends_with("0 failed"), "{last}");
+}
+
+#[test]
+fn validation_reports_every_problem_with_positions_and_fixes() {
+    let dir = tempdir("validate");
+    let pb = dir.join("bad.yaml");
+    std::fs::write(
+        &pb,
+        r#"id: bad-playbook
+title: Bad
+version: 1
+techniques: [T1059]
+match: {technique: T1059}
+analysis:
+  - check: first
+    explain: uses a later fact
+    value: facts.second == true
+  - check: second
+    explain: ok
+    value: alert.x ==
+  - lookup: ask
+    action: siem.serch
+escalaton: {}
+escalation:
+  rules:
+    - when: facts.nope
+      tier: 5
+      severity: urgent
+      reason: x
+actions:
+  - id: isolate
+    action: edr.isolate_host
+    with: {hots: "{{alert.host.name}}"}
+    approval: {approvers: [a], timeout: 30}
+drill: {schedule: "not a cron"}
+"#,
+    )
+    .unwrap();
+    let o = run(&["playbook", "validate", pb.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let file = pb.display().to_string();
+    for (line_col, needle) in [
+        ("9:18", "`facts.second` is defined later"),
+        ("12:", "expression does not parse"),
+        ("14:13", "unknown capability `siem.serch`"),
+        ("15:1", "unknown key `escalaton`"),
+        ("18:19", "no check named `nope`"),
+        ("19:13", "`tier` must be 1, 2 or 3"),
+        ("20:17", "is not a severity"),
+        ("25:12", "takes no parameter `hots`"),
+        ("26:41", "invalid duration"),
+        ("27:19", "invalid cron"),
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{file}:{line_col}")) && l.contains(needle)),
+            "missing {line_col} {needle} in:\n{out}"
+        );
+    }
+    assert!(out.contains("help: did you mean `siem.search`?"), "{out}");
+    assert!(out.contains("help: did you mean `escalation`?"), "{out}");
+    assert!(out.contains("help: did you mean `host`?"), "{out}");
+    assert!(out.contains("needs the parameter `host`"), "{out}");
+}
+
+#[test]
+fn yaml_syntax_error_names_line_and_column() {
+    let dir = tempdir("syntax");
+    let pb = dir.join("broken.yaml");
+    std::fs::write(&pb, "id: x\ntitle: [unclosed\nversion: 1\n").unwrap();
+    let o = run(&["playbook", "validate", pb.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("YAML syntax"), "{out}");
+    assert!(
+        out.contains(&format!("{}:", pb.display()))
+            && out
+                .lines()
+                .next()
+                .unwrap()
+                .split(':')
+                .nth(1)
+                .unwrap()
+                .parse::<u32>()
+                .is_ok(),
+        "{out}"
+    );
+}
+
+#[test]
+fn dry_run_json_report_has_the_contract_fields_and_sends_nothing() {
+    let data = tempdir("dryrun");
+    let o = run(&[
+        "run",
+        "--playbook",
+        T1059,
+        "--alert",
+        "examples/alerts/linux-macos.jsonl",
+        "--dry-run",
+        "--format",
+        "json",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 4);
+    let web = reports.iter().find(|r| r["alert_id"] == "lx-0001").unwrap();
+    for k in [
+        "run_id",
+        "playbook",
+        "alert_id",
+        "dry_run",
+        "status",
+        "escalation",
+        "actions",
+    ] {
+        assert!(web.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(web["dry_run"], true);
+    assert_eq!(web["escalation"]["immediate"], true);
+    assert_eq!(web["escalation"]["tier"], 2);
+    let actions = web["actions"].as_array().unwrap();
+    let isolate = actions
+        .iter()
+        .find(|a| a["step"] == "isolate_host")
+        .unwrap();
+    assert_eq!(isolate["action"], "edr.isolate_host");
+    assert_eq!(isolate["mutates"], true);
+    assert_eq!(isolate["status"], "awaiting_approval");
+    assert_eq!(isolate["params"]["host"], "web-03");
+    let ticket = actions.iter().find(|a| a["step"] == "open_ticket").unwrap();
+    assert_eq!(ticket["status"], "dry_run");
+    // Nothing mutating completed.
+    assert!(actions.iter().all(|a| a["status"] != "completed"));
+    let benign = reports.iter().find(|r| r["alert_id"] == "lx-0002").unwrap();
+    assert_eq!(benign["escalation"]["escalate"], false);
+}
+
+#[test]
+fn runs_are_deduplicated_and_the_audit_chain_verifies_and_detects_tampering() {
+    let data = tempdir("dedup");
+    let d = data.to_str().unwrap();
+    let args = [
+        "run",
+        "--playbook",
+        T1059,
+        "--alert",
+        "examples/alerts/linux-macos.jsonl",
+        "--dry-run",
+        "--format",
+        "json",
+        "--data-dir",
+        d,
+    ];
+    let a = stdout(&run(&args));
+    let b = stdout(&run(&args));
+    assert_eq!(a, b, "the same alert re-run returns the recorded runs");
+    let list = stdout(&run(&["runs", "list", "--data-dir", d]));
+    assert_eq!(list.lines().count(), 4, "{list}");
+    let ok = run(&["audit", "verify", "--data-dir", d]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    let export = data.join("audit.jsonl");
+    assert!(
+        run(&[
+            "audit",
+            "export",
+            "--out",
+            export.to_str().unwrap(),
+            "--data-dir",
+            d
+        ])
+        .status
+        .success()
+    );
+    let lines: Vec<String> = std::fs::read_to_string(&export)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(lines.len() > 8);
+    assert!(
+        run(&["audit", "verify", "--file", export.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // alter one line
+    let mut altered = lines.clone();
+    altered[3] = altered[3].replace("\"kind\":\"", "\"kind\":\"x");
+    let f = data.join("altered.jsonl");
+    std::fs::write(&f, altered.join("\n")).unwrap();
+    let o = run(&["audit", "verify", "--file", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("entry 4"), "{}", stdout(&o));
+    // delete one line
+    let mut removed = lines.clone();
+    removed.remove(2);
+    std::fs::write(&f, removed.join("\n")).unwrap();
+    let o = run(&["audit", "verify", "--file", f.to_str().unwrap()]);
+    assert!(stdout(&o).contains("entry 3"), "{}", stdout(&o));
+    // swap two lines
+    let mut swapped = lines.clone();
+    swapped.swap(5, 6);
+    std::fs::write(&f, swapped.join("\n")).unwrap();
+    let o = run(&["audit", "verify", "--file", f.to_str().unwrap()]);
+    assert!(stdout(&o).contains("entry 6"), "{}", stdout(&o));
+}
+
+#[test]
+fn malformed_alerts_are_reported_and_the_rest_still_run() {
+    let data = tempdir("malformed");
+    let f = data.join("mixed.jsonl");
+    let good = std::fs::read_to_string(root().join("examples/alerts/linux-macos.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    std::fs::write(&f, format!("{first}\n{{not json\n[1,2]\n")).unwrap();
+    let o = run(&[
+        "run",
+        "--playbook",
+        T1059,
+        "--alert",
+        f.to_str().unwrap(),
+        "--dry-run",
+        "--data-dir",
+        data.join("d").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "exit 1 tells a script that some input was unreadable"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 2, column"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(stdout(&o).contains("1 run(s)"), "{}", stdout(&o));
+}
+
+#[test]
+fn unusable_data_directory_is_a_clear_error() {
+    let dir = tempdir("baddata");
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(&["runs", "list", "--data-dir", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(file.to_str().unwrap()) && err.contains("not a directory"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
