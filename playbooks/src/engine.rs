@@ -394,6 +394,11 @@ impl<'p> Run<'p> {
         self.status
     }
 
+    /// The escalation, once decided (after the analysis).
+    pub fn escalation(&self) -> Option<&EscalationReport> {
+        self.escalation.as_ref()
+    }
+
     fn idem(&self, k: &StepKey) -> String {
         let h = Sha256::digest(format!("{}\0{}", self.run_id, k).as_bytes());
         format!("riposte-{}", &hex::encode(h)[..24])

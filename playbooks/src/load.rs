@@ -687,7 +687,6 @@ impl<'s> Cx<'s> {
             Some(Drill { schedule: sched })
         });
 
-        let _ = o.key_pos("id");
         Some(Playbook {
             file: file.to_owned(),
             hash: content_hash(text),

@@ -145,7 +145,7 @@ pub async fn execute(
         loop {
             let next = run.next();
             if !escalated {
-                if let Some(e) = run_escalation(&mut run, matches!(next, Next::Done)) {
+                if let Some(e) = run.escalation().map(|e| serde_json::to_value(e).unwrap_or_default()) {
                     escalated = true;
                     if !replay.outcomes.is_empty() || !replay.decisions.is_empty() {
                         // already journaled in a previous attempt
@@ -217,13 +217,6 @@ pub async fn execute(
     }
     .instrument(span)
     .await
-}
-
-fn run_escalation(run: &mut Run, _done: bool) -> Option<serde_json::Value> {
-    // The escalation is decided once the analysis is over; it shows in the report from then on.
-    let r = run.report();
-    r.escalation
-        .map(|e| serde_json::to_value(e).unwrap_or_default())
 }
 
 fn outcome_word(o: &Outcome) -> serde_json::Value {
