@@ -1,7 +1,7 @@
 //! End-to-end tests of the `riposte` binary (see `tests/`). Helpers live here.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -11,25 +11,27 @@ pub fn root() -> PathBuf {
         .to_owned()
 }
 
-/// The riposte binary built by cargo for this test run.
-pub fn riposte() -> Command {
-    let exe = std::env::var("CARGO_BIN_EXE_riposte")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            let profile = if cfg!(debug_assertions) {
-                "debug"
-            } else {
-                "release"
-            };
-            root().join("target").join(profile).join("riposte")
-        });
+/// The `riposte` command as built by cargo for this test run (the package's
+/// `riposte-e2e` binary, whose `main` is `runner::main`). Integration tests
+/// call it through [`riposte!`] so that `CARGO_BIN_EXE_*` resolves in their crate.
+pub fn command(exe: &str) -> Command {
     let mut c = Command::new(exe);
     c.current_dir(root());
     c
 }
 
-pub fn run(args: &[&str]) -> Output {
-    riposte().args(args).output().expect("riposte runs")
+/// `riposte!()` is a [`Command`] for the binary under test; `riposte!(args)` runs it.
+#[macro_export]
+macro_rules! riposte {
+    () => {
+        $crate::command(env!("CARGO_BIN_EXE_riposte-e2e"))
+    };
+    ($args:expr) => {
+        $crate::command(env!("CARGO_BIN_EXE_riposte-e2e"))
+            .args($args)
+            .output()
+            .expect("the riposte binary runs")
+    };
 }
 
 /// A fresh temporary directory for one test.

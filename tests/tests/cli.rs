@@ -1,6 +1,10 @@
 //! The CLI end to end: validation messages, playbook tests, dry-run reports, dedup, audit chain.
 
-use tests::{T1059, root, run, tempdir};
+use tests::{T1059, riposte, root, tempdir};
+
+fn run(args: &[&str]) -> std::process::Output {
+    riposte!(args)
+}
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,0 +1,322 @@
+//! The `riposte` command-line interface and the driver that runs playbooks durably.
+//!
+//! A library so that the binary (`src/main.rs`) and the end-to-end test binary share one entry point.
+
+pub mod bench;
+pub mod driver;
+pub mod playbook_cmd;
+pub mod text;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "riposte",
+    version,
+    about = "Automated response orchestration for SOCs: durable, testable playbooks in one binary"
+)]
+struct Cli {
+    /// Log format on stderr: text for terminals, json for the SIEM.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a playbook on every alert in a file or directory and print what each run decided.
+    Run {
+        #[arg(long)]
+        playbook: PathBuf,
+        /// A JSON document, JSON array or JSON-lines file, or a directory of them.
+        #[arg(long)]
+        alert: PathBuf,
+        /// Record mutate actions with their exact requests; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Where runs, journals and the audit log are kept.
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The source name that, with the alert id, identifies a run (dedup key).
+        #[arg(long, default_value = "cli")]
+        source: String,
+    },
+    /// Write, check and test playbooks.
+    Playbook {
+        #[command(subcommand)]
+        cmd: PlaybookCmd,
+    },
+    /// Inspect stored runs.
+    Runs {
+        #[command(subcommand)]
+        cmd: RunsCmd,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Measure the engine: alerts per second and per-alert latency on one core.
+    Bench {
+        #[arg(
+            long,
+            default_value = "playbooks/library/t1059-command-and-scripting-interpreter.yaml"
+        )]
+        playbook: PathBuf,
+        #[arg(long, default_value = "examples/alerts")]
+        alerts: PathBuf,
+        /// How many alert runs to time.
+        #[arg(long, default_value_t = 20000)]
+        runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlaybookCmd {
+    /// Report every problem in the playbooks (file:line:column, what is wrong, how to fix it).
+    Validate { paths: Vec<PathBuf> },
+    /// Run the playbooks' test cases offline and show a diff for each failure.
+    Test {
+        paths: Vec<PathBuf>,
+        /// Print every case, not only failures.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RunsCmd {
+    /// List runs.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// A run's report and journal timeline.
+    Show {
+        run: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain and name the first entry that was altered, removed or reordered.
+    Verify {
+        /// Verify an exported JSON-lines file instead of the database.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Write the audit log as JSON lines (with each entry's hash and the previous hash).
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+fn init_logs(f: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
+        .unwrap_or_else(|_| "warn".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match f {
+        LogFormat::Text => b.init(),
+        LogFormat::Json => b.json().init(),
+    }
+}
+
+/// The whole `riposte` command: parse the arguments, run, map errors to exit code 2.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Run {
+            playbook,
+            alert,
+            dry_run,
+            format,
+            data_dir,
+            source,
+        } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(driver::run_command(
+                &playbook, &alert, dry_run, format, &data_dir, &source,
+            ))
+        }
+        Cmd::Playbook {
+            cmd: PlaybookCmd::Validate { paths },
+        } => playbook_cmd::validate(&paths),
+        Cmd::Playbook {
+            cmd: PlaybookCmd::Test { paths, verbose },
+        } => playbook_cmd::test(&paths, verbose),
+        Cmd::Runs {
+            cmd: RunsCmd::List { status, data_dir },
+        } => {
+            let store = state::Store::open(&data_dir)?;
+            let mut runs = store.runs()?;
+            runs.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+            for r in runs
+                .iter()
+                .filter(|r| status.as_deref().is_none_or(|s| s == r.status))
+            {
+                let esc = r.report.get("escalation");
+                let tier = esc
+                    .and_then(|e| e.get("tier"))
+                    .and_then(|t| t.as_u64())
+                    .unwrap_or(0);
+                let imm = esc
+                    .and_then(|e| e.get("immediate"))
+                    .and_then(|t| t.as_bool())
+                    .unwrap_or(false);
+                println!(
+                    "{}  {:<17}  {}  tier {}{}  {}@{}  alert {}{}",
+                    r.run_id,
+                    r.status,
+                    r.created_at,
+                    tier,
+                    if imm { " IMMEDIATE" } else { "" },
+                    r.playbook_id,
+                    r.playbook_version,
+                    r.alert_id,
+                    if r.dry_run { "  (dry-run)" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Runs {
+            cmd:
+                RunsCmd::Show {
+                    run,
+                    data_dir,
+                    format,
+                },
+        } => {
+            let store = state::Store::open(&data_dir)?;
+            let r = store.get_run(&run)?.with_context(|| {
+                format!(
+                    "no run `{run}` in {}; `riposte runs list` shows the runs",
+                    data_dir.display()
+                )
+            })?;
+            let journal = store.journal(&run)?;
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"run": r, "journal": journal})
+                    )?
+                );
+            } else {
+                let rep: playbooks::engine::Report =
+                    serde_json::from_value(r.report.clone()).context("stored report")?;
+                print!("{}", text::report(&rep));
+                println!("journal:");
+                for e in journal {
+                    println!("  {}", text::journal_line(&e));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify { file, data_dir },
+        } => {
+            let (entries, what) = match file {
+                Some(f) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    let mut v = Vec::new();
+                    for (i, l) in text
+                        .lines()
+                        .enumerate()
+                        .filter(|(_, l)| !l.trim().is_empty())
+                    {
+                        v.push(
+                            serde_json::from_str::<state::audit::AuditEntry>(l).with_context(
+                                || format!("{}:{}: not an audit entry", f.display(), i + 1),
+                            )?,
+                        );
+                    }
+                    (v, f.display().to_string())
+                }
+                None => (
+                    state::Store::open(&data_dir)?.audit_entries()?,
+                    data_dir.display().to_string(),
+                ),
+            };
+            match state::audit::verify_chain(&entries) {
+                None => {
+                    println!("audit chain intact: {} entries in {what}", entries.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!(
+                        "audit chain BROKEN in {what} at entry {} (line {}, seq {}): {}",
+                        b.position, b.position, b.seq, b.why
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Export { out, data_dir },
+        } => {
+            let entries = state::Store::open(&data_dir)?.audit_entries()?;
+            let mut s = String::new();
+            for e in &entries {
+                s.push_str(&serde_json::to_string(e)?);
+                s.push('\n');
+            }
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, s).with_context(|| format!("writing {}", p.display()))?
+                }
+                None => print!("{s}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench {
+            playbook,
+            alerts,
+            runs,
+        } => bench::run(&playbook, &alerts, runs),
+    }
+}
