@@ -178,7 +178,14 @@ pub async fn execute(
                         store.audit("step.started", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
                         store.flush()?;
                     }
-                    let o = registry.call(&c).await;
+                    let ctx = integrations::Ctx {
+                        run_id: run_id.clone(),
+                        step: key.clone(),
+                        attempt,
+                        log: std::sync::Arc::new(AuditRequests { store: store.clone(), run_id: run_id.clone(), step: key.clone() }),
+                        report: serde_json::to_value(run.report())?,
+                    };
+                    let o = registry.call(&ctx, &c).await;
                     store.append(&run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
                     if c.mutates {
                         store.audit("step.completed", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "outcome": outcome_word(&o)}))?;
@@ -217,6 +224,24 @@ pub async fn execute(
     }
     .instrument(span)
     .await
+}
+
+/// Writes every request an integration sends to the audit log (method, URL, body digest,
+/// status; never headers or bodies).
+struct AuditRequests {
+    store: Store,
+    run_id: String,
+    step: String,
+}
+
+impl integrations::RequestLog for AuditRequests {
+    fn sent(&self, r: &integrations::SentRequest) {
+        let mut d = serde_json::to_value(r).unwrap_or_default();
+        d["step"] = serde_json::Value::String(self.step.clone());
+        if let Err(e) = self.store.audit("request.sent", Some(&self.run_id), d) {
+            tracing::error!(error = %e, "cannot write a request to the audit log");
+        }
+    }
 }
 
 fn outcome_word(o: &Outcome) -> serde_json::Value {

@@ -1,0 +1,213 @@
+//! Local emulators of the vendor APIs Riposte calls, for tests. Each vendor module builds an
+//! axum `Router` that follows the vendor's documented paths, auth, bodies and error shapes
+//! (see `/work/shared/reference/vendor-apis.md` for sources); [`serve`] binds it on
+//! 127.0.0.1:0 behind a layer that records every request and injects queued faults.
+//!
+//! Emulators keep their state in memory and expose it (`Emulator::state`) so tests can assert
+//! what the vendor received and set up what it holds (a host already contained, a ticket that
+//! already exists).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value as Json;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// One request as an emulator received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    /// Path and query, e.g. `/devices/queries/devices/v1?filter=...` (query percent-decoded).
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Received {
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.body).unwrap_or(Json::Null)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A fault to answer the next matching request with, instead of the emulated API.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this status (and `Retry-After` seconds, and a JSON body) without handling.
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+        body: Json,
+    },
+    /// Handle the request (the effect happens) but answer 502: "did it work?" is in doubt.
+    AfterEffect { status: u16 },
+}
+
+/// Faults and the request log shared by the layer and the tests.
+#[derive(Default)]
+pub struct Recorder {
+    faults: Mutex<VecDeque<(Option<String>, Fault)>>,
+    received: Mutex<Vec<Received>>,
+}
+
+impl Recorder {
+    /// Queue a fault for the next request (whose path contains `path_contains`, if given).
+    pub fn fail_next(&self, path_contains: Option<&str>, f: Fault) {
+        self.faults
+            .lock()
+            .expect("faults")
+            .push_back((path_contains.map(str::to_owned), f));
+    }
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("received").clone()
+    }
+    /// Requests whose method is `method` and whose path contains `path`.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.received()
+            .iter()
+            .filter(|r| r.method == method && r.path.contains(path))
+            .count()
+    }
+    fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut q = self.faults.lock().expect("faults");
+        let i = q
+            .iter()
+            .position(|(p, _)| p.as_deref().is_none_or(|p| path.contains(p)))?;
+        q.remove(i).map(|(_, f)| f)
+    }
+}
+
+fn decode(q: &str) -> String {
+    let b = q.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let query = parts.uri.query().map(decode).unwrap_or_default();
+    let path = parts.uri.path().to_owned();
+    rec.received.lock().expect("received").push(Received {
+        method: parts.method.to_string(),
+        path: if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{query}")
+        },
+        query,
+        headers: parts.headers.clone(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    });
+    let fault = rec.take_fault(&path);
+    match fault {
+        Some(Fault::Status {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let mut r = (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                axum::Json(body),
+            )
+                .into_response();
+            if let Some(s) = retry_after {
+                r.headers_mut()
+                    .insert("retry-after", s.to_string().parse().expect("header"));
+            }
+            r
+        }
+        Some(Fault::AfterEffect { status }) => {
+            let _ = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            StatusCode::from_u16(status)
+                .unwrap_or(StatusCode::BAD_GATEWAY)
+                .into_response()
+        }
+        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+    }
+}
+
+/// A running emulator.
+pub struct Emulator {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub recorder: Arc<Recorder>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `router` on 127.0.0.1:0 behind the recording and fault layer.
+pub async fn serve(router: Router) -> Emulator {
+    let recorder = Arc::new(Recorder::default());
+    let app = router.layer(middleware::from_fn_with_state(recorder.clone(), record));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Emulator {
+        url,
+        recorder,
+        task,
+    }
+}
+
+/// A JSON error response.
+pub fn error(status: u16, body: Json) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(h: &HeaderMap) -> Option<&str> {
+    h.get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_decoding() {
+        assert_eq!(super::decode("filter=hostname%3A%27WS%2001%27+x"), "filter=hostname:'WS 01' x");
+        assert_eq!(super::decode("a=%zz%"), "a=%zz%");
+    }
+}
