@@ -1345,9 +1345,17 @@ pub fn is_technique(t: &str) -> bool {
 /// Validates a cron expression (seconds precision, as the `cron` crate reads it).
 pub fn validate_cron(s: &str) -> Result<(), String> {
     use std::str::FromStr;
-    cron::Schedule::from_str(s)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    cron::Schedule::from_str(s).map(|_| ()).map_err(|e| {
+        let why = e.to_string();
+        let why = why.lines().next().unwrap_or("").trim();
+        let fields = s.split_whitespace().count();
+        let shape = "six or seven fields: `sec min hour day-of-month month day-of-week [year]`, e.g. `0 */5 * * * *` for every five minutes";
+        if !(6..=7).contains(&fields) {
+            format!("has {fields} field(s); a schedule has {shape}")
+        } else {
+            format!("is not a valid schedule ({why}); a schedule has {shape}")
+        }
+    })
 }
 
 fn find_word(src: &str, w: &str) -> Option<usize> {

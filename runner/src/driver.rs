@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use integrations::Registry;
 use playbooks::Playbook;
 use playbooks::alert::{self, Alert, BadAlert};
-use playbooks::engine::{self, Decision, Next, Outcome, Report, Run, RunStatus};
+use integrations::Reconciled;
+use playbooks::engine::{self, Decision, ErrorClass, Next, Outcome, Report, Run, RunStatus};
 use sha2::{Digest, Sha256};
 use state::Store;
 use state::records::{JournalEntry, RunRecord, now};
@@ -69,7 +70,9 @@ struct Replay {
     outcomes: HashMap<String, Outcome>,
     decisions: HashMap<String, Decision>,
     requested: HashMap<String, bool>,
+    /// The last attempt started per key.
     started: HashMap<String, u32>,
+    escalated: bool,
 }
 
 impl Replay {
@@ -93,14 +96,59 @@ impl Replay {
                 JournalEntry::Started { key, attempt, .. } => {
                     r.started.insert(key.clone(), *attempt);
                 }
+                JournalEntry::Escalated { .. } => r.escalated = true,
                 _ => {}
             }
         }
         r
     }
+
+    /// A call that was started and has no recorded outcome: it may or may not have taken effect.
+    fn in_doubt(&self, key: &str) -> bool {
+        self.started.contains_key(key) && !self.outcomes.contains_key(key)
+    }
 }
 
-/// Runs (or resumes) one playbook on one alert, journaled in the store.
+/// An operator's answer to an in-doubt step, given with `runs resume --assume-sent/--assume-not-sent`.
+#[derive(Clone, Debug)]
+pub enum Resolution {
+    AssumeSent { key: String, by: String },
+    AssumeNotSent { key: String, by: String },
+}
+
+impl Resolution {
+    fn key(&self) -> &str {
+        match self {
+            Resolution::AssumeSent { key, .. } | Resolution::AssumeNotSent { key, .. } => key,
+        }
+    }
+}
+
+fn new_record(pb: &Playbook, source: &str, a: &Alert, run_id: &str, dry_run: bool) -> RunRecord {
+    RunRecord {
+        v: 1,
+        run_id: run_id.to_owned(),
+        source: source.to_owned(),
+        alert_id: a.id.clone(),
+        alert: a.doc.clone(),
+        playbook_id: pb.id.clone(),
+        playbook_version: pb.version.clone(),
+        playbook_hash: pb.hash.clone(),
+        dry_run,
+        status: "running".into(),
+        created_at: now(),
+        updated_at: now(),
+        report: serde_json::Value::Null,
+    }
+}
+
+pub fn status_of(rec: &RunRecord) -> Option<RunStatus> {
+    serde_json::from_value(serde_json::Value::String(rec.status.clone())).ok()
+}
+
+/// Runs one playbook on one alert, journaled in the store. A run that already exists for the same
+/// (source, alert, playbook hash) is not started again: a finished one returns its report, an
+/// unfinished one is continued from its journal.
 pub async fn execute(
     store: &Store,
     registry: &Registry,
@@ -110,49 +158,212 @@ pub async fn execute(
     dry_run: bool,
 ) -> Result<Report> {
     let run_id = engine::run_id(source, &a.id, &pb.id, &pb.hash);
-    let span = info_span!("run", run_id = %run_id, playbook = %pb.id, alert_id = %a.id);
-    async move {
-        let existing = store.get_run(&run_id)?;
-        if let Some(r) = &existing {
-            if let Ok(s) = serde_json::from_value::<RunStatus>(serde_json::Value::String(r.status.clone())) {
-                if s.is_final() {
-                    // Deduplicated: the same alert already ran this playbook version.
-                    return Ok(serde_json::from_value(r.report.clone())?);
-                }
+    let rec = match store.get_run(&run_id)? {
+        Some(r) => {
+            if status_of(&r).is_some_and(|s| s.is_final()) {
+                // Deduplicated: the same alert already ran this playbook version.
+                return Ok(serde_json::from_value(r.report.clone())?);
             }
-        } else {
-            let rec = RunRecord {
-                v: 1,
-                run_id: run_id.clone(),
-                source: source.to_owned(),
-                alert_id: a.id.clone(),
-                alert: a.doc.clone(),
-                playbook_id: pb.id.clone(),
-                playbook_version: pb.version.clone(),
-                playbook_hash: pb.hash.clone(),
-                dry_run,
-                status: "running".into(),
-                created_at: now(),
-                updated_at: now(),
-                report: serde_json::Value::Null,
-            };
-            store.create_run(&rec)?;
-            store.audit("run.created", Some(&run_id), serde_json::json!({"source": source, "alert_id": a.id, "playbook": pb.id, "version": pb.version, "hash": pb.hash, "dry_run": dry_run}))?;
+            r
         }
+        None => {
+            let rec = new_record(pb, source, a, &run_id, dry_run);
+            if store.create_run(&rec)? {
+                store.audit("run.created", Some(&run_id), serde_json::json!({"source": source, "alert_id": a.id, "playbook": pb.id, "version": pb.version, "hash": pb.hash, "dry_run": dry_run}))?;
+            }
+            rec
+        }
+    };
+    drive(store, registry, pb, rec, None).await
+}
+
+/// Resumes a stored run under `pb`, which must be the playbook it started with (same hash).
+pub async fn resume(
+    store: &Store,
+    registry: &Registry,
+    pb: &Playbook,
+    run_id: &str,
+    resolution: Option<Resolution>,
+) -> Result<Report> {
+    let rec = store
+        .get_run(run_id)?
+        .with_context(|| format!("no run `{run_id}`; `riposte runs list` shows the runs"))?;
+    match status_of(&rec) {
+        Some(s) if s.is_final() => {
+            anyhow::bail!("run {run_id} is {}; there is nothing to resume", s.as_str())
+        }
+        Some(RunStatus::AwaitingApproval) => anyhow::bail!(
+            "run {run_id} waits for an approval; decide it with `riposte approve` or `riposte deny`"
+        ),
+        _ => {}
+    }
+    if rec.playbook_hash != pb.hash {
+        anyhow::bail!(
+            "[E-PLAYBOOK-CHANGED] run {run_id} started under playbook `{}` version {} (hash {}), but the playbook given is version {} (hash {}).\n  \
+             A run resumes only under the exact playbook it started with, so that its recorded steps keep their meaning.\n  \
+             Either resume it with the old version:  riposte runs resume {run_id} --playbook OLD.yaml\n  \
+             or cancel it:                           riposte runs cancel {run_id} --reason \"playbook changed\"",
+            rec.playbook_id,
+            rec.playbook_version,
+            short_hash(&rec.playbook_hash),
+            pb.version,
+            short_hash(&pb.hash)
+        );
+    }
+    let by = match &resolution {
+        Some(Resolution::AssumeSent { by, .. } | Resolution::AssumeNotSent { by, .. }) => by.clone(),
+        None => state::records::local_user(),
+    };
+    store.append(run_id, &JournalEntry::Resumed { v: 1, at: now(), by: by.clone() })?;
+    store.audit("operator.resume", Some(run_id), serde_json::json!({"by": by, "resolution": resolution.as_ref().map(|r| format!("{r:?}"))}))?;
+    drive(store, registry, pb, rec, resolution).await
+}
+
+fn short_hash(h: &str) -> &str {
+    &h[..h.len().min(12)]
+}
+
+/// Cancels an unfinished run: it will not be resumed. Steps already taken stay taken.
+pub fn cancel(store: &Store, run_id: &str, reason: &str) -> Result<RunRecord> {
+    let mut rec = store
+        .get_run(run_id)?
+        .with_context(|| format!("no run `{run_id}`; `riposte runs list` shows the runs"))?;
+    if let Some(s) = status_of(&rec).filter(|s| s.is_final()) {
+        anyhow::bail!("run {run_id} is already {}; only unfinished runs can be cancelled", s.as_str());
+    }
+    let by = state::records::local_user();
+    store.append(run_id, &JournalEntry::Cancelled { v: 1, at: now(), by: by.clone(), reason: reason.to_owned() })?;
+    store.audit("operator.cancel", Some(run_id), serde_json::json!({"by": by, "reason": reason}))?;
+    rec.status = RunStatus::Cancelled.as_str().into();
+    rec.updated_at = now();
+    if let Some(o) = rec.report.as_object_mut() {
+        o.insert("status".into(), serde_json::json!("cancelled"));
+    }
+    store.put_run(&rec)?;
+    store.flush()?;
+    Ok(rec)
+}
+
+/// Why `drive` stopped a call instead of completing it.
+enum Stop {
+    NeedsAttention(String),
+}
+
+/// Makes one call durably: in-doubt reconciliation, retries, commit-then-act.
+#[allow(clippy::too_many_arguments)]
+async fn call_durably(
+    store: &Store,
+    registry: &Registry,
+    run_id: &str,
+    c: &engine::CallRequest,
+    replay: &Replay,
+    resolution: Option<&Resolution>,
+    report: serde_json::Value,
+) -> Result<std::result::Result<Outcome, Stop>> {
+    let key = c.key.to_string();
+    let max = c.retry.attempts.max(1);
+    let mut attempt = replay.started.get(&key).copied().unwrap_or(0) + 1;
+    let mut doubt = c.mutates && replay.in_doubt(&key);
+    let ctx = |attempt: u32| integrations::Ctx {
+        run_id: run_id.to_owned(),
+        step: key.clone(),
+        attempt,
+        log: std::sync::Arc::new(AuditRequests { store: store.clone(), run_id: run_id.to_owned(), step: key.clone() }),
+        report: report.clone(),
+    };
+    let mut tries_here = 0u32;
+    loop {
+        if doubt {
+            // A previous try may have taken effect: ask before sending again.
+            let (resolution_word, by, outcome, detail) = match resolution.filter(|r| r.key() == key) {
+                Some(Resolution::AssumeSent { by, .. }) => ("assumed_sent", Some(by.clone()), Some(Outcome::Ok { result: serde_json::json!({"assumed_sent_by": by}) }), None),
+                Some(Resolution::AssumeNotSent { by, .. }) => ("assumed_not_sent", Some(by.clone()), None, None),
+                None => match registry.reconcile(&ctx(attempt), c).await {
+                    Reconciled::Done(r) => ("done", None, Some(Outcome::Ok { result: r.clone() }), Some(r)),
+                    Reconciled::NotDone => ("not_done", None, None, None),
+                    Reconciled::Idempotent => ("idempotent", None, None, None),
+                    Reconciled::Unknown(reason) => {
+                        let reason = format!(
+                            "`{key}` ({}) was sent but its outcome was not recorded, and the target cannot tell whether it took effect: {reason}. \
+                             Check by hand, then `riposte runs resume {run_id} --assume-sent {key}` or `--assume-not-sent {key}`, or cancel the run",
+                            c.capability
+                        );
+                        store.append(run_id, &JournalEntry::NeedsAttention { v: 1, at: now(), key: key.clone(), reason: reason.clone() })?;
+                        store.audit("step.needs_attention", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "reason": reason}))?;
+                        store.flush()?;
+                        return Ok(Err(Stop::NeedsAttention(reason)));
+                    }
+                },
+            };
+            store.append(run_id, &JournalEntry::Reconciled { v: 1, at: now(), key: key.clone(), resolution: resolution_word.into(), by: by.clone(), detail })?;
+            store.audit("step.reconciled", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "resolution": resolution_word, "by": by}))?;
+            if let Some(o) = outcome {
+                store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
+                store.flush()?;
+                return Ok(Ok(o));
+            }
+        }
+        let span = info_span!("step", step_id = %key, attempt, capability = %c.capability);
+        store.append(run_id, &JournalEntry::Started { v: 1, at: now(), key: key.clone(), attempt, idempotency_key: c.idempotency_key.clone(), capability: c.capability.clone(), mutates: c.mutates, params_digest: digest(&c.params) })?;
+        if c.mutates {
+            // Commit, then act: the intent is on disk before the request leaves.
+            store.audit("step.started", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
+            store.flush()?;
+        }
+        let o = match tokio::time::timeout(c.timeout, registry.call(&ctx(attempt), c).instrument(span)).await {
+            Ok(o) => o,
+            Err(_) => Outcome::Failed {
+                class: ErrorClass::Retryable,
+                message: format!("`{key}` ({}) got no answer within {:?}", c.capability, c.timeout),
+            },
+        };
+        tries_here += 1;
+        if let Outcome::Failed { class: ErrorClass::Retryable, message } = &o {
+            if attempt < max {
+                store.append(run_id, &JournalEntry::AttemptFailed { v: 1, at: now(), key: key.clone(), attempt, class: "retryable".into(), message: message.clone() })?;
+                if c.mutates {
+                    store.audit("step.attempt_failed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "message": message}))?;
+                    store.flush()?;
+                }
+                tracing::warn!(run_id, step_id = %key, attempt, error = %message, "retrying");
+                let backoff = c.retry.backoff.saturating_mul(1u32 << (tries_here - 1).min(10));
+                tokio::time::sleep(backoff).await;
+                attempt += 1;
+                doubt = c.mutates;
+                continue;
+            }
+        }
+        store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
+        if c.mutates {
+            store.audit("step.completed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "outcome": outcome_word(&o)}))?;
+            store.flush()?;
+        }
+        return Ok(Ok(o));
+    }
+}
+
+/// Drives a stored run from its journal to the next stop (done, approval, needs attention).
+async fn drive(
+    store: &Store,
+    registry: &Registry,
+    pb: &Playbook,
+    rec: RunRecord,
+    resolution: Option<Resolution>,
+) -> Result<Report> {
+    let run_id = rec.run_id.clone();
+    let dry_run = rec.dry_run;
+    let span = info_span!("run", run_id = %run_id, playbook = %pb.id, alert_id = %rec.alert_id);
+    async move {
         let replay = Replay::from_journal(&store.journal(&run_id)?);
-        let mut run = Run::new(pb, &a.id, &a.doc, &run_id, dry_run, None);
-        let mut escalated = false;
+        let mut run = Run::new(pb, &rec.alert_id, &rec.alert, &run_id, dry_run, None);
+        let mut escalated = replay.escalated;
         loop {
             let next = run.next();
             if !escalated {
                 if let Some(e) = run.escalation().map(|e| serde_json::to_value(e).unwrap_or_default()) {
                     escalated = true;
-                    if !replay.outcomes.is_empty() || !replay.decisions.is_empty() {
-                        // already journaled in a previous attempt
-                    } else {
-                        store.append(&run_id, &JournalEntry::Escalated { v: 1, at: now(), escalation: e.clone() })?;
-                        store.audit("escalation", Some(&run_id), e)?;
-                    }
+                    store.append(&run_id, &JournalEntry::Escalated { v: 1, at: now(), escalation: e.clone() })?;
+                    store.audit("escalation", Some(&run_id), e)?;
                 }
             }
             match next {
@@ -162,36 +373,22 @@ pub async fn execute(
                         run.complete(o.clone());
                         continue;
                     }
-                    let span = info_span!("step", step_id = %key, attempt = 1, capability = %c.capability);
-                    let _g = span.enter();
                     if dry_run && c.mutates {
                         let o = Outcome::Withheld;
                         store.append(&run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
-                        store.audit("request.withheld", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "params": c.params, "dry_run": true}))?;
+                        store.audit("request.withheld", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "params": c.params, "requests": registry.render(&c), "dry_run": true}))?;
                         run.complete(o);
                         continue;
                     }
-                    let attempt = replay.started.get(&key).map(|a| a + 1).unwrap_or(1);
-                    store.append(&run_id, &JournalEntry::Started { v: 1, at: now(), key: key.clone(), attempt, idempotency_key: c.idempotency_key.clone(), capability: c.capability.clone(), mutates: c.mutates, params_digest: digest(&c.params) })?;
-                    if c.mutates {
-                        // Commit, then act.
-                        store.audit("step.started", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
-                        store.flush()?;
+                    let report = serde_json::to_value(run.report())?;
+                    match call_durably(store, registry, &run_id, &c, &replay, resolution.as_ref(), report).await? {
+                        Ok(o) => run.complete(o),
+                        Err(Stop::NeedsAttention(reason)) => {
+                            run.set_status(RunStatus::NeedsAttention);
+                            tracing::warn!(%reason, "run parked: needs attention");
+                            break;
+                        }
                     }
-                    let ctx = integrations::Ctx {
-                        run_id: run_id.clone(),
-                        step: key.clone(),
-                        attempt,
-                        log: std::sync::Arc::new(AuditRequests { store: store.clone(), run_id: run_id.clone(), step: key.clone() }),
-                        report: serde_json::to_value(run.report())?,
-                    };
-                    let o = registry.call(&ctx, &c).await;
-                    store.append(&run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
-                    if c.mutates {
-                        store.audit("step.completed", Some(&run_id), serde_json::json!({"step": key, "capability": c.capability, "outcome": outcome_word(&o)}))?;
-                        store.flush()?;
-                    }
-                    run.complete(o);
                 }
                 Next::Approval(req) => {
                     if let Some(d) = replay.decisions.get(&req.step) {
@@ -254,6 +451,158 @@ fn outcome_word(o: &Outcome) -> serde_json::Value {
     }
 }
 
+/// Every playbook in the given files and directories.
+pub fn load_playbooks(paths: &[std::path::PathBuf]) -> Result<Vec<Playbook>> {
+    let files = crate::playbook_cmd::playbook_files(paths);
+    if files.is_empty() {
+        anyhow::bail!(
+            "no playbooks found in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    files.iter().map(|f| load_playbook(f)).collect()
+}
+
+/// The registry for a configuration, or an empty one (every call then fails with a message
+/// naming the missing binding; dry-run still withholds every mutate).
+pub fn registry_for(config: Option<&Path>, store: &Store) -> Result<Registry> {
+    match config {
+        None => Ok(Registry::default()),
+        Some(p) => {
+            let l = crate::config::load(p)?;
+            let problems = crate::config::problems(&l);
+            if !problems.is_empty() {
+                anyhow::bail!("{}:\n  {}", p.display(), problems.join("\n  "));
+            }
+            crate::config::registry(
+                &l,
+                &integrations::vendors::BuildEnv {
+                    store: Some(store.clone()),
+                },
+            )
+        }
+    }
+}
+
+pub fn config_check(path: &Path) -> Result<ExitCode> {
+    let l = crate::config::load(path)?;
+    let mut problems = crate::config::problems(&l);
+    let env = integrations::vendors::BuildEnv::default();
+    if let Err(e) = crate::config::registry(&l, &env) {
+        problems.push(format!("{e:#}"));
+    }
+    let paths: Vec<_> = l.config.playbooks.iter().map(|p| l.resolve(p)).collect();
+    let mut n = 0;
+    for f in crate::playbook_cmd::playbook_files(&paths) {
+        n += 1;
+        if let Err(d) = playbooks::load_file(&f) {
+            problems.push(format!("{d}"));
+        }
+    }
+    if l.config.playbooks.is_empty() {
+        problems.push("playbooks: no playbook files or directories are listed".into());
+    } else if n == 0 {
+        problems.push(format!(
+            "playbooks: no playbook files found in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        println!(
+            "{}: OK — {} integration(s), {} capability binding(s), {} source(s), {} drill(s), {n} playbook(s)",
+            path.display(),
+            l.config.integrations.len(),
+            l.config.capabilities.len(),
+            l.config.sources.len(),
+            l.config.drills.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        println!("{} problem(s) in {}", problems.len(), path.display());
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `riposte runs resume`: one named run, or every `running` run.
+pub async fn resume_command(
+    run: Option<&str>,
+    playbook_paths: &[std::path::PathBuf],
+    config: Option<&Path>,
+    resolution: Option<Resolution>,
+    data_dir: &Path,
+) -> Result<ExitCode> {
+    let store = Store::open(data_dir)?;
+    let registry = registry_for(config, &store)?;
+    let mut paths = playbook_paths.to_vec();
+    if paths.is_empty() {
+        match config {
+            Some(p) => {
+                let l = crate::config::load(p)?;
+                paths = l.config.playbooks.iter().map(|x| l.resolve(x)).collect();
+            }
+            None => paths.push("playbooks/library".into()),
+        }
+    }
+    let pbs = load_playbooks(&paths)?;
+    let targets: Vec<String> = match run {
+        Some(r) => vec![r.to_owned()],
+        None => store
+            .runs()?
+            .into_iter()
+            .filter(|r| status_of(r) == Some(RunStatus::Running))
+            .map(|r| r.run_id)
+            .collect(),
+    };
+    if targets.is_empty() {
+        println!("no unfinished runs to resume");
+    }
+    let mut failed = 0;
+    for id in targets {
+        let rec = store
+            .get_run(&id)?
+            .with_context(|| format!("no run `{id}`; `riposte runs list` shows the runs"))?;
+        let same_id: Vec<&Playbook> = pbs.iter().filter(|p| p.id == rec.playbook_id).collect();
+        let pb = same_id
+            .iter()
+            .find(|p| p.hash == rec.playbook_hash)
+            .or(same_id.first())
+            .with_context(|| {
+                format!(
+                    "run {id}: playbook `{}` is not in {}; give its file with --playbook",
+                    rec.playbook_id,
+                    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+        match resume(&store, &registry, pb, &id, resolution.clone()).await {
+            Ok(rep) => println!("run {id}: {}", rep.status.as_str()),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e:#}");
+            }
+        }
+    }
+    Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// Removes finished runs last updated more than `age` ago; the audit log records the removal.
+pub fn prune(store: &Store, age: std::time::Duration) -> Result<(usize, usize)> {
+    let cutoff = (chrono::Utc::now() - chrono::Duration::from_std(age)?)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (mut runs, mut entries) = (0, 0);
+    for r in store.runs()? {
+        if status_of(&r).is_some_and(|s| s.is_final()) && r.updated_at <= cutoff {
+            entries += store.remove_run(&r.run_id)?;
+            runs += 1;
+            store.audit("retention.removed", Some(&r.run_id), serde_json::json!({"status": r.status, "updated_at": r.updated_at}))?;
+        }
+    }
+    store.flush()?;
+    Ok((runs, entries))
+}
+
 pub async fn run_command(
     playbook: &Path,
     alerts: &Path,
@@ -261,11 +610,12 @@ pub async fn run_command(
     format: Format,
     data_dir: &Path,
     source: &str,
+    config: Option<&Path>,
 ) -> Result<ExitCode> {
     let pb = load_playbook(playbook)?;
     let items = read_alerts(alerts)?;
     let store = Store::open(data_dir)?;
-    let registry = Registry::default();
+    let registry = registry_for(config, &store)?;
     let (mut ran, mut unmatched, mut bad) = (0, 0, 0);
     for (file, item) in items {
         match item {

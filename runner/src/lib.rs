@@ -3,6 +3,7 @@
 //! A library so that the binary (`src/main.rs`) and the end-to-end test binary share one entry point.
 
 pub mod bench;
+pub mod config;
 pub mod driver;
 pub mod playbook_cmd;
 pub mod text;
@@ -58,6 +59,15 @@ enum Cmd {
         /// The source name that, with the alert id, identifies a run (dedup key).
         #[arg(long, default_value = "cli")]
         source: String,
+        /// Configuration binding capabilities to vendors (without it, lookups and actions
+        /// fail with "no integration is configured", and dry-run withholds every mutate).
+        #[arg(long, env = "RIPOSTE_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Check a configuration file and the playbooks it names.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
     },
     /// Write, check and test playbooks.
     Playbook {
@@ -103,11 +113,25 @@ enum PlaybookCmd {
 }
 
 #[derive(Subcommand)]
+enum ConfigCmd {
+    /// Validate the configuration: syntax (file:line:column), bindings, schedules, secrets
+    /// present, and every playbook it names.
+    Check {
+        #[arg(long, env = "RIPOSTE_CONFIG")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum RunsCmd {
     /// List runs.
     List {
+        /// running, awaiting_approval, needs_attention, completed, failed, cancelled
         #[arg(long)]
         status: Option<String>,
+        /// Only runs created since: an RFC 3339 time or a duration ago (`24h`, `7d`).
+        #[arg(long)]
+        since: Option<String>,
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -118,6 +142,39 @@ enum RunsCmd {
         data_dir: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Resume one run, or every unfinished (`running`) run, under the playbooks given.
+    Resume {
+        run: Option<String>,
+        /// Playbook files or directories (default: the configuration's, else playbooks/library).
+        #[arg(long)]
+        playbook: Vec<PathBuf>,
+        #[arg(long, env = "RIPOSTE_CONFIG")]
+        config: Option<PathBuf>,
+        /// You checked by hand that this in-doubt step took effect: record it as done.
+        #[arg(long, value_name = "STEP")]
+        assume_sent: Option<String>,
+        /// You checked by hand that this in-doubt step did not take effect: send it again.
+        #[arg(long, value_name = "STEP")]
+        assume_not_sent: Option<String>,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Cancel an unfinished run (it is never resumed; steps already taken stay taken).
+    Cancel {
+        run: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Remove finished runs older than an age (their audit entries are kept).
+    Prune {
+        /// e.g. `90d`.
+        #[arg(long)]
+        older_than: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
     },
 }
 
@@ -138,6 +195,20 @@ enum AuditCmd {
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
         data_dir: PathBuf,
     },
+}
+
+/// `--since`: an RFC 3339 time, or a duration ago (`24h`, `7d`); returned as RFC 3339 (UTC).
+fn parse_since(s: &str) -> Result<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    let d = playbooks::duration::parse(s).map_err(|_| {
+        anyhow::anyhow!("--since `{s}`: write an RFC 3339 time (2026-11-28T08:00:00Z) or a duration ago (24h, 7d)")
+    })?;
+    let t = chrono::Utc::now() - chrono::Duration::from_std(d)?;
+    Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 fn init_logs(f: LogFormat) {
@@ -174,14 +245,24 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             format,
             data_dir,
             source,
+            config,
         } => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(driver::run_command(
-                &playbook, &alert, dry_run, format, &data_dir, &source,
+                &playbook,
+                &alert,
+                dry_run,
+                format,
+                &data_dir,
+                &source,
+                config.as_deref(),
             ))
         }
+        Cmd::Config {
+            cmd: ConfigCmd::Check { config },
+        } => driver::config_check(&config),
         Cmd::Playbook {
             cmd: PlaybookCmd::Validate { paths },
         } => playbook_cmd::validate(&paths),
@@ -189,10 +270,19 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             cmd: PlaybookCmd::Test { paths, verbose },
         } => playbook_cmd::test(&paths, verbose),
         Cmd::Runs {
-            cmd: RunsCmd::List { status, data_dir },
+            cmd:
+                RunsCmd::List {
+                    status,
+                    since,
+                    data_dir,
+                },
         } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
             let store = state::Store::open(&data_dir)?;
             let mut runs = store.runs()?;
+            if let Some(t) = &since {
+                runs.retain(|r| r.created_at.as_str() >= t.as_str());
+            }
             runs.sort_by(|a, b| a.created_at.cmp(&b.created_at));
             for r in runs
                 .iter()
@@ -256,6 +346,64 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Runs {
+            cmd:
+                RunsCmd::Resume {
+                    run,
+                    playbook,
+                    config,
+                    assume_sent,
+                    assume_not_sent,
+                    data_dir,
+                },
+        } => {
+            let by = state::records::local_user();
+            let resolution = match (assume_sent, assume_not_sent) {
+                (Some(_), Some(_)) => anyhow::bail!("give --assume-sent or --assume-not-sent, not both"),
+                (Some(key), None) => Some(driver::Resolution::AssumeSent { key, by }),
+                (None, Some(key)) => Some(driver::Resolution::AssumeNotSent { key, by }),
+                (None, None) => None,
+            };
+            if resolution.is_some() && run.is_none() {
+                anyhow::bail!("--assume-sent/--assume-not-sent apply to one run: name it");
+            }
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(driver::resume_command(
+                run.as_deref(),
+                &playbook,
+                config.as_deref(),
+                resolution,
+                &data_dir,
+            ))
+        }
+        Cmd::Runs {
+            cmd:
+                RunsCmd::Cancel {
+                    run,
+                    reason,
+                    data_dir,
+                },
+        } => {
+            let store = state::Store::open(&data_dir)?;
+            let rec = driver::cancel(&store, &run, &reason)?;
+            println!("run {} cancelled ({}@{}, alert {})", rec.run_id, rec.playbook_id, rec.playbook_version, rec.alert_id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Runs {
+            cmd: RunsCmd::Prune {
+                older_than,
+                data_dir,
+            },
+        } => {
+            let age = playbooks::duration::parse(&older_than)
+                .map_err(|e| anyhow::anyhow!("--older-than {older_than}: {e}"))?;
+            let store = state::Store::open(&data_dir)?;
+            let (runs, entries) = driver::prune(&store, age)?;
+            println!("removed {runs} finished run(s) older than {older_than} ({entries} journal entries); the audit log is kept");
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Audit {
             cmd: AuditCmd::Verify { file, data_dir },
         } => {
@@ -309,7 +457,16 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 Some(p) => {
                     std::fs::write(&p, s).with_context(|| format!("writing {}", p.display()))?
                 }
-                None => print!("{s}"),
+                None => {
+                    use std::io::Write;
+                    // A closed pipe (`| head`) is the reader's choice, not an error.
+                    match std::io::stdout().lock().write_all(s.as_bytes()) {
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                            return Err(e.into());
+                        }
+                        _ => {}
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Playbook files named directly or found in directories (`*.yaml`, not `*.tests.yaml`).
-fn playbook_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub fn playbook_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

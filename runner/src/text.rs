@@ -165,5 +165,29 @@ pub fn journal_line(e: &JournalEntry) -> String {
             escalation["tier"], escalation["severity"]
         ),
         JournalEntry::Finished { at, status, .. } => format!("{at}  finished {status}"),
+        JournalEntry::AttemptFailed {
+            at,
+            key,
+            attempt,
+            message,
+            ..
+        } => format!("{at}  attempt {attempt} of {key} failed (will retry): {message}"),
+        JournalEntry::Reconciled {
+            at,
+            key,
+            resolution,
+            by,
+            ..
+        } => format!(
+            "{at}  in-doubt {key} reconciled: {resolution}{}",
+            by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default()
+        ),
+        JournalEntry::NeedsAttention { at, key, reason, .. } => {
+            format!("{at}  NEEDS ATTENTION at {key}: {reason}")
+        }
+        JournalEntry::Resumed { at, by, .. } => format!("{at}  resumed by {by}"),
+        JournalEntry::Cancelled { at, by, reason, .. } => {
+            format!("{at}  cancelled by {by}: {reason}")
+        }
     }
 }

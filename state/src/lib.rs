@@ -156,6 +156,24 @@ impl Store {
         Ok(seq)
     }
 
+    /// Removes a run and its journal (retention). The audit log keeps its entries.
+    pub fn remove_run(&self, run: &str) -> Result<usize> {
+        let mut prefix = run.as_bytes().to_vec();
+        prefix.push(0);
+        let mut n = 0;
+        let keys: Vec<sled::IVec> = self
+            .journal
+            .scan_prefix(&prefix)
+            .keys()
+            .collect::<std::result::Result<_, _>>()?;
+        for k in keys {
+            self.journal.remove(k)?;
+            n += 1;
+        }
+        self.runs.remove(run.as_bytes())?;
+        Ok(n)
+    }
+
     pub fn journal(&self, run: &str) -> Result<Vec<JournalEntry>> {
         let mut prefix = run.as_bytes().to_vec();
         prefix.push(0);

@@ -60,6 +60,45 @@ pub enum JournalEntry {
         key: String,
         decision: Json,
     },
+    /// A try of a call failed with a retryable error and will be tried again; for a mutate the
+    /// next try first reconciles (did the failed try take effect?).
+    AttemptFailed {
+        v: u32,
+        at: String,
+        key: String,
+        attempt: u32,
+        class: String,
+        message: String,
+    },
+    /// An in-doubt mutate (started, no outcome) was reconciled with the target:
+    /// `done` (recorded as its outcome), `not_done`/`idempotent` (sent again), or decided by an
+    /// operator (`assumed_sent` / `assumed_not_sent`, with `by`).
+    Reconciled {
+        v: u32,
+        at: String,
+        key: String,
+        resolution: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<Json>,
+    },
+    /// The run cannot go on without a human; `reason` says what to check.
+    NeedsAttention {
+        v: u32,
+        at: String,
+        key: String,
+        reason: String,
+    },
+    /// An operator resumed the run.
+    Resumed { v: u32, at: String, by: String },
+    /// An operator cancelled the run.
+    Cancelled {
+        v: u32,
+        at: String,
+        by: String,
+        reason: String,
+    },
     Escalated {
         v: u32,
         at: String,
@@ -70,6 +109,18 @@ pub enum JournalEntry {
         at: String,
         status: String,
     },
+}
+
+/// The operator's name for audit records: `$SUDO_USER`, `$USER` or `$LOGNAME`.
+pub fn local_user() -> String {
+    for v in ["SUDO_USER", "USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(v) {
+            if !u.is_empty() {
+                return format!("local:{u}");
+            }
+        }
+    }
+    "local:unknown".into()
 }
 
 pub fn now() -> String {
