@@ -203,10 +203,28 @@ pub fn load(path: &Path) -> Result<Loaded> {
             path.display()
         )
     })?;
-    let l = Loaded {
+    let mut l = Loaded {
         path: path.to_owned(),
         config,
     };
+    // Secret files named relative to the configuration are relative to its directory.
+    let base = l.path.parent().unwrap_or(Path::new(".")).to_owned();
+    let fix = |r: &mut integrations::secret::SecretRef| {
+        if let integrations::secret::SecretRef::File(p) = r {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    };
+    if let Some(t) = l.config.server.token.as_mut() {
+        fix(t);
+    }
+    for i in l.config.integrations.values_mut() {
+        i.credentials.values_mut().for_each(fix);
+    }
+    for s in l.config.sources.iter_mut() {
+        s.credentials.values_mut().for_each(fix);
+    }
     Ok(l)
 }
 

@@ -124,7 +124,7 @@ impl Resolution {
     }
 }
 
-fn new_record(pb: &Playbook, source: &str, a: &Alert, run_id: &str, dry_run: bool) -> RunRecord {
+pub fn new_record(pb: &Playbook, source: &str, a: &Alert, run_id: &str, dry_run: bool) -> RunRecord {
     RunRecord {
         v: 1,
         run_id: run_id.to_owned(),
@@ -343,7 +343,8 @@ async fn call_durably(
 }
 
 /// Drives a stored run from its journal to the next stop (done, approval, needs attention).
-async fn drive(
+/// The daemon calls this for runs created by intake and for unfinished runs at start-up.
+pub async fn drive(
     store: &Store,
     registry: &Registry,
     pb: &Playbook,

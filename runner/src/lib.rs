@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod daemon;
 pub mod driver;
 pub mod playbook_cmd;
 pub mod text;
@@ -64,6 +65,23 @@ enum Cmd {
         #[arg(long, env = "RIPOSTE_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// The daemon: poll the configured sources on their schedules, run the playbooks, serve
+    /// /healthz, /readyz, /metrics and POST /alerts. SIGTERM/SIGINT stop it cleanly.
+    Serve {
+        #[arg(long, env = "RIPOSTE_CONFIG")]
+        config: PathBuf,
+        /// Poll every source once, run what it brought to the end, and exit.
+        #[arg(long)]
+        once: bool,
+        /// A drill of the whole daemon: every mutate action is recorded, none is sent.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Alerts the daemon did not run: unmatched by any playbook, or quarantined as unreadable.
+    Alerts {
+        #[command(subcommand)]
+        cmd: AlertsCmd,
+    },
     /// Check a configuration file and the playbooks it names.
     Config {
         #[command(subcommand)]
@@ -109,6 +127,20 @@ enum PlaybookCmd {
         /// Print every case, not only failures.
         #[arg(long, short)]
         verbose: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsCmd {
+    /// Alerts no playbook took.
+    Unmatched {
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Documents that could not be read as alerts (source, position, reason, excerpt).
+    Quarantine {
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
     },
 }
 
@@ -263,6 +295,33 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Cmd::Config {
             cmd: ConfigCmd::Check { config },
         } => driver::config_check(&config),
+        Cmd::Serve {
+            config,
+            once,
+            dry_run,
+        } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(daemon::serve(&config, once, dry_run))
+        }
+        Cmd::Alerts { cmd } => {
+            let (unmatched, data_dir) = match cmd {
+                AlertsCmd::Unmatched { data_dir } => (true, data_dir),
+                AlertsCmd::Quarantine { data_dir } => (false, data_dir),
+            };
+            let store = state::Store::open(&data_dir)?;
+            let held = store.held_alerts(unmatched)?;
+            for (source, r) in &held {
+                if unmatched {
+                    println!("{}  {source}  alert {}  from {}", r["at"].as_str().unwrap_or(""), r["alert_id"].as_str().unwrap_or(""), r["origin"].as_str().unwrap_or(""));
+                } else {
+                    println!("{}  {source}  {} {}: {}", r["at"].as_str().unwrap_or(""), r["origin"].as_str().unwrap_or(""), r["position"].as_str().unwrap_or(""), r["reason"].as_str().unwrap_or(""));
+                }
+            }
+            println!("{} alert(s) {}", held.len(), if unmatched { "not matched by any playbook" } else { "quarantined" });
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Playbook {
             cmd: PlaybookCmd::Validate { paths },
         } => playbook_cmd::validate(&paths),
@@ -288,27 +347,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .filter(|r| status.as_deref().is_none_or(|s| s == r.status))
             {
-                let esc = r.report.get("escalation");
-                let tier = esc
-                    .and_then(|e| e.get("tier"))
-                    .and_then(|t| t.as_u64())
-                    .unwrap_or(0);
-                let imm = esc
-                    .and_then(|e| e.get("immediate"))
-                    .and_then(|t| t.as_bool())
-                    .unwrap_or(false);
-                println!(
-                    "{}  {:<17}  {}  tier {}{}  {}@{}  alert {}{}",
-                    r.run_id,
-                    r.status,
-                    r.created_at,
-                    tier,
-                    if imm { " IMMEDIATE" } else { "" },
-                    r.playbook_id,
-                    r.playbook_version,
-                    r.alert_id,
-                    if r.dry_run { "  (dry-run)" } else { "" }
-                );
+                println!("{}", text::run_line(r));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -132,6 +132,31 @@ pub fn report(r: &Report) -> String {
     o
 }
 
+/// One line per run, for `runs list` and `serve --once`.
+pub fn run_line(r: &state::records::RunRecord) -> String {
+    let esc = r.report.get("escalation");
+    let tier = esc
+        .and_then(|e| e.get("tier"))
+        .and_then(|t| t.as_u64())
+        .unwrap_or(0);
+    let imm = esc
+        .and_then(|e| e.get("immediate"))
+        .and_then(|t| t.as_bool())
+        .unwrap_or(false);
+    format!(
+        "{}  {:<17}  {}  tier {}{}  {}@{}  alert {}{}",
+        r.run_id,
+        r.status,
+        r.created_at,
+        tier,
+        if imm { " IMMEDIATE" } else { "" },
+        r.playbook_id,
+        r.playbook_version,
+        r.alert_id,
+        if r.dry_run { "  (dry-run)" } else { "" }
+    )
+}
+
 pub fn journal_line(e: &JournalEntry) -> String {
     match e {
         JournalEntry::Started {

@@ -35,7 +35,21 @@ pub struct Store {
     runs: sled::Tree,
     journal: sled::Tree,
     pub(crate) audit: sled::Tree,
+    cursors: sled::Tree,
+    quarantine: sled::Tree,
+    unmatched: sled::Tree,
     path: PathBuf,
+}
+
+/// One alert of a polled batch, as intake records it.
+pub enum Intake<'a> {
+    /// Start this run (skipped when a run with its id exists: the same alert never starts the
+    /// same playbook twice).
+    Run(&'a RunRecord),
+    /// An alert no playbook takes (kept, listed by `riposte alerts unmatched`).
+    Unmatched { id: String, record: serde_json::Value },
+    /// A document that could not be read (kept, listed by `riposte alerts quarantine`).
+    Quarantined { id: String, record: serde_json::Value },
 }
 
 fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
@@ -81,6 +95,9 @@ impl Store {
             runs: t("runs")?,
             journal: t("journal")?,
             audit: t("audit")?,
+            cursors: t("cursors")?,
+            quarantine: t("quarantine")?,
+            unmatched: t("unmatched")?,
             db: db.clone(),
             path: dir.to_owned(),
         })
@@ -103,6 +120,76 @@ impl Store {
             self.runs
                 .compare_and_swap(r.run_id.as_bytes(), None as Option<&[u8]>, Some(v))?;
         Ok(res.is_ok())
+    }
+
+    /// A source's durable cursor.
+    pub fn cursor(&self, source: &str) -> Result<Option<serde_json::Value>> {
+        match self.cursors.get(source.as_bytes())? {
+            Some(b) => Ok(Some(decode(source, &b)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Exactly-once intake: creates the batch's runs (those not existing yet), records its
+    /// unmatched and quarantined alerts, and advances the source's cursor — in one transaction,
+    /// flushed before returning. A crash before the commit leaves nothing (the batch is polled
+    /// again from the old cursor); after it, everything. Returns the ids of the runs created.
+    pub fn intake(
+        &self,
+        source: &str,
+        cursor: &serde_json::Value,
+        items: &[Intake<'_>],
+    ) -> Result<Vec<String>> {
+        use sled::Transactional;
+        let cur = serde_json::to_vec(cursor).expect("json");
+        let created = (&self.runs, &self.cursors, &self.unmatched, &self.quarantine)
+            .transaction(|(runs, cursors, unmatched, quarantine)| {
+                let mut created = Vec::new();
+                for it in items {
+                    match it {
+                        Intake::Run(r) => {
+                            if runs.get(r.run_id.as_bytes())?.is_none() {
+                                runs.insert(
+                                    r.run_id.as_bytes(),
+                                    serde_json::to_vec(r).expect("records serialise"),
+                                )?;
+                                created.push(r.run_id.clone());
+                            }
+                        }
+                        Intake::Unmatched { id, record } => {
+                            let k = format!("{source}\0{id}");
+                            unmatched.insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                        }
+                        Intake::Quarantined { id, record } => {
+                            let k = format!("{source}\0{id}");
+                            quarantine.insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                        }
+                    }
+                }
+                cursors.insert(source.as_bytes(), cur.clone())?;
+                Ok(created)
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| match e {
+                sled::transaction::TransactionError::Storage(e) => StateError::Db(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    StateError::Db(sled::Error::Unsupported("intake aborted".into()))
+                }
+            })?;
+        self.db.flush()?;
+        Ok(created)
+    }
+
+    /// Quarantined alerts (`unmatched = false`) or unmatched ones, as (source, record).
+    pub fn held_alerts(&self, unmatched: bool) -> Result<Vec<(String, serde_json::Value)>> {
+        let t = if unmatched { &self.unmatched } else { &self.quarantine };
+        let mut out = Vec::new();
+        for kv in t.iter() {
+            let (k, v) = kv?;
+            let ks = String::from_utf8_lossy(&k).into_owned();
+            let source = ks.split('\0').next().unwrap_or("").to_owned();
+            out.push((source, decode(&ks, &v)?));
+        }
+        Ok(out)
     }
 
     pub fn put_run(&self, r: &RunRecord) -> Result<()> {

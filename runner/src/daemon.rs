@@ -1,0 +1,560 @@
+//! `riposte serve`: the unattended daemon.
+//!
+//! - **Sources** poll on their cron schedules (seconds precision). Each poll reads a batch after
+//!   the source's durable cursor, normalises it, routes every alert to each playbook whose
+//!   `match` takes it, and hands the batch to [`state::Store::intake`], which creates the runs,
+//!   records unmatched and quarantined alerts and advances the cursor in one transaction:
+//!   exactly-once intake, across restarts.
+//! - **Workers** (at most `limits.concurrent_runs` at once) drive the created runs through the
+//!   durable driver. The queue between pollers and workers is bounded: when it is full, polling
+//!   waits instead of memory growing.
+//! - **Start-up** resumes every run left `running` by a stop or a crash.
+//! - **Shutdown** on SIGTERM/SIGINT: polling stops, runs in flight get `limits.shutdown_grace`
+//!   to reach a journal boundary, the store is flushed, exit 0. Whatever is cut short resumes at
+//!   the next start from its journal.
+//! - **HTTP** (127.0.0.1 by default): `/healthz`, `/readyz`, `/metrics` (Prometheus text),
+//!   `POST /alerts` (push source, bearer token).
+
+use crate::config::{Loaded, SourceConfig, SourceType};
+use crate::driver;
+use anyhow::{Context, Result};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use integrations::Registry;
+use playbooks::Playbook;
+use playbooks::alert::{self, Alert, BadAlert};
+use playbooks::engine;
+use state::{Intake, Store};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    /// (name, labels) → value
+    counters: Mutex<BTreeMap<(String, String), u64>>,
+    gauges: Mutex<BTreeMap<(String, String), f64>>,
+    pub queued: AtomicU64,
+}
+
+impl Metrics {
+    pub fn inc(&self, name: &str, labels: &str, by: u64) {
+        *self
+            .counters
+            .lock()
+            .expect("metrics")
+            .entry((name.to_owned(), labels.to_owned()))
+            .or_default() += by;
+    }
+    pub fn set(&self, name: &str, labels: &str, v: f64) {
+        self.gauges
+            .lock()
+            .expect("metrics")
+            .insert((name.to_owned(), labels.to_owned()), v);
+    }
+    /// The Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut o = String::new();
+        let mut last = String::new();
+        for ((n, l), v) in self.counters.lock().expect("metrics").iter() {
+            if *n != last {
+                o.push_str(&format!("# TYPE {n} counter\n"));
+                last = n.clone();
+            }
+            o.push_str(&format!("{n}{l} {v}\n"));
+        }
+        for ((n, l), v) in self.gauges.lock().expect("metrics").iter() {
+            if *n != last {
+                o.push_str(&format!("# TYPE {n} gauge\n"));
+                last = n.clone();
+            }
+            o.push_str(&format!("{n}{l} {v}\n"));
+        }
+        o.push_str(&format!(
+            "# TYPE riposte_runs_queued gauge\nriposte_runs_queued {}\n",
+            self.queued.load(Ordering::Relaxed)
+        ));
+        o
+    }
+}
+
+fn label(k: &str, v: &str) -> String {
+    let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    format!("{{{k}=\"{v}\"}}")
+}
+
+/// Everything the pollers, workers and HTTP handlers share.
+pub struct Shared {
+    pub store: Store,
+    pub registry: Registry,
+    pub playbooks: Vec<Playbook>,
+    pub metrics: Metrics,
+    pub dry_run: bool,
+    pub token: Option<integrations::secret::Secret>,
+    pub ready: AtomicBool,
+    queue: mpsc::Sender<String>,
+    push_source: Option<String>,
+}
+
+/// A batch read from a source, with the cursor to store once it is taken in.
+pub struct Batch {
+    pub items: Vec<(String, Result<Alert, BadAlert>)>,
+    pub cursor: serde_json::Value,
+}
+
+/// Routes a batch and takes it in (exactly once); returns the runs created.
+pub fn take_in(sh: &Shared, source: &str, batch: Batch) -> Result<Vec<String>> {
+    let mut records = Vec::new();
+    let mut held = Vec::new();
+    let (mut matched, mut unmatched, mut bad) = (0u64, 0u64, 0u64);
+    for (origin, item) in &batch.items {
+        match item {
+            Err(b) => {
+                bad += 1;
+                tracing::warn!(source, origin, position = %b.position, reason = %b.reason, "alert quarantined");
+                held.push(Intake::Quarantined {
+                    id: format!("{}:{origin}:{}", state::records::now(), b.position),
+                    record: serde_json::json!({"source": source, "origin": origin, "position": b.position, "reason": b.reason, "excerpt": b.excerpt, "at": state::records::now()}),
+                });
+            }
+            Ok(a) => {
+                let takers: Vec<&Playbook> = sh
+                    .playbooks
+                    .iter()
+                    .filter(|p| engine::matches(p, &a.doc))
+                    .collect();
+                if takers.is_empty() {
+                    unmatched += 1;
+                    held.push(Intake::Unmatched {
+                        id: a.id.clone(),
+                        record: serde_json::json!({"source": source, "origin": origin, "alert_id": a.id, "at": state::records::now(), "alert": a.doc}),
+                    });
+                }
+                for p in takers {
+                    matched += 1;
+                    let id = engine::run_id(source, &a.id, &p.id, &p.hash);
+                    records.push(driver::new_record(p, source, a, &id, sh.dry_run));
+                }
+            }
+        }
+    }
+    let mut items: Vec<Intake<'_>> = records.iter().map(Intake::Run).collect();
+    items.extend(held);
+    let created = sh.store.intake(source, &batch.cursor, &items)?;
+    for id in &created {
+        let r = records.iter().find(|r| &r.run_id == id).expect("created from records");
+        sh.store.audit("run.created", Some(id), serde_json::json!({"source": source, "alert_id": r.alert_id, "playbook": r.playbook_id, "version": r.playbook_version, "hash": r.playbook_hash, "dry_run": r.dry_run}))?;
+    }
+    for it in &items {
+        if let Intake::Quarantined { record, .. } = it {
+            sh.store.audit("alert.quarantined", None, record.clone())?;
+        }
+    }
+    let l = label("source", source);
+    sh.metrics.inc("riposte_alerts_polled_total", &l, batch.items.len() as u64);
+    sh.metrics.inc("riposte_alerts_matched_total", &l, matched);
+    sh.metrics.inc("riposte_alerts_unmatched_total", &l, unmatched);
+    sh.metrics.inc("riposte_alerts_quarantined_total", &l, bad);
+    sh.metrics.inc("riposte_runs_started_total", "", created.len() as u64);
+    Ok(created)
+}
+
+/// Reads the next batch of a file-based source.
+pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Value>) -> Result<Batch> {
+    match s.kind {
+        SourceType::Directory => {
+            let mut taken: Vec<String> = cursor
+                .as_ref()
+                .and_then(|c| c.get("taken"))
+                .and_then(|t| serde_json::from_value(t.clone()).ok())
+                .unwrap_or_default();
+            let mut files = Vec::new();
+            for e in std::fs::read_dir(path).with_context(|| format!("source {}: reading {}", s.name, path.display()))? {
+                let p = e?.path();
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if p.is_file()
+                    && p.extension().is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+                    && !taken.contains(&name)
+                {
+                    files.push((name, p));
+                }
+            }
+            files.sort();
+            let mut items = Vec::new();
+            for (name, p) in files {
+                let text = std::fs::read_to_string(&p).with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
+                for r in alert::parse_text(&text) {
+                    items.push((name.clone(), r));
+                }
+                taken.push(name);
+                if items.len() >= s.batch {
+                    break;
+                }
+            }
+            Ok(Batch { items, cursor: serde_json::json!({"taken": taken}) })
+        }
+        SourceType::File => {
+            let offset = cursor.as_ref().and_then(|c| c.get("offset")).and_then(|o| o.as_u64()).unwrap_or(0) as usize;
+            let bytes = std::fs::read(path).with_context(|| format!("source {}: reading {}", s.name, path.display()))?;
+            let offset = if offset > bytes.len() { 0 } else { offset }; // truncated/rotated: start over
+            let rest = &bytes[offset..];
+            // Only complete lines: a line being written is taken at the next poll.
+            let end = rest.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+            let mut items = Vec::new();
+            let mut line_no = bytes[..offset].iter().filter(|b| **b == b'\n').count();
+            for line in rest[..end].split(|b| *b == b'\n') {
+                line_no += 1;
+                let t = String::from_utf8_lossy(line);
+                if t.trim().is_empty() {
+                    continue;
+                }
+                let origin = format!("{}:{line_no}", path.display());
+                for r in alert::parse_text(&t) {
+                    items.push((origin.clone(), r));
+                }
+            }
+            Ok(Batch { items, cursor: serde_json::json!({"offset": offset + end}) })
+        }
+        _ => anyhow::bail!("source {} is not file-based", s.name),
+    }
+}
+
+/// One poll of a source: read, take in, queue the new runs; returns their ids.
+async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec<String>> {
+    let cursor = sh.store.cursor(&s.name)?;
+    let batch = match s.kind {
+        SourceType::Directory | SourceType::File => {
+            let p = l.resolve(s.path.as_deref().unwrap_or(Path::new(".")));
+            poll_files(s, &p, cursor)?
+        }
+        SourceType::Push => return Ok(Vec::new()),
+        other => anyhow::bail!("source {}: the {other:?} source type is not available in this build yet", s.name),
+    };
+    let created = take_in(sh, &s.name, batch)?;
+    for id in &created {
+        sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+        // A full queue makes the poller wait here: polling slows, memory does not grow.
+        sh.queue.send(id.clone()).await.context("the run queue is closed")?;
+    }
+    Ok(created)
+}
+
+async fn run_one(sh: Arc<Shared>, id: String) {
+    sh.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+    let rec = match sh.store.get_run(&id) {
+        Ok(Some(r)) => r,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(run_id = %id, error = %e, "cannot read run");
+            return;
+        }
+    };
+    let Some(pb) = sh
+        .playbooks
+        .iter()
+        .find(|p| p.id == rec.playbook_id && p.hash == rec.playbook_hash)
+    else {
+        tracing::error!(run_id = %id, playbook = %rec.playbook_id, "[E-PLAYBOOK-CHANGED] the run's playbook version is not loaded; resume it with `riposte runs resume {id} --playbook OLD.yaml` or cancel it");
+        sh.metrics.inc("riposte_runs_blocked_total", "", 1);
+        return;
+    };
+    match driver::drive(&sh.store, &sh.registry, pb, rec, None).await {
+        Ok(rep) => sh.metrics.inc("riposte_runs_finished_total", &label("status", rep.status.as_str()), 1),
+        Err(e) => {
+            tracing::error!(run_id = %id, error = %format!("{e:#}"), "run failed to drive");
+            sh.metrics.inc("riposte_runs_errors_total", "", 1);
+        }
+    }
+}
+
+fn sh_metrics_sum(sh: &Shared, name: &str) -> u64 {
+    sh.metrics
+        .counters
+        .lock()
+        .expect("metrics")
+        .iter()
+        .filter(|((n, _), _)| n == name)
+        .map(|(_, v)| *v)
+        .sum()
+}
+
+fn secret_eq(a: &[u8], b: &[u8]) -> bool {
+    // Constant time for equal lengths.
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn push_alerts(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: String) -> axum::response::Response {
+    let (Some(token), Some(source)) = (&sh.token, &sh.push_source) else {
+        return (StatusCode::NOT_FOUND, "no push source is configured\n").into_response();
+    };
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !secret_eq(given.as_bytes(), token.expose().as_bytes()) {
+        let _ = sh.store.audit("push.rejected", None, serde_json::json!({"reason": "missing or wrong bearer token"}));
+        return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
+    }
+    let items: Vec<_> = alert::parse_text(&body).into_iter().map(|r| ("push".to_owned(), r)).collect();
+    let n = items.len();
+    let prev = sh.store.cursor(source).ok().flatten().and_then(|c| c.get("batches").and_then(|b| b.as_u64())).unwrap_or(0);
+    let batch = Batch { items, cursor: serde_json::json!({"batches": prev + 1}) };
+    match take_in(&sh, source, batch) {
+        Ok(created) => {
+            let runs = created.clone();
+            for id in created {
+                sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+                if sh.queue.send(id).await.is_err() {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+                }
+            }
+            (StatusCode::ACCEPTED, axum::Json(serde_json::json!({"received": n, "runs": runs}))).into_response()
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("intake failed: {e:#}\n")).into_response(),
+    }
+}
+
+pub fn router(sh: Arc<Shared>) -> axum::Router {
+    axum::Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/readyz",
+            get(|State(sh): State<Arc<Shared>>| async move {
+                if sh.ready.load(Ordering::Relaxed) {
+                    (StatusCode::OK, "ready\n")
+                } else {
+                    (StatusCode::SERVICE_UNAVAILABLE, "starting\n")
+                }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(|State(sh): State<Arc<Shared>>| async move {
+                ([("content-type", "text/plain; version=0.0.4")], sh.metrics.render())
+            }),
+        )
+        .route("/alerts", post(push_alerts))
+        .with_state(sh)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `riposte serve`.
+pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode> {
+    let l = crate::config::load(config)?;
+    let problems = crate::config::problems(&l);
+    if !problems.is_empty() {
+        anyhow::bail!("{}:\n  {}\n`riposte config check --config {}` lists them", config.display(), problems.join("\n  "), config.display());
+    }
+    let c = &l.config;
+    let store = Store::open(&l.resolve(&c.data_dir))?;
+    let registry = crate::config::registry(&l, &integrations::vendors::BuildEnv { store: Some(store.clone()) })?;
+    let pb_paths: Vec<PathBuf> = c.playbooks.iter().map(|p| l.resolve(p)).collect();
+    let playbooks = driver::load_playbooks(&pb_paths)?;
+    let token = match &c.server.token {
+        Some(r) => Some(r.load().map_err(|e| anyhow::anyhow!("server.token: {e}"))?),
+        None => None,
+    };
+    let grace = playbooks::duration::parse(&c.limits.shutdown_grace).map_err(|e| anyhow::anyhow!("limits.shutdown_grace: {e}"))?;
+    let concurrent = c.limits.concurrent_runs.max(1);
+    let (tx, mut rx) = mpsc::channel::<String>(concurrent * 4);
+    let sh = Arc::new(Shared {
+        store: store.clone(),
+        registry,
+        playbooks,
+        metrics: Metrics::default(),
+        dry_run,
+        token,
+        ready: AtomicBool::new(false),
+        queue: tx.clone(),
+        push_source: c.sources.iter().find(|s| s.kind == SourceType::Push).map(|s| s.name.clone()),
+    });
+    store.audit("daemon.started", None, serde_json::json!({"config": config.display().to_string(), "dry_run": dry_run, "once": once, "by": state::records::local_user()}))?;
+
+    // Workers. `close` ends intake into workers: `Some(true)` drains the queue first (--once),
+    // `Some(false)` leaves queued runs for the next start (they are durable, status running).
+    let (close_tx, mut close_rx) = watch::channel::<Option<bool>>(None);
+    let sem = Arc::new(Semaphore::new(concurrent));
+    let worker_sh = sh.clone();
+    let workers = tokio::spawn(async move {
+        let mut set = tokio::task::JoinSet::new();
+        let spawn = |set: &mut tokio::task::JoinSet<()>, id: String, permit| {
+            let sh = worker_sh.clone();
+            set.spawn(async move {
+                run_one(sh, id).await;
+                drop(permit);
+            });
+        };
+        let drain = loop {
+            tokio::select! {
+                biased;
+                _ = close_rx.changed() => break close_rx.borrow().unwrap_or(false),
+                id = rx.recv() => match id {
+                    Some(id) => {
+                        let permit = sem.clone().acquire_owned().await.expect("semaphore");
+                        spawn(&mut set, id, permit);
+                        while set.try_join_next().is_some() {}
+                    }
+                    None => break false,
+                },
+            }
+        };
+        if drain {
+            while let Ok(id) = rx.try_recv() {
+                let permit = sem.clone().acquire_owned().await.expect("semaphore");
+                spawn(&mut set, id, permit);
+            }
+        }
+        while set.join_next().await.is_some() {}
+    });
+
+    // Resume what a stop or crash left running.
+    let mut resumed = 0;
+    for r in store.runs()? {
+        if driver::status_of(&r) == Some(engine::RunStatus::Running) {
+            resumed += 1;
+            sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+            tx.send(r.run_id).await.context("run queue")?;
+        }
+    }
+    if resumed > 0 {
+        tracing::info!(resumed, "resuming unfinished runs");
+    }
+
+    let metrics_view = sh.clone();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut pollers = tokio::task::JoinSet::new();
+    let mut created_once = Vec::new();
+    if once {
+        for s in &c.sources {
+            match poll_once(&sh, &l, s).await {
+                Ok(ids) => {
+                    tracing::info!(source = %s.name, runs = ids.len(), "polled");
+                    created_once.extend(ids);
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    sh.metrics.inc("riposte_source_errors_total", &label("source", &s.name), 1);
+                }
+            }
+        }
+    } else {
+        let listener = tokio::net::TcpListener::bind(&c.server.listen)
+            .await
+            .with_context(|| format!("server.listen {}: cannot bind", c.server.listen))?;
+        let addr = listener.local_addr()?;
+        // Always on stderr, so scripts (and tests binding port 0) learn the address.
+        eprintln!("riposte: listening on http://{addr}");
+        let app = router(sh.clone());
+        let mut srv_stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = srv_stop.changed().await;
+                })
+                .await;
+        });
+        for s in c.sources.iter().filter(|s| s.kind != SourceType::Push).cloned() {
+            let sched = cron::Schedule::from_str(&s.schedule).map_err(|e| anyhow::anyhow!("sources.{}: {e}", s.name))?;
+            let sh = sh.clone();
+            let mut stop = stop_rx.clone();
+            let l2 = crate::config::Loaded { path: l.path.clone(), config: l.config.clone() };
+            pollers.spawn(async move {
+                let mut failures = 0u32;
+                loop {
+                    let Some(next) = sched.upcoming(chrono::Utc).next() else { break };
+                    let mut wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    if failures > 0 {
+                        // Back off a failing source (with jitter), up to 5 minutes.
+                        let b = Duration::from_secs(1 << failures.min(8)).min(Duration::from_secs(300));
+                        wait = wait.max(b.mul_f64(0.5 + (next.timestamp_subsec_nanos() % 1000) as f64 / 2000.0));
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => break,
+                    }
+                    let started = std::time::Instant::now();
+                    match poll_once(&sh, &l2, &s).await {
+                        Ok(_) => {
+                            failures = 0;
+                            sh.metrics.set("riposte_source_poll_seconds", &label("source", &s.name), started.elapsed().as_secs_f64());
+                            sh.metrics.set("riposte_source_last_success_timestamp", &label("source", &s.name), chrono::Utc::now().timestamp() as f64);
+                        }
+                        Err(e) => {
+                            failures += 1;
+                            tracing::error!(source = %s.name, failures, error = %format!("{e:#}"), "poll failed; backing off");
+                            sh.metrics.inc("riposte_source_errors_total", &label("source", &s.name), 1);
+                        }
+                    }
+                }
+            });
+        }
+        sh.ready.store(true, Ordering::Relaxed);
+        shutdown_signal().await;
+        tracing::info!("shutting down: polling stopped, finishing runs in flight");
+        let _ = stop_tx.send(true);
+    }
+    while pollers.join_next().await.is_some() {}
+    drop(tx);
+    let _ = close_tx.send(Some(once));
+    let finished = if once {
+        Ok(workers.await)
+    } else {
+        tokio::time::timeout(grace, workers).await
+    };
+    let ok = finished.is_ok();
+    store.audit("daemon.stopped", None, serde_json::json!({"clean": ok}))?;
+    store.flush()?;
+    if once {
+        let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+        for id in &created_once {
+            if let Some(r) = store.get_run(id)? {
+                println!("{}", crate::text::run_line(&r));
+                *by_status.entry(r.status.clone()).or_default() += 1;
+            }
+        }
+        let m = |n: &str| sh_metrics_sum(&metrics_view, n);
+        println!(
+            "{} alert(s) polled: {} run(s) started ({}), {} not matched by any playbook (`riposte alerts unmatched`), {} quarantined (`riposte alerts quarantine`){}",
+            m("riposte_alerts_polled_total"),
+            created_once.len(),
+            by_status.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", "),
+            m("riposte_alerts_unmatched_total"),
+            m("riposte_alerts_quarantined_total"),
+            if dry_run { "; dry-run: no mutate action was sent" } else { "" }
+        );
+        if m("riposte_source_errors_total") > 0 {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    if !ok {
+        tracing::warn!("grace period over; unfinished runs resume at the next start");
+    }
+    Ok(ExitCode::SUCCESS)
+}
