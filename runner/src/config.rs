@@ -91,6 +91,9 @@ pub struct SourceConfig {
     /// elasticsearch: extra filter (query DSL); splunk: the SPL search.
     #[serde(default)]
     pub query: Option<serde_json::Value>,
+    /// elasticsearch: the time field the cursor follows (`@timestamp`; Wazuh: `timestamp`).
+    #[serde(default)]
+    pub time_field: Option<String>,
     /// kibana: space id.
     #[serde(default)]
     pub space: Option<String>,
@@ -260,7 +263,11 @@ pub fn problems(l: &Loaded) -> Vec<String> {
         };
         match s.kind {
             SourceType::Directory | SourceType::File => need("path", s.path.is_some(), &mut out),
-            SourceType::Kibana | SourceType::Splunk => need("url", s.url.is_some(), &mut out),
+            SourceType::Kibana => need("url", s.url.is_some(), &mut out),
+            SourceType::Splunk => out.push(format!(
+                "sources.{}: the splunk source type is not available in this version; forward notables to a `push` source (Splunk alert action: webhook) meanwhile",
+                s.name
+            )),
             SourceType::Elasticsearch => {
                 need("url", s.url.is_some(), &mut out);
                 need("index", s.index.is_some(), &mut out);

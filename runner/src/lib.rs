@@ -7,6 +7,7 @@ pub mod config;
 pub mod daemon;
 pub mod driver;
 pub mod playbook_cmd;
+pub mod sources;
 pub mod text;
 
 use anyhow::{Context, Result};
