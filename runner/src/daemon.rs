@@ -275,6 +275,44 @@ async fn queue_all(sh: &Arc<Shared>, created: Vec<String>) -> Result<Vec<String>
     Ok(created)
 }
 
+/// Fires a drill: its fixture alerts run, in dry-run, against its playbook, as fresh runs
+/// (source `drill:NAME`, alert ids suffixed with the firing time), reported like any run.
+pub async fn fire_drill(sh: &Arc<Shared>, l: &Loaded, d: &crate::config::DrillConfig) -> Result<Vec<String>> {
+    let pb = sh
+        .playbooks
+        .iter()
+        .find(|p| p.id == d.playbook)
+        .with_context(|| format!("drills.{}: playbook `{}` is not loaded", d.name, d.playbook))?;
+    let at = state::records::now();
+    let source = format!("drill:{}", d.name);
+    let mut records = Vec::new();
+    let mut held = Vec::new();
+    for f in &d.alerts {
+        for (origin, item) in driver::read_alerts(&l.resolve(f))? {
+            match item {
+                Ok(mut a) => {
+                    a.id = format!("{}@{at}", a.id);
+                    let id = engine::run_id(&source, &a.id, &pb.id, &pb.hash);
+                    records.push(driver::new_record(pb, &source, &a, &id, true));
+                }
+                Err(b) => held.push(Intake::Quarantined {
+                    id: format!("{at}:{origin}:{}", b.position),
+                    record: serde_json::json!({"source": source, "origin": origin, "position": b.position, "reason": b.reason, "excerpt": b.excerpt, "at": at}),
+                }),
+            }
+        }
+    }
+    let mut items: Vec<Intake<'_>> = records.iter().map(Intake::Run).collect();
+    items.extend(held);
+    let created = sh.store.intake(&source, &serde_json::json!({"fired": at}), &items)?;
+    sh.store.audit("drill.fired", None, serde_json::json!({"drill": d.name, "playbook": pb.id, "runs": created.len()}))?;
+    for id in &created {
+        sh.store.audit("run.created", Some(id), serde_json::json!({"source": source, "playbook": pb.id, "version": pb.version, "hash": pb.hash, "dry_run": true, "drill": d.name}))?;
+    }
+    sh.metrics.inc("riposte_drills_total", &label("drill", &d.name), 1);
+    queue_all(sh, created).await
+}
+
 async fn run_one(sh: Arc<Shared>, id: String) {
     sh.metrics.queued.fetch_sub(1, Ordering::Relaxed);
     let rec = match sh.store.get_run(&id) {
@@ -393,7 +431,7 @@ async fn shutdown_signal() {
 }
 
 /// `riposte serve`.
-pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode> {
+pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>) -> Result<ExitCode> {
     let l = crate::config::load(config)?;
     let problems = crate::config::problems(&l);
     if !problems.is_empty() {
@@ -478,7 +516,14 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode>
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut pollers = tokio::task::JoinSet::new();
     let mut created_once = Vec::new();
-    if once {
+    if let Some(name) = drill {
+        let d = c
+            .drills
+            .iter()
+            .find(|d| d.name == name)
+            .with_context(|| format!("no drill `{name}` in {}; drills: {}", config.display(), c.drills.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")))?;
+        created_once.extend(fire_drill(&sh, &l, d).await?);
+    } else if once {
         for s in &c.sources {
             match poll_once(&sh, &l, s).await {
                 Ok(ids) => {
@@ -542,6 +587,45 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode>
                 }
             });
         }
+        for d in c.drills.iter().cloned() {
+            let sched = cron::Schedule::from_str(&d.schedule).map_err(|e| anyhow::anyhow!("drills.{}: {e}", d.name))?;
+            let sh = sh.clone();
+            let mut stop = stop_rx.clone();
+            let l2 = crate::config::Loaded { path: l.path.clone(), config: l.config.clone() };
+            pollers.spawn(async move {
+                while let Some(next) = sched.upcoming(chrono::Utc).next() {
+                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => break,
+                    }
+                    if let Err(e) = fire_drill(&sh, &l2, &d).await {
+                        tracing::error!(drill = %d.name, error = %format!("{e:#}"), "drill failed");
+                    }
+                }
+            });
+        }
+        if let Some(age) = c.retention.runs.as_deref().and_then(|r| playbooks::duration::parse(r).ok()) {
+            // Retention: at start and then daily at 03:00 UTC.
+            let sched = cron::Schedule::from_str("0 0 3 * * *").expect("static schedule");
+            let sh = sh.clone();
+            let mut stop = stop_rx.clone();
+            pollers.spawn(async move {
+                loop {
+                    match driver::prune(&sh.store, age) {
+                        Ok((runs, _)) if runs > 0 => tracing::info!(runs, "retention removed finished runs"),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %format!("{e:#}"), "retention failed"),
+                    }
+                    let Some(next) = sched.upcoming(chrono::Utc).next() else { break };
+                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => break,
+                    }
+                }
+            });
+        }
         sh.ready.store(true, Ordering::Relaxed);
         shutdown_signal().await;
         tracing::info!("shutting down: polling stopped, finishing runs in flight");
@@ -550,6 +634,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode>
     while pollers.join_next().await.is_some() {}
     drop(tx);
     let _ = close_tx.send(Some(once));
+    let once = once || drill.is_some();
     let finished = if once {
         Ok(workers.await)
     } else {
@@ -574,7 +659,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool) -> Result<ExitCode>
             by_status.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", "),
             m("riposte_alerts_unmatched_total"),
             m("riposte_alerts_quarantined_total"),
-            if dry_run { "; dry-run: no mutate action was sent" } else { "" }
+            if dry_run || drill.is_some() { "; dry-run: no mutate action was sent" } else { "" }
         );
         if m("riposte_source_errors_total") > 0 {
             return Ok(ExitCode::from(1));

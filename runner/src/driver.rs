@@ -494,10 +494,22 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     }
     let paths: Vec<_> = l.config.playbooks.iter().map(|p| l.resolve(p)).collect();
     let mut n = 0;
+    let mut ids = Vec::new();
     for f in crate::playbook_cmd::playbook_files(&paths) {
         n += 1;
-        if let Err(d) = playbooks::load_file(&f) {
-            problems.push(format!("{d}"));
+        match playbooks::load_file(&f) {
+            Ok(p) => ids.push(p.id),
+            Err(d) => problems.push(format!("{d}")),
+        }
+    }
+    for d in &l.config.drills {
+        if !ids.contains(&d.playbook) {
+            problems.push(format!("drills.{}: playbook `{}` is not among the configured playbooks ({})", d.name, d.playbook, ids.join(", ")));
+        }
+        for f in &d.alerts {
+            if !l.resolve(f).exists() {
+                problems.push(format!("drills.{}: alert fixtures {} do not exist", d.name, l.resolve(f).display()));
+            }
         }
     }
     if l.config.playbooks.is_empty() {

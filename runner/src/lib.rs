@@ -77,6 +77,9 @@ enum Cmd {
         /// A drill of the whole daemon: every mutate action is recorded, none is sent.
         #[arg(long)]
         dry_run: bool,
+        /// Fire one configured drill now (dry-run), run it to the end, and exit.
+        #[arg(long, value_name = "NAME")]
+        drill: Option<String>,
     },
     /// Alerts the daemon did not run: unmatched by any playbook, or quarantined as unreadable.
     Alerts {
@@ -300,11 +303,12 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             config,
             once,
             dry_run,
+            drill,
         } => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(daemon::serve(&config, once, dry_run))
+            rt.block_on(daemon::serve(&config, once, dry_run, drill.as_deref()))
         }
         Cmd::Alerts { cmd } => {
             let (unmatched, data_dir) = match cmd {

@@ -157,3 +157,33 @@ fn daemon_serves_health_metrics_and_push_and_stops_cleanly_on_sigterm() {
     assert!(audit.contains("\"daemon.stopped\""));
     assert!(!audit.contains("s3cret-push-token"), "the token never reaches the audit log");
 }
+
+#[test]
+fn a_drill_runs_its_fixtures_in_dry_run_as_fresh_runs_each_time() {
+    let dir = tempdir("drill");
+    std::fs::write(dir.join("fixture.jsonl"), format!("{MALICIOUS}\n")).unwrap();
+    let cfg = dir.join("riposte.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir: data\nplaybooks: [{}]\ndrills:\n  - name: weekly\n    schedule: \"0 0 9 * * Mon\"\n    playbook: t1059-command-and-scripting-interpreter\n    alerts: [fixture.jsonl]\n",
+            root().join("playbooks/library").display()
+        ),
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let o = riposte!(["config", "check", "--config", c]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    for _ in 0..2 {
+        let o = riposte!(["serve", "--drill", "weekly", "--config", c]);
+        let out = stdout(&o);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("1 run(s) started") && out.contains("dry-run: no mutate action was sent"), "{out}");
+    }
+    let d = dir.join("data");
+    let runs = stdout(&riposte!(["runs", "list", "--data-dir", d.to_str().unwrap()]));
+    assert_eq!(runs.lines().count(), 2, "each firing is a fresh run: {runs}");
+    assert!(runs.lines().all(|l| l.contains("(dry-run)") && l.contains("IMMEDIATE")), "{runs}");
+    let o = riposte!(["serve", "--drill", "nope", "--config", c]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no drill `nope`"));
+}
