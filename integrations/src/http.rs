@@ -102,18 +102,29 @@ pub struct Req {
     pub json: Option<Json>,
     pub form: Option<Vec<(String, String)>>,
     pub headers: Vec<(&'static str, String)>,
+    /// Safe to send twice (reads, searches, PUT/DELETE of a fixed resource). POST and PATCH
+    /// requests are not, unless marked with [`Req::read_only`]: the client then retries them only
+    /// when nothing reached the vendor (connection refused) or the vendor said so (429); any
+    /// other failure goes back to the driver, which reconciles before trying again.
+    pub repeatable: bool,
 }
 
 impl Req {
     pub fn new(method: Method, path: impl Into<String>) -> Req {
         Req {
-            method,
             path: path.into(),
             query: Vec::new(),
             json: None,
             form: None,
             headers: Vec::new(),
+            repeatable: !matches!(method, Method::POST | Method::PATCH),
+            method,
         }
+    }
+    /// Marks a POST that only reads (a search) as safe to retry on any retryable error.
+    pub fn read_only(mut self) -> Req {
+        self.repeatable = true;
+        self
     }
     pub fn get(path: impl Into<String>) -> Req {
         Req::new(Method::GET, path)
@@ -540,7 +551,7 @@ impl HttpClient {
             }
             let started = Instant::now();
             let res = b.send().await;
-            let (class, what, status, wait) = match res {
+            let (class, what, status, wait, unsent) = match res {
                 Err(e) => {
                     ctx.log.sent(&SentRequest {
                         integration: self.name.clone(),
@@ -551,12 +562,13 @@ impl HttpClient {
                         error: Some(if e.is_timeout() { "timeout" } else { "connection failed" }.into()),
                         millis: started.elapsed().as_millis() as u64,
                     });
+                    let unsent = e.is_connect() && !e.is_timeout();
                     let what = if e.is_timeout() {
                         format!("no answer within {:?}", self.limits.timeout)
                     } else {
                         format!("cannot reach {}: {}", self.base, e.without_url())
                     };
-                    (ErrorClass::Retryable, what, None, None)
+                    (ErrorClass::Retryable, what, None, None, unsent)
                 }
                 Ok(res) => {
                     let status = res.status();
@@ -597,10 +609,12 @@ impl HttpClient {
                         format!("HTTP {s}: {m} ({})", hint(s)),
                         Some(s),
                         wait,
+                        s == 429,
                     )
                 }
             };
-            if class != ErrorClass::Retryable || attempt >= self.limits.attempts.max(1) {
+            let may_retry = r.repeatable || unsent;
+            if class != ErrorClass::Retryable || !may_retry || attempt >= self.limits.attempts.max(1) {
                 let what = if class == ErrorClass::Retryable && attempt > 1 {
                     format!("{what}; gave up after {attempt} attempts")
                 } else {

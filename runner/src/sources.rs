@@ -86,14 +86,16 @@ impl HttpSource {
             SourceType::Kibana => {
                 filter.push(json!({"term": {"kibana.alert.workflow_status": "open"}}));
                 must_not.push(json!({"exists": {"field": "kibana.alert.building_block_type"}}));
-                Req::post(format!("{}/api/detection_engine/signals/search", self.prefix())).header("kbn-xsrf", "riposte")
+                Req::post(format!("{}/api/detection_engine/signals/search", self.prefix()))
+                    .header("kbn-xsrf", "riposte")
+                    .read_only()
             }
             SourceType::Elasticsearch => {
                 if let Some(q) = &self.cfg.query {
                     filter.push(q.clone());
                 }
                 let index = self.cfg.index.clone().unwrap_or_default();
-                Req::post(format!("/{}/_search", integrations::http::enc(&index).replace("%2A", "*").replace("%2C", ",")))
+                Req::post(format!("/{}/_search", integrations::http::enc(&index).replace("%2A", "*").replace("%2C", ","))).read_only()
             }
             _ => anyhow::bail!("source {} does not poll over HTTP", self.cfg.name),
         };
@@ -138,7 +140,9 @@ impl HttpSource {
         let ctx = Ctx::detached(Arc::new(NoLog));
         let req = Req::post(format!("{}/api/detection_engine/signals/status", self.prefix()))
             .header("kbn-xsrf", "riposte")
-            .json(json!({"signal_ids": ids, "status": "acknowledged"}));
+            .json(json!({"signal_ids": ids, "status": "acknowledged"}))
+            // Setting a status is idempotent: safe to repeat.
+            .read_only();
         self.client.send(&ctx, req, &[]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }

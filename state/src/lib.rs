@@ -3,6 +3,7 @@
 //! engine's types, so the engine can change without breaking stored data.
 
 pub mod audit;
+mod failpoint;
 pub mod records;
 
 use records::{JournalEntry, RunRecord};
@@ -226,6 +227,7 @@ impl Store {
 
     /// Appends a journal entry for a run; returns its sequence number.
     pub fn append(&self, run: &str, e: &JournalEntry) -> Result<u32> {
+        failpoint::journal_write();
         let mut prefix = run.as_bytes().to_vec();
         prefix.push(0);
         let seq = match self.journal.scan_prefix(&prefix).next_back() {
