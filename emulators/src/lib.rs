@@ -7,6 +7,11 @@
 //! what the vendor received and set up what it holds (a host already contained, a ticket that
 //! already exists).
 
+pub mod crowdstrike;
+pub mod elastic_defend;
+pub mod mde;
+pub mod sentinelone;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
