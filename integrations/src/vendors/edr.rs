@@ -258,19 +258,39 @@ impl<B: Backend> Edr<B> {
                 });
             }
         };
-        let skip = if isolate {
-            dev.state.contained_or_pending()
-        } else {
-            dev.state.released_or_pending()
+        let in_place = |s: Containment| {
+            if isolate {
+                s.contained_or_pending()
+            } else {
+                s.released_or_pending()
+            }
         };
-        if skip {
+        if in_place(dev.state) {
             return Ok(with(
                 base,
                 json!({"already": true, "status": dev.status, "contained": isolate}),
             ));
         }
         let comment = Self::comment(req);
-        let action = self.backend.act(ctx, &dev, isolate, &comment).await?;
+        let action = match self.backend.act(ctx, &dev, isolate, &comment).await {
+            Ok(a) => a,
+            Err(e) => {
+                // The answer may have been lost after the vendor acted (a 502, then a retry the
+                // vendor refused because the action is under way): look before failing.
+                return match self.backend.find(ctx, host).await {
+                    Ok(Found::One(d)) if d.id == dev.id && in_place(d.state) => Ok(with(
+                        base,
+                        json!({
+                            "status": d.status,
+                            "contained": isolate,
+                            "confirmed": matches!(d.state, Containment::Contained | Containment::Released),
+                            "recovered_from": match &e { Outcome::Failed { message, .. } => message.clone(), _ => String::new() },
+                        }),
+                    )),
+                    _ => Err(e),
+                };
+            }
+        };
         let mut status = if isolate { "containment requested" } else { "release requested" }.to_owned();
         let mut confirmed = false;
         let mut poll_error = None;
