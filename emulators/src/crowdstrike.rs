@@ -83,7 +83,10 @@ fn fail(status: u16, message: &str) -> Response {
 }
 
 fn ok(status: u16, resources: Json) -> Response {
-    error(status, json!({"meta": meta(), "resources": resources, "errors": []}))
+    error(
+        status,
+        json!({"meta": meta(), "resources": resources, "errors": []}),
+    )
 }
 
 fn authorized(st: &State, h: &HeaderMap) -> bool {
@@ -92,7 +95,9 @@ fn authorized(st: &State, h: &HeaderMap) -> bool {
 
 async fn token(St(st): St<Arc<State>>, body: String) -> Response {
     let form: HashMap<String, String> = url_form(&body);
-    if form.get("client_id") != Some(&st.client_id) || form.get("client_secret") != Some(&st.client_secret) {
+    if form.get("client_id") != Some(&st.client_id)
+        || form.get("client_secret") != Some(&st.client_secret)
+    {
         return fail(401, "access denied, invalid client credentials");
     }
     let mut t = st.tokens.lock().expect("tokens");
@@ -140,7 +145,11 @@ async fn query_devices(
     if !authorized(&st, &h) {
         return fail(401, "access denied, invalid bearer token");
     }
-    let filter = q.iter().find(|(k, _)| k == "filter").map(|(_, v)| v.as_str()).unwrap_or("");
+    let filter = q
+        .iter()
+        .find(|(k, _)| k == "filter")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     let Some(name) = parse_hostname_filter(filter) else {
         return fail(400, &format!("Invalid filter expression: {filter}"));
     };
@@ -172,7 +181,10 @@ async fn get_devices(
         .collect();
     let mut devs = st.devices.lock().expect("devices");
     let mut out = Vec::new();
-    for d in devs.iter_mut().filter(|d| ids.contains(&d.device_id.as_str())) {
+    for d in devs
+        .iter_mut()
+        .filter(|d| ids.contains(&d.device_id.as_str()))
+    {
         // Time passes between reads: a pending action completes.
         d.status = match d.status.as_str() {
             "containment_pending" => "contained".into(),
@@ -190,7 +202,10 @@ async fn get_devices(
         }));
     }
     if out.is_empty() {
-        return fail(404, &format!("No matching device found for ID {}", ids.join(",")));
+        return fail(
+            404,
+            &format!("No matching device found for ID {}", ids.join(",")),
+        );
     }
     ok(200, Json::Array(out))
 }
@@ -204,14 +219,26 @@ async fn device_action(
     if !authorized(&st, &h) {
         return fail(401, "access denied, invalid bearer token");
     }
-    let action = q.iter().find(|(k, _)| k == "action_name").map(|(_, v)| v.as_str());
+    let action = q
+        .iter()
+        .find(|(k, _)| k == "action_name")
+        .map(|(_, v)| v.as_str());
     let (from_ok, to): (&[&str], &str) = match action {
         Some("contain") => (&["normal"], "containment_pending"),
         Some("lift_containment") => (&["contained"], "lift_containment_pending"),
-        _ => return fail(400, "Provided data does not match expected 'Action Parameter' format"),
+        _ => {
+            return fail(
+                400,
+                "Provided data does not match expected 'Action Parameter' format",
+            );
+        }
     };
     let body: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
-    let Some(ids) = body.get("ids").and_then(|i| i.as_array()).filter(|i| !i.is_empty()) else {
+    let Some(ids) = body
+        .get("ids")
+        .and_then(|i| i.as_array())
+        .filter(|i| !i.is_empty())
+    else {
         return fail(400, "Provided data does not match expected 'ids' format");
     };
     let mut devs = st.devices.lock().expect("devices");
@@ -246,9 +273,18 @@ pub fn router(state: Arc<State>) -> Router {
 mod tests {
     #[test]
     fn fql_filter_parsing() {
-        assert_eq!(super::parse_hostname_filter("hostname:'WS-01'").as_deref(), Some("WS-01"));
-        assert_eq!(super::parse_hostname_filter(r"hostname:'a\'b'").as_deref(), Some("a'b"));
-        assert_eq!(super::parse_hostname_filter("hostname:'a',hostname:'*'"), None);
+        assert_eq!(
+            super::parse_hostname_filter("hostname:'WS-01'").as_deref(),
+            Some("WS-01")
+        );
+        assert_eq!(
+            super::parse_hostname_filter(r"hostname:'a\'b'").as_deref(),
+            Some("a'b")
+        );
+        assert_eq!(
+            super::parse_hostname_filter("hostname:'a',hostname:'*'"),
+            None
+        );
         assert_eq!(super::parse_hostname_filter("hostname:'a"), None);
     }
 }

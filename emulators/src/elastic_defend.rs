@@ -47,7 +47,12 @@ impl State {
 
     /// Records an action still in flight (`isolate` / `unisolate`) for an agent.
     pub fn seed_pending(&self, agent_id: &str, command: &str) -> String {
-        let a = new_action(self.actions.lock().expect("actions").len() + 1, agent_id, command, "seeded");
+        let a = new_action(
+            self.actions.lock().expect("actions").len() + 1,
+            agent_id,
+            command,
+            "seeded",
+        );
         let id = a["id"].as_str().unwrap_or_default().to_owned();
         self.actions.lock().expect("actions").push(a);
         id
@@ -86,7 +91,10 @@ fn new_action(n: usize, agent: &str, command: &str, comment: &str) -> Json {
 }
 
 fn fail(status: u16, err: &str, message: &str) -> Response {
-    error(status, json!({"statusCode": status, "error": err, "message": message}))
+    error(
+        status,
+        json!({"statusCode": status, "error": err, "message": message}),
+    )
 }
 
 fn authorized(st: &State, h: &HeaderMap) -> bool {
@@ -97,13 +105,20 @@ fn authorized(st: &State, h: &HeaderMap) -> bool {
 }
 
 fn unauthorized() -> Response {
-    fail(401, "Unauthorized", "[security_exception]: unable to authenticate with provided credentials")
+    fail(
+        401,
+        "Unauthorized",
+        "[security_exception]: unable to authenticate with provided credentials",
+    )
 }
 
 /// Parses the one KQL form the emulator supports: `united.endpoint.host.hostname:"<literal>"`
 /// (`\` escapes the next character). Anything else is a 400, as Kibana refuses bad KQL.
 pub fn parse_kuery(k: &str) -> Option<String> {
-    let rest = k.trim().strip_prefix("united.endpoint.host.hostname")?.trim_start();
+    let rest = k
+        .trim()
+        .strip_prefix("united.endpoint.host.hostname")?
+        .trim_start();
     let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
     let mut out = String::new();
     let mut chars = rest.chars();
@@ -129,13 +144,25 @@ fn endpoint_json(e: &Endpoint) -> Json {
     })
 }
 
-async fn metadata(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn metadata(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
-    let k = q.iter().find(|(n, _)| n == "kuery").map(|(_, v)| v.as_str()).unwrap_or("");
+    let k = q
+        .iter()
+        .find(|(n, _)| n == "kuery")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     let Some(name) = parse_kuery(k) else {
-        return fail(400, "Bad Request", &format!("KQLSyntaxError: cannot parse kuery: {k}"));
+        return fail(
+            400,
+            "Bad Request",
+            &format!("KQLSyntaxError: cannot parse kuery: {k}"),
+        );
     };
     let data: Vec<Json> = st
         .endpoints
@@ -145,10 +172,17 @@ async fn metadata(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(Str
         .filter(|e| e.hostname.eq_ignore_ascii_case(&name))
         .map(endpoint_json)
         .collect();
-    error(200, json!({"data": data, "total": data.len(), "page": 0, "pageSize": 20, "sortField": "enrolled_at", "sortDirection": "desc"}))
+    error(
+        200,
+        json!({"data": data, "total": data.len(), "page": 0, "pageSize": 20, "sortField": "enrolled_at", "sortDirection": "desc"}),
+    )
 }
 
-async fn action_status(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn action_status(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
@@ -177,21 +211,40 @@ async fn action(st: Arc<State>, h: HeaderMap, body: String, command: &str) -> Re
         return unauthorized();
     }
     if h.get("kbn-xsrf").is_none() {
-        return fail(400, "Bad Request", "Request must contain a kbn-xsrf header.");
+        return fail(
+            400,
+            "Bad Request",
+            "Request must contain a kbn-xsrf header.",
+        );
     }
     let b: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
     let ids: Vec<String> = b
         .get("endpoint_ids")
         .and_then(|i| i.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     if ids.is_empty() {
-        return fail(400, "Bad Request", "[request body.endpoint_ids]: array size is [0], but expected at least [1]");
+        return fail(
+            400,
+            "Bad Request",
+            "[request body.endpoint_ids]: array size is [0], but expected at least [1]",
+        );
     }
     if let Some(missing) = ids.iter().find(|id| st.isolated(id).is_none()) {
-        return fail(400, "Bad Request", &format!("The host does not have Elastic Defend integration installed: {missing}"));
+        return fail(
+            400,
+            "Bad Request",
+            &format!("The host does not have Elastic Defend integration installed: {missing}"),
+        );
     }
-    let comment = b.get("comment").and_then(|c| c.as_str()).unwrap_or_default();
+    let comment = b
+        .get("comment")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
     let mut acts = st.actions.lock().expect("actions");
     let a = new_action(acts.len() + 1, &ids[0], command, comment);
     acts.push(a.clone());
@@ -206,15 +259,27 @@ async fn unisolate(St(st): St<Arc<State>>, h: HeaderMap, body: String) -> Respon
     action(st, h, body, "unisolate").await
 }
 
-async fn details(St(st): St<Arc<State>>, h: HeaderMap, Path(p): Path<Vec<(String, String)>>) -> Response {
+async fn details(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Path(p): Path<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
-    let id = p.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
+    let id = p
+        .iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let (a, completed) = {
         let mut acts = st.actions.lock().expect("actions");
         let Some(a) = acts.iter_mut().find(|a| a["id"] == id.as_str()) else {
-            return fail(404, "Not Found", &format!("Action with id '{id}' not found."));
+            return fail(
+                404,
+                "Not Found",
+                &format!("Action with id '{id}' not found."),
+            );
         };
         // Time passes between reads: a pending action completes.
         let pending = a["isCompleted"] == false;
@@ -228,7 +293,13 @@ async fn details(St(st): St<Arc<State>>, h: HeaderMap, Path(p): Path<Vec<(String
     };
     if completed {
         let agent = a["agents"][0].as_str().unwrap_or_default();
-        if let Some(e) = st.endpoints.lock().expect("endpoints").iter_mut().find(|e| e.agent_id == agent) {
+        if let Some(e) = st
+            .endpoints
+            .lock()
+            .expect("endpoints")
+            .iter_mut()
+            .find(|e| e.agent_id == agent)
+        {
             e.isolated = a["command"] == "isolate";
         }
     }
@@ -253,8 +324,17 @@ pub fn router(state: Arc<State>) -> Router {
 mod tests {
     #[test]
     fn kuery_parsing() {
-        assert_eq!(super::parse_kuery(r#"united.endpoint.host.hostname:"ws-01""#).as_deref(), Some("ws-01"));
-        assert_eq!(super::parse_kuery(r#"united.endpoint.host.hostname:"a\"b""#).as_deref(), Some("a\"b"));
-        assert_eq!(super::parse_kuery(r#"united.endpoint.host.hostname:"a" or host.name:*"#), None);
+        assert_eq!(
+            super::parse_kuery(r#"united.endpoint.host.hostname:"ws-01""#).as_deref(),
+            Some("ws-01")
+        );
+        assert_eq!(
+            super::parse_kuery(r#"united.endpoint.host.hostname:"a\"b""#).as_deref(),
+            Some("a\"b")
+        );
+        assert_eq!(
+            super::parse_kuery(r#"united.endpoint.host.hostname:"a" or host.name:*"#),
+            None
+        );
     }
 }

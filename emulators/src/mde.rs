@@ -80,7 +80,14 @@ impl State {
         self.tokens.lock().expect("tokens").len()
     }
 
-    fn new_action(&self, machine_id: &str, kind: &str, scope: &str, comment: &str, status: &str) -> Json {
+    fn new_action(
+        &self,
+        machine_id: &str,
+        kind: &str,
+        scope: &str,
+        comment: &str,
+        status: &str,
+    ) -> Json {
         let n = self.actions.lock().expect("actions").len() + 1;
         let dns = self
             .machines
@@ -108,7 +115,13 @@ impl State {
     fn apply(&self, a: &Json) {
         let id = a["machineId"].as_str().unwrap_or_default();
         let iso = a["type"] == "Isolate";
-        if let Some(m) = self.machines.lock().expect("machines").iter_mut().find(|m| m.id == id) {
+        if let Some(m) = self
+            .machines
+            .lock()
+            .expect("machines")
+            .iter_mut()
+            .find(|m| m.id == id)
+        {
             m.isolated = iso;
         }
     }
@@ -116,7 +129,12 @@ impl State {
 
 /// A timestamp that grows with `n` (creation order), in Defender's format.
 fn chrono_like(n: usize) -> String {
-    format!("2024-05-01T{:02}:{:02}:{:02}.000Z", (n / 3600) % 24, (n / 60) % 60, n % 60)
+    format!(
+        "2024-05-01T{:02}:{:02}:{:02}.000Z",
+        (n / 3600) % 24,
+        (n / 60) % 60,
+        n % 60
+    )
 }
 
 fn fail(status: u16, code: &str, message: &str) -> Response {
@@ -127,7 +145,11 @@ fn fail(status: u16, code: &str, message: &str) -> Response {
 }
 
 fn unauthorized() -> Response {
-    fail(401, "Unauthorized", "Authorization has been denied for this request.")
+    fail(
+        401,
+        "Unauthorized",
+        "Authorization has been denied for this request.",
+    )
 }
 
 fn authorized(st: &State, h: &HeaderMap) -> bool {
@@ -144,7 +166,9 @@ async fn token(St(st): St<Arc<State>>, Path(_tenant): Path<String>, body: String
             json!({"error": "invalid_request", "error_description": "AADSTS900144: The request body must contain grant_type=client_credentials and a scope ending in /.default."}),
         );
     }
-    if f.get("client_id") != Some(&st.client_id) || f.get("client_secret") != Some(&st.client_secret) {
+    if f.get("client_id") != Some(&st.client_id)
+        || f.get("client_secret") != Some(&st.client_secret)
+    {
         return error(
             401,
             json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID."}),
@@ -153,7 +177,10 @@ async fn token(St(st): St<Arc<State>>, Path(_tenant): Path<String>, body: String
     let mut t = st.tokens.lock().expect("tokens");
     let tok = format!("mde-token-{}", t.len() + 1);
     t.push(tok.clone());
-    error(200, json!({"token_type": "Bearer", "expires_in": 3599, "access_token": tok}))
+    error(
+        200,
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": tok}),
+    )
 }
 
 /// Reads an OData string literal at the start of `s` (`'…'`, a quote inside doubled); returns
@@ -178,8 +205,12 @@ pub fn odata_literal(s: &str) -> Option<(String, &str)> {
 }
 
 /// `field eq '…'` (the whole filter), or None.
-fn eq_filter<'a>(f: &'a str, field: &str) -> Option<String> {
-    let rest = f.trim().strip_prefix(field)?.trim_start().strip_prefix("eq")?;
+fn eq_filter(f: &str, field: &str) -> Option<String> {
+    let rest = f
+        .trim()
+        .strip_prefix(field)?
+        .trim_start()
+        .strip_prefix("eq")?;
     let (v, tail) = odata_literal(rest.trim_start())?;
     tail.trim().is_empty().then_some(v)
 }
@@ -212,11 +243,19 @@ fn machine_json(m: &Machine) -> Json {
     })
 }
 
-async fn machines(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn machines(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
-    let f = q.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str()).unwrap_or("");
+    let f = q
+        .iter()
+        .find(|(k, _)| k == "$filter")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     let Some(nf) = machine_filter(f) else {
         return fail(400, "BadRequest", &format!("Invalid filter clause: {f}"));
     };
@@ -234,7 +273,10 @@ async fn machines(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(Str
         })
         .map(machine_json)
         .collect();
-    error(200, json!({"@odata.context": "https://api.securitycenter.microsoft.com/api/$metadata#Machines", "value": value}))
+    error(
+        200,
+        json!({"@odata.context": "https://api.securitycenter.microsoft.com/api/$metadata#Machines", "value": value}),
+    )
 }
 
 async fn machine_action(
@@ -248,21 +290,39 @@ async fn machine_action(
         return unauthorized();
     }
     if st.isolated(&id).is_none() {
-        return fail(404, "ResourceNotFound", &format!("Machine {id} was not found"));
+        return fail(
+            404,
+            "ResourceNotFound",
+            &format!("Machine {id} was not found"),
+        );
     }
     let b: Json = match serde_json::from_str(&body) {
         Ok(b) => b,
         Err(_) => return fail(400, "InvalidRequestBody", "Request body is not valid JSON"),
     };
     // Body keys are case-sensitive.
-    let Some(comment) = b.get("Comment").and_then(|c| c.as_str()).filter(|c| !c.is_empty()) else {
-        return fail(400, "MissingRequiredParameter", "Comment is a required parameter");
+    let Some(comment) = b
+        .get("Comment")
+        .and_then(|c| c.as_str())
+        .filter(|c| !c.is_empty())
+    else {
+        return fail(
+            400,
+            "MissingRequiredParameter",
+            "Comment is a required parameter",
+        );
     };
     let scope = if isolate {
         match b.get("IsolationType").and_then(|t| t.as_str()) {
             Some(t @ ("Full" | "Selective" | "UnManagedDevice")) => t.to_owned(),
             None => "Full".to_owned(),
-            Some(t) => return fail(400, "InvalidRequestBody", &format!("IsolationType '{t}' is not valid")),
+            Some(t) => {
+                return fail(
+                    400,
+                    "InvalidRequestBody",
+                    &format!("IsolationType '{t}' is not valid"),
+                );
+            }
         }
     } else {
         String::new()
@@ -280,23 +340,41 @@ async fn machine_action(
     let a = st.new_action(&id, kind, &scope, comment, "Pending");
     st.actions.lock().expect("actions").push(a.clone());
     let mut body = a;
-    body["@odata.context"] = json!("https://api.securitycenter.microsoft.com/api/$metadata#MachineActions/$entity");
+    body["@odata.context"] =
+        json!("https://api.securitycenter.microsoft.com/api/$metadata#MachineActions/$entity");
     error(201, body)
 }
 
-async fn isolate(St(st): St<Arc<State>>, h: HeaderMap, Path(id): Path<String>, body: String) -> Response {
+async fn isolate(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
     machine_action(st, h, id, body, true).await
 }
 
-async fn unisolate(St(st): St<Arc<State>>, h: HeaderMap, Path(id): Path<String>, body: String) -> Response {
+async fn unisolate(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
     machine_action(st, h, id, body, false).await
 }
 
-async fn list_actions(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn list_actions(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
-    let f = q.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str());
+    let f = q
+        .iter()
+        .find(|(k, _)| k == "$filter")
+        .map(|(_, v)| v.as_str());
     let machine = match f {
         None => None,
         Some(f) => match eq_filter(f, "machineId") {
@@ -309,7 +387,9 @@ async fn list_actions(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<
         .into_iter()
         .filter(|a| machine.as_deref().is_none_or(|m| a["machineId"] == m))
         .collect();
-    if q.iter().any(|(k, v)| k == "$orderby" && v == "creationDateTimeUtc desc") {
+    if q.iter()
+        .any(|(k, v)| k == "$orderby" && v == "creationDateTimeUtc desc")
+    {
         value.reverse();
     }
     error(200, json!({"value": value}))
@@ -322,7 +402,11 @@ async fn get_action(St(st): St<Arc<State>>, h: HeaderMap, Path(id): Path<String>
     let (a, completed) = {
         let mut acts = st.actions.lock().expect("actions");
         let Some(a) = acts.iter_mut().find(|a| a["id"] == id.as_str()) else {
-            return fail(404, "ResourceNotFound", &format!("Machine action {id} was not found"));
+            return fail(
+                404,
+                "ResourceNotFound",
+                &format!("Machine action {id} was not found"),
+            );
         };
         // Time passes between reads: a pending action completes.
         let pending = a["status"] == "Pending" || a["status"] == "InProgress";
@@ -354,11 +438,20 @@ mod tests {
 
     #[test]
     fn odata_filters() {
-        assert!(matches!(machine_filter("computerDnsName eq 'ws-01'"), Some(NameFilter::Eq(v)) if v == "ws-01"));
-        assert!(matches!(machine_filter("computerDnsName eq 'o''brien'"), Some(NameFilter::Eq(v)) if v == "o'brien"));
+        assert!(
+            matches!(machine_filter("computerDnsName eq 'ws-01'"), Some(NameFilter::Eq(v)) if v == "ws-01")
+        );
+        assert!(
+            matches!(machine_filter("computerDnsName eq 'o''brien'"), Some(NameFilter::Eq(v)) if v == "o'brien")
+        );
         assert!(machine_filter("computerDnsName eq 'x' or true").is_none());
         assert!(machine_filter("computerDnsName eq 'x' or computerDnsName eq 'y'").is_none());
-        assert!(matches!(machine_filter("startswith(computerDnsName,'ws-01.')"), Some(NameFilter::StartsWith(v)) if v == "ws-01."));
-        assert_eq!(eq_filter("machineId eq 'abc'", "machineId").as_deref(), Some("abc"));
+        assert!(
+            matches!(machine_filter("startswith(computerDnsName,'ws-01.')"), Some(NameFilter::StartsWith(v)) if v == "ws-01.")
+        );
+        assert_eq!(
+            eq_filter("machineId eq 'abc'", "machineId").as_deref(),
+            Some("abc")
+        );
     }
 }

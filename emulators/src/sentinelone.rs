@@ -54,7 +54,10 @@ impl State {
 }
 
 fn fail(status: u16, code: u64, title: &str, detail: &str) -> Response {
-    error(status, json!({"errors": [{"code": code, "title": title, "detail": detail}]}))
+    error(
+        status,
+        json!({"errors": [{"code": code, "title": title, "detail": detail}]}),
+    )
 }
 
 fn authorized(st: &State, h: &HeaderMap) -> bool {
@@ -65,7 +68,12 @@ fn authorized(st: &State, h: &HeaderMap) -> bool {
 }
 
 fn unauthorized() -> Response {
-    fail(401, 4010010, "Authentication Failed", "Authentication failed: invalid or expired API token")
+    fail(
+        401,
+        4010010,
+        "Authentication Failed",
+        "Authentication failed: invalid or expired API token",
+    )
 }
 
 fn agent_json(a: &Agent) -> Json {
@@ -86,7 +94,11 @@ fn agent_json(a: &Agent) -> Json {
     })
 }
 
-async fn agents(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn agents(
+    St(st): St<Arc<State>>,
+    h: HeaderMap,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&st, &h) {
         return unauthorized();
     }
@@ -97,8 +109,12 @@ async fn agents(St(st): St<Arc<State>>, h: HeaderMap, Query(q): Query<Vec<(Strin
     let mut all = st.agents.lock().expect("agents");
     let mut data = Vec::new();
     for a in all.iter_mut() {
-        let hit = name.as_ref().is_none_or(|n| a.computer_name.eq_ignore_ascii_case(n))
-            && like.as_ref().is_none_or(|l| a.computer_name.to_lowercase().contains(l))
+        let hit = name
+            .as_ref()
+            .is_none_or(|n| a.computer_name.eq_ignore_ascii_case(n))
+            && like
+                .as_ref()
+                .is_none_or(|l| a.computer_name.to_lowercase().contains(l))
             && ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
         if !hit {
             continue;
@@ -124,14 +140,29 @@ async fn action(st: Arc<State>, h: HeaderMap, body: String, disconnect: bool) ->
     let b: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
     // `filter.ids` is an array in the API reference; Kibana's emulator sends a comma list.
     let ids: Vec<String> = match b.pointer("/filter/ids") {
-        Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(Json::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         Some(Json::String(s)) => s.split(',').map(str::to_owned).collect(),
-        _ => return fail(400, 4000010, "Validation Error", "filter: at least one filter is required"),
+        _ => {
+            return fail(
+                400,
+                4000010,
+                "Validation Error",
+                "filter: at least one filter is required",
+            );
+        }
     };
     let mut n = 0;
     for a in st.agents.lock().expect("agents").iter_mut() {
         if ids.contains(&a.id) {
-            a.network_status = if disconnect { "disconnecting" } else { "connecting" }.into();
+            a.network_status = if disconnect {
+                "disconnecting"
+            } else {
+                "connecting"
+            }
+            .into();
             n += 1;
         }
     }

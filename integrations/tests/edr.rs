@@ -138,7 +138,9 @@ impl Rig {
             _ => "wrong-secret-0000",
         };
         let credentials = match vendor {
-            "crowdstrike" => json!({"client_id": secret_file(CS_ID), "client_secret": secret_file(secret)}),
+            "crowdstrike" => {
+                json!({"client_id": secret_file(CS_ID), "client_secret": secret_file(secret)})
+            }
             "mde" => {
                 options["token_url"] = json!(format!("{}/tenant-1/oauth2/v2.0/token", emu.url));
                 json!({"client_id": secret_file(MDE_ID), "client_secret": secret_file(secret)})
@@ -167,7 +169,15 @@ impl Rig {
                     s.seed_action(id, "Isolate", "Succeeded");
                 }
             }
-            Emu::S1(s) => s.add_agent(id, host, if contained { "disconnected" } else { "connected" }),
+            Emu::S1(s) => s.add_agent(
+                id,
+                host,
+                if contained {
+                    "disconnected"
+                } else {
+                    "connected"
+                },
+            ),
             Emu::El(s) => s.add_endpoint(id, host, contained),
         }
     }
@@ -200,15 +210,27 @@ impl Rig {
     /// Contained, or containment requested and under way.
     fn contained_or_pending(&self, id: &str) -> bool {
         match &self.st {
-            Emu::Cs(s) => matches!(s.status(id).as_deref(), Some("contained" | "containment_pending")),
+            Emu::Cs(s) => matches!(
+                s.status(id).as_deref(),
+                Some("contained" | "containment_pending")
+            ),
             Emu::Mde(s) => {
                 s.isolated(id) == Some(true)
-                    || s.actions().iter().any(|a| a["machineId"] == id && a["type"] == "Isolate" && a["status"] == "Pending")
+                    || s.actions().iter().any(|a| {
+                        a["machineId"] == id && a["type"] == "Isolate" && a["status"] == "Pending"
+                    })
             }
-            Emu::S1(s) => matches!(s.network_status(id).as_deref(), Some("disconnected" | "disconnecting")),
+            Emu::S1(s) => matches!(
+                s.network_status(id).as_deref(),
+                Some("disconnected" | "disconnecting")
+            ),
             Emu::El(s) => {
                 s.isolated(id) == Some(true)
-                    || s.actions().iter().any(|a| a["agents"][0] == id && a["command"] == "isolate" && a["isCompleted"] == false)
+                    || s.actions().iter().any(|a| {
+                        a["agents"][0] == id
+                            && a["command"] == "isolate"
+                            && a["isCompleted"] == false
+                    })
             }
         }
     }
@@ -242,9 +264,13 @@ impl Rig {
     fn forbidden(&self, message: &str) -> Json {
         let m = format!("{message} (caller {})", self.secret);
         match self.vendor {
-            "crowdstrike" => json!({"meta": {}, "resources": [], "errors": [{"code": 403, "message": m}]}),
+            "crowdstrike" => {
+                json!({"meta": {}, "resources": [], "errors": [{"code": 403, "message": m}]})
+            }
             "mde" => json!({"error": {"code": "Forbidden", "message": m, "target": "t-1"}}),
-            "sentinelone" => json!({"errors": [{"code": 4030010, "title": "Forbidden", "detail": m}]}),
+            "sentinelone" => {
+                json!({"errors": [{"code": 4030010, "title": "Forbidden", "detail": m}]})
+            }
             _ => json!({"statusCode": 403, "error": "Forbidden", "message": m}),
         }
     }
@@ -270,20 +296,40 @@ async fn crowdstrike_isolate_sends_documented_requests_and_confirms() {
     assert!(!r.contained("aid-2"), "only the named host is contained");
 
     let rx = r.emu.recorder.received();
-    let token = rx.iter().find(|q| q.path == "/oauth2/token").expect("token request");
-    assert!(token.body.contains("client_id=falcon-client-id"), "{}", token.body);
-    assert!(token.body.contains("grant_type=client_credentials"), "{}", token.body);
+    let token = rx
+        .iter()
+        .find(|q| q.path == "/oauth2/token")
+        .expect("token request");
+    assert!(
+        token.body.contains("client_id=falcon-client-id"),
+        "{}",
+        token.body
+    );
+    assert!(
+        token.body.contains("grant_type=client_credentials"),
+        "{}",
+        token.body
+    );
     let q = rx
         .iter()
         .find(|q| q.path.starts_with("/devices/queries/devices/v1"))
         .expect("device query");
     assert_eq!(q.query, "filter=hostname:'WS-01'&limit=20");
     assert_eq!(q.header("authorization"), Some("Bearer falcon-token-1"));
-    let post: Vec<_> = rx.iter().filter(|q| q.method == "POST" && q.path.contains("devices-actions")).collect();
+    let post: Vec<_> = rx
+        .iter()
+        .filter(|q| q.method == "POST" && q.path.contains("devices-actions"))
+        .collect();
     assert_eq!(post.len(), 1);
-    assert_eq!(post[0].path, "/devices/entities/devices-actions/v2?action_name=contain");
+    assert_eq!(
+        post[0].path,
+        "/devices/entities/devices-actions/v2?action_name=contain"
+    );
     assert_eq!(post[0].json(), json!({"ids": ["aid-1"]}));
-    assert_eq!(post[0].header("authorization"), Some("Bearer falcon-token-1"));
+    assert_eq!(
+        post[0].header("authorization"),
+        Some("Bearer falcon-token-1")
+    );
 }
 
 #[tokio::test]
@@ -302,7 +348,10 @@ async fn crowdstrike_release_lifts_containment() {
         .into_iter()
         .find(|q| q.method == "POST" && q.path.contains("devices-actions"))
         .expect("action");
-    assert_eq!(post.path, "/devices/entities/devices-actions/v2?action_name=lift_containment");
+    assert_eq!(
+        post.path,
+        "/devices/entities/devices-actions/v2?action_name=lift_containment"
+    );
     assert_eq!(post.json(), json!({"ids": ["aid-1"]}));
 }
 
@@ -312,7 +361,10 @@ async fn crowdstrike_release_lifts_containment() {
 async fn mde_isolate_sends_documented_requests_and_polls_the_action() {
     let r = Rig::new("mde").await;
     r.seed("m-1", "ws-01.corp.local", false);
-    let req = call_with("edr.isolate_host", json!({"host": "WS-01.corp.local", "comment": "phishing payload"}));
+    let req = call_with(
+        "edr.isolate_host",
+        json!({"host": "WS-01.corp.local", "comment": "phishing payload"}),
+    );
     let res = ok(r.edr.call(&ctx(), &req).await);
     let Emu::Mde(s) = &r.st else { unreachable!() };
     let actions = s.actions();
@@ -324,17 +376,34 @@ async fn mde_isolate_sends_documented_requests_and_polls_the_action() {
     assert!(r.contained("m-1"));
 
     let rx = r.emu.recorder.received();
-    let token = rx.iter().find(|q| q.path == "/tenant-1/oauth2/v2.0/token").expect("token request");
+    let token = rx
+        .iter()
+        .find(|q| q.path == "/tenant-1/oauth2/v2.0/token")
+        .expect("token request");
     assert!(
-        token.body.contains("scope=https%3A%2F%2Fapi.securitycenter.microsoft.com%2F.default"),
+        token
+            .body
+            .contains("scope=https%3A%2F%2Fapi.securitycenter.microsoft.com%2F.default"),
         "{}",
         token.body
     );
-    let lookup = rx.iter().find(|q| q.path.starts_with("/api/machines?")).expect("lookup");
-    assert_eq!(lookup.query, "$filter=computerDnsName eq 'ws-01.corp.local'");
-    let post = rx.iter().find(|q| q.method == "POST" && q.path.starts_with("/api/")).expect("isolate");
+    let lookup = rx
+        .iter()
+        .find(|q| q.path.starts_with("/api/machines?"))
+        .expect("lookup");
+    assert_eq!(
+        lookup.query,
+        "$filter=computerDnsName eq 'ws-01.corp.local'"
+    );
+    let post = rx
+        .iter()
+        .find(|q| q.method == "POST" && q.path.starts_with("/api/"))
+        .expect("isolate");
     assert_eq!(post.path, "/api/machines/m-1/isolate");
-    assert_eq!(post.json(), json!({"Comment": "phishing payload", "IsolationType": "Full"}));
+    assert_eq!(
+        post.json(),
+        json!({"Comment": "phishing payload", "IsolationType": "Full"})
+    );
     assert_eq!(post.header("authorization"), Some("Bearer mde-token-1"));
     let poll = format!("/api/machineactions/{}", actions[0]["id"].as_str().unwrap());
     assert_eq!(r.emu.recorder.count("GET", &poll), 1);
@@ -355,7 +424,10 @@ async fn mde_release_posts_unisolate_with_comment_only() {
         .find(|q| q.method == "POST" && q.path.starts_with("/api/"))
         .expect("unisolate");
     assert_eq!(post.path, "/api/machines/m-1/unisolate");
-    assert_eq!(post.json(), json!({"Comment": "Riposte playbook step contain"}));
+    assert_eq!(
+        post.json(),
+        json!({"Comment": "Riposte playbook step contain"})
+    );
 }
 
 #[tokio::test]
@@ -366,9 +438,15 @@ async fn mde_matches_short_names_and_fqdns_but_never_guesses() {
     r.seed("m-8b", "ws-08.b.local", false);
     r.seed("m-9", "ws-09", false);
     // A short name finds the one FQDN it starts.
-    assert_eq!(ok(r.run("edr.host_info", "WS-07").await)["device_id"], "m-7");
+    assert_eq!(
+        ok(r.run("edr.host_info", "WS-07").await)["device_id"],
+        "m-7"
+    );
     // An FQDN finds a machine registered under its short name.
-    assert_eq!(ok(r.run("edr.host_info", "ws-09.corp.local").await)["device_id"], "m-9");
+    assert_eq!(
+        ok(r.run("edr.host_info", "ws-09.corp.local").await)["device_id"],
+        "m-9"
+    );
     // A short name shared by two domains is ambiguous.
     let (class, msg) = failed(r.run("edr.isolate_host", "ws-08").await);
     assert_eq!(class, ErrorClass::NeedsHuman);
@@ -393,13 +471,25 @@ async fn sentinelone_disconnect_sends_documented_requests() {
     assert!(!r.contained("s1-2"));
     let rx = r.emu.recorder.received();
     let lookup = rx.iter().find(|q| q.method == "GET").expect("lookup");
-    assert_eq!(lookup.path, "/web/api/v2.1/agents?computerName=WS-01&limit=20");
-    assert_eq!(lookup.header("authorization"), Some("ApiToken s1-token-5e6f7a8b"));
+    assert_eq!(
+        lookup.path,
+        "/web/api/v2.1/agents?computerName=WS-01&limit=20"
+    );
+    assert_eq!(
+        lookup.header("authorization"),
+        Some("ApiToken s1-token-5e6f7a8b")
+    );
     let post = rx.iter().find(|q| q.method == "POST").expect("disconnect");
     assert_eq!(post.path, "/web/api/v2.1/agents/actions/disconnect");
     assert_eq!(post.json(), json!({"filter": {"ids": ["s1-1"]}}));
-    assert_eq!(post.header("authorization"), Some("ApiToken s1-token-5e6f7a8b"));
-    assert_eq!(r.emu.recorder.count("GET", "/web/api/v2.1/agents?ids=s1-1"), 1);
+    assert_eq!(
+        post.header("authorization"),
+        Some("ApiToken s1-token-5e6f7a8b")
+    );
+    assert_eq!(
+        r.emu.recorder.count("GET", "/web/api/v2.1/agents?ids=s1-1"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -410,7 +500,12 @@ async fn sentinelone_release_reconnects() {
     assert_eq!(res["status"], "connected");
     let Emu::S1(s) = &r.st else { unreachable!() };
     assert_eq!(s.network_status("s1-1").as_deref(), Some("connected"));
-    assert_eq!(r.emu.recorder.count("POST", "/web/api/v2.1/agents/actions/connect"), 1);
+    assert_eq!(
+        r.emu
+            .recorder
+            .count("POST", "/web/api/v2.1/agents/actions/connect"),
+        1
+    );
 }
 
 // ── Elastic Defend: exact requests, space ───────────────────────────────────────────────────
@@ -419,7 +514,10 @@ async fn sentinelone_release_reconnects() {
 async fn elastic_isolate_sends_documented_requests_with_xsrf() {
     let r = Rig::new("elastic_defend").await;
     r.seed("agent-1", "ws-01", false);
-    let req = call_with("edr.isolate_host", json!({"host": "ws-01", "comment": "ransomware"}));
+    let req = call_with(
+        "edr.isolate_host",
+        json!({"host": "ws-01", "comment": "ransomware"}),
+    );
     let res = ok(r.edr.call(&ctx(), &req).await);
     let Emu::El(s) = &r.st else { unreachable!() };
     let actions = s.actions();
@@ -428,13 +526,25 @@ async fn elastic_isolate_sends_documented_requests_with_xsrf() {
     assert_eq!(res["status"], "successful");
     assert!(r.contained("agent-1"));
     let rx = r.emu.recorder.received();
-    let lookup = rx.iter().find(|q| q.path.starts_with("/api/endpoint/metadata")).expect("lookup");
-    assert_eq!(lookup.query, "kuery=united.endpoint.host.hostname:\"ws-01\"&page=0&pageSize=20");
+    let lookup = rx
+        .iter()
+        .find(|q| q.path.starts_with("/api/endpoint/metadata"))
+        .expect("lookup");
+    assert_eq!(
+        lookup.query,
+        "kuery=united.endpoint.host.hostname:\"ws-01\"&page=0&pageSize=20"
+    );
     let post = rx.iter().find(|q| q.method == "POST").expect("isolate");
     assert_eq!(post.path, "/api/endpoint/action/isolate");
-    assert_eq!(post.json(), json!({"endpoint_ids": ["agent-1"], "comment": "ransomware"}));
+    assert_eq!(
+        post.json(),
+        json!({"endpoint_ids": ["agent-1"], "comment": "ransomware"})
+    );
     assert!(post.header("kbn-xsrf").is_some());
-    assert_eq!(post.header("authorization"), Some(format!("ApiKey {EL_KEY}").as_str()));
+    assert_eq!(
+        post.header("authorization"),
+        Some(format!("ApiKey {EL_KEY}").as_str())
+    );
 }
 
 #[tokio::test]
@@ -444,9 +554,21 @@ async fn elastic_release_in_a_space() {
     let res = ok(r.run("edr.release_host", "ws-01").await);
     assert_eq!(res["confirmed"], true);
     assert!(!r.contained("agent-1"));
-    assert_eq!(r.emu.recorder.count("POST", "/s/soc/api/endpoint/action/unisolate"), 1);
-    assert_eq!(r.emu.recorder.count("GET", "/s/soc/api/endpoint/metadata"), 1);
-    assert_eq!(r.emu.recorder.count("GET", "/api/endpoint/metadata"), 1, "no request outside the space");
+    assert_eq!(
+        r.emu
+            .recorder
+            .count("POST", "/s/soc/api/endpoint/action/unisolate"),
+        1
+    );
+    assert_eq!(
+        r.emu.recorder.count("GET", "/s/soc/api/endpoint/metadata"),
+        1
+    );
+    assert_eq!(
+        r.emu.recorder.count("GET", "/api/endpoint/metadata"),
+        1,
+        "no request outside the space"
+    );
 }
 
 // ── Every vendor: the same stories ──────────────────────────────────────────────────────────
@@ -492,7 +614,10 @@ async fn unknown_or_ambiguous_host_needs_a_human() {
         }
         let (class, msg) = failed(r.run("edr.isolate_host", "dup").await);
         assert_eq!(class, ErrorClass::NeedsHuman, "{v}");
-        assert!(msg.contains("matches 2 devices") && msg.contains("d-2") && msg.contains("d-3"), "{v}: {msg}");
+        assert!(
+            msg.contains("matches 2 devices") && msg.contains("d-2") && msg.contains("d-3"),
+            "{v}: {msg}"
+        );
         assert_eq!(r.action_posts(), 0, "{v}");
         assert!(!r.contained("d-1") && !r.contained("d-2"), "{v}");
     }
@@ -545,7 +670,9 @@ async fn rate_limited_lookup_is_retried_after_retry_after() {
             .recorder
             .received()
             .iter()
-            .filter(|q| q.method == "GET" && q.path.starts_with(r.lookup_path()) && !q.path.contains("ids="))
+            .filter(|q| {
+                q.method == "GET" && q.path.starts_with(r.lookup_path()) && !q.path.contains("ids=")
+            })
             .count();
         assert_eq!(lookups, 2, "{v}: the 429 and the retry");
         assert_eq!(r.action_posts(), 1, "{v}");
@@ -577,13 +704,14 @@ async fn forbidden_is_permanent_and_secrets_are_scrubbed() {
     for v in VENDORS {
         let r = Rig::new(v).await;
         r.seed("d-1", "ws-01", false);
-        r.emu
-            .recorder
-            .fail_next(Some(r.lookup_path()), Fault::Status {
+        r.emu.recorder.fail_next(
+            Some(r.lookup_path()),
+            Fault::Status {
                 status: 403,
                 retry_after: None,
                 body: r.forbidden("missing permission Hosts:write"),
-            });
+            },
+        );
         let (class, msg) = failed(r.run("edr.isolate_host", "ws-01").await);
         assert_eq!(class, ErrorClass::Permanent, "{v}: {msg}");
         assert!(msg.contains("403"), "{v}: {msg}");
@@ -602,18 +730,51 @@ async fn reconcile_reads_containment_from_the_edr() {
         r.seed("d-out", "ws-out", false);
         r.seed_pending("d-pend", "ws-pend");
         let c = ctx();
-        match r.edr.reconcile(&c, &call("edr.isolate_host", "ws-in")).await {
+        match r
+            .edr
+            .reconcile(&c, &call("edr.isolate_host", "ws-in"))
+            .await
+        {
             Reconciled::Done(res) => assert_eq!(res["device_id"], "d-in", "{v}"),
             other => panic!("{v}: {other:?}"),
         }
         assert!(
-            matches!(r.edr.reconcile(&c, &call("edr.isolate_host", "ws-pend")).await, Reconciled::Done(_)),
+            matches!(
+                r.edr
+                    .reconcile(&c, &call("edr.isolate_host", "ws-pend"))
+                    .await,
+                Reconciled::Done(_)
+            ),
             "{v}: a pending containment was sent"
         );
-        assert_eq!(r.edr.reconcile(&c, &call("edr.isolate_host", "ws-out")).await, Reconciled::NotDone, "{v}");
-        assert!(matches!(r.edr.reconcile(&c, &call("edr.release_host", "ws-out")).await, Reconciled::Done(_)), "{v}");
-        assert_eq!(r.edr.reconcile(&c, &call("edr.release_host", "ws-in")).await, Reconciled::NotDone, "{v}");
-        match r.edr.reconcile(&c, &call("edr.isolate_host", "ws-gone")).await {
+        assert_eq!(
+            r.edr
+                .reconcile(&c, &call("edr.isolate_host", "ws-out"))
+                .await,
+            Reconciled::NotDone,
+            "{v}"
+        );
+        assert!(
+            matches!(
+                r.edr
+                    .reconcile(&c, &call("edr.release_host", "ws-out"))
+                    .await,
+                Reconciled::Done(_)
+            ),
+            "{v}"
+        );
+        assert_eq!(
+            r.edr
+                .reconcile(&c, &call("edr.release_host", "ws-in"))
+                .await,
+            Reconciled::NotDone,
+            "{v}"
+        );
+        match r
+            .edr
+            .reconcile(&c, &call("edr.isolate_host", "ws-gone"))
+            .await
+        {
             Reconciled::Unknown(why) => assert!(why.contains("not found"), "{v}: {why}"),
             other => panic!("{v}: {other:?}"),
         }
@@ -625,7 +786,11 @@ async fn reconcile_reads_containment_from_the_edr() {
                 body: r.forbidden("no read permission"),
             },
         );
-        match r.edr.reconcile(&c, &call("edr.isolate_host", "ws-in")).await {
+        match r
+            .edr
+            .reconcile(&c, &call("edr.isolate_host", "ws-in"))
+            .await
+        {
             Reconciled::Unknown(why) => {
                 assert!(why.contains("no read permission"), "{v}: {why}");
                 assert!(!why.contains(r.secret), "{v}: {why}");
@@ -667,14 +832,21 @@ async fn lost_answer_to_the_action_is_checked_before_failing() {
             "sentinelone" => "/web/api/v2.1/agents/actions/disconnect",
             _ => "/api/endpoint/action/isolate",
         };
-        r.emu.recorder.fail_next(Some(action_path), Fault::AfterEffect { status: 502 });
+        r.emu
+            .recorder
+            .fail_next(Some(action_path), Fault::AfterEffect { status: 502 });
         let res = ok(r.run("edr.isolate_host", "ws-01").await);
         assert_eq!(res["contained"], true, "{v}: {res}");
         assert!(r.contained_or_pending("d-1"), "{v}");
         assert!(r.action_posts() >= 2, "{v}: the 502 was retried");
         if matches!(v, "crowdstrike" | "mde") {
             // These refuse the repeated action; the client looked and found it in place.
-            assert!(res["recovered_from"].as_str().is_some_and(|m| !m.is_empty()), "{v}: {res}");
+            assert!(
+                res["recovered_from"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{v}: {res}"
+            );
         }
     }
 }
@@ -688,7 +860,10 @@ async fn host_info_reports_device_facts() {
         assert_eq!(res["device_id"], "d-1", "{v}");
         assert_eq!(res["contained"], true, "{v}");
         assert_eq!(res["vendor"], v);
-        assert!(res["facts"].as_object().is_some_and(|f| !f.is_empty()), "{v}: {res}");
+        assert!(
+            res["facts"].as_object().is_some_and(|f| !f.is_empty()),
+            "{v}: {res}"
+        );
         assert_eq!(r.action_posts(), 0, "{v}");
     }
 }
@@ -709,22 +884,37 @@ async fn polling_is_bounded_and_unconfirmed_results_say_so() {
 async fn render_lists_the_requests_with_placeholders_and_no_secrets() {
     for v in VENDORS {
         let r = Rig::new(v).await;
-        let iso = r.edr.render(&call_with("edr.isolate_host", json!({"host": "ws-01", "comment": "why"})));
+        let iso = r.edr.render(&call_with(
+            "edr.isolate_host",
+            json!({"host": "ws-01", "comment": "why"}),
+        ));
         let text = serde_json::to_string(&iso).unwrap();
         assert!(!text.contains(r.secret), "{v}: {text}");
         let posts: Vec<&Json> = iso.iter().filter(|x| x["method"] == "POST").collect();
         assert_eq!(posts.len(), 1, "{v}: {text}");
         assert!(posts[0].to_string().contains("<device id>"), "{v}: {text}");
-        assert!(iso[0]["url"].as_str().unwrap().starts_with(&r.emu.url), "{v}: {text}");
-        assert!(iso[0]["url"].as_str().unwrap().contains("ws-01"), "{v}: {text}");
+        assert!(
+            iso[0]["url"].as_str().unwrap().starts_with(&r.emu.url),
+            "{v}: {text}"
+        );
+        assert!(
+            iso[0]["url"].as_str().unwrap().contains("ws-01"),
+            "{v}: {text}"
+        );
         let info = r.edr.render(&call("edr.host_info", "ws-01"));
         assert!(info.iter().all(|x| x["method"] == "GET"), "{v}");
         assert!(info.len() < iso.len(), "{v}");
-        assert!(r.emu.recorder.received().is_empty(), "{v}: render sends nothing");
+        assert!(
+            r.emu.recorder.received().is_empty(),
+            "{v}: render sends nothing"
+        );
     }
     let r = Rig::new("crowdstrike").await;
     let iso = r.edr.render(&call("edr.isolate_host", "ws-01"));
-    let urls: Vec<String> = iso.iter().map(|x| x["url"].as_str().unwrap().replacen(&r.emu.url, "", 1)).collect();
+    let urls: Vec<String> = iso
+        .iter()
+        .map(|x| x["url"].as_str().unwrap().replacen(&r.emu.url, "", 1))
+        .collect();
     assert_eq!(
         urls,
         [
@@ -739,8 +929,16 @@ async fn render_lists_the_requests_with_placeholders_and_no_secrets() {
 
 #[test]
 fn configuration_errors_name_what_is_missing() {
-    let cfg = instance("mde", "https://api.securitycenter.microsoft.com", json!({}), json!({}));
-    let e = build("defender", &cfg, &BuildEnv::default()).err().expect("no tenant").to_string();
+    let cfg = instance(
+        "mde",
+        "https://api.securitycenter.microsoft.com",
+        json!({}),
+        json!({}),
+    );
+    let e = build("defender", &cfg, &BuildEnv::default())
+        .err()
+        .expect("no tenant")
+        .to_string();
     assert!(e.contains("options.tenant"), "{e}");
     let cfg = instance(
         "crowdstrike",
@@ -748,7 +946,10 @@ fn configuration_errors_name_what_is_missing() {
         json!({"client_id": secret_file("x")}),
         json!({}),
     );
-    let e = build("falcon", &cfg, &BuildEnv::default()).err().expect("no secret").to_string();
+    let e = build("falcon", &cfg, &BuildEnv::default())
+        .err()
+        .expect("no secret")
+        .to_string();
     assert!(e.contains("credentials.client_secret"), "{e}");
     let cfg = instance(
         "sentinelone",
@@ -756,6 +957,9 @@ fn configuration_errors_name_what_is_missing() {
         json!({"api_token": secret_file("t0ken-value")}),
         json!({"poll_interval": "soon"}),
     );
-    let e = build("s1", &cfg, &BuildEnv::default()).err().expect("bad interval").to_string();
+    let e = build("s1", &cfg, &BuildEnv::default())
+        .err()
+        .expect("bad interval")
+        .to_string();
     assert!(e.contains("options.poll_interval"), "{e}");
 }

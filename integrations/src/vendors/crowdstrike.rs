@@ -130,12 +130,22 @@ impl Falcon {
 
     fn action(isolate: bool, id: &str) -> Req {
         Req::post("/devices/entities/devices-actions/v2")
-            .query("action_name", if isolate { "contain" } else { "lift_containment" })
+            .query(
+                "action_name",
+                if isolate {
+                    "contain"
+                } else {
+                    "lift_containment"
+                },
+            )
             .json(json!({"ids": [id]}))
     }
 
     async fn devices(&self, ctx: &Ctx, ids: &[&str]) -> Result<Vec<Json>, Outcome> {
-        let r = self.http.send(ctx, Self::entities(ids.iter().copied()), &[]).await?;
+        let r = self
+            .http
+            .send(ctx, Self::entities(ids.iter().copied()), &[])
+            .await?;
         Ok(r.body
             .get("resources")
             .and_then(|r| r.as_array())
@@ -164,11 +174,15 @@ impl Backend for Falcon {
             return Ok(Found::None);
         }
         let devices = self.devices(ctx, &ids).await?;
-        Ok(match edr::pick(host, devices, |d| vec![edr::s(d, "hostname")]) {
-            Picked::One(d) => Found::One(device_of(&d)),
-            Picked::None => Found::None,
-            Picked::Many(ds) => Found::Many(ds.iter().map(|d| edr::s(d, "device_id")).collect()),
-        })
+        Ok(
+            match edr::pick(host, devices, |d| vec![edr::s(d, "hostname")]) {
+                Picked::One(d) => Found::One(device_of(&d)),
+                Picked::None => Found::None,
+                Picked::Many(ds) => {
+                    Found::Many(ds.iter().map(|d| edr::s(d, "device_id")).collect())
+                }
+            },
+        )
     }
 
     async fn act(
@@ -180,7 +194,9 @@ impl Backend for Falcon {
     ) -> Result<Option<String>, Outcome> {
         // The devices-actions endpoint takes no comment; the action is asynchronous and has no
         // id of its own: progress is read from the device status.
-        self.http.send(ctx, Self::action(isolate, &dev.id), &[]).await?;
+        self.http
+            .send(ctx, Self::action(isolate, &dev.id), &[])
+            .await?;
         Ok(None)
     }
 
@@ -210,7 +226,10 @@ impl Backend for Falcon {
     }
 
     fn render_act(&self, isolate: bool, _comment: &str) -> Vec<Req> {
-        vec![Self::action(isolate, DEVICE_ID), Self::entities([DEVICE_ID])]
+        vec![
+            Self::action(isolate, DEVICE_ID),
+            Self::entities([DEVICE_ID]),
+        ]
     }
 }
 

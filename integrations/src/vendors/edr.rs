@@ -149,18 +149,24 @@ pub(super) fn poll_options(instance: &str, cfg: &InstanceConfig) -> Result<Poll,
     };
     let attempts = match cfg.options.get("poll_attempts") {
         None => 10,
-        Some(v) => v
-            .as_u64()
-            .filter(|n| *n <= 1000)
-            .ok_or_else(|| invalid("poll_attempts", format!("`{v}` must be a whole number from 0 to 1000")))?
-            as u32,
+        Some(v) => v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
+            invalid(
+                "poll_attempts",
+                format!("`{v}` must be a whole number from 0 to 1000"),
+            )
+        })? as u32,
     };
     let interval = match cfg.options.get("poll_interval") {
         None => Duration::from_secs(3),
         Some(v) => v
             .as_str()
             .and_then(|s| playbooks::duration::parse(s).ok())
-            .ok_or_else(|| invalid("poll_interval", format!("`{v}` is not a duration; write e.g. `500ms`, `3s`")))?,
+            .ok_or_else(|| {
+                invalid(
+                    "poll_interval",
+                    format!("`{v}` is not a duration; write e.g. `500ms`, `3s`"),
+                )
+            })?,
     };
     Ok(Poll { attempts, interval })
 }
@@ -291,12 +297,21 @@ impl<B: Backend> Edr<B> {
                 };
             }
         };
-        let mut status = if isolate { "containment requested" } else { "release requested" }.to_owned();
+        let mut status = if isolate {
+            "containment requested"
+        } else {
+            "release requested"
+        }
+        .to_owned();
         let mut confirmed = false;
         let mut poll_error = None;
         for _ in 0..self.poll.attempts {
             tokio::time::sleep(self.poll.interval).await;
-            match self.backend.progress(ctx, &dev, isolate, action.as_deref()).await {
+            match self
+                .backend
+                .progress(ctx, &dev, isolate, action.as_deref())
+                .await
+            {
                 Ok(Progress::Pending(s)) => status = s,
                 Ok(Progress::Done(s)) => {
                     status = s;
@@ -444,7 +459,10 @@ impl<B: Backend> Integration for Edr<B> {
 
 /// A JSON string field, or "".
 pub(super) fn s(v: &Json, k: &str) -> String {
-    v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned()
+    v.get(k)
+        .and_then(|x| x.as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -453,14 +471,21 @@ mod tests {
 
     #[test]
     fn pick_is_exact_and_case_insensitive() {
-        let names = vec!["WS-01".to_owned(), "ws-010".to_owned(), "ws-01.corp".to_owned()];
+        let names = vec![
+            "WS-01".to_owned(),
+            "ws-010".to_owned(),
+            "ws-01.corp".to_owned(),
+        ];
         match pick("ws-01", names, |n| vec![n.clone()]) {
             Picked::One(n) => assert_eq!(n, "WS-01"),
             _ => panic!("expected one match"),
         }
         let twice = vec!["a".to_owned(), "A".to_owned()];
         assert!(matches!(pick("a", twice, |n| vec![n.clone()]), Picked::Many(v) if v.len() == 2));
-        assert!(matches!(pick("b", vec!["a".to_owned()], |n| vec![n.clone()]), Picked::None));
+        assert!(matches!(
+            pick("b", vec!["a".to_owned()], |n| vec![n.clone()]),
+            Picked::None
+        ));
     }
 
     #[test]

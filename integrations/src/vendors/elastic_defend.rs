@@ -21,7 +21,9 @@
 //!   `GET /api/endpoint/action/{id}` (`isCompleted`, `wasSuccessful`).
 
 use super::BuildEnv;
-use super::edr::{self, ACTION_ID, Backend, Containment, DEVICE_ID, Device, Edr, Found, Picked, Progress};
+use super::edr::{
+    self, ACTION_ID, Backend, Containment, DEVICE_ID, Device, Edr, Found, Picked, Progress,
+};
 use crate::config::{ConfigError, InstanceConfig};
 use crate::http::{Auth, HttpClient, Req, Resp, enc};
 use crate::secret::Secret;
@@ -84,7 +86,10 @@ struct Defend {
 impl Defend {
     fn metadata(&self, host: &str) -> Req {
         Req::get(format!("{}/api/endpoint/metadata", self.prefix))
-            .query("kuery", format!("united.endpoint.host.hostname:{}", kql_quote(host)))
+            .query(
+                "kuery",
+                format!("united.endpoint.host.hostname:{}", kql_quote(host)),
+            )
             .query("page", "0")
             .query("pageSize", "20")
     }
@@ -101,7 +106,11 @@ impl Defend {
     }
 
     fn action_details(&self, id: &str) -> Req {
-        let id = if id == ACTION_ID { id.to_owned() } else { enc(id) };
+        let id = if id == ACTION_ID {
+            id.to_owned()
+        } else {
+            enc(id)
+        };
         Req::get(format!("{}/api/endpoint/action/{id}", self.prefix))
     }
 
@@ -115,7 +124,10 @@ impl Defend {
             return Ok(resp);
         }
         let b = &resp.body;
-        let text = match (b.get("error").and_then(|e| e.as_str()), b.get("message").and_then(|m| m.as_str())) {
+        let text = match (
+            b.get("error").and_then(|e| e.as_str()),
+            b.get("message").and_then(|m| m.as_str()),
+        ) {
             (Some(e), Some(m)) => format!("{e}: {m}"),
             (None, Some(m)) => m.to_owned(),
             (Some(e), None) => e.to_owned(),
@@ -138,7 +150,11 @@ impl Defend {
     }
 }
 
-fn state_of(isolated: bool, pending_isolate: u64, pending_release: u64) -> (Containment, &'static str) {
+fn state_of(
+    isolated: bool,
+    pending_isolate: u64,
+    pending_release: u64,
+) -> (Containment, &'static str) {
     if pending_isolate > 0 {
         (Containment::ContainPending, "isolate_pending")
     } else if pending_release > 0 {
@@ -160,7 +176,11 @@ impl Backend for Defend {
 
     async fn find(&self, ctx: &Ctx, host: &str) -> Result<Found, Outcome> {
         let body = self.send(ctx, self.metadata(host)).await?.body;
-        let hosts = body.get("data").and_then(|d| d.as_array()).cloned().unwrap_or_default();
+        let hosts = body
+            .get("data")
+            .and_then(|d| d.as_array())
+            .cloned()
+            .unwrap_or_default();
         let names = |h: &Json| {
             ["/metadata/host/hostname", "/metadata/host/name"]
                 .iter()
@@ -227,7 +247,10 @@ impl Backend for Defend {
         isolate: bool,
         comment: &str,
     ) -> Result<Option<String>, Outcome> {
-        let b = self.send(ctx, self.action(isolate, &dev.id, comment)).await?.body;
+        let b = self
+            .send(ctx, self.action(isolate, &dev.id, comment))
+            .await?
+            .body;
         // `data.id`; older versions also answer a top-level `action` id.
         let id = b
             .pointer("/data/id")
@@ -247,7 +270,14 @@ impl Backend for Defend {
         let Some(a) = action else {
             // No action id: read the endpoint's isolation state instead.
             return Ok(match self.find(ctx, &dev.hostname).await? {
-                Found::One(d) if d.state == if isolate { Containment::Contained } else { Containment::Released } => {
+                Found::One(d)
+                    if d.state
+                        == if isolate {
+                            Containment::Contained
+                        } else {
+                            Containment::Released
+                        } =>
+                {
                     Progress::Done(d.status)
                 }
                 Found::One(d) => Progress::Pending(d.status),
@@ -260,9 +290,18 @@ impl Backend for Defend {
             s if s.is_empty() => "pending".to_owned(),
             s => s,
         };
-        let completed = d.get("isCompleted").and_then(|v| v.as_bool()).unwrap_or(false);
-        let ok = d.get("wasSuccessful").and_then(|v| v.as_bool()).unwrap_or(false);
-        let expired = d.get("isExpired").and_then(|v| v.as_bool()).unwrap_or(false);
+        let completed = d
+            .get("isCompleted")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let ok = d
+            .get("wasSuccessful")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let expired = d
+            .get("isExpired")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         Ok(match (completed, ok) {
             (true, true) => Progress::Done(status),
             (true, false) => Progress::Failed(status),
@@ -276,7 +315,10 @@ impl Backend for Defend {
     }
 
     fn render_act(&self, isolate: bool, comment: &str) -> Vec<Req> {
-        vec![self.action(isolate, DEVICE_ID, comment), self.action_details(ACTION_ID)]
+        vec![
+            self.action(isolate, DEVICE_ID, comment),
+            self.action_details(ACTION_ID),
+        ]
     }
 }
 
@@ -285,7 +327,10 @@ mod tests {
     #[test]
     fn kql_strings_cannot_be_escaped_from() {
         assert_eq!(super::kql_quote("ws-01"), "\"ws-01\"");
-        assert_eq!(super::kql_quote(r#"a" or host.name:*"#), r#""a\" or host.name:*""#);
+        assert_eq!(
+            super::kql_quote(r#"a" or host.name:*"#),
+            r#""a\" or host.name:*""#
+        );
         assert_eq!(super::kql_quote(r"a\"), r#""a\\""#);
     }
 }

@@ -29,7 +29,9 @@
 //!   whose `status` is polled at `GET /api/machineactions/{actionId}` until `Succeeded`.
 
 use super::BuildEnv;
-use super::edr::{self, ACTION_ID, Backend, Containment, DEVICE_ID, Device, Edr, Found, Picked, Progress};
+use super::edr::{
+    self, ACTION_ID, Backend, Containment, DEVICE_ID, Device, Edr, Found, Picked, Progress,
+};
 use crate::config::{ConfigError, InstanceConfig};
 use crate::http::{Auth, HttpClient, OAuth2, Req, enc};
 use crate::{Ctx, Integration};
@@ -64,8 +66,14 @@ pub fn build(
             why: format!("`{token_url}` must start with https://"),
         });
     }
-    let isolation_type = cfg.option_str("isolation_type").unwrap_or("Full").to_owned();
-    if !matches!(isolation_type.as_str(), "Full" | "Selective" | "UnManagedDevice") {
+    let isolation_type = cfg
+        .option_str("isolation_type")
+        .unwrap_or("Full")
+        .to_owned();
+    if !matches!(
+        isolation_type.as_str(),
+        "Full" | "Selective" | "UnManagedDevice"
+    ) {
         return Err(ConfigError::Invalid {
             instance: instance.into(),
             what: "options.isolation_type".into(),
@@ -76,9 +84,18 @@ pub fn build(
         .option_str("scope")
         .unwrap_or("https://api.securitycenter.microsoft.com/.default")
         .to_owned();
-    let client_id = cfg.secret(instance, "client_id", "the Entra ID application (client) id")?;
+    let client_id = cfg.secret(
+        instance,
+        "client_id",
+        "the Entra ID application (client) id",
+    )?;
     let client_secret = cfg.secret(instance, "client_secret", "the Entra ID client secret")?;
-    let oauth = OAuth2::new(token_url, client_id.expose().to_owned(), client_secret.clone(), Some(scope));
+    let oauth = OAuth2::new(
+        token_url,
+        client_id.expose().to_owned(),
+        client_secret.clone(),
+        Some(scope),
+    );
     let http = HttpClient::new(
         instance,
         &url,
@@ -112,7 +129,10 @@ fn machines(filter: String) -> Req {
 
 fn actions_of(machine_id: &str) -> Req {
     Req::get("/api/machineactions")
-        .query("$filter", format!("machineId eq {}", odata_quote(machine_id)))
+        .query(
+            "$filter",
+            format!("machineId eq {}", odata_quote(machine_id)),
+        )
         .query("$orderby", "creationDateTimeUtc desc")
 }
 
@@ -135,17 +155,23 @@ fn post(isolate: bool, machine_id: &str, comment: &str, isolation_type: &str) ->
         Req::post(format!("/api/machines/{}/isolate", seg(machine_id)))
             .json(json!({"Comment": comment, "IsolationType": isolation_type}))
     } else {
-        Req::post(format!("/api/machines/{}/unisolate", seg(machine_id))).json(json!({"Comment": comment}))
+        Req::post(format!("/api/machines/{}/unisolate", seg(machine_id)))
+            .json(json!({"Comment": comment}))
     }
 }
 
 fn values(body: &Json) -> Vec<Json> {
-    body.get("value").and_then(|v| v.as_array()).cloned().unwrap_or_default()
+    body.get("value")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default()
 }
 
 impl Defender {
     async fn lookup(&self, ctx: &Ctx, filter: String) -> Result<Vec<Json>, Outcome> {
-        Ok(values(&self.http.send(ctx, machines(filter), &[]).await?.body))
+        Ok(values(
+            &self.http.send(ctx, machines(filter), &[]).await?.body,
+        ))
     }
 
     /// The machines named `host`: exact name, then the short / long form of it.
@@ -163,11 +189,18 @@ impl Defender {
         if !h.contains('.') {
             let prefix = format!("{h}.");
             let ms = self
-                .lookup(ctx, format!("startswith(computerDnsName,{})", odata_quote(&prefix)))
+                .lookup(
+                    ctx,
+                    format!("startswith(computerDnsName,{})", odata_quote(&prefix)),
+                )
                 .await?;
             let hits: Vec<Json> = ms
                 .into_iter()
-                .filter(|m| edr::s(m, "computerDnsName").to_lowercase().starts_with(&prefix))
+                .filter(|m| {
+                    edr::s(m, "computerDnsName")
+                        .to_lowercase()
+                        .starts_with(&prefix)
+                })
                 .collect();
             return Ok(match hits.len() {
                 0 => Picked::None,
@@ -192,11 +225,14 @@ fn state_from_actions(actions: &[Json]) -> (Containment, String, Option<String>)
     for a in actions {
         let t = edr::s(a, "type");
         let st = edr::s(a, "status");
-        if !(t == "Isolate" || t == "Unisolate") || matches!(st.as_str(), "Failed" | "TimeOut" | "Cancelled") {
+        if !(t == "Isolate" || t == "Unisolate")
+            || matches!(st.as_str(), "Failed" | "TimeOut" | "Cancelled")
+        {
             continue;
         }
         // Order by creation time here too, whatever order the listing came in.
-        let newer = latest.is_none_or(|l| edr::s(a, "creationDateTimeUtc") > edr::s(l, "creationDateTimeUtc"));
+        let newer = latest
+            .is_none_or(|l| edr::s(a, "creationDateTimeUtc") > edr::s(l, "creationDateTimeUtc"));
         if newer {
             latest = Some(a);
         }
@@ -226,7 +262,9 @@ impl Backend for Defender {
         let m = match self.candidates(ctx, host).await? {
             Picked::One(m) => m,
             Picked::None => return Ok(Found::None),
-            Picked::Many(ms) => return Ok(Found::Many(ms.iter().map(|m| edr::s(m, "id")).collect())),
+            Picked::Many(ms) => {
+                return Ok(Found::Many(ms.iter().map(|m| edr::s(m, "id")).collect()));
+            }
         };
         let id = edr::s(&m, "id");
         let acts = values(&self.http.send(ctx, actions_of(&id), &[]).await?.body);
@@ -269,7 +307,11 @@ impl Backend for Defender {
     ) -> Result<Option<String>, Outcome> {
         let r = self
             .http
-            .send(ctx, post(isolate, &dev.id, comment, &self.isolation_type), &[])
+            .send(
+                ctx,
+                post(isolate, &dev.id, comment, &self.isolation_type),
+                &[],
+            )
             .await?;
         let id = edr::s(&r.body, "id");
         Ok((!id.is_empty()).then_some(id))
@@ -303,13 +345,19 @@ impl Backend for Defender {
 
     fn render_find(&self, host: &str) -> Vec<Req> {
         vec![
-            machines(format!("computerDnsName eq {}", odata_quote(&host.to_lowercase()))),
+            machines(format!(
+                "computerDnsName eq {}",
+                odata_quote(&host.to_lowercase())
+            )),
             actions_of(DEVICE_ID),
         ]
     }
 
     fn render_act(&self, isolate: bool, comment: &str) -> Vec<Req> {
-        vec![post(isolate, DEVICE_ID, comment, &self.isolation_type), action(ACTION_ID)]
+        vec![
+            post(isolate, DEVICE_ID, comment, &self.isolation_type),
+            action(ACTION_ID),
+        ]
     }
 }
 
@@ -325,16 +373,17 @@ mod tests {
 
     #[test]
     fn newest_isolation_action_wins() {
-        let a = |id: &str, t: &str, st: &str, at: &str| {
-            json!({"id": id, "type": t, "status": st, "creationDateTimeUtc": at})
-        };
+        let a = |id: &str, t: &str, st: &str, at: &str| json!({"id": id, "type": t, "status": st, "creationDateTimeUtc": at});
         let acts = vec![
             a("1", "Isolate", "Succeeded", "2024-01-01T00:00:00Z"),
             a("2", "RunAntiVirusScan", "Pending", "2024-01-03T00:00:00Z"),
             a("3", "Unisolate", "Failed", "2024-01-02T00:00:00Z"),
         ];
         let (st, status, id) = state_from_actions(&acts);
-        assert_eq!((st, status.as_str(), id.as_deref()), (Containment::Contained, "isolated", Some("1")));
+        assert_eq!(
+            (st, status.as_str(), id.as_deref()),
+            (Containment::Contained, "isolated", Some("1"))
+        );
         let acts = vec![a("4", "Unisolate", "InProgress", "2024-01-01T00:00:00Z")];
         assert_eq!(state_from_actions(&acts).0, Containment::ReleasePending);
         assert_eq!(state_from_actions(&[]).0, Containment::Released);

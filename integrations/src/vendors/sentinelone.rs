@@ -36,8 +36,16 @@ pub fn build(
     _env: &BuildEnv,
 ) -> Result<Arc<dyn Integration>, ConfigError> {
     let url = cfg.url_or(instance, None)?;
-    let base = if url.ends_with(API) { url } else { format!("{url}{API}") };
-    let token = cfg.secret(instance, "api_token", "a SentinelOne service-user API token")?;
+    let base = if url.ends_with(API) {
+        url
+    } else {
+        format!("{url}{API}")
+    };
+    let token = cfg.secret(
+        instance,
+        "api_token",
+        "a SentinelOne service-user API token",
+    )?;
     let http = HttpClient::new(
         instance,
         &base,
@@ -71,7 +79,9 @@ fn state_of(network_status: &str) -> Containment {
 }
 
 fn by_name(host: &str) -> Req {
-    Req::get("/agents").query("computerName", host).query("limit", "20")
+    Req::get("/agents")
+        .query("computerName", host)
+        .query("limit", "20")
 }
 
 fn by_id(id: &str) -> Req {
@@ -79,12 +89,19 @@ fn by_id(id: &str) -> Req {
 }
 
 fn action(isolate: bool, id: &str) -> Req {
-    Req::post(if isolate { "/agents/actions/disconnect" } else { "/agents/actions/connect" })
-        .json(json!({"filter": {"ids": [id]}}))
+    Req::post(if isolate {
+        "/agents/actions/disconnect"
+    } else {
+        "/agents/actions/connect"
+    })
+    .json(json!({"filter": {"ids": [id]}}))
 }
 
 fn data(body: &Json) -> Vec<Json> {
-    body.get("data").and_then(|d| d.as_array()).cloned().unwrap_or_default()
+    body.get("data")
+        .and_then(|d| d.as_array())
+        .cloned()
+        .unwrap_or_default()
 }
 
 impl Backend for SentinelOne {
@@ -97,40 +114,42 @@ impl Backend for SentinelOne {
 
     async fn find(&self, ctx: &Ctx, host: &str) -> Result<Found, Outcome> {
         let agents = data(&self.http.send(ctx, by_name(host), &[]).await?.body);
-        Ok(match edr::pick(host, agents, |a| vec![edr::s(a, "computerName")]) {
-            Picked::None => Found::None,
-            Picked::Many(a) => Found::Many(a.iter().map(|a| edr::s(a, "id")).collect()),
-            Picked::One(a) => {
-                let status = edr::s(&a, "networkStatus");
-                let mut facts = serde_json::Map::new();
-                for k in [
-                    "uuid",
-                    "osName",
-                    "osType",
-                    "osRevision",
-                    "agentVersion",
-                    "isActive",
-                    "infected",
-                    "lastActiveDate",
-                    "lastLoggedInUserName",
-                    "externalIp",
-                    "siteName",
-                    "groupName",
-                    "domain",
-                ] {
-                    if let Some(v) = a.get(k) {
-                        facts.insert(k.to_owned(), v.clone());
+        Ok(
+            match edr::pick(host, agents, |a| vec![edr::s(a, "computerName")]) {
+                Picked::None => Found::None,
+                Picked::Many(a) => Found::Many(a.iter().map(|a| edr::s(a, "id")).collect()),
+                Picked::One(a) => {
+                    let status = edr::s(&a, "networkStatus");
+                    let mut facts = serde_json::Map::new();
+                    for k in [
+                        "uuid",
+                        "osName",
+                        "osType",
+                        "osRevision",
+                        "agentVersion",
+                        "isActive",
+                        "infected",
+                        "lastActiveDate",
+                        "lastLoggedInUserName",
+                        "externalIp",
+                        "siteName",
+                        "groupName",
+                        "domain",
+                    ] {
+                        if let Some(v) = a.get(k) {
+                            facts.insert(k.to_owned(), v.clone());
+                        }
                     }
+                    Found::One(Device {
+                        id: edr::s(&a, "id"),
+                        hostname: edr::s(&a, "computerName"),
+                        state: state_of(&status),
+                        status,
+                        facts: Json::Object(facts),
+                    })
                 }
-                Found::One(Device {
-                    id: edr::s(&a, "id"),
-                    hostname: edr::s(&a, "computerName"),
-                    state: state_of(&status),
-                    status,
-                    facts: Json::Object(facts),
-                })
-            }
-        })
+            },
+        )
     }
 
     async fn act(
