@@ -8,6 +8,10 @@
 //! already exists).
 
 pub mod alerts_index;
+pub mod crowdstrike;
+pub mod elastic_defend;
+pub mod mde;
+pub mod sentinelone;
 
 use axum::Router;
 use axum::body::Body;

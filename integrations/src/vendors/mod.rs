@@ -18,6 +18,11 @@ pub struct BuildEnv {
 type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integration>, ConfigError>;
 
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
+pub mod crowdstrike;
+mod edr;
+pub mod elastic_defend;
+pub mod mde;
+pub mod sentinelone;
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
@@ -25,6 +30,10 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 /// Vendor name (as written in `vendor:`) → builder.
 pub static VENDORS: &[(&str, Builder)] = &[
     // EDR
+    ("crowdstrike", crowdstrike::build),
+    ("mde", mde::build),
+    ("sentinelone", sentinelone::build),
+    ("elastic_defend", elastic_defend::build),
     // Blocking
     // Tickets, intel, chat
     // SIEM, generic HTTP
