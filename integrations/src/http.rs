@@ -319,6 +319,9 @@ impl HttpClient {
             .timeout(limits.timeout)
             .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("riposte/", env!("CARGO_PKG_VERSION")))
+            // Never follow redirects: a vendor API that redirects is misconfigured, and
+            // following would let an allowed host send a call (and its credentials) elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("TLS backend initialises");
         HttpClient {

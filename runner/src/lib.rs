@@ -261,6 +261,15 @@ fn init_logs(f: LogFormat) {
 
 /// The whole `riposte` command: parse the arguments, run, map errors to exit code 2.
 pub fn main() -> ExitCode {
+    // `riposte … | head` closes stdout early: that is the reader's choice, not a crash.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.to_string();
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info)
+    }));
     let cli = Cli::parse();
     init_logs(cli.log_format);
     match real_main(cli) {
