@@ -20,6 +20,10 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
+pub mod jira;
+pub mod servicenow;
+pub mod thehive;
+pub mod ticket_util;
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 
 /// Vendor name (as written in `vendor:`) → builder.
@@ -27,6 +31,9 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // EDR
     // Blocking
     // Tickets, intel, chat
+    ("thehive", thehive::build),
+    ("jira", jira::build),
+    ("servicenow", servicenow::build),
     // SIEM, generic HTTP
 ];
 
