@@ -8,8 +8,10 @@
 //! already exists).
 
 pub mod jira;
+pub mod misp;
 pub mod servicenow;
 pub mod thehive;
+pub mod virustotal;
 
 use axum::Router;
 use axum::body::Body;

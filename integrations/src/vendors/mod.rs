@@ -21,9 +21,11 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 pub mod jira;
+pub mod misp;
 pub mod servicenow;
 pub mod thehive;
 pub mod ticket_util;
+pub mod virustotal;
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 
 /// Vendor name (as written in `vendor:`) → builder.
@@ -34,6 +36,8 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("thehive", thehive::build),
     ("jira", jira::build),
     ("servicenow", servicenow::build),
+    ("virustotal", virustotal::build),
+    ("misp", misp::build),
     // SIEM, generic HTTP
 ];
 
