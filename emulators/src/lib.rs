@@ -8,8 +8,11 @@
 //! already exists).
 
 pub mod jira;
+pub mod mattermost;
 pub mod misp;
 pub mod servicenow;
+pub mod slack;
+pub mod teams;
 pub mod thehive;
 pub mod virustotal;
 

@@ -20,9 +20,13 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
+pub mod chat_util;
 pub mod jira;
+pub mod mattermost;
 pub mod misp;
 pub mod servicenow;
+pub mod slack;
+pub mod teams;
 pub mod thehive;
 pub mod ticket_util;
 pub mod virustotal;
@@ -38,6 +42,9 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("servicenow", servicenow::build),
     ("virustotal", virustotal::build),
     ("misp", misp::build),
+    ("slack", slack::build),
+    ("mattermost", mattermost::build),
+    ("teams", teams::build),
     // SIEM, generic HTTP
 ];
 
