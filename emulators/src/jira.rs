@@ -39,12 +39,24 @@ pub fn base64(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -73,7 +85,10 @@ fn bad(field: &str, msg: &str) -> Response {
 /// Checks an ADF node tree: every `text` node has a non-empty string `text`.
 fn adf_ok(n: &Json) -> bool {
     match n.get("type").and_then(|t| t.as_str()) {
-        Some("text") => n.get("text").and_then(|t| t.as_str()).is_some_and(|t| !t.is_empty()),
+        Some("text") => n
+            .get("text")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| !t.is_empty()),
         Some(_) => n
             .get("content")
             .map(|c| c.as_array().is_some_and(|a| a.iter().all(adf_ok)))
@@ -83,7 +98,9 @@ fn adf_ok(n: &Json) -> bool {
 }
 
 fn adf_doc_ok(d: &Json) -> bool {
-    d.get("type").and_then(|t| t.as_str()) == Some("doc") && d.get("version") == Some(&json!(1)) && adf_ok(d)
+    d.get("type").and_then(|t| t.as_str()) == Some("doc")
+        && d.get("version") == Some(&json!(1))
+        && adf_ok(d)
 }
 
 async fn create_issue(State(s): State<Shared>, h: HeaderMap, body: String) -> Response {
@@ -91,7 +108,10 @@ async fn create_issue(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
         return r;
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return error(400, json!({"errorMessages": ["Unexpected character in request body"], "errors": {}}));
+        return error(
+            400,
+            json!({"errorMessages": ["Unexpected character in request body"], "errors": {}}),
+        );
     };
     let f = &b["fields"];
     if f["project"]["key"].as_str() != Some(PROJECT) {
@@ -104,14 +124,20 @@ async fn create_issue(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
         Some(s) if !s.is_empty() && !s.contains('\n') && s.chars().count() <= 255 => {}
         _ => return bad("summary", "You must specify a summary of the issue."),
     }
-    if let Some(d) = f.get("description") {
-        if !adf_doc_ok(d) {
-            return bad("description", "Operation value must be an Atlassian Document (see the Atlassian Document Format)");
-        }
+    if let Some(d) = f.get("description")
+        && !adf_doc_ok(d)
+    {
+        return bad(
+            "description",
+            "Operation value must be an Atlassian Document (see the Atlassian Document Format)",
+        );
     }
     if let Some(ls) = f.get("labels") {
         let ok = ls.as_array().is_some_and(|a| {
-            a.iter().all(|l| l.as_str().is_some_and(|l| !l.is_empty() && !l.contains(char::is_whitespace)))
+            a.iter().all(|l| {
+                l.as_str()
+                    .is_some_and(|l| !l.is_empty() && !l.contains(char::is_whitespace))
+            })
         });
         if !ok {
             return bad("labels", "The label must not contain spaces.");
@@ -123,10 +149,18 @@ async fn create_issue(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     let key = format!("{PROJECT}-{n}");
     let issue = json!({"id": id, "key": key, "self": format!("/rest/api/3/issue/{id}"), "fields": f.clone()});
     st.issues.push(issue);
-    (StatusCode::CREATED, axum::Json(json!({"id": id, "key": key, "self": format!("/rest/api/3/issue/{id}")}))).into_response()
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"id": id, "key": key, "self": format!("/rest/api/3/issue/{id}")})),
+    )
+        .into_response()
 }
 
-async fn search_jql(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn search_jql(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = unauthorized(&h) {
         return r;
     }
@@ -142,7 +176,10 @@ async fn search_jql(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashM
             json!({"errorMessages": [format!("Error in the JQL Query: the emulator understands only labels = \"…\", got {jql}")], "errors": {}}),
         );
     };
-    let max: usize = q.get("maxResults").and_then(|m| m.parse().ok()).unwrap_or(50);
+    let max: usize = q
+        .get("maxResults")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(50);
     let st = s.lock().expect("state");
     let issues: Vec<Json> = st
         .issues
@@ -161,19 +198,30 @@ async fn old_search() -> Response {
     )
 }
 
-async fn add_comment(State(s): State<Shared>, h: HeaderMap, Path(key): Path<String>, body: String) -> Response {
+async fn add_comment(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(key): Path<String>,
+    body: String,
+) -> Response {
     if let Some(r) = unauthorized(&h) {
         return r;
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return error(400, json!({"errorMessages": ["Unexpected character in request body"], "errors": {}}));
+        return error(
+            400,
+            json!({"errorMessages": ["Unexpected character in request body"], "errors": {}}),
+        );
     };
     if !b.get("body").is_some_and(adf_doc_ok) {
         return bad("comment", "Comment body must be an Atlassian Document");
     }
     let mut st = s.lock().expect("state");
     if !st.issues.iter().any(|i| i["key"] == key.as_str()) {
-        return error(404, json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}));
+        return error(
+            404,
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+        );
     }
     let id = (20000 + st.comments.len() + 1).to_string();
     let c = json!({"id": id, "body": b["body"], "author": {"emailAddress": EMAIL}});
@@ -187,10 +235,19 @@ async fn list_comments(State(s): State<Shared>, h: HeaderMap, Path(key): Path<St
     }
     let st = s.lock().expect("state");
     if !st.issues.iter().any(|i| i["key"] == key.as_str()) {
-        return error(404, json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}));
+        return error(
+            404,
+            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+        );
     }
-    let cs: Vec<Json> = st.comments.iter().filter(|(k, _)| *k == key).map(|(_, c)| c.clone()).collect();
-    axum::Json(json!({"startAt": 0, "maxResults": 100, "total": cs.len(), "comments": cs})).into_response()
+    let cs: Vec<Json> = st
+        .comments
+        .iter()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, c)| c.clone())
+        .collect();
+    axum::Json(json!({"startAt": 0, "maxResults": 100, "total": cs.len(), "comments": cs}))
+        .into_response()
 }
 
 pub fn router(state: Shared) -> Router {
@@ -198,7 +255,10 @@ pub fn router(state: Shared) -> Router {
         .route("/rest/api/3/issue", post(create_issue))
         .route("/rest/api/3/search/jql", get(search_jql))
         .route("/rest/api/3/search", get(old_search).post(old_search))
-        .route("/rest/api/3/issue/{key}/comment", post(add_comment).get(list_comments))
+        .route(
+            "/rest/api/3/issue/{key}/comment",
+            post(add_comment).get(list_comments),
+        )
         .with_state(state)
 }
 
@@ -211,7 +271,13 @@ pub async fn start() -> (Emulator, Shared) {
 mod tests {
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(super::base64(i.as_bytes()), o);
         }
     }

@@ -30,18 +30,36 @@ pub struct MmState {
 pub type Shared = Arc<Mutex<MmState>>;
 
 fn app_error(status: u16, id: &str, message: &str) -> Response {
-    error(status, json!({"id": id, "message": message, "detailed_error": "", "request_id": "emulator", "status_code": status}))
+    error(
+        status,
+        json!({"id": id, "message": message, "detailed_error": "", "request_id": "emulator", "status_code": status}),
+    )
 }
 
 async fn hook(State(s): State<Shared>, Path(id): Path<String>, body: String) -> Response {
     if id != HOOK_ID {
-        return app_error(400, "web.incoming_webhook.invalid.app_error", "Invalid webhook.");
+        return app_error(
+            400,
+            "web.incoming_webhook.invalid.app_error",
+            "Invalid webhook.",
+        );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return app_error(400, "web.incoming_webhook.parse.app_error", "Unable to parse incoming data.");
+        return app_error(
+            400,
+            "web.incoming_webhook.parse.app_error",
+            "Unable to parse incoming data.",
+        );
     };
-    if b.get("text").and_then(|t| t.as_str()).is_none_or(|t| t.is_empty()) {
-        return app_error(400, "web.incoming_webhook.text.app_error", "No text specified.");
+    if b.get("text")
+        .and_then(|t| t.as_str())
+        .is_none_or(|t| t.is_empty())
+    {
+        return app_error(
+            400,
+            "web.incoming_webhook.text.app_error",
+            "No text specified.",
+        );
     }
     s.lock().expect("state").posts.push(b);
     (StatusCode::OK, "ok").into_response()
@@ -49,15 +67,27 @@ async fn hook(State(s): State<Shared>, Path(id): Path<String>, body: String) -> 
 
 async fn create_post(State(s): State<Shared>, h: HeaderMap, body: String) -> Response {
     if bearer(&h) != Some(TOKEN) {
-        return app_error(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+        return app_error(
+            401,
+            "api.context.session_expired.app_error",
+            "Invalid or expired session, please login again.",
+        );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return app_error(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
+        return app_error(
+            400,
+            "api.context.invalid_body_param.app_error",
+            "Invalid or missing post in request body.",
+        );
     };
     let mut st = s.lock().expect("state");
     let ch = b.get("channel_id").and_then(|c| c.as_str()).unwrap_or("");
     if !st.channels.iter().any(|c| c == ch) {
-        return app_error(403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
+        return app_error(
+            403,
+            "api.context.permissions.app_error",
+            "You do not have the appropriate permissions.",
+        );
     }
     let id = format!("post{:022}", st.posts.len() + 1);
     let post = json!({"id": id, "channel_id": ch, "message": b["message"], "create_at": 1_700_000_000_000u64});

@@ -26,7 +26,15 @@ pub struct MispState {
 
 impl MispState {
     /// An attribute of event `event_id` (`info` its title) with these tags.
-    pub fn add(&mut self, event_id: u32, info: &str, kind: &str, value: &str, to_ids: bool, tags: &[&str]) {
+    pub fn add(
+        &mut self,
+        event_id: u32,
+        info: &str,
+        kind: &str,
+        value: &str,
+        to_ids: bool,
+        tags: &[&str],
+    ) {
         let id = (self.attributes.len() + 1).to_string();
         self.attributes.push(json!({
             "id": id, "event_id": event_id.to_string(), "type": kind, "category": "Network activity",
@@ -41,18 +49,31 @@ pub type Shared = Arc<Mutex<MispState>>;
 
 async fn rest_search(State(s): State<Shared>, h: HeaderMap, body: String) -> Response {
     if h.get("authorization").and_then(|v| v.to_str().ok()) != Some(API_KEY) {
-        return error(403, json!({"name": AUTH_FAILED, "message": AUTH_FAILED, "url": "/attributes/restSearch"}));
+        return error(
+            403,
+            json!({"name": AUTH_FAILED, "message": AUTH_FAILED, "url": "/attributes/restSearch"}),
+        );
     }
     if h.get("accept").and_then(|v| v.to_str().ok()) != Some("application/json") {
-        return error(406, json!({"name": "Not Acceptable", "message": "Accept: application/json is required", "url": "/attributes/restSearch"}));
+        return error(
+            406,
+            json!({"name": "Not Acceptable", "message": "Accept: application/json is required", "url": "/attributes/restSearch"}),
+        );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return error(400, json!({"name": "Bad Request", "message": "Invalid JSON", "url": "/attributes/restSearch"}));
+        return error(
+            400,
+            json!({"name": "Bad Request", "message": "Invalid JSON", "url": "/attributes/restSearch"}),
+        );
     };
     let value = b.get("value").and_then(|v| v.as_str()).unwrap_or("");
     let types: Option<Vec<String>> = match b.get("type") {
         Some(Json::String(t)) => Some(vec![t.clone()]),
-        Some(Json::Array(a)) => Some(a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect()),
+        Some(Json::Array(a)) => Some(
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+        ),
         _ => None,
     };
     let limit = b.get("limit").and_then(|l| l.as_u64()).unwrap_or(u64::MAX) as usize;
@@ -61,7 +82,11 @@ async fn rest_search(State(s): State<Shared>, h: HeaderMap, body: String) -> Res
         .attributes
         .iter()
         .filter(|a| a["value"] == value)
-        .filter(|a| types.as_ref().is_none_or(|ts| ts.iter().any(|t| a["type"] == t.as_str())))
+        .filter(|a| {
+            types
+                .as_ref()
+                .is_none_or(|ts| ts.iter().any(|t| a["type"] == t.as_str()))
+        })
         .take(limit)
         .cloned()
         .collect();
@@ -69,7 +94,9 @@ async fn rest_search(State(s): State<Shared>, h: HeaderMap, body: String) -> Res
 }
 
 pub fn router(state: Shared) -> Router {
-    Router::new().route("/attributes/restSearch", post(rest_search)).with_state(state)
+    Router::new()
+        .route("/attributes/restSearch", post(rest_search))
+        .with_state(state)
 }
 
 pub async fn start() -> (Emulator, Shared) {

@@ -15,11 +15,11 @@
 
 use crate::jira::basic_ok;
 use crate::{Emulator, bearer, error, serve};
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,19 +40,26 @@ pub struct SnowState {
 pub type Shared = Arc<Mutex<SnowState>>;
 
 fn fail(status: u16, message: &str, detail: &str) -> Response {
-    error(status, json!({"error": {"message": message, "detail": detail}, "status": "failure"}))
+    error(
+        status,
+        json!({"error": {"message": message, "detail": detail}, "status": "failure"}),
+    )
 }
 
 fn unauthorized(s: &Shared, h: &HeaderMap) -> Option<Response> {
     if basic_ok(h, USER, PASSWORD) {
         return None;
     }
-    if let Some(t) = bearer(h) {
-        if s.lock().expect("state").tokens.iter().any(|x| x == t) {
-            return None;
-        }
+    if let Some(t) = bearer(h)
+        && s.lock().expect("state").tokens.iter().any(|x| x == t)
+    {
+        return None;
     }
-    Some(fail(401, "User Not Authenticated", "Required to provide Auth information"))
+    Some(fail(
+        401,
+        "User Not Authenticated",
+        "Required to provide Auth information",
+    ))
 }
 
 fn project(rec: &Json, fields: Option<&String>) -> Json {
@@ -74,11 +81,20 @@ fn journal(st: &SnowState, sys_id: &str) -> String {
         .enumerate()
         .rev()
         .filter(|(_, (id, _))| id == sys_id)
-        .map(|(i, (_, n))| format!("2026-01-01 00:00:{:02} - {USER} (Work notes)\n{n}\n\n", i % 60))
+        .map(|(i, (_, n))| {
+            format!(
+                "2026-01-01 00:00:{:02} - {USER} (Work notes)\n{n}\n\n",
+                i % 60
+            )
+        })
         .collect()
 }
 
-async fn list(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = unauthorized(&s, &h) {
         return r;
     }
@@ -91,24 +107,40 @@ async fn list(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<Str
                 .collect()
         })
         .unwrap_or_default();
-    let limit: usize = q.get("sysparm_limit").and_then(|l| l.parse().ok()).unwrap_or(10000);
+    let limit: usize = q
+        .get("sysparm_limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(10000);
     let st = s.lock().expect("state");
     let res: Vec<Json> = st
         .incidents
         .iter()
-        .filter(|i| conds.iter().all(|(k, v)| i.get(k).and_then(|x| x.as_str()) == Some(v.as_str())))
+        .filter(|i| {
+            conds
+                .iter()
+                .all(|(k, v)| i.get(k).and_then(|x| x.as_str()) == Some(v.as_str()))
+        })
         .take(limit)
         .map(|i| project(i, q.get("sysparm_fields")))
         .collect();
     axum::Json(json!({ "result": res })).into_response()
 }
 
-async fn create(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<String, String>>, body: String) -> Response {
+async fn create(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
     if let Some(r) = unauthorized(&s, &h) {
         return r;
     }
     let Ok(Json::Object(b)) = serde_json::from_str::<Json>(&body) else {
-        return fail(400, "Exception while reading request", "The payload is not valid JSON.");
+        return fail(
+            400,
+            "Exception while reading request",
+            "The payload is not valid JSON.",
+        );
     };
     let mut st = s.lock().expect("state");
     let n = st.incidents.len() + 1;
@@ -117,7 +149,14 @@ async fn create(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<S
         if k == "work_notes" {
             continue;
         }
-        rec.insert(k, Json::String(v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())));
+        rec.insert(
+            k,
+            Json::String(
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            ),
+        );
     }
     let sys_id = format!("{:032x}", 0x5eed_0000u64 + n as u64);
     rec.insert("sys_id".into(), json!(sys_id));
@@ -125,16 +164,29 @@ async fn create(State(s): State<Shared>, h: HeaderMap, Query(q): Query<HashMap<S
     rec.insert("state".into(), json!("1"));
     let rec = Json::Object(rec);
     st.incidents.push(rec.clone());
-    (StatusCode::CREATED, axum::Json(json!({"result": project(&rec, q.get("sysparm_fields"))}))).into_response()
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"result": project(&rec, q.get("sysparm_fields"))})),
+    )
+        .into_response()
 }
 
-async fn get_one(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn get_one(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = unauthorized(&s, &h) {
         return r;
     }
     let st = s.lock().expect("state");
     let Some(rec) = st.incidents.iter().find(|i| i["sys_id"] == id.as_str()) else {
-        return fail(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+        return fail(
+            404,
+            "No Record found",
+            "Record doesn't exist or ACL restricts the record retrieval",
+        );
     };
     let mut rec = rec.clone();
     rec["work_notes"] = if q.get("sysparm_display_value").map(String::as_str) == Some("true") {
@@ -145,19 +197,36 @@ async fn get_one(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, 
     axum::Json(json!({"result": project(&rec, q.get("sysparm_fields"))})).into_response()
 }
 
-async fn patch(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, body: String) -> Response {
+async fn patch(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
     if let Some(r) = unauthorized(&s, &h) {
         return r;
     }
     let Ok(Json::Object(b)) = serde_json::from_str::<Json>(&body) else {
-        return fail(400, "Exception while reading request", "The payload is not valid JSON.");
+        return fail(
+            400,
+            "Exception while reading request",
+            "The payload is not valid JSON.",
+        );
     };
     let mut st = s.lock().expect("state");
     let Some(pos) = st.incidents.iter().position(|i| i["sys_id"] == id.as_str()) else {
-        return fail(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+        return fail(
+            404,
+            "No Record found",
+            "Record doesn't exist or ACL restricts the record retrieval",
+        );
     };
     for (k, v) in b {
-        let v = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+        let v = v
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string());
         if k == "work_notes" {
             st.work_notes.push((id.clone(), v));
         } else {
@@ -173,7 +242,10 @@ async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) 
         && f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
         && f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
     if !ok {
-        return error(401, json!({"error": "access_denied", "error_description": "access_denied"}));
+        return error(
+            401,
+            json!({"error": "access_denied", "error_description": "access_denied"}),
+        );
     }
     let mut st = s.lock().expect("state");
     let t = format!("snow-token-{}", st.tokens.len() + 1);
@@ -184,7 +256,10 @@ async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) 
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/api/now/table/incident", get(list).post(create))
-        .route("/api/now/table/incident/{sys_id}", get(get_one).patch(patch))
+        .route(
+            "/api/now/table/incident/{sys_id}",
+            get(get_one).patch(patch),
+        )
         .route("/oauth_token.do", post(token))
         .with_state(state)
 }

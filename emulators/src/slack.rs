@@ -37,7 +37,12 @@ pub struct SlackState {
 
 impl SlackState {
     pub fn channel(&mut self, id: &str, name: &str, member: bool) {
-        self.channels.push(Channel { id: id.into(), name: name.into(), member, archived: false });
+        self.channels.push(Channel {
+            id: id.into(),
+            name: name.into(),
+            member,
+            archived: false,
+        });
     }
 }
 
@@ -61,7 +66,12 @@ async fn post_message(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     let Ok(mut b) = serde_json::from_str::<Json>(&body) else {
         return fail("invalid_json");
     };
-    let want = b.get("channel").and_then(|c| c.as_str()).unwrap_or("").trim_start_matches('#').to_owned();
+    let want = b
+        .get("channel")
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .trim_start_matches('#')
+        .to_owned();
     let Some(ch) = st.channels.iter().find(|c| c.id == want || c.name == want) else {
         return fail("channel_not_found");
     };
@@ -71,7 +81,10 @@ async fn post_message(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     if !ch.member {
         return fail("not_in_channel");
     }
-    let has_text = b.get("text").and_then(|t| t.as_str()).is_some_and(|t| !t.is_empty());
+    let has_text = b
+        .get("text")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| !t.is_empty());
     if !has_text && b.get("blocks").is_none() {
         return fail("no_text");
     }
@@ -83,7 +96,9 @@ async fn post_message(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
 }
 
 pub fn router(state: Shared) -> Router {
-    Router::new().route("/api/chat.postMessage", post(post_message)).with_state(state)
+    Router::new()
+        .route("/api/chat.postMessage", post(post_message))
+        .with_state(state)
 }
 
 pub async fn start() -> (Emulator, Shared) {

@@ -37,7 +37,12 @@ pub fn webhook_url(emu: &Emulator, sig: &str) -> String {
     )
 }
 
-async fn invoke(State(s): State<Shared>, Path(wf): Path<String>, Query(q): Query<HashMap<String, String>>, body: String) -> Response {
+async fn invoke(
+    State(s): State<Shared>,
+    Path(wf): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
     let sig = q.get("sig").cloned().unwrap_or_default();
     if wf != WORKFLOW || sig != SIG {
         return error(
@@ -46,15 +51,23 @@ async fn invoke(State(s): State<Shared>, Path(wf): Path<String>, Query(q): Query
         );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return error(400, json!({"error": {"code": "InvalidRequestContent", "message": "The request content is not valid JSON."}}));
+        return error(
+            400,
+            json!({"error": {"code": "InvalidRequestContent", "message": "The request content is not valid JSON."}}),
+        );
     };
     let att = &b["attachments"][0];
     let ok = b["type"] == "message"
         && att["contentType"] == "application/vnd.microsoft.card.adaptive"
         && att["content"]["type"] == "AdaptiveCard"
-        && att["content"]["body"].as_array().is_some_and(|a| !a.is_empty());
+        && att["content"]["body"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
     if !ok {
-        return error(400, json!({"error": {"code": "InvalidRequestContent", "message": "Expected a message with an Adaptive Card attachment."}}));
+        return error(
+            400,
+            json!({"error": {"code": "InvalidRequestContent", "message": "Expected a message with an Adaptive Card attachment."}}),
+        );
     }
     s.lock().expect("state").messages.push(b);
     StatusCode::ACCEPTED.into_response()

@@ -51,13 +51,20 @@ fn unauthorized(h: &HeaderMap) -> Option<Response> {
     if bearer(h) == Some(API_KEY) {
         None
     } else {
-        Some(error(401, json!({"type": "AuthenticationError", "message": "Authentication failure"})))
+        Some(error(
+            401,
+            json!({"type": "AuthenticationError", "message": "Authentication failure"}),
+        ))
     }
 }
 
-fn parse(body: &str) -> Result<Json, Response> {
-    serde_json::from_str(body)
-        .map_err(|e| error(400, json!({"type": "BadRequest", "message": format!("Invalid json: {e}")})))
+fn parse(body: &str) -> Result<Json, Box<Response>> {
+    serde_json::from_str(body).map_err(|e| {
+        Box::new(error(
+            400,
+            json!({"type": "BadRequest", "message": format!("Invalid json: {e}")}),
+        ))
+    })
 }
 
 async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Response {
@@ -66,17 +73,26 @@ async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     }
     let b = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     for f in ["type", "source", "sourceRef", "title", "description"] {
-        if b.get(f).and_then(|v| v.as_str()).is_none_or(|v| v.is_empty()) {
-            return error(400, json!({"type": "BadRequest", "message": format!("Attribute {f} is missing")}));
+        if b.get(f)
+            .and_then(|v| v.as_str())
+            .is_none_or(|v| v.is_empty())
+        {
+            return error(
+                400,
+                json!({"type": "BadRequest", "message": format!("Attribute {f} is missing")}),
+            );
         }
     }
-    if let Some(sev) = b.get("severity") {
-        if !sev.as_u64().is_some_and(|n| (1..=4).contains(&n)) {
-            return error(400, json!({"type": "BadRequest", "message": "severity must be 1 to 4"}));
-        }
+    if let Some(sev) = b.get("severity")
+        && !sev.as_u64().is_some_and(|n| (1..=4).contains(&n))
+    {
+        return error(
+            400,
+            json!({"type": "BadRequest", "message": "severity must be 1 to 4"}),
+        );
     }
     let mut st = s.lock().expect("state");
     let dup = st.alerts.iter().any(|a| {
@@ -117,10 +133,13 @@ async fn query(State(s): State<Shared>, h: HeaderMap, body: String) -> Response 
     }
     let b = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(ops) = b.get("query").and_then(|q| q.as_array()) else {
-        return error(400, json!({"type": "BadRequest", "message": "query is missing"}));
+        return error(
+            400,
+            json!({"type": "BadRequest", "message": "query is missing"}),
+        );
     };
     let st = s.lock().expect("state");
     let mut current: Vec<Json> = Vec::new();
@@ -138,7 +157,10 @@ async fn query(State(s): State<Shared>, h: HeaderMap, body: String) -> Response 
                 };
                 if !exists {
                     let what = if is_alert { "Alert" } else { "Case" };
-                    return error(404, json!({"type": "NotFoundError", "message": format!("{what} {id} not found")}));
+                    return error(
+                        404,
+                        json!({"type": "NotFoundError", "message": format!("{what} {id} not found")}),
+                    );
                 }
                 current = vec![json!({"_id": id})];
             }
@@ -168,10 +190,17 @@ async fn comment(s: Shared, h: HeaderMap, on_case: bool, id: String, body: Strin
     }
     let b = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    let Some(msg) = b.get("message").and_then(|m| m.as_str()).filter(|m| !m.is_empty()) else {
-        return error(400, json!({"type": "BadRequest", "message": "Attribute message is missing"}));
+    let Some(msg) = b
+        .get("message")
+        .and_then(|m| m.as_str())
+        .filter(|m| !m.is_empty())
+    else {
+        return error(
+            400,
+            json!({"type": "BadRequest", "message": "Attribute message is missing"}),
+        );
     };
     let mut st = s.lock().expect("state");
     let exists = if on_case {
@@ -181,7 +210,10 @@ async fn comment(s: Shared, h: HeaderMap, on_case: bool, id: String, body: Strin
     };
     if !exists {
         let what = if on_case { "Case" } else { "Alert" };
-        return error(404, json!({"type": "NotFoundError", "message": format!("{what} {id} not found")}));
+        return error(
+            404,
+            json!({"type": "NotFoundError", "message": format!("{what} {id} not found")}),
+        );
     }
     let c = json!({"_id": st.id(), "_type": "Comment", "createdBy": "riposte@thehive.local", "message": msg});
     st.comments.push((id, c.clone()));
@@ -194,11 +226,19 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/query", post(query))
         .route(
             "/api/v1/alert/{id}/comment",
-            post(|State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, body: String| comment(s, h, false, id, body)),
+            post(
+                |State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, body: String| {
+                    comment(s, h, false, id, body)
+                },
+            ),
         )
         .route(
             "/api/v1/case/{id}/comment",
-            post(|State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, body: String| comment(s, h, true, id, body)),
+            post(
+                |State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>, body: String| {
+                    comment(s, h, true, id, body)
+                },
+            ),
         )
         .with_state(state)
 }

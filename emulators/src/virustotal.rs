@@ -32,23 +32,72 @@ fn stats(malicious: u64, suspicious: u64, harmless: u64, undetected: u64) -> Jso
 
 impl VtState {
     /// A file known by this hash (lower-case hex).
-    pub fn add_file(&mut self, hash: &str, malicious: u64, suspicious: u64, harmless: u64, undetected: u64) {
+    pub fn add_file(
+        &mut self,
+        hash: &str,
+        malicious: u64,
+        suspicious: u64,
+        harmless: u64,
+        undetected: u64,
+    ) {
         self.objects.insert(
             ("files".into(), hash.to_ascii_lowercase()),
-            (hash.to_ascii_lowercase(), stats(malicious, suspicious, harmless, undetected)),
+            (
+                hash.to_ascii_lowercase(),
+                stats(malicious, suspicious, harmless, undetected),
+            ),
         );
     }
-    pub fn add_ip(&mut self, ip: &str, malicious: u64, suspicious: u64, harmless: u64, undetected: u64) {
-        self.objects.insert(("ip_addresses".into(), ip.into()), (ip.into(), stats(malicious, suspicious, harmless, undetected)));
+    pub fn add_ip(
+        &mut self,
+        ip: &str,
+        malicious: u64,
+        suspicious: u64,
+        harmless: u64,
+        undetected: u64,
+    ) {
+        self.objects.insert(
+            ("ip_addresses".into(), ip.into()),
+            (
+                ip.into(),
+                stats(malicious, suspicious, harmless, undetected),
+            ),
+        );
     }
-    pub fn add_domain(&mut self, d: &str, malicious: u64, suspicious: u64, harmless: u64, undetected: u64) {
-        self.objects.insert(("domains".into(), d.into()), (d.into(), stats(malicious, suspicious, harmless, undetected)));
+    pub fn add_domain(
+        &mut self,
+        d: &str,
+        malicious: u64,
+        suspicious: u64,
+        harmless: u64,
+        undetected: u64,
+    ) {
+        self.objects.insert(
+            ("domains".into(), d.into()),
+            (d.into(), stats(malicious, suspicious, harmless, undetected)),
+        );
     }
     /// A URL; VirusTotal's own id for it (`vt_id`, a SHA-256 in reality) is what `data.id` holds.
-    pub fn add_url(&mut self, url: &str, vt_id: &str, malicious: u64, suspicious: u64, harmless: u64, undetected: u64) {
-        let b64 = crate::jira::base64(url.as_bytes()).replace('+', "-").replace('/', "_");
+    pub fn add_url(
+        &mut self,
+        url: &str,
+        vt_id: &str,
+        malicious: u64,
+        suspicious: u64,
+        harmless: u64,
+        undetected: u64,
+    ) {
+        let b64 = crate::jira::base64(url.as_bytes())
+            .replace('+', "-")
+            .replace('/', "_");
         let id = b64.trim_end_matches('=').to_owned();
-        self.objects.insert(("urls".into(), id), (vt_id.into(), stats(malicious, suspicious, harmless, undetected)));
+        self.objects.insert(
+            ("urls".into(), id),
+            (
+                vt_id.into(),
+                stats(malicious, suspicious, harmless, undetected),
+            ),
+        );
     }
 }
 
@@ -63,14 +112,31 @@ fn kind_of(coll: &str) -> &'static str {
     }
 }
 
-async fn object(State(s): State<Shared>, h: HeaderMap, Path((coll, id)): Path<(String, String)>) -> Response {
+async fn object(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path((coll, id)): Path<(String, String)>,
+) -> Response {
     match h.get("x-apikey").and_then(|v| v.to_str().ok()) {
-        None => return error(401, json!({"error": {"code": "AuthenticationRequiredError", "message": "X-Apikey header is missing"}})),
-        Some(k) if k != API_KEY => return error(401, json!({"error": {"code": "WrongCredentialsError", "message": "Wrong API key"}})),
+        None => {
+            return error(
+                401,
+                json!({"error": {"code": "AuthenticationRequiredError", "message": "X-Apikey header is missing"}}),
+            );
+        }
+        Some(k) if k != API_KEY => {
+            return error(
+                401,
+                json!({"error": {"code": "WrongCredentialsError", "message": "Wrong API key"}}),
+            );
+        }
         Some(_) => {}
     }
     if !matches!(coll.as_str(), "files" | "ip_addresses" | "domains" | "urls") {
-        return error(404, json!({"error": {"code": "NotFoundError", "message": format!("Resource /{coll} not found")}}));
+        return error(
+            404,
+            json!({"error": {"code": "NotFoundError", "message": format!("Resource /{coll} not found")}}),
+        );
     }
     let st = s.lock().expect("state");
     match st.objects.get(&(coll.clone(), id.clone())) {
@@ -90,13 +156,18 @@ async fn object(State(s): State<Shared>, h: HeaderMap, Path((coll, id)): Path<(S
                 "domains" => "Domain",
                 _ => "IP address",
             };
-            error(404, json!({"error": {"code": "NotFoundError", "message": format!("{what} \"{id}\" not found")}}))
+            error(
+                404,
+                json!({"error": {"code": "NotFoundError", "message": format!("{what} \"{id}\" not found")}}),
+            )
         }
     }
 }
 
 pub fn router(state: Shared) -> Router {
-    Router::new().route("/api/v3/{coll}/{id}", get(object)).with_state(state)
+    Router::new()
+        .route("/api/v3/{coll}/{id}", get(object))
+        .with_state(state)
 }
 
 pub async fn start() -> (Emulator, Shared) {

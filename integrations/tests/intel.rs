@@ -41,7 +41,10 @@ fn ctx() -> Ctx {
 
 fn lookup(kind: &str, value: &str) -> CallRequest {
     CallRequest {
-        key: StepKey { step: "rep".into(), item: None },
+        key: StepKey {
+            step: "rep".into(),
+            item: None,
+        },
         capability: "intel.lookup".into(),
         mutates: false,
         params: json!({"type": kind, "value": value}),
@@ -69,7 +72,10 @@ const SHA256: &str = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf6
 
 #[test]
 fn url_ids_are_unpadded_base64url() {
-    assert_eq!(base64url(b"http://example.com/"), "aHR0cDovL2V4YW1wbGUuY29tLw");
+    assert_eq!(
+        base64url(b"http://example.com/"),
+        "aHR0cDovL2V4YW1wbGUuY29tLw"
+    );
     // Characters that differ between base64 and base64url.
     assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     assert_eq!(base64url(b""), "");
@@ -92,8 +98,18 @@ async fn virustotal_verdicts_for_each_indicator_kind() {
 
     let f = ok(vt.call(&c, &lookup("hash", &SHA256.to_uppercase())).await);
     assert_eq!(f["verdict"], "malicious");
-    assert_eq!((f["malicious"].as_u64(), f["suspicious"].as_u64(), f["harmless"].as_u64()), (Some(52), Some(0), Some(0)));
-    assert_eq!(f["link"], format!("https://www.virustotal.com/gui/file/{SHA256}"));
+    assert_eq!(
+        (
+            f["malicious"].as_u64(),
+            f["suspicious"].as_u64(),
+            f["harmless"].as_u64()
+        ),
+        (Some(52), Some(0), Some(0))
+    );
+    assert_eq!(
+        f["link"],
+        format!("https://www.virustotal.com/gui/file/{SHA256}")
+    );
     let first = &emu.recorder.received()[0];
     assert_eq!(first.path, format!("/api/v3/files/{SHA256}"));
     assert_eq!(first.header("x-apikey"), Some(evt::API_KEY));
@@ -105,12 +121,24 @@ async fn virustotal_verdicts_for_each_indicator_kind() {
 
     let d = ok(vt.call(&c, &lookup("domain", "Example.org.")).await);
     assert_eq!(d["verdict"], "harmless");
-    assert_eq!(d["link"], "https://www.virustotal.com/gui/domain/example.org");
+    assert_eq!(
+        d["link"],
+        "https://www.virustotal.com/gui/domain/example.org"
+    );
 
     let u = ok(vt.call(&c, &lookup("url", url)).await);
     assert_eq!(u["verdict"], "malicious");
-    assert_eq!(u["link"], "https://www.virustotal.com/gui/url/vt-url-sha256-id");
-    assert_eq!(emu.recorder.count("GET", &format!("/api/v3/urls/{}", base64url(url.as_bytes()))), 1);
+    assert_eq!(
+        u["link"],
+        "https://www.virustotal.com/gui/url/vt-url-sha256-id"
+    );
+    assert_eq!(
+        emu.recorder.count(
+            "GET",
+            &format!("/api/v3/urls/{}", base64url(url.as_bytes()))
+        ),
+        1
+    );
 
     let q = ok(vt.call(&c, &lookup("domain", "quiet.example")).await);
     assert_eq!(q["verdict"], "unknown", "no engine has an opinion");
@@ -121,7 +149,12 @@ async fn virustotal_verdicts_for_each_indicator_kind() {
 async fn virustotal_threshold_option() {
     let (emu, state) = evt::start().await;
     state.lock().unwrap().add_file(SHA256, 2, 0, 50, 10);
-    let strict = integration("virustotal", &emu.url, evt::API_KEY, json!({"malicious_threshold": 3}));
+    let strict = integration(
+        "virustotal",
+        &emu.url,
+        evt::API_KEY,
+        json!({"malicious_threshold": 3}),
+    );
     let r = ok(strict.call(&ctx(), &lookup("hash", SHA256)).await);
     assert_eq!(r["verdict"], "suspicious");
     assert_eq!(r["malicious"], 2);
@@ -135,8 +168,15 @@ async fn virustotal_404_is_unknown_not_an_error() {
     assert_eq!(r["verdict"], "unknown");
     assert_eq!(r["found"], false);
     assert_eq!(r["malicious"], 0);
-    assert_eq!(r["link"], format!("https://www.virustotal.com/gui/search/{SHA256}"));
-    assert_eq!(emu.recorder.received().len(), 1, "a 404 is an answer: not retried");
+    assert_eq!(
+        r["link"],
+        format!("https://www.virustotal.com/gui/search/{SHA256}")
+    );
+    assert_eq!(
+        emu.recorder.received().len(),
+        1,
+        "a 404 is an answer: not retried"
+    );
 }
 
 #[tokio::test]
@@ -151,7 +191,10 @@ async fn virustotal_quota_429_is_retried_then_retryable() {
     };
     // One 429 then success.
     emu.recorder.fail_next(None, quota());
-    assert_eq!(ok(vt.call(&ctx(), &lookup("ip", "198.51.100.1")).await)["verdict"], "harmless");
+    assert_eq!(
+        ok(vt.call(&ctx(), &lookup("ip", "198.51.100.1")).await)["verdict"],
+        "harmless"
+    );
     assert_eq!(emu.recorder.received().len(), 2);
     // Every attempt refused: a retryable failure with VirusTotal's message.
     for _ in 0..3 {
@@ -159,7 +202,10 @@ async fn virustotal_quota_429_is_retried_then_retryable() {
     }
     let (class, msg) = failed(vt.call(&ctx(), &lookup("ip", "198.51.100.1")).await);
     assert_eq!(class, ErrorClass::Retryable);
-    assert!(msg.contains("Quota exceeded") && msg.contains("HTTP 429"), "{msg}");
+    assert!(
+        msg.contains("Quota exceeded") && msg.contains("HTTP 429"),
+        "{msg}"
+    );
     assert_eq!(emu.recorder.received().len(), 5);
 }
 
@@ -181,15 +227,37 @@ async fn virustotal_rejects_malformed_indicators_without_calling() {
     let (class, msg) = failed(vt.call(&ctx(), &lookup("hash", "../../etc/passwd")).await);
     assert_eq!(class, ErrorClass::Permanent);
     assert!(msg.contains("not an MD5"), "{msg}");
-    assert!(failed(vt.call(&ctx(), &lookup("ip", "999.1.1.1")).await).1.contains("not an IP"));
+    assert!(
+        failed(vt.call(&ctx(), &lookup("ip", "999.1.1.1")).await)
+            .1
+            .contains("not an IP")
+    );
     assert!(emu.recorder.received().is_empty());
-    assert!(vt.check_params("intel.lookup", &json!({"type": "domain", "value": "a b"})).is_err());
-    assert!(vt.check_params("intel.lookup", &json!({"type": "hash", "value": SHA256})).is_ok());
-    assert!(vt.check_params("intel.lookup", &json!({"type": "hash", "value": "{{ alert.hash }}"})).is_ok());
+    assert!(
+        vt.check_params("intel.lookup", &json!({"type": "domain", "value": "a b"}))
+            .is_err()
+    );
+    assert!(
+        vt.check_params("intel.lookup", &json!({"type": "hash", "value": SHA256}))
+            .is_ok()
+    );
+    assert!(
+        vt.check_params(
+            "intel.lookup",
+            &json!({"type": "hash", "value": "{{ alert.hash }}"})
+        )
+        .is_ok()
+    );
     // Reads are idempotent: reconcile never blocks a resume.
-    assert_eq!(vt.reconcile(&ctx(), &lookup("hash", SHA256)).await, Reconciled::Idempotent);
+    assert_eq!(
+        vt.reconcile(&ctx(), &lookup("hash", SHA256)).await,
+        Reconciled::Idempotent
+    );
     let r = vt.render(&lookup("url", "http://example.com/"));
-    assert_eq!(r[0]["url"], format!("{}/api/v3/urls/aHR0cDovL2V4YW1wbGUuY29tLw", emu.url));
+    assert_eq!(
+        r[0]["url"],
+        format!("{}/api/v3/urls/aHR0cDovL2V4YW1wbGUuY29tLw", emu.url)
+    );
     assert!(!serde_json::to_string(&r).unwrap().contains(evt::API_KEY));
 }
 
@@ -200,9 +268,30 @@ async fn misp_hits_tags_and_verdicts() {
     let (emu, state) = emisp::start().await;
     {
         let mut s = state.lock().unwrap();
-        s.add(12, "Emotet C2 wave", "ip-dst", "203.0.113.7", true, &["tlp:amber", "malware:emotet"]);
-        s.add(13, "Scanner list", "ip-src", "203.0.113.7", false, &["tlp:white"]);
-        s.add(14, "Phishing kit", "domain", "login-example.test", false, &["phishing"]);
+        s.add(
+            12,
+            "Emotet C2 wave",
+            "ip-dst",
+            "203.0.113.7",
+            true,
+            &["tlp:amber", "malware:emotet"],
+        );
+        s.add(
+            13,
+            "Scanner list",
+            "ip-src",
+            "203.0.113.7",
+            false,
+            &["tlp:white"],
+        );
+        s.add(
+            14,
+            "Phishing kit",
+            "domain",
+            "login-example.test",
+            false,
+            &["phishing"],
+        );
         s.add(15, "Other", "domain", "203.0.113.7", true, &[]);
     }
     let m = integration("misp", &emu.url, emisp::API_KEY, json!({}));
@@ -210,7 +299,11 @@ async fn misp_hits_tags_and_verdicts() {
     let r = ok(m.call(&c, &lookup("ip", "203.0.113.7")).await);
     assert_eq!(r["verdict"], "malicious");
     let hits = r["hits"].as_array().unwrap();
-    assert_eq!(hits.len(), 2, "the domain attribute with the same value is not an IP hit: {hits:?}");
+    assert_eq!(
+        hits.len(),
+        2,
+        "the domain attribute with the same value is not an IP hit: {hits:?}"
+    );
     assert_eq!(hits[0]["event_id"], "12");
     assert_eq!(hits[0]["event_info"], "Emotet C2 wave");
     assert_eq!(hits[0]["tags"], json!(["tlp:amber", "malware:emotet"]));
@@ -230,23 +323,43 @@ async fn misp_hits_tags_and_verdicts() {
     let none = ok(m.call(&c, &lookup("domain", "clean.example")).await);
     assert_eq!(none["verdict"], "unknown");
     assert_eq!(none["hits"], json!([]));
-    assert_eq!(m.reconcile(&c, &lookup("domain", "clean.example")).await, Reconciled::Idempotent);
+    assert_eq!(
+        m.reconcile(&c, &lookup("domain", "clean.example")).await,
+        Reconciled::Idempotent
+    );
 }
 
 #[tokio::test]
 async fn misp_auth_failure_is_permanent_and_5xx_is_retried() {
     let (emu, state) = emisp::start().await;
-    state.lock().unwrap().add(1, "x", "sha256", SHA256, true, &[]);
+    state
+        .lock()
+        .unwrap()
+        .add(1, "x", "sha256", SHA256, true, &[]);
     let wrong = "misp-wrong-key-SECRET-0000000000000000000";
     let bad = integration("misp", &emu.url, wrong, json!({}));
     let (class, msg) = failed(bad.call(&ctx(), &lookup("hash", SHA256)).await);
     assert_eq!(class, ErrorClass::Permanent);
-    assert!(msg.contains("HTTP 403") && msg.contains("Authentication failed"), "{msg}");
+    assert!(
+        msg.contains("HTTP 403") && msg.contains("Authentication failed"),
+        "{msg}"
+    );
     assert!(!msg.contains(wrong), "{msg}");
 
     let m = integration("misp", &emu.url, emisp::API_KEY, json!({}));
-    emu.recorder.fail_next(None, Fault::Status { status: 503, retry_after: None, body: json!({"message": "busy"}) });
+    emu.recorder.fail_next(
+        None,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: json!({"message": "busy"}),
+        },
+    );
     let r = ok(m.call(&ctx(), &lookup("hash", SHA256)).await);
     assert_eq!(r["verdict"], "malicious");
-    assert_eq!(emu.recorder.received().len(), 3, "one refused, one failed, one answered");
+    assert_eq!(
+        emu.recorder.received().len(),
+        3,
+        "one refused, one failed, one answered"
+    );
 }

@@ -13,7 +13,8 @@ use std::time::Duration;
 const RUN: &str = "run-0123456789abcdef01234567";
 const EXT: &str = "riposte-run-0123456789abcdef01234567";
 /// Alert-derived text trying to break out of JSON and to ping everyone.
-const HOSTILE: &str = "Encoded PowerShell \"}], \"severity\": 4, \"x\": \"<!channel> @all\n[click](http://evil)";
+const HOSTILE: &str =
+    "Encoded PowerShell \"}], \"severity\": 4, \"x\": \"<!channel> @all\n[click](http://evil)";
 
 static N: AtomicU32 = AtomicU32::new(0);
 
@@ -27,7 +28,12 @@ fn secret_file(value: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn integration(vendor: &str, url: &str, creds: &[(&str, &str)], options: Json) -> Arc<dyn Integration> {
+fn integration(
+    vendor: &str,
+    url: &str,
+    creds: &[(&str, &str)],
+    options: Json,
+) -> Arc<dyn Integration> {
     let credentials: serde_json::Map<String, Json> = creds
         .iter()
         .map(|(k, v)| (k.to_string(), json!({"file": secret_file(v)})))
@@ -68,7 +74,10 @@ fn ctx() -> (Ctx, Arc<MemLog>) {
 
 fn call(capability: &str, step: &str, params: Json) -> CallRequest {
     CallRequest {
-        key: StepKey { step: step.into(), item: None },
+        key: StepKey {
+            step: step.into(),
+            item: None,
+        },
         capability: capability.into(),
         mutates: true,
         params,
@@ -114,7 +123,10 @@ fn assert_findings(text: &str) {
     ] {
         assert!(text.contains(want), "missing {want:?} in {text}");
     }
-    assert!(!text.contains("benign_parent_process"), "a fact that does not hold was included: {text}");
+    assert!(
+        !text.contains("benign_parent_process"),
+        "a fact that does not hold was included: {text}"
+    );
 }
 
 /// All text nodes of an ADF document, one per line.
@@ -136,7 +148,12 @@ fn adf_text(d: &Json) -> String {
 // ── TheHive ─────────────────────────────────────────────────────────────────────────────────
 
 fn hive(url: &str) -> Arc<dyn Integration> {
-    integration("thehive", url, &[("api_key", ehive::API_KEY)], json!({"organisation": "SOC"}))
+    integration(
+        "thehive",
+        url,
+        &[("api_key", ehive::API_KEY)],
+        json!({"organisation": "SOC"}),
+    )
 }
 
 #[tokio::test]
@@ -149,12 +166,23 @@ async fn thehive_create_carries_findings_and_searches_before_creating() {
     let id = first["id"].as_str().unwrap().to_owned();
     assert_eq!(first["url"], format!("{}/alerts/{id}/details", emu.url));
 
-    let posts: Vec<_> = emu.recorder.received().into_iter().filter(|r| r.path == "/api/v1/alert").collect();
+    let posts: Vec<_> = emu
+        .recorder
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/alert")
+        .collect();
     assert_eq!(posts.len(), 1);
     let sent = posts[0].json();
-    assert_eq!(posts[0].header("authorization"), Some(format!("Bearer {}", ehive::API_KEY).as_str()));
+    assert_eq!(
+        posts[0].header("authorization"),
+        Some(format!("Bearer {}", ehive::API_KEY).as_str())
+    );
     assert_eq!(posts[0].header("x-organisation"), Some("SOC"));
-    assert_eq!(sent["title"], HOSTILE, "alert text must arrive as data, byte for byte");
+    assert_eq!(
+        sent["title"], HOSTILE,
+        "alert text must arrive as data, byte for byte"
+    );
     assert_eq!(sent["source"], "riposte");
     assert_eq!(sent["sourceRef"], EXT);
     assert_eq!(sent["type"], "riposte");
@@ -194,7 +222,10 @@ async fn thehive_reconcile_reports_done_and_not_done() {
     // Another run's ticket is not this run's.
     let mut other = c.clone();
     other.run_id = "run-ffffffffffffffffffffffff".into();
-    assert_eq!(th.reconcile(&other, &create_req()).await, Reconciled::NotDone);
+    assert_eq!(
+        th.reconcile(&other, &create_req()).await,
+        Reconciled::NotDone
+    );
 }
 
 #[tokio::test]
@@ -202,8 +233,16 @@ async fn thehive_comment_targets_the_alert_then_the_case_and_reconciles() {
     let (emu, state) = ehive::start().await;
     let th = hive(&emu.url);
     let (c, _) = ctx();
-    let comment = call("ticket.comment", "note", json!({"text": "Host WS-042 contained"}));
-    assert_eq!(th.reconcile(&c, &comment).await, Reconciled::NotDone, "no ticket yet");
+    let comment = call(
+        "ticket.comment",
+        "note",
+        json!({"text": "Host WS-042 contained"}),
+    );
+    assert_eq!(
+        th.reconcile(&c, &comment).await,
+        Reconciled::NotDone,
+        "no ticket yet"
+    );
     let (class, msg) = failed(th.call(&c, &comment).await);
     assert_eq!(class, ErrorClass::Permanent);
     assert!(msg.contains("ticket.create"), "{msg}");
@@ -227,12 +266,23 @@ async fn thehive_comment_targets_the_alert_then_the_case_and_reconciles() {
 
     // Once promoted, comments go to the case.
     let case = state.lock().unwrap().promote(&alert_id).unwrap();
-    let second = call("ticket.comment", "note2", json!({"text": "Escalated to IR"}));
+    let second = call(
+        "ticket.comment",
+        "note2",
+        json!({"text": "Escalated to IR"}),
+    );
     assert_eq!(th.reconcile(&c, &second).await, Reconciled::NotDone);
     ok(th.call(&c, &second).await);
-    assert_eq!(emu.recorder.count("POST", &format!("/api/v1/case/{case}/comment")), 1);
+    assert_eq!(
+        emu.recorder
+            .count("POST", &format!("/api/v1/case/{case}/comment")),
+        1
+    );
     assert_eq!(state.lock().unwrap().comments[1].0, case);
-    assert!(matches!(th.reconcile(&c, &second).await, Reconciled::Done(_)));
+    assert!(matches!(
+        th.reconcile(&c, &second).await,
+        Reconciled::Done(_)
+    ));
 }
 
 #[tokio::test]
@@ -243,13 +293,23 @@ async fn thehive_401_is_permanent_with_vendor_message_and_no_secret() {
     let (c, _) = ctx();
     let (class, msg) = failed(th.call(&c, &create_req()).await);
     assert_eq!(class, ErrorClass::Permanent);
-    assert!(msg.contains("HTTP 401") && msg.contains("Authentication failure"), "{msg}");
+    assert!(
+        msg.contains("HTTP 401") && msg.contains("Authentication failure"),
+        "{msg}"
+    );
     assert!(!msg.contains(wrong), "{msg}");
-    assert_eq!(emu.recorder.count("POST", "/api/v1/query"), 1, "401 is not retried");
+    assert_eq!(
+        emu.recorder.count("POST", "/api/v1/query"),
+        1,
+        "401 is not retried"
+    );
     assert!(state.lock().unwrap().alerts.is_empty());
     match th.reconcile(&c, &create_req()).await {
         Reconciled::Unknown(why) => {
-            assert!(why.contains("Authentication failure") && !why.contains(wrong), "{why}")
+            assert!(
+                why.contains("Authentication failure") && !why.contains(wrong),
+                "{why}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -262,11 +322,19 @@ async fn thehive_retries_429_and_503() {
     let (c, _) = ctx();
     emu.recorder.fail_next(
         Some("/api/v1/query"),
-        Fault::Status { status: 503, retry_after: None, body: json!({"type": "ServiceUnavailable", "message": "busy"}) },
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+            body: json!({"type": "ServiceUnavailable", "message": "busy"}),
+        },
     );
     emu.recorder.fail_next(
         Some("/api/v1/alert"),
-        Fault::Status { status: 429, retry_after: Some(0), body: json!({"type": "TooManyRequests", "message": "slow down"}) },
+        Fault::Status {
+            status: 429,
+            retry_after: Some(0),
+            body: json!({"type": "TooManyRequests", "message": "slow down"}),
+        },
     );
     ok(th.call(&c, &create_req()).await);
     assert_eq!(emu.recorder.count("POST", "/api/v1/query"), 2);
@@ -280,7 +348,8 @@ async fn thehive_create_whose_answer_was_lost_returns_the_alert_it_made() {
     let th = hive(&emu.url);
     let (c, _) = ctx();
     // The alert is created but the answer is a 502; the retry is refused as a duplicate.
-    emu.recorder.fail_next(Some("/api/v1/alert"), Fault::AfterEffect { status: 502 });
+    emu.recorder
+        .fail_next(Some("/api/v1/alert"), Fault::AfterEffect { status: 502 });
     let r = ok(th.call(&c, &create_req()).await);
     let st = state.lock().unwrap();
     assert_eq!(st.alerts.len(), 1);
@@ -290,14 +359,23 @@ async fn thehive_create_whose_answer_was_lost_returns_the_alert_it_made() {
 
 #[tokio::test]
 async fn thehive_render_shows_requests_without_credentials() {
-    let th = integration("thehive", "http://hive.invalid:9000", &[("api_key", "render-secret-key-1")], json!({}));
+    let th = integration(
+        "thehive",
+        "http://hive.invalid:9000",
+        &[("api_key", "render-secret-key-1")],
+        json!({}),
+    );
     let r = th.render(&create_req());
     assert_eq!(r.len(), 2);
     assert_eq!(r[1]["method"], "POST");
     assert_eq!(r[1]["url"], "http://hive.invalid:9000/api/v1/alert");
     assert_eq!(r[1]["body"]["title"], HOSTILE);
     assert_eq!(r[1]["body"]["sourceRef"], "riposte-<run id>");
-    let with_sev = call("ticket.create", "t", json!({"title": "x", "severity": "critical"}));
+    let with_sev = call(
+        "ticket.create",
+        "t",
+        json!({"title": "x", "severity": "critical"}),
+    );
     assert_eq!(th.render(&with_sev)[1]["body"]["severity"], 4);
     let text = serde_json::to_string(&r).unwrap();
     assert!(!text.contains("render-secret-key-1"));
@@ -326,16 +404,33 @@ async fn jira_create_uses_adf_and_labels_and_searches_first() {
     assert_eq!(first["created"], true);
 
     let rec = emu.recorder.received();
-    assert!(rec[0].path.starts_with("/rest/api/3/search/jql"), "{}", rec[0].path);
-    assert!(rec[0].query.contains(&format!("jql=labels = \"{EXT}\"")), "{}", rec[0].query);
-    let post = rec.iter().find(|r| r.method == "POST" && r.path == "/rest/api/3/issue").unwrap();
+    assert!(
+        rec[0].path.starts_with("/rest/api/3/search/jql"),
+        "{}",
+        rec[0].path
+    );
+    assert!(
+        rec[0].query.contains(&format!("jql=labels = \"{EXT}\"")),
+        "{}",
+        rec[0].query
+    );
+    let post = rec
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/rest/api/3/issue")
+        .unwrap();
     let f = &post.json()["fields"];
     assert_eq!(f["project"]["key"], "SEC");
     assert_eq!(f["issuetype"]["name"], "Task");
     assert_eq!(f["priority"]["name"], "High");
     // Summary is one line; the hostile text otherwise arrives unchanged.
-    assert_eq!(f["summary"], HOSTILE.split_whitespace().collect::<Vec<_>>().join(" "));
-    assert_eq!(f["labels"], json!(["riposte", "t1059", "soc", "severity-high", EXT]));
+    assert_eq!(
+        f["summary"],
+        HOSTILE.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    assert_eq!(
+        f["labels"],
+        json!(["riposte", "t1059", "soc", "severity-high", EXT])
+    );
     assert_eq!(f["description"]["type"], "doc");
     assert_findings(&adf_text(&f["description"]));
 
@@ -351,7 +446,11 @@ async fn jira_comment_and_reconcile() {
     let (emu, state) = ejira::start().await;
     let j = jira(&emu.url);
     let (c, _) = ctx();
-    let comment = call("ticket.comment", "note", json!({"text": "Contained <b>WS-042</b>"}));
+    let comment = call(
+        "ticket.comment",
+        "note",
+        json!({"text": "Contained <b>WS-042</b>"}),
+    );
     assert_eq!(j.reconcile(&c, &create_req()).await, Reconciled::NotDone);
     assert_eq!(j.reconcile(&c, &comment).await, Reconciled::NotDone);
     assert_eq!(failed(j.call(&c, &comment).await).0, ErrorClass::Permanent);
@@ -368,10 +467,20 @@ async fn jira_comment_and_reconcile() {
         let st = state.lock().unwrap();
         assert_eq!(st.comments.len(), 1);
         let t = adf_text(&st.comments[0].1["body"]);
-        assert!(t.contains("Contained <b>WS-042</b>") && t.contains("[riposte riposte-idem-note]"), "{t}");
+        assert!(
+            t.contains("Contained <b>WS-042</b>") && t.contains("[riposte riposte-idem-note]"),
+            "{t}"
+        );
     }
-    assert!(matches!(j.reconcile(&c, &comment).await, Reconciled::Done(_)));
-    assert_eq!(emu.recorder.count("POST", "/rest/api/3/issue/SEC-1/comment"), 1);
+    assert!(matches!(
+        j.reconcile(&c, &comment).await,
+        Reconciled::Done(_)
+    ));
+    assert_eq!(
+        emu.recorder
+            .count("POST", "/rest/api/3/issue/SEC-1/comment"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -389,15 +498,27 @@ async fn jira_401_is_permanent_and_search_failure_is_unknown() {
     assert_eq!(class, ErrorClass::Permanent);
     assert!(msg.contains("Client must be authenticated"), "{msg}");
     assert!(!msg.contains(wrong), "{msg}");
-    assert!(matches!(j.reconcile(&c, &create_req()).await, Reconciled::Unknown(_)));
+    assert!(matches!(
+        j.reconcile(&c, &create_req()).await,
+        Reconciled::Unknown(_)
+    ));
 
     // A server that keeps failing: retried, then Unknown for reconcile.
     let good = jira(&emu.url);
     for _ in 0..3 {
-        emu.recorder.fail_next(Some("/search/jql"), Fault::Status { status: 503, retry_after: None, body: json!({"errorMessages": ["down"]}) });
+        emu.recorder.fail_next(
+            Some("/search/jql"),
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+                body: json!({"errorMessages": ["down"]}),
+            },
+        );
     }
     match good.reconcile(&c, &create_req()).await {
-        Reconciled::Unknown(why) => assert!(why.contains("down") && why.contains("3 attempts"), "{why}"),
+        Reconciled::Unknown(why) => {
+            assert!(why.contains("down") && why.contains("3 attempts"), "{why}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -409,7 +530,11 @@ async fn jira_retries_429() {
     let (c, _) = ctx();
     emu.recorder.fail_next(
         Some("/rest/api/3/issue"),
-        Fault::Status { status: 429, retry_after: Some(0), body: json!({"errorMessages": ["Rate limit exceeded"]}) },
+        Fault::Status {
+            status: 429,
+            retry_after: Some(0),
+            body: json!({"errorMessages": ["Rate limit exceeded"]}),
+        },
     );
     ok(j.call(&c, &create_req()).await);
     assert_eq!(emu.recorder.count("POST", "/rest/api/3/issue"), 2);
@@ -449,7 +574,12 @@ async fn servicenow_create_comment_reconcile() {
         assert!(d.contains("tags: t1059, soc"), "{d}");
     }
     let q = emu.recorder.received();
-    assert!(q[0].query.contains(&format!("sysparm_query=correlation_id={EXT}")), "{}", q[0].query);
+    assert!(
+        q[0].query
+            .contains(&format!("sysparm_query=correlation_id={EXT}")),
+        "{}",
+        q[0].query
+    );
     assert_eq!(q[1].header("accept"), Some("application/json"));
 
     let again = ok(s.call(&c, &create_req()).await);
@@ -463,13 +593,23 @@ async fn servicenow_create_comment_reconcile() {
     let comment = call("ticket.comment", "note", json!({"text": "Isolated WS-042"}));
     assert_eq!(s.reconcile(&c, &comment).await, Reconciled::NotDone);
     ok(s.call(&c, &comment).await);
-    assert_eq!(emu.recorder.count("PATCH", &format!("/api/now/table/incident/{sys_id}")), 1);
+    assert_eq!(
+        emu.recorder
+            .count("PATCH", &format!("/api/now/table/incident/{sys_id}")),
+        1
+    );
     {
         let st = state.lock().unwrap();
         assert_eq!(st.work_notes.len(), 1);
-        assert_eq!(st.work_notes[0].1, "Isolated WS-042\n[riposte riposte-idem-note]");
+        assert_eq!(
+            st.work_notes[0].1,
+            "Isolated WS-042\n[riposte riposte-idem-note]"
+        );
     }
-    assert!(matches!(s.reconcile(&c, &comment).await, Reconciled::Done(_)));
+    assert!(matches!(
+        s.reconcile(&c, &comment).await,
+        Reconciled::Done(_)
+    ));
     let other = call("ticket.comment", "other", json!({"text": "x"}));
     assert_eq!(s.reconcile(&c, &other).await, Reconciled::NotDone);
 }
@@ -480,13 +620,25 @@ async fn servicenow_oauth_client_credentials() {
     let s = integration(
         "servicenow",
         &emu.url,
-        &[("client_id", esnow::CLIENT_ID), ("client_secret", esnow::CLIENT_SECRET)],
+        &[
+            ("client_id", esnow::CLIENT_ID),
+            ("client_secret", esnow::CLIENT_SECRET),
+        ],
         json!({"auth": "oauth"}),
     );
     let (c, _) = ctx();
     ok(s.call(&c, &create_req()).await);
-    assert_eq!(emu.recorder.count("POST", "/oauth_token.do"), 1, "token cached across requests");
-    let post = emu.recorder.received().into_iter().find(|r| r.method == "POST" && r.path.starts_with("/api/now")).unwrap();
+    assert_eq!(
+        emu.recorder.count("POST", "/oauth_token.do"),
+        1,
+        "token cached across requests"
+    );
+    let post = emu
+        .recorder
+        .received()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.starts_with("/api/now"))
+        .unwrap();
     assert_eq!(post.header("authorization"), Some("Bearer snow-token-1"));
     assert_eq!(state.lock().unwrap().incidents.len(), 1);
 }
@@ -495,11 +647,19 @@ async fn servicenow_oauth_client_credentials() {
 async fn servicenow_401_is_permanent_with_vendor_message() {
     let (emu, _state) = esnow::start().await;
     let wrong = "snow-wrong-password-SECRET";
-    let s = integration("servicenow", &emu.url, &[("password", wrong)], json!({"username": esnow::USER}));
+    let s = integration(
+        "servicenow",
+        &emu.url,
+        &[("password", wrong)],
+        json!({"username": esnow::USER}),
+    );
     let (c, log) = ctx();
     let (class, msg) = failed(s.call(&c, &create_req()).await);
     assert_eq!(class, ErrorClass::Permanent);
-    assert!(msg.contains("User Not Authenticated: Required to provide Auth information"), "{msg}");
+    assert!(
+        msg.contains("User Not Authenticated: Required to provide Auth information"),
+        "{msg}"
+    );
     assert!(!msg.contains(wrong));
     let sent = log.0.lock().unwrap();
     assert_eq!(sent.len(), 1);
@@ -515,6 +675,9 @@ async fn servicenow_comment_render_uses_patch_and_placeholders() {
         r[1]["url"],
         "https://example.service-now.com/api/now/table/incident/<sys_id>?sysparm_fields=sys_id%2Cnumber"
     );
-    assert_eq!(r[1]["body"]["work_notes"], "hello\n[riposte riposte-idem-note]");
+    assert_eq!(
+        r[1]["body"]["work_notes"],
+        "hello\n[riposte riposte-idem-note]"
+    );
     assert!(!serde_json::to_string(&r).unwrap().contains(esnow::PASSWORD));
 }

@@ -28,7 +28,10 @@ impl RequestLog for HideUrl {
 /// `ctx` with its request log hiding URLs behind `placeholder`.
 pub fn hide_url(ctx: &Ctx, placeholder: &'static str) -> Ctx {
     let mut c = ctx.clone();
-    c.log = Arc::new(HideUrl { inner: ctx.log.clone(), placeholder });
+    c.log = Arc::new(HideUrl {
+        inner: ctx.log.clone(),
+        placeholder,
+    });
     c
 }
 
@@ -59,7 +62,10 @@ pub fn slack_escape(t: &str) -> String {
 pub fn markdown_escape(t: &str) -> String {
     let mut o = String::with_capacity(t.len() + 8);
     for c in t.chars() {
-        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '[' | ']' | '(' | ')' | '#' | '<' | '>' | '|' | '!') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '[' | ']' | '(' | ')' | '#' | '<' | '>' | '|' | '!'
+        ) {
             o.push('\\');
         }
         o.push(c);

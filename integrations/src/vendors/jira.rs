@@ -56,13 +56,27 @@ pub fn build(
     };
     let email = cfg
         .option_str("email")
-        .ok_or_else(|| missing("options.email", "the Atlassian account the API token belongs to"))?
+        .ok_or_else(|| {
+            missing(
+                "options.email",
+                "the Atlassian account the API token belongs to",
+            )
+        })?
         .to_owned();
     let project = cfg
         .option_str("project")
-        .ok_or_else(|| missing("options.project", "the key of the Jira project issues go to, e.g. SEC"))?
+        .ok_or_else(|| {
+            missing(
+                "options.project",
+                "the key of the Jira project issues go to, e.g. SEC",
+            )
+        })?
         .to_owned();
-    let token = cfg.secret(instance, "api_token", "an Atlassian API token of that account")?;
+    let token = cfg.secret(
+        instance,
+        "api_token",
+        "an Atlassian API token of that account",
+    )?;
     let priorities = match cfg.options.get("priorities") {
         None => BTreeMap::new(),
         Some(Json::Object(m)) => m
@@ -88,7 +102,10 @@ pub fn build(
     let http = HttpClient::new(
         instance,
         &url,
-        Auth::Basic { user: email, password: token.clone() },
+        Auth::Basic {
+            user: email,
+            password: token.clone(),
+        },
         limits,
         vec![token],
     );
@@ -96,7 +113,11 @@ pub fn build(
         http,
         project,
         issue_type: cfg.option_str("issue_type").unwrap_or("Task").to_owned(),
-        labels: cfg.option_strs("labels").into_iter().map(|l| label(&l)).collect(),
+        labels: cfg
+            .option_strs("labels")
+            .into_iter()
+            .map(|l| label(&l))
+            .collect(),
         priorities,
     }))
 }
@@ -173,14 +194,27 @@ impl Jira {
         json!({"id": i.id, "key": i.key, "url": self.issue_url(&i.key), "created": created})
     }
 
-    fn create_body(&self, title: &str, description: Json, severity: Option<&str>, ext: &str, tags: Vec<String>) -> Json {
-        let mut labels = self.labels.clone();
-        labels.extend(tags.iter().map(|t| label(t)));
+    fn create_body(
+        &self,
+        title: &str,
+        description: Json,
+        severity: Option<&str>,
+        ext: &str,
+        tags: Vec<String>,
+    ) -> Json {
+        let mut all = self.labels.clone();
+        all.extend(tags.iter().map(|t| label(t)));
         if let Some(s) = severity {
-            labels.push(format!("severity-{s}"));
+            all.push(format!("severity-{s}"));
         }
-        labels.push(ext.to_owned());
-        labels.dedup();
+        all.push(ext.to_owned());
+        // Jira refuses empty labels; a repeated one is noise.
+        let mut labels: Vec<String> = Vec::with_capacity(all.len());
+        for l in all {
+            if !l.is_empty() && !labels.contains(&l) {
+                labels.push(l);
+            }
+        }
         let mut fields = json!({
             "project": {"key": self.project},
             "issuetype": {"name": self.issue_type},
@@ -203,7 +237,11 @@ impl Jira {
             .and_then(|a| a.first());
         Ok(first.and_then(|i| {
             Some(Issue {
-                id: i.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned(),
+                id: i
+                    .get("id")
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
                 key: i.get("key")?.as_str()?.to_owned(),
             })
         }))
@@ -216,7 +254,11 @@ impl Jira {
         };
         let ext = tu::external_id(ctx);
         match self.find(ctx, &ext).await {
-            Ok(Some(i)) => return Outcome::Ok { result: self.result(&i, false) },
+            Ok(Some(i)) => {
+                return Outcome::Ok {
+                    result: self.result(&i, false),
+                };
+            }
             Ok(None) => {}
             Err(e) => return e.into(),
         }
@@ -228,12 +270,26 @@ impl Jira {
             &ext,
             tu::tags(req),
         );
-        match self.http.send(ctx, Req::post("/rest/api/3/issue").json(body), &[]).await {
+        match self
+            .http
+            .send(ctx, Req::post("/rest/api/3/issue").json(body), &[])
+            .await
+        {
             Ok(resp) => match resp.body.get("key").and_then(|k| k.as_str()) {
                 Some(key) => {
-                    let id = resp.body.get("id").and_then(|i| i.as_str()).unwrap_or_default();
+                    let id = resp
+                        .body
+                        .get("id")
+                        .and_then(|i| i.as_str())
+                        .unwrap_or_default();
                     Outcome::Ok {
-                        result: self.result(&Issue { id: id.to_owned(), key: key.to_owned() }, true),
+                        result: self.result(
+                            &Issue {
+                                id: id.to_owned(),
+                                key: key.to_owned(),
+                            },
+                            true,
+                        ),
                     }
                 }
                 None => Outcome::Failed {
@@ -290,7 +346,10 @@ impl Jira {
                     .body
                     .get("comments")
                     .and_then(|c| c.as_array())
-                    .and_then(|a| a.iter().find(|c| c.get("body").is_some_and(|b| tu::json_contains(b, &marker))));
+                    .and_then(|a| {
+                        a.iter()
+                            .find(|c| c.get("body").is_some_and(|b| tu::json_contains(b, &marker)))
+                    });
                 match found {
                     Some(c) => Reconciled::Done(json!({
                         "key": issue.key,
@@ -317,12 +376,11 @@ impl Integration for Jira {
     }
 
     fn check_params(&self, capability: &str, params: &Json) -> Result<(), String> {
-        if capability == "ticket.create" {
-            if let Some(t) = params.get("title").and_then(|t| t.as_str()) {
-                if t.trim().is_empty() {
-                    return Err("Jira issues need a non-empty `title` (the summary)".into());
-                }
-            }
+        if capability == "ticket.create"
+            && let Some(t) = params.get("title").and_then(|t| t.as_str())
+            && t.trim().is_empty()
+        {
+            return Err("Jira issues need a non-empty `title` (the summary)".into());
         }
         Ok(())
     }
@@ -340,7 +398,10 @@ impl Integration for Jira {
                     ext,
                     tu::tags(req),
                 );
-                vec![find, self.http.render(&Req::post("/rest/api/3/issue").json(body))]
+                vec![
+                    find,
+                    self.http.render(&Req::post("/rest/api/3/issue").json(body)),
+                ]
             }
             "ticket.comment" => {
                 let t = format!(
@@ -351,7 +412,8 @@ impl Integration for Jira {
                 vec![
                     find,
                     self.http.render(
-                        &Req::post("/rest/api/3/issue/<issue key>/comment").json(json!({"body": adf_text(&t)})),
+                        &Req::post("/rest/api/3/issue/<issue key>/comment")
+                            .json(json!({"body": adf_text(&t)})),
                     ),
                 ]
             }

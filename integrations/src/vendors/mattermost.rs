@@ -34,8 +34,13 @@ const CAPS: &[&str] = &["chat.notify"];
 const HIDDEN: &str = "<mattermost webhook>";
 
 enum Mode {
-    Webhook { channel: Option<String>, username: Option<String> },
-    Api { channel_id: Option<String> },
+    Webhook {
+        channel: Option<String>,
+        username: Option<String>,
+    },
+    Api {
+        channel_id: Option<String>,
+    },
 }
 
 pub struct Mattermost {
@@ -52,7 +57,11 @@ pub fn build(
     let opt = |k: &str| cfg.option_str(k).map(str::to_owned);
     match cfg.option_str("mode").unwrap_or("webhook") {
         "webhook" => {
-            let hook = cfg.secret(instance, "webhook_url", "the incoming webhook URL (https://…/hooks/<id>)")?;
+            let hook = cfg.secret(
+                instance,
+                "webhook_url",
+                "the incoming webhook URL (https://…/hooks/<id>)",
+            )?;
             if !(hook.expose().starts_with("https://") || hook.expose().starts_with("http://")) {
                 return Err(ConfigError::Invalid {
                     instance: instance.into(),
@@ -60,14 +69,37 @@ pub fn build(
                     why: "must be an http(s) URL".into(),
                 });
             }
-            let http = HttpClient::new(instance, hook.expose(), Auth::None, limits, vec![hook.clone()]);
-            Ok(Arc::new(Mattermost { http, mode: Mode::Webhook { channel: opt("channel"), username: opt("username") } }))
+            let http = HttpClient::new(
+                instance,
+                hook.expose(),
+                Auth::None,
+                limits,
+                vec![hook.clone()],
+            );
+            Ok(Arc::new(Mattermost {
+                http,
+                mode: Mode::Webhook {
+                    channel: opt("channel"),
+                    username: opt("username"),
+                },
+            }))
         }
         "api" => {
             let url = cfg.url_or(instance, None)?;
             let token = cfg.secret(instance, "bot_token", "a bot account's access token")?;
-            let http = HttpClient::new(instance, &url, Auth::Bearer(token.clone()), limits, vec![token]);
-            Ok(Arc::new(Mattermost { http, mode: Mode::Api { channel_id: opt("channel_id") } }))
+            let http = HttpClient::new(
+                instance,
+                &url,
+                Auth::Bearer(token.clone()),
+                limits,
+                vec![token],
+            );
+            Ok(Arc::new(Mattermost {
+                http,
+                mode: Mode::Api {
+                    channel_id: opt("channel_id"),
+                },
+            }))
         }
         other => Err(ConfigError::Invalid {
             instance: instance.into(),
@@ -95,7 +127,10 @@ impl Mattermost {
             }
             Mode::Api { channel_id } => {
                 let Some(ch) = override_ch.or(channel_id.as_deref()) else {
-                    return Err("no channel: pass `channel` (a channel id) or set `options.channel_id`".into());
+                    return Err(
+                        "no channel: pass `channel` (a channel id) or set `options.channel_id`"
+                            .into(),
+                    );
                 };
                 Ok(Req::post("/api/v4/posts").json(json!({ "channel_id": ch, "message": msg })))
             }
@@ -110,12 +145,17 @@ impl Mattermost {
         let r = match self.request(req, text) {
             Ok(r) => r,
             Err(why) => {
-                return Outcome::Failed { class: ErrorClass::Permanent, message: format!("{}: {why}", self.http.name()) };
+                return Outcome::Failed {
+                    class: ErrorClass::Permanent,
+                    message: format!("{}: {why}", self.http.name()),
+                };
             }
         };
         match &self.mode {
             Mode::Webhook { .. } => match self.http.send(&hide_url(ctx, HIDDEN), r, &[]).await {
-                Ok(_) => Outcome::Ok { result: json!({"posted": true}) },
+                Ok(_) => Outcome::Ok {
+                    result: json!({"posted": true}),
+                },
                 Err(e) => hide_path(e, HIDDEN).into(),
             },
             Mode::Api { .. } => match self.http.send(ctx, r, &[]).await {
@@ -144,10 +184,16 @@ impl Integration for Mattermost {
     }
 
     fn check_params(&self, _capability: &str, params: &Json) -> Result<(), String> {
-        if let Mode::Api { channel_id: None } = self.mode {
-            if !params.get("channel").and_then(|c| c.as_str()).is_some_and(|c| !c.trim().is_empty()) {
-                return Err("Mattermost (api mode) needs `channel` (a channel id) or `options.channel_id`".into());
-            }
+        if let Mode::Api { channel_id: None } = self.mode
+            && params
+                .get("channel")
+                .and_then(|c| c.as_str())
+                .is_none_or(|c| c.trim().is_empty())
+        {
+            return Err(
+                "Mattermost (api mode) needs `channel` (a channel id) or `options.channel_id`"
+                    .into(),
+            );
         }
         Ok(())
     }

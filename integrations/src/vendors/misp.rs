@@ -40,9 +40,22 @@ pub fn build(
     _env: &BuildEnv,
 ) -> Result<Arc<dyn Integration>, ConfigError> {
     let url = cfg.url_or(instance, None)?;
-    let key = cfg.secret(instance, "api_key", "the MISP automation key of an API-enabled user")?;
-    let auth = Auth::Header { name: "authorization", prefix: "", value: key.clone() };
-    let limit = cfg.options.get("limit").and_then(|l| l.as_u64()).unwrap_or(50).clamp(1, 1000);
+    let key = cfg.secret(
+        instance,
+        "api_key",
+        "the MISP automation key of an API-enabled user",
+    )?;
+    let auth = Auth::Header {
+        name: "authorization",
+        prefix: "",
+        value: key.clone(),
+    };
+    let limit = cfg
+        .options
+        .get("limit")
+        .and_then(|l| l.as_u64())
+        .unwrap_or(50)
+        .clamp(1, 1000);
     Ok(Arc::new(Misp {
         http: HttpClient::new(instance, &url, auth, cfg.limits(instance)?, vec![key]),
         limit,
@@ -82,7 +95,10 @@ impl Misp {
             (Err(o), _) | (_, Err(o)) => return o,
         };
         if let Err(why) = target(kind, value) {
-            return Outcome::Failed { class: ErrorClass::Permanent, message: format!("{}: {why}", self.http.name()) };
+            return Outcome::Failed {
+                class: ErrorClass::Permanent,
+                message: format!("{}: {why}", self.http.name()),
+            };
         }
         let resp = match self.http.send(ctx, self.search(kind, value), &[]).await {
             Ok(r) => r,
@@ -109,11 +125,16 @@ impl Misp {
             .iter()
             .map(|a| {
                 let mut tags: Vec<String> = Vec::new();
-                for t in a.get("Tag").and_then(|t| t.as_array()).into_iter().flatten() {
-                    if let Some(n) = t.get("name").and_then(|n| n.as_str()) {
-                        if !tags.iter().any(|x| x == n) {
-                            tags.push(n.to_owned());
-                        }
+                for t in a
+                    .get("Tag")
+                    .and_then(|t| t.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(n) = t.get("name").and_then(|n| n.as_str())
+                        && !tags.iter().any(|x| x == n)
+                    {
+                        tags.push(n.to_owned());
                     }
                 }
                 json!({
@@ -134,7 +155,9 @@ impl Misp {
         } else {
             "unknown"
         };
-        Outcome::Ok { result: json!({"verdict": verdict, "hits": hits, "type": kind, "value": value}) }
+        Outcome::Ok {
+            result: json!({"verdict": verdict, "hits": hits, "type": kind, "value": value}),
+        }
     }
 }
 

@@ -58,10 +58,20 @@ pub fn build(
                 })?
                 .to_owned();
             let pw = cfg.secret(instance, "password", "the password of that user")?;
-            (Auth::Basic { user, password: pw.clone() }, vec![pw])
+            (
+                Auth::Basic {
+                    user,
+                    password: pw.clone(),
+                },
+                vec![pw],
+            )
         }
         "oauth" => {
-            let id = cfg.secret(instance, "client_id", "the OAuth client id registered in ServiceNow")?;
+            let id = cfg.secret(
+                instance,
+                "client_id",
+                "the OAuth client id registered in ServiceNow",
+            )?;
             let secret = cfg.secret(instance, "client_secret", "its client secret")?;
             let o = OAuth2::new(
                 format!("{url}/oauth_token.do"),
@@ -121,7 +131,10 @@ impl ServiceNow {
     }
 
     fn url_of(&self, sys_id: &str) -> String {
-        format!("{}/nav_to.do?uri=incident.do?sys_id={sys_id}", self.http.base())
+        format!(
+            "{}/nav_to.do?uri=incident.do?sys_id={sys_id}",
+            self.http.base()
+        )
     }
 
     fn result(&self, i: &Incident, created: bool) -> Json {
@@ -150,11 +163,18 @@ impl ServiceNow {
             .body
             .get("result")
             .and_then(|r| r.as_array())
-            .and_then(|a| a.iter().find(|x| x.get("correlation_id").and_then(|c| c.as_str()) == Some(ext)));
+            .and_then(|a| {
+                a.iter()
+                    .find(|x| x.get("correlation_id").and_then(|c| c.as_str()) == Some(ext))
+            });
         Ok(first.and_then(|x| {
             Some(Incident {
                 sys_id: x.get("sys_id")?.as_str()?.to_owned(),
-                number: x.get("number").and_then(|n| n.as_str()).unwrap_or_default().to_owned(),
+                number: x
+                    .get("number")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
             })
         }))
     }
@@ -166,7 +186,11 @@ impl ServiceNow {
         };
         let ext = tu::external_id(ctx);
         match self.find(ctx, &ext).await {
-            Ok(Some(i)) => return Outcome::Ok { result: self.result(&i, false) },
+            Ok(Some(i)) => {
+                return Outcome::Ok {
+                    result: self.result(&i, false),
+                };
+            }
             Ok(None) => {}
             Err(e) => return e.into(),
         }
@@ -176,7 +200,11 @@ impl ServiceNow {
             description.push_str(&format!("\ntags: {}\n", tags.join(", ")));
         }
         let body = self.create_body(title, &description, &tu::severity(ctx, req), &ext);
-        let r = Self::json_req(Req::post(TABLE).query("sysparm_fields", "sys_id,number").json(body));
+        let r = Self::json_req(
+            Req::post(TABLE)
+                .query("sysparm_fields", "sys_id,number")
+                .json(body),
+        );
         match self.http.send(ctx, r, &[]).await {
             Ok(resp) => {
                 let res = resp.body.get("result");
@@ -188,7 +216,10 @@ impl ServiceNow {
                             .unwrap_or_default();
                         Outcome::Ok {
                             result: self.result(
-                                &Incident { sys_id: sys_id.to_owned(), number: number.to_owned() },
+                                &Incident {
+                                    sys_id: sys_id.to_owned(),
+                                    number: number.to_owned(),
+                                },
                                 true,
                             ),
                         }
@@ -245,9 +276,15 @@ impl ServiceNow {
         );
         match self.http.send(ctx, r, &[]).await {
             Ok(resp) => {
-                let notes = resp.body.pointer("/result/work_notes").cloned().unwrap_or(Json::Null);
+                let notes = resp
+                    .body
+                    .pointer("/result/work_notes")
+                    .cloned()
+                    .unwrap_or(Json::Null);
                 if tu::json_contains(&notes, &tu::comment_marker(req)) {
-                    Reconciled::Done(json!({"sys_id": inc.sys_id, "number": inc.number, "url": self.url_of(&inc.sys_id)}))
+                    Reconciled::Done(
+                        json!({"sys_id": inc.sys_id, "number": inc.number, "url": self.url_of(&inc.sys_id)}),
+                    )
                 } else {
                     Reconciled::NotDone
                 }
@@ -285,7 +322,11 @@ impl Integration for ServiceNow {
                 }
                 vec![
                     find,
-                    self.http.render(&Req::post(TABLE).query("sysparm_fields", "sys_id,number").json(body)),
+                    self.http.render(
+                        &Req::post(TABLE)
+                            .query("sysparm_fields", "sys_id,number")
+                            .json(body),
+                    ),
                 ]
             }
             "ticket.comment" => {

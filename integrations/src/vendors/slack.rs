@@ -41,9 +41,19 @@ pub fn build(
     _env: &BuildEnv,
 ) -> Result<Arc<dyn Integration>, ConfigError> {
     let url = cfg.url_or(instance, Some("https://slack.com"))?;
-    let token = cfg.secret(instance, "bot_token", "the bot token (xoxb-…) of the Slack app, with chat:write")?;
+    let token = cfg.secret(
+        instance,
+        "bot_token",
+        "the bot token (xoxb-…) of the Slack app, with chat:write",
+    )?;
     Ok(Arc::new(Slack {
-        http: HttpClient::new(instance, &url, Auth::Bearer(token.clone()), cfg.limits(instance)?, vec![token]),
+        http: HttpClient::new(
+            instance,
+            &url,
+            Auth::Bearer(token.clone()),
+            cfg.limits(instance)?,
+            vec![token],
+        ),
         channel: cfg.option_str("channel").map(str::to_owned),
     }))
 }
@@ -51,24 +61,42 @@ pub fn build(
 /// The class of a Slack `error` code, and what to do about it.
 fn classify(code: &str) -> (ErrorClass, &'static str) {
     match code {
-        "ratelimited" | "rate_limited" => (ErrorClass::Retryable, "rate limited by Slack; retried later"),
+        "ratelimited" | "rate_limited" => (
+            ErrorClass::Retryable,
+            "rate limited by Slack; retried later",
+        ),
         "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
             (ErrorClass::Retryable, "Slack failed; retried later")
         }
-        "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" => {
-            (ErrorClass::Permanent, "check the bot token configured for this integration")
-        }
-        "not_in_channel" => (ErrorClass::Permanent, "invite the app's bot user to the channel (/invite @app)"),
-        "channel_not_found" => (ErrorClass::Permanent, "check the channel name or id; private channels need the bot invited"),
-        "is_archived" => (ErrorClass::Permanent, "the channel is archived; configure another one"),
-        "missing_scope" => (ErrorClass::Permanent, "add the chat:write scope to the Slack app and reinstall it"),
+        "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" => (
+            ErrorClass::Permanent,
+            "check the bot token configured for this integration",
+        ),
+        "not_in_channel" => (
+            ErrorClass::Permanent,
+            "invite the app's bot user to the channel (/invite @app)",
+        ),
+        "channel_not_found" => (
+            ErrorClass::Permanent,
+            "check the channel name or id; private channels need the bot invited",
+        ),
+        "is_archived" => (
+            ErrorClass::Permanent,
+            "the channel is archived; configure another one",
+        ),
+        "missing_scope" => (
+            ErrorClass::Permanent,
+            "add the chat:write scope to the Slack app and reinstall it",
+        ),
         _ => (ErrorClass::Permanent, "Slack refused the message"),
     }
 }
 
 impl Slack {
     fn channel<'a>(&'a self, req: &'a CallRequest) -> Option<&'a str> {
-        param(req, "channel").filter(|c| !c.trim().is_empty()).or(self.channel.as_deref())
+        param(req, "channel")
+            .filter(|c| !c.trim().is_empty())
+            .or(self.channel.as_deref())
     }
 
     fn body(channel: &str, text: &str, run_id: &str) -> Json {
@@ -94,7 +122,10 @@ impl Slack {
         let Some(channel) = self.channel(req) else {
             return Outcome::Failed {
                 class: ErrorClass::Permanent,
-                message: format!("{}: no channel: pass `channel` or set `options.channel`", self.http.name()),
+                message: format!(
+                    "{}: no channel: pass `channel` or set `options.channel`",
+                    self.http.name()
+                ),
             };
         };
         let r = Req::post(PATH).json(Self::body(channel, text, &ctx.run_id));
@@ -123,7 +154,10 @@ impl Slack {
         let (class, hint) = classify(&code);
         Outcome::Failed {
             class,
-            message: format!("{}: POST {PATH}: Slack answered ok:false, error `{code}` ({hint})", self.http.name()),
+            message: format!(
+                "{}: POST {PATH}: Slack answered ok:false, error `{code}` ({hint})",
+                self.http.name()
+            ),
         }
     }
 }
@@ -140,9 +174,15 @@ impl Integration for Slack {
     }
 
     fn check_params(&self, _capability: &str, params: &Json) -> Result<(), String> {
-        let given = params.get("channel").and_then(|c| c.as_str()).is_some_and(|c| !c.trim().is_empty());
+        let given = params
+            .get("channel")
+            .and_then(|c| c.as_str())
+            .is_some_and(|c| !c.trim().is_empty());
         if !given && self.channel.is_none() {
-            return Err("Slack needs a channel: pass `channel` or set `options.channel` on the integration".into());
+            return Err(
+                "Slack needs a channel: pass `channel` or set `options.channel` on the integration"
+                    .into(),
+            );
         }
         Ok(())
     }

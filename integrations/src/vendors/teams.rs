@@ -42,7 +42,11 @@ pub fn build(
     cfg: &InstanceConfig,
     _env: &BuildEnv,
 ) -> Result<Arc<dyn Integration>, ConfigError> {
-    let hook = cfg.secret(instance, "webhook_url", "the Workflows webhook URL (When a Teams webhook request is received)")?;
+    let hook = cfg.secret(
+        instance,
+        "webhook_url",
+        "the Workflows webhook URL (When a Teams webhook request is received)",
+    )?;
     if !(hook.expose().starts_with("https://") || hook.expose().starts_with("http://")) {
         return Err(ConfigError::Invalid {
             instance: instance.into(),
@@ -52,10 +56,20 @@ pub fn build(
     }
     let mut secrets = vec![hook.clone()];
     // The signature alone, in case an error message quotes it.
-    if let Some(sig) = hook.expose().split(['?', '&']).find_map(|p| p.strip_prefix("sig=")) {
+    if let Some(sig) = hook
+        .expose()
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("sig="))
+    {
         secrets.push(Secret::new(sig));
     }
-    let http = HttpClient::new(instance, hook.expose(), Auth::None, cfg.limits(instance)?, secrets);
+    let http = HttpClient::new(
+        instance,
+        hook.expose(),
+        Auth::None,
+        cfg.limits(instance)?,
+        secrets,
+    );
     Ok(Arc::new(Teams { http }))
 }
 
@@ -99,7 +113,9 @@ impl Integration for Teams {
     }
 
     fn render(&self, req: &CallRequest) -> Vec<Json> {
-        let mut j = self.http.render(&Req::post("").json(card(param(req, "text").unwrap_or(""))));
+        let mut j = self
+            .http
+            .render(&Req::post("").json(card(param(req, "text").unwrap_or(""))));
         j["url"] = json!(HIDDEN);
         vec![j]
     }
@@ -119,8 +135,14 @@ impl Integration for Teams {
                     message: format!("{}: {}", self.http.name(), channel_refused()),
                 };
             }
-            match self.http.send(&hide_url(ctx, HIDDEN), Req::post("").json(card(text)), &[]).await {
-                Ok(resp) => Outcome::Ok { result: json!({"posted": true, "status": resp.status}) },
+            match self
+                .http
+                .send(&hide_url(ctx, HIDDEN), Req::post("").json(card(text)), &[])
+                .await
+            {
+                Ok(resp) => Outcome::Ok {
+                    result: json!({"posted": true, "status": resp.status}),
+                },
                 Err(e) => hide_path(e, HIDDEN).into(),
             }
         })

@@ -45,7 +45,11 @@ pub fn build(
     _env: &BuildEnv,
 ) -> Result<Arc<dyn Integration>, ConfigError> {
     let url = cfg.url_or(instance, None)?;
-    let key = cfg.secret(instance, "api_key", "the TheHive API key of the integration user")?;
+    let key = cfg.secret(
+        instance,
+        "api_key",
+        "the TheHive API key of the integration user",
+    )?;
     let limits = cfg.limits(instance)?;
     let http = HttpClient::new(instance, &url, Auth::Bearer(key.clone()), limits, vec![key]);
     Ok(Arc::new(TheHive {
@@ -100,15 +104,24 @@ impl TheHive {
     }
 
     fn find_req(ext: &str) -> Req {
-        Req::post("/api/v1/query").query("name", "riposte-find-alert").json(json!({
-            "query": [
-                {"_name": "listAlert"},
-                {"_name": "filter", "_field": "sourceRef", "_value": ext},
-            ]
-        }))
+        Req::post("/api/v1/query")
+            .query("name", "riposte-find-alert")
+            .json(json!({
+                "query": [
+                    {"_name": "listAlert"},
+                    {"_name": "filter", "_field": "sourceRef", "_value": ext},
+                ]
+            }))
     }
 
-    fn create_body(&self, title: &str, description: &str, severity: &str, ext: &str, tags: Vec<String>) -> Json {
+    fn create_body(
+        &self,
+        title: &str,
+        description: &str,
+        severity: &str,
+        ext: &str,
+        tags: Vec<String>,
+    ) -> Json {
         let mut tags = tags;
         tags.push(ext.to_owned());
         json!({
@@ -136,7 +149,10 @@ impl TheHive {
     }
 
     async fn find(&self, ctx: &Ctx, ext: &str) -> Result<Option<Alert>, HttpError> {
-        let resp = self.http.send(ctx, self.req(Self::find_req(ext)), &[]).await?;
+        let resp = self
+            .http
+            .send(ctx, self.req(Self::find_req(ext)), &[])
+            .await?;
         let first = resp.body.as_array().and_then(|a| {
             a.iter()
                 .find(|x| x.get("sourceRef").and_then(|s| s.as_str()) == Some(ext))
@@ -156,16 +172,37 @@ impl TheHive {
         };
         let ext = tu::external_id(ctx);
         match self.find(ctx, &ext).await {
-            Ok(Some(a)) => return Outcome::Ok { result: self.result(&a, &ext, false) },
+            Ok(Some(a)) => {
+                return Outcome::Ok {
+                    result: self.result(&a, &ext, false),
+                };
+            }
             Ok(None) => {}
             Err(e) => return e.into(),
         }
         let findings = Findings::from(ctx, req);
-        let body = self.create_body(title, &markdown(&findings), &tu::severity(ctx, req), &ext, tu::tags(req));
-        match self.http.send(ctx, self.req(Req::post("/api/v1/alert").json(body)), &[]).await {
+        let body = self.create_body(
+            title,
+            &markdown(&findings),
+            &tu::severity(ctx, req),
+            &ext,
+            tu::tags(req),
+        );
+        match self
+            .http
+            .send(ctx, self.req(Req::post("/api/v1/alert").json(body)), &[])
+            .await
+        {
             Ok(resp) => match resp.body.get("_id").and_then(|i| i.as_str()) {
                 Some(id) => Outcome::Ok {
-                    result: self.result(&Alert { id: id.to_owned(), case_id: None }, &ext, true),
+                    result: self.result(
+                        &Alert {
+                            id: id.to_owned(),
+                            case_id: None,
+                        },
+                        &ext,
+                        true,
+                    ),
                 },
                 None => Outcome::Failed {
                     class: playbooks::engine::ErrorClass::NeedsHuman,
@@ -178,10 +215,12 @@ impl TheHive {
             Err(e) => {
                 // TheHive refuses a duplicate (type, source, sourceRef): another attempt won
                 // the race. Return that alert rather than failing.
-                if matches!(e.status, Some(400) | Some(409)) {
-                    if let Ok(Some(a)) = self.find(ctx, &ext).await {
-                        return Outcome::Ok { result: self.result(&a, &ext, false) };
-                    }
+                if matches!(e.status, Some(400) | Some(409))
+                    && let Ok(Some(a)) = self.find(ctx, &ext).await
+                {
+                    return Outcome::Ok {
+                        result: self.result(&a, &ext, false),
+                    };
                 }
                 e.into()
             }
@@ -232,15 +271,19 @@ impl TheHive {
             Some(c) => ("getCase", c.clone()),
             None => ("getAlert", alert.id.clone()),
         };
-        let q = Req::post("/api/v1/query").query("name", "riposte-find-comment").json(json!({
-            "query": [{"_name": getter, "idOrName": id}, {"_name": "comments"}]
-        }));
+        let q = Req::post("/api/v1/query")
+            .query("name", "riposte-find-comment")
+            .json(json!({
+                "query": [{"_name": getter, "idOrName": id}, {"_name": "comments"}]
+            }));
         match self.http.send(ctx, self.req(q), &[]).await {
             Ok(resp) => {
                 let marker = tu::comment_marker(req);
                 let found = resp.body.as_array().and_then(|a| {
                     a.iter().find(|c| {
-                        c.get("message").and_then(|m| m.as_str()).is_some_and(|m| m.contains(&marker))
+                        c.get("message")
+                            .and_then(|m| m.as_str())
+                            .is_some_and(|m| m.contains(&marker))
                     })
                 });
                 match found {
@@ -269,12 +312,11 @@ impl Integration for TheHive {
     }
 
     fn check_params(&self, capability: &str, params: &Json) -> Result<(), String> {
-        if capability == "ticket.create" {
-            if let Some(t) = params.get("title").and_then(|t| t.as_str()) {
-                if t.trim().is_empty() {
-                    return Err("TheHive alerts need a non-empty `title`".into());
-                }
-            }
+        if capability == "ticket.create"
+            && let Some(t) = params.get("title").and_then(|t| t.as_str())
+            && t.trim().is_empty()
+        {
+            return Err("TheHive alerts need a non-empty `title`".into());
         }
         Ok(())
     }
@@ -296,7 +338,10 @@ impl Integration for TheHive {
                 if tu::param_severity(req).is_none() {
                     body["severity"] = json!("<1-4 from the run's severity>");
                 }
-                vec![find, self.http.render(&Req::post("/api/v1/alert").json(body))]
+                vec![
+                    find,
+                    self.http.render(&Req::post("/api/v1/alert").json(body)),
+                ]
             }
             "ticket.comment" => {
                 let message = format!(
@@ -307,7 +352,8 @@ impl Integration for TheHive {
                 vec![
                     find,
                     self.http.render(
-                        &Req::post("/api/v1/alert/<alert id>/comment").json(json!({ "message": message })),
+                        &Req::post("/api/v1/alert/<alert id>/comment")
+                            .json(json!({ "message": message })),
                     ),
                 ]
             }

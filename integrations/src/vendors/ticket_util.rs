@@ -21,7 +21,13 @@ pub fn external_id(ctx: &Ctx) -> String {
     let clean: String = ctx
         .run_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("riposte-{clean}")
 }
@@ -131,7 +137,11 @@ impl Findings {
                 let reasons = e
                     .get("reasons")
                     .and_then(|x| x.as_array())
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 (Some(parts.join(", ")), reasons)
             }

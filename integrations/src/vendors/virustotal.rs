@@ -44,13 +44,20 @@ pub fn build(
     let key = cfg.secret(instance, "api_key", "a VirusTotal API key")?;
     let threshold = match cfg.options.get("malicious_threshold") {
         None => 1,
-        Some(v) => v.as_u64().filter(|n| *n >= 1).ok_or_else(|| ConfigError::Invalid {
-            instance: instance.into(),
-            what: "options.malicious_threshold".into(),
-            why: "must be a whole number of engines, at least 1".into(),
-        })?,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| ConfigError::Invalid {
+                instance: instance.into(),
+                what: "options.malicious_threshold".into(),
+                why: "must be a whole number of engines, at least 1".into(),
+            })?,
     };
-    let auth = Auth::Header { name: "x-apikey", prefix: "", value: key.clone() };
+    let auth = Auth::Header {
+        name: "x-apikey",
+        prefix: "",
+        value: key.clone(),
+    };
     Ok(Arc::new(VirusTotal {
         http: HttpClient::new(instance, &url, auth, cfg.limits(instance)?, vec![key]),
         threshold,
@@ -62,7 +69,11 @@ pub fn base64url(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
@@ -96,7 +107,10 @@ pub fn target(kind: &str, value: &str) -> Result<(&'static str, String, &'static
             let ok = !d.is_empty()
                 && d.len() <= 253
                 && d.split('.').all(|l| {
-                    !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 });
             if ok {
                 Ok(("domains", d, "domain"))
@@ -111,7 +125,9 @@ pub fn target(kind: &str, value: &str) -> Result<(&'static str, String, &'static
                 Ok(("urls", base64url(v.as_bytes()), "url"))
             }
         }
-        other => Err(format!("unknown indicator type `{other}`; use hash, ip, domain or url")),
+        other => Err(format!(
+            "unknown indicator type `{other}`; use hash, ip, domain or url"
+        )),
     }
 }
 
@@ -121,7 +137,11 @@ fn count(stats: &Json, k: &str) -> u64 {
 
 impl VirusTotal {
     fn verdict(&self, stats: &Json) -> &'static str {
-        let (m, s, h) = (count(stats, "malicious"), count(stats, "suspicious"), count(stats, "harmless"));
+        let (m, s, h) = (
+            count(stats, "malicious"),
+            count(stats, "suspicious"),
+            count(stats, "harmless"),
+        );
         if m >= self.threshold {
             "malicious"
         } else if m > 0 || s > 0 {
@@ -158,9 +178,16 @@ impl VirusTotal {
             },
             Ok(resp) => {
                 let data = resp.body.get("data").cloned().unwrap_or(Json::Null);
-                let stats = data.pointer("/attributes/last_analysis_stats").cloned().unwrap_or(Json::Null);
+                let stats = data
+                    .pointer("/attributes/last_analysis_stats")
+                    .cloned()
+                    .unwrap_or(Json::Null);
                 // For URLs the GUI wants VirusTotal's own id (a SHA-256), which the answer carries.
-                let gui_id = data.get("id").and_then(|i| i.as_str()).map(str::to_owned).unwrap_or(id);
+                let gui_id = data
+                    .get("id")
+                    .and_then(|i| i.as_str())
+                    .map(str::to_owned)
+                    .unwrap_or(id);
                 let mut result = json!({
                     "verdict": self.verdict(&stats),
                     "malicious": count(&stats, "malicious"),
