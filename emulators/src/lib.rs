@@ -12,6 +12,14 @@ pub mod crowdstrike;
 pub mod elastic_defend;
 pub mod mde;
 pub mod sentinelone;
+pub mod jira;
+pub mod mattermost;
+pub mod misp;
+pub mod servicenow;
+pub mod slack;
+pub mod teams;
+pub mod thehive;
+pub mod virustotal;
 
 use axum::Router;
 use axum::body::Body;

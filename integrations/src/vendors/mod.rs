@@ -25,6 +25,16 @@ pub mod mde;
 pub mod sentinelone;
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
+pub mod chat_util;
+pub mod jira;
+pub mod mattermost;
+pub mod misp;
+pub mod servicenow;
+pub mod slack;
+pub mod teams;
+pub mod thehive;
+pub mod ticket_util;
+pub mod virustotal;
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 
 /// Vendor name (as written in `vendor:`) → builder.
@@ -36,6 +46,14 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("elastic_defend", elastic_defend::build),
     // Blocking
     // Tickets, intel, chat
+    ("thehive", thehive::build),
+    ("jira", jira::build),
+    ("servicenow", servicenow::build),
+    ("virustotal", virustotal::build),
+    ("misp", misp::build),
+    ("slack", slack::build),
+    ("mattermost", mattermost::build),
+    ("teams", teams::build),
     // SIEM, generic HTTP
 ];
 
