@@ -3,6 +3,7 @@
 //! engine's types, so the engine can change without breaking stored data.
 
 pub mod audit;
+pub mod edl;
 pub mod records;
 
 use records::{JournalEntry, RunRecord};
@@ -35,6 +36,10 @@ pub struct Store {
     runs: sled::Tree,
     journal: sled::Tree,
     pub(crate) audit: sled::Tree,
+    /// Built-in block lists ([`edl`]).
+    pub(crate) edl: sled::Tree,
+    /// Blocks added per integration instance, for the hourly cap ([`edl`]).
+    pub(crate) block_rate: sled::Tree,
     path: PathBuf,
 }
 
@@ -81,6 +86,8 @@ impl Store {
             runs: t("runs")?,
             journal: t("journal")?,
             audit: t("audit")?,
+            edl: t("edl")?,
+            block_rate: t("block_rate")?,
             db: db.clone(),
             path: dir.to_owned(),
         })
