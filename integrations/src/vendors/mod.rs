@@ -19,6 +19,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
+pub mod edl;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 
@@ -26,6 +27,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 pub static VENDORS: &[(&str, Builder)] = &[
     // EDR
     // Blocking
+    ("edl", edl::build),
     // Tickets, intel, chat
     // SIEM, generic HTTP
 ];

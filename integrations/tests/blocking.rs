@@ -1,0 +1,390 @@
+//! Blocking integrations against local emulators: the built-in EDL, the shared guards, PAN-OS,
+//! OPNsense and Cloudflare.
+
+use integrations::config::InstanceConfig;
+use integrations::vendors::{BuildEnv, build, edl::edl_router};
+use integrations::{Ctx, Integration, MemLog, Reconciled};
+use playbooks::engine::{CallRequest, ErrorClass, Outcome, StepKey};
+use serde_json::{Value as Json, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn tmp_dir(tag: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("riposte-blocking-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn cfg(v: Json) -> InstanceConfig {
+    serde_json::from_value(v).expect("instance config")
+}
+
+fn instance(v: Json, store: Option<state::Store>) -> Arc<dyn Integration> {
+    build("fw", &cfg(v), &BuildEnv { store }).unwrap_or_else(|e| panic!("build: {e}"))
+}
+
+fn req(capability: &str, params: Json, key: &str) -> CallRequest {
+    CallRequest {
+        key: StepKey {
+            step: "block".into(),
+            item: None,
+        },
+        capability: capability.into(),
+        mutates: true,
+        params,
+        idempotency_key: key.into(),
+        timeout: Duration::from_secs(5),
+        retry: Default::default(),
+    }
+}
+
+fn add(kind: &str, value: &str, key: &str) -> CallRequest {
+    req(
+        "blocklist.add",
+        json!({"type": kind, "value": value, "reason": "c2 beacon"}),
+        key,
+    )
+}
+
+fn remove(kind: &str, value: &str, key: &str) -> CallRequest {
+    req(
+        "blocklist.remove",
+        json!({"type": kind, "value": value}),
+        key,
+    )
+}
+
+fn ctx() -> Ctx {
+    let mut c = Ctx::detached(Arc::new(MemLog::default()));
+    c.run_id = "run-1".into();
+    c
+}
+
+fn ok(o: Outcome) -> Json {
+    match o {
+        Outcome::Ok { result } => result,
+        other => panic!("expected success, got {other:?}"),
+    }
+}
+
+fn failed(o: Outcome) -> (ErrorClass, String) {
+    match o {
+        Outcome::Failed { class, message } => (class, message),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+async fn get_text(url: &str) -> (u16, String, String) {
+    let r = reqwest::get(url).await.expect("GET");
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, ct, r.text().await.expect("body"))
+}
+
+// ── EDL ─────────────────────────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn edl_add_remove_and_served_lists() {
+    let dir = tmp_dir("edl");
+    let store = state::Store::open(&dir).unwrap();
+    let edl = instance(json!({"vendor": "edl"}), Some(store.clone()));
+    let c = ctx();
+    let r = ok(edl.call(&c, &add("ip", "185.220.101.4", "k1")).await);
+    assert_eq!(r["list"], "ip");
+    assert_eq!(r["added"], true);
+    assert_eq!(r["expires_at"], Json::Null);
+    // A set insert: the same value again keeps one entry.
+    let r = ok(edl.call(&c, &add("ip", "185.220.101.4", "k2")).await);
+    assert_eq!(r["added"], false);
+    ok(edl.call(&c, &add("cidr", "45.155.205.7/24", "k3")).await);
+    ok(edl
+        .call(&c, &add("domain", "Evil-C2.Example.NET.", "k4"))
+        .await);
+    ok(edl
+        .call(
+            &c,
+            &add("url", "HTTPS://Bad.Example.org/payload?id=1", "k5"),
+        )
+        .await);
+    assert_eq!(
+        edl.reconcile(&c, &add("ip", "185.220.101.4", "k1")).await,
+        Reconciled::Idempotent
+    );
+    assert_eq!(
+        edl.reconcile(&c, &remove("ip", "185.220.101.4", "k9"))
+            .await,
+        Reconciled::Idempotent
+    );
+
+    let em = emulators::serve(edl_router(store.clone())).await;
+    let (status, ct, ip) = get_text(&format!("{}/edl/ip.txt", em.url)).await;
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    assert_eq!(ip, "185.220.101.4\n45.155.205.0/24\n");
+    let (_, _, dom) = get_text(&format!("{}/edl/domain.txt", em.url)).await;
+    assert_eq!(dom, "evil-c2.example.net\n");
+    let (_, _, url) = get_text(&format!("{}/edl/url.txt", em.url)).await;
+    assert_eq!(url, "bad.example.org/payload?id=1\n");
+    let (status, _, _) = get_text(&format!("{}/edl/hash.txt", em.url)).await;
+    assert_eq!(status, 404);
+
+    let r = ok(edl.call(&c, &remove("ip", "185.220.101.4", "k6")).await);
+    assert_eq!(r["removed"], true);
+    let r = ok(edl.call(&c, &remove("ip", "185.220.101.4", "k7")).await);
+    assert_eq!(r["removed"], false);
+    let (_, _, ip) = get_text(&format!("{}/edl/ip.txt", em.url)).await;
+    assert_eq!(ip, "45.155.205.0/24\n");
+    let e = store
+        .edl_get("domain", "evil-c2.example.net", 0)
+        .unwrap()
+        .expect("entry");
+    assert_eq!(e.run_id, "run-1");
+    assert_eq!(e.reason.as_deref(), Some("c2 beacon"));
+    drop(em);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn edl_expired_entries_are_not_served_and_are_pruned() {
+    let dir = tmp_dir("edl-exp");
+    let store = state::Store::open(&dir).unwrap();
+    let edl = instance(
+        json!({"vendor": "edl", "options": {"default_ttl": "1h"}}),
+        Some(store.clone()),
+    );
+    let c = ctx();
+    let r = ok(edl.call(&c, &add("ip", "185.220.101.9", "k1")).await);
+    let exp = r["expires_at"].as_str().expect("expiry").to_owned();
+    let e = store
+        .edl_get("ip", "185.220.101.9", 0)
+        .unwrap()
+        .expect("entry");
+    assert_eq!(e.expires_at.unwrap() - e.added_at, 3600);
+    assert!(exp.ends_with('Z'), "{exp}");
+    // A per-call ttl overrides the default.
+    let mut r = add("ip", "185.220.101.10", "k2");
+    r.params["ttl"] = json!("10m");
+    ok(edl.call(&c, &r).await);
+    let e2 = store
+        .edl_get("ip", "185.220.101.10", 0)
+        .unwrap()
+        .expect("entry");
+    assert_eq!(e2.expires_at.unwrap() - e2.added_at, 600);
+    // An entry whose expiry has passed (written directly, as if added long ago).
+    store
+        .edl_add(&state::edl::EdlEntry {
+            v: 1,
+            list: "ip".into(),
+            value: "185.220.101.11".into(),
+            reason: None,
+            run_id: "old".into(),
+            added_at: 1,
+            expires_at: Some(2),
+        })
+        .unwrap();
+    assert_eq!(store.edl_stored("ip").unwrap(), 3);
+    let em = emulators::serve(edl_router(store.clone())).await;
+    let (_, _, ip) = get_text(&format!("{}/edl/ip.txt", em.url)).await;
+    assert_eq!(ip, "185.220.101.10\n185.220.101.9\n");
+    assert_eq!(
+        store.edl_stored("ip").unwrap(),
+        2,
+        "the expired entry was pruned when served"
+    );
+    // Eleven minutes after the adds, only the 1h entry is live.
+    let later = e2.added_at + 11 * 60;
+    let live: Vec<String> = store
+        .edl_list("ip", later)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.value)
+        .collect();
+    assert_eq!(live, vec!["185.220.101.9"]);
+    drop(em);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn edl_entries_survive_reopening_the_store() {
+    let dir = tmp_dir("edl-durable");
+    {
+        let store = state::Store::open(&dir).unwrap();
+        let edl = instance(json!({"vendor": "edl"}), Some(store.clone()));
+        ok(edl
+            .call(&ctx(), &add("domain", "c2.badness.example.com", "k1"))
+            .await);
+    }
+    let store = state::Store::open(&dir).unwrap();
+    let em = emulators::serve(edl_router(store.clone())).await;
+    let (_, _, dom) = get_text(&format!("{}/edl/domain.txt", em.url)).await;
+    assert_eq!(dom, "c2.badness.example.com\n");
+    drop(em);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn edl_needs_the_store() {
+    let e = build("fw", &cfg(json!({"vendor": "edl"})), &BuildEnv::default())
+        .err()
+        .expect("no store → configuration error")
+        .to_string();
+    assert!(e.contains("store"), "{e}");
+}
+
+// ── Guards ──────────────────────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn guards_refuse_reserved_wide_allow_listed_and_malformed_values() {
+    let dir = tmp_dir("guard");
+    let store = state::Store::open(&dir).unwrap();
+    let edl = instance(
+        json!({"vendor": "edl", "options": {
+            "allow_networks": ["8.8.8.0/24", "2606:4700::/32"],
+            "allow_domains": ["corp.example.com", "partner.example"],
+        }}),
+        Some(store.clone()),
+    );
+    let c = ctx();
+    let cases = [
+        ("ip", "10.1.2.3", "private/reserved"),
+        ("ip", "127.0.0.1", "private/reserved"),
+        ("ip", "169.254.10.1", "private/reserved"),
+        ("ip", "192.0.2.10", "private/reserved"),
+        ("ip", "100.64.1.1", "private/reserved"),
+        ("ip", "::1", "private/reserved"),
+        ("ip", "fe80::1", "private/reserved"),
+        ("ip", "::ffff:192.168.1.1", "private/reserved"),
+        ("cidr", "172.0.0.0/8", "wider than /24"),
+        ("cidr", "172.16.5.0/24", "private/reserved"),
+        ("cidr", "2a00:1450::/32", "wider than /48"),
+        ("ip", "8.8.8.8", "allow-list"),
+        ("cidr", "8.8.8.128/25", "allow-list"),
+        ("ip", "2606:4700::1111", "allow-list"),
+        ("domain", "corp.example.com", "allow-list"),
+        ("domain", "VPN.Corp.Example.com", "allow-list"),
+        (
+            "domain",
+            "example.com",
+            "would also block the allow-listed corp.example.com",
+        ),
+        ("url", "https://sso.corp.example.com/login", "allow-list"),
+        ("url", "http://10.0.0.8/x", "private/reserved"),
+        ("ip", "999.1.1.1", "not an IP address"),
+        ("ip", "45.155.205.0/24", "declare it with type: cidr"),
+        ("cidr", "45.155.205.0/33", "not a CIDR"),
+        ("domain", "com", "single label"),
+        ("domain", "bad domain.example", "whitespace"),
+        (
+            "domain",
+            "evil.example\nmalicious.example",
+            "control characters",
+        ),
+        ("domain", "-bad.example", "not a valid host name"),
+        ("url", "ftp://files.example.org/x", "not an http(s) URL"),
+        (
+            "url",
+            "https://allowed.example@evil.example/",
+            "credentials",
+        ),
+        ("hash", "abc", "unknown indicator type"),
+    ];
+    for (i, (kind, value, want)) in cases.iter().enumerate() {
+        let (class, msg) = failed(edl.call(&c, &add(kind, value, &format!("g{i}"))).await);
+        assert_eq!(class, ErrorClass::Permanent, "{kind} {value}: {msg}");
+        assert!(msg.contains(want), "{kind} {value}: {msg}");
+        assert!(msg.contains("refused by the blocking guard"), "{msg}");
+    }
+    // Validation-time checks on literal values, and templated values left for call time.
+    assert!(
+        edl.check_params("blocklist.add", &json!({"type": "ip", "value": "10.0.0.1"}))
+            .is_err()
+    );
+    assert!(
+        edl.check_params(
+            "blocklist.add",
+            &json!({"type": "ip", "value": "{{alert.source.ip}}"})
+        )
+        .is_ok()
+    );
+    // Nothing reached the lists.
+    for l in ["ip", "domain", "url"] {
+        assert_eq!(store.edl_stored(l).unwrap(), 0, "{l}");
+    }
+    // Public neighbours of the refused values pass.
+    ok(edl.call(&c, &add("ip", "8.8.4.4", "p1")).await);
+    ok(edl.call(&c, &add("domain", "corp-example.com", "p2")).await);
+    ok(edl
+        .call(&c, &add("cidr", "2a00:1450:4001::/48", "p3"))
+        .await);
+    // Removal only normalises: an entry can be removed even if policy now forbids adding it.
+    ok(edl.call(&c, &remove("ip", "8.8.8.8", "r1")).await);
+    let (class, _) = failed(edl.call(&c, &remove("ip", "not-an-ip", "r2")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn guard_widest_prefix_is_configurable() {
+    let dir = tmp_dir("guard-prefix");
+    let store = state::Store::open(&dir).unwrap();
+    let edl = instance(
+        json!({"vendor": "edl", "options": {"widest_prefix_v4": 16}}),
+        Some(store.clone()),
+    );
+    ok(edl.call(&ctx(), &add("cidr", "45.155.0.0/16", "a")).await);
+    let (_, msg) = failed(edl.call(&ctx(), &add("cidr", "45.0.0.0/15", "b")).await);
+    assert!(msg.contains("wider than /16"), "{msg}");
+    let e = build(
+        "fw",
+        &cfg(json!({"vendor": "edl", "options": {"widest_prefix_v4": 40}})),
+        &BuildEnv { store: Some(store) },
+    )
+    .err()
+    .expect("invalid option")
+    .to_string();
+    assert!(e.contains("options.widest_prefix_v4"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn hourly_cap_needs_approval_and_is_durable() {
+    let dir = tmp_dir("cap");
+    let conf = json!({"vendor": "edl", "options": {"max_per_hour": 3}});
+    {
+        let store = state::Store::open(&dir).unwrap();
+        let edl = instance(conf.clone(), Some(store.clone()));
+        let c = ctx();
+        for i in 0..3 {
+            ok(edl
+                .call(
+                    &c,
+                    &add("ip", &format!("185.220.101.{}", 20 + i), &format!("cap{i}")),
+                )
+                .await);
+        }
+        // A retry of an admitted call is not a new block.
+        ok(edl.call(&c, &add("ip", "185.220.101.20", "cap0")).await);
+        let (class, msg) = failed(edl.call(&c, &add("ip", "185.220.101.40", "cap3")).await);
+        assert_eq!(class, ErrorClass::NeedsHuman);
+        assert!(
+            msg.contains("needs approval") && msg.contains("max_per_hour = 3"),
+            "{msg}"
+        );
+        assert!(store.edl_get("ip", "185.220.101.40", 0).unwrap().is_none());
+        // Removals are not capped.
+        ok(edl.call(&c, &remove("ip", "185.220.101.20", "rm")).await);
+    }
+    // A restart does not reset the count.
+    let store = state::Store::open(&dir).unwrap();
+    let edl = instance(conf, Some(store));
+    let (class, _) = failed(edl.call(&ctx(), &add("ip", "185.220.101.41", "cap4")).await);
+    assert_eq!(class, ErrorClass::NeedsHuman);
+    let _ = std::fs::remove_dir_all(&dir);
+}
