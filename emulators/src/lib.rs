@@ -7,6 +7,8 @@
 //! what the vendor received and set up what it holds (a host already contained, a ticket that
 //! already exists).
 
+pub mod elasticsearch;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};

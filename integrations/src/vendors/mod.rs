@@ -22,6 +22,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 pub mod edl;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
+pub mod elasticsearch;
 
 /// Vendor name (as written in `vendor:`) → builder.
 pub static VENDORS: &[(&str, Builder)] = &[
@@ -30,6 +31,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("edl", edl::build),
     // Tickets, intel, chat
     // SIEM, generic HTTP
+    ("elasticsearch", elasticsearch::build),
 ];
 
 /// Builds the client of one configured instance.
