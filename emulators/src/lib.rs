@@ -8,6 +8,7 @@
 //! already exists).
 
 pub mod elasticsearch;
+pub mod panos;
 
 use axum::Router;
 use axum::body::Body;

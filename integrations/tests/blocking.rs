@@ -388,3 +388,162 @@ async fn hourly_cap_needs_approval_and_is_durable() {
     assert_eq!(class, ErrorClass::NeedsHuman);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ── PAN-OS ──────────────────────────────────────────────────────────────────────────────────
+
+fn secret_file(name: &str, value: &str) -> String {
+    let p = std::env::temp_dir().join(format!("riposte-blocking-{name}-{}", std::process::id()));
+    std::fs::write(&p, value).expect("write secret");
+    p.to_string_lossy().into_owned()
+}
+
+const TAG: &str = "soc \"block\" & <deny>";
+
+async fn panos(
+    key: &str,
+) -> (
+    emulators::Emulator,
+    Arc<emulators::panos::PanOs>,
+    Arc<dyn Integration>,
+) {
+    let st = emulators::panos::PanOs::new("pan-key-0001");
+    let em = emulators::serve(emulators::panos::router(st.clone())).await;
+    let i = instance(
+        json!({
+            "vendor": "panos",
+            "url": em.url,
+            "credentials": {"api_key": {"file": secret_file(&format!("pan-{key}"), key)}},
+            "limits": {"backoff": "1ms", "max_backoff": "2ms", "attempts": 2},
+            "options": {"tag": TAG, "vsys": "vsys1"},
+        }),
+        None,
+    );
+    (em, st, i)
+}
+
+#[tokio::test]
+async fn panos_registers_and_unregisters_tags_with_escaped_values() {
+    let (em, st, i) = panos("pan-key-0001").await;
+    let c = ctx();
+    let mut r = add("ip", "185.220.101.4", "p1");
+    r.params["ttl"] = json!("1h");
+    let res = ok(i.call(&c, &r).await);
+    assert_eq!(res["timeout"], 3600);
+    let reg = st.registered.lock().unwrap().clone();
+    assert_eq!(
+        reg["185.220.101.4"][TAG],
+        Some("3600".to_owned()),
+        "{reg:?}"
+    );
+    let sent = em.recorder.received();
+    let last = sent.last().unwrap();
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.path, "/api/?type=user-id");
+    assert_eq!(last.header("x-pan-key"), Some("pan-key-0001"));
+    let cmd = st.commands.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        cmd.contains("<member timeout=\"3600\">soc &quot;block&quot; &amp; &lt;deny&gt;</member>"),
+        "{cmd}"
+    );
+    assert!(
+        cmd.contains("<register><entry ip=\"185.220.101.4\" persistent=\"1\">"),
+        "{cmd}"
+    );
+    assert!(!cmd.contains("<deny>"), "{cmd}");
+    assert!(last.body.contains("vsys=vsys1"), "{}", last.body);
+    assert!(
+        !last.body.contains("pan-key-0001"),
+        "the key travels in the header only"
+    );
+
+    // Again: PAN-OS answers "already exists, ignore", which is success.
+    ok(i.call(&c, &add("ip", "185.220.101.4", "p2")).await);
+    ok(i.call(&c, &add("cidr", "45.155.205.0/24", "p3")).await);
+    assert_eq!(st.tags("45.155.205.0/24"), vec![TAG.to_owned()]);
+    let cmd = st.commands.lock().unwrap().last().cloned().unwrap();
+    assert!(!cmd.contains("timeout="), "no ttl → no timeout: {cmd}");
+
+    ok(i.call(&c, &remove("ip", "185.220.101.4", "p4")).await);
+    assert!(st.tags("185.220.101.4").is_empty());
+    let cmd = st.commands.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        cmd.contains("<unregister><entry ip=\"185.220.101.4\">"),
+        "{cmd}"
+    );
+    // Removing what is not registered: "does not exist, ignore", also success.
+    ok(i.call(&c, &remove("ip", "185.220.101.4", "p5")).await);
+    assert_eq!(
+        i.reconcile(&c, &add("ip", "185.220.101.4", "p1")).await,
+        Reconciled::Idempotent
+    );
+
+    let shown = i.render(&add("ip", "185.220.101.4", "p6"));
+    assert_eq!(shown[0]["method"], "POST");
+    assert!(
+        shown[0]["form"]["cmd"]
+            .as_str()
+            .unwrap()
+            .contains("185.220.101.4")
+    );
+    assert!(!shown[0].to_string().contains("pan-key-0001"));
+}
+
+#[tokio::test]
+async fn panos_refuses_names_guards_and_bad_keys() {
+    let (em, st, i) = panos("pan-key-0001").await;
+    let c = ctx();
+    let (class, msg) = failed(i.call(&c, &add("domain", "evil.example.net", "d1")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("use the edl vendor"), "{msg}");
+    assert!(
+        i.check_params(
+            "blocklist.add",
+            &json!({"type": "url", "value": "http://x.example/"})
+        )
+        .is_err()
+    );
+    let (class, msg) = failed(i.call(&c, &add("ip", "192.168.1.10", "d2")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("private/reserved"), "{msg}");
+    assert_eq!(
+        em.recorder.received().len(),
+        0,
+        "refused values never reach the firewall"
+    );
+
+    let (em2, _st2, bad) = panos("wrong-pan-key").await;
+    let (class, msg) = failed(bad.call(&c, &add("ip", "185.220.101.5", "d3")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("Invalid Credential") && msg.contains("check the API key"),
+        "{msg}"
+    );
+    assert!(!msg.contains("wrong-pan-key"), "{msg}");
+    drop(em2);
+
+    for _ in 0..2 {
+        em.recorder.fail_next(
+            Some("/api/"),
+            emulators::Fault::Status {
+                status: 503,
+                retry_after: None,
+                body: json!({}),
+            },
+        );
+    }
+    let (class, _) = failed(i.call(&c, &add("ip", "185.220.101.6", "d4")).await);
+    assert_eq!(class, ErrorClass::Retryable);
+    assert!(st.tags("185.220.101.6").is_empty());
+    // An answer that is not a PAN-OS XML response at all.
+    em.recorder.fail_next(
+        Some("/api/"),
+        emulators::Fault::Status {
+            status: 200,
+            retry_after: None,
+            body: json!({"hello": "proxy"}),
+        },
+    );
+    let (class, msg) = failed(i.call(&c, &add("ip", "185.220.101.7", "d5")).await);
+    assert_eq!(class, ErrorClass::Retryable);
+    assert!(msg.contains("not a PAN-OS XML API response"), "{msg}");
+}

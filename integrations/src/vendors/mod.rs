@@ -20,6 +20,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 pub mod edl;
+pub mod panos;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 pub mod elasticsearch;
@@ -29,6 +30,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // EDR
     // Blocking
     ("edl", edl::build),
+    ("panos", panos::build),
     // Tickets, intel, chat
     // SIEM, generic HTTP
     ("elasticsearch", elasticsearch::build),
