@@ -7,6 +7,7 @@
 //! what the vendor received and set up what it holds (a host already contained, a ticket that
 //! already exists).
 
+pub mod cloudflare;
 pub mod elasticsearch;
 pub mod panos;
 

@@ -547,3 +547,164 @@ async fn panos_refuses_names_guards_and_bad_keys() {
     assert_eq!(class, ErrorClass::Retryable);
     assert!(msg.contains("not a PAN-OS XML API response"), "{msg}");
 }
+
+// ── Cloudflare ──────────────────────────────────────────────────────────────────────────────
+
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+async fn cloudflare(
+    token: &str,
+    zone: &str,
+) -> (
+    emulators::Emulator,
+    Arc<emulators::cloudflare::Cloudflare>,
+    Arc<dyn Integration>,
+) {
+    let st = emulators::cloudflare::Cloudflare::new("cf-token-abcdef", &[ZONE]);
+    let em = emulators::serve(emulators::cloudflare::router(st.clone())).await;
+    let i = instance(
+        json!({
+            "vendor": "cloudflare",
+            "url": em.url,
+            "credentials": {"api_token": {"file": secret_file(&format!("cf-{token}"), token)}},
+            "limits": {"backoff": "1ms", "max_backoff": "2ms", "attempts": 2},
+            "options": {"zone_id": zone, "widest_prefix_v4": 16},
+        }),
+        None,
+    );
+    (em, st, i)
+}
+
+#[tokio::test]
+async fn cloudflare_add_reconcile_and_remove() {
+    let (em, st, i) = cloudflare("cf-token-abcdef", ZONE).await;
+    let c = ctx();
+    let a = add("ip", "185.220.101.4", "c1");
+    assert_eq!(
+        i.reconcile(&c, &a).await,
+        Reconciled::NotDone,
+        "nothing there yet"
+    );
+    let r = ok(i.call(&c, &a).await);
+    assert_eq!(r["existing"], false);
+    let id = r["id"].as_str().unwrap().to_owned();
+    let sent = em.recorder.received();
+    let post = sent.iter().find(|x| x.method == "POST").unwrap();
+    assert_eq!(
+        post.path,
+        format!("/client/v4/zones/{ZONE}/firewall/access_rules/rules")
+    );
+    assert_eq!(post.header("authorization"), Some("Bearer cf-token-abcdef"));
+    let b = post.json();
+    assert_eq!(b["mode"], "block");
+    assert_eq!(
+        b["configuration"],
+        json!({"target": "ip", "value": "185.220.101.4"})
+    );
+    assert_eq!(b["notes"], "riposte run run-1: c2 beacon");
+    match i.reconcile(&c, &a).await {
+        Reconciled::Done(v) => assert_eq!(v["id"], id.as_str()),
+        other => panic!("expected Done, got {other:?}"),
+    }
+    // Adding again hits Cloudflare's duplicate error, which means the rule exists.
+    let r = ok(i.call(&c, &add("ip", "185.220.101.4", "c2")).await);
+    assert_eq!(
+        (r["existing"].clone(), r["id"].clone()),
+        (json!(true), json!(id))
+    );
+    assert_eq!(st.values(ZONE), vec!["185.220.101.4"]);
+    // Ranges: /24 and /16 are ip_range targets.
+    ok(i.call(&c, &add("cidr", "45.155.205.0/24", "c3")).await);
+    let rules = st.rules.lock().unwrap().clone();
+    assert_eq!(
+        rules[1]["configuration"],
+        json!({"target": "ip_range", "value": "45.155.205.0/24"})
+    );
+
+    let rm = remove("ip", "185.220.101.4", "c4");
+    assert_eq!(
+        i.reconcile(&c, &rm).await,
+        Reconciled::NotDone,
+        "still present"
+    );
+    let r = ok(i.call(&c, &rm).await);
+    assert_eq!(r["removed"], json!([id]));
+    assert_eq!(st.values(ZONE), vec!["45.155.205.0/24"]);
+    assert!(matches!(i.reconcile(&c, &rm).await, Reconciled::Done(_)));
+    let r = ok(i.call(&c, &rm).await);
+    assert_eq!(r["removed"], json!([]));
+    let shown = i.render(&a);
+    assert_eq!(shown[0]["body"]["configuration"]["target"], "ip");
+    assert!(
+        !shown
+            .iter()
+            .any(|s| s.to_string().contains("cf-token-abcdef"))
+    );
+}
+
+#[tokio::test]
+async fn cloudflare_errors_carry_the_vendor_codes() {
+    let (em, st, i) = cloudflare("cf-token-abcdef", ZONE).await;
+    let c = ctx();
+    let (class, msg) = failed(i.call(&c, &add("cidr", "45.155.205.0/25", "e1")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("/16 or /24"), "{msg}");
+    let (class, msg) = failed(i.call(&c, &add("domain", "evil.example.net", "e2")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("edl vendor"), "{msg}");
+    assert_eq!(em.recorder.received().len(), 0);
+
+    let (_em2, _, bad) = cloudflare("cf-token-wrong", ZONE).await;
+    let (class, msg) = failed(bad.call(&c, &add("ip", "185.220.101.4", "e3")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("HTTP 403")
+            && msg.contains("10000: Authentication error")
+            && msg.contains("check the API token"),
+        "{msg}"
+    );
+    assert!(!msg.contains("cf-token-wrong"), "{msg}");
+    match bad.reconcile(&c, &add("ip", "185.220.101.4", "e3")).await {
+        Reconciled::Unknown(why) => assert!(why.contains("Authentication error"), "{why}"),
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+
+    let (_em3, _, wrong_zone) =
+        cloudflare("cf-token-abcdef", "ffffffffffffffffffffffffffffffff").await;
+    let (_, msg) = failed(wrong_zone.call(&c, &add("ip", "185.220.101.4", "e4")).await);
+    assert!(
+        msg.contains("7003") && msg.contains("options.zone_id"),
+        "{msg}"
+    );
+
+    // success:false inside a 200 is still an error.
+    em.recorder.fail_next(
+        Some("access_rules"),
+        emulators::Fault::Status {
+            status: 200,
+            retry_after: None,
+            body: json!({"success": false, "errors": [{"code": 10014, "message": "firewallaccessrules.api.validation_error"}], "result": null}),
+        },
+    );
+    let (class, msg) = failed(i.call(&c, &add("ip", "185.220.101.5", "e5")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("10014: firewallaccessrules.api.validation_error"),
+        "{msg}"
+    );
+    // Rate limited twice: retryable once the attempts run out, and nothing was created.
+    for _ in 0..2 {
+        em.recorder.fail_next(
+            Some("access_rules"),
+            emulators::Fault::Status { status: 429, retry_after: Some(0), body: json!({"success": false, "errors": [{"code": 10000, "message": "rate limited"}]}) },
+        );
+    }
+    let (class, _) = failed(i.call(&c, &add("ip", "185.220.101.6", "e6")).await);
+    assert_eq!(class, ErrorClass::Retryable);
+    assert!(st.values(ZONE).is_empty());
+    let e = build("fw", &cfg(json!({"vendor": "cloudflare", "credentials": {"api_token": {"file": secret_file("cf-x", "tok-1234")}}})), &BuildEnv::default())
+        .err()
+        .expect("no zone")
+        .to_string();
+    assert!(e.contains("options.zone_id"), "{e}");
+}

@@ -19,6 +19,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 
 // ── EDR ─────────────────────────────────────────────────────────────────────────────────────
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
+pub mod cloudflare;
 pub mod edl;
 pub mod panos;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
@@ -30,6 +31,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // EDR
     // Blocking
     ("edl", edl::build),
+    ("cloudflare", cloudflare::build),
     ("panos", panos::build),
     // Tickets, intel, chat
     // SIEM, generic HTTP
