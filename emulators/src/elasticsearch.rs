@@ -62,7 +62,7 @@ fn es_error(status: u16, ty: &str, reason: &str) -> Response {
     )
 }
 
-fn b64(input: &[u8]) -> String {
+pub(crate) fn b64(input: &[u8]) -> String {
     const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in input.chunks(3) {

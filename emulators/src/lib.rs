@@ -9,6 +9,7 @@
 
 pub mod cloudflare;
 pub mod elasticsearch;
+pub mod opnsense;
 pub mod panos;
 
 use axum::Router;

@@ -708,3 +708,122 @@ async fn cloudflare_errors_carry_the_vendor_codes() {
         .to_string();
     assert!(e.contains("options.zone_id"), "{e}");
 }
+
+// ── OPNsense ────────────────────────────────────────────────────────────────────────────────
+
+async fn opnsense(
+    secret: &str,
+) -> (
+    emulators::Emulator,
+    Arc<emulators::opnsense::OpnSense>,
+    Arc<dyn Integration>,
+) {
+    let st = emulators::opnsense::OpnSense::new("opn-key-42", "opn-secret-43", &["riposte_block"]);
+    let em = emulators::serve(emulators::opnsense::router(st.clone())).await;
+    let i = instance(
+        json!({
+            "vendor": "opnsense",
+            "url": em.url,
+            "credentials": {
+                "key": {"file": secret_file("opn-key", "opn-key-42")},
+                "secret": {"file": secret_file(&format!("opn-{secret}"), secret)},
+            },
+            "limits": {"backoff": "1ms", "max_backoff": "2ms", "attempts": 2},
+            "options": {"alias": "riposte_block"},
+        }),
+        None,
+    );
+    (em, st, i)
+}
+
+#[tokio::test]
+async fn opnsense_add_reconcile_and_remove() {
+    let (em, st, i) = opnsense("opn-secret-43").await;
+    let c = ctx();
+    let a = add("ip", "185.220.101.4", "o1");
+    assert_eq!(i.reconcile(&c, &a).await, Reconciled::NotDone);
+    let r = ok(i.call(&c, &a).await);
+    assert_eq!(r["address"], "185.220.101.4");
+    assert_eq!(st.table("riposte_block"), vec!["185.220.101.4"]);
+    let post = em
+        .recorder
+        .received()
+        .into_iter()
+        .find(|x| x.method == "POST")
+        .unwrap();
+    assert_eq!(post.path, "/api/firewall/alias_util/add/riposte_block");
+    assert_eq!(post.json(), json!({"address": "185.220.101.4"}));
+    assert!(post.header("authorization").unwrap().starts_with("Basic "));
+    assert!(matches!(i.reconcile(&c, &a).await, Reconciled::Done(_)));
+    ok(i.call(&c, &add("cidr", "45.155.205.9/24", "o2")).await);
+    assert_eq!(
+        st.table("riposte_block"),
+        vec!["185.220.101.4", "45.155.205.0/24"]
+    );
+
+    let rm = remove("cidr", "45.155.205.0/24", "o3");
+    assert_eq!(
+        i.reconcile(&c, &rm).await,
+        Reconciled::NotDone,
+        "still listed"
+    );
+    ok(i.call(&c, &rm).await);
+    assert_eq!(st.table("riposte_block"), vec!["185.220.101.4"]);
+    assert!(matches!(i.reconcile(&c, &rm).await, Reconciled::Done(_)));
+    let shown = i.render(&a);
+    assert_eq!(shown[0]["body"], json!({"address": "185.220.101.4"}));
+    assert!(!shown[0].to_string().contains("opn-secret-43"));
+}
+
+#[tokio::test]
+async fn opnsense_errors() {
+    let (em, st, i) = opnsense("opn-secret-43").await;
+    let c = ctx();
+    let (class, msg) = failed(
+        i.call(&c, &add("url", "https://evil.example.net/x", "x1"))
+            .await,
+    );
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("edl vendor"), "{msg}");
+    assert_eq!(em.recorder.received().len(), 0);
+
+    let (_em2, _, bad) = opnsense("wrong-secret-99").await;
+    let (class, msg) = failed(bad.call(&c, &add("ip", "185.220.101.4", "x2")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("HTTP 401") && msg.contains("Authentication Failed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("wrong-secret-99"), "{msg}");
+    match bad.reconcile(&c, &add("ip", "185.220.101.4", "x2")).await {
+        Reconciled::Unknown(why) => assert!(why.contains("401"), "{why}"),
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+
+    // The alias was deleted on the firewall: the controller reports failure.
+    st.aliases.lock().unwrap().clear();
+    let (class, msg) = failed(i.call(&c, &add("ip", "185.220.101.4", "x3")).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("status `failed`") && msg.contains("alias `riposte_block` exists"),
+        "{msg}"
+    );
+    em.recorder.fail_next(
+        Some("alias_util"),
+        emulators::Fault::Status {
+            status: 502,
+            retry_after: None,
+            body: json!({}),
+        },
+    );
+    em.recorder.fail_next(
+        Some("alias_util"),
+        emulators::Fault::Status {
+            status: 502,
+            retry_after: None,
+            body: json!({}),
+        },
+    );
+    let (class, _) = failed(i.call(&c, &add("ip", "185.220.101.4", "x4")).await);
+    assert_eq!(class, ErrorClass::Retryable);
+}

@@ -21,6 +21,7 @@ type Builder = fn(&str, &InstanceConfig, &BuildEnv) -> Result<Arc<dyn Integratio
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
 pub mod cloudflare;
 pub mod edl;
+pub mod opnsense;
 pub mod panos;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
@@ -32,6 +33,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // Blocking
     ("edl", edl::build),
     ("cloudflare", cloudflare::build),
+    ("opnsense", opnsense::build),
     ("panos", panos::build),
     // Tickets, intel, chat
     // SIEM, generic HTTP
