@@ -488,3 +488,208 @@ async fn es_basic_auth_render_and_reconcile() {
         .to_string();
     assert!(e.contains("credentials.api_key"), "{e}");
 }
+
+// ── Generic HTTP ────────────────────────────────────────────────────────────────────────────
+
+/// A target that echoes what it received; `/fail` answers 400 echoing the Authorization
+/// header in its error message (as careless services do); `/boom` answers 500.
+fn echo_router() -> axum::Router {
+    use axum::http::HeaderMap;
+    async fn echo(
+        method: axum::http::Method,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: String,
+    ) -> axum::Json<Json> {
+        let h: serde_json::Map<String, Json> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+            .collect();
+        axum::Json(
+            json!({"method": method.as_str(), "path": uri.path(), "headers": h, "body": body}),
+        )
+    }
+    async fn fail(headers: HeaderMap) -> (axum::http::StatusCode, axum::Json<Json>) {
+        let a = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": format!("token rejected: {a}")})),
+        )
+    }
+    async fn boom() -> axum::http::StatusCode {
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
+    axum::Router::new()
+        .route("/fail", axum::routing::any(fail))
+        .route("/boom", axum::routing::any(boom))
+        .fallback(echo)
+}
+
+fn http_instance(honours: bool) -> Arc<dyn Integration> {
+    instance(json!({
+        "vendor": "http",
+        "limits": {"backoff": "1ms", "max_backoff": "2ms", "attempts": 3},
+        "options": {
+            "allowed_hosts": ["127.0.0.1", "*.hooks.example"],
+            "env_allow": ["PATH"],
+            "honours_idempotency_key": honours,
+        },
+    }))
+}
+
+fn http_req(params: Json) -> CallRequest {
+    let mut r = req("http.request", params);
+    r.mutates = true;
+    r.idempotency_key = "run-1/notify/0".into();
+    r
+}
+
+#[tokio::test]
+async fn http_sends_json_with_env_headers_and_idempotency_key() {
+    let em = emulators::serve(echo_router()).await;
+    let i = http_instance(false);
+    let path = std::env::var("PATH").expect("PATH is set");
+    let q = http_req(json!({
+        "method": "POST",
+        "url": format!("{}/hook", em.url),
+        "headers": {"Authorization": "Bearer ${env:PATH}", "X-Case": "INC-1"},
+        "body": "{\"host\": \"ws-01\", \"n\": 1}",
+    }));
+    let r = ok(i.call(&ctx(), &q).await);
+    assert_eq!(r["status"], 200);
+    let seen = &r["body"];
+    assert_eq!(seen["method"], "POST");
+    assert_eq!(seen["headers"]["authorization"], format!("Bearer {path}"));
+    assert_eq!(seen["headers"]["x-case"], "INC-1");
+    assert_eq!(seen["headers"]["idempotency-key"], "run-1/notify/0");
+    assert_eq!(
+        serde_json::from_str::<Json>(seen["body"].as_str().unwrap()).unwrap(),
+        json!({"host": "ws-01", "n": 1})
+    );
+    // The rendering masks the secret and shows the rest.
+    let shown = i.render(&q);
+    let text = shown[0].to_string();
+    assert!(!text.contains(&path), "{text}");
+    assert_eq!(shown[0]["headers"]["authorization"], "Bearer ***");
+    assert_eq!(shown[0]["headers"]["idempotency-key"], "run-1/notify/0");
+    assert_eq!(shown[0]["body"], json!({"host": "ws-01", "n": 1}));
+    // The request log never holds headers.
+    let log = Arc::new(MemLog::default());
+    let mut c = ctx();
+    c.log = log.clone();
+    ok(i.call(&c, &q).await);
+    let logged = format!("{:?}", log.0.lock().unwrap());
+    assert!(!logged.contains(&path), "{logged}");
+    // The target echoes the token in an error: it is scrubbed.
+    let mut bad = q.clone();
+    bad.params["url"] = json!(format!("{}/fail", em.url));
+    let (class, msg) = failed(i.call(&ctx(), &bad).await);
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(msg.contains("token rejected: Bearer ***"), "{msg}");
+    assert!(!msg.contains(&path), "{msg}");
+}
+
+#[tokio::test]
+async fn http_refuses_other_hosts_and_unlisted_variables() {
+    let em = emulators::serve(echo_router()).await;
+    let i = http_instance(false);
+    for (url, want) in [
+        ("http://evil.example/x", "not in options.allowed_hosts"),
+        (
+            "http://127.0.0.1.evil.example/x",
+            "not in options.allowed_hosts",
+        ),
+        (
+            "http://evil.example\\@127.0.0.1/x",
+            "not in options.allowed_hosts",
+        ),
+        ("http://127.0.0.1:1@evil.example/x", "carries credentials"),
+        ("http://hooks.example/x", "not in options.allowed_hosts"),
+        ("ftp://127.0.0.1/x", "not an absolute http(s) URL"),
+        ("/relative", "not an absolute http(s) URL"),
+    ] {
+        let (class, msg) = failed(
+            i.call(
+                &ctx(),
+                &http_req(json!({"method": "GET", "url": url, "read": true})),
+            )
+            .await,
+        );
+        assert_eq!(class, ErrorClass::Permanent, "{url}: {msg}");
+        assert!(msg.contains(want), "{url}: {msg}");
+    }
+    assert!(
+        i.check_params(
+            "http.request",
+            &json!({"method": "GET", "url": "https://evil.example/"})
+        )
+        .is_err()
+    );
+    assert!(
+        i.check_params(
+            "http.request",
+            &json!({"method": "GET", "url": "https://a.hooks.example/"})
+        )
+        .is_ok()
+    );
+    let (_, msg) = failed(i
+        .call(&ctx(), &http_req(json!({"method": "GET", "url": format!("{}/x", em.url), "headers": {"X-Key": "${env:HOME}"}})))
+        .await);
+    assert!(msg.contains("not listed in options.env_allow"), "{msg}");
+    let (_, msg) = failed(i
+        .call(&ctx(), &http_req(json!({"method": "GET", "url": format!("{}/x", em.url), "headers": {"Host": "evil.example"}})))
+        .await);
+    assert!(msg.contains("cannot be given"), "{msg}");
+    let (_, msg) = failed(i
+        .call(&ctx(), &http_req(json!({"method": "GET", "url": format!("{}/x", em.url), "headers": {"X-A": "a\r\nX-B: b"}})))
+        .await);
+    assert!(msg.contains("control characters"), "{msg}");
+    assert_eq!(em.recorder.received().len(), 0, "nothing refused was sent");
+    let e = build(
+        "h",
+        &serde_json::from_value(json!({"vendor": "http"})).unwrap(),
+        &BuildEnv::default(),
+    )
+    .err()
+    .expect("allowed_hosts is required")
+    .to_string();
+    assert!(e.contains("options.allowed_hosts"), "{e}");
+}
+
+#[tokio::test]
+async fn http_reconcile_and_in_doubt_failures() {
+    let em = emulators::serve(echo_router()).await;
+    let plain = http_instance(false);
+    let post =
+        http_req(json!({"method": "POST", "url": format!("{}/boom", em.url), "body": {"a": 1}}));
+    match plain.reconcile(&ctx(), &post).await {
+        Reconciled::Unknown(why) => assert!(
+            why.contains("generic HTTP calls cannot be reconciled"),
+            "{why}"
+        ),
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+    // A 500 to a POST the target does not de-duplicate: sent once, then a human decides.
+    let (class, msg) = failed(plain.call(&ctx(), &post).await);
+    assert_eq!(class, ErrorClass::NeedsHuman, "{msg}");
+    assert!(msg.contains("may have taken effect"), "{msg}");
+    assert_eq!(em.recorder.count("POST", "/boom"), 1);
+    // A read is retried and reconciles as idempotent.
+    let read = http_req(json!({"method": "GET", "url": format!("{}/boom", em.url), "read": true}));
+    let (class, _) = failed(plain.call(&ctx(), &read).await);
+    assert_eq!(class, ErrorClass::Retryable);
+    assert_eq!(em.recorder.count("GET", "/boom"), 3);
+    assert_eq!(plain.reconcile(&ctx(), &read).await, Reconciled::Idempotent);
+    // A target that honours Idempotency-Key: retried, and reconciles as idempotent.
+    let honours = http_instance(true);
+    assert_eq!(
+        honours.reconcile(&ctx(), &post).await,
+        Reconciled::Idempotent
+    );
+    let (class, _) = failed(honours.call(&ctx(), &post).await);
+    assert_eq!(class, ErrorClass::Retryable);
+    assert_eq!(em.recorder.count("POST", "/boom"), 4);
+}

@@ -26,6 +26,7 @@ pub mod panos;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 pub mod elasticsearch;
+pub mod http;
 
 /// Vendor name (as written in `vendor:`) → builder.
 pub static VENDORS: &[(&str, Builder)] = &[
@@ -38,6 +39,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // Tickets, intel, chat
     // SIEM, generic HTTP
     ("elasticsearch", elasticsearch::build),
+    ("http", http::build),
 ];
 
 /// Builds the client of one configured instance.
