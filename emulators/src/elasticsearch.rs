@@ -93,7 +93,7 @@ fn authorised(es: &Es, h: &HeaderMap) -> bool {
     false
 }
 
-fn glob(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
         Some((pre, rest)) => {

@@ -11,6 +11,7 @@ pub mod cloudflare;
 pub mod elasticsearch;
 pub mod opnsense;
 pub mod panos;
+pub mod splunk;
 
 use axum::Router;
 use axum::body::Body;

@@ -693,3 +693,183 @@ async fn http_reconcile_and_in_doubt_failures() {
     assert_eq!(class, ErrorClass::Retryable);
     assert_eq!(em.recorder.count("POST", "/boom"), 4);
 }
+
+// ── Splunk ──────────────────────────────────────────────────────────────────────────────────
+
+async fn splunk(
+    token: &str,
+) -> (
+    emulators::Emulator,
+    Arc<emulators::splunk::Splunk>,
+    Arc<dyn Integration>,
+) {
+    let st = emulators::splunk::Splunk::new("splunk-token-77");
+    for e in [
+        json!({"id": "s1", "_time": "2026-03-10T11:00:00Z", "index": "notable", "dest": "ws-01", "rule_name": "Beacon"}),
+        json!({"id": "s2", "_time": "2026-03-10T13:00:00Z", "index": "notable", "user": "alice"}),
+        json!({"id": "s3", "_time": "2026-03-08T13:00:00Z", "index": "notable", "dest": "ws-01"}),
+        json!({"id": "s4", "_time": "2026-03-10T12:30:00Z", "index": "notable", "user": "CORP\\alice"}),
+        json!({"id": "s5", "_time": "2026-03-10T12:30:00Z", "index": "notable", "user": "bob\" OR user!=\""}),
+        json!({"id": "s6", "_time": "2026-03-10T12:30:00Z", "index": "main", "user": "alice", "dest": "ws-01"}),
+        json!({"id": "s7", "_time": "2026-03-10T12:40:00Z", "index": "main", "user": "bob"}),
+    ] {
+        st.add(e);
+    }
+    let em = emulators::serve(emulators::splunk::router(st.clone())).await;
+    let i = instance(json!({
+        "vendor": "splunk",
+        "url": em.url,
+        "credentials": {"token": {"file": secret_file(&format!("splunk-{token}"), token)}},
+        "limits": {"backoff": "1ms", "max_backoff": "2ms", "attempts": 2},
+    }));
+    (em, st, i)
+}
+
+#[tokio::test]
+async fn splunk_related_alerts_quote_hostile_values() {
+    let (em, st, i) = splunk("splunk-token-77").await;
+    let r = ok(i
+        .call(
+            &ctx(),
+            &req(
+                "siem.related_alerts",
+                json!({"host": "ws-01", "user": "alice"}),
+            ),
+        )
+        .await);
+    // s3 is two days old; s6 is not in the notable index.
+    assert_eq!(ids(&r), vec!["s1", "s2"]);
+    let sent = em.recorder.received();
+    let last = sent.last().unwrap();
+    assert_eq!(last.header("authorization"), Some("Bearer splunk-token-77"));
+    assert!(
+        last.body.contains("exec_mode=oneshot") && last.body.contains("output_mode=json"),
+        "{}",
+        last.body
+    );
+    let spl = st.searches.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        spl,
+        "search index=\"notable\" | where dest==\"ws-01\" OR src==\"ws-01\" OR host==\"ws-01\" OR user==\"alice\" OR src_user==\"alice\" | head 100"
+    );
+    // A quote in the value cannot close the string and add conditions.
+    let hostile = "bob\" OR user!=\"";
+    let r = ok(i
+        .call(
+            &ctx(),
+            &req("siem.related_alerts", json!({"user": hostile})),
+        )
+        .await);
+    assert_eq!(
+        ids(&r),
+        vec!["s5"],
+        "only the event whose user is literally that string"
+    );
+    let spl = st.searches.lock().unwrap().last().cloned().unwrap();
+    assert!(spl.contains(r#"user=="bob\" OR user!=\"""#), "{spl}");
+    // Backslashes are escaped, so the value is matched exactly.
+    let r = ok(i
+        .call(
+            &ctx(),
+            &req("siem.related_alerts", json!({"user": "CORP\\alice"})),
+        )
+        .await);
+    assert_eq!(ids(&r), vec!["s4"]);
+    // A wildcard is a literal under `where ==`.
+    let r = ok(i
+        .call(&ctx(), &req("siem.related_alerts", json!({"user": "*"})))
+        .await);
+    assert_eq!(r["count"], 0);
+    // Macro expansion and new lines never reach Splunk.
+    let before = em.recorder.received().len();
+    for bad in ["`notable`", "alice\n| delete"] {
+        let (class, msg) = failed(
+            i.call(&ctx(), &req("siem.related_alerts", json!({"user": bad})))
+                .await,
+        );
+        assert_eq!(class, ErrorClass::Permanent, "{msg}");
+    }
+    assert_eq!(em.recorder.received().len(), before);
+    assert_eq!(
+        i.reconcile(
+            &ctx(),
+            &req("siem.related_alerts", json!({"user": "alice"}))
+        )
+        .await,
+        Reconciled::Idempotent
+    );
+}
+
+#[tokio::test]
+async fn splunk_raw_search_and_errors() {
+    let (_em, st, i) = splunk("splunk-token-77").await;
+    let r = ok(i
+        .call(
+            &ctx(),
+            &req("siem.search", json!({"query": "index=main user=bob"})),
+        )
+        .await);
+    assert_eq!(ids(&r), vec!["s7"]);
+    assert_eq!(
+        st.searches.lock().unwrap().last().unwrap(),
+        "search index=main user=bob | head 100"
+    );
+    let r = ok(i
+        .call(
+            &ctx(),
+            &req(
+                "siem.search",
+                json!({"query": "user=alice", "index": "main", "size": 5}),
+            ),
+        )
+        .await);
+    assert_eq!(ids(&r), vec!["s6"]);
+    assert_eq!(
+        st.searches.lock().unwrap().last().unwrap(),
+        "search index=\"main\" user=alice | head 5"
+    );
+    let (class, msg) = failed(
+        i.call(
+            &ctx(),
+            &req("siem.search", json!({"query": "index=main | delete"})),
+        )
+        .await,
+    );
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("HTTP 400") && msg.contains("FATAL: Unknown search command 'delete'"),
+        "{msg}"
+    );
+    let (class, _) = failed(
+        i.call(&ctx(), &req("siem.search", json!({"query": {"term": {}}})))
+            .await,
+    );
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        i.check_params("siem.search", &json!({"query": {"term": {}}}))
+            .is_err()
+    );
+    let (_em2, _, bad) = splunk("not-the-token").await;
+    let (class, msg) = failed(
+        bad.call(&ctx(), &req("siem.search", json!({"query": "index=main"})))
+            .await,
+    );
+    assert_eq!(class, ErrorClass::Permanent);
+    assert!(
+        msg.contains("HTTP 401") && msg.contains("not properly authenticated"),
+        "{msg}"
+    );
+    assert!(!msg.contains("not-the-token"), "{msg}");
+    let shown = i.render(&req(
+        "siem.related_alerts",
+        json!({"host": "ws-01", "around": T}),
+    ));
+    assert_eq!(shown[0]["form"]["exec_mode"], "oneshot");
+    assert!(
+        shown[0]["form"]["search"]
+            .as_str()
+            .unwrap()
+            .contains("dest==\"ws-01\"")
+    );
+    assert!(!shown[0].to_string().contains("splunk-token-77"));
+}

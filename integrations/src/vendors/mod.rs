@@ -27,6 +27,7 @@ pub mod panos;
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
 pub mod elasticsearch;
 pub mod http;
+pub mod splunk;
 
 /// Vendor name (as written in `vendor:`) → builder.
 pub static VENDORS: &[(&str, Builder)] = &[
@@ -40,6 +41,7 @@ pub static VENDORS: &[(&str, Builder)] = &[
     // SIEM, generic HTTP
     ("elasticsearch", elasticsearch::build),
     ("http", http::build),
+    ("splunk", splunk::build),
 ];
 
 /// Builds the client of one configured instance.
