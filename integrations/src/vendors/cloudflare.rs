@@ -303,10 +303,11 @@ impl Integration for Cloudflare {
         if matches!(Kind::parse(kind), Some(Kind::Domain | Kind::Url)) {
             return Err("Cloudflare IP Access rules take addresses and ranges; block names with the edl vendor".into());
         }
-        if !value.contains("{{") && !value.contains("${") {
-            if let Ok(ind) = self.guard.normalise(kind, value) {
-                self.target(&ind)?;
-            }
+        if !value.contains("{{")
+            && !value.contains("${")
+            && let Ok(ind) = self.guard.normalise(kind, value)
+        {
+            self.target(&ind)?;
         }
         Ok(())
     }

@@ -316,10 +316,10 @@ impl Integration for Generic {
         &["http.request"]
     }
     fn check_params(&self, _capability: &str, params: &Json) -> Result<(), String> {
-        if let Some(u) = params.get("url").and_then(|u| u.as_str()) {
-            if !u.contains("{{") {
-                self.url(u)?;
-            }
+        if let Some(u) = params.get("url").and_then(|u| u.as_str())
+            && !u.contains("{{")
+        {
+            self.url(u)?;
         }
         if let Some(h) = params.get("headers").and_then(|h| h.as_object()) {
             for (k, v) in h {

@@ -100,14 +100,12 @@ fn attr(xml: &str, tag: &str, name: &str) -> Option<String> {
     while let Some(p) = rest.find(name) {
         let after = rest[p + name.len()..].trim_start();
         let boundary = p == 0 || rest.as_bytes()[p - 1].is_ascii_whitespace();
-        if boundary {
-            if let Some(v) = after.strip_prefix('=') {
-                let v = v.trim_start();
-                let q = v.chars().next()?;
-                if q == '"' || q == '\'' {
-                    let end = v[1..].find(q)?;
-                    return Some(v[1..1 + end].to_owned());
-                }
+        if boundary && let Some(v) = after.strip_prefix('=') {
+            let v = v.trim_start();
+            let q = v.chars().next()?;
+            if q == '"' || q == '\'' {
+                let end = v[1..].find(q)?;
+                return Some(v[1..1 + end].to_owned());
             }
         }
         rest = &rest[p + name.len()..];
@@ -321,13 +319,12 @@ impl Integration for PanOs {
             .get("type")
             .and_then(|t| t.as_str())
             .and_then(Kind::parse)
+            && matches!(k, Kind::Domain | Kind::Url)
         {
-            if matches!(k, Kind::Domain | Kind::Url) {
-                return Err(format!(
-                    "PAN-OS tags addresses only; block {}s with the edl vendor",
-                    k.as_str()
-                ));
-            }
+            return Err(format!(
+                "PAN-OS tags addresses only; block {}s with the edl vendor",
+                k.as_str()
+            ));
         }
         self.guard.check_params(capability, params)
     }

@@ -131,14 +131,14 @@ impl Splunk {
                 } else {
                     format!("search {q}")
                 };
-                if let Some(i) = crate::param(req, "index") {
-                    if spl.starts_with("search ") {
-                        spl = format!(
-                            "search index={} {}",
-                            spl_string(i)?,
-                            &spl["search ".len()..]
-                        );
-                    }
+                if let Some(i) = crate::param(req, "index")
+                    && spl.starts_with("search ")
+                {
+                    spl = format!(
+                        "search index={} {}",
+                        spl_string(i)?,
+                        &spl["search ".len()..]
+                    );
                 }
                 Ok((format!("{spl} | head {size}"), None))
             }
