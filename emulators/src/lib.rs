@@ -20,6 +20,11 @@ pub mod slack;
 pub mod teams;
 pub mod thehive;
 pub mod virustotal;
+pub mod cloudflare;
+pub mod elasticsearch;
+pub mod opnsense;
+pub mod panos;
+pub mod splunk;
 
 use axum::Router;
 use axum::body::Body;

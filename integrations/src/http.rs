@@ -103,7 +103,7 @@ pub struct Req {
     pub form: Option<Vec<(String, String)>>,
     pub headers: Vec<(&'static str, String)>,
     /// Safe to send twice (reads, searches, PUT/DELETE of a fixed resource). POST and PATCH
-    /// requests are not, unless marked with [`Req::read_only`]: the client then retries them only
+    /// requests are not, unless marked with [`Req::repeatable`]: the client then retries them only
     /// when nothing reached the vendor (connection refused) or the vendor said so (429); any
     /// other failure goes back to the driver, which reconciles before trying again.
     pub repeatable: bool,
@@ -121,8 +121,8 @@ impl Req {
             method,
         }
     }
-    /// Marks a POST that only reads (a search) as safe to retry on any retryable error.
-    pub fn read_only(mut self) -> Req {
+    /// Marks a POST that only reads (a search) or sets a state idempotently as safe to repeat.
+    pub fn repeatable(mut self) -> Req {
         self.repeatable = true;
         self
     }

@@ -13,6 +13,7 @@
 //!   pretends to succeed.
 
 pub mod config;
+pub mod guard;
 pub mod http;
 pub mod secret;
 pub mod vendors;

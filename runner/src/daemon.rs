@@ -409,7 +409,9 @@ pub fn router(sh: Arc<Shared>) -> axum::Router {
             }),
         )
         .route("/alerts", post(push_alerts))
-        .with_state(sh)
+        .with_state(sh.clone())
+        // The built-in external dynamic lists, for firewalls to pull.
+        .merge(integrations::vendors::edl::edl_router(sh.store.clone()))
 }
 
 async fn shutdown_signal() {

@@ -88,14 +88,14 @@ impl HttpSource {
                 must_not.push(json!({"exists": {"field": "kibana.alert.building_block_type"}}));
                 Req::post(format!("{}/api/detection_engine/signals/search", self.prefix()))
                     .header("kbn-xsrf", "riposte")
-                    .read_only()
+                    .repeatable()
             }
             SourceType::Elasticsearch => {
                 if let Some(q) = &self.cfg.query {
                     filter.push(q.clone());
                 }
                 let index = self.cfg.index.clone().unwrap_or_default();
-                Req::post(format!("/{}/_search", integrations::http::enc(&index).replace("%2A", "*").replace("%2C", ","))).read_only()
+                Req::post(format!("/{}/_search", integrations::http::enc(&index).replace("%2A", "*").replace("%2C", ","))).repeatable()
             }
             _ => anyhow::bail!("source {} does not poll over HTTP", self.cfg.name),
         };
@@ -142,7 +142,7 @@ impl HttpSource {
             .header("kbn-xsrf", "riposte")
             .json(json!({"signal_ids": ids, "status": "acknowledged"}))
             // Setting a status is idempotent: safe to repeat.
-            .read_only();
+            .repeatable();
         self.client.send(&ctx, req, &[]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod failpoint;
+pub mod edl;
 pub mod records;
 
 use records::{JournalEntry, RunRecord};
@@ -39,6 +40,10 @@ pub struct Store {
     cursors: sled::Tree,
     quarantine: sled::Tree,
     unmatched: sled::Tree,
+    /// Built-in block lists ([`edl`]).
+    pub(crate) edl: sled::Tree,
+    /// Blocks added per integration instance, for the hourly cap ([`edl`]).
+    pub(crate) block_rate: sled::Tree,
     path: PathBuf,
 }
 
@@ -99,6 +104,8 @@ impl Store {
             cursors: t("cursors")?,
             quarantine: t("quarantine")?,
             unmatched: t("unmatched")?,
+            edl: t("edl")?,
+            block_rate: t("block_rate")?,
             db: db.clone(),
             path: dir.to_owned(),
         })

@@ -141,6 +141,9 @@ fn daemon_serves_health_metrics_and_push_and_stops_cleanly_on_sigterm() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["runs"].as_array().unwrap().len(), 0, "{body}");
 
+    // The built-in external dynamic lists are served for firewalls to pull.
+    assert_eq!(http(&addr, "GET", "/edl/ip.txt", &[], "").0, 200);
+    assert_eq!(http(&addr, "GET", "/edl/nope.txt", &[], "").0, 404);
     let (s, metrics) = http(&addr, "GET", "/metrics", &[], "");
     assert_eq!(s, 200);
     assert!(metrics.contains("riposte_alerts_polled_total{source=\"siem-webhook\"} 3"), "{metrics}");

@@ -123,7 +123,7 @@ impl Mattermost {
                 if let Some(u) = username {
                     b["username"] = json!(u);
                 }
-                Ok(Req::post("").json(b))
+                Ok(Req::post("").json(b).repeatable())
             }
             Mode::Api { channel_id } => {
                 let Some(ch) = override_ch.or(channel_id.as_deref()) else {
@@ -132,7 +132,7 @@ impl Mattermost {
                             .into(),
                     );
                 };
-                Ok(Req::post("/api/v4/posts").json(json!({ "channel_id": ch, "message": msg })))
+                Ok(Req::post("/api/v4/posts").json(json!({ "channel_id": ch, "message": msg })).repeatable())
             }
         }
     }

@@ -24,6 +24,10 @@ pub mod elastic_defend;
 pub mod mde;
 pub mod sentinelone;
 // ── Blocking ────────────────────────────────────────────────────────────────────────────────
+pub mod cloudflare;
+pub mod edl;
+pub mod opnsense;
+pub mod panos;
 // ── Tickets, intel, chat ────────────────────────────────────────────────────────────────────
 pub mod chat_util;
 pub mod jira;
@@ -36,6 +40,9 @@ pub mod thehive;
 pub mod ticket_util;
 pub mod virustotal;
 // ── SIEM, generic HTTP ──────────────────────────────────────────────────────────────────────
+pub mod elasticsearch;
+pub mod http;
+pub mod splunk;
 
 /// Vendor name (as written in `vendor:`) → builder.
 pub static VENDORS: &[(&str, Builder)] = &[
@@ -45,6 +52,10 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("sentinelone", sentinelone::build),
     ("elastic_defend", elastic_defend::build),
     // Blocking
+    ("edl", edl::build),
+    ("cloudflare", cloudflare::build),
+    ("opnsense", opnsense::build),
+    ("panos", panos::build),
     // Tickets, intel, chat
     ("thehive", thehive::build),
     ("jira", jira::build),
@@ -55,6 +66,9 @@ pub static VENDORS: &[(&str, Builder)] = &[
     ("mattermost", mattermost::build),
     ("teams", teams::build),
     // SIEM, generic HTTP
+    ("elasticsearch", elasticsearch::build),
+    ("http", http::build),
+    ("splunk", splunk::build),
 ];
 
 /// Builds the client of one configured instance.

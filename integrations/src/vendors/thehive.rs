@@ -104,7 +104,7 @@ impl TheHive {
     }
 
     fn find_req(ext: &str) -> Req {
-        Req::post("/api/v1/query")
+        Req::post("/api/v1/query").repeatable()
             .query("name", "riposte-find-alert")
             .json(json!({
                 "query": [
@@ -190,7 +190,13 @@ impl TheHive {
         );
         match self
             .http
-            .send(ctx, self.req(Req::post("/api/v1/alert").json(body)), &[])
+            // TheHive refuses a second alert with the same (type, source, sourceRef): the
+            // vendor honours our idempotency key, so the client may repeat this POST.
+            .send(
+                ctx,
+                self.req(Req::post("/api/v1/alert").json(body).repeatable()),
+                &[],
+            )
             .await
         {
             Ok(resp) => match resp.body.get("_id").and_then(|i| i.as_str()) {
@@ -271,7 +277,7 @@ impl TheHive {
             Some(c) => ("getCase", c.clone()),
             None => ("getAlert", alert.id.clone()),
         };
-        let q = Req::post("/api/v1/query")
+        let q = Req::post("/api/v1/query").repeatable()
             .query("name", "riposte-find-comment")
             .json(json!({
                 "query": [{"_name": getter, "idOrName": id}, {"_name": "comments"}]
