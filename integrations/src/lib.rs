@@ -16,6 +16,7 @@ pub mod config;
 pub mod guard;
 pub mod http;
 pub mod secret;
+pub mod summary;
 pub mod vendors;
 
 use playbooks::engine::{CallRequest, ErrorClass, Outcome};

@@ -488,7 +488,9 @@ pub fn registry_for(config: Option<&Path>, store: &Store) -> Result<Registry> {
 pub fn config_check(path: &Path) -> Result<ExitCode> {
     let l = crate::config::load(path)?;
     let mut problems = crate::config::problems(&l);
-    let env = integrations::vendors::BuildEnv::default();
+    let env = integrations::vendors::BuildEnv {
+        store: Some(Store::temporary()?),
+    };
     if let Err(e) = crate::config::registry(&l, &env) {
         problems.push(format!("{e:#}"));
     }

@@ -111,6 +111,25 @@ impl Store {
         })
     }
 
+    /// A throw-away store in memory (configuration checks build integrations that need one,
+    /// without touching — or locking — the real data directory).
+    pub fn temporary() -> Result<Store> {
+        let db = sled::Config::new().temporary(true).open()?;
+        let t = |name: &str| db.open_tree(name);
+        Ok(Store {
+            runs: t("runs")?,
+            journal: t("journal")?,
+            audit: t("audit")?,
+            cursors: t("cursors")?,
+            quarantine: t("quarantine")?,
+            unmatched: t("unmatched")?,
+            edl: t("edl")?,
+            block_rate: t("block_rate")?,
+            db: db.clone(),
+            path: PathBuf::from("<temporary>"),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -469,6 +469,8 @@ impl Integration for Elasticsearch {
             if let Some(a) = resp.body.get("aggregations") {
                 result["aggregations"] = a.clone();
             }
+            // The capability's vendor-neutral summary (connections, dns, commands, …).
+            crate::summary::summarise(&req.capability, &mut result);
             Outcome::Ok { result }
         })
     }

@@ -301,7 +301,11 @@ impl Integration for Splunk {
                 .cloned()
                 .collect();
             Outcome::Ok {
-                result: json!({"count": hits.len(), "hits": hits}),
+                result: {
+                    let mut r = json!({"count": hits.len(), "hits": hits});
+                    crate::summary::summarise(&req.capability, &mut r);
+                    r
+                },
             }
         })
     }
