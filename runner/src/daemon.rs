@@ -32,72 +32,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc, watch};
 
-/// Counters for `/metrics`.
-#[derive(Default)]
-pub struct Metrics {
-    /// (name, labels) → value
-    counters: Mutex<BTreeMap<(String, String), u64>>,
-    gauges: Mutex<BTreeMap<(String, String), f64>>,
-    pub queued: AtomicU64,
-}
-
-impl Metrics {
-    pub fn inc(&self, name: &str, labels: &str, by: u64) {
-        *self
-            .counters
-            .lock()
-            .expect("metrics")
-            .entry((name.to_owned(), labels.to_owned()))
-            .or_default() += by;
-    }
-    pub fn set(&self, name: &str, labels: &str, v: f64) {
-        self.gauges
-            .lock()
-            .expect("metrics")
-            .insert((name.to_owned(), labels.to_owned()), v);
-    }
-    /// The Prometheus text exposition format.
-    pub fn render(&self) -> String {
-        let mut o = String::new();
-        let mut last = String::new();
-        for ((n, l), v) in self.counters.lock().expect("metrics").iter() {
-            if *n != last {
-                o.push_str(&format!("# TYPE {n} counter\n"));
-                last = n.clone();
-            }
-            o.push_str(&format!("{n}{l} {v}\n"));
-        }
-        for ((n, l), v) in self.gauges.lock().expect("metrics").iter() {
-            if *n != last {
-                o.push_str(&format!("# TYPE {n} gauge\n"));
-                last = n.clone();
-            }
-            o.push_str(&format!("{n}{l} {v}\n"));
-        }
-        o.push_str(&format!(
-            "# TYPE riposte_runs_queued gauge\nriposte_runs_queued {}\n",
-            self.queued.load(Ordering::Relaxed)
-        ));
-        o
-    }
-}
-
-fn label(k: &str, v: &str) -> String {
-    let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-    format!("{{{k}=\"{v}\"}}")
-}
+use crate::metrics::{global as metrics, label};
 
 /// Everything the pollers, workers and HTTP handlers share.
 pub struct Shared {
     pub store: Store,
     pub registry: Registry,
     pub playbooks: Vec<Playbook>,
-    pub metrics: Metrics,
     pub dry_run: bool,
     pub token: Option<integrations::secret::Secret>,
     pub ready: AtomicBool,
@@ -160,11 +105,11 @@ pub fn take_in(sh: &Shared, source: &str, batch: Batch) -> Result<Vec<String>> {
         }
     }
     let l = label("source", source);
-    sh.metrics.inc("riposte_alerts_polled_total", &l, batch.items.len() as u64);
-    sh.metrics.inc("riposte_alerts_matched_total", &l, matched);
-    sh.metrics.inc("riposte_alerts_unmatched_total", &l, unmatched);
-    sh.metrics.inc("riposte_alerts_quarantined_total", &l, bad);
-    sh.metrics.inc("riposte_runs_started_total", "", created.len() as u64);
+    metrics().inc("riposte_alerts_polled_total", &l, batch.items.len() as u64);
+    metrics().inc("riposte_alerts_matched_total", &l, matched);
+    metrics().inc("riposte_alerts_unmatched_total", &l, unmatched);
+    metrics().inc("riposte_alerts_quarantined_total", &l, bad);
+    metrics().inc("riposte_runs_started_total", "", created.len() as u64);
     Ok(created)
 }
 
@@ -250,13 +195,13 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
             });
             let created = take_in(sh, &s.name, batch)?;
             if let Some(t) = lag {
-                sh.metrics.set("riposte_source_lag_seconds", &label("source", &s.name), (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0);
+                metrics().set("riposte_source_lag_seconds", &label("source", &s.name), (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0);
             }
             // After the runs exist (the commit above): acknowledging is only bookkeeping in
             // Kibana; a failure here loses nothing because the cursor has moved on.
             if let Err(e) = src.acknowledge(&ids).await {
                 tracing::warn!(source = %s.name, error = %format!("{e:#}"), "could not acknowledge alerts in Kibana");
-                sh.metrics.inc("riposte_source_errors_total", &label("source", &s.name), 1);
+                metrics().inc("riposte_source_errors_total", &label("source", &s.name), 1);
             }
             return queue_all(sh, created).await;
         }
@@ -268,7 +213,7 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
 
 async fn queue_all(sh: &Arc<Shared>, created: Vec<String>) -> Result<Vec<String>> {
     for id in &created {
-        sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+        metrics().queued.fetch_add(1, Ordering::Relaxed);
         // A full queue makes the poller wait here: polling slows, memory does not grow.
         sh.queue.send(id.clone()).await.context("the run queue is closed")?;
     }
@@ -309,12 +254,12 @@ pub async fn fire_drill(sh: &Arc<Shared>, l: &Loaded, d: &crate::config::DrillCo
     for id in &created {
         sh.store.audit("run.created", Some(id), serde_json::json!({"source": source, "playbook": pb.id, "version": pb.version, "hash": pb.hash, "dry_run": true, "drill": d.name}))?;
     }
-    sh.metrics.inc("riposte_drills_total", &label("drill", &d.name), 1);
+    metrics().inc("riposte_drills_total", &label("drill", &d.name), 1);
     queue_all(sh, created).await
 }
 
 async fn run_one(sh: Arc<Shared>, id: String) {
-    sh.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+    metrics().queued.fetch_sub(1, Ordering::Relaxed);
     let rec = match sh.store.get_run(&id) {
         Ok(Some(r)) => r,
         Ok(None) => return,
@@ -329,27 +274,20 @@ async fn run_one(sh: Arc<Shared>, id: String) {
         .find(|p| p.id == rec.playbook_id && p.hash == rec.playbook_hash)
     else {
         tracing::error!(run_id = %id, playbook = %rec.playbook_id, "[E-PLAYBOOK-CHANGED] the run's playbook version is not loaded; resume it with `riposte runs resume {id} --playbook OLD.yaml` or cancel it");
-        sh.metrics.inc("riposte_runs_blocked_total", "", 1);
+        metrics().inc("riposte_runs_blocked_total", "", 1);
         return;
     };
     match driver::drive(&sh.store, &sh.registry, pb, rec, None).await {
-        Ok(rep) => sh.metrics.inc("riposte_runs_finished_total", &label("status", rep.status.as_str()), 1),
+        Ok(rep) => metrics().inc("riposte_runs_finished_total", &label("status", rep.status.as_str()), 1),
         Err(e) => {
             tracing::error!(run_id = %id, error = %format!("{e:#}"), "run failed to drive");
-            sh.metrics.inc("riposte_runs_errors_total", "", 1);
+            metrics().inc("riposte_runs_errors_total", "", 1);
         }
     }
 }
 
-fn sh_metrics_sum(sh: &Shared, name: &str) -> u64 {
-    sh.metrics
-        .counters
-        .lock()
-        .expect("metrics")
-        .iter()
-        .filter(|((n, _), _)| n == name)
-        .map(|(_, v)| *v)
-        .sum()
+fn sh_metrics_sum(_sh: &Shared, name: &str) -> u64 {
+    metrics().counter_sum(name)
 }
 
 fn secret_eq(a: &[u8], b: &[u8]) -> bool {
@@ -378,7 +316,7 @@ async fn push_alerts(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: St
         Ok(created) => {
             let runs = created.clone();
             for id in created {
-                sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+                metrics().queued.fetch_add(1, Ordering::Relaxed);
                 if sh.queue.send(id).await.is_err() {
                     return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
                 }
@@ -404,9 +342,7 @@ pub fn router(sh: Arc<Shared>) -> axum::Router {
         )
         .route(
             "/metrics",
-            get(|State(sh): State<Arc<Shared>>| async move {
-                ([("content-type", "text/plain; version=0.0.4")], sh.metrics.render())
-            }),
+            get(|| async { ([("content-type", "text/plain; version=0.0.4")], metrics().render()) }),
         )
         .route("/alerts", post(push_alerts))
         .with_state(sh.clone())
@@ -455,7 +391,6 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         store: store.clone(),
         registry,
         playbooks,
-        metrics: Metrics::default(),
         dry_run,
         token,
         ready: AtomicBool::new(false),
@@ -506,7 +441,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     for r in store.runs()? {
         if driver::status_of(&r) == Some(engine::RunStatus::Running) {
             resumed += 1;
-            sh.metrics.queued.fetch_add(1, Ordering::Relaxed);
+            metrics().queued.fetch_add(1, Ordering::Relaxed);
             tx.send(r.run_id).await.context("run queue")?;
         }
     }
@@ -534,7 +469,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
                 }
                 Err(e) => {
                     eprintln!("error: {e:#}");
-                    sh.metrics.inc("riposte_source_errors_total", &label("source", &s.name), 1);
+                    metrics().inc("riposte_source_errors_total", &label("source", &s.name), 1);
                 }
             }
         }
@@ -577,13 +512,13 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
                     match poll_once(&sh, &l2, &s).await {
                         Ok(_) => {
                             failures = 0;
-                            sh.metrics.set("riposte_source_poll_seconds", &label("source", &s.name), started.elapsed().as_secs_f64());
-                            sh.metrics.set("riposte_source_last_success_timestamp", &label("source", &s.name), chrono::Utc::now().timestamp() as f64);
+                            metrics().set("riposte_source_poll_seconds", &label("source", &s.name), started.elapsed().as_secs_f64());
+                            metrics().set("riposte_source_last_success_timestamp", &label("source", &s.name), chrono::Utc::now().timestamp() as f64);
                         }
                         Err(e) => {
                             failures += 1;
                             tracing::error!(source = %s.name, failures, error = %format!("{e:#}"), "poll failed; backing off");
-                            sh.metrics.inc("riposte_source_errors_total", &label("source", &s.name), 1);
+                            metrics().inc("riposte_source_errors_total", &label("source", &s.name), 1);
                         }
                     }
                 }
@@ -635,8 +570,9 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     }
     while pollers.join_next().await.is_some() {}
     drop(tx);
-    let _ = close_tx.send(Some(once));
     let once = once || drill.is_some();
+    // --once / --drill: run everything queued to the end; a stop leaves the queue for next start.
+    let _ = close_tx.send(Some(once));
     let finished = if once {
         Ok(workers.await)
     } else {

@@ -310,6 +310,7 @@ async fn call_durably(
             store.audit("step.started", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
             store.flush()?;
         }
+        let started = std::time::Instant::now();
         let o = match tokio::time::timeout(c.timeout, registry.call(&ctx(attempt), c).instrument(span)).await {
             Ok(o) => o,
             Err(_) => Outcome::Failed {
@@ -317,6 +318,12 @@ async fn call_durably(
                 message: format!("`{key}` ({}) got no answer within {:?}", c.capability, c.timeout),
             },
         };
+        let m = crate::metrics::global();
+        m.observe("riposte_step_seconds", &crate::metrics::label("capability", &c.capability), started.elapsed().as_secs_f64());
+        if let Outcome::Failed { class, .. } = &o {
+            let class = serde_json::to_value(class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            m.inc("riposte_integration_errors_total", &format!("{{capability=\"{}\",class=\"{class}\"}}", c.capability), 1);
+        }
         tries_here += 1;
         if let Outcome::Failed { class: ErrorClass::Retryable, message } = &o {
             if attempt < max {

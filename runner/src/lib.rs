@@ -6,6 +6,7 @@ pub mod bench;
 pub mod config;
 pub mod daemon;
 pub mod driver;
+pub mod metrics;
 pub mod playbook_cmd;
 pub mod sources;
 pub mod text;
