@@ -498,16 +498,25 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     let env = integrations::vendors::BuildEnv {
         store: Some(Store::temporary()?),
     };
-    if let Err(e) = crate::config::registry(&l, &env) {
-        problems.push(format!("{e:#}"));
-    }
+    let registry = match crate::config::registry(&l, &env) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            None
+        }
+    };
     let paths: Vec<_> = l.config.playbooks.iter().map(|p| l.resolve(p)).collect();
     let mut n = 0;
     let mut ids = Vec::new();
     for f in crate::playbook_cmd::playbook_files(&paths) {
         n += 1;
         match playbooks::load_file(&f) {
-            Ok(p) => ids.push(p.id),
+            Ok(p) => {
+                if let Some(reg) = &registry {
+                    problems.extend(check_calls(&p, reg));
+                }
+                ids.push(p.id)
+            }
             Err(d) => problems.push(format!("{d}")),
         }
     }
@@ -546,6 +555,47 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
         println!("{} problem(s) in {}", problems.len(), path.display());
         Ok(ExitCode::from(1))
     }
+}
+
+/// The vendor-specific parameter checks of every call a playbook makes through a bound
+/// integration, on the parameters written literally (templated ones are checked at call time).
+fn check_calls(pb: &Playbook, reg: &Registry) -> Vec<String> {
+    use playbooks::model::{ParamValue, Step};
+    let mut calls: Vec<(&str, &playbooks::model::Call, playbooks::diag::Pos)> = Vec::new();
+    for s in &pb.analysis {
+        if let Step::Lookup(l) = s {
+            calls.push((&l.id, &l.call, l.pos));
+        }
+    }
+    for a in &pb.actions {
+        calls.push((&a.id, &a.call, a.pos));
+    }
+    let mut out = Vec::new();
+    for (id, call, pos) in calls {
+        let Some(i) = reg.integration_for(call.capability.name) else {
+            continue;
+        };
+        let literal: serde_json::Map<String, serde_json::Value> = call
+            .params
+            .iter()
+            .filter_map(|(k, v)| match v {
+                ParamValue::Literal(j) => Some((k.clone(), j.clone())),
+                _ => None,
+            })
+            .collect();
+        if let Err(e) = i.check_params(call.capability.name, &serde_json::Value::Object(literal)) {
+            out.push(format!(
+                "{}:{}:{}: `{id}` ({}) is bound to `{}` ({}), which refuses its parameters: {e}",
+                pb.file,
+                pos.line,
+                pos.col,
+                call.capability.name,
+                i.name(),
+                i.vendor()
+            ));
+        }
+    }
+    out
 }
 
 /// `riposte runs resume`: one named run, or every `running` run.

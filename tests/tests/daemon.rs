@@ -190,3 +190,21 @@ fn a_drill_runs_its_fixtures_in_dry_run_as_fresh_runs_each_time() {
     let o = riposte!(["serve", "--drill", "nope", "--config", c]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no drill `nope`"));
 }
+
+#[test]
+fn config_check_runs_each_vendors_parameter_checks_on_the_playbooks() {
+    let dir = tempdir("config-params");
+    std::fs::create_dir_all(dir.join("pb")).unwrap();
+    std::fs::write(
+        dir.join("pb/block.yaml"),
+        "id: block-test\ntitle: t\nversion: 1\ntechniques: [T1059]\nmatch: {technique: T1059}\nanalysis:\n  - check: x\n    explain: x\n    value: \"true\"\nescalation:\n  rules:\n    - when: facts.x\n      tier: 1\n      severity: low\n      reason: x\nactions:\n  - id: block_gateway\n    action: blocklist.add\n    with: {type: ip, value: 10.0.0.1}\n",
+    )
+    .unwrap();
+    let cfg = dir.join("riposte.yaml");
+    std::fs::write(&cfg, "data_dir: data\nplaybooks: [pb]\nintegrations:\n  blocks: {vendor: edl}\ncapabilities:\n  blocklist.add: blocks\n").unwrap();
+    let o = riposte!(["config", "check", "--config", cfg.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("block.yaml:17:5: `block_gateway` (blocklist.add) is bound to `blocks` (edl), which refuses its parameters"), "{out}");
+    assert!(out.contains("10.0.0.1"), "{out}");
+}
