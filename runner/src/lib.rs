@@ -3,6 +3,7 @@
 //! A library so that the binary (`src/main.rs`) and the end-to-end test binary share one entry point.
 
 pub mod bench;
+pub mod bench_store;
 pub mod config;
 pub mod daemon;
 pub mod driver;
@@ -119,6 +120,10 @@ enum Cmd {
         /// How many alert runs to time.
         #[arg(long, default_value_t = 20000)]
         runs: usize,
+        /// Measure the store instead: raw sled vs journaled calls (flush per side effect), and
+        /// the memory held by 10,000 runs parked awaiting approval.
+        #[arg(long)]
+        store: bool,
     },
 }
 
@@ -525,9 +530,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench {
+            store: true, runs, ..
+        } => bench_store::run(runs.min(5000)),
+        Cmd::Bench {
             playbook,
             alerts,
             runs,
+            store: false,
         } => bench::run(&playbook, &alerts, runs),
     }
 }
