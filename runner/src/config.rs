@@ -88,7 +88,8 @@ pub struct SourceConfig {
     /// elasticsearch: index pattern.
     #[serde(default)]
     pub index: Option<String>,
-    /// elasticsearch: extra filter (query DSL); splunk: the SPL search.
+    /// elasticsearch: extra filter (query DSL); splunk: the SPL search (default
+    /// ``search `notable` ``).
     #[serde(default)]
     pub query: Option<serde_json::Value>,
     /// elasticsearch: the time field the cursor follows (`@timestamp`; Wazuh: `timestamp`).
@@ -264,10 +265,7 @@ pub fn problems(l: &Loaded) -> Vec<String> {
         match s.kind {
             SourceType::Directory | SourceType::File => need("path", s.path.is_some(), &mut out),
             SourceType::Kibana => need("url", s.url.is_some(), &mut out),
-            SourceType::Splunk => out.push(format!(
-                "sources.{}: the splunk source type is not available in this version; forward notables to a `push` source (Splunk alert action: webhook) meanwhile",
-                s.name
-            )),
+            SourceType::Splunk => need("url", s.url.is_some(), &mut out),
             SourceType::Elasticsearch => {
                 need("url", s.url.is_some(), &mut out);
                 need("index", s.index.is_some(), &mut out);

@@ -182,7 +182,7 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
             poll_files(s, &p, cursor)?
         }
         SourceType::Push => return Ok(Vec::new()),
-        SourceType::Kibana | SourceType::Elasticsearch => {
+        SourceType::Kibana | SourceType::Elasticsearch | SourceType::Splunk => {
             let src = crate::sources::HttpSource::new(s)?;
             let batch = src.poll(cursor).await?;
             let ids: Vec<String> = batch
@@ -205,7 +205,6 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
             }
             return queue_all(sh, created).await;
         }
-        SourceType::Splunk => anyhow::bail!("source {}: the splunk source type is not available in this version", s.name),
     };
     let created = take_in(sh, &s.name, batch)?;
     queue_all(sh, created).await

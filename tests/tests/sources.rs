@@ -80,3 +80,29 @@ async fn kibana_and_index_sources_take_each_alert_once_and_survive_an_outage() {
     assert_eq!(started(&once(cfg.clone()).await), 1);
     assert_eq!(started(&once(cfg.clone()).await), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn splunk_notables_are_taken_once_from_their_checkpoint() {
+    let sp = emulators::splunk::Splunk::new("splunk-token-1");
+    let notable = |id: &str, t: &str, host: &str| json!({"_time": t, "index": "notable", "event_id": id, "rule_name": "Encoded PowerShell", "urgency": "high", "dest": host, "user": "bob", "annotations.mitre_attack": ["T1059.001"]});
+    sp.add(notable("n1", "2026-11-28T08:00:00Z", "WS-1"));
+    sp.add(notable("n2", "2026-11-28T08:00:05Z", "WS-2"));
+    sp.add(notable("n3", "2026-11-28T08:00:05Z", "WS-3"));
+    let emu = emulators::serve(emulators::splunk::router(sp.clone())).await;
+    let dir = tempdir("splunk-source");
+    std::fs::write(dir.join("token"), "splunk-token-1").unwrap();
+    let cfg = dir.join("riposte.yaml");
+    std::fs::write(&cfg, format!("data_dir: data\nplaybooks: [{}]\nsources:\n  - name: es-notables\n    type: splunk\n    url: {}\n    query: \"search index=notable\"\n    batch: 2\n    credentials: {{token: {{file: token}}}}\n", root().join("playbooks/library").display(), emu.url)).unwrap();
+    assert_eq!(started(&once(cfg.clone()).await), 2);
+    assert_eq!(started(&once(cfg.clone()).await), 1, "n3 shares n2's second: taken, not lost");
+    assert_eq!(started(&once(cfg.clone()).await), 0);
+    sp.add(notable("n4", "2026-11-28T08:01:00Z", "WS-4"));
+    assert_eq!(started(&once(cfg.clone()).await), 1);
+    let jobs = emu.recorder.received();
+    let last = jobs.last().unwrap();
+    assert_eq!(last.header("authorization"), Some("Bearer splunk-token-1"));
+    assert!(last.body.contains("exec_mode=oneshot") && last.body.contains("earliest_time="), "{}", last.body);
+    let runs = riposte!(["runs", "list", "--data-dir", dir.join("data").to_str().unwrap()]);
+    let runs = String::from_utf8_lossy(&runs.stdout);
+    assert!(runs.contains("alert n1") && runs.contains("alert n4"), "{runs}");
+}
