@@ -46,6 +46,8 @@ pub struct Shared {
     pub dry_run: bool,
     pub token: Option<integrations::secret::Secret>,
     pub ready: AtomicBool,
+    /// Sources whose last poll failed, with the error (readiness reports them).
+    pub failing: std::sync::Mutex<BTreeMap<String, String>>,
     queue: mpsc::Sender<String>,
     push_source: Option<String>,
 }
@@ -332,10 +334,15 @@ pub fn router(sh: Arc<Shared>) -> axum::Router {
         .route(
             "/readyz",
             get(|State(sh): State<Arc<Shared>>| async move {
-                if sh.ready.load(Ordering::Relaxed) {
-                    (StatusCode::OK, "ready\n")
+                if !sh.ready.load(Ordering::Relaxed) {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "starting\n".to_owned());
+                }
+                let failing = sh.failing.lock().expect("failing").clone();
+                if failing.is_empty() {
+                    (StatusCode::OK, "ready\n".to_owned())
                 } else {
-                    (StatusCode::SERVICE_UNAVAILABLE, "starting\n")
+                    let lines: Vec<String> = failing.iter().map(|(s, e)| format!("source {s} unreachable: {e}")).collect();
+                    (StatusCode::SERVICE_UNAVAILABLE, lines.join("\n") + "\n")
                 }
             }),
         )
@@ -393,6 +400,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         dry_run,
         token,
         ready: AtomicBool::new(false),
+        failing: std::sync::Mutex::new(BTreeMap::new()),
         queue: tx.clone(),
         push_source: c.sources.iter().find(|s| s.kind == SourceType::Push).map(|s| s.name.clone()),
     });
@@ -511,11 +519,13 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
                     match poll_once(&sh, &l2, &s).await {
                         Ok(_) => {
                             failures = 0;
+                            sh.failing.lock().expect("failing").remove(&s.name);
                             metrics().set("riposte_source_poll_seconds", &label("source", &s.name), started.elapsed().as_secs_f64());
                             metrics().set("riposte_source_last_success_timestamp", &label("source", &s.name), chrono::Utc::now().timestamp() as f64);
                         }
                         Err(e) => {
                             failures += 1;
+                            sh.failing.lock().expect("failing").insert(s.name.clone(), format!("{e:#}"));
                             tracing::error!(source = %s.name, failures, error = %format!("{e:#}"), "poll failed; backing off");
                             metrics().inc("riposte_source_errors_total", &label("source", &s.name), 1);
                         }
