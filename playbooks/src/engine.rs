@@ -6,15 +6,12 @@
 //! alert, playbook and answers always produce the same sequence of requests, a crashed run is
 //! resumed by replaying its journal's recorded answers: completed steps are never re-executed.
 
-use crate::expr::{self, Scope, from_json, map_value, to_json, truthy};
+use crate::expr::{self, Scope, json_to_val, to_json, to_val, truthy};
 use crate::model::*;
 use cel::Value;
-use cel::objects::Key;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Which call of which step: actions with `for_each` have one call per item.
@@ -212,8 +209,8 @@ pub struct PlaybookRef {
 /// Does this playbook take this alert?
 pub fn matches(pb: &Playbook, alert: &Json) -> bool {
     let mut scope = Scope::default();
-    scope.set("alert", from_json(alert));
-    scope.set("vars", from_json(&Json::Object(pb.vars.clone())));
+    scope.set_val("alert", json_to_val(alert));
+    scope.set_shared("vars", pb.derived.vars_val(&pb.vars));
     match_rule(&pb.matcher, alert, &scope)
 }
 
@@ -272,9 +269,6 @@ pub struct Run<'p> {
     dry_run: bool,
     scope: Scope,
     hb: handlebars::Context,
-    facts: Arc<HashMap<Key, Value>>,
-    lookups: Arc<HashMap<Key, Value>>,
-    actions: Arc<HashMap<Key, Value>>,
     phase: Phase,
     pending: Option<StepKey>,
     status: RunStatus,
@@ -284,14 +278,6 @@ pub struct Run<'p> {
     action_reports: Vec<ActionReport>,
     notes: Vec<String>,
     summary: Json,
-}
-
-fn key(s: &str) -> Key {
-    Key::String(Arc::new(s.to_owned()))
-}
-
-fn insert(m: &mut Arc<HashMap<Key, Value>>, k: &str, v: Value) {
-    Arc::make_mut(m).insert(key(k), v);
 }
 
 fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json) {
@@ -341,30 +327,28 @@ impl<'p> Run<'p> {
         dry_run: bool,
         vars: Option<&serde_json::Map<String, Json>>,
     ) -> Self {
-        let mut v = pb.vars.clone();
-        if let Some(o) = vars {
-            for (k, x) in o {
-                v.insert(k.clone(), x.clone());
-            }
-        }
-        let vars_json = Json::Object(v);
         let run_json = json!({"id": run_id, "dry_run": dry_run, "alert_id": alert_id, "playbook": {"id": pb.id, "version": pb.version}});
         let mut scope = Scope::default();
-        scope.set("alert", from_json(alert));
-        scope.set("vars", from_json(&vars_json));
-        scope.set("run", from_json(&run_json));
-        scope.set(
-            "facts",
-            Value::Map(cel::objects::Map {
-                map: Arc::new(HashMap::new()),
-            }),
-        );
-        scope.set(
-            "lookups",
-            Value::Map(cel::objects::Map {
-                map: Arc::new(HashMap::new()),
-            }),
-        );
+        scope.set_val("alert", json_to_val(alert));
+        let vars_json = match vars {
+            // The playbook's own vars: converted once per playbook, shared by every run.
+            None => {
+                scope.set_shared("vars", pb.derived.vars_val(&pb.vars));
+                Json::Object(pb.vars.clone())
+            }
+            Some(o) => {
+                let mut v = pb.vars.clone();
+                for (k, x) in o {
+                    v.insert(k.clone(), x.clone());
+                }
+                let v = Json::Object(v);
+                scope.set_val("vars", json_to_val(&v));
+                v
+            }
+        };
+        scope.set_val("run", json_to_val(&run_json));
+        scope.ensure_map("facts");
+        scope.ensure_map("lookups");
         let hb = handlebars::Context::from(json!({
             "alert": alert, "vars": vars_json, "run": run_json, "facts": {}, "lookups": {}, "actions": {},
         }));
@@ -375,9 +359,6 @@ impl<'p> Run<'p> {
             dry_run,
             scope,
             hb,
-            facts: Arc::new(HashMap::new()),
-            lookups: Arc::new(HashMap::new()),
-            actions: Arc::new(HashMap::new()),
             phase: Phase::Analysis(0),
             pending: None,
             status: RunStatus::Running,
@@ -405,8 +386,7 @@ impl<'p> Run<'p> {
     }
 
     fn set_fact(&mut self, id: &str, v: Value) {
-        insert(&mut self.facts, id, v);
-        self.scope.set("facts", map_value(&self.facts));
+        self.scope.insert("facts", id, to_val(v));
     }
 
     fn note(&mut self, s: String) {
@@ -484,8 +464,7 @@ impl<'p> Run<'p> {
                         Step::Check(c) => self.check(i, c),
                         Step::Lookup(l) => {
                             if !self.cond(&l.when, &format!("lookup `{}`", l.id)) {
-                                insert(&mut self.lookups, &l.id, Value::Null);
-                                self.scope.set("lookups", map_value(&self.lookups));
+                                self.scope.insert("lookups", &l.id, to_val(Value::Null));
                                 hb_set(&mut self.hb, "lookups", Some(&l.id), Json::Null);
                                 self.lookup_reports.push(LookupReport {
                                     id: l.id.clone(),
@@ -763,8 +742,7 @@ impl<'p> Run<'p> {
 
     fn set_action_result(&mut self, id: &str, status: &str, result: Json) {
         let v = json!({"status": status, "result": result});
-        insert(&mut self.actions, id, from_json(&v));
-        self.scope.set("actions", map_value(&self.actions));
+        self.scope.insert("actions", id, json_to_val(&v));
         hb_set(&mut self.hb, "actions", Some(id), v);
     }
 
@@ -828,8 +806,7 @@ impl<'p> Run<'p> {
     }
 
     fn lookup_failed(&mut self, l: &Lookup, params: Json, e: String) {
-        insert(&mut self.lookups, &l.id, Value::Null);
-        self.scope.set("lookups", map_value(&self.lookups));
+        self.scope.insert("lookups", &l.id, to_val(Value::Null));
         hb_set(&mut self.hb, "lookups", Some(&l.id), Json::Null);
         if let Some(r) = self.lookup_reports.iter_mut().rev().find(|r| r.id == l.id) {
             r.status = "failed".into();
@@ -917,8 +894,8 @@ impl<'p> Run<'p> {
             .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
             .unwrap_or(Json::Null);
         hb_set(&mut self.hb, "escalation", None, j.clone());
-        self.scope.set("escalation", from_json(&j));
-        self.scope.set("actions", map_value(&self.actions));
+        self.scope.set_val("escalation", json_to_val(&j));
+        self.scope.ensure_map("actions");
     }
 
     /// Answers the pending call.
@@ -931,8 +908,7 @@ impl<'p> Run<'p> {
             };
             match outcome {
                 Outcome::Ok { result } => {
-                    insert(&mut self.lookups, &l.id, from_json(&result));
-                    self.scope.set("lookups", map_value(&self.lookups));
+                    self.scope.insert("lookups", &l.id, json_to_val(&result));
                     hb_set(&mut self.hb, "lookups", Some(&l.id), result.clone());
                     if let Some(r) = self.lookup_reports.iter_mut().rev().find(|r| r.id == l.id) {
                         r.status = "completed".into();

@@ -47,6 +47,16 @@ pub fn check_regex(pattern: &str) -> Result<(), String> {
     with_regex(pattern, |_| ())
 }
 
+/// `s.to_lowercase()`, without allocating when `s` is already lower-case ASCII (the common case
+/// for playbook lists, compared on every evaluation).
+pub fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
 /// Last path component, for both `\` and `/` separators. Keeps the case.
 pub fn basename(path: &str) -> &str {
     let p = path.trim_end_matches(['\\', '/']);
@@ -64,10 +74,15 @@ pub fn dirname(path: &str) -> &str {
 
 /// Case-insensitive "contains any of".
 pub fn contains_any(haystack: &str, needles: &[String]) -> bool {
+    contains_any_strs(haystack, needles)
+}
+
+/// [`contains_any`] over borrowed strings (the expression functions pass them uncopied).
+pub fn contains_any_strs(haystack: &str, needles: &[impl AsRef<str>]) -> bool {
     let h = haystack.to_lowercase();
     needles
         .iter()
-        .any(|n| !n.is_empty() && h.contains(&n.to_lowercase()))
+        .any(|n| !n.as_ref().is_empty() && h.contains(&*lower_cow(n.as_ref())))
 }
 
 /// Splits a command line into arguments, Windows-style quoting (also right for simple POSIX
@@ -465,10 +480,16 @@ fn public_v4(v4: std::net::Ipv4Addr) -> bool {
 
 /// True when `ip` is inside any of the CIDRs (or equal to a bare address in the list).
 pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
+    ip_in_strs(ip, cidrs)
+}
+
+/// [`ip_in`] over borrowed strings (the expression functions pass them uncopied).
+pub fn ip_in_strs(ip: &str, cidrs: &[impl AsRef<str>]) -> bool {
     let Ok(addr) = ip.trim().parse::<IpAddr>() else {
         return false;
     };
     cidrs.iter().any(|c| {
+        let c = c.as_ref();
         c.parse::<ipnet::IpNet>()
             .map(|n| n.contains(&addr))
             .or_else(|_| c.parse::<IpAddr>().map(|a| a == addr))
@@ -478,9 +499,15 @@ pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
 
 /// True when `domain` equals one of `list` or is a subdomain of it (label boundary).
 pub fn domain_in(domain: &str, list: &[String]) -> bool {
+    domain_in_strs(domain, list)
+}
+
+/// [`domain_in`] over borrowed strings (the expression functions pass them uncopied).
+pub fn domain_in_strs(domain: &str, list: &[impl AsRef<str>]) -> bool {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     list.iter().any(|e| {
         let e = e
+            .as_ref()
             .trim()
             .trim_start_matches("*.")
             .trim_end_matches('.')

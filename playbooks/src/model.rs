@@ -30,6 +30,33 @@ pub struct Playbook {
     pub actions: Vec<Action>,
     pub drill: Option<Drill>,
     pub templates: Templates,
+    /// Values derived from the above on first use and shared by every run.
+    pub derived: Derived,
+}
+
+/// Per-playbook values the engine would otherwise rebuild for every run. A playbook is not
+/// changed after [`crate::load`] builds it, so they are computed once, on first use.
+#[derive(Default)]
+pub struct Derived {
+    vars_val: std::sync::OnceLock<std::sync::Arc<dyn cel::common::value::Val>>,
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
+}
+
+impl Derived {
+    /// `vars` in CEL's internal form (`vars` must be the playbook's own).
+    pub fn vars_val(
+        &self,
+        vars: &serde_json::Map<String, Json>,
+    ) -> std::sync::Arc<dyn cel::common::value::Val> {
+        self.vars_val
+            .get_or_init(|| crate::expr::json_to_val(&Json::Object(vars.clone())).into())
+            .clone()
+    }
 }
 
 /// Which alerts a playbook takes.
