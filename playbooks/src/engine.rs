@@ -269,6 +269,8 @@ pub struct Run<'p> {
     dry_run: bool,
     scope: Scope,
     hb: handlebars::Context,
+    /// The template context's `vars` are the playbook's own: hand them back when done.
+    recycle_vars: bool,
     phase: Phase,
     pending: Option<StepKey>,
     status: RunStatus,
@@ -295,6 +297,17 @@ fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json)
                 m.insert(n.to_owned(), v);
             }
         }
+    }
+}
+
+/// Names a step in notes and errors ("check `id`"), formatted only when a message is written:
+/// building the string up front cost an allocation per step per run.
+#[derive(Clone, Copy)]
+struct What<'a>(&'static str, &'a str);
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.0, self.1)
     }
 }
 
@@ -331,10 +344,11 @@ impl<'p> Run<'p> {
         let mut scope = Scope::default();
         scope.set_val("alert", json_to_val(alert));
         let vars_json = match vars {
-            // The playbook's own vars: converted once per playbook, shared by every run.
+            // The playbook's own vars: converted once per playbook, shared by every run; their
+            // JSON copy for templates is recycled by the next run (see `Drop`).
             None => {
                 scope.set_shared("vars", pb.derived.vars_val(&pb.vars));
-                Json::Object(pb.vars.clone())
+                pb.derived.take_vars_json(&pb.vars)
             }
             Some(o) => {
                 let mut v = pb.vars.clone();
@@ -349,9 +363,15 @@ impl<'p> Run<'p> {
         scope.set_val("run", json_to_val(&run_json));
         scope.ensure_map("facts");
         scope.ensure_map("lookups");
-        let hb = handlebars::Context::from(json!({
-            "alert": alert, "vars": vars_json, "run": run_json, "facts": {}, "lookups": {}, "actions": {},
-        }));
+        // Built by hand: `json!` would copy `alert` and `vars` through the serializer.
+        let mut root = serde_json::Map::with_capacity(10);
+        root.insert("alert".into(), alert.clone());
+        root.insert("vars".into(), vars_json);
+        root.insert("run".into(), run_json);
+        for k in ["facts", "lookups", "actions"] {
+            root.insert(k.into(), Json::Object(serde_json::Map::new()));
+        }
+        let hb = handlebars::Context::from(Json::Object(root));
         Run {
             pb,
             run_id: run_id.to_owned(),
@@ -359,6 +379,7 @@ impl<'p> Run<'p> {
             dry_run,
             scope,
             hb,
+            recycle_vars: vars.is_none(),
             phase: Phase::Analysis(0),
             pending: None,
             status: RunStatus::Running,
@@ -396,7 +417,7 @@ impl<'p> Run<'p> {
     fn render_params(
         &mut self,
         params: &[(String, ParamValue)],
-        what: &str,
+        what: What<'_>,
     ) -> Result<Json, String> {
         let mut out = serde_json::Map::new();
         for (k, v) in params {
@@ -430,7 +451,7 @@ impl<'p> Run<'p> {
         })
     }
 
-    fn cond(&mut self, e: &Option<crate::expr::Expr>, what: &str) -> bool {
+    fn cond(&mut self, e: &Option<crate::expr::Expr>, what: What<'_>) -> bool {
         match e {
             None => true,
             Some(e) => {
@@ -463,7 +484,7 @@ impl<'p> Run<'p> {
                     match step {
                         Step::Check(c) => self.check(i, c),
                         Step::Lookup(l) => {
-                            if !self.cond(&l.when, &format!("lookup `{}`", l.id)) {
+                            if !self.cond(&l.when, What("lookup", &l.id)) {
                                 self.scope.insert("lookups", &l.id, to_val(Value::Null));
                                 hb_set(&mut self.hb, "lookups", Some(&l.id), Json::Null);
                                 self.lookup_reports.push(LookupReport {
@@ -478,7 +499,7 @@ impl<'p> Run<'p> {
                                 continue;
                             }
                             let params = match self
-                                .render_params(&l.call.params, &format!("lookup `{}`", l.id))
+                                .render_params(&l.call.params, What("lookup", &l.id))
                             {
                                 Ok(p) => p,
                                 Err(e) => {
@@ -551,7 +572,7 @@ impl<'p> Run<'p> {
                     let (list, item, approved) = match items {
                         Some(l) => (l, item, approved),
                         None => {
-                            let list = if !self.cond(&a.when, &format!("action `{}`", a.id)) {
+                            let list = if !self.cond(&a.when, What("action", &a.id)) {
                                 None
                             } else if let Some(fe) = &a.for_each {
                                 match fe.eval(&self.scope) {
@@ -603,7 +624,7 @@ impl<'p> Run<'p> {
                         let mut calls = Vec::new();
                         for it in &list {
                             self.bind_item(multi.then_some(it));
-                            match self.render_params(&a.call.params, &format!("action `{}`", a.id))
+                            match self.render_params(&a.call.params, What("action", &a.id))
                             {
                                 Ok(p) => calls.push(p),
                                 Err(e) => {
@@ -672,7 +693,7 @@ impl<'p> Run<'p> {
                         item: multi.then_some(n as u32),
                     };
                     let params =
-                        match self.render_params(&a.call.params, &format!("action `{}`", a.id)) {
+                        match self.render_params(&a.call.params, What("action", &a.id)) {
                             Ok(p) => p,
                             Err(e) => {
                                 self.action_reports.push(ActionReport {
@@ -774,7 +795,7 @@ impl<'p> Run<'p> {
     }
 
     fn check(&mut self, i: usize, c: &Check) {
-        let guard = self.cond(&c.when, &format!("check `{}`", c.id));
+        let guard = self.cond(&c.when, What("check", &c.id));
         let v = if guard {
             match c.value.eval(&self.scope) {
                 Ok(v) => v,
@@ -1045,9 +1066,54 @@ impl<'p> Run<'p> {
 
     /// The report so far (complete once `next()` returned `Done`).
     pub fn report(&mut self) -> Report {
-        let mut facts = Vec::with_capacity(self.fact_reports.len());
-        let reports = std::mem::take(&mut self.fact_reports);
-        for (i, mut f) in reports.iter().cloned() {
+        let facts = self.fact_reports.clone();
+        let facts = self.explained(facts);
+        Report {
+            run_id: self.run_id.clone(),
+            playbook: self.playbook_ref(),
+            alert_id: self.alert_id.clone(),
+            dry_run: self.dry_run,
+            status: self.status,
+            summary: self.summary.clone(),
+            facts,
+            lookups: self.lookup_reports.clone(),
+            escalation: self.escalation.clone(),
+            actions: self.action_reports.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// The same report as [`Run::report`], ending the run: moved out rather than copied.
+    pub fn into_report(mut self) -> Report {
+        let facts = std::mem::take(&mut self.fact_reports);
+        let facts = self.explained(facts);
+        Report {
+            run_id: std::mem::take(&mut self.run_id),
+            playbook: self.playbook_ref(),
+            alert_id: std::mem::take(&mut self.alert_id),
+            dry_run: self.dry_run,
+            status: self.status,
+            summary: self.summary.take(),
+            facts,
+            lookups: std::mem::take(&mut self.lookup_reports),
+            escalation: self.escalation.take(),
+            actions: std::mem::take(&mut self.action_reports),
+            notes: std::mem::take(&mut self.notes),
+        }
+    }
+
+    fn playbook_ref(&self) -> PlaybookRef {
+        PlaybookRef {
+            id: self.pb.id.clone(),
+            version: self.pb.version.clone(),
+            hash: self.pb.hash.clone(),
+        }
+    }
+
+    /// Fact reports with the explanation of every fact that holds rendered.
+    fn explained(&mut self, reports: Vec<(usize, FactReport)>) -> Vec<FactReport> {
+        let mut facts = Vec::with_capacity(reports.len());
+        for (i, mut f) in reports {
             if f.holds {
                 if let Some(Step::Check(c)) = self.pb.analysis.get(i) {
                     hb_set(&mut self.hb, "value", None, f.value.clone());
@@ -1061,23 +1127,22 @@ impl<'p> Run<'p> {
             }
             facts.push(f);
         }
-        self.fact_reports = reports;
-        Report {
-            run_id: self.run_id.clone(),
-            playbook: PlaybookRef {
-                id: self.pb.id.clone(),
-                version: self.pb.version.clone(),
-                hash: self.pb.hash.clone(),
-            },
-            alert_id: self.alert_id.clone(),
-            dry_run: self.dry_run,
-            status: self.status,
-            summary: self.summary.clone(),
-            facts,
-            lookups: self.lookup_reports.clone(),
-            escalation: self.escalation.clone(),
-            actions: self.action_reports.clone(),
-            notes: self.notes.clone(),
+        facts
+    }
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        // Templates never change `vars` (only the engine writes to the context, and never there).
+        if self.recycle_vars {
+            if let Some(v) = self
+                .hb
+                .data_mut()
+                .as_object_mut()
+                .and_then(|o| o.get_mut("vars"))
+            {
+                self.pb.derived.give_vars_json(v.take());
+            }
         }
     }
 }
@@ -1123,10 +1188,10 @@ pub fn run_offline(
                 Some(d) => run.decide(d),
                 None => {
                     run.set_status(RunStatus::AwaitingApproval);
-                    return run.report();
+                    return run.into_report();
                 }
             },
-            Next::Done => return run.report(),
+            Next::Done => return run.into_report(),
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct Playbook {
 #[derive(Default)]
 pub struct Derived {
     vars_val: std::sync::OnceLock<std::sync::Arc<dyn cel::common::value::Val>>,
+    /// Copies of `vars` as JSON for template contexts, handed back by finished runs: copying
+    /// the lists for every run was a good part of starting one.
+    vars_json: std::sync::Mutex<Vec<Json>>,
 }
 
 impl std::fmt::Debug for Derived {
@@ -56,6 +59,22 @@ impl Derived {
         self.vars_val
             .get_or_init(|| crate::expr::json_to_val(&Json::Object(vars.clone())).into())
             .clone()
+    }
+
+    /// A JSON copy of `vars` (the playbook's own), recycled if a finished run gave one back.
+    pub(crate) fn take_vars_json(&self, vars: &serde_json::Map<String, Json>) -> Json {
+        let recycled = self.vars_json.lock().ok().and_then(|mut p| p.pop());
+        recycled.unwrap_or_else(|| Json::Object(vars.clone()))
+    }
+
+    /// Gives back a copy taken with [`Derived::take_vars_json`], unchanged.
+    pub(crate) fn give_vars_json(&self, v: Json) {
+        if let Ok(mut p) = self.vars_json.lock() {
+            // Enough for every worker thread; more would only hold memory.
+            if p.len() < 64 {
+                p.push(v);
+            }
+        }
     }
 }
 
