@@ -292,7 +292,11 @@ fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json)
             obj.insert(root.to_owned(), v);
         }
         Some(n) => {
-            let e = obj.entry(root.to_owned()).or_insert_with(|| json!({}));
+            // Look up before `entry`, which wants an owned key (an allocation per call).
+            let e = match obj.get_mut(root) {
+                Some(e) => e,
+                None => obj.entry(root.to_owned()).or_insert_with(|| json!({})),
+            };
             if let Some(m) = e.as_object_mut() {
                 m.insert(n.to_owned(), v);
             }
@@ -361,8 +365,8 @@ impl<'p> Run<'p> {
             }
         };
         scope.set_val("run", json_to_val(&run_json));
-        scope.ensure_map("facts");
-        scope.ensure_map("lookups");
+        scope.new_map("facts", pb.analysis.len());
+        scope.new_map("lookups", pb.analysis.len());
         // Built by hand: `json!` would copy `alert` and `vars` through the serializer.
         let mut root = serde_json::Map::with_capacity(10);
         root.insert("alert".into(), alert.clone());
@@ -402,8 +406,15 @@ impl<'p> Run<'p> {
     }
 
     fn idem(&self, k: &StepKey) -> String {
-        let h = Sha256::digest(format!("{}\0{}", self.run_id, k).as_bytes());
-        format!("riposte-{}", &hex::encode(h)[..24])
+        // The same bytes as hashing `format!("{run_id}\0{k}")`, without building the string.
+        let mut h = Sha256::new();
+        h.update(self.run_id.as_bytes());
+        h.update([0u8]);
+        h.update(k.step.as_bytes());
+        if let Some(i) = k.item {
+            h.update(format!("[{i}]").as_bytes());
+        }
+        format!("riposte-{}", hex::encode(&h.finalize()[..12]))
     }
 
     fn set_fact(&mut self, id: &str, v: Value) {

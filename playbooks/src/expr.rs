@@ -537,6 +537,11 @@ impl Scope {
         }
     }
 
+    /// Binds `name` to an empty map with room for `capacity` entries (no rehash as it grows).
+    pub fn new_map(&mut self, name: &'static str, capacity: usize) {
+        self.slot(name, Slot::Map(CelMap::from(HashMap::with_capacity(capacity))));
+    }
+
     /// Sets `name.key` (making `name` a map first if needed).
     pub fn insert(&mut self, name: &'static str, key: &str, v: Box<dyn Val>) {
         self.ensure_map(name);

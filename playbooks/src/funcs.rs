@@ -7,6 +7,7 @@ use base64::Engine as _;
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -17,7 +18,31 @@ const MAX_DECODED: usize = 256 * 1024;
 const MAX_DEPTH: usize = 3;
 
 thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
+    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>, BuildHasherDefault<FxHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// The Firefox/rustc hash: a multiply and a rotate per 8 bytes. The regex cache is looked up on
+/// every `regex(...)` call with patterns of hundreds of bytes, where SipHash showed in profiles.
+/// Keys are patterns (playbook text), so hash flooding is not a concern here.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Compiles a pattern once per thread; later calls hit the cache. Playbook validation compiles
@@ -25,16 +50,20 @@ thread_local! {
 pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, String> {
     REGEX_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if !c.contains_key(pattern) {
-            if c.len() > 4096 {
-                c.clear();
-            }
-            let r = regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| e.to_string());
-            c.insert(pattern.to_owned(), r);
+        if let Some(r) = c.get(pattern) {
+            return match r {
+                Ok(r) => Ok(f(r)),
+                Err(e) => Err(e.clone()),
+            };
         }
+        if c.len() > 4096 {
+            c.clear();
+        }
+        let r = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| e.to_string());
+        c.insert(pattern.to_owned(), r);
         match c.get(pattern).expect("inserted above") {
             Ok(r) => Ok(f(r)),
             Err(e) => Err(e.clone()),

@@ -14,6 +14,9 @@ pub struct Template {
     pub src: String,
     pub dest: Dest,
     name: String,
+    /// The template renders to `src` itself whatever the context (no `{{`): many explanations
+    /// are plain sentences, and going through the renderer for them cost a context walk each.
+    literal: bool,
 }
 
 /// The compiled templates of one playbook, one registry per destination escaping.
@@ -84,10 +87,16 @@ impl Templates {
                 s.lines().next().unwrap_or(&s).to_owned()
             })?;
         self.count += 1;
+        // Checked, not assumed: the renderer must give back exactly the source.
+        let literal = !src.contains("{{")
+            && regs[idx(dest)]
+                .render_with_context(&name, &handlebars::Context::null())
+                .is_ok_and(|out| out == src);
         Ok(Template {
             src: src.to_owned(),
             dest,
             name,
+            literal,
         })
     }
 
@@ -97,6 +106,9 @@ impl Templates {
 
     /// Renders against a context built once and updated in place (no copy per render).
     pub fn render_ctx(&self, t: &Template, ctx: &handlebars::Context) -> Result<String, String> {
+        if t.literal {
+            return Ok(t.src.clone());
+        }
         self.regs[idx(t.dest)]
             .render_with_context(&t.name, ctx)
             .map_err(|e| match e.reason() {
