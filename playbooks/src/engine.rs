@@ -322,16 +322,18 @@ pub fn summary(alert: &Json) -> Json {
             .cloned()
             .unwrap_or(Json::Null)
     };
-    json!({
-        "timestamp": g("@timestamp"),
-        "host": g("host.name"),
-        "os": g("host.os.type"),
-        "user": g("user.name"),
-        "process": g("process.executable"),
-        "command_line": g("process.command_line"),
-        "parent": g("process.parent.executable"),
-        "event_code": g("event.code"),
-    })
+    // Built by hand: `json!` copies each value a second time, through the serializer.
+    let fields = [
+        ("timestamp", "@timestamp"),
+        ("host", "host.name"),
+        ("os", "host.os.type"),
+        ("user", "user.name"),
+        ("process", "process.executable"),
+        ("command_line", "process.command_line"),
+        ("parent", "process.parent.executable"),
+        ("event_code", "event.code"),
+    ];
+    Json::Object(fields.iter().map(|(k, p)| ((*k).to_owned(), g(p))).collect())
 }
 
 impl<'p> Run<'p> {
@@ -773,7 +775,11 @@ impl<'p> Run<'p> {
     }
 
     fn set_action_result(&mut self, id: &str, status: &str, result: Json) {
-        let v = json!({"status": status, "result": result});
+        // Not `json!`, which would copy `result` through the serializer.
+        let mut o = serde_json::Map::with_capacity(2);
+        o.insert("status".into(), Json::String(status.to_owned()));
+        o.insert("result".into(), result);
+        let v = Json::Object(o);
         self.scope.insert("actions", id, json_to_val(&v));
         hb_set(&mut self.hb, "actions", Some(id), v);
     }
