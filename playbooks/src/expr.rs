@@ -129,27 +129,30 @@ impl Functions {
         add!("dirname", str1(|x| s_val(funcs::dirname(x).to_owned())));
         add!(
             "contains_any",
-            str_list(|x, l| funcs::contains_any_strs(x, &l))
+            str_list(|x, l| {
+                let h = funcs::lower_cow(x);
+                any_str(l, |n| !n.is_empty() && h.contains(&*funcs::lower_cow(n)))
+            })
         );
         add!(
             "ends_with_any",
             str_list(|x, l| {
-                let x = x.to_lowercase();
-                l.iter().any(|e| x.ends_with(&*funcs::lower_cow(e)))
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| x.ends_with(&*funcs::lower_cow(e)))
             })
         );
         add!(
             "starts_with_any",
             str_list(|x, l| {
-                let x = x.to_lowercase();
-                l.iter().any(|e| x.starts_with(&*funcs::lower_cow(e)))
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| x.starts_with(&*funcs::lower_cow(e)))
             })
         );
         add!(
             "in_list",
             str_list(|x, l| {
-                let x = x.to_lowercase();
-                l.iter().any(|e| *funcs::lower_cow(e) == *x)
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| funcs::lower_cow(e) == x)
             })
         );
         add!("split_args", str1(|x| list_val(funcs::split_args(x))));
@@ -220,8 +223,14 @@ impl Functions {
         );
         add!("is_ip", str1(|x| bool_val(funcs::is_ip(x))));
         add!("is_public_ip", str1(|x| bool_val(funcs::is_public_ip(x))));
-        add!("ip_in", str_list(|x, l| funcs::ip_in_strs(x, &l)));
-        add!("domain_in", str_list(|x, l| funcs::domain_in_strs(x, &l)));
+        add!(
+            "ip_in",
+            str_list(|x, l| funcs::ip_in_strs(x, &l.collect::<Vec<_>>()))
+        );
+        add!(
+            "domain_in",
+            str_list(|x, l| funcs::domain_in_strs(x, &l.collect::<Vec<_>>()))
+        );
         // Structure
         add!("get", native(get_native));
         add!(
@@ -335,25 +344,6 @@ fn str_arg<'a>(ftx: &'a FunctionContext<'_, '_>, i: usize) -> Result<&'a str, Ex
         })
 }
 
-/// The strings of a list argument (or the string itself), borrowed; other elements are skipped,
-/// as `strs` does on a `Value`. Anything but a plain string or list goes through `Value`.
-fn str_items<'a>(v: &'a dyn Val) -> Result<Vec<std::borrow::Cow<'a, str>>, ExecutionError> {
-    use std::borrow::Cow;
-    if let Some(l) = v.downcast_ref::<CelList>() {
-        Ok(l.inner()
-            .iter()
-            .filter_map(|x| x.downcast_ref::<CelString>().map(|s| Cow::Borrowed(s.inner())))
-            .collect())
-    } else if let Some(s) = v.downcast_ref::<CelString>() {
-        Ok(vec![Cow::Borrowed(s.inner())])
-    } else {
-        Ok(strs(&Value::try_from(v)?)
-            .into_iter()
-            .map(Cow::Owned)
-            .collect())
-    }
-}
-
 fn str1<F>(f: F) -> NativeFn
 where
     F: Fn(&str) -> Box<dyn Val> + Send + Sync + 'static,
@@ -372,15 +362,42 @@ where
     })
 }
 
+/// `f(x, strings)` for a string and a list argument: the strings of the list (or the string
+/// itself) are borrowed, without collecting them; other elements are skipped, as `strs` does on
+/// a `Value`. Anything but a plain string or list goes through `Value`, as the extractor did.
 fn str_list<F>(f: F) -> NativeFn
 where
-    F: Fn(&str, Vec<std::borrow::Cow<'_, str>>) -> bool + Send + Sync + 'static,
+    F: Fn(&str, &mut dyn Iterator<Item = &str>) -> bool + Send + Sync + 'static,
 {
     native(move |ftx| {
         let x = str_arg(ftx, 0)?;
-        let l = str_items(arg(ftx, 1)?)?;
-        Ok(CowVal::Owned(bool_val(f(x, l))))
+        let v = arg(ftx, 1)?;
+        let b = if let Some(l) = v.downcast_ref::<CelList>() {
+            f(
+                x,
+                &mut l
+                    .inner()
+                    .iter()
+                    .filter_map(|e| e.downcast_ref::<CelString>().map(|s| s.inner())),
+            )
+        } else if let Some(s) = v.downcast_ref::<CelString>() {
+            f(x, &mut std::iter::once(s.inner()))
+        } else {
+            let owned = strs(&Value::try_from(v)?);
+            f(x, &mut owned.iter().map(String::as_str))
+        };
+        Ok(CowVal::Owned(bool_val(b)))
     })
+}
+
+/// `Iterator::any` for the `dyn` iterators `str_list` hands out.
+fn any_str(l: &mut dyn Iterator<Item = &str>, mut p: impl FnMut(&str) -> bool) -> bool {
+    for s in l {
+        if p(s) {
+            return true;
+        }
+    }
+    false
 }
 
 fn s_val(s: String) -> Box<dyn Val> {
