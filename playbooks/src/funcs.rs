@@ -329,7 +329,6 @@ pub fn decoded(text: &str) -> String {
 
 static CONCAT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(['"])\s*\+\s*(['"])"#).expect("static regex"));
-static WS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+").expect("static regex"));
 
 /// Undoes the cheap obfuscations: cmd carets, PowerShell backticks, string concatenation
 /// (`'Ne'+'t.WebC'+'lient'`), empty-quote splitting (`h''t''t''p`), case and whitespace runs.
@@ -352,7 +351,23 @@ pub fn deobfuscate(text: &str) -> String {
         }
         prev = c;
     }
-    WS.replace_all(&s.to_lowercase(), " ").into_owned()
+    // What `\s+` -> " " does (`\s` is Unicode White_Space, as `char::is_whitespace`), in one
+    // pass: the regex restarted a search for every single space of a long script.
+    let lower = s.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut in_ws = false;
+    for c in lower.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
 }
 
 /// Removes comments so that indicators named only in documentation (`<# .EXAMPLE … #>`, `# …`,
@@ -553,6 +568,14 @@ pub fn is_ip(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deobfuscate_whitespace_matches_the_regex() {
+        let ws = Regex::new(r"\s+").unwrap();
+        for t in ["a  b\t\tc\n\r\nd", " lead", "trail \u{a0}\u{2003}x\u{3000}", "\u{85}\u{2028}y  ", "none", ""] {
+            assert_eq!(deobfuscate(t), ws.replace_all(&t.to_lowercase(), " "), "{t:?}");
+        }
+    }
 
     fn enc(s: &str) -> String {
         let u: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
