@@ -348,7 +348,9 @@ impl<'p> Run<'p> {
     ) -> Self {
         let run_json = json!({"id": run_id, "dry_run": dry_run, "alert_id": alert_id, "playbook": {"id": pb.id, "version": pb.version}});
         let mut scope = Scope::default();
-        scope.set_val("alert", json_to_val(alert));
+        // Only what the run's expressions can read (the matcher, which may read more, has its
+        // own scope).
+        scope.set_val("alert", pb.derived.alert_use(pb).to_val(alert));
         let vars_json = match vars {
             // The playbook's own vars: converted once per playbook, shared by every run; their
             // JSON copy for templates is recycled by the next run (see `Drop`).

@@ -645,6 +645,11 @@ impl Expr {
             .collect()
     }
 
+    /// Adds to `u` the parts of `alert` this expression can reach.
+    pub fn alert_use(&self, u: &mut AlertUse) {
+        alert_walk(self.program.expression(), u);
+    }
+
     pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
         let mut ctx = FUNCTIONS.root.new_inner_scope();
         ctx.set_variable_resolver(scope);
@@ -659,6 +664,137 @@ impl Expr {
                 "condition must be true or false, got {}",
                 type_name(&other)
             )),
+        }
+    }
+}
+
+/// The parts of `alert` a set of expressions can reach: alerts carry far more than any playbook
+/// reads (raw event fields next to their ECS copies), and converting all of it for every run
+/// showed in profiles. A trie of key paths; at a `whole` node the value is needed entire.
+///
+/// The analysis is conservative: `alert.a.b` (also inside `has()`) needs `a.b` whole,
+/// `get(alert…, 'x.y', d)` with a literal path needs that path whole, and any other use of
+/// `alert` (passed to a function, indexed, iterated, shadowed by a macro variable...) needs all
+/// of it. Maps on the way to a needed path keep only the needed keys: they can only be reached
+/// by those lookups, which find exactly what they would in the full alert.
+#[derive(Debug, Default)]
+pub struct AlertUse {
+    whole: bool,
+    children: std::collections::BTreeMap<String, AlertUse>,
+}
+
+impl AlertUse {
+    fn add(&mut self, path: &[String]) {
+        if self.whole {
+            return;
+        }
+        match path.split_first() {
+            None => {
+                self.whole = true;
+                self.children.clear();
+            }
+            Some((k, rest)) => self.children.entry(k.clone()).or_default().add(rest),
+        }
+    }
+
+    /// The alert in CEL's internal form, holding what these expressions can reach.
+    pub fn to_val(&self, alert: &Json) -> Box<dyn Val> {
+        if self.whole {
+            return json_to_val(alert);
+        }
+        match alert {
+            Json::Object(o) => Box::new(CelMap::from(
+                self.children
+                    .iter()
+                    .filter_map(|(k, u)| {
+                        o.get(k)
+                            .map(|v| (CelMapKey::from(k.clone()), u.to_val(v)))
+                    })
+                    .collect::<HashMap<_, _>>(),
+            )),
+            // Not a map: lookups into it fail the same way whatever it holds.
+            other => json_to_val(other),
+        }
+    }
+}
+
+fn is_alert(name: &str) -> bool {
+    name == "alert" || name == ".alert"
+}
+
+/// `alert.a.b` (or `has(alert.a.b)`) as its path `[a, b]`; `alert` alone is `[]`.
+fn alert_chain(e: &cel::common::ast::Expr) -> Option<Vec<String>> {
+    use cel::common::ast::Expr as E;
+    let mut fields = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            E::Select(s) => {
+                fields.push(s.field.clone());
+                cur = &s.operand.expr;
+            }
+            E::Ident(n) if is_alert(n) => {
+                fields.reverse();
+                return Some(fields);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn alert_walk(e: &cel::IdedExpr, u: &mut AlertUse) {
+    use cel::common::ast::{EntryExpr, Expr as E, LiteralValue};
+    if u.whole {
+        return;
+    }
+    if let Some(p) = alert_chain(&e.expr) {
+        u.add(&p);
+        return;
+    }
+    match &e.expr {
+        E::Call(c) => {
+            if c.func_name == "get" && c.target.is_none() && c.args.len() == 3 {
+                if let (Some(mut p), E::Literal(LiteralValue::String(path))) =
+                    (alert_chain(&c.args[0].expr), &c.args[1].expr)
+                {
+                    p.extend(path.inner().split('.').map(str::to_owned));
+                    u.add(&p);
+                    alert_walk(&c.args[2], u);
+                    return;
+                }
+            }
+            if let Some(t) = &c.target {
+                alert_walk(t, u);
+            }
+            for a in &c.args {
+                alert_walk(a, u);
+            }
+        }
+        E::Comprehension(c) => {
+            if is_alert(&c.iter_var)
+                || is_alert(&c.accu_var)
+                || c.iter_var2.as_deref().is_some_and(is_alert)
+            {
+                u.add(&[]);
+                return;
+            }
+            for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                alert_walk(x, u);
+            }
+        }
+        E::List(l) => l.elements.iter().for_each(|x| alert_walk(x, u)),
+        E::Map(m) => m.entries.iter().for_each(|x| entry_walk(&x.expr, u)),
+        E::Struct(st) => st.entries.iter().for_each(|x| entry_walk(&x.expr, u)),
+        E::Select(s) => alert_walk(&s.operand, u),
+        E::Ident(_) | E::Literal(_) | E::Unspecified => {}
+    }
+    fn entry_walk(e: &EntryExpr, u: &mut AlertUse) {
+        match e {
+            EntryExpr::MapEntry(me) => {
+                alert_walk(&me.key, u);
+                alert_walk(&me.value, u);
+            }
+            EntryExpr::StructField(f) => alert_walk(&f.value, u),
         }
     }
 }
@@ -863,6 +999,49 @@ mod tests {
             ),
             list(vec![])
         );
+    }
+
+    #[test]
+    fn alert_use_keeps_what_expressions_reach() {
+        let a = serde_json::json!({
+            "process": {"name": "x", "pid": 4, "parent": {"name": "p"}, "args": ["a"]},
+            "host": {"name": "h", "os": {"type": "linux"}},
+            "event": {"code": "1"},
+            "powershell": {"file": {"script_block_text": "t"}},
+            "noise": {"a": 1}
+        });
+        let srcs = [
+            "get(alert, 'process.parent.name', '') + get(alert, 'process.missing.deep', 'd')",
+            "has(alert.powershell) && alert.host.os.type == 'linux'",
+            "get(alert.event, 'code', '') == '1' && has(alert.nothere)",
+            "size(alert.process.args) + alert.process.pid",
+        ];
+        let mut u = AlertUse::default();
+        for s in srcs {
+            Expr::compile(s).unwrap().alert_use(&mut u);
+        }
+        let pruned = Value::try_from(u.to_val(&a).as_ref()).unwrap();
+        let want = serde_json::json!({
+            "process": {"parent": {"name": "p"}, "args": ["a"], "pid": 4},
+            "host": {"os": {"type": "linux"}},
+            "event": {"code": "1"},
+            "powershell": {"file": {"script_block_text": "t"}}
+        });
+        assert_eq!(to_json(&pruned), want);
+        let mut full = Scope::default();
+        full.set("alert", from_json(&a));
+        let mut part = Scope::default();
+        part.set_val("alert", u.to_val(&a));
+        for s in srcs {
+            let e = Expr::compile(s).unwrap();
+            assert_eq!(e.eval(&full), e.eval(&part), "{s}");
+        }
+        // Anything else needs the whole alert.
+        for s in ["size(alert) > 0", "alert['process']", "[1].all(alert, alert > 0)", "truthy(alert)", "get(alert, lower('X'), 1)"] {
+            let mut u = AlertUse::default();
+            Expr::compile(s).unwrap().alert_use(&mut u);
+            assert!(u.whole, "{s}");
+        }
     }
 
     #[test]

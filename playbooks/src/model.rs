@@ -42,6 +42,8 @@ pub struct Derived {
     /// Copies of `vars` as JSON for template contexts, handed back by finished runs: copying
     /// the lists for every run was a good part of starting one.
     vars_json: std::sync::Mutex<Vec<Json>>,
+    /// What the run's expressions read of the alert (see [`crate::expr::AlertUse`]).
+    alert_use: std::sync::OnceLock<crate::expr::AlertUse>,
 }
 
 impl std::fmt::Debug for Derived {
@@ -59,6 +61,48 @@ impl Derived {
         self.vars_val
             .get_or_init(|| crate::expr::json_to_val(&Json::Object(vars.clone())).into())
             .clone()
+    }
+
+    /// What the expressions a run evaluates read of the alert (`pb` must be the owner). The
+    /// matcher is not among them: `engine::matches` binds the whole alert.
+    pub(crate) fn alert_use(&self, pb: &Playbook) -> &crate::expr::AlertUse {
+        self.alert_use.get_or_init(|| {
+            fn params(ps: &[(String, ParamValue)], u: &mut crate::expr::AlertUse) {
+                for (_, p) in ps {
+                    param(p, u);
+                }
+            }
+            fn param(p: &ParamValue, u: &mut crate::expr::AlertUse) {
+                match p {
+                    ParamValue::Expr(e) => e.alert_use(u),
+                    ParamValue::List(l) => l.iter().for_each(|p| param(p, u)),
+                    ParamValue::Map(m) => params(m, u),
+                    ParamValue::Literal(_) | ParamValue::Template(_) => {}
+                }
+            }
+            let mut u = crate::expr::AlertUse::default();
+            for step in &pb.analysis {
+                match step {
+                    Step::Check(c) => {
+                        c.when.iter().for_each(|e| e.alert_use(&mut u));
+                        c.value.alert_use(&mut u);
+                    }
+                    Step::Lookup(l) => {
+                        l.when.iter().for_each(|e| e.alert_use(&mut u));
+                        params(&l.call.params, &mut u);
+                    }
+                }
+            }
+            for r in &pb.escalation.rules {
+                r.when.alert_use(&mut u);
+            }
+            for a in &pb.actions {
+                a.when.iter().for_each(|e| e.alert_use(&mut u));
+                a.for_each.iter().for_each(|e| e.alert_use(&mut u));
+                params(&a.call.params, &mut u);
+            }
+            u
+        })
     }
 
     /// A JSON copy of `vars` (the playbook's own), recycled if a finished run gave one back.
