@@ -369,8 +369,13 @@ impl<'p> Run<'p> {
             }
         };
         scope.set_val("run", json_to_val(&run_json));
-        scope.new_map("facts", pb.analysis.len());
-        scope.new_map("lookups", pb.analysis.len());
+        let lookups = pb
+            .analysis
+            .iter()
+            .filter(|s| matches!(s, Step::Lookup(_)))
+            .count();
+        scope.new_map("facts", pb.analysis.len() - lookups);
+        scope.new_map("lookups", lookups);
         // Built by hand: `json!` would copy `alert` and `vars` through the serializer.
         let mut root = serde_json::Map::with_capacity(10);
         root.insert("alert".into(), alert.clone());
@@ -1153,15 +1158,14 @@ impl<'p> Run<'p> {
 impl Drop for Run<'_> {
     fn drop(&mut self) {
         // Templates never change `vars` (only the engine writes to the context, and never there).
-        if self.recycle_vars {
-            if let Some(v) = self
+        if self.recycle_vars
+            && let Some(v) = self
                 .hb
                 .data_mut()
                 .as_object_mut()
                 .and_then(|o| o.get_mut("vars"))
-            {
-                self.pb.derived.give_vars_json(v.take());
-            }
+        {
+            self.pb.derived.give_vars_json(v.take());
         }
     }
 }

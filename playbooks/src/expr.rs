@@ -753,15 +753,16 @@ fn alert_walk(e: &cel::IdedExpr, u: &mut AlertUse) {
     }
     match &e.expr {
         E::Call(c) => {
-            if c.func_name == "get" && c.target.is_none() && c.args.len() == 3 {
-                if let (Some(mut p), E::Literal(LiteralValue::String(path))) =
+            if c.func_name == "get"
+                && c.target.is_none()
+                && c.args.len() == 3
+                && let (Some(mut p), E::Literal(LiteralValue::String(path))) =
                     (alert_chain(&c.args[0].expr), &c.args[1].expr)
-                {
-                    p.extend(path.inner().split('.').map(str::to_owned));
-                    u.add(&p);
-                    alert_walk(&c.args[2], u);
-                    return;
-                }
+            {
+                p.extend(path.inner().split('.').map(str::to_owned));
+                u.add(&p);
+                alert_walk(&c.args[2], u);
+                return;
             }
             if let Some(t) = &c.target {
                 alert_walk(t, u);
@@ -883,11 +884,6 @@ pub fn to_json(v: &Value) -> Json {
         }
         _ => Json::String(format!("{v:?}")),
     }
-}
-
-/// A map value from named entries (used for `facts`, `lookups`, `actions`).
-pub fn map_value(m: &Arc<HashMap<Key, Value>>) -> Value {
-    Value::Map(Map { map: m.clone() })
 }
 
 /// A reference to `facts.x`, `lookups.x`, `actions.x` or `vars.x` found in source text, with its

@@ -103,15 +103,10 @@ pub fn dirname(path: &str) -> &str {
 
 /// Case-insensitive "contains any of".
 pub fn contains_any(haystack: &str, needles: &[String]) -> bool {
-    contains_any_strs(haystack, needles)
-}
-
-/// [`contains_any`] over borrowed strings (the expression functions pass them uncopied).
-pub fn contains_any_strs(haystack: &str, needles: &[impl AsRef<str>]) -> bool {
     let h = haystack.to_lowercase();
     needles
         .iter()
-        .any(|n| !n.as_ref().is_empty() && h.contains(&*lower_cow(n.as_ref())))
+        .any(|n| !n.is_empty() && h.contains(&n.to_lowercase()))
 }
 
 /// Splits a command line into arguments, Windows-style quoting (also right for simple POSIX
