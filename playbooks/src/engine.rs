@@ -6,15 +6,12 @@
 //! alert, playbook and answers always produce the same sequence of requests, a crashed run is
 //! resumed by replaying its journal's recorded answers: completed steps are never re-executed.
 
-use crate::expr::{self, Scope, from_json, map_value, to_json, truthy};
+use crate::expr::{self, Scope, json_to_val, to_json, to_val, truthy};
 use crate::model::*;
 use cel::Value;
-use cel::objects::Key;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Which call of which step: actions with `for_each` have one call per item.
@@ -212,8 +209,8 @@ pub struct PlaybookRef {
 /// Does this playbook take this alert?
 pub fn matches(pb: &Playbook, alert: &Json) -> bool {
     let mut scope = Scope::default();
-    scope.set("alert", from_json(alert));
-    scope.set("vars", from_json(&Json::Object(pb.vars.clone())));
+    scope.set_val("alert", json_to_val(alert));
+    scope.set_shared("vars", pb.derived.vars_val(&pb.vars));
     match_rule(&pb.matcher, alert, &scope)
 }
 
@@ -272,9 +269,8 @@ pub struct Run<'p> {
     dry_run: bool,
     scope: Scope,
     hb: handlebars::Context,
-    facts: Arc<HashMap<Key, Value>>,
-    lookups: Arc<HashMap<Key, Value>>,
-    actions: Arc<HashMap<Key, Value>>,
+    /// The template context's `vars` are the playbook's own: hand them back when done.
+    recycle_vars: bool,
     phase: Phase,
     pending: Option<StepKey>,
     status: RunStatus,
@@ -284,14 +280,6 @@ pub struct Run<'p> {
     action_reports: Vec<ActionReport>,
     notes: Vec<String>,
     summary: Json,
-}
-
-fn key(s: &str) -> Key {
-    Key::String(Arc::new(s.to_owned()))
-}
-
-fn insert(m: &mut Arc<HashMap<Key, Value>>, k: &str, v: Value) {
-    Arc::make_mut(m).insert(key(k), v);
 }
 
 fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json) {
@@ -304,11 +292,26 @@ fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json)
             obj.insert(root.to_owned(), v);
         }
         Some(n) => {
-            let e = obj.entry(root.to_owned()).or_insert_with(|| json!({}));
+            // Look up before `entry`, which wants an owned key (an allocation per call).
+            let e = match obj.get_mut(root) {
+                Some(e) => e,
+                None => obj.entry(root.to_owned()).or_insert_with(|| json!({})),
+            };
             if let Some(m) = e.as_object_mut() {
                 m.insert(n.to_owned(), v);
             }
         }
+    }
+}
+
+/// Names a step in notes and errors ("check `id`"), formatted only when a message is written:
+/// building the string up front cost an allocation per step per run.
+#[derive(Clone, Copy)]
+struct What<'a>(&'static str, &'a str);
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.0, self.1)
     }
 }
 
@@ -319,16 +322,18 @@ pub fn summary(alert: &Json) -> Json {
             .cloned()
             .unwrap_or(Json::Null)
     };
-    json!({
-        "timestamp": g("@timestamp"),
-        "host": g("host.name"),
-        "os": g("host.os.type"),
-        "user": g("user.name"),
-        "process": g("process.executable"),
-        "command_line": g("process.command_line"),
-        "parent": g("process.parent.executable"),
-        "event_code": g("event.code"),
-    })
+    // Built by hand: `json!` copies each value a second time, through the serializer.
+    let fields = [
+        ("timestamp", "@timestamp"),
+        ("host", "host.name"),
+        ("os", "host.os.type"),
+        ("user", "user.name"),
+        ("process", "process.executable"),
+        ("command_line", "process.command_line"),
+        ("parent", "process.parent.executable"),
+        ("event_code", "event.code"),
+    ];
+    Json::Object(fields.iter().map(|(k, p)| ((*k).to_owned(), g(p))).collect())
 }
 
 impl<'p> Run<'p> {
@@ -341,33 +346,45 @@ impl<'p> Run<'p> {
         dry_run: bool,
         vars: Option<&serde_json::Map<String, Json>>,
     ) -> Self {
-        let mut v = pb.vars.clone();
-        if let Some(o) = vars {
-            for (k, x) in o {
-                v.insert(k.clone(), x.clone());
-            }
-        }
-        let vars_json = Json::Object(v);
         let run_json = json!({"id": run_id, "dry_run": dry_run, "alert_id": alert_id, "playbook": {"id": pb.id, "version": pb.version}});
         let mut scope = Scope::default();
-        scope.set("alert", from_json(alert));
-        scope.set("vars", from_json(&vars_json));
-        scope.set("run", from_json(&run_json));
-        scope.set(
-            "facts",
-            Value::Map(cel::objects::Map {
-                map: Arc::new(HashMap::new()),
-            }),
-        );
-        scope.set(
-            "lookups",
-            Value::Map(cel::objects::Map {
-                map: Arc::new(HashMap::new()),
-            }),
-        );
-        let hb = handlebars::Context::from(json!({
-            "alert": alert, "vars": vars_json, "run": run_json, "facts": {}, "lookups": {}, "actions": {},
-        }));
+        // Only what the run's expressions can read (the matcher, which may read more, has its
+        // own scope).
+        scope.set_val("alert", pb.derived.alert_use(pb).to_val(alert));
+        let vars_json = match vars {
+            // The playbook's own vars: converted once per playbook, shared by every run; their
+            // JSON copy for templates is recycled by the next run (see `Drop`).
+            None => {
+                scope.set_shared("vars", pb.derived.vars_val(&pb.vars));
+                pb.derived.take_vars_json(&pb.vars)
+            }
+            Some(o) => {
+                let mut v = pb.vars.clone();
+                for (k, x) in o {
+                    v.insert(k.clone(), x.clone());
+                }
+                let v = Json::Object(v);
+                scope.set_val("vars", json_to_val(&v));
+                v
+            }
+        };
+        scope.set_val("run", json_to_val(&run_json));
+        let lookups = pb
+            .analysis
+            .iter()
+            .filter(|s| matches!(s, Step::Lookup(_)))
+            .count();
+        scope.new_map("facts", pb.analysis.len() - lookups);
+        scope.new_map("lookups", lookups);
+        // Built by hand: `json!` would copy `alert` and `vars` through the serializer.
+        let mut root = serde_json::Map::with_capacity(10);
+        root.insert("alert".into(), alert.clone());
+        root.insert("vars".into(), vars_json);
+        root.insert("run".into(), run_json);
+        for k in ["facts", "lookups", "actions"] {
+            root.insert(k.into(), Json::Object(serde_json::Map::new()));
+        }
+        let hb = handlebars::Context::from(Json::Object(root));
         Run {
             pb,
             run_id: run_id.to_owned(),
@@ -375,9 +392,7 @@ impl<'p> Run<'p> {
             dry_run,
             scope,
             hb,
-            facts: Arc::new(HashMap::new()),
-            lookups: Arc::new(HashMap::new()),
-            actions: Arc::new(HashMap::new()),
+            recycle_vars: vars.is_none(),
             phase: Phase::Analysis(0),
             pending: None,
             status: RunStatus::Running,
@@ -400,13 +415,19 @@ impl<'p> Run<'p> {
     }
 
     fn idem(&self, k: &StepKey) -> String {
-        let h = Sha256::digest(format!("{}\0{}", self.run_id, k).as_bytes());
-        format!("riposte-{}", &hex::encode(h)[..24])
+        // The same bytes as hashing `format!("{run_id}\0{k}")`, without building the string.
+        let mut h = Sha256::new();
+        h.update(self.run_id.as_bytes());
+        h.update([0u8]);
+        h.update(k.step.as_bytes());
+        if let Some(i) = k.item {
+            h.update(format!("[{i}]").as_bytes());
+        }
+        format!("riposte-{}", hex::encode(&h.finalize()[..12]))
     }
 
     fn set_fact(&mut self, id: &str, v: Value) {
-        insert(&mut self.facts, id, v);
-        self.scope.set("facts", map_value(&self.facts));
+        self.scope.insert("facts", id, to_val(v));
     }
 
     fn note(&mut self, s: String) {
@@ -416,7 +437,7 @@ impl<'p> Run<'p> {
     fn render_params(
         &mut self,
         params: &[(String, ParamValue)],
-        what: &str,
+        what: What<'_>,
     ) -> Result<Json, String> {
         let mut out = serde_json::Map::new();
         for (k, v) in params {
@@ -450,7 +471,7 @@ impl<'p> Run<'p> {
         })
     }
 
-    fn cond(&mut self, e: &Option<crate::expr::Expr>, what: &str) -> bool {
+    fn cond(&mut self, e: &Option<crate::expr::Expr>, what: What<'_>) -> bool {
         match e {
             None => true,
             Some(e) => {
@@ -483,9 +504,8 @@ impl<'p> Run<'p> {
                     match step {
                         Step::Check(c) => self.check(i, c),
                         Step::Lookup(l) => {
-                            if !self.cond(&l.when, &format!("lookup `{}`", l.id)) {
-                                insert(&mut self.lookups, &l.id, Value::Null);
-                                self.scope.set("lookups", map_value(&self.lookups));
+                            if !self.cond(&l.when, What("lookup", &l.id)) {
+                                self.scope.insert("lookups", &l.id, to_val(Value::Null));
                                 hb_set(&mut self.hb, "lookups", Some(&l.id), Json::Null);
                                 self.lookup_reports.push(LookupReport {
                                     id: l.id.clone(),
@@ -499,7 +519,7 @@ impl<'p> Run<'p> {
                                 continue;
                             }
                             let params = match self
-                                .render_params(&l.call.params, &format!("lookup `{}`", l.id))
+                                .render_params(&l.call.params, What("lookup", &l.id))
                             {
                                 Ok(p) => p,
                                 Err(e) => {
@@ -572,7 +592,7 @@ impl<'p> Run<'p> {
                     let (list, item, approved) = match items {
                         Some(l) => (l, item, approved),
                         None => {
-                            let list = if !self.cond(&a.when, &format!("action `{}`", a.id)) {
+                            let list = if !self.cond(&a.when, What("action", &a.id)) {
                                 None
                             } else if let Some(fe) = &a.for_each {
                                 match fe.eval(&self.scope) {
@@ -624,7 +644,7 @@ impl<'p> Run<'p> {
                         let mut calls = Vec::new();
                         for it in &list {
                             self.bind_item(multi.then_some(it));
-                            match self.render_params(&a.call.params, &format!("action `{}`", a.id))
+                            match self.render_params(&a.call.params, What("action", &a.id))
                             {
                                 Ok(p) => calls.push(p),
                                 Err(e) => {
@@ -693,7 +713,7 @@ impl<'p> Run<'p> {
                         item: multi.then_some(n as u32),
                     };
                     let params =
-                        match self.render_params(&a.call.params, &format!("action `{}`", a.id)) {
+                        match self.render_params(&a.call.params, What("action", &a.id)) {
                             Ok(p) => p,
                             Err(e) => {
                                 self.action_reports.push(ActionReport {
@@ -762,9 +782,12 @@ impl<'p> Run<'p> {
     }
 
     fn set_action_result(&mut self, id: &str, status: &str, result: Json) {
-        let v = json!({"status": status, "result": result});
-        insert(&mut self.actions, id, from_json(&v));
-        self.scope.set("actions", map_value(&self.actions));
+        // Not `json!`, which would copy `result` through the serializer.
+        let mut o = serde_json::Map::with_capacity(2);
+        o.insert("status".into(), Json::String(status.to_owned()));
+        o.insert("result".into(), result);
+        let v = Json::Object(o);
+        self.scope.insert("actions", id, json_to_val(&v));
         hb_set(&mut self.hb, "actions", Some(id), v);
     }
 
@@ -796,7 +819,7 @@ impl<'p> Run<'p> {
     }
 
     fn check(&mut self, i: usize, c: &Check) {
-        let guard = self.cond(&c.when, &format!("check `{}`", c.id));
+        let guard = self.cond(&c.when, What("check", &c.id));
         let v = if guard {
             match c.value.eval(&self.scope) {
                 Ok(v) => v,
@@ -828,8 +851,7 @@ impl<'p> Run<'p> {
     }
 
     fn lookup_failed(&mut self, l: &Lookup, params: Json, e: String) {
-        insert(&mut self.lookups, &l.id, Value::Null);
-        self.scope.set("lookups", map_value(&self.lookups));
+        self.scope.insert("lookups", &l.id, to_val(Value::Null));
         hb_set(&mut self.hb, "lookups", Some(&l.id), Json::Null);
         if let Some(r) = self.lookup_reports.iter_mut().rev().find(|r| r.id == l.id) {
             r.status = "failed".into();
@@ -917,8 +939,8 @@ impl<'p> Run<'p> {
             .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
             .unwrap_or(Json::Null);
         hb_set(&mut self.hb, "escalation", None, j.clone());
-        self.scope.set("escalation", from_json(&j));
-        self.scope.set("actions", map_value(&self.actions));
+        self.scope.set_val("escalation", json_to_val(&j));
+        self.scope.ensure_map("actions");
     }
 
     /// Answers the pending call.
@@ -931,8 +953,7 @@ impl<'p> Run<'p> {
             };
             match outcome {
                 Outcome::Ok { result } => {
-                    insert(&mut self.lookups, &l.id, from_json(&result));
-                    self.scope.set("lookups", map_value(&self.lookups));
+                    self.scope.insert("lookups", &l.id, json_to_val(&result));
                     hb_set(&mut self.hb, "lookups", Some(&l.id), result.clone());
                     if let Some(r) = self.lookup_reports.iter_mut().rev().find(|r| r.id == l.id) {
                         r.status = "completed".into();
@@ -1069,9 +1090,54 @@ impl<'p> Run<'p> {
 
     /// The report so far (complete once `next()` returned `Done`).
     pub fn report(&mut self) -> Report {
-        let mut facts = Vec::with_capacity(self.fact_reports.len());
-        let reports = std::mem::take(&mut self.fact_reports);
-        for (i, mut f) in reports.iter().cloned() {
+        let facts = self.fact_reports.clone();
+        let facts = self.explained(facts);
+        Report {
+            run_id: self.run_id.clone(),
+            playbook: self.playbook_ref(),
+            alert_id: self.alert_id.clone(),
+            dry_run: self.dry_run,
+            status: self.status,
+            summary: self.summary.clone(),
+            facts,
+            lookups: self.lookup_reports.clone(),
+            escalation: self.escalation.clone(),
+            actions: self.action_reports.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// The same report as [`Run::report`], ending the run: moved out rather than copied.
+    pub fn into_report(mut self) -> Report {
+        let facts = std::mem::take(&mut self.fact_reports);
+        let facts = self.explained(facts);
+        Report {
+            run_id: std::mem::take(&mut self.run_id),
+            playbook: self.playbook_ref(),
+            alert_id: std::mem::take(&mut self.alert_id),
+            dry_run: self.dry_run,
+            status: self.status,
+            summary: self.summary.take(),
+            facts,
+            lookups: std::mem::take(&mut self.lookup_reports),
+            escalation: self.escalation.take(),
+            actions: std::mem::take(&mut self.action_reports),
+            notes: std::mem::take(&mut self.notes),
+        }
+    }
+
+    fn playbook_ref(&self) -> PlaybookRef {
+        PlaybookRef {
+            id: self.pb.id.clone(),
+            version: self.pb.version.clone(),
+            hash: self.pb.hash.clone(),
+        }
+    }
+
+    /// Fact reports with the explanation of every fact that holds rendered.
+    fn explained(&mut self, reports: Vec<(usize, FactReport)>) -> Vec<FactReport> {
+        let mut facts = Vec::with_capacity(reports.len());
+        for (i, mut f) in reports {
             if f.holds {
                 if let Some(Step::Check(c)) = self.pb.analysis.get(i) {
                     hb_set(&mut self.hb, "value", None, f.value.clone());
@@ -1085,23 +1151,21 @@ impl<'p> Run<'p> {
             }
             facts.push(f);
         }
-        self.fact_reports = reports;
-        Report {
-            run_id: self.run_id.clone(),
-            playbook: PlaybookRef {
-                id: self.pb.id.clone(),
-                version: self.pb.version.clone(),
-                hash: self.pb.hash.clone(),
-            },
-            alert_id: self.alert_id.clone(),
-            dry_run: self.dry_run,
-            status: self.status,
-            summary: self.summary.clone(),
-            facts,
-            lookups: self.lookup_reports.clone(),
-            escalation: self.escalation.clone(),
-            actions: self.action_reports.clone(),
-            notes: self.notes.clone(),
+        facts
+    }
+}
+
+impl Drop for Run<'_> {
+    fn drop(&mut self) {
+        // Templates never change `vars` (only the engine writes to the context, and never there).
+        if self.recycle_vars
+            && let Some(v) = self
+                .hb
+                .data_mut()
+                .as_object_mut()
+                .and_then(|o| o.get_mut("vars"))
+        {
+            self.pb.derived.give_vars_json(v.take());
         }
     }
 }
@@ -1147,10 +1211,10 @@ pub fn run_offline(
                 Some(d) => run.decide(d),
                 None => {
                     run.set_status(RunStatus::AwaitingApproval);
-                    return run.report();
+                    return run.into_report();
                 }
             },
-            Next::Done => return run.report(),
+            Next::Done => return run.into_report(),
         }
     }
 }

@@ -7,8 +7,13 @@
 //! (earlier action results), `item` (inside `for_each`) and `run` (`id`, `dry_run`).
 
 use crate::funcs;
+use cel::common::traits::{Container, Indexer};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
+use cel::common::value::{CowVal, Val};
 use cel::objects::{Key, Map};
-use cel::{Context, ExecutionError, Value};
+use cel::{Context, ExecutionError, FunctionContext, Value};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -79,23 +84,13 @@ fn list(v: Vec<String>) -> Value {
     ))
 }
 
+#[cfg(test)]
 fn s(v: impl Into<String>) -> Value {
     Value::String(Arc::new(v.into()))
 }
 
 fn re_err(name: &str, e: String) -> ExecutionError {
     ExecutionError::function_error(name, format!("invalid regex: {e}"))
-}
-
-/// Follows a dotted path through maps; missing keys give `None`.
-fn get_path<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
-    for part in path.split('.') {
-        match v {
-            Value::Map(m) => v = m.map.get(&Key::String(Arc::new(part.to_owned())))?,
-            _ => return None,
-        }
-    }
-    Some(v)
 }
 
 /// Truthiness used by `truthy()` and by reports: false, null, "", [], {} and 0 are false.
@@ -122,101 +117,133 @@ impl Functions {
                     .expect(concat!("function ", $name));
             };
         }
+        // Performance: most functions are registered as "native" functions that read their
+        // arguments where the interpreter holds them (`&dyn Val`) instead of through cel's
+        // argument extractors, which copy every argument into a `Value` first: `get(alert, …)`
+        // used to deep-copy the whole alert on every call, `in_list(x, vars.list)` the whole list.
+        // Arguments are checked in the same order and with the same errors as the extractors.
+        //
         // Strings and paths
-        add!("lower", |x: Arc<String>| s(x.to_lowercase()));
-        add!("basename", |x: Arc<String>| s(funcs::basename(&x)));
-        add!("dirname", |x: Arc<String>| s(funcs::dirname(&x)));
-        add!("contains_any", |x: Arc<String>, l: Value| {
-            funcs::contains_any(&x, &strs(&l))
-        });
-        add!("ends_with_any", |x: Arc<String>, l: Value| {
-            let x = x.to_lowercase();
-            strs(&l).iter().any(|e| x.ends_with(&e.to_lowercase()))
-        });
-        add!("starts_with_any", |x: Arc<String>, l: Value| {
-            let x = x.to_lowercase();
-            strs(&l).iter().any(|e| x.starts_with(&e.to_lowercase()))
-        });
-        add!("in_list", |x: Arc<String>, l: Value| {
-            let x = x.to_lowercase();
-            strs(&l).iter().any(|e| e.to_lowercase() == x)
-        });
-        add!("split_args", |x: Arc<String>| list(funcs::split_args(&x)));
+        add!("lower", str1(|x| s_val(x.to_lowercase())));
+        add!("basename", str1(|x| s_val(funcs::basename(x).to_owned())));
+        add!("dirname", str1(|x| s_val(funcs::dirname(x).to_owned())));
+        add!(
+            "contains_any",
+            str_list(|x, l| {
+                let h = funcs::lower_cow(x);
+                any_str(l, |n| !n.is_empty() && h.contains(&*funcs::lower_cow(n)))
+            })
+        );
+        add!(
+            "ends_with_any",
+            str_list(|x, l| {
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| x.ends_with(&*funcs::lower_cow(e)))
+            })
+        );
+        add!(
+            "starts_with_any",
+            str_list(|x, l| {
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| x.starts_with(&*funcs::lower_cow(e)))
+            })
+        );
+        add!(
+            "in_list",
+            str_list(|x, l| {
+                let x = funcs::lower_cow(x);
+                any_str(l, |e| funcs::lower_cow(e) == x)
+            })
+        );
+        add!("split_args", str1(|x| list_val(funcs::split_args(x))));
         // Regexes, compiled once per thread and pattern
-        add!("regex", |x: Arc<String>,
-                       p: Arc<String>|
-         -> Result<Value, ExecutionError> {
-            funcs::with_regex(&p, |r| Value::Bool(r.is_match(&x))).map_err(|e| re_err("regex", e))
-        });
-        add!("regex_find", |x: Arc<String>,
-                            p: Arc<String>|
-         -> Result<Value, ExecutionError> {
-            funcs::with_regex(&p, |r| {
-                let m = r.captures(&x).map(|c| {
-                    c.get(1)
-                        .or_else(|| c.get(0))
-                        .map(|m| m.as_str().to_owned())
-                        .unwrap_or_default()
-                });
-                s(m.unwrap_or_default())
+        add!(
+            "regex",
+            str2(|x, p| funcs::with_regex(p, |r| bool_val(r.is_match(x)))
+                .map_err(|e| re_err("regex", e)))
+        );
+        add!(
+            "regex_find",
+            str2(|x, p| {
+                funcs::with_regex(p, |r| {
+                    let m = r.captures(x).map(|c| {
+                        c.get(1)
+                            .or_else(|| c.get(0))
+                            .map(|m| m.as_str().to_owned())
+                            .unwrap_or_default()
+                    });
+                    s_val(m.unwrap_or_default())
+                })
+                .map_err(|e| re_err("regex_find", e))
             })
-            .map_err(|e| re_err("regex_find", e))
-        });
-        add!("regex_all", |x: Arc<String>,
-                           p: Arc<String>|
-         -> Result<Value, ExecutionError> {
-            funcs::with_regex(&p, |r| {
-                let mut out: Vec<String> = Vec::new();
-                for c in r.captures_iter(&x).take(256) {
-                    let m = c
-                        .get(1)
-                        .or_else(|| c.get(0))
-                        .map(|m| m.as_str().to_owned())
-                        .unwrap_or_default();
-                    if !out.contains(&m) {
-                        out.push(m);
+        );
+        add!(
+            "regex_all",
+            str2(|x, p| {
+                funcs::with_regex(p, |r| {
+                    let mut out: Vec<String> = Vec::new();
+                    for c in r.captures_iter(x).take(256) {
+                        let m = c
+                            .get(1)
+                            .or_else(|| c.get(0))
+                            .map(|m| m.as_str().to_owned())
+                            .unwrap_or_default();
+                        if !out.contains(&m) {
+                            out.push(m);
+                        }
                     }
-                }
-                list(out)
+                    list_val(out)
+                })
+                .map_err(|e| re_err("regex_all", e))
             })
-            .map_err(|e| re_err("regex_all", e))
-        });
+        );
         // Decoding and obfuscation
-        add!("decoded", |x: Arc<String>| s(funcs::decoded(&x)));
-        add!("deobfuscate", |x: Arc<String>| s(funcs::deobfuscate(&x)));
-        add!("strip_comments", |x: Arc<String>| s(funcs::strip_comments(
-            &x
-        )));
-        add!("b64decode", |x: Arc<String>| {
-            s(funcs::b64_bytes(&x)
-                .and_then(|b| funcs::bytes_to_text(&b))
-                .unwrap_or_default())
-        });
-        add!("entropy", |x: Arc<String>| Value::Float(funcs::entropy(&x)));
-        add!("obfuscation_ratio", |x: Arc<String>| Value::Float(
-            funcs::obfuscation_ratio(&x)
-        ));
+        add!("decoded", str1(|x| s_val(funcs::decoded(x))));
+        add!("deobfuscate", str1(|x| s_val(funcs::deobfuscate(x))));
+        add!("strip_comments", str1(|x| s_val(funcs::strip_comments(x))));
+        add!(
+            "b64decode",
+            str1(|x| s_val(
+                funcs::b64_bytes(x)
+                    .and_then(|b| funcs::bytes_to_text(&b))
+                    .unwrap_or_default()
+            ))
+        );
+        add!("entropy", str1(|x| Box::new(CelDouble::from(funcs::entropy(x)))));
+        add!(
+            "obfuscation_ratio",
+            str1(|x| Box::new(CelDouble::from(funcs::obfuscation_ratio(x))))
+        );
         // Indicators
-        add!("urls", |x: Arc<String>| list(funcs::urls(&x)));
-        add!("ips", |x: Arc<String>| list(funcs::ips(&x)));
-        add!("url_host", |x: Arc<String>| s(
-            funcs::url_host(&x).unwrap_or_default()
-        ));
-        add!("is_ip", |x: Arc<String>| funcs::is_ip(&x));
-        add!("is_public_ip", |x: Arc<String>| funcs::is_public_ip(&x));
-        add!("ip_in", |x: Arc<String>, l: Value| funcs::ip_in(
-            &x,
-            &strs(&l)
-        ));
-        add!("domain_in", |x: Arc<String>, l: Value| funcs::domain_in(
-            &x,
-            &strs(&l)
-        ));
+        add!("urls", str1(|x| list_val(funcs::urls(x))));
+        add!("ips", str1(|x| list_val(funcs::ips(x))));
+        add!(
+            "url_host",
+            str1(|x| s_val(funcs::url_host(x).unwrap_or_default()))
+        );
+        add!("is_ip", str1(|x| bool_val(funcs::is_ip(x))));
+        add!("is_public_ip", str1(|x| bool_val(funcs::is_public_ip(x))));
+        add!(
+            "ip_in",
+            str_list(|x, l| funcs::ip_in_strs(x, &l.collect::<Vec<_>>()))
+        );
+        add!(
+            "domain_in",
+            str_list(|x, l| funcs::domain_in_strs(x, &l.collect::<Vec<_>>()))
+        );
         // Structure
-        add!("get", |m: Value, path: Arc<String>, default: Value| {
-            get_path(&m, &path).cloned().unwrap_or(default)
-        });
-        add!("truthy", |v: Value| truthy(&v));
+        add!("get", native(get_native));
+        add!(
+            "truthy",
+            native(|ftx| {
+                let v = arg(ftx, 0)?;
+                let b = match truthy_val(v) {
+                    Some(b) => b,
+                    None => truthy(&Value::try_from(v)?),
+                };
+                Ok(CowVal::Owned(bool_val(b)))
+            })
+        );
         add!("uniq", |v: Value| {
             let mut out: Vec<Value> = Vec::new();
             if let Value::List(l) = v {
@@ -278,45 +305,303 @@ impl Functions {
     }
 }
 
+// ---- Native function plumbing -------------------------------------------------------------
+
+/// A function as cel calls it: arguments already evaluated, borrowed where the interpreter holds
+/// them, and a result that may borrow from them.
+type NativeFn = Box<
+    dyn for<'c, 'k> Fn(&mut FunctionContext<'c, 'k>) -> Result<CowVal<'c, 'k>, ExecutionError>
+        + Send
+        + Sync,
+>;
+
+fn native<F>(f: F) -> NativeFn
+where
+    F: for<'c, 'k> Fn(&mut FunctionContext<'c, 'k>) -> Result<CowVal<'c, 'k>, ExecutionError>
+        + Send
+        + Sync
+        + 'static,
+{
+    Box::new(f)
+}
+
+/// Argument `i`, with the error cel's extractors give when it is missing.
+fn arg<'a, 'k>(ftx: &'a FunctionContext<'_, 'k>, i: usize) -> Result<&'a (dyn Val + 'k), ExecutionError> {
+    ftx.args
+        .get(i)
+        .map(|a| a.as_ref())
+        .ok_or_else(|| ExecutionError::invalid_argument_count(i + 1, ftx.args.len()))
+}
+
+/// A string argument, borrowed (the `Arc<String>` extractor copied it), with its error.
+fn str_arg<'a>(ftx: &'a FunctionContext<'_, '_>, i: usize) -> Result<&'a str, ExecutionError> {
+    let v = arg(ftx, i)?;
+    v.downcast_ref::<CelString>()
+        .map(|s| s.inner())
+        .ok_or_else(|| ExecutionError::UnexpectedType {
+            got: format!("{v:?}"),
+            want: "Arc<String>".to_string(),
+        })
+}
+
+fn str1<F>(f: F) -> NativeFn
+where
+    F: Fn(&str) -> Box<dyn Val> + Send + Sync + 'static,
+{
+    native(move |ftx| Ok(CowVal::Owned(f(str_arg(ftx, 0)?))))
+}
+
+fn str2<F>(f: F) -> NativeFn
+where
+    F: Fn(&str, &str) -> Result<Box<dyn Val>, ExecutionError> + Send + Sync + 'static,
+{
+    native(move |ftx| {
+        let x = str_arg(ftx, 0)?;
+        let p = str_arg(ftx, 1)?;
+        Ok(CowVal::Owned(f(x, p)?))
+    })
+}
+
+/// `f(x, strings)` for a string and a list argument: the strings of the list (or the string
+/// itself) are borrowed, without collecting them; other elements are skipped, as `strs` does on
+/// a `Value`. Anything but a plain string or list goes through `Value`, as the extractor did.
+fn str_list<F>(f: F) -> NativeFn
+where
+    F: Fn(&str, &mut dyn Iterator<Item = &str>) -> bool + Send + Sync + 'static,
+{
+    native(move |ftx| {
+        let x = str_arg(ftx, 0)?;
+        let v = arg(ftx, 1)?;
+        let b = if let Some(l) = v.downcast_ref::<CelList>() {
+            f(
+                x,
+                &mut l
+                    .inner()
+                    .iter()
+                    .filter_map(|e| e.downcast_ref::<CelString>().map(|s| s.inner())),
+            )
+        } else if let Some(s) = v.downcast_ref::<CelString>() {
+            f(x, &mut std::iter::once(s.inner()))
+        } else {
+            let owned = strs(&Value::try_from(v)?);
+            f(x, &mut owned.iter().map(String::as_str))
+        };
+        Ok(CowVal::Owned(bool_val(b)))
+    })
+}
+
+/// `Iterator::any` for the `dyn` iterators `str_list` hands out.
+fn any_str(l: &mut dyn Iterator<Item = &str>, mut p: impl FnMut(&str) -> bool) -> bool {
+    for s in l {
+        if p(s) {
+            return true;
+        }
+    }
+    false
+}
+
+fn s_val(s: String) -> Box<dyn Val> {
+    Box::new(CelString::from(s))
+}
+
+fn bool_val(b: bool) -> Box<dyn Val> {
+    Box::new(CelBool::from(b))
+}
+
+fn list_val(v: Vec<String>) -> Box<dyn Val> {
+    Box::new(CelList::from(
+        v.into_iter()
+            .map(|s| Box::new(CelString::from(s)) as Box<dyn Val>)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `get(map, 'a.b.c', default)`: follows string keys through maps. When the map is borrowed (a
+/// variable such as `alert`), the result is borrowed from it too: nothing is copied.
+fn get_native<'c, 'k>(ftx: &mut FunctionContext<'c, 'k>) -> Result<CowVal<'c, 'k>, ExecutionError> {
+    // Same checks, in the same order, as the `(Value, Arc<String>, Value)` extractors.
+    arg(ftx, 0)?;
+    str_arg(ftx, 1)?;
+    arg(ftx, 2)?;
+    let mut args = std::mem::take(&mut ftx.args).into_iter();
+    let (m, path, default) = match (args.next(), args.next(), args.next()) {
+        (Some(m), Some(p), Some(d)) => (m, p, d),
+        _ => unreachable!("checked above"),
+    };
+    let path = path
+        .downcast_ref::<CelString>()
+        .map(|s| s.inner())
+        .unwrap_or_default();
+    fn walk<'b, 'k>(mut v: &'b (dyn Val + 'k), path: &str) -> Option<&'b (dyn Val + 'k)> {
+        for part in path.split('.') {
+            let m = v.downcast_ref::<CelMap>()?;
+            // `contains` first: a miss through `get` would build an error (allocations) only
+            // for us to drop it. The key borrows `part`, so neither lookup allocates.
+            let k = CelString::from(part);
+            if !m.contains(&k).ok()? {
+                return None;
+            }
+            match m.get(&k).ok()? {
+                CowVal::Borrowed(x) => v = x,
+                CowVal::Owned(_) => return None,
+            }
+        }
+        Some(v)
+    }
+    Ok(match m {
+        CowVal::Borrowed(b) => match walk(b, path) {
+            Some(v) => CowVal::Borrowed(v),
+            None => default,
+        },
+        CowVal::Owned(o) => match walk(o.as_ref(), path) {
+            Some(v) => CowVal::Owned(v.clone_as_boxed()),
+            None => default,
+        },
+    })
+}
+
+/// `truthy` on a `Val`; `None` for the kinds `truthy` only knows through `Value`.
+fn truthy_val(v: &dyn Val) -> Option<bool> {
+    Some(if let Some(b) = v.downcast_ref::<CelBool>() {
+        *b.inner()
+    } else if v.downcast_ref::<CelNull>().is_some() {
+        false
+    } else if let Some(s) = v.downcast_ref::<CelString>() {
+        !s.inner().is_empty()
+    } else if let Some(l) = v.downcast_ref::<CelList>() {
+        !l.inner().is_empty()
+    } else if let Some(m) = v.downcast_ref::<CelMap>() {
+        !m.inner().is_empty()
+    } else if let Some(i) = v.downcast_ref::<CelInt>() {
+        *i.inner() != 0
+    } else if let Some(u) = v.downcast_ref::<CelUInt>() {
+        *u.inner() != 0
+    } else if let Some(f) = v.downcast_ref::<CelDouble>() {
+        *f.inner() != 0.0
+    } else {
+        return None;
+    })
+}
+
 static FUNCTIONS: LazyLock<Functions> = LazyLock::new(Functions::new);
 
 /// Variables bound for evaluations. Each value is converted to CEL's internal form once, when it
 /// is set, and lent to every evaluation through a resolver (no per-evaluation deep copy).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Scope {
-    vars: Vec<(&'static str, Box<dyn cel::common::value::Val>)>,
+    vars: Vec<(&'static str, Slot)>,
 }
 
-impl Clone for Scope {
-    fn clone(&self) -> Self {
-        Scope {
-            vars: self.vars.iter().map(|(n, v)| (*n, v.clone())).collect(),
+#[derive(Clone)]
+enum Slot {
+    Own(Box<dyn Val>),
+    /// Converted once and shared by every run (the playbook's `vars`).
+    Shared(Arc<dyn Val>),
+    /// A map grown one entry at a time (`facts`, `lookups`, `actions`): adding an entry converts
+    /// that entry only. Re-converting the whole map after each check made a run quadratic.
+    Map(CelMap<'static>),
+}
+
+impl Slot {
+    fn val(&self) -> &dyn Val {
+        match self {
+            Slot::Own(b) => b.as_ref(),
+            Slot::Shared(a) => a.as_ref(),
+            Slot::Map(m) => m,
         }
+    }
+}
+
+/// A `Value` in CEL's internal form (null if it has none, as `Scope::set` always did).
+pub fn to_val(v: Value) -> Box<dyn Val> {
+    match Box::<dyn Val>::try_from(v) {
+        Ok(b) => b,
+        Err(_) => Box::new(CelNull),
     }
 }
 
 impl Scope {
-    pub fn set(&mut self, name: &'static str, v: Value) {
-        let b: Box<dyn cel::common::value::Val> =
-            match Box::<dyn cel::common::value::Val>::try_from(v) {
-                Ok(b) => b,
-                Err(_) => Box::<dyn cel::common::value::Val>::try_from(Value::Null)
-                    .expect("null converts"),
-            };
+    fn slot(&mut self, name: &'static str, s: Slot) {
         if let Some(slot) = self.vars.iter_mut().find(|(n, _)| *n == name) {
-            slot.1 = b;
+            slot.1 = s;
         } else {
-            self.vars.push((name, b));
+            self.vars.push((name, s));
         }
+    }
+
+    pub fn set(&mut self, name: &'static str, v: Value) {
+        self.slot(name, Slot::Own(to_val(v)));
+    }
+
+    /// Binds a value already in CEL's internal form.
+    pub fn set_val(&mut self, name: &'static str, v: Box<dyn Val>) {
+        self.slot(name, Slot::Own(v));
+    }
+
+    /// Binds a value shared with other scopes (converted once, never copied).
+    pub fn set_shared(&mut self, name: &'static str, v: Arc<dyn Val>) {
+        self.slot(name, Slot::Shared(v));
+    }
+
+    /// Makes `name` a map, empty unless it already is one.
+    pub fn ensure_map(&mut self, name: &'static str) {
+        if !self
+            .vars
+            .iter()
+            .any(|(n, s)| *n == name && matches!(s, Slot::Map(_)))
+        {
+            self.slot(name, Slot::Map(CelMap::default()));
+        }
+    }
+
+    /// Binds `name` to an empty map with room for `capacity` entries (no rehash as it grows).
+    pub fn new_map(&mut self, name: &'static str, capacity: usize) {
+        self.slot(name, Slot::Map(CelMap::from(HashMap::with_capacity(capacity))));
+    }
+
+    /// Sets `name.key` (making `name` a map first if needed).
+    pub fn insert(&mut self, name: &'static str, key: &str, v: Box<dyn Val>) {
+        self.ensure_map(name);
+        let Some((_, Slot::Map(m))) = self.vars.iter_mut().find(|(n, _)| *n == name) else {
+            unreachable!("ensured above")
+        };
+        // Moves the entries out and back: no entry is copied.
+        let mut entries = std::mem::take(m).into_inner();
+        entries.insert(CelMapKey::from(key.to_owned()), v);
+        *m = CelMap::from(entries);
     }
 }
 
 impl cel::context::VariableResolver for Scope {
-    fn resolve<'b>(&'b self, variable: &str) -> Option<cel::common::value::CowVal<'b, 'b>> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
         self.vars
             .iter()
             .find(|(n, _)| *n == variable)
-            .map(|(_, v)| cel::common::value::CowVal::Borrowed(v.as_ref()))
+            .map(|(_, v)| CowVal::Borrowed(v.val()))
+    }
+}
+
+/// JSON straight to CEL's internal form (what `from_json` then `Scope::set` gave, in one pass).
+pub fn json_to_val(j: &Json) -> Box<dyn Val> {
+    match j {
+        Json::Null => Box::new(CelNull),
+        Json::Bool(b) => Box::new(CelBool::from(*b)),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Box::new(CelInt::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Box::new(CelUInt::from(u))
+            } else {
+                Box::new(CelDouble::from(n.as_f64().unwrap_or(0.0)))
+            }
+        }
+        Json::String(s) => Box::new(CelString::from(s.clone())),
+        Json::Array(a) => Box::new(CelList::from(a.iter().map(json_to_val).collect::<Vec<_>>())),
+        Json::Object(o) => Box::new(CelMap::from(
+            o.iter()
+                .map(|(k, v)| (CelMapKey::from(k.clone()), json_to_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
 }
 
@@ -360,6 +645,11 @@ impl Expr {
             .collect()
     }
 
+    /// Adds to `u` the parts of `alert` this expression can reach.
+    pub fn alert_use(&self, u: &mut AlertUse) {
+        alert_walk(self.program.expression(), u);
+    }
+
     pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
         let mut ctx = FUNCTIONS.root.new_inner_scope();
         ctx.set_variable_resolver(scope);
@@ -374,6 +664,138 @@ impl Expr {
                 "condition must be true or false, got {}",
                 type_name(&other)
             )),
+        }
+    }
+}
+
+/// The parts of `alert` a set of expressions can reach: alerts carry far more than any playbook
+/// reads (raw event fields next to their ECS copies), and converting all of it for every run
+/// showed in profiles. A trie of key paths; at a `whole` node the value is needed entire.
+///
+/// The analysis is conservative: `alert.a.b` (also inside `has()`) needs `a.b` whole,
+/// `get(alert…, 'x.y', d)` with a literal path needs that path whole, and any other use of
+/// `alert` (passed to a function, indexed, iterated, shadowed by a macro variable...) needs all
+/// of it. Maps on the way to a needed path keep only the needed keys: they can only be reached
+/// by those lookups, which find exactly what they would in the full alert.
+#[derive(Debug, Default)]
+pub struct AlertUse {
+    whole: bool,
+    children: std::collections::BTreeMap<String, AlertUse>,
+}
+
+impl AlertUse {
+    fn add(&mut self, path: &[String]) {
+        if self.whole {
+            return;
+        }
+        match path.split_first() {
+            None => {
+                self.whole = true;
+                self.children.clear();
+            }
+            Some((k, rest)) => self.children.entry(k.clone()).or_default().add(rest),
+        }
+    }
+
+    /// The alert in CEL's internal form, holding what these expressions can reach.
+    pub fn to_val(&self, alert: &Json) -> Box<dyn Val> {
+        if self.whole {
+            return json_to_val(alert);
+        }
+        match alert {
+            Json::Object(o) => Box::new(CelMap::from(
+                self.children
+                    .iter()
+                    .filter_map(|(k, u)| {
+                        o.get(k)
+                            .map(|v| (CelMapKey::from(k.clone()), u.to_val(v)))
+                    })
+                    .collect::<HashMap<_, _>>(),
+            )),
+            // Not a map: lookups into it fail the same way whatever it holds.
+            other => json_to_val(other),
+        }
+    }
+}
+
+fn is_alert(name: &str) -> bool {
+    name == "alert" || name == ".alert"
+}
+
+/// `alert.a.b` (or `has(alert.a.b)`) as its path `[a, b]`; `alert` alone is `[]`.
+fn alert_chain(e: &cel::common::ast::Expr) -> Option<Vec<String>> {
+    use cel::common::ast::Expr as E;
+    let mut fields = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            E::Select(s) => {
+                fields.push(s.field.clone());
+                cur = &s.operand.expr;
+            }
+            E::Ident(n) if is_alert(n) => {
+                fields.reverse();
+                return Some(fields);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn alert_walk(e: &cel::IdedExpr, u: &mut AlertUse) {
+    use cel::common::ast::{EntryExpr, Expr as E, LiteralValue};
+    if u.whole {
+        return;
+    }
+    if let Some(p) = alert_chain(&e.expr) {
+        u.add(&p);
+        return;
+    }
+    match &e.expr {
+        E::Call(c) => {
+            if c.func_name == "get"
+                && c.target.is_none()
+                && c.args.len() == 3
+                && let (Some(mut p), E::Literal(LiteralValue::String(path))) =
+                    (alert_chain(&c.args[0].expr), &c.args[1].expr)
+            {
+                p.extend(path.inner().split('.').map(str::to_owned));
+                u.add(&p);
+                alert_walk(&c.args[2], u);
+                return;
+            }
+            if let Some(t) = &c.target {
+                alert_walk(t, u);
+            }
+            for a in &c.args {
+                alert_walk(a, u);
+            }
+        }
+        E::Comprehension(c) => {
+            if is_alert(&c.iter_var)
+                || is_alert(&c.accu_var)
+                || c.iter_var2.as_deref().is_some_and(is_alert)
+            {
+                u.add(&[]);
+                return;
+            }
+            for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                alert_walk(x, u);
+            }
+        }
+        E::List(l) => l.elements.iter().for_each(|x| alert_walk(x, u)),
+        E::Map(m) => m.entries.iter().for_each(|x| entry_walk(&x.expr, u)),
+        E::Struct(st) => st.entries.iter().for_each(|x| entry_walk(&x.expr, u)),
+        E::Select(s) => alert_walk(&s.operand, u),
+        E::Ident(_) | E::Literal(_) | E::Unspecified => {}
+    }
+    fn entry_walk(e: &EntryExpr, u: &mut AlertUse) {
+        match e {
+            EntryExpr::MapEntry(me) => {
+                alert_walk(&me.key, u);
+                alert_walk(&me.value, u);
+            }
+            EntryExpr::StructField(f) => alert_walk(&f.value, u),
         }
     }
 }
@@ -462,11 +884,6 @@ pub fn to_json(v: &Value) -> Json {
         }
         _ => Json::String(format!("{v:?}")),
     }
-}
-
-/// A map value from named entries (used for `facts`, `lookups`, `actions`).
-pub fn map_value(m: &Arc<HashMap<Key, Value>>) -> Value {
-    Value::Map(Map { map: m.clone() })
 }
 
 /// A reference to `facts.x`, `lookups.x`, `actions.x` or `vars.x` found in source text, with its
@@ -578,6 +995,49 @@ mod tests {
             ),
             list(vec![])
         );
+    }
+
+    #[test]
+    fn alert_use_keeps_what_expressions_reach() {
+        let a = serde_json::json!({
+            "process": {"name": "x", "pid": 4, "parent": {"name": "p"}, "args": ["a"]},
+            "host": {"name": "h", "os": {"type": "linux"}},
+            "event": {"code": "1"},
+            "powershell": {"file": {"script_block_text": "t"}},
+            "noise": {"a": 1}
+        });
+        let srcs = [
+            "get(alert, 'process.parent.name', '') + get(alert, 'process.missing.deep', 'd')",
+            "has(alert.powershell) && alert.host.os.type == 'linux'",
+            "get(alert.event, 'code', '') == '1' && has(alert.nothere)",
+            "size(alert.process.args) + alert.process.pid",
+        ];
+        let mut u = AlertUse::default();
+        for s in srcs {
+            Expr::compile(s).unwrap().alert_use(&mut u);
+        }
+        let pruned = Value::try_from(u.to_val(&a).as_ref()).unwrap();
+        let want = serde_json::json!({
+            "process": {"parent": {"name": "p"}, "args": ["a"], "pid": 4},
+            "host": {"os": {"type": "linux"}},
+            "event": {"code": "1"},
+            "powershell": {"file": {"script_block_text": "t"}}
+        });
+        assert_eq!(to_json(&pruned), want);
+        let mut full = Scope::default();
+        full.set("alert", from_json(&a));
+        let mut part = Scope::default();
+        part.set_val("alert", u.to_val(&a));
+        for s in srcs {
+            let e = Expr::compile(s).unwrap();
+            assert_eq!(e.eval(&full), e.eval(&part), "{s}");
+        }
+        // Anything else needs the whole alert.
+        for s in ["size(alert) > 0", "alert['process']", "[1].all(alert, alert > 0)", "truthy(alert)", "get(alert, lower('X'), 1)"] {
+            let mut u = AlertUse::default();
+            Expr::compile(s).unwrap().alert_use(&mut u);
+            assert!(u.whole, "{s}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -17,7 +18,31 @@ const MAX_DECODED: usize = 256 * 1024;
 const MAX_DEPTH: usize = 3;
 
 thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
+    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>, BuildHasherDefault<FxHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// The Firefox/rustc hash: a multiply and a rotate per 8 bytes. The regex cache is looked up on
+/// every `regex(...)` call with patterns of hundreds of bytes, where SipHash showed in profiles.
+/// Keys are patterns (playbook text), so hash flooding is not a concern here.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Compiles a pattern once per thread; later calls hit the cache. Playbook validation compiles
@@ -25,16 +50,20 @@ thread_local! {
 pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, String> {
     REGEX_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if !c.contains_key(pattern) {
-            if c.len() > 4096 {
-                c.clear();
-            }
-            let r = regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| e.to_string());
-            c.insert(pattern.to_owned(), r);
+        if let Some(r) = c.get(pattern) {
+            return match r {
+                Ok(r) => Ok(f(r)),
+                Err(e) => Err(e.clone()),
+            };
         }
+        if c.len() > 4096 {
+            c.clear();
+        }
+        let r = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| e.to_string());
+        c.insert(pattern.to_owned(), r);
         match c.get(pattern).expect("inserted above") {
             Ok(r) => Ok(f(r)),
             Err(e) => Err(e.clone()),
@@ -45,6 +74,16 @@ pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, St
 /// Checks that a regex pattern compiles (used by validation).
 pub fn check_regex(pattern: &str) -> Result<(), String> {
     with_regex(pattern, |_| ())
+}
+
+/// `s.to_lowercase()`, without allocating when `s` is already lower-case ASCII (the common case
+/// for playbook lists, compared on every evaluation).
+pub fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
 }
 
 /// Last path component, for both `\` and `/` separators. Keeps the case.
@@ -285,7 +324,6 @@ pub fn decoded(text: &str) -> String {
 
 static CONCAT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(['"])\s*\+\s*(['"])"#).expect("static regex"));
-static WS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s+").expect("static regex"));
 
 /// Undoes the cheap obfuscations: cmd carets, PowerShell backticks, string concatenation
 /// (`'Ne'+'t.WebC'+'lient'`), empty-quote splitting (`h''t''t''p`), case and whitespace runs.
@@ -308,7 +346,23 @@ pub fn deobfuscate(text: &str) -> String {
         }
         prev = c;
     }
-    WS.replace_all(&s.to_lowercase(), " ").into_owned()
+    // What `\s+` -> " " does (`\s` is Unicode White_Space, as `char::is_whitespace`), in one
+    // pass: the regex restarted a search for every single space of a long script.
+    let lower = s.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut in_ws = false;
+    for c in lower.chars() {
+        if c.is_whitespace() {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
 }
 
 /// Removes comments so that indicators named only in documentation (`<# .EXAMPLE … #>`, `# …`,
@@ -465,10 +519,16 @@ fn public_v4(v4: std::net::Ipv4Addr) -> bool {
 
 /// True when `ip` is inside any of the CIDRs (or equal to a bare address in the list).
 pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
+    ip_in_strs(ip, cidrs)
+}
+
+/// [`ip_in`] over borrowed strings (the expression functions pass them uncopied).
+pub fn ip_in_strs(ip: &str, cidrs: &[impl AsRef<str>]) -> bool {
     let Ok(addr) = ip.trim().parse::<IpAddr>() else {
         return false;
     };
     cidrs.iter().any(|c| {
+        let c = c.as_ref();
         c.parse::<ipnet::IpNet>()
             .map(|n| n.contains(&addr))
             .or_else(|_| c.parse::<IpAddr>().map(|a| a == addr))
@@ -478,9 +538,15 @@ pub fn ip_in(ip: &str, cidrs: &[String]) -> bool {
 
 /// True when `domain` equals one of `list` or is a subdomain of it (label boundary).
 pub fn domain_in(domain: &str, list: &[String]) -> bool {
+    domain_in_strs(domain, list)
+}
+
+/// [`domain_in`] over borrowed strings (the expression functions pass them uncopied).
+pub fn domain_in_strs(domain: &str, list: &[impl AsRef<str>]) -> bool {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     list.iter().any(|e| {
         let e = e
+            .as_ref()
             .trim()
             .trim_start_matches("*.")
             .trim_end_matches('.')
@@ -497,6 +563,14 @@ pub fn is_ip(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deobfuscate_whitespace_matches_the_regex() {
+        let ws = Regex::new(r"\s+").unwrap();
+        for t in ["a  b\t\tc\n\r\nd", " lead", "trail \u{a0}\u{2003}x\u{3000}", "\u{85}\u{2028}y  ", "none", ""] {
+            assert_eq!(deobfuscate(t), ws.replace_all(&t.to_lowercase(), " "), "{t:?}");
+        }
+    }
 
     fn enc(s: &str) -> String {
         let u: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();

@@ -704,6 +704,7 @@ impl<'s> Cx<'s> {
             actions,
             drill,
             templates: std::mem::take(&mut self.templates),
+            derived: Default::default(),
         })
     }
 

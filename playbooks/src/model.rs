@@ -30,6 +30,96 @@ pub struct Playbook {
     pub actions: Vec<Action>,
     pub drill: Option<Drill>,
     pub templates: Templates,
+    /// Values derived from the above on first use and shared by every run.
+    pub derived: Derived,
+}
+
+/// Per-playbook values the engine would otherwise rebuild for every run. A playbook is not
+/// changed after [`crate::load`] builds it, so they are computed once, on first use.
+#[derive(Default)]
+pub struct Derived {
+    vars_val: std::sync::OnceLock<std::sync::Arc<dyn cel::common::value::Val>>,
+    /// Copies of `vars` as JSON for template contexts, handed back by finished runs: copying
+    /// the lists for every run was a good part of starting one.
+    vars_json: std::sync::Mutex<Vec<Json>>,
+    /// What the run's expressions read of the alert (see [`crate::expr::AlertUse`]).
+    alert_use: std::sync::OnceLock<crate::expr::AlertUse>,
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
+}
+
+impl Derived {
+    /// `vars` in CEL's internal form (`vars` must be the playbook's own).
+    pub fn vars_val(
+        &self,
+        vars: &serde_json::Map<String, Json>,
+    ) -> std::sync::Arc<dyn cel::common::value::Val> {
+        self.vars_val
+            .get_or_init(|| crate::expr::json_to_val(&Json::Object(vars.clone())).into())
+            .clone()
+    }
+
+    /// What the expressions a run evaluates read of the alert (`pb` must be the owner). The
+    /// matcher is not among them: `engine::matches` binds the whole alert.
+    pub(crate) fn alert_use(&self, pb: &Playbook) -> &crate::expr::AlertUse {
+        self.alert_use.get_or_init(|| {
+            fn params(ps: &[(String, ParamValue)], u: &mut crate::expr::AlertUse) {
+                for (_, p) in ps {
+                    param(p, u);
+                }
+            }
+            fn param(p: &ParamValue, u: &mut crate::expr::AlertUse) {
+                match p {
+                    ParamValue::Expr(e) => e.alert_use(u),
+                    ParamValue::List(l) => l.iter().for_each(|p| param(p, u)),
+                    ParamValue::Map(m) => params(m, u),
+                    ParamValue::Literal(_) | ParamValue::Template(_) => {}
+                }
+            }
+            let mut u = crate::expr::AlertUse::default();
+            for step in &pb.analysis {
+                match step {
+                    Step::Check(c) => {
+                        c.when.iter().for_each(|e| e.alert_use(&mut u));
+                        c.value.alert_use(&mut u);
+                    }
+                    Step::Lookup(l) => {
+                        l.when.iter().for_each(|e| e.alert_use(&mut u));
+                        params(&l.call.params, &mut u);
+                    }
+                }
+            }
+            for r in &pb.escalation.rules {
+                r.when.alert_use(&mut u);
+            }
+            for a in &pb.actions {
+                a.when.iter().for_each(|e| e.alert_use(&mut u));
+                a.for_each.iter().for_each(|e| e.alert_use(&mut u));
+                params(&a.call.params, &mut u);
+            }
+            u
+        })
+    }
+
+    /// A JSON copy of `vars` (the playbook's own), recycled if a finished run gave one back.
+    pub(crate) fn take_vars_json(&self, vars: &serde_json::Map<String, Json>) -> Json {
+        let recycled = self.vars_json.lock().ok().and_then(|mut p| p.pop());
+        recycled.unwrap_or_else(|| Json::Object(vars.clone()))
+    }
+
+    /// Gives back a copy taken with [`Derived::take_vars_json`], unchanged.
+    pub(crate) fn give_vars_json(&self, v: Json) {
+        if let Ok(mut p) = self.vars_json.lock() {
+            // Enough for every worker thread; more would only hold memory.
+            if p.len() < 64 {
+                p.push(v);
+            }
+        }
+    }
 }
 
 /// Which alerts a playbook takes.
