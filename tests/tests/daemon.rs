@@ -208,3 +208,27 @@ fn config_check_runs_each_vendors_parameter_checks_on_the_playbooks() {
     assert!(out.contains("block.yaml:17:5: `block_gateway` (blocklist.add) is bound to `blocks` (edl), which refuses its parameters"), "{out}");
     assert!(out.contains("10.0.0.1"), "{out}");
 }
+
+/// The README's first command, on a copy of the bundled configuration (its own data directory).
+#[test]
+fn the_bundled_example_configuration_runs_the_sample_alerts() {
+    let dir = tempdir("example-config");
+    let text = std::fs::read_to_string(root().join("examples/riposte.yaml")).unwrap();
+    let text = text
+        .replace("data_dir: ../riposte-data", &format!("data_dir: {}", dir.join("data").display()))
+        .replace("../playbooks/library", &root().join("playbooks/library").display().to_string())
+        .replace("path: alerts", &format!("path: {}", root().join("examples/alerts").display()))
+        .replace("[alerts/", &format!("[{}/", root().join("examples/alerts").display()));
+    let cfg = dir.join("riposte.yaml");
+    std::fs::write(&cfg, text).unwrap();
+    let c = cfg.to_str().unwrap();
+    let o = riposte!(["config", "check", "--config", c]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let o = riposte!(["serve", "--once", "--dry-run", "--config", c]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let last = out.lines().last().unwrap();
+    let started: usize = last.split(" run(s) started").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(started >= 15, "{last}");
+    assert!(out.contains("IMMEDIATE") && last.contains("no mutate action was sent"), "{out}");
+}
