@@ -244,6 +244,21 @@ pub fn cancel(store: &Store, run_id: &str, reason: &str) -> Result<RunRecord> {
     Ok(rec)
 }
 
+/// Decides a pending approval of a run: the one entry every channel (chat callbacks, CLI, API,
+/// timer) goes through; see [`crate::approvals`]. A decision is recorded once, journaled and
+/// audited; every other attempt changes nothing and is audited. The caller continues the run
+/// (the daemon queues it) when the answer is [`crate::approvals::Answer::Decided`].
+pub fn decide(
+    store: &Store,
+    groups: &std::collections::BTreeMap<String, Vec<String>>,
+    run_id: &str,
+    step: &str,
+    attempt: crate::approvals::Attempt,
+    voter: &crate::approvals::Voter,
+) -> Result<crate::approvals::Answer> {
+    crate::approvals::decide(store, groups, run_id, step, attempt, voter, crate::approvals::now_ms())
+}
+
 /// Why `drive` stopped a call instead of completing it.
 enum Stop {
     NeedsAttention(String),
@@ -396,10 +411,22 @@ pub async fn drive(
                         run.decide(d.clone());
                         continue;
                     }
+                    let existing = store.approval_get(&run_id, &req.step)?;
+                    if let Some(rec) = existing.as_ref().filter(|r| r.decided.is_some()) {
+                        // Decided, but the journal entry was not written (a crash in between):
+                        // journal it now and go on.
+                        crate::approvals::record_decision(store, rec)?;
+                        let d = rec.decided.as_ref().map(|d| d.decision.clone()).unwrap_or_default();
+                        run.decide(serde_json::from_value(d).context("stored approval decision")?);
+                        continue;
+                    }
                     if !replay.requested.contains_key(&req.step) {
                         let j = serde_json::to_value(&req)?;
                         store.append(&run_id, &JournalEntry::ApprovalRequested { v: 1, at: now(), key: req.step.clone(), request: j.clone() })?;
-                        store.audit("approval.requested", Some(&run_id), serde_json::json!({"step": req.step, "capability": req.capability, "approvers": req.approval.approvers, "quorum": req.approval.quorum}))?;
+                        store.audit("approval.requested", Some(&run_id), serde_json::json!({"step": req.step, "capability": req.capability, "approvers": req.approval.approvers, "quorum": req.approval.quorum, "timeout": playbooks::duration::format(req.approval.timeout)}))?;
+                    }
+                    if existing.is_none() {
+                        store.approval_create(&crate::approvals::new_record(&run_id, &req, dry_run))?;
                     }
                     run.set_status(RunStatus::AwaitingApproval);
                     break;

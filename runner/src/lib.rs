@@ -2,6 +2,7 @@
 //!
 //! A library so that the binary (`src/main.rs`) and the end-to-end test binary share one entry point.
 
+pub mod approvals;
 pub mod bench;
 pub mod config;
 pub mod daemon;
@@ -106,6 +107,30 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Approval requests waiting for a decision.
+    Approvals {
+        #[command(subcommand)]
+        cmd: ApprovalsCmd,
+    },
+    /// Approve a pending approval at the console (audited as local:$USER). Works on the data
+    /// directory, so with the daemon stopped; with it running, use its HTTP API.
+    Approve {
+        run: String,
+        step: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Deny a pending approval at the console (audited as local:$USER); the action is not taken.
+    Deny {
+        run: String,
+        step: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
     /// Measure the engine: alerts per second and per-alert latency on one core.
     Bench {
         #[arg(
@@ -118,6 +143,18 @@ enum Cmd {
         /// How many alert runs to time.
         #[arg(long, default_value_t = 20000)]
         runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApprovalsCmd {
+    /// Pending approvals: run, step, action, approvers, votes so far, deadline.
+    List {
+        /// Decided ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
     },
 }
 
@@ -522,6 +559,15 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Approvals {
+            cmd: ApprovalsCmd::List { all, data_dir },
+        } => approvals::list_command(&data_dir, all),
+        Cmd::Approve { run, step, reason, data_dir } => {
+            approvals::decide_command(&data_dir, &run, &step, true, &reason)
+        }
+        Cmd::Deny { run, step, reason, data_dir } => {
+            approvals::decide_command(&data_dir, &run, &step, false, &reason)
         }
         Cmd::Bench {
             playbook,
