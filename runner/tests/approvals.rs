@@ -17,6 +17,7 @@ use state::Store;
 use state::records::JournalEntry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::broadcast;
 
 fn playbook(quorum: u32, timeout: &str, on_timeout: &str) -> String {
@@ -240,4 +241,379 @@ async fn a_restart_while_waiting_loses_nothing() {
     let rep = fx.resume().await;
     assert_eq!(rep.status, RunStatus::Completed);
     assert_eq!(fx.edr.calls.lock().unwrap().len(), 1);
+}
+
+/// The daemon's HTTP side on 127.0.0.1:0 with every chat provider pointed at its emulator.
+struct Rig {
+    sh: Arc<Shared>,
+    ch: Channels,
+    url: String,
+    events: broadcast::Receiver<String>,
+    offset: Arc<AtomicI64>,
+    slack: (emulators::Emulator, emulators::slack::Shared),
+    mm: (emulators::Emulator, emulators::mattermost::Shared),
+    teams: (emulators::Emulator, emulators::teams::Shared),
+    http: reqwest::Client,
+}
+
+const SIGNING: &str = "test-signing-secret-0123456789";
+const API_TOKEN: &str = "operator-api-token-0123456789";
+
+async fn rig(fx: &Fx) -> Rig {
+    let slack = emulators::slack::start().await;
+    slack.1.lock().unwrap().channel("C1", "soc-approvals", true);
+    let mm = emulators::mattermost::start().await;
+    mm.1.lock().unwrap().channels.push("ch1".into());
+    let teams = emulators::teams::start().await;
+    let file = |name: &str, v: &str| {
+        let p = fx.dir.join(name);
+        std::fs::write(&p, v).unwrap();
+        SecretRef::File(p)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let cfg = ApprovalsConfig {
+        public_url: Some(url.clone()),
+        key: Some(file("key", "0123456789abcdef0123456789abcdef")),
+        groups: groups(),
+        slack: Some(SlackApprovalsConfig {
+            url: Some(slack.0.url.clone()),
+            bot_token: file("slack_token", emulators::slack::TOKEN),
+            signing_secret: file("signing", SIGNING),
+            channel: "soc-approvals".into(),
+            response_url_prefix: Some(format!("{}/response/", slack.0.url)),
+        }),
+        mattermost: Some(MattermostApprovalsConfig { url: mm.0.url.clone(), bot_token: file("mm_token", emulators::mattermost::TOKEN), channel_id: "ch1".into() }),
+        teams: Some(TeamsApprovalsConfig { webhook_url: file("teams_hook", &emulators::teams::webhook_url(&teams.0, emulators::teams::SIG)), identity_header: None }),
+    };
+    let offset = Arc::new(AtomicI64::new(0));
+    let o = offset.clone();
+    let pb = playbooks::load_file(&fx.dir.join("pb.yaml")).unwrap();
+    let (sh, ch) = Shared::new(
+        fx.store.clone(),
+        fx.reg.clone(),
+        vec![pb],
+        false,
+        Some(integrations::secret::Secret::new(API_TOKEN)),
+        None,
+        Approvals::from_config(&cfg).unwrap(),
+        Some(Arc::new(move || approvals::now_ms() + o.load(Ordering::Relaxed))),
+        16,
+    );
+    let events = sh.events.subscribe();
+    let app = runner::daemon::router(sh.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    runner::approvals::web::on_parked(&sh, &fx.run_id).await;
+    Rig { sh, ch, url, events, offset, slack, mm, teams, http: reqwest::Client::new() }
+}
+
+impl Rig {
+    /// Waits (no sleeping) for the next approval event matching `what`.
+    async fn event(&mut self, what: &str) -> String {
+        loop {
+            let e = self.events.recv().await.unwrap();
+            if e.ends_with(&format!("|{what}")) {
+                return e;
+            }
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+            _ => o.push_str(&format!("%{b:02X}")),
+        }
+    }
+    o
+}
+
+fn slack_body(run: &str, user: &str, action: &str, response_url: &str) -> String {
+    let p = serde_json::json!({"type": "block_actions", "user": {"id": user, "username": user.to_lowercase()}, "team": {"id": "T1"},
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C1"}, "channel": {"id": "C1"},
+        "response_url": response_url, "actions": [{"type": "button", "action_id": action, "block_id": "riposte-approval-contain", "value": format!("{run}|contain"), "action_ts": "1"}]});
+    format!("payload={}", urlencode(&p.to_string()))
+}
+
+async fn post_slack(r: &Rig, body: &str, ts: i64, secret: &str) -> u16 {
+    let sig = sign::slack_signature(secret.as_bytes(), &ts.to_string(), body.as_bytes());
+    r.http
+        .post(format!("{}/hooks/slack", r.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts.to_string())
+        .header("x-slack-signature", sig)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn slack_clicks_are_verified_decided_once_and_answered() {
+    let fx = parked("slack", 1, "1h", "deny").await;
+    let mut r = rig(&fx).await;
+    let posted = r.slack.1.lock().unwrap().messages[0].clone();
+    let text = posted["blocks"].to_string();
+    for want in ["ws-01", "bob &lt;!channel&gt;", "&lt;b&gt;SQBFAFgA&lt;/b&gt; &amp; @all", "winword.exe", "encoded PowerShell from Office", "edr.isolate_host", "riposte runs show", &fx.run_id] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    assert!(!text.contains("DRILL") && !text.contains("<!channel>"), "{text}");
+    assert_eq!(posted["blocks"].as_array().unwrap().iter().filter(|b| b["type"] == "actions").count(), 1);
+    let resp = format!("{}/response/1", r.slack.0.url);
+    let now = approvals::now_ms() / 1000;
+
+    // Forged (wrong secret) and stale requests are refused before parsing, and audited.
+    assert_eq!(post_slack(&r, &slack_body(&fx.run_id, "U1", "approve", &resp), now, "not-the-secret").await, 401);
+    assert_eq!(post_slack(&r, &slack_body(&fx.run_id, "U1", "approve", &resp), now - 301, SIGNING).await, 401);
+    assert_eq!(fx.audit("approval.forged").len(), 2);
+
+    // Someone not allowed: answered privately, nothing changes.
+    assert_eq!(post_slack(&r, &slack_body(&fx.run_id, "UEVE", "approve", &resp), now, SIGNING).await, 200);
+    r.event("not_allowed").await;
+    assert!(r.slack.1.lock().unwrap().responses[0]["text"].as_str().unwrap().contains("not among the approvers"));
+    assert!(fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap().is_pending());
+
+    // An approver: decided, the run queued to continue, the message updated in place.
+    let ok = slack_body(&fx.run_id, "U1", "approve", &resp);
+    assert_eq!(post_slack(&r, &ok, now, SIGNING).await, 200);
+    r.event("decided").await;
+    assert_eq!(r.ch.queue.recv().await.unwrap(), fx.run_id);
+    r.event("messages_updated").await;
+    let upd = r.slack.1.lock().unwrap().updates.clone();
+    assert_eq!(upd.len(), 1);
+    assert_eq!(upd[0]["ts"], "1700000000.000001");
+    assert!(upd[0]["blocks"].to_string().contains("approved by slack:U1 via slack"), "{}", upd[0]);
+    assert!(!upd[0]["blocks"].to_string().contains("\"actions\""), "buttons removed");
+
+    // The same signed request again: a replay.
+    assert_eq!(post_slack(&r, &ok, now, SIGNING).await, 401);
+    assert!(fx.audit("approval.forged").iter().any(|d| d["reason"].as_str().unwrap().starts_with("replayed")));
+    // Another approver clicks late: told politely, nothing changes.
+    assert_eq!(post_slack(&r, &slack_body(&fx.run_id, "U2", "deny", &resp), now, SIGNING).await, 200);
+    r.event("already_decided").await;
+    assert!(r.slack.1.lock().unwrap().responses.last().unwrap()["text"].as_str().unwrap().contains("already decided"));
+    assert_eq!(fx.decided_entries(), 1);
+    let d = &fx.audit("approval.decided")[0];
+    assert_eq!((d["by"][0].as_str(), d["via"].as_str()), (Some("slack:U1"), Some("slack")));
+    assert!(r.sh.metrics.render().contains("riposte_approvals_rejected_total"));
+}
+
+fn mm_token(r: &Rig, action: usize) -> String {
+    let posts = r.mm.1.lock().unwrap().posts.clone();
+    posts[0]["props"]["attachments"][0]["actions"][action]["integration"]["context"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn mm_click(r: &Rig, user: &str, token: &str) -> (u16, serde_json::Value) {
+    let res = r
+        .http
+        .post(format!("{}/hooks/mattermost", r.url))
+        .json(&serde_json::json!({"user_id": user, "user_name": user, "channel_id": "ch1", "post_id": "post0000000000000000000001", "type": "", "context": {"token": token}}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn mattermost_tokens_are_signed_single_use_and_count_towards_quorum() {
+    let fx = parked("mattermost", 2, "1h", "deny").await;
+    let r = rig(&fx).await;
+    let post = r.mm.1.lock().unwrap().posts[0].clone();
+    assert!(post["message"].as_str().unwrap().contains("@\u{200B}all"), "mentions neutralised: {post}");
+    assert_eq!(post["props"]["attachments"][0]["actions"][0]["integration"]["url"], format!("{}/hooks/mattermost", r.url));
+    let approve = mm_token(&r, 0);
+
+    // Forged: the claims altered (deny → approve is the same shape), or no token at all.
+    let mut parts: Vec<String> = approve.split('.').map(str::to_owned).collect();
+    let c = if &parts[1][2..3] == "A" { "B" } else { "A" };
+    parts[1].replace_range(2..3, c);
+    let (st, _) = mm_click(&r, "mm1", &parts.join(".")).await;
+    assert_eq!(st, 403);
+    assert_eq!(mm_click(&r, "mm1", "").await.0, 403);
+    assert_eq!(fx.audit("approval.forged").len(), 2);
+
+    let (st, b) = mm_click(&r, "mm1", &approve).await;
+    assert_eq!(st, 200);
+    assert!(b["ephemeral_text"].as_str().unwrap().contains("1 of 2"), "{b}");
+    // The same token by the same person: used.
+    let (_, b) = mm_click(&r, "mm1", &approve).await;
+    assert!(b["ephemeral_text"].as_str().unwrap().contains("already used"), "{b}");
+    // Someone outside the approvers.
+    let (_, b) = mm_click(&r, "stranger", &approve).await;
+    assert!(b["ephemeral_text"].as_str().unwrap().contains("not among the approvers"), "{b}");
+    // A second approver completes the quorum; the reply updates the post in place.
+    let (_, b) = mm_click(&r, "U3", &approve).await;
+    assert_eq!(b["update"]["props"], serde_json::json!({}), "{b}");
+    assert!(b["update"]["message"].as_str().unwrap().contains("approved by mattermost:mm1, mattermost:U3"), "{b}");
+    let deny = mm_token(&r, 1);
+    let (_, b) = mm_click(&r, "mm1", &deny).await;
+    assert!(b["ephemeral_text"].as_str().unwrap().contains("already decided"), "{b}");
+    assert_eq!(fx.decided_entries(), 1);
+    let rep = fx.resume().await;
+    assert_eq!(rep.status, RunStatus::Completed);
+    assert_eq!(fx.edr.calls.lock().unwrap().len(), 1);
+}
+
+fn teams_link(r: &Rig, action: usize) -> String {
+    let m = r.teams.1.lock().unwrap().messages[0].clone();
+    m["attachments"][0]["content"]["actions"][action]["url"].as_str().unwrap().to_owned()
+}
+
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn teams_link_get_never_decides_post_confirms_once() {
+    let fx = parked("teams", 1, "1h", "deny").await;
+    let mut r = rig(&fx).await;
+    let link = teams_link(&r, 0);
+    assert!(link.starts_with(&format!("{}/approve/v1.", r.url)), "{link}");
+    for _ in 0..3 {
+        // Link scanners, previews, a curious click: nothing changes.
+        let res = r.http.get(&link).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("&lt;b&gt;SQBFAFgA&lt;/b&gt; &amp; @all") && !html.contains("<b>SQBFAFgA"), "{html}");
+    }
+    let rec = fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap();
+    assert!(rec.is_pending() && rec.votes.is_empty());
+    let html = r.http.get(&link).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let form = |email: &str, csrf: &str| format!("csrf={}&email={}", urlencode(csrf), urlencode(email));
+    let http = r.http.clone();
+    let post = |body: String| http.post(&link).header("content-type", "application/x-www-form-urlencoded").body(body).send();
+
+    // No CSRF nonce (a cross-site form), a wrong one, someone not allowed: refused.
+    assert_eq!(post("email=ana%40example.org".into()).await.unwrap().status(), 403);
+    assert_eq!(post(form("ana@example.org", "AAAA")).await.unwrap().status(), 403);
+    assert_eq!(post(form("eve@example.org", &csrf)).await.unwrap().status(), 403);
+    assert!(fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap().is_pending());
+
+    let res = post(form("Ana@Example.org", &csrf)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("approved by email:ana@example.org via teams"));
+    assert_eq!(r.ch.queue.recv().await.unwrap(), fx.run_id);
+    r.event("messages_updated").await;
+    // The follow-up card with the outcome.
+    let cards = r.teams.1.lock().unwrap().messages.clone();
+    assert!(cards.last().unwrap().to_string().contains("approved by email:ana@example.org"));
+
+    // The link again: already decided, by GET and by POST.
+    assert_eq!(r.http.get(&link).send().await.unwrap().status(), 409);
+    assert_eq!(post(form("ana@example.org", &csrf)).await.unwrap().status(), 409);
+    // A forged link.
+    let forged = format!("{}x", link);
+    assert_eq!(r.http.get(&forged).send().await.unwrap().status(), 403);
+    // After the deadline: expired (clock moved 2 h on).
+    r.offset.store(2 * 3600 * 1000, Ordering::Relaxed);
+    let res = r.http.get(teams_link(&r, 1)).send().await.unwrap();
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.unwrap().contains("expired"));
+    assert_eq!(fx.decided_entries(), 1);
+}
+
+#[tokio::test]
+async fn teams_link_reused_by_the_same_person_is_refused() {
+    let fx = parked("teams-reuse", 2, "1h", "deny").await;
+    let r = rig(&fx).await;
+    let link = teams_link(&r, 0);
+    let csrf = csrf_of(&r.http.get(&link).send().await.unwrap().text().await.unwrap());
+    let body = format!("csrf={}&email=ana%40example.org", urlencode(&csrf));
+    let send = || r.http.post(&link).header("content-type", "application/x-www-form-urlencoded").body(body.clone()).send();
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.text().await.unwrap().contains("1 of 2"));
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("already used"));
+    let rec = fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap();
+    assert_eq!(rec.votes.len(), 1);
+    assert!(rec.is_pending());
+}
+
+#[tokio::test]
+async fn the_operator_api_needs_the_token_and_decides() {
+    let fx = parked("api", 1, "1h", "deny").await;
+    let mut r = rig(&fx).await;
+    let list = format!("{}/api/approvals", r.url);
+    assert_eq!(r.http.get(&list).send().await.unwrap().status(), 401);
+    assert_eq!(r.http.get(&list).bearer_auth("wrong").send().await.unwrap().status(), 401);
+    let l: serde_json::Value = r.http.get(&list).bearer_auth(API_TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(l["approvals"][0]["run_id"], fx.run_id.as_str());
+    assert_eq!(l["approvals"][0]["params"][0]["host"], "ws-01");
+    let dec = format!("{}/api/runs/{}/approvals/contain", r.url, fx.run_id);
+    assert_eq!(r.http.post(&dec).json(&serde_json::json!({"decision": "deny"})).send().await.unwrap().status(), 401);
+    let res = r.http.post(&dec).bearer_auth(API_TOKEN).json(&serde_json::json!({"decision": "deny", "reason": "known admin script", "by": "alice"})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(r.ch.queue.recv().await.unwrap(), fx.run_id);
+    r.event("messages_updated").await;
+    let res = r.http.post(&dec).bearer_auth(API_TOKEN).json(&serde_json::json!({"decision": "approve"})).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    let l: serde_json::Value = r.http.get(&list).bearer_auth(API_TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(l["approvals"].as_array().unwrap().len(), 0);
+    // Every provider's message now shows the outcome.
+    assert!(r.slack.1.lock().unwrap().updates[0].to_string().contains("denied by api:alice"));
+    assert!(r.mm.1.lock().unwrap().patches[0].1["message"].as_str().unwrap().contains("denied by api:alice"));
+    let rep = fx.resume().await;
+    assert!(fx.edr.calls.lock().unwrap().is_empty());
+    assert_eq!(rep.actions[0].status, "denied");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_shared_timer_fires_on_time_and_fails_closed() {
+    let fx = parked("timer", 1, "45m", "deny").await;
+    let base = approvals::now_ms();
+    let start = tokio::time::Instant::now();
+    let clock: runner::daemon::Clock = Arc::new(move || base + start.elapsed().as_millis() as i64);
+    let pb = playbooks::load_file(&fx.dir.join("pb.yaml")).unwrap();
+    let (sh, mut ch) = Shared::new(fx.store.clone(), fx.reg.clone(), vec![pb], false, None, None, Approvals::from_config(&ApprovalsConfig::default()).unwrap(), Some(clock.clone()), 4);
+    let mut events = sh.events.subscribe();
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let deadline = fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap().deadline_ms;
+    tokio::spawn(runner::approvals::web::timer(sh.clone(), ch.timer, stop_rx));
+    // Time passes (virtually) until the timer fires.
+    let e = events.recv().await.unwrap();
+    assert_eq!(e, format!("{}|contain|timed_out", fx.run_id));
+    assert!(clock() >= deadline, "fired {} ms early", deadline - clock());
+    assert!(clock() < deadline + 1000, "fired {} ms late", clock() - deadline);
+    assert_eq!(ch.queue.recv().await.unwrap(), fx.run_id);
+    let rec = fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap();
+    assert_eq!(rec.decided.unwrap().outcome, "timed_out");
+    // A click after the timeout changes nothing.
+    assert!(matches!(fx.decide("slack:U1", Attempt::Approve), Answer::AlreadyDecided(_)));
+    let rep = fx.resume().await;
+    assert!(fx.edr.calls.lock().unwrap().is_empty());
+    assert_eq!(rep.actions[0].status, "expired");
+}
+
+#[tokio::test]
+async fn a_deadline_passed_during_a_restart_fires_at_start_and_escalates() {
+    let fx = parked("escalate", 1, "30m", "{escalate: soc-leads}").await;
+    let mut r = rig(&fx).await;
+    // The daemon was down past the deadline: a late click is refused…
+    r.offset.store(31 * 60 * 1000, Ordering::Relaxed);
+    let a = approvals::decide(&fx.store, &groups(), &fx.run_id, "contain", Attempt::Approve, &Voter::new("slack:U1", "slack"), (r.sh.clock)()).unwrap();
+    assert!(matches!(a, Answer::Expired), "{a:?}");
+    // …and the timer, loading deadlines from sled at start, fires at once.
+    r.slack.1.lock().unwrap().channel("C9", "soc-leads", true);
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let timer_rx = std::mem::replace(&mut r.ch.timer, tokio::sync::mpsc::unbounded_channel().1);
+    tokio::spawn(runner::approvals::web::timer(r.sh.clone(), timer_rx, stop_rx));
+    r.event("timed_out").await;
+    assert_eq!(r.ch.queue.recv().await.unwrap(), fx.run_id);
+    let msgs = r.slack.1.lock().unwrap().messages.clone();
+    assert!(msgs.iter().any(|m| m["channel"] == "C9" && m["text"].as_str().unwrap().contains("Escalation")), "{msgs:?}");
+    assert_eq!(fx.audit("approval.escalated").len(), 1);
+    let rep = fx.resume().await;
+    assert!(fx.edr.calls.lock().unwrap().is_empty());
+    assert_eq!(rep.actions[0].status, "expired");
 }
