@@ -91,6 +91,7 @@ pub async fn on_parked(sh: &Arc<Shared>, run_id: &str) {
                 sh.approvals.update_messages(&sh.store, &ev, &r).await;
             }
         }
+        tracing::info!(run_id, step = %rec.step, posted_to = refs.len(), "approval requested");
         event(sh, run_id, &rec.step, "posted");
     }
 }
