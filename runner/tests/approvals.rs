@@ -617,3 +617,35 @@ async fn a_deadline_passed_during_a_restart_fires_at_start_and_escalates() {
     assert!(fx.edr.calls.lock().unwrap().is_empty());
     assert_eq!(rep.actions[0].status, "expired");
 }
+
+/// `cargo test --release -p runner --test approvals -- --ignored --nocapture approval_round_trip`:
+/// signed Slack click received → signature checked → decision recorded (CAS, journal, audit,
+/// fsync) → run queued → run driven → containment call sent, p50/p99 over 300 parked runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run explicitly"]
+async fn approval_round_trip_bench() {
+    let fx = parked("bench", 1, "1h", "deny").await;
+    let mut r = rig(&fx).await;
+    let n = 300;
+    let mut runs = vec![fx.run_id.clone()];
+    for i in 1..n {
+        let a = Alert { id: format!("alert-{i}"), doc: serde_json::json!({"host": {"name": format!("ws-{i}")}, "threat": {"technique": {"id": ["T1059"]}}}), position: "x".into() };
+        runs.push(driver::execute(&fx.store, &fx.reg, &fx.pb, "test", &a, false).await.unwrap().run_id);
+    }
+    let mut lat = Vec::with_capacity(n);
+    let now = approvals::now_ms() / 1000;
+    for (i, run) in runs.iter().enumerate() {
+        let body = slack_body(run, "U1", "approve", &format!("{}/response/{i}", r.slack.0.url));
+        let t = std::time::Instant::now();
+        assert_eq!(post_slack(&r, &body, now, SIGNING).await, 200);
+        let id = r.ch.queue.recv().await.unwrap();
+        let rec = fx.store.get_run(&id).unwrap().unwrap();
+        driver::drive(&fx.store, &fx.reg, &fx.pb, rec, None).await.unwrap();
+        lat.push(t.elapsed().as_micros());
+        assert_eq!(fx.edr.calls.lock().unwrap().len(), i + 1);
+    }
+    lat.sort_unstable();
+    let p = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0;
+    println!("approval round trip (click received → containment call sent), {n} runs: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", p(0.5), p(0.99), p(1.0));
+    while r.events.try_recv().is_ok() {}
+}
