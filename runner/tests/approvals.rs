@@ -629,7 +629,7 @@ async fn approval_round_trip_bench() {
     let n = 300;
     let mut runs = vec![fx.run_id.clone()];
     for i in 1..n {
-        let a = Alert { id: format!("alert-{i}"), doc: serde_json::json!({"host": {"name": format!("ws-{i}")}, "threat": {"technique": {"id": ["T1059"]}}}), position: "x".into() };
+        let a = Alert { id: format!("bench-{i}"), doc: serde_json::json!({"host": {"name": format!("ws-{i}")}, "threat": {"technique": {"id": ["T1059"]}}}), position: "x".into() };
         runs.push(driver::execute(&fx.store, &fx.reg, &fx.pb, "test", &a, false).await.unwrap().run_id);
     }
     let mut lat = Vec::with_capacity(n);
@@ -648,4 +648,125 @@ async fn approval_round_trip_bench() {
     let p = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0;
     println!("approval round trip (click received → containment call sent), {n} runs: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", p(0.5), p(0.99), p(1.0));
     while r.events.try_recv().is_ok() {}
+}
+
+/// A headless Chromium session through chromedriver's WebDriver HTTP API (hand-written JSON).
+struct Browser {
+    driver: std::process::Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    /// None when chromedriver is not installed (CI installs it and sets
+    /// RIPOSTE_REQUIRE_BROWSER=1, which turns its absence into a failure).
+    async fn start() -> Option<Browser> {
+        let exe = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(exe) = exe else {
+            assert!(std::env::var_os("RIPOSTE_REQUIRE_BROWSER").is_none(), "RIPOSTE_REQUIRE_BROWSER is set but chromedriver is not installed (apt-get install chromium chromium-driver)");
+            eprintln!("SKIPPED: chromedriver is not installed; the Teams page browser test did not run");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut driver = std::process::Command::new(exe)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = driver.stdout.take().unwrap();
+        // chromedriver says when it listens; wait for that line, not for a time.
+        tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let mut r = std::io::BufReader::new(out);
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap() > 0 {
+                if line.contains("started successfully") {
+                    break;
+                }
+                line.clear();
+            }
+            // Keep draining so chromedriver never blocks on a full pipe.
+            std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+        })
+        .await
+        .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]}}}});
+        let v: serde_json::Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {v}")).to_owned();
+        Some(Browser { driver, base, session, http })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let v: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+        assert!(v["value"].get("error").is_none(), "WebDriver {path}: {v}");
+        v["value"].clone()
+    }
+    async fn open(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", serde_json::json!({"url": url})).await;
+    }
+    async fn find(&self, css: &str) -> String {
+        let v = self.cmd(reqwest::Method::POST, "/element", serde_json::json!({"using": "css selector", "value": css})).await;
+        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
+    }
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), serde_json::Value::Null).await.as_str().unwrap().to_owned()
+    }
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{e}/value"), serde_json::json!({"text": text})).await;
+    }
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{e}/click"), serde_json::json!({})).await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_page_in_headless_chromium_confirm_reuse_and_expiry() {
+    let Some(b) = Browser::start().await else { return };
+    let fx = parked("chromium", 1, "1h", "deny").await;
+    let r = rig(&fx).await;
+    let link = teams_link(&r, 0);
+
+    // Opening the link (what a link scanner or preview does) decides nothing.
+    b.open(&link).await;
+    assert_eq!(b.text("#title").await, "Approve this action?");
+    let page = b.text("body").await;
+    assert!(page.contains("powershell -enc <b>SQBFAFgA</b> & @all"), "alert data is shown as text: {page}");
+    assert!(fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap().is_pending());
+
+    // Confirm: type the email, press Approve (a POST from the page's form, with its CSRF nonce).
+    b.type_into("#email", "ana@example.org").await;
+    b.click("#confirm").await;
+    assert_eq!(b.text("#title").await, "Decision recorded");
+    assert!(b.text("#state").await.contains("approved by email:ana@example.org via teams"));
+    assert!(fx.store.approval_get(&fx.run_id, "contain").unwrap().unwrap().decided.is_some());
+
+    // The link again: refused, nothing changes.
+    b.open(&link).await;
+    assert_eq!(b.text("#title").await, "Already decided");
+    // The deny link after the deadline: expired.
+    r.offset.store(2 * 3600 * 1000, Ordering::Relaxed);
+    b.open(&teams_link(&r, 1)).await;
+    assert_eq!(b.text("#title").await, "Link expired");
+    assert_eq!(fx.decided_entries(), 1);
+    b.cmd(reqwest::Method::DELETE, "", serde_json::Value::Null).await;
 }
