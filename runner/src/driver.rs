@@ -519,6 +519,12 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     if let Err(e) = crate::config::registry(&l, &env) {
         problems.push(format!("{e:#}"));
     }
+    if problems.is_empty() {
+        // Loads the approval secrets (key, bot tokens, signing secret, webhook URL) now.
+        if let Err(e) = crate::approvals::Approvals::from_config(&l.config.approvals) {
+            problems.push(format!("{e:#}"));
+        }
+    }
     let paths: Vec<_> = l.config.playbooks.iter().map(|p| l.resolve(p)).collect();
     let mut n = 0;
     let mut ids = Vec::new();

@@ -191,10 +191,10 @@ pub fn decide(
                 if !voter.operator && !is_allowed(&voter.who, &resolve(&r.approvers, groups)) {
                     return Err(Answer::NotAllowed);
                 }
-                if let Some(t) = &voter.token_use {
-                    if r.used_tokens.contains(t) {
-                        return Err(Answer::TokenUsed);
-                    }
+                if let Some(t) = &voter.token_use
+                    && r.used_tokens.contains(t)
+                {
+                    return Err(Answer::TokenUsed);
                 }
                 if r.votes.iter().any(|v| v.who == voter.who) {
                     return Err(Answer::AlreadyVoted);
@@ -275,12 +275,12 @@ pub fn record_decision(store: &Store, rec: &ApprovalRecord) -> Result<()> {
             json!({"step": rec.step, "decision": d.outcome, "by": d.by, "via": d.via, "votes": rec.votes.iter().map(|v| json!({"who": v.who, "via": v.via, "at": v.at, "approve": v.approve})).collect::<Vec<_>>()}),
         )?;
     }
-    if let Some(mut run) = store.get_run(&rec.run_id)? {
-        if run.status == "awaiting_approval" {
-            run.status = "running".into();
-            run.updated_at = now();
-            store.put_run(&run)?;
-        }
+    if let Some(mut run) = store.get_run(&rec.run_id)?
+        && run.status == "awaiting_approval"
+    {
+        run.status = "running".into();
+        run.updated_at = now();
+        store.put_run(&run)?;
     }
     store.flush()?;
     Ok(())

@@ -103,7 +103,7 @@ pub struct Claims {
 pub enum TokenError {
     Malformed,
     BadSignature,
-    Expired(Claims),
+    Expired(Box<Claims>),
 }
 
 impl TokenError {
@@ -154,7 +154,7 @@ pub fn check(key: &[u8], token: &str, now_ms: i64) -> Result<Claims, TokenError>
     let raw = B64.decode(body).map_err(|_| TokenError::Malformed)?;
     let c: Claims = serde_json::from_slice(&raw).map_err(|_| TokenError::Malformed)?;
     if now_ms >= c.exp {
-        return Err(TokenError::Expired(c));
+        return Err(TokenError::Expired(Box::new(c)));
     }
     Ok(c)
 }

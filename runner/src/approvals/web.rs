@@ -128,11 +128,11 @@ async fn expire(sh: &Arc<Shared>, run: &str, step: &str) {
     let voter = Voter::new("timer", "timeout");
     match decide(&sh.store, &sh.approvals.groups, run, step, Attempt::Timeout, &voter, (sh.clock)()) {
         Ok(Answer::Decided(rec)) => {
-            if let Some(ch) = rec.escalate_to.clone() {
-                if let Ok(Some(r)) = sh.store.get_run(run) {
-                    let ev = evidence(&r, &rec);
-                    sh.approvals.escalate(&sh.store, &ev, &rec, &ch).await;
-                }
+            if let Some(ch) = rec.escalate_to.clone()
+                && let Ok(Some(r)) = sh.store.get_run(run)
+            {
+                let ev = evidence(&r, &rec);
+                sh.approvals.escalate(&sh.store, &ev, &rec, &ch).await;
             }
             event(sh, run, step, "timed_out");
             after_decision(sh, *rec).await;
@@ -236,10 +236,10 @@ async fn slack_hook(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: Byt
                 return;
             }
         };
-        if let Some(u) = &response_url {
-            if !matches!(answer, Answer::Decided(_)) {
-                sh2.approvals.slack_reply(&sh2.store, &run, u, &answer.sentence()).await;
-            }
+        if let Some(u) = &response_url
+            && !matches!(answer, Answer::Decided(_))
+        {
+            sh2.approvals.slack_reply(&sh2.store, &run, u, &answer.sentence()).await;
         }
         event(&sh2, &run, &step, answer.word());
         if let Answer::Decided(rec) = answer {
@@ -343,6 +343,7 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
 }
 
 /// Checks a Teams link: Ok(claims) or the page to show.
+#[allow(clippy::result_large_err)]
 fn teams_claims(sh: &Shared, token: &str) -> Result<sign::Claims, Response> {
     if sh.approvals.chat.teams.is_none() {
         return Err(page(StatusCode::NOT_FOUND, "Not found", "<p>Teams approvals are not configured.</p>"));
@@ -418,10 +419,10 @@ async fn teams_page(State(sh): State<Arc<Shared>>, Path(token): Path<String>, he
         return page(StatusCode::CONFLICT, "Already decided", &format!("<p id=\"state\">This request was already decided: {}. Nothing was changed.</p>", esc(&outcome_sentence(&rec))));
     }
     let who = identity(&sh, &headers, None);
-    if let Some(w) = &who {
-        if rec.used_tokens.contains(&format!("{}/{w}", c.n)) {
-            return page(StatusCode::CONFLICT, "Link already used", "<p id=\"state\">You already used this link. Nothing was changed.</p>");
-        }
+    if let Some(w) = &who
+        && rec.used_tokens.contains(&format!("{}/{w}", c.n))
+    {
+        return page(StatusCode::CONFLICT, "Link already used", "<p id=\"state\">You already used this link. Nothing was changed.</p>");
     }
     let verb = if c.d == "approve" { "Approve" } else { "Deny" };
     let email = if sh.approvals.chat.teams.as_ref().is_some_and(|t| t.identity_header.is_some()) {
@@ -488,6 +489,7 @@ async fn teams_confirm(State(sh): State<Arc<Shared>>, Path(token): Path<String>,
     page(status, title, &html)
 }
 
+#[allow(clippy::result_large_err)]
 fn bearer_ok(sh: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let Some(token) = &sh.token else {
         return Err((StatusCode::NOT_FOUND, "the operator API needs `server.token` in the configuration\n").into_response());
