@@ -531,7 +531,18 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     for f in crate::playbook_cmd::playbook_files(&paths) {
         n += 1;
         match playbooks::load_file(&f) {
-            Ok(p) => ids.push(p.id),
+            Ok(p) => {
+                for a in &p.actions {
+                    for g in a.approval.iter().flat_map(|ap| ap.approvers.iter()).filter_map(|x| x.strip_prefix("group:")) {
+                        let ap = &l.config.approvals;
+                        let chat = ap.slack.is_some() || ap.mattermost.is_some() || ap.teams.is_some();
+                        if chat && !ap.groups.contains_key(g) {
+                            problems.push(format!("{}: action `{}` names approvers `group:{g}`, which is not defined under `approvals.groups`; nobody could approve it from chat", f.display(), a.id));
+                        }
+                    }
+                }
+                ids.push(p.id)
+            }
             Err(d) => problems.push(format!("{d}")),
         }
     }

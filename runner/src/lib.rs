@@ -115,8 +115,11 @@ enum Cmd {
     /// Approve a pending approval at the console (audited as local:$USER). Works on the data
     /// directory, so with the daemon stopped; with it running, use its HTTP API.
     Approve {
+        /// The run id (`riposte approvals list` shows the pending ones).
         run: String,
+        /// The action's id in the playbook.
         step: String,
+        /// Why (kept in the audit log).
         #[arg(long)]
         reason: String,
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
@@ -124,8 +127,11 @@ enum Cmd {
     },
     /// Deny a pending approval at the console (audited as local:$USER); the action is not taken.
     Deny {
+        /// The run id (`riposte approvals list` shows the pending ones).
         run: String,
+        /// The action's id in the playbook.
         step: String,
+        /// Why (kept in the audit log and the run report).
         #[arg(long)]
         reason: String,
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]

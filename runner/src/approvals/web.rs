@@ -128,14 +128,19 @@ async fn expire(sh: &Arc<Shared>, run: &str, step: &str) {
     let voter = Voter::new("timer", "timeout");
     match decide(&sh.store, &sh.approvals.groups, run, step, Attempt::Timeout, &voter, (sh.clock)()) {
         Ok(Answer::Decided(rec)) => {
-            if let Some(ch) = rec.escalate_to.clone()
-                && let Ok(Some(r)) = sh.store.get_run(run)
-            {
-                let ev = evidence(&r, &rec);
-                sh.approvals.escalate(&sh.store, &ev, &rec, &ch).await;
-            }
-            event(sh, run, step, "timed_out");
-            after_decision(sh, *rec).await;
+            // Chat round trips must not hold up the other deadlines: off the timer's task.
+            let sh = sh.clone();
+            let (run, step) = (run.to_owned(), step.to_owned());
+            tokio::spawn(async move {
+                if let Some(ch) = rec.escalate_to.clone()
+                    && let Ok(Some(r)) = sh.store.get_run(&run)
+                {
+                    let ev = evidence(&r, &rec);
+                    sh.approvals.escalate(&sh.store, &ev, &rec, &ch).await;
+                }
+                event(&sh, &run, &step, "timed_out");
+                after_decision(&sh, *rec).await;
+            });
         }
         Ok(Answer::NotDue) => {
             // The wall clock went back: look again later.
