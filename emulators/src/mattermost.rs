@@ -25,6 +25,8 @@ pub struct MmState {
     pub channels: Vec<String>,
     /// Webhook payloads and API posts, as received.
     pub posts: Vec<Json>,
+    /// `PUT /api/v4/posts/{id}/patch`: (post id, patch body).
+    pub patches: Vec<(String, Json)>,
 }
 
 pub type Shared = Arc<Mutex<MmState>>;
@@ -95,10 +97,28 @@ async fn create_post(State(s): State<Shared>, h: HeaderMap, body: String) -> Res
     (StatusCode::CREATED, axum::Json(post)).into_response()
 }
 
+/// `PUT /api/v4/posts/{id}/patch` `{message?, props?}` on a post made through the API.
+async fn patch_post(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap, body: String) -> Response {
+    if bearer(&h) != Some(TOKEN) {
+        return app_error(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+    }
+    let Ok(b) = serde_json::from_str::<Json>(&body) else {
+        return app_error(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
+    };
+    let mut st = s.lock().expect("state");
+    let n: usize = id.trim_start_matches("post").parse().unwrap_or(0);
+    if n == 0 || n > st.posts.len() {
+        return app_error(404, "app.post.get.app_error", "Unable to get the post.");
+    }
+    st.patches.push((id.clone(), b.clone()));
+    (StatusCode::OK, axum::Json(json!({"id": id, "message": b["message"]}))).into_response()
+}
+
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/hooks/{id}", post(hook))
         .route("/api/v4/posts", post(create_post))
+        .route("/api/v4/posts/{id}/patch", axum::routing::put(patch_post))
         .with_state(state)
 }
 

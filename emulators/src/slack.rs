@@ -33,6 +33,10 @@ pub struct SlackState {
     pub messages: Vec<Json>,
     /// `ok:false` error codes to answer the next posts with.
     pub next_error: Vec<String>,
+    /// `chat.update` bodies received for existing messages.
+    pub updates: Vec<Json>,
+    /// Bodies posted to `response_url`s (`{EMULATOR}/response/{id}`), with `_id`.
+    pub responses: Vec<Json>,
 }
 
 impl SlackState {
@@ -95,9 +99,42 @@ async fn post_message(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     axum::Json(json!({"ok": true, "channel": id, "ts": ts, "message": {"type": "message", "text": b["text"], "ts": ts}})).into_response()
 }
 
+/// `chat.update {channel, ts, text, blocks}`: the message must exist (`message_not_found`).
+async fn update(State(s): State<Shared>, h: HeaderMap, body: String) -> Response {
+    match bearer(&h) {
+        None => return fail("not_authed"),
+        Some(t) if t != TOKEN => return fail("invalid_auth"),
+        Some(_) => {}
+    }
+    let Ok(b) = serde_json::from_str::<Json>(&body) else {
+        return fail("invalid_json");
+    };
+    let mut st = s.lock().expect("state");
+    let (ch, ts) = (b["channel"].as_str().unwrap_or(""), b["ts"].as_str().unwrap_or(""));
+    let n: usize = ts.rsplit('.').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let exists = n >= 1 && n <= st.messages.len() && st.messages[n - 1]["channel"] == ch;
+    if !exists {
+        return fail("message_not_found");
+    }
+    st.updates.push(b.clone());
+    axum::Json(json!({"ok": true, "channel": ch, "ts": ts, "text": b["text"]})).into_response()
+}
+
+/// A `response_url` (Slack's are `https://hooks.slack.com/actions/…`): answers `ok`.
+async fn response(State(s): State<Shared>, axum::extract::Path(id): axum::extract::Path<String>, body: String) -> Response {
+    let mut b = serde_json::from_str::<Json>(&body).unwrap_or(Json::Null);
+    if let Some(o) = b.as_object_mut() {
+        o.insert("_id".into(), json!(id));
+    }
+    s.lock().expect("state").responses.push(b);
+    "ok".into_response()
+}
+
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/api/chat.postMessage", post(post_message))
+        .route("/api/chat.update", post(update))
+        .route("/response/{id}", post(response))
         .with_state(state)
 }
 

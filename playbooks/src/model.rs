@@ -310,7 +310,8 @@ pub struct Approval {
 pub enum OnTimeout {
     /// Fail closed: the action is not taken.
     Deny,
-    /// Post the request again to another channel and keep waiting (once).
+    /// Fail closed too, and tell this chat channel that nobody decided in time (the runner posts
+    /// an escalation notice with the evidence there when the timeout fires).
     Escalate(String),
 }
 

@@ -37,6 +37,72 @@ pub struct Config {
     pub retention: RetentionConfig,
     #[serde(default)]
     pub limits: RunLimits,
+    /// Chat approvals: who is in which group, and where approval requests are posted.
+    #[serde(default)]
+    pub approvals: ApprovalsConfig,
+}
+
+/// `approvals:`: approver groups and the chat providers approval requests go to.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsConfig {
+    /// The base URL chat users and chat servers reach this daemon at (behind the reverse proxy),
+    /// e.g. `https://riposte.example`. Needed for Mattermost callbacks and Teams links.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// HMAC key signing Mattermost button tokens and Teams approval links (32+ random bytes).
+    #[serde(default)]
+    pub key: Option<integrations::secret::SecretRef>,
+    /// `group:NAME` in a playbook's `approvers` → these identities (`slack:U…`,
+    /// `mattermost:<user id>`, `email:a@b`, or a plain id matching any provider).
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub slack: Option<SlackApprovalsConfig>,
+    #[serde(default)]
+    pub mattermost: Option<MattermostApprovalsConfig>,
+    #[serde(default)]
+    pub teams: Option<TeamsApprovalsConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackApprovalsConfig {
+    /// Web API base URL (default `https://slack.com`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Bot token (`xoxb-…`, scope `chat:write`).
+    pub bot_token: integrations::secret::SecretRef,
+    /// The app's signing secret: verifies `POST /hooks/slack`.
+    pub signing_secret: integrations::secret::SecretRef,
+    /// Channel id or name approval requests are posted to.
+    pub channel: String,
+    /// `response_url`s are only followed when they start with this (default
+    /// `https://hooks.slack.com/`).
+    #[serde(default)]
+    pub response_url_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostApprovalsConfig {
+    /// Server base URL, e.g. `https://mm.example.org`.
+    pub url: String,
+    /// Bot account access token.
+    pub bot_token: integrations::secret::SecretRef,
+    /// Channel id approval requests are posted to.
+    pub channel_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamsApprovalsConfig {
+    /// Workflows webhook URL ("When a Teams webhook request is received").
+    pub webhook_url: integrations::secret::SecretRef,
+    /// A header set by an authenticating reverse proxy in front of `/approve/` (e.g.
+    /// `X-Forwarded-Email`) naming the approver; without it the page asks for an email.
+    #[serde(default)]
+    pub identity_header: Option<String>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -229,6 +295,20 @@ pub fn load(path: &Path) -> Result<Loaded> {
     for s in l.config.sources.iter_mut() {
         s.credentials.values_mut().for_each(fix);
     }
+    let a = &mut l.config.approvals;
+    if let Some(k) = a.key.as_mut() {
+        fix(k);
+    }
+    if let Some(s) = a.slack.as_mut() {
+        fix(&mut s.bot_token);
+        fix(&mut s.signing_secret);
+    }
+    if let Some(m) = a.mattermost.as_mut() {
+        fix(&mut m.bot_token);
+    }
+    if let Some(t) = a.teams.as_mut() {
+        fix(&mut t.webhook_url);
+    }
     Ok(l)
 }
 
@@ -289,6 +369,20 @@ pub fn problems(l: &Loaded) -> Vec<String> {
     }
     if playbooks::duration::parse(&c.limits.shutdown_grace).is_err() {
         out.push(format!("limits.shutdown_grace: `{}` is not a duration; write e.g. `30s`", c.limits.shutdown_grace));
+    }
+    let a = &c.approvals;
+    if a.mattermost.is_some() || a.teams.is_some() {
+        if a.public_url.as_deref().is_none_or(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            out.push("approvals.public_url: Mattermost callbacks and Teams links need the URL chat reaches this daemon at, e.g. `https://riposte.example`".into());
+        }
+        if a.key.is_none() {
+            out.push("approvals.key: Mattermost tokens and Teams links are signed: give a key reference, e.g. `{env: RIPOSTE_APPROVAL_KEY}` (32+ random bytes)".into());
+        }
+    }
+    for (g, members) in &a.groups {
+        if members.is_empty() {
+            out.push(format!("approvals.groups.{g}: the group is empty; nobody could approve for it"));
+        }
     }
     if c.server.listen.parse::<std::net::SocketAddr>().is_err() {
         out.push(format!("server.listen: `{}` is not an address; write e.g. `127.0.0.1:8686`", c.server.listen));

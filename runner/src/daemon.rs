@@ -48,8 +48,60 @@ pub struct Shared {
     pub ready: AtomicBool,
     /// Sources whose last poll failed, with the error (readiness reports them).
     pub failing: std::sync::Mutex<BTreeMap<String, String>>,
-    queue: mpsc::Sender<String>,
+    pub(crate) queue: mpsc::Sender<String>,
     push_source: Option<String>,
+    /// Approvals: groups, signing key, chat clients.
+    pub approvals: Arc<crate::approvals::Approvals>,
+    /// Deadlines for the shared approval timer.
+    pub(crate) timer: mpsc::UnboundedSender<crate::approvals::web::Due>,
+    /// Wall-clock Unix milliseconds (tests substitute a clock driven by paused tokio time).
+    pub clock: Clock,
+    /// `RUN|STEP|what` after each approval event (posted, decided, refused…): lets tests wait
+    /// for the background work of a webhook without sleeping.
+    pub events: tokio::sync::broadcast::Sender<String>,
+}
+
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The receiving ends of a [`Shared`]'s channels: runs to drive, and approval deadlines.
+pub struct Channels {
+    pub queue: mpsc::Receiver<String>,
+    pub timer: mpsc::UnboundedReceiver<crate::approvals::web::Due>,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        registry: Registry,
+        playbooks: Vec<Playbook>,
+        dry_run: bool,
+        token: Option<integrations::secret::Secret>,
+        push_source: Option<String>,
+        approvals: crate::approvals::Approvals,
+        clock: Option<Clock>,
+        queue_capacity: usize,
+    ) -> (Arc<Shared>, Channels) {
+        let (queue, qrx) = mpsc::channel(queue_capacity.max(1));
+        let (timer, trx) = mpsc::unbounded_channel();
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        let sh = Arc::new(Shared {
+            store,
+            registry,
+            playbooks,
+            dry_run,
+            token,
+            ready: AtomicBool::new(false),
+            failing: std::sync::Mutex::new(BTreeMap::new()),
+            queue,
+            push_source,
+            approvals: Arc::new(approvals),
+            timer,
+            clock: clock.unwrap_or_else(|| Arc::new(crate::approvals::now_ms)),
+            events,
+        });
+        (sh, Channels { queue: qrx, timer: trx })
+    }
 }
 
 /// A batch read from a source, with the cursor to store once it is taken in.
@@ -279,6 +331,10 @@ async fn run_one(sh: Arc<Shared>, id: String) {
         return;
     };
     match driver::drive(&sh.store, &sh.registry, pb, rec, None).await {
+        Ok(rep) if rep.status == engine::RunStatus::AwaitingApproval => {
+            metrics().inc("riposte_runs_parked_total", "", 1);
+            crate::approvals::web::on_parked(&sh, &id).await;
+        }
         Ok(rep) => metrics().inc("riposte_runs_finished_total", &label("status", rep.status.as_str()), 1),
         Err(e) => {
             tracing::error!(run_id = %id, error = %format!("{e:#}"), "run failed to drive");
@@ -291,7 +347,7 @@ fn sh_metrics_sum(_sh: &Shared, name: &str) -> u64 {
     metrics().counter_sum(name)
 }
 
-fn secret_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
     // Constant time for equal lengths.
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -351,6 +407,7 @@ pub fn router(sh: Arc<Shared>) -> axum::Router {
             get(|| async { ([("content-type", "text/plain; version=0.0.4")], metrics().render()) }),
         )
         .route("/alerts", post(push_alerts))
+        .merge(crate::approvals::web::routes())
         .with_state(sh.clone())
         // The built-in external dynamic lists, for firewalls to pull.
         .merge(integrations::vendors::edl::edl_router(sh.store.clone()))
@@ -392,18 +449,19 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     };
     let grace = playbooks::duration::parse(&c.limits.shutdown_grace).map_err(|e| anyhow::anyhow!("limits.shutdown_grace: {e}"))?;
     let concurrent = c.limits.concurrent_runs.max(1);
-    let (tx, mut rx) = mpsc::channel::<String>(concurrent * 4);
-    let sh = Arc::new(Shared {
-        store: store.clone(),
+    let approvals = crate::approvals::Approvals::from_config(&c.approvals)?;
+    let (sh, Channels { queue: mut rx, timer: timer_rx }) = Shared::new(
+        store.clone(),
         registry,
         playbooks,
         dry_run,
         token,
-        ready: AtomicBool::new(false),
-        failing: std::sync::Mutex::new(BTreeMap::new()),
-        queue: tx.clone(),
-        push_source: c.sources.iter().find(|s| s.kind == SourceType::Push).map(|s| s.name.clone()),
-    });
+        c.sources.iter().find(|s| s.kind == SourceType::Push).map(|s| s.name.clone()),
+        approvals,
+        None,
+        concurrent * 4,
+    );
+    let tx = sh.queue.clone();
     store.audit("daemon.started", None, serde_json::json!({"config": config.display().to_string(), "dry_run": dry_run, "once": once, "by": state::records::local_user()}))?;
 
     // Workers. `close` ends intake into workers: `Some(true)` drains the queue first (--once),
@@ -443,6 +501,18 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         while set.join_next().await.is_some() {}
     });
 
+    // Approvals decided while the daemon was stopped (`riposte approve`) left their runs
+    // `running`; a decision recorded just before a crash is journaled now.
+    let mut parked = Vec::new();
+    for a in store.approvals()? {
+        if a.decided.is_some() {
+            if store.get_run(&a.run_id)?.is_some_and(|r| r.status == "awaiting_approval") {
+                crate::approvals::record_decision(&store, &a)?;
+            }
+        } else if !a.notified {
+            parked.push(a.run_id.clone());
+        }
+    }
     // Resume what a stop or crash left running.
     let mut resumed = 0;
     for r in store.runs()? {
@@ -458,6 +528,12 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
 
     let metrics_view = sh.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
+    // The one approval timer (all parked runs' deadlines), and requests not yet posted.
+    let timer_task = tokio::spawn(crate::approvals::web::timer(sh.clone(), timer_rx, stop_rx.clone()));
+    for id in parked {
+        let sh = sh.clone();
+        tokio::spawn(async move { crate::approvals::web::on_parked(&sh, &id).await });
+    }
     let mut pollers = tokio::task::JoinSet::new();
     let mut created_once = Vec::new();
     if let Some(name) = drill {
@@ -578,6 +654,8 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         let _ = stop_tx.send(true);
     }
     while pollers.join_next().await.is_some() {}
+    let _ = stop_tx.send(true);
+    let _ = timer_task.await;
     drop(tx);
     let once = once || drill.is_some();
     // --once / --drill: run everything queued to the end; a stop leaves the queue for next start.

@@ -244,6 +244,21 @@ pub fn cancel(store: &Store, run_id: &str, reason: &str) -> Result<RunRecord> {
     Ok(rec)
 }
 
+/// Decides a pending approval of a run: the one entry every channel (chat callbacks, CLI, API,
+/// timer) goes through; see [`crate::approvals`]. A decision is recorded once, journaled and
+/// audited; every other attempt changes nothing and is audited. The caller continues the run
+/// (the daemon queues it) when the answer is [`crate::approvals::Answer::Decided`].
+pub fn decide(
+    store: &Store,
+    groups: &std::collections::BTreeMap<String, Vec<String>>,
+    run_id: &str,
+    step: &str,
+    attempt: crate::approvals::Attempt,
+    voter: &crate::approvals::Voter,
+) -> Result<crate::approvals::Answer> {
+    crate::approvals::decide(store, groups, run_id, step, attempt, voter, crate::approvals::now_ms())
+}
+
 /// Why `drive` stopped a call instead of completing it.
 enum Stop {
     NeedsAttention(String),
@@ -403,10 +418,22 @@ pub async fn drive(
                         run.decide(d.clone());
                         continue;
                     }
+                    let existing = store.approval_get(&run_id, &req.step)?;
+                    if let Some(rec) = existing.as_ref().filter(|r| r.decided.is_some()) {
+                        // Decided, but the journal entry was not written (a crash in between):
+                        // journal it now and go on.
+                        crate::approvals::record_decision(store, rec)?;
+                        let d = rec.decided.as_ref().map(|d| d.decision.clone()).unwrap_or_default();
+                        run.decide(serde_json::from_value(d).context("stored approval decision")?);
+                        continue;
+                    }
                     if !replay.requested.contains_key(&req.step) {
                         let j = serde_json::to_value(&req)?;
                         store.append(&run_id, &JournalEntry::ApprovalRequested { v: 1, at: now(), key: req.step.clone(), request: j.clone() })?;
-                        store.audit("approval.requested", Some(&run_id), serde_json::json!({"step": req.step, "capability": req.capability, "approvers": req.approval.approvers, "quorum": req.approval.quorum}))?;
+                        store.audit("approval.requested", Some(&run_id), serde_json::json!({"step": req.step, "capability": req.capability, "approvers": req.approval.approvers, "quorum": req.approval.quorum, "timeout": playbooks::duration::format(req.approval.timeout)}))?;
+                    }
+                    if existing.is_none() {
+                        store.approval_create(&crate::approvals::new_record(&run_id, &req, dry_run))?;
                     }
                     run.set_status(RunStatus::AwaitingApproval);
                     break;
@@ -505,6 +532,10 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
             None
         }
     };
+    // Loads the approval secrets (key, bot tokens, signing secret, webhook URL) now.
+    if let Err(e) = crate::approvals::Approvals::from_config(&l.config.approvals) {
+        problems.push(format!("{e:#}"));
+    }
     let paths: Vec<_> = l.config.playbooks.iter().map(|p| l.resolve(p)).collect();
     let mut n = 0;
     let mut ids = Vec::new();
@@ -514,6 +545,15 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
             Ok(p) => {
                 if let Some(reg) = &registry {
                     problems.extend(check_calls(&p, reg));
+                }
+                for a in &p.actions {
+                    for g in a.approval.iter().flat_map(|ap| ap.approvers.iter()).filter_map(|x| x.strip_prefix("group:")) {
+                        let ap = &l.config.approvals;
+                        let chat = ap.slack.is_some() || ap.mattermost.is_some() || ap.teams.is_some();
+                        if chat && !ap.groups.contains_key(g) {
+                            problems.push(format!("{}: action `{}` names approvers `group:{g}`, which is not defined under `approvals.groups`; nobody could approve it from chat", f.display(), a.id));
+                        }
+                    }
                 }
                 ids.push(p.id)
             }

@@ -2,6 +2,7 @@
 //!
 //! A library so that the binary (`src/main.rs`) and the end-to-end test binary share one entry point.
 
+pub mod approvals;
 pub mod bench;
 pub mod bench_store;
 pub mod config;
@@ -108,6 +109,36 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Approval requests waiting for a decision.
+    Approvals {
+        #[command(subcommand)]
+        cmd: ApprovalsCmd,
+    },
+    /// Approve a pending approval at the console (audited as local:$USER). Works on the data
+    /// directory, so with the daemon stopped; with it running, use its HTTP API.
+    Approve {
+        /// The run id (`riposte approvals list` shows the pending ones).
+        run: String,
+        /// The action's id in the playbook.
+        step: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Deny a pending approval at the console (audited as local:$USER); the action is not taken.
+    Deny {
+        /// The run id (`riposte approvals list` shows the pending ones).
+        run: String,
+        /// The action's id in the playbook.
+        step: String,
+        /// Why (kept in the audit log and the run report).
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
     /// Measure the engine: alerts per second and per-alert latency on one core.
     Bench {
         #[arg(
@@ -124,6 +155,18 @@ enum Cmd {
         /// the memory held by 10,000 runs parked awaiting approval.
         #[arg(long)]
         store: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApprovalsCmd {
+    /// Pending approvals: run, step, action, approvers, votes so far, deadline.
+    List {
+        /// Decided ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
+        data_dir: PathBuf,
     },
 }
 
@@ -528,6 +571,15 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Approvals {
+            cmd: ApprovalsCmd::List { all, data_dir },
+        } => approvals::list_command(&data_dir, all),
+        Cmd::Approve { run, step, reason, data_dir } => {
+            approvals::decide_command(&data_dir, &run, &step, true, &reason)
+        }
+        Cmd::Deny { run, step, reason, data_dir } => {
+            approvals::decide_command(&data_dir, &run, &step, false, &reason)
         }
         Cmd::Bench {
             store: true, runs, ..

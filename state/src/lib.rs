@@ -2,6 +2,7 @@
 //! the database. Persisted records are versioned types of their own (`v: 1`), separate from the
 //! engine's types, so the engine can change without breaking stored data.
 
+pub mod approvals;
 pub mod audit;
 mod failpoint;
 pub mod edl;
@@ -44,6 +45,8 @@ pub struct Store {
     pub(crate) edl: sled::Tree,
     /// Blocks added per integration instance, for the hourly cap ([`edl`]).
     pub(crate) block_rate: sled::Tree,
+    /// Pending and decided approvals ([`approvals`]).
+    pub(crate) approvals: sled::Tree,
     path: PathBuf,
 }
 
@@ -58,7 +61,7 @@ pub enum Intake<'a> {
     Quarantined { id: String, record: serde_json::Value },
 }
 
-fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| StateError::Decode {
         key: key.to_owned(),
         why: e.to_string(),
@@ -106,6 +109,7 @@ impl Store {
             unmatched: t("unmatched")?,
             edl: t("edl")?,
             block_rate: t("block_rate")?,
+            approvals: t("approvals")?,
             db: db.clone(),
             path: dir.to_owned(),
         })
@@ -125,6 +129,7 @@ impl Store {
             unmatched: t("unmatched")?,
             edl: t("edl")?,
             block_rate: t("block_rate")?,
+            approvals: t("approvals")?,
             db: db.clone(),
             path: PathBuf::from("<temporary>"),
         })
@@ -286,6 +291,7 @@ impl Store {
             n += 1;
         }
         self.runs.remove(run.as_bytes())?;
+        n += self.approvals_remove_run(run)?;
         Ok(n)
     }
 
