@@ -299,6 +299,20 @@ pub fn load(path: &Path) -> Result<Loaded> {
     if let Some(k) = a.key.as_mut() {
         fix(k);
     }
+    if let Some(sl) = a.slack.as_mut() {
+        fix(&mut sl.bot_token);
+        fix(&mut sl.signing_secret);
+    }
+    if let Some(m) = a.mattermost.as_mut() {
+        fix(&mut m.bot_token);
+    }
+    if let Some(t) = a.teams.as_mut() {
+        fix(&mut t.webhook_url);
+    }
+    let a = &mut l.config.approvals;
+    if let Some(k) = a.key.as_mut() {
+        fix(k);
+    }
     if let Some(s) = a.slack.as_mut() {
         fix(&mut s.bot_token);
         fix(&mut s.signing_secret);
