@@ -102,6 +102,62 @@ pub fn run(n: usize) -> Result<ExitCode> {
         store.flush()?;
         report("journaled read call (no flush)", &mut lat);
     }
+    // 3b. Many runs at once: 100 concurrent runs, each making journaled mutate calls (intent
+    // flushed before acting, outcome flushed after); their flushes share fsyncs.
+    let raw_rate;
+    {
+        let db = sled::open(dir.join("raw2"))?;
+        let t = Instant::now();
+        let k = n.min(2000);
+        for i in 0..k {
+            db.insert((i as u64).to_be_bytes(), payload.clone())?;
+            db.flush()?;
+        }
+        raw_rate = k as f64 / t.elapsed().as_secs_f64();
+    }
+    {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runs = 100usize;
+        let calls_per_run = (n / runs).max(10);
+        let before = store.flushes();
+        let t = Instant::now();
+        rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for r in 0..runs {
+                let store = store.clone();
+                set.spawn(async move {
+                    let run = format!("run-concurrent-{r}");
+                    for c in 0..calls_per_run {
+                        let key = format!("step{c}");
+                        store.append(&run, &started(&key))?;
+                        store.audit("step.started", Some(&run), serde_json::json!({"step": key}))?;
+                        crate::driver::flush(&store).await?;
+                        store.append(&run, &completed(&key))?;
+                        store.audit("step.completed", Some(&run), serde_json::json!({"step": key}))?;
+                        crate::driver::flush(&store).await?;
+                    }
+                    anyhow::Ok(())
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                r??;
+            }
+            anyhow::Ok(())
+        })?;
+        let secs = t.elapsed().as_secs_f64();
+        let records = (runs * calls_per_run * 2) as f64;
+        let fsyncs = store.flushes() - before;
+        println!(
+            "100 concurrent runs, journaled mutate calls: {:.0} durable step records/s ({} records, {} fsyncs: {:.1} records per fsync); raw sled insert+flush {:.0}/s → ratio {:.1}×",
+            records / secs,
+            records as u64,
+            fsyncs,
+            records / fsyncs.max(1) as f64,
+            raw_rate,
+            (records / secs) / raw_rate
+        );
+    }
+
     // 4. Parked runs.
     let before = rss_kib();
     let parked = 10_000;

@@ -259,6 +259,16 @@ pub fn decide(
     crate::approvals::decide(store, groups, run_id, step, attempt, voter, crate::approvals::now_ms())
 }
 
+/// Makes the journal durable without blocking the async workers: the fsync runs on the blocking
+/// pool, where concurrent runs' requests share fsyncs (the store's group commit).
+pub async fn flush(store: &Store) -> Result<()> {
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || s.flush())
+        .await
+        .context("flush task")??;
+    Ok(())
+}
+
 /// Why `drive` stopped a call instead of completing it.
 enum Stop {
     NeedsAttention(String),
@@ -305,7 +315,7 @@ async fn call_durably(
                         );
                         store.append(run_id, &JournalEntry::NeedsAttention { v: 1, at: now(), key: key.clone(), reason: reason.clone() })?;
                         store.audit("step.needs_attention", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "reason": reason}))?;
-                        store.flush()?;
+                        flush(store).await?;
                         return Ok(Err(Stop::NeedsAttention(reason)));
                     }
                 },
@@ -314,7 +324,7 @@ async fn call_durably(
             store.audit("step.reconciled", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "resolution": resolution_word, "by": by}))?;
             if let Some(o) = outcome {
                 store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
-                store.flush()?;
+                flush(store).await?;
                 return Ok(Ok(o));
             }
         }
@@ -323,7 +333,7 @@ async fn call_durably(
         if c.mutates {
             // Commit, then act: the intent is on disk before the request leaves.
             store.audit("step.started", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
-            store.flush()?;
+            flush(store).await?;
         }
         let started = std::time::Instant::now();
         let o = match tokio::time::timeout(c.timeout, registry.call(&ctx(attempt), c).instrument(span)).await {
@@ -345,7 +355,7 @@ async fn call_durably(
                 store.append(run_id, &JournalEntry::AttemptFailed { v: 1, at: now(), key: key.clone(), attempt, class: "retryable".into(), message: message.clone() })?;
                 if c.mutates {
                     store.audit("step.attempt_failed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "message": message}))?;
-                    store.flush()?;
+                    flush(store).await?;
                 }
                 tracing::warn!(run_id, step_id = %key, attempt, error = %message, "retrying");
                 let backoff = c.retry.backoff.saturating_mul(1u32 << (tries_here - 1).min(10));
@@ -358,7 +368,7 @@ async fn call_durably(
         store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
         if c.mutates {
             store.audit("step.completed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "outcome": outcome_word(&o)}))?;
-            store.flush()?;
+            flush(store).await?;
         }
         return Ok(Ok(o));
     }
@@ -451,7 +461,7 @@ pub async fn drive(
         rec.updated_at = now();
         rec.report = serde_json::to_value(&report)?;
         store.put_run(&rec)?;
-        store.flush()?;
+        flush(store).await?;
         Ok(report)
     }
     .instrument(span)

@@ -48,6 +48,17 @@ pub struct Store {
     /// Pending and decided approvals ([`approvals`]).
     pub(crate) approvals: sled::Tree,
     path: PathBuf,
+    commit: std::sync::Arc<GroupCommit>,
+}
+
+/// How long a flush waits for concurrent committers to join it (only when there are some).
+const COMMIT_DELAY_US: u64 = 500;
+
+#[derive(Default)]
+struct GroupCommit {
+    requested: std::sync::atomic::AtomicU64,
+    done: std::sync::Mutex<u64>,
+    flushes: std::sync::atomic::AtomicU64,
 }
 
 /// One alert of a polled batch, as intake records it.
@@ -112,6 +123,7 @@ impl Store {
             approvals: t("approvals")?,
             db: db.clone(),
             path: dir.to_owned(),
+            commit: Default::default(),
         })
     }
 
@@ -132,6 +144,7 @@ impl Store {
             approvals: t("approvals")?,
             db: db.clone(),
             path: PathBuf::from("<temporary>"),
+            commit: Default::default(),
         })
     }
 
@@ -140,9 +153,33 @@ impl Store {
     }
 
     /// Makes everything written so far durable (one fsync for many records).
+    ///
+    /// Group commit: concurrent callers share fsyncs. Each caller takes a ticket after its
+    /// writes; one caller at a time flushes, covering every ticket issued before it started, so
+    /// a caller whose ticket was covered while it waited returns without flushing again.
     pub fn flush(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let ticket = self.commit.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut done = self.commit.done.lock().unwrap_or_else(|p| p.into_inner());
+        if *done >= ticket {
+            return Ok(());
+        }
+        // Commit delay (as PostgreSQL's `commit_delay`): when other runs are committing too, wait
+        // a moment so that their records join this fsync instead of queueing for the next one.
+        // A lone writer never waits.
+        if self.commit.requested.load(Ordering::SeqCst) > ticket {
+            std::thread::sleep(std::time::Duration::from_micros(COMMIT_DELAY_US));
+        }
+        let upto = self.commit.requested.load(Ordering::SeqCst);
         self.db.flush()?;
+        *done = upto;
+        self.commit.flushes.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// fsyncs performed so far (for benchmarks: requests ÷ flushes = records per fsync).
+    pub fn flushes(&self) -> u64 {
+        self.commit.flushes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Creates the run unless it exists. Returns false when it already existed (dedup).
