@@ -1,12 +1,14 @@
 //! Crash proof: the real `riposte` process is stopped at a journal write and killed with SIGKILL,
-//! then started again. Whatever the write, every host ends contained, each containment request is
-//! sent exactly once to the EDR (a CrowdStrike Falcon emulator on 127.0.0.1:0), every run
-//! finishes, and the audit chain verifies.
+//! then started again. The playbook has three mutate actions — isolate the host (CrowdStrike
+//! Falcon emulator), block the C2 address (OPNsense alias emulator), open a ticket (TheHive
+//! emulator), all on 127.0.0.1:0. Whatever the write, every side effect reaches its emulator
+//! exactly once, every run finishes, and the audit chain verifies.
 //!
 //! `RIPOSTE_FAILPOINT_JOURNAL=N` makes the process announce and wait before its N-th journal
 //! write (see `state/src/failpoint.rs`); the test then sends SIGKILL (`Child::kill`).
 
 use emulators::crowdstrike::State;
+use emulators::opnsense::OpnSense;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -43,9 +45,29 @@ actions:
     for_each: vars.peers
     with: {host: "{{item}}", comment: "Riposte {{run.id}} peer of {{alert.host.name}}"}
     retry: {attempts: 3, backoff: 1ms}
+  - id: block
+    action: blocklist.add
+    with: {type: ip, value: "{{alert.destination.ip}}", reason: "Riposte {{run.id}}"}
+    retry: {attempts: 3, backoff: 1ms}
+  - id: ticket
+    action: ticket.create
+    with: {title: "Contained {{alert.host.name}}", severity: high}
+    retry: {attempts: 3, backoff: 1ms}
 "#;
 
 const ACTIONS: &str = "/devices/entities/devices-actions/v2";
+const FAST: &str = "limits: {backoff: 1ms, max_backoff: 2ms, per_second: 100000, concurrency: 16}";
+
+/// One crash scenario's vendors.
+struct Env {
+    emu: emulators::Emulator,
+    st: std::sync::Arc<State>,
+    fw_emu: emulators::Emulator,
+    fw: std::sync::Arc<OpnSense>,
+    hive_emu: emulators::Emulator,
+    hive: emulators::thehive::Shared,
+    cfg: PathBuf,
+}
 
 struct Rig {
     dir: PathBuf,
@@ -58,12 +80,16 @@ fn rig(name: &str, alerts: usize) -> Rig {
     std::fs::write(dir.join("pb.yaml"), PLAYBOOK).unwrap();
     std::fs::write(dir.join("client_id"), "falcon-client").unwrap();
     std::fs::write(dir.join("client_secret"), "falcon-secret-value").unwrap();
+    std::fs::write(dir.join("opn_key"), "opn-key").unwrap();
+    std::fs::write(dir.join("opn_secret"), "opn-secret").unwrap();
+    std::fs::write(dir.join("hive_key"), emulators::thehive::API_KEY).unwrap();
     let mut lines = String::new();
     let mut hosts = vec!["PEER-1".to_owned()];
     for i in 0..alerts {
         let h = format!("WS-{i:02}");
         lines.push_str(&format!(
-            "{{\"event\":{{\"id\":\"alert-{i}\"}},\"host\":{{\"name\":\"{h}\"}},\"process\":{{\"name\":\"powershell.exe\"}},\"threat\":{{\"technique\":{{\"id\":[\"T1059\"]}}}}}}\n"
+            "{{\"event\":{{\"id\":\"alert-{i}\"}},\"host\":{{\"name\":\"{h}\"}},\"destination\":{{\"ip\":\"185.220.101.{}\"}},\"process\":{{\"name\":\"powershell.exe\"}},\"threat\":{{\"technique\":{{\"id\":[\"T1059\"]}}}}}}\n",
+            10 + i
         ));
         hosts.push(h);
     }
@@ -74,22 +100,26 @@ fn rig(name: &str, alerts: usize) -> Rig {
 
 impl Rig {
     /// A fresh EDR and data directory for one crash scenario.
-    async fn fresh(&self, tag: &str) -> (emulators::Emulator, std::sync::Arc<State>, PathBuf) {
+    async fn fresh(&self, tag: &str) -> Env {
         let st = State::new("falcon-client", "falcon-secret-value");
         for (i, h) in self.hosts.iter().enumerate() {
             st.add_device(&format!("aid-{i}"), h, "normal");
         }
         let emu = emulators::serve(emulators::crowdstrike::router(st.clone())).await;
+        let fw = OpnSense::new("opn-key", "opn-secret", &["riposte_block"]);
+        let fw_emu = emulators::serve(emulators::opnsense::router(fw.clone())).await;
+        let hive: emulators::thehive::Shared = Default::default();
+        let hive_emu = emulators::serve(emulators::thehive::router(hive.clone())).await;
         let cfg = self.dir.join(format!("riposte-{tag}.yaml"));
         std::fs::write(
             &cfg,
             format!(
-                "data_dir: data-{tag}\nplaybooks: [pb.yaml]\nintegrations:\n  falcon:\n    vendor: crowdstrike\n    url: {}\n    credentials:\n      client_id: {{file: client_id}}\n      client_secret: {{file: client_secret}}\n    limits: {{backoff: 1ms, max_backoff: 2ms, per_second: 100000, concurrency: 16}}\n    options: {{poll_attempts: 3, poll_interval: 1ms}}\ncapabilities:\n  edr.isolate_host: falcon\n  edr.host_info: falcon\n",
-                emu.url
+                "data_dir: data-{tag}\nplaybooks: [pb.yaml]\nintegrations:\n  falcon:\n    vendor: crowdstrike\n    url: {}\n    credentials:\n      client_id: {{file: client_id}}\n      client_secret: {{file: client_secret}}\n    {FAST}\n    options: {{poll_attempts: 3, poll_interval: 1ms}}\n  fw:\n    vendor: opnsense\n    url: {}\n    credentials: {{key: {{file: opn_key}}, secret: {{file: opn_secret}}}}\n    options: {{alias: riposte_block}}\n    {FAST}\n  hive:\n    vendor: thehive\n    url: {}\n    credentials: {{api_key: {{file: hive_key}}}}\n    {FAST}\ncapabilities:\n  edr.isolate_host: falcon\n  edr.host_info: falcon\n  blocklist.add: fw\n  ticket.create: hive\n",
+                emu.url, fw_emu.url, hive_emu.url
             ),
         )
         .unwrap();
-        (emu, st, cfg)
+        Env { emu, st, fw_emu, fw, hive_emu, hive, cfg }
     }
 
     fn args(&self, cfg: &Path) -> Vec<String> {
@@ -143,7 +173,7 @@ async fn run_to_end(args: Vec<String>) -> std::process::Output {
     tokio::task::spawn_blocking(move || riposte!(&args)).await.unwrap()
 }
 
-fn check_outcome(o: &std::process::Output, st: &State, emu: &emulators::Emulator, hosts: &[String], alerts: usize, ctx: &str) {
+fn check_outcome(o: &std::process::Output, env: &Env, hosts: &[String], alerts: usize, ctx: &str) {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{ctx}: {out}\n{}", String::from_utf8_lossy(&o.stderr));
     let reports: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -152,13 +182,17 @@ fn check_outcome(o: &std::process::Output, st: &State, emu: &emulators::Emulator
         assert_eq!(r["status"], "completed", "{ctx}: {r}");
     }
     for (i, _) in hosts.iter().enumerate() {
-        let s = st.status(&format!("aid-{i}")).unwrap();
+        let s = env.st.status(&format!("aid-{i}")).unwrap();
         assert!(s == "contained" || s == "containment_pending", "{ctx}: aid-{i} is {s}");
     }
     // One containment request per distinct host, never two (PEER-1 is shared by every run:
     // the later runs find it contained and skip it).
-    let posts = emu.recorder.count("POST", ACTIONS);
-    assert_eq!(posts, hosts.len(), "{ctx}: containment requests sent");
+    assert_eq!(env.emu.recorder.count("POST", ACTIONS), hosts.len(), "{ctx}: containment requests sent");
+    // One block per alert's C2 address, one ticket per run: each reached its vendor once.
+    assert_eq!(env.fw.table("riposte_block").len(), alerts, "{ctx}: blocked addresses");
+    assert_eq!(env.fw_emu.recorder.count("POST", "/api/firewall/alias_util/add/"), alerts, "{ctx}: block requests sent");
+    assert_eq!(env.hive.lock().unwrap().alerts.len(), alerts, "{ctx}: tickets");
+    assert_eq!(env.hive_emu.recorder.count("POST", "/api/v1/alert"), alerts, "{ctx}: ticket creations sent");
 }
 
 fn audit_ok(args: &[String], ctx: &str) {
@@ -168,12 +202,12 @@ fn audit_ok(args: &[String], ctx: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_at_every_journal_write_never_repeats_or_loses_a_containment() {
+async fn sigkill_at_every_journal_write_never_repeats_or_loses_a_side_effect() {
     let r = rig("crash-every", 1);
     // A clean run tells how many journal writes there are.
-    let (emu, st, cfg) = r.fresh("clean").await;
-    let o = run_to_end(r.args(&cfg)).await;
-    check_outcome(&o, &st, &emu, &r.hosts, 1, "clean run");
+    let env = r.fresh("clean").await;
+    let o = run_to_end(r.args(&env.cfg)).await;
+    check_outcome(&o, &env, &r.hosts, 1, "clean run");
     let data = r.dir.join("data-clean");
     let list = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
     let run_id = String::from_utf8_lossy(&list.stdout).split_whitespace().next().unwrap().to_owned();
@@ -183,22 +217,22 @@ async fn sigkill_at_every_journal_write_never_repeats_or_loses_a_containment() {
     assert!(writes >= 8, "journal of the clean run: {writes} entries");
 
     for n in 1..=writes {
-        let (emu, st, cfg) = r.fresh(&format!("w{n}")).await;
-        let args = r.args(&cfg);
+        let env = r.fresh(&format!("w{n}")).await;
+        let args = r.args(&env.cfg);
         assert!(kill_at(args.clone(), n).await, "write {n} of {writes} was reached");
         let o = run_to_end(args.clone()).await;
-        check_outcome(&o, &st, &emu, &r.hosts, 1, &format!("killed before journal write {n}"));
+        check_outcome(&o, &env, &r.hosts, 1, &format!("killed before journal write {n}"));
         audit_ok(&args, &format!("write {n}"));
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_containment() {
+async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_side_effect() {
     let alerts = 6;
     let r = rig("crash-random", alerts);
-    let (emu, st, cfg) = r.fresh("clean").await;
-    let o = run_to_end(r.args(&cfg)).await;
-    check_outcome(&o, &st, &emu, &r.hosts, alerts, "clean batch");
+    let env = r.fresh("clean").await;
+    let o = run_to_end(r.args(&env.cfg)).await;
+    check_outcome(&o, &env, &r.hosts, alerts, "clean batch");
     // Journal writes in the whole batch: the sum over its runs.
     let data = r.dir.join("data-clean");
     let list = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
@@ -214,15 +248,15 @@ async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_containment
     for i in 0..100 {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let n = 1 + (x >> 33) as usize % writes;
-        let (emu, st, cfg) = r.fresh(&format!("r{i}")).await;
-        let args = r.args(&cfg);
+        let env = r.fresh(&format!("r{i}")).await;
+        let args = r.args(&env.cfg);
         assert!(kill_at(args.clone(), n).await, "write {n} reached");
         // Killed twice in a row sometimes: recovery itself must survive a crash.
         if i % 4 == 0 {
             kill_at(args.clone(), 1 + n % 5).await;
         }
         let o = run_to_end(args.clone()).await;
-        check_outcome(&o, &st, &emu, &r.hosts, alerts, &format!("random kill #{i} before write {n}"));
+        check_outcome(&o, &env, &r.hosts, alerts, &format!("random kill #{i} before write {n}"));
         if i % 10 == 0 {
             audit_ok(&args, &format!("random kill #{i}"));
         }
