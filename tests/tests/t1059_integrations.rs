@@ -2,8 +2,10 @@
 //! emulated on 127.0.0.1:0: Elasticsearch answers the SIEM questions, CrowdStrike the device
 //! question, VirusTotal the hash, TheHive takes the ticket, Slack the notice, and the built-in
 //! external dynamic list waits for blocks. Containment needs an analyst's approval, so the run
-//! parks with nothing contained and nothing blocked — while the analysis, the ticket and the
-//! notice went through the vendors' documented APIs.
+//! first parks with nothing contained and nothing blocked — while the analysis, the ticket and
+//! the notice went through the vendors' documented APIs. An analyst then approves each gate at
+//! the console and the run resumes: the host is isolated once, the C2 address is on the dynamic
+//! list, and the ticket records the containment.
 
 use emulators::{crowdstrike, elasticsearch, slack, thehive, virustotal};
 use serde_json::json;
@@ -32,7 +34,7 @@ fn alert() -> serde_json::Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn t1059_runs_against_every_vendor_and_parks_containment_for_approval() {
+async fn t1059_runs_against_every_vendor_parks_containment_and_contains_once_approved() {
     // SIEM: a related alert, C2-like connections and a DNS query after the process started.
     let es = elasticsearch::Es::new("ZXM6a2V5");
     es.index(".alerts-security.alerts-default", json!({"@timestamp": "2026-11-28T07:30:00.000Z", "kibana.alert.rule.name": "Office child process", "host": {"name": "WS-7"}, "user": {"name": "bob"}}));
@@ -152,6 +154,44 @@ capabilities:
     let edl = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&edl.stdout).contains("awaiting_approval"));
 
+    // An analyst approves each containment gate at the console; the run resumes after each.
+    let d = data.to_str().unwrap().to_owned();
+    let mut approved = Vec::new();
+    for _ in 0..8 {
+        let list = riposte!(["approvals", "list", "--data-dir", &d]);
+        let list = String::from_utf8_lossy(&list.stdout).into_owned();
+        let Some((run, step)) = list.lines().find_map(|l| {
+            let mut w = l.split_whitespace();
+            let run = w.next()?;
+            run.starts_with("run-").then(|| (run.to_owned(), w.next().unwrap_or_default().to_owned()))
+        }) else {
+            break;
+        };
+        let a = riposte!(["approve", &run, &step, "--reason", "confirmed C2 beaconing", "--data-dir", &d]);
+        assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+        approved.push(step);
+        let args: Vec<String> = ["runs", "resume", &run, "--playbook", root().join(T1059).to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--data-dir", &d].iter().map(|s| s.to_string()).collect();
+        let r = tokio::task::spawn_blocking(move || riposte!(&args)).await.unwrap();
+        assert!(r.status.success(), "{}\n{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
+    }
+    assert!(approved.contains(&"isolate_host".to_owned()) && approved.contains(&"block_ips".to_owned()), "{approved:?}");
+    let list = riposte!(["runs", "list", "--data-dir", &d]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("completed"), "{}", String::from_utf8_lossy(&list.stdout));
+    // Host isolated once; the C2 address on the dynamic list; the ticket records the containment.
+    assert_eq!(cs_emu.recorder.count("POST", "/devices/entities/devices-actions/v2"), 1);
+    assert!(matches!(cs.status("aid-7").as_deref(), Some("contained" | "containment_pending")));
+    {
+        let store = state::Store::open(&data).unwrap();
+        let now = chrono_now();
+        let ips: Vec<String> = store.edl_list("ip", now).unwrap().into_iter().map(|e| e.value).collect();
+        assert!(ips.contains(&C2.to_owned()), "{ips:?}");
+    }
+    {
+        let h = hive.lock().unwrap();
+        assert_eq!(h.alerts.len(), 1, "still one ticket");
+        assert!(!h.comments.is_empty(), "the containment is recorded on the ticket");
+    }
+
     // Every request went to the audit log, without a credential.
     let audit = riposte!(["audit", "export", "--data-dir", data.to_str().unwrap()]);
     let audit = String::from_utf8_lossy(&audit.stdout);
@@ -159,4 +199,11 @@ capabilities:
     for secret in ["ZXM6a2V5", "falcon-secret", virustotal::API_KEY, thehive::API_KEY, slack::TOKEN] {
         assert!(!audit.contains(secret), "a credential reached the audit log");
     }
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
