@@ -67,6 +67,13 @@ pub enum Fault {
     },
     /// Handle the request (the effect happens) but answer 502: "did it work?" is in doubt.
     AfterEffect { status: u16 },
+    /// Answer normally, but only after this many milliseconds (latency; client timeouts).
+    Delay { ms: u64 },
+    /// Hang up mid-response: the headers go out, then the connection breaks. With
+    /// `after_effect` the request is handled first (the vendor acted; the answer is lost).
+    Drop { after_effect: bool },
+    /// Send the real body slowly: one chunk, then a pause of `ms` milliseconds per chunk.
+    SlowBody { ms: u64 },
 }
 
 /// Faults and the request log shared by the layer and the tests.
@@ -169,6 +176,40 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
             StatusCode::from_u16(status)
                 .unwrap_or(StatusCode::BAD_GATEWAY)
                 .into_response()
+        }
+        Some(Fault::Delay { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        Some(Fault::Drop { after_effect }) => {
+            if after_effect {
+                let _ = next
+                    .run(Request::from_parts(parts, Body::from(bytes)))
+                    .await;
+            }
+            let broken = futures_util::stream::iter([
+                Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"partial\":")),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "emulated hang-up")),
+            ]);
+            Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Body::from_stream(broken))
+                .expect("response")
+        }
+        Some(Fault::SlowBody { ms }) => {
+            let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let (p, body) = res.into_parts();
+            let all = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
+            let chunks: Vec<axum::body::Bytes> = all.chunks(8).map(axum::body::Bytes::copy_from_slice).collect();
+            let slow = futures_util::stream::unfold(chunks.into_iter(), move |mut it| async move {
+                let c = it.next()?;
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                Some((Ok::<_, std::io::Error>(c), it))
+            });
+            let mut p = p;
+            p.headers.remove("content-length");
+            Response::from_parts(p, Body::from_stream(slow))
         }
         None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
     }

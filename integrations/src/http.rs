@@ -568,8 +568,13 @@ impl HttpClient {
                     let unsent = e.is_connect() && !e.is_timeout();
                     let what = if e.is_timeout() {
                         format!("no answer within {:?}", self.limits.timeout)
-                    } else {
+                    } else if unsent {
                         format!("cannot reach {}: {}", self.base, e.without_url())
+                    } else {
+                        format!(
+                            "the connection broke before the answer arrived (the request may have been received): {}",
+                            e.without_url()
+                        )
                     };
                     (ErrorClass::Retryable, what, None, None, unsent)
                 }
@@ -585,13 +590,24 @@ impl HttpClient {
                         millis: started.elapsed().as_millis() as u64,
                     });
                     let wait = retry_after(res.headers());
-                    let text = res.text().await.unwrap_or_default();
+                    let s = status.as_u16();
+                    match res.text().await {
+                        Err(e) => {
+                            // The vendor answered but the body never arrived whole (hang-up,
+                            // stalled body): whatever the request did is unknown.
+                            let what = if e.is_timeout() {
+                                format!("HTTP {s} but the answer's body did not arrive within {:?}", self.limits.timeout)
+                            } else {
+                                format!("HTTP {s} but the connection broke while the answer was read")
+                            };
+                            (ErrorClass::Retryable, what, Some(s), None, false)
+                        }
+                        Ok(text) => {
                     let body: Json = if text.is_empty() {
                         Json::Null
                     } else {
                         serde_json::from_str(&text).unwrap_or(Json::String(text))
                     };
-                    let s = status.as_u16();
                     if status.is_success() || accept.contains(&s) {
                         return Ok(Resp { status: s, body });
                     }
@@ -614,6 +630,8 @@ impl HttpClient {
                         wait,
                         s == 429,
                     )
+                        }
+                    }
                 }
             };
             let may_retry = r.repeatable || unsent;
