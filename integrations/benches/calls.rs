@@ -101,6 +101,41 @@ fn main() {
             &env,
         )
         .unwrap();
+        // The integration layer's own cost: the shared client vs a bare reqwest call, same request.
+        {
+            use integrations::http::{Auth, HttpClient, Limits, Req};
+            use integrations::secret::Secret;
+            let tok: serde_json::Value = reqwest::Client::new()
+                .post(format!("{}/oauth2/token", cs_emu.url))
+                .form(&[("client_id", "bench-id"), ("client_secret", "bench-secret")])
+                .send().await.unwrap().json().await.unwrap();
+            let token = tok["access_token"].as_str().unwrap().to_owned();
+            let url = format!("{}/devices/queries/devices/v1?filter=hostname%3A%27WS-01%27", cs_emu.url);
+            let bare = reqwest::Client::new();
+            let shared = HttpClient::new("bench", &cs_emu.url, Auth::Bearer(Secret::new(token.clone())), Limits { per_second: 1e9, concurrency: 32, ..Limits::default() }, vec![]);
+            let ctx = Ctx::detached(Arc::new(NoLog));
+            let n = 5000;
+            let (mut a, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for i in 0..n * 2 {
+                // Interleave, so both see the same machine state.
+                let t = Instant::now();
+                if i % 2 == 0 {
+                    let r = bare.get(&url).bearer_auth(&token).send().await.unwrap();
+                    let _: serde_json::Value = r.json().await.unwrap();
+                    a.push(t.elapsed().as_micros() as i64);
+                } else {
+                    shared.send(&ctx, Req::get("/devices/queries/devices/v1").query("filter", "hostname:'WS-01'"), &[]).await.unwrap();
+                    b.push(t.elapsed().as_micros() as i64);
+                }
+            }
+            a.sort_unstable();
+            b.sort_unstable();
+            let p = |v: &Vec<i64>, q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+            println!(
+                "bare reqwest GET: p50 {} µs p99 {} µs; shared client: p50 {} µs p99 {} µs → added p50 {} µs, p99 {} µs",
+                p(&a, 0.5), p(&a, 0.99), p(&b, 0.5), p(&b, 0.99), p(&b, 0.5) - p(&a, 0.5), p(&b, 0.99) - p(&a, 0.99)
+            );
+        }
         let host_info = req("edr.host_info", json!({"host": "WS-01"}));
         let related = req("siem.related_alerts", json!({"host": "WS-01", "around": "2026-11-28T08:00:00Z", "window": "24h"}));
         for inflight in [1, 16] {
