@@ -205,12 +205,15 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
             let offset = cursor.as_ref().and_then(|c| c.get("offset")).and_then(|o| o.as_u64()).unwrap_or(0) as usize;
             let bytes = std::fs::read(path).with_context(|| format!("source {}: reading {}", s.name, path.display()))?;
             let offset = if offset > bytes.len() { 0 } else { offset }; // truncated/rotated: start over
-            let rest = &bytes[offset..];
-            // Only complete lines: a line being written is taken at the next poll.
-            let end = rest.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
-            let mut items = Vec::new();
             let mut line_no = bytes[..offset].iter().filter(|b| **b == b'\n').count();
-            for line in rest[..end].split(|b| *b == b'\n') {
+            let mut items = Vec::new();
+            let mut pos = offset;
+            // Only complete lines, at most `batch` of them: a line being written is taken at
+            // the next poll, and a big file is worked through batch by batch.
+            while items.len() < s.batch.max(1) {
+                let Some(nl) = bytes[pos..].iter().position(|b| *b == b'\n') else { break };
+                let line = &bytes[pos..pos + nl];
+                pos += nl + 1;
                 line_no += 1;
                 let t = String::from_utf8_lossy(line);
                 if t.trim().is_empty() {
@@ -221,7 +224,7 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
                     items.push((origin.clone(), r));
                 }
             }
-            Ok(Batch { items, cursor: serde_json::json!({"offset": offset + end}) })
+            Ok(Batch { items, cursor: serde_json::json!({"offset": pos}) })
         }
         _ => anyhow::bail!("source {} is not file-based", s.name),
     }
@@ -341,6 +344,15 @@ async fn run_one(sh: Arc<Shared>, id: String) {
             metrics().inc("riposte_runs_errors_total", "", 1);
         }
     }
+}
+
+/// The process's peak resident memory (VmHWM), where /proc is available.
+fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
 }
 
 fn sh_metrics_sum(_sh: &Shared, name: &str) -> u64 {
@@ -536,6 +548,7 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     }
     let mut pollers = tokio::task::JoinSet::new();
     let mut created_once = Vec::new();
+    let once_started = std::time::Instant::now();
     if let Some(name) = drill {
         let d = c
             .drills
@@ -545,7 +558,28 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         created_once.extend(fire_drill(&sh, &l, d).await?);
     } else if once {
         for s in &c.sources {
-            match poll_once(&sh, &l, s).await {
+            // Drain file sources batch by batch (a poll brings at most `batch` alerts).
+            let mut polled = Ok(Vec::new());
+            loop {
+                let before = metrics().counter_sum("riposte_alerts_polled_total");
+                match poll_once(&sh, &l, s).await {
+                    Ok(ids) => {
+                        let more = metrics().counter_sum("riposte_alerts_polled_total") > before;
+                        if let Ok(all) = polled.as_mut() {
+                            all.extend(ids);
+                        }
+                        // Local files are drained; a SIEM is asked once per --once.
+                        if !more || !matches!(s.kind, SourceType::Directory | SourceType::File) {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        polled = Err(e);
+                        break;
+                    }
+                }
+            }
+            match polled {
                 Ok(ids) => {
                     tracing::info!(source = %s.name, runs = ids.len(), "polled");
                     created_once.extend(ids);
@@ -678,13 +712,15 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
         }
         let m = |n: &str| sh_metrics_sum(&metrics_view, n);
         println!(
-            "{} alert(s) polled: {} run(s) started ({}), {} not matched by any playbook (`riposte alerts unmatched`), {} quarantined (`riposte alerts quarantine`){}",
+            "{} alert(s) polled: {} run(s) started ({}), {} not matched by any playbook (`riposte alerts unmatched`), {} quarantined (`riposte alerts quarantine`){}; {:.2} s, peak RSS {} MiB",
             m("riposte_alerts_polled_total"),
             created_once.len(),
             by_status.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", "),
             m("riposte_alerts_unmatched_total"),
             m("riposte_alerts_quarantined_total"),
-            if dry_run || drill.is_some() { "; dry-run: no mutate action was sent" } else { "" }
+            if dry_run || drill.is_some() { "; dry-run: no mutate action was sent" } else { "" },
+            once_started.elapsed().as_secs_f64(),
+            peak_rss_kib().map(|k| (k / 1024).to_string()).unwrap_or_else(|| "?".into())
         );
         if m("riposte_source_errors_total") > 0 {
             return Ok(ExitCode::from(1));

@@ -51,6 +51,9 @@ pub struct Store {
     commit: std::sync::Arc<GroupCommit>,
 }
 
+/// sled's page cache.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// How long a flush waits for concurrent committers to join it (only when there are some).
 const COMMIT_DELAY_US: u64 = 500;
 
@@ -94,7 +97,11 @@ impl Store {
         })?;
         let db_path = dir.join("db");
         // sled panics on some corrupt files; contain that and report the path instead.
-        let opened = std::panic::catch_unwind(|| sled::Config::new().path(&db_path).open());
+        let opened = std::panic::catch_unwind(|| sled::Config::new()
+                .path(&db_path)
+                // sled caches up to 1 GiB by default; runs are read rarely once written.
+                .cache_capacity(CACHE_BYTES)
+                .open());
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) => return Err(StateError::Open { path: db_path, source: e }),
