@@ -106,3 +106,96 @@ async fn splunk_notables_are_taken_once_from_their_checkpoint() {
     let runs = String::from_utf8_lossy(&runs.stdout);
     assert!(runs.contains("alert n1") && runs.contains("alert n4"), "{runs}");
 }
+
+/// Starts `riposte serve` and returns it with its HTTP address; stderr keeps being drained.
+fn start_daemon(cfg: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = riposte!()
+        .args(["serve", "--dry-run", "--config", cfg.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let mut addr = String::new();
+    while err.read_line(&mut line).unwrap() > 0 {
+        if let Some(a) = line.trim().strip_prefix("riposte: listening on http://") {
+            addr = a.to_owned();
+            break;
+        }
+        line.clear();
+    }
+    assert!(!addr.is_empty(), "the daemon did not start");
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while err.read_line(&mut sink).unwrap_or(0) > 0 {
+            sink.clear();
+        }
+    });
+    (child, addr)
+}
+
+fn finished_runs(addr: &str) -> u64 {
+    let (_, m) = tests::http(addr, "GET", "/metrics", &[], "");
+    m.lines()
+        .filter(|l| l.starts_with("riposte_runs_finished_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Waits (by asking the daemon, not by sleeping) until it has finished `n` runs.
+fn wait_finished(addr: &str, n: u64) {
+    for _ in 0..2_000_000 {
+        if finished_runs(addr) >= n {
+            return;
+        }
+        std::thread::yield_now();
+    }
+    panic!("the daemon did not finish {n} runs");
+}
+
+fn stop(mut child: std::process::Child) {
+    let st = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_takes_alerts_as_they_arrive_and_across_a_restart_exactly_once() {
+    let ix = AlertsIndex::new("aWQ6a2V5");
+    ix.add("k1", alert("k1", "2026-11-28T09:00:00.000Z", "WS-1"));
+    ix.add("k2", alert("k2", "2026-11-28T09:00:01.000Z", "WS-2"));
+    let emu = emulators::serve(emulators::alerts_index::router(ix.clone())).await;
+    let dir = tempdir("daemon-live");
+    std::fs::write(dir.join("es.key"), "aWQ6a2V5").unwrap();
+    let cfg = dir.join("riposte.yaml");
+    std::fs::write(&cfg, format!("data_dir: data\nplaybooks: [{}]\nserver: {{listen: \"127.0.0.1:0\"}}\nlimits: {{shutdown_grace: 10s}}\nsources:\n  - name: elastic\n    type: kibana\n    url: {}\n    schedule: \"* * * * * *\"\n    credentials: {{api_key: {{file: es.key}}}}\n", root().join("playbooks/library").display(), emu.url)).unwrap();
+
+    let cfg2 = cfg.clone();
+    let ix2 = ix.clone();
+    tokio::task::spawn_blocking(move || {
+        let (d, addr) = start_daemon(&cfg2);
+        wait_finished(&addr, 2);
+        // Alerts arriving while the daemon runs.
+        ix2.add("k3", alert("k3", "2026-11-28T09:00:02.000Z", "WS-3"));
+        ix2.add("k4", alert("k4", "2026-11-28T09:00:02.000Z", "WS-4"));
+        wait_finished(&addr, 4);
+        stop(d);
+        // Alerts arriving while it is stopped are taken at the next start, the old ones not again.
+        ix2.add("k5", alert("k5", "2026-11-28T09:00:03.000Z", "WS-5"));
+        let (d, addr) = start_daemon(&cfg2);
+        wait_finished(&addr, 1);
+        stop(d);
+    })
+    .await
+    .unwrap();
+
+    let runs = riposte!(["runs", "list", "--data-dir", dir.join("data").to_str().unwrap()]);
+    let runs = String::from_utf8_lossy(&runs.stdout).into_owned();
+    assert_eq!(runs.lines().count(), 5, "{runs}");
+    for k in ["k1", "k2", "k3", "k4", "k5"] {
+        assert_eq!(runs.matches(&format!("alert {k} ")).count(), 1, "{k} exactly once: {runs}");
+        assert_eq!(ix.status_of(k).as_deref(), Some("acknowledged"));
+    }
+}
