@@ -60,7 +60,10 @@ impl AlertsIndex {
 }
 
 fn kerr(status: u16, error: &str, message: &str) -> Response {
-    crate::error(status, json!({"statusCode": status, "error": error, "message": message}))
+    crate::error(
+        status,
+        json!({"statusCode": status, "error": error, "message": message}),
+    )
 }
 
 fn authorised(ix: &AlertsIndex, h: &HeaderMap) -> bool {
@@ -71,7 +74,12 @@ fn matches(doc: &Json, q: &Json) -> bool {
     let Some(b) = q.get("bool") else {
         return q.get("match_all").is_some() || q.is_null();
     };
-    for f in b.get("filter").and_then(|f| f.as_array()).into_iter().flatten() {
+    for f in b
+        .get("filter")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+    {
         if let Some(r) = f.get("range").and_then(|r| r.as_object()) {
             for (field, cond) in r {
                 let Some(v) = AlertsIndex::field(doc, field).and_then(|v| v.as_str()) else {
@@ -101,8 +109,17 @@ fn matches(doc: &Json, q: &Json) -> bool {
             return false;
         }
     }
-    for m in b.get("must_not").and_then(|f| f.as_array()).into_iter().flatten() {
-        if let Some(field) = m.get("exists").and_then(|e| e.get("field")).and_then(|f| f.as_str()) {
+    for m in b
+        .get("must_not")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(field) = m
+            .get("exists")
+            .and_then(|e| e.get("field"))
+            .and_then(|f| f.as_str())
+        {
             if AlertsIndex::field(doc, field).is_some() {
                 return false;
             }
@@ -114,7 +131,11 @@ fn matches(doc: &Json, q: &Json) -> bool {
 fn search(ix: &AlertsIndex, index: &str, body: &Json) -> Response {
     let code = *ix.outage.lock().expect("outage");
     if code != 0 {
-        return kerr(code, "Service Unavailable", "the alerts index is unavailable");
+        return kerr(
+            code,
+            "Service Unavailable",
+            "the alerts index is unavailable",
+        );
     }
     let size = body.get("size").and_then(|s| s.as_u64()).unwrap_or(10) as usize;
     let sort_field = body
@@ -127,8 +148,12 @@ fn search(ix: &AlertsIndex, index: &str, body: &Json) -> Response {
     let docs = ix.docs.lock().expect("docs");
     let mut hits: Vec<&(String, Json)> = docs.iter().filter(|(_, d)| matches(d, &q)).collect();
     hits.sort_by(|a, b| {
-        let ka = AlertsIndex::field(&a.1, &sort_field).and_then(|v| v.as_str()).unwrap_or("");
-        let kb = AlertsIndex::field(&b.1, &sort_field).and_then(|v| v.as_str()).unwrap_or("");
+        let ka = AlertsIndex::field(&a.1, &sort_field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        let kb = AlertsIndex::field(&b.1, &sort_field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         ka.cmp(kb).then(a.0.cmp(&b.0))
     });
     let total = hits.len();
@@ -140,12 +165,24 @@ fn search(ix: &AlertsIndex, index: &str, body: &Json) -> Response {
     axum::Json(json!({"took": 1, "timed_out": false, "hits": {"total": {"value": total, "relation": "eq"}, "hits": hits}})).into_response()
 }
 
-async fn signals_search(State(ix): State<Arc<AlertsIndex>>, h: HeaderMap, body: String) -> Response {
+async fn signals_search(
+    State(ix): State<Arc<AlertsIndex>>,
+    h: HeaderMap,
+    body: String,
+) -> Response {
     if !authorised(&ix, &h) {
-        return kerr(401, "Unauthorized", "[security_exception]: unable to authenticate with provided credentials");
+        return kerr(
+            401,
+            "Unauthorized",
+            "[security_exception]: unable to authenticate with provided credentials",
+        );
     }
     if h.get("kbn-xsrf").is_none() {
-        return kerr(400, "Bad Request", "Request must contain a kbn-xsrf header.");
+        return kerr(
+            400,
+            "Bad Request",
+            "Request must contain a kbn-xsrf header.",
+        );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
         return kerr(400, "Bad Request", "[request body]: expected an object");
@@ -153,16 +190,35 @@ async fn signals_search(State(ix): State<Arc<AlertsIndex>>, h: HeaderMap, body: 
     search(&ix, ".alerts-security.alerts-default", &b)
 }
 
-async fn signals_status(State(ix): State<Arc<AlertsIndex>>, h: HeaderMap, body: String) -> Response {
+async fn signals_status(
+    State(ix): State<Arc<AlertsIndex>>,
+    h: HeaderMap,
+    body: String,
+) -> Response {
     if !authorised(&ix, &h) {
-        return kerr(401, "Unauthorized", "[security_exception]: unable to authenticate with provided credentials");
+        return kerr(
+            401,
+            "Unauthorized",
+            "[security_exception]: unable to authenticate with provided credentials",
+        );
     }
     if h.get("kbn-xsrf").is_none() {
-        return kerr(400, "Bad Request", "Request must contain a kbn-xsrf header.");
+        return kerr(
+            400,
+            "Bad Request",
+            "Request must contain a kbn-xsrf header.",
+        );
     }
     let b: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
-    let (Some(ids), Some(status)) = (b.get("signal_ids").and_then(|i| i.as_array()), b.get("status").and_then(|s| s.as_str())) else {
-        return kerr(400, "Bad Request", "[request body]: signal_ids and status are required");
+    let (Some(ids), Some(status)) = (
+        b.get("signal_ids").and_then(|i| i.as_array()),
+        b.get("status").and_then(|s| s.as_str()),
+    ) else {
+        return kerr(
+            400,
+            "Bad Request",
+            "[request body]: signal_ids and status are required",
+        );
     };
     if !["open", "acknowledged", "in-progress", "closed"].contains(&status) {
         return kerr(400, "Bad Request", "[request body]: status: invalid value");
@@ -179,9 +235,17 @@ async fn signals_status(State(ix): State<Arc<AlertsIndex>>, h: HeaderMap, body: 
     axum::Json(json!({"took": 1, "timed_out": false, "total": updated, "updated": updated, "deleted": 0, "batches": 1, "version_conflicts": 0, "noops": 0, "failures": []})).into_response()
 }
 
-async fn index_search(State(ix): State<Arc<AlertsIndex>>, Path(index): Path<String>, h: HeaderMap, body: String) -> Response {
+async fn index_search(
+    State(ix): State<Arc<AlertsIndex>>,
+    Path(index): Path<String>,
+    h: HeaderMap,
+    body: String,
+) -> Response {
     if !authorised(&ix, &h) {
-        return crate::error(401, json!({"error": {"type": "security_exception", "reason": "unable to authenticate"}, "status": 401}));
+        return crate::error(
+            401,
+            json!({"error": {"type": "security_exception", "reason": "unable to authenticate"}, "status": 401}),
+        );
     }
     let b: Json = serde_json::from_str(&body).unwrap_or(Json::Null);
     search(&ix, &index, &b)
@@ -190,9 +254,15 @@ async fn index_search(State(ix): State<Arc<AlertsIndex>>, Path(index): Path<Stri
 pub fn router(ix: Arc<AlertsIndex>) -> Router {
     Router::new()
         .route("/api/detection_engine/signals/search", post(signals_search))
-        .route("/s/{space}/api/detection_engine/signals/search", post(signals_search))
+        .route(
+            "/s/{space}/api/detection_engine/signals/search",
+            post(signals_search),
+        )
         .route("/api/detection_engine/signals/status", post(signals_status))
-        .route("/s/{space}/api/detection_engine/signals/status", post(signals_status))
+        .route(
+            "/s/{space}/api/detection_engine/signals/status",
+            post(signals_status),
+        )
         .route("/{index}/_search", post(index_search))
         .with_state(ix)
 }

@@ -8,23 +8,23 @@
 //! already exists).
 
 pub mod alerts_index;
+pub mod cloudflare;
 pub mod crowdstrike;
 pub mod elastic_defend;
-pub mod mde;
-pub mod sentinelone;
+pub mod elasticsearch;
 pub mod jira;
 pub mod mattermost;
+pub mod mde;
 pub mod misp;
+pub mod opnsense;
+pub mod panos;
+pub mod sentinelone;
 pub mod servicenow;
 pub mod slack;
+pub mod splunk;
 pub mod teams;
 pub mod thehive;
 pub mod virustotal;
-pub mod cloudflare;
-pub mod elasticsearch;
-pub mod opnsense;
-pub mod panos;
-pub mod splunk;
 
 use axum::Router;
 use axum::body::Body;
@@ -118,7 +118,8 @@ fn decode(q: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(v) => {
                         out.push(v);
                         i += 2;
@@ -179,7 +180,8 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
         }
         Some(Fault::Delay { ms }) => {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         Some(Fault::Drop { after_effect }) => {
             if after_effect {
@@ -189,7 +191,10 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
             }
             let broken = futures_util::stream::iter([
                 Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"partial\":")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "emulated hang-up")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "emulated hang-up",
+                )),
             ]);
             Response::builder()
                 .status(200)
@@ -198,10 +203,17 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
                 .expect("response")
         }
         Some(Fault::SlowBody { ms }) => {
-            let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let res = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
             let (p, body) = res.into_parts();
-            let all = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
-            let chunks: Vec<axum::body::Bytes> = all.chunks(8).map(axum::body::Bytes::copy_from_slice).collect();
+            let all = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            let chunks: Vec<axum::body::Bytes> = all
+                .chunks(8)
+                .map(axum::body::Bytes::copy_from_slice)
+                .collect();
             let slow = futures_util::stream::unfold(chunks.into_iter(), move |mut it| async move {
                 let c = it.next()?;
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -211,7 +223,10 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
             p.headers.remove("content-length");
             Response::from_parts(p, Body::from_stream(slow))
         }
-        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
     }
 }
 
@@ -267,7 +282,10 @@ pub fn bearer(h: &HeaderMap) -> Option<&str> {
 mod tests {
     #[test]
     fn query_decoding() {
-        assert_eq!(super::decode("filter=hostname%3A%27WS%2001%27+x"), "filter=hostname:'WS 01' x");
+        assert_eq!(
+            super::decode("filter=hostname%3A%27WS%2001%27+x"),
+            "filter=hostname:'WS 01' x"
+        );
         assert_eq!(super::decode("a=%zz%"), "a=%zz%");
     }
 }

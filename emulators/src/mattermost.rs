@@ -98,12 +98,25 @@ async fn create_post(State(s): State<Shared>, h: HeaderMap, body: String) -> Res
 }
 
 /// `PUT /api/v4/posts/{id}/patch` `{message?, props?}` on a post made through the API.
-async fn patch_post(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMap, body: String) -> Response {
+async fn patch_post(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+    body: String,
+) -> Response {
     if bearer(&h) != Some(TOKEN) {
-        return app_error(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+        return app_error(
+            401,
+            "api.context.session_expired.app_error",
+            "Invalid or expired session, please login again.",
+        );
     }
     let Ok(b) = serde_json::from_str::<Json>(&body) else {
-        return app_error(400, "api.context.invalid_body_param.app_error", "Invalid or missing post in request body.");
+        return app_error(
+            400,
+            "api.context.invalid_body_param.app_error",
+            "Invalid or missing post in request body.",
+        );
     };
     let mut st = s.lock().expect("state");
     let n: usize = id.trim_start_matches("post").parse().unwrap_or(0);
@@ -111,7 +124,11 @@ async fn patch_post(State(s): State<Shared>, Path(id): Path<String>, h: HeaderMa
         return app_error(404, "app.post.get.app_error", "Unable to get the post.");
     }
     st.patches.push((id.clone(), b.clone()));
-    (StatusCode::OK, axum::Json(json!({"id": id, "message": b["message"]}))).into_response()
+    (
+        StatusCode::OK,
+        axum::Json(json!({"id": id, "message": b["message"]})),
+    )
+        .into_response()
 }
 
 pub fn router(state: Shared) -> Router {

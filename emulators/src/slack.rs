@@ -110,8 +110,15 @@ async fn update(State(s): State<Shared>, h: HeaderMap, body: String) -> Response
         return fail("invalid_json");
     };
     let mut st = s.lock().expect("state");
-    let (ch, ts) = (b["channel"].as_str().unwrap_or(""), b["ts"].as_str().unwrap_or(""));
-    let n: usize = ts.rsplit('.').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let (ch, ts) = (
+        b["channel"].as_str().unwrap_or(""),
+        b["ts"].as_str().unwrap_or(""),
+    );
+    let n: usize = ts
+        .rsplit('.')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     let exists = n >= 1 && n <= st.messages.len() && st.messages[n - 1]["channel"] == ch;
     if !exists {
         return fail("message_not_found");
@@ -121,7 +128,11 @@ async fn update(State(s): State<Shared>, h: HeaderMap, body: String) -> Response
 }
 
 /// A `response_url` (Slack's are `https://hooks.slack.com/actions/…`): answers `ok`.
-async fn response(State(s): State<Shared>, axum::extract::Path(id): axum::extract::Path<String>, body: String) -> Response {
+async fn response(
+    State(s): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: String,
+) -> Response {
     let mut b = serde_json::from_str::<Json>(&body).unwrap_or(Json::Null);
     if let Some(o) = b.as_object_mut() {
         o.insert("_id".into(), json!(id));

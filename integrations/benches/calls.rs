@@ -14,13 +14,19 @@ use std::time::{Duration, Instant};
 
 fn req(capability: &str, params: serde_json::Value) -> CallRequest {
     CallRequest {
-        key: StepKey { step: "bench".into(), item: None },
+        key: StepKey {
+            step: "bench".into(),
+            item: None,
+        },
         capability: capability.into(),
         mutates: false,
         params,
         idempotency_key: "bench".into(),
         timeout: Duration::from_secs(10),
-        retry: Retry { attempts: 1, backoff: Duration::from_millis(1) },
+        retry: Retry {
+            attempts: 1,
+            backoff: Duration::from_millis(1),
+        },
     }
 }
 
@@ -67,7 +73,11 @@ async fn measure(name: &str, i: Arc<dyn Integration>, r: CallRequest, n: usize, 
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let dir = std::env::temp_dir().join(format!("riposte-bench-calls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

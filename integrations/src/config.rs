@@ -78,7 +78,12 @@ pub enum ConfigError {
     },
 }
 
-fn ms(instance: &str, what: &str, v: &Option<String>, d: Duration) -> Result<Duration, ConfigError> {
+fn ms(
+    instance: &str,
+    what: &str,
+    v: &Option<String>,
+    d: Duration,
+) -> Result<Duration, ConfigError> {
     match v {
         None => Ok(d),
         Some(s) => {
@@ -144,11 +149,16 @@ impl InstanceConfig {
 
     /// Loads the named credential now (fails at start-up, not at the first call).
     pub fn secret(&self, instance: &str, name: &str, why: &str) -> Result<Secret, ConfigError> {
-        let r = self.credentials.get(name).ok_or_else(|| ConfigError::Missing {
-            instance: instance.into(),
-            what: format!("credentials.{name}"),
-            why: format!("{why}; write `{name}: {{env: VARIABLE}}` or `{name}: {{file: /path}}`"),
-        })?;
+        let r = self
+            .credentials
+            .get(name)
+            .ok_or_else(|| ConfigError::Missing {
+                instance: instance.into(),
+                what: format!("credentials.{name}"),
+                why: format!(
+                    "{why}; write `{name}: {{env: VARIABLE}}` or `{name}: {{file: /path}}`"
+                ),
+            })?;
         r.load().map_err(|e| ConfigError::Secret {
             instance: instance.into(),
             credential: name.into(),
@@ -162,7 +172,10 @@ impl InstanceConfig {
 
     pub fn option_strs(&self, name: &str) -> Vec<String> {
         match self.options.get(name) {
-            Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Some(Json::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             Some(Json::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }

@@ -63,7 +63,10 @@ pub enum Auth {
         prefix: &'static str,
         value: Secret,
     },
-    Basic { user: String, password: Secret },
+    Basic {
+        user: String,
+        password: Secret,
+    },
     OAuth2(Arc<OAuth2>),
 }
 
@@ -487,7 +490,9 @@ impl HttpClient {
                 } else {
                     ErrorClass::Permanent
                 },
-                format!("HTTP {status} from the token endpoint: {m}; check client_id and client_secret"),
+                format!(
+                    "HTTP {status} from the token endpoint: {m}; check client_id and client_secret"
+                ),
             ));
         }
         let tok = body
@@ -502,7 +507,10 @@ impl HttpClient {
             })?;
         let ttl = body
             .get("expires_in")
-            .and_then(|e| e.as_u64().or_else(|| e.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|e| {
+                e.as_u64()
+                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(1800);
         let t = Secret::new(tok);
         *g = Some((t.clone(), Instant::now() + Duration::from_secs(ttl)));
@@ -513,7 +521,10 @@ impl HttpClient {
     /// (e.g. a 404 the caller treats as "not found").
     pub async fn send(&self, ctx: &Ctx, r: Req, accept: &[u16]) -> Result<Resp, HttpError> {
         let url = self.url(&r);
-        let body_bytes = r.json.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let body_bytes = r
+            .json
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).unwrap_or_default());
         let digest = body_bytes.as_deref().map(sha256_hex);
         let err = |status: Option<u16>, class: ErrorClass, what: String| HttpError {
             integration: self.name.clone(),
@@ -562,7 +573,14 @@ impl HttpClient {
                         url: url.clone(),
                         body_sha256: digest.clone(),
                         status: None,
-                        error: Some(if e.is_timeout() { "timeout" } else { "connection failed" }.into()),
+                        error: Some(
+                            if e.is_timeout() {
+                                "timeout"
+                            } else {
+                                "connection failed"
+                            }
+                            .into(),
+                        ),
                         millis: started.elapsed().as_millis() as u64,
                     });
                     let unsent = e.is_connect() && !e.is_timeout();
@@ -596,46 +614,54 @@ impl HttpClient {
                             // The vendor answered but the body never arrived whole (hang-up,
                             // stalled body): whatever the request did is unknown.
                             let what = if e.is_timeout() {
-                                format!("HTTP {s} but the answer's body did not arrive within {:?}", self.limits.timeout)
+                                format!(
+                                    "HTTP {s} but the answer's body did not arrive within {:?}",
+                                    self.limits.timeout
+                                )
                             } else {
-                                format!("HTTP {s} but the connection broke while the answer was read")
+                                format!(
+                                    "HTTP {s} but the connection broke while the answer was read"
+                                )
                             };
                             (ErrorClass::Retryable, what, Some(s), None, false)
                         }
                         Ok(text) => {
-                    let body: Json = if text.is_empty() {
-                        Json::Null
-                    } else {
-                        serde_json::from_str(&text).unwrap_or(Json::String(text))
-                    };
-                    if status.is_success() || accept.contains(&s) {
-                        return Ok(Resp { status: s, body });
-                    }
-                    if status == StatusCode::UNAUTHORIZED && !reauthed {
-                        if let Auth::OAuth2(o) = &self.auth {
-                            // The cached token may have been revoked: fetch a new one once.
-                            reauthed = true;
-                            self.bearer(o, ctx, true).await?;
-                            attempt -= 1;
-                            continue;
-                        }
-                    }
-                    let m = vendor_message(&body).unwrap_or_else(|| {
-                        status.canonical_reason().unwrap_or("").to_owned()
-                    });
-                    (
-                        class_of(s),
-                        format!("HTTP {s}: {m} ({})", hint(s)),
-                        Some(s),
-                        wait,
-                        s == 429,
-                    )
+                            let body: Json = if text.is_empty() {
+                                Json::Null
+                            } else {
+                                serde_json::from_str(&text).unwrap_or(Json::String(text))
+                            };
+                            if status.is_success() || accept.contains(&s) {
+                                return Ok(Resp { status: s, body });
+                            }
+                            if status == StatusCode::UNAUTHORIZED && !reauthed {
+                                if let Auth::OAuth2(o) = &self.auth {
+                                    // The cached token may have been revoked: fetch a new one once.
+                                    reauthed = true;
+                                    self.bearer(o, ctx, true).await?;
+                                    attempt -= 1;
+                                    continue;
+                                }
+                            }
+                            let m = vendor_message(&body).unwrap_or_else(|| {
+                                status.canonical_reason().unwrap_or("").to_owned()
+                            });
+                            (
+                                class_of(s),
+                                format!("HTTP {s}: {m} ({})", hint(s)),
+                                Some(s),
+                                wait,
+                                s == 429,
+                            )
                         }
                     }
                 }
             };
             let may_retry = r.repeatable || unsent;
-            if class != ErrorClass::Retryable || !may_retry || attempt >= self.limits.attempts.max(1) {
+            if class != ErrorClass::Retryable
+                || !may_retry
+                || attempt >= self.limits.attempts.max(1)
+            {
                 let what = if class == ErrorClass::Retryable && attempt > 1 {
                     format!("{what}; gave up after {attempt} attempts")
                 } else {
@@ -665,7 +691,9 @@ pub fn enc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => o.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
             _ => o.push_str(&format!("%{b:02X}")),
         }
     }
@@ -679,13 +707,34 @@ mod tests {
     #[test]
     fn vendor_messages_from_each_envelope() {
         let cases = [
-            (serde_json::json!({"errors":[{"code":404,"message":"No matching device found for ID x"}]}), "No matching device found for ID x"),
-            (serde_json::json!({"error":{"code":"Forbidden","message":"Missing Machine.Isolate"}}), "Missing Machine.Isolate"),
-            (serde_json::json!({"errors":[{"code":4000010,"title":"Validation Error","detail":"bad filter"}]}), "bad filter"),
-            (serde_json::json!({"errorMessages":["Field 'x' cannot be set"],"errors":{}}), "Field 'x' cannot be set"),
-            (serde_json::json!({"error":{"message":"Invalid table","detail":"no such table"},"status":"failure"}), "Invalid table: no such table"),
-            (serde_json::json!({"statusCode":400,"error":"Bad Request","message":"[request body]: bad"}), "Bad Request"),
-            (serde_json::json!({"type":"NotFoundError","message":"Alert not found"}), "Alert not found"),
+            (
+                serde_json::json!({"errors":[{"code":404,"message":"No matching device found for ID x"}]}),
+                "No matching device found for ID x",
+            ),
+            (
+                serde_json::json!({"error":{"code":"Forbidden","message":"Missing Machine.Isolate"}}),
+                "Missing Machine.Isolate",
+            ),
+            (
+                serde_json::json!({"errors":[{"code":4000010,"title":"Validation Error","detail":"bad filter"}]}),
+                "bad filter",
+            ),
+            (
+                serde_json::json!({"errorMessages":["Field 'x' cannot be set"],"errors":{}}),
+                "Field 'x' cannot be set",
+            ),
+            (
+                serde_json::json!({"error":{"message":"Invalid table","detail":"no such table"},"status":"failure"}),
+                "Invalid table: no such table",
+            ),
+            (
+                serde_json::json!({"statusCode":400,"error":"Bad Request","message":"[request body]: bad"}),
+                "Bad Request",
+            ),
+            (
+                serde_json::json!({"type":"NotFoundError","message":"Alert not found"}),
+                "Alert not found",
+            ),
         ];
         for (body, want) in cases {
             assert_eq!(vendor_message(&body).as_deref(), Some(want), "{body}");
@@ -709,7 +758,10 @@ mod tests {
         let at = chrono::Utc::now().timestamp() + 30;
         h.insert("x-ratelimit-retryafter", at.to_string().parse().unwrap());
         let d = retry_after(&h).unwrap();
-        assert!(d >= Duration::from_secs(28) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d >= Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
     }
 
     #[test]

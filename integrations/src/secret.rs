@@ -28,7 +28,9 @@ impl std::fmt::Display for SecretRef {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("{what} is not set: export it in riposte's environment (systemd: `Environment=` or `EnvironmentFile=`)")]
+    #[error(
+        "{what} is not set: export it in riposte's environment (systemd: `Environment=` or `EnvironmentFile=`)"
+    )]
     MissingEnv { what: String },
     #[error("cannot read {what}: {why}; check the path and that the riposte user may read it")]
     File { what: String, why: String },
@@ -108,14 +110,20 @@ mod tests {
             .load()
             .unwrap_err()
             .to_string();
-        assert!(e.contains("RIPOSTE_TEST_SURELY_UNSET_VAR is not set"), "{e}");
+        assert!(
+            e.contains("RIPOSTE_TEST_SURELY_UNSET_VAR is not set"),
+            "{e}"
+        );
     }
 
     #[test]
     fn file_secret_is_trimmed() {
         let p = std::env::temp_dir().join(format!("riposte-secret-{}", std::process::id()));
         std::fs::write(&p, "  s3cret\n").unwrap();
-        assert_eq!(SecretRef::File(p.clone()).load().unwrap().expose(), "s3cret");
+        assert_eq!(
+            SecretRef::File(p.clone()).load().unwrap().expose(),
+            "s3cret"
+        );
         std::fs::remove_file(p).unwrap();
     }
 }

@@ -110,7 +110,11 @@ pub fn summarise(capability: &str, result: &mut Json) {
                 .iter()
                 .filter_map(|h| s(h, "process.command_line").or_else(|| s(h, "process.name")))
                 .collect();
-            let mut times: Vec<i64> = hits.iter().filter_map(time).map(|t| t.timestamp_millis()).collect();
+            let mut times: Vec<i64> = hits
+                .iter()
+                .filter_map(time)
+                .map(|t| t.timestamp_millis())
+                .collect();
             times.sort_unstable();
             let (mut best, mut lo) = (0usize, 0usize);
             for hi in 0..times.len() {
@@ -128,21 +132,29 @@ pub fn summarise(capability: &str, result: &mut Json) {
             for h in &hits {
                 let group = s(h, "group.name").or_else(|| {
                     // 4728/4732/4756: the group is the event's target.
-                    matches!(s(h, "event.code").as_deref(), Some("4728" | "4732" | "4756"))
-                        .then(|| s(h, "winlog.event_data.TargetUserName"))
-                        .flatten()
+                    matches!(
+                        s(h, "event.code").as_deref(),
+                        Some("4728" | "4732" | "4756")
+                    )
+                    .then(|| s(h, "winlog.event_data.TargetUserName"))
+                    .flatten()
                 });
                 let what = s(h, "event.action")
                     .or_else(|| s(h, "process.command_line"))
                     .or_else(|| s(h, "message"))
                     .unwrap_or_default();
                 changes.push(
-                    [s(h, "@timestamp"), s(h, "event.code"), Some(what), group.clone()]
-                        .into_iter()
-                        .flatten()
-                        .filter(|x| !x.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    [
+                        s(h, "@timestamp"),
+                        s(h, "event.code"),
+                        Some(what),
+                        group.clone(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 );
                 if let Some(g) = group {
                     if !groups.contains(&g) {
@@ -170,7 +182,10 @@ mod tests {
             {"dns": {"question": {"name": "Evil.Example."}}},
         ]});
         summarise("siem.network_after", &mut r);
-        assert_eq!(r["connections"][0], json!({"ip": "203.0.113.9", "port": 443, "count": 2}));
+        assert_eq!(
+            r["connections"][0],
+            json!({"ip": "203.0.113.9", "port": 443, "count": 2})
+        );
         assert_eq!(r["connections"][1]["ip"], "198.51.100.7");
         assert_eq!(r["dns"], json!(["evil.example"]));
     }
@@ -196,7 +211,12 @@ mod tests {
         ]});
         summarise("siem.privilege_changes", &mut r);
         assert_eq!(r["groups"], json!(["Administrators", "Domain Admins"]));
-        assert!(r["changes"][0].as_str().unwrap().contains("4732 added-member-to-group Administrators"));
+        assert!(
+            r["changes"][0]
+                .as_str()
+                .unwrap()
+                .contains("4732 added-member-to-group Administrators")
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ async fn rig(timeout_ms: u64, attempts: u32) -> Rig {
     let st = cs::State::new("fid", "fsecret");
     st.add_device("aid-1", "WS-01", "normal");
     let emu = emulators::serve(cs::router(st.clone())).await;
-    let dir = std::env::temp_dir().join(format!("riposte-faults-{}-{timeout_ms}-{attempts}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "riposte-faults-{}-{timeout_ms}-{attempts}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("id"), "fid").unwrap();
     std::fs::write(dir.join("secret"), "fsecret").unwrap();
@@ -39,13 +42,21 @@ async fn rig(timeout_ms: u64, attempts: u32) -> Rig {
     }))
     .unwrap();
     let falcon = build("falcon", &cfg, &BuildEnv::default()).unwrap();
-    Rig { emu, st, falcon, log: Arc::new(MemLog::default()) }
+    Rig {
+        emu,
+        st,
+        falcon,
+        log: Arc::new(MemLog::default()),
+    }
 }
 
 impl Rig {
     async fn call(&self, capability: &str) -> Outcome {
         let req = CallRequest {
-            key: StepKey { step: "s".into(), item: None },
+            key: StepKey {
+                step: "s".into(),
+                item: None,
+            },
             capability: capability.into(),
             mutates: capability != "edr.host_info",
             params: json!({"host": "WS-01"}),
@@ -69,18 +80,36 @@ fn ok(o: Outcome) -> Json {
 #[tokio::test]
 async fn latency_beyond_the_timeout_is_retried_on_reads() {
     let r = rig(300, 3).await;
-    r.emu.recorder.fail_next(Some(QUERY), Fault::Delay { ms: 3000 });
+    r.emu
+        .recorder
+        .fail_next(Some(QUERY), Fault::Delay { ms: 3000 });
     let info = ok(r.call("edr.host_info").await);
     assert_eq!(info["device_id"], "aid-1");
-    assert_eq!(r.emu.recorder.count("GET", QUERY), 2, "the slow lookup was asked again");
-    let timeouts = r.log.0.lock().unwrap().iter().filter(|s| s.error.as_deref() == Some("timeout")).count();
+    assert_eq!(
+        r.emu.recorder.count("GET", QUERY),
+        2,
+        "the slow lookup was asked again"
+    );
+    let timeouts = r
+        .log
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.error.as_deref() == Some("timeout"))
+        .count();
     assert_eq!(timeouts, 1, "the timeout is in the request log");
 }
 
 #[tokio::test]
 async fn a_hang_up_on_a_read_is_retried() {
     let r = rig(5000, 3).await;
-    r.emu.recorder.fail_next(Some(QUERY), Fault::Drop { after_effect: false });
+    r.emu.recorder.fail_next(
+        Some(QUERY),
+        Fault::Drop {
+            after_effect: false,
+        },
+    );
     ok(r.call("edr.host_info").await);
     assert_eq!(r.emu.recorder.count("GET", QUERY), 2);
 }
@@ -88,17 +117,36 @@ async fn a_hang_up_on_a_read_is_retried() {
 #[tokio::test]
 async fn a_hang_up_after_the_vendor_acted_is_checked_never_resent() {
     let r = rig(5000, 3).await;
-    r.emu.recorder.fail_next(Some(ACTIONS), Fault::Drop { after_effect: true });
+    r.emu
+        .recorder
+        .fail_next(Some(ACTIONS), Fault::Drop { after_effect: true });
     let res = ok(r.call("edr.isolate_host").await);
-    assert_eq!(r.emu.recorder.count("POST", ACTIONS), 1, "a POST whose answer was lost is not repeated");
-    assert!(res["recovered_from"].as_str().is_some_and(|m| m.contains("broke")), "{res}");
-    assert!(matches!(r.st.status("aid-1").as_deref(), Some("contained" | "containment_pending")));
+    assert_eq!(
+        r.emu.recorder.count("POST", ACTIONS),
+        1,
+        "a POST whose answer was lost is not repeated"
+    );
+    assert!(
+        res["recovered_from"]
+            .as_str()
+            .is_some_and(|m| m.contains("broke")),
+        "{res}"
+    );
+    assert!(matches!(
+        r.st.status("aid-1").as_deref(),
+        Some("contained" | "containment_pending")
+    ));
 }
 
 #[tokio::test]
 async fn a_hang_up_before_the_vendor_acted_fails_in_doubt_for_the_driver() {
     let r = rig(5000, 3).await;
-    r.emu.recorder.fail_next(Some(ACTIONS), Fault::Drop { after_effect: false });
+    r.emu.recorder.fail_next(
+        Some(ACTIONS),
+        Fault::Drop {
+            after_effect: false,
+        },
+    );
     match r.call("edr.isolate_host").await {
         Outcome::Failed { class, message } => {
             assert_eq!(class, ErrorClass::Retryable, "{message}");
@@ -110,7 +158,10 @@ async fn a_hang_up_before_the_vendor_acted_fails_in_doubt_for_the_driver() {
     // The driver's reconcile then finds the host not contained: safe to send again.
     let ctx = Ctx::detached(r.log.clone());
     let req = CallRequest {
-        key: StepKey { step: "s".into(), item: None },
+        key: StepKey {
+            step: "s".into(),
+            item: None,
+        },
         capability: "edr.isolate_host".into(),
         mutates: true,
         params: json!({"host": "WS-01"}),
@@ -118,17 +169,27 @@ async fn a_hang_up_before_the_vendor_acted_fails_in_doubt_for_the_driver() {
         timeout: Duration::from_secs(30),
         retry: Retry::default(),
     };
-    assert_eq!(r.falcon.reconcile(&ctx, &req).await, integrations::Reconciled::NotDone);
+    assert_eq!(
+        r.falcon.reconcile(&ctx, &req).await,
+        integrations::Reconciled::NotDone
+    );
 }
 
 #[tokio::test]
 async fn a_stalled_body_times_out_as_retryable() {
     let r = rig(300, 1).await;
-    r.emu.recorder.fail_next(Some(QUERY), Fault::SlowBody { ms: 200 });
+    r.emu
+        .recorder
+        .fail_next(Some(QUERY), Fault::SlowBody { ms: 200 });
     match r.call("edr.host_info").await {
         Outcome::Failed { class, message } => {
             assert_eq!(class, ErrorClass::Retryable, "{message}");
-            assert!(message.contains("did not arrive") || message.contains("broke") || message.contains("no answer"), "{message}");
+            assert!(
+                message.contains("did not arrive")
+                    || message.contains("broke")
+                    || message.contains("no answer"),
+                "{message}"
+            );
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
@@ -138,7 +199,14 @@ async fn a_stalled_body_times_out_as_retryable() {
 async fn a_5xx_burst_on_reads_is_ridden_out() {
     let r = rig(5000, 4).await;
     for _ in 0..3 {
-        r.emu.recorder.fail_next(Some(QUERY), Fault::Status { status: 503, retry_after: None, body: json!({"errors": [{"code": 503, "message": "busy"}]}) });
+        r.emu.recorder.fail_next(
+            Some(QUERY),
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+                body: json!({"errors": [{"code": 503, "message": "busy"}]}),
+            },
+        );
     }
     ok(r.call("edr.host_info").await);
     assert_eq!(r.emu.recorder.count("GET", QUERY), 4);

@@ -333,7 +333,12 @@ pub fn summary(alert: &Json) -> Json {
         ("parent", "process.parent.executable"),
         ("event_code", "event.code"),
     ];
-    Json::Object(fields.iter().map(|(k, p)| ((*k).to_owned(), g(p))).collect())
+    Json::Object(
+        fields
+            .iter()
+            .map(|(k, p)| ((*k).to_owned(), g(p)))
+            .collect(),
+    )
 }
 
 impl<'p> Run<'p> {
@@ -518,18 +523,17 @@ impl<'p> Run<'p> {
                                 });
                                 continue;
                             }
-                            let params = match self
-                                .render_params(&l.call.params, What("lookup", &l.id))
-                            {
-                                Ok(p) => p,
-                                Err(e) => {
-                                    self.lookup_failed(l, Json::Null, e.clone());
-                                    if l.call.on_failure == OnFailure::Fail {
-                                        return self.fail(e);
+                            let params =
+                                match self.render_params(&l.call.params, What("lookup", &l.id)) {
+                                    Ok(p) => p,
+                                    Err(e) => {
+                                        self.lookup_failed(l, Json::Null, e.clone());
+                                        if l.call.on_failure == OnFailure::Fail {
+                                            return self.fail(e);
+                                        }
+                                        continue;
                                     }
-                                    continue;
-                                }
-                            };
+                                };
                             let k = StepKey {
                                 step: l.id.clone(),
                                 item: None,
@@ -644,8 +648,7 @@ impl<'p> Run<'p> {
                         let mut calls = Vec::new();
                         for it in &list {
                             self.bind_item(multi.then_some(it));
-                            match self.render_params(&a.call.params, What("action", &a.id))
-                            {
+                            match self.render_params(&a.call.params, What("action", &a.id)) {
                                 Ok(p) => calls.push(p),
                                 Err(e) => {
                                     self.note(e);
@@ -712,28 +715,27 @@ impl<'p> Run<'p> {
                         step: a.id.clone(),
                         item: multi.then_some(n as u32),
                     };
-                    let params =
-                        match self.render_params(&a.call.params, What("action", &a.id)) {
-                            Ok(p) => p,
-                            Err(e) => {
-                                self.action_reports.push(ActionReport {
-                                    step: a.id.clone(),
-                                    item: k.item,
-                                    action: a.call.capability.name.into(),
-                                    mutates: a.call.mutates(),
-                                    params: Json::Null,
-                                    status: "failed".into(),
-                                    description: a.description.clone(),
-                                    approval: appr,
-                                    result: None,
-                                    error: Some(e.clone()),
-                                });
-                                if a.call.on_failure == OnFailure::Fail {
-                                    return self.fail(e);
-                                }
-                                continue;
+                    let params = match self.render_params(&a.call.params, What("action", &a.id)) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            self.action_reports.push(ActionReport {
+                                step: a.id.clone(),
+                                item: k.item,
+                                action: a.call.capability.name.into(),
+                                mutates: a.call.mutates(),
+                                params: Json::Null,
+                                status: "failed".into(),
+                                description: a.description.clone(),
+                                approval: appr,
+                                result: None,
+                                error: Some(e.clone()),
+                            });
+                            if a.call.on_failure == OnFailure::Fail {
+                                return self.fail(e);
                             }
-                        };
+                            continue;
+                        }
+                    };
                     self.action_reports.push(ActionReport {
                         step: a.id.clone(),
                         item: k.item,

@@ -209,7 +209,10 @@ impl Functions {
                     .unwrap_or_default()
             ))
         );
-        add!("entropy", str1(|x| Box::new(CelDouble::from(funcs::entropy(x)))));
+        add!(
+            "entropy",
+            str1(|x| Box::new(CelDouble::from(funcs::entropy(x))))
+        );
         add!(
             "obfuscation_ratio",
             str1(|x| Box::new(CelDouble::from(funcs::obfuscation_ratio(x))))
@@ -326,7 +329,10 @@ where
 }
 
 /// Argument `i`, with the error cel's extractors give when it is missing.
-fn arg<'a, 'k>(ftx: &'a FunctionContext<'_, 'k>, i: usize) -> Result<&'a (dyn Val + 'k), ExecutionError> {
+fn arg<'a, 'k>(
+    ftx: &'a FunctionContext<'_, 'k>,
+    i: usize,
+) -> Result<&'a (dyn Val + 'k), ExecutionError> {
     ftx.args
         .get(i)
         .map(|a| a.as_ref())
@@ -556,7 +562,10 @@ impl Scope {
 
     /// Binds `name` to an empty map with room for `capacity` entries (no rehash as it grows).
     pub fn new_map(&mut self, name: &'static str, capacity: usize) {
-        self.slot(name, Slot::Map(CelMap::from(HashMap::with_capacity(capacity))));
+        self.slot(
+            name,
+            Slot::Map(CelMap::from(HashMap::with_capacity(capacity))),
+        );
     }
 
     /// Sets `name.key` (making `name` a map first if needed).
@@ -707,8 +716,7 @@ impl AlertUse {
                 self.children
                     .iter()
                     .filter_map(|(k, u)| {
-                        o.get(k)
-                            .map(|v| (CelMapKey::from(k.clone()), u.to_val(v)))
+                        o.get(k).map(|v| (CelMapKey::from(k.clone()), u.to_val(v)))
                     })
                     .collect::<HashMap<_, _>>(),
             )),
@@ -779,7 +787,13 @@ fn alert_walk(e: &cel::IdedExpr, u: &mut AlertUse) {
                 u.add(&[]);
                 return;
             }
-            for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
                 alert_walk(x, u);
             }
         }
@@ -1033,7 +1047,13 @@ mod tests {
             assert_eq!(e.eval(&full), e.eval(&part), "{s}");
         }
         // Anything else needs the whole alert.
-        for s in ["size(alert) > 0", "alert['process']", "[1].all(alert, alert > 0)", "truthy(alert)", "get(alert, lower('X'), 1)"] {
+        for s in [
+            "size(alert) > 0",
+            "alert['process']",
+            "[1].all(alert, alert > 0)",
+            "truthy(alert)",
+            "get(alert, lower('X'), 1)",
+        ] {
             let mut u = AlertUse::default();
             Expr::compile(s).unwrap().alert_use(&mut u);
             assert!(u.whole, "{s}");

@@ -567,8 +567,19 @@ mod tests {
     #[test]
     fn deobfuscate_whitespace_matches_the_regex() {
         let ws = Regex::new(r"\s+").unwrap();
-        for t in ["a  b\t\tc\n\r\nd", " lead", "trail \u{a0}\u{2003}x\u{3000}", "\u{85}\u{2028}y  ", "none", ""] {
-            assert_eq!(deobfuscate(t), ws.replace_all(&t.to_lowercase(), " "), "{t:?}");
+        for t in [
+            "a  b\t\tc\n\r\nd",
+            " lead",
+            "trail \u{a0}\u{2003}x\u{3000}",
+            "\u{85}\u{2028}y  ",
+            "none",
+            "",
+        ] {
+            assert_eq!(
+                deobfuscate(t),
+                ws.replace_all(&t.to_lowercase(), " "),
+                "{t:?}"
+            );
         }
     }
 

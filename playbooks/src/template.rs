@@ -307,6 +307,11 @@ mod tests {
             }
         }
         assert!(t.compile("{{a.s}}", Dest::Text).unwrap().fast.is_some());
-        assert!(t.compile("{{#if a}}x{{/if}}", Dest::Text).unwrap().fast.is_none());
+        assert!(
+            t.compile("{{#if a}}x{{/if}}", Dest::Text)
+                .unwrap()
+                .fast
+                .is_none()
+        );
     }
 }

@@ -23,9 +23,44 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "{", "}", "[", "]", "\"", ":", ",", "\\", "\\u0000", "\\ud800", "null", "1e999", "-0", "{{", "}}",
-    "$(id)", "`", "'", "\n", "\r\n", "\u{feff}", "é", "😀", "powershell -enc ", "SQBFAFgA", "%", "../",
-    "\u{202e}", "\t", "#", "- ", "&anchor", "*anchor", "!!binary", "<<", "? ", "---", "...",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    ":",
+    ",",
+    "\\",
+    "\\u0000",
+    "\\ud800",
+    "null",
+    "1e999",
+    "-0",
+    "{{",
+    "}}",
+    "$(id)",
+    "`",
+    "'",
+    "\n",
+    "\r\n",
+    "\u{feff}",
+    "é",
+    "😀",
+    "powershell -enc ",
+    "SQBFAFgA",
+    "%",
+    "../",
+    "\u{202e}",
+    "\t",
+    "#",
+    "- ",
+    "&anchor",
+    "*anchor",
+    "!!binary",
+    "<<",
+    "? ",
+    "---",
+    "...",
 ];
 
 fn mutate(rng: &mut Rng, s: &str) -> String {
@@ -64,12 +99,20 @@ fn root() -> std::path::PathBuf {
 
 #[test]
 fn mangled_alerts_never_panic_and_every_document_is_accounted_for() {
-    let pb = playbooks::load_file(&root().join("library/t1059-command-and-scripting-interpreter.yaml"))
-        .unwrap_or_else(|d| panic!("{d}"));
+    let pb =
+        playbooks::load_file(&root().join("library/t1059-command-and-scripting-interpreter.yaml"))
+            .unwrap_or_else(|d| panic!("{d}"));
     let mut seeds = Vec::new();
-    for f in ["../examples/alerts/windows-empire-chain.jsonl", "../examples/alerts/linux-macos.jsonl"] {
+    for f in [
+        "../examples/alerts/windows-empire-chain.jsonl",
+        "../examples/alerts/linux-macos.jsonl",
+    ] {
         let t = std::fs::read_to_string(root().join(f)).unwrap();
-        seeds.extend(t.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+        seeds.extend(
+            t.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
     }
     assert!(seeds.len() >= 4);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -86,23 +129,41 @@ fn mangled_alerts_never_panic_and_every_document_is_accounted_for() {
                 Ok(a) => {
                     ok += 1;
                     if engine::matches(&pb, &a.doc) {
-                        let rep = engine::run_offline(&pb, &a.id, &a.doc, true, |_| Outcome::Ok { result: serde_json::Value::Null }, |_| None);
+                        let rep = engine::run_offline(
+                            &pb,
+                            &a.id,
+                            &a.doc,
+                            true,
+                            |_| Outcome::Ok {
+                                result: serde_json::Value::Null,
+                            },
+                            |_| None,
+                        );
                         assert!(!rep.run_id.is_empty(), "case {i}");
                     }
                 }
                 Err(b) => {
                     bad += 1;
-                    assert!(!b.reason.is_empty() && !b.position.is_empty(), "case {i}: {b:?}");
+                    assert!(
+                        !b.reason.is_empty() && !b.position.is_empty(),
+                        "case {i}: {b:?}"
+                    );
                 }
             }
         }
     }
-    assert!(ok > 100 && bad > 100, "the mutations exercised both paths: {ok} ok, {bad} bad");
+    assert!(
+        ok > 100 && bad > 100,
+        "the mutations exercised both paths: {ok} ok, {bad} bad"
+    );
 }
 
 #[test]
 fn mangled_playbooks_never_panic_and_errors_have_positions() {
-    let text = std::fs::read_to_string(root().join("library/t1059-command-and-scripting-interpreter.yaml")).unwrap();
+    let text = std::fs::read_to_string(
+        root().join("library/t1059-command-and-scripting-interpreter.yaml"),
+    )
+    .unwrap();
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let (mut loaded, mut rejected) = (0, 0);
     for i in 0..400 {
@@ -112,7 +173,10 @@ fn mangled_playbooks_never_panic_and_errors_have_positions() {
             Err(d) => {
                 rejected += 1;
                 let msg = d.to_string();
-                assert!(msg.contains("fuzz.yaml:"), "case {i}: diagnostics without a position: {msg}");
+                assert!(
+                    msg.contains("fuzz.yaml:"),
+                    "case {i}: diagnostics without a position: {msg}"
+                );
             }
         }
     }

@@ -80,10 +80,18 @@ pub fn run(n: usize) -> Result<ExitCode> {
             let run = format!("run-mutate-{i}");
             let t = Instant::now();
             store.append(&run, &started("contain"))?;
-            store.audit("step.started", Some(&run), serde_json::json!({"step": "contain"}))?;
+            store.audit(
+                "step.started",
+                Some(&run),
+                serde_json::json!({"step": "contain"}),
+            )?;
             store.flush()?;
             store.append(&run, &completed("contain"))?;
-            store.audit("step.completed", Some(&run), serde_json::json!({"step": "contain"}))?;
+            store.audit(
+                "step.completed",
+                Some(&run),
+                serde_json::json!({"step": "contain"}),
+            )?;
             store.flush()?;
             lat.push(t.elapsed().as_nanos());
         }
@@ -116,7 +124,10 @@ pub fn run(n: usize) -> Result<ExitCode> {
         raw_rate = k as f64 / t.elapsed().as_secs_f64();
     }
     {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let runs = 100usize;
         let calls_per_run = (n / runs).max(10);
         let before = store.flushes();
@@ -130,10 +141,18 @@ pub fn run(n: usize) -> Result<ExitCode> {
                     for c in 0..calls_per_run {
                         let key = format!("step{c}");
                         store.append(&run, &started(&key))?;
-                        store.audit("step.started", Some(&run), serde_json::json!({"step": key}))?;
+                        store.audit(
+                            "step.started",
+                            Some(&run),
+                            serde_json::json!({"step": key}),
+                        )?;
                         crate::driver::flush(&store).await?;
                         store.append(&run, &completed(&key))?;
-                        store.audit("step.completed", Some(&run), serde_json::json!({"step": key}))?;
+                        store.audit(
+                            "step.completed",
+                            Some(&run),
+                            serde_json::json!({"step": key}),
+                        )?;
                         crate::driver::flush(&store).await?;
                     }
                     anyhow::Ok(())
@@ -180,7 +199,15 @@ pub fn run(n: usize) -> Result<ExitCode> {
             updated_at: now(),
             report: serde_json::json!({"status": "awaiting_approval"}),
         })?;
-        store.append(&id, &JournalEntry::ApprovalRequested { v: 1, at: now(), key: "isolate_host".into(), request: serde_json::json!({"step": "isolate_host"}) })?;
+        store.append(
+            &id,
+            &JournalEntry::ApprovalRequested {
+                v: 1,
+                at: now(),
+                key: "isolate_host".into(),
+                request: serde_json::json!({"step": "isolate_host"}),
+            },
+        )?;
     }
     store.flush()?;
     let after = rss_kib();

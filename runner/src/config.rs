@@ -5,9 +5,9 @@
 //! (`{env: NAME}` / `{file: PATH}`), never inline values.
 
 use anyhow::{Context, Result};
+use integrations::Registry;
 use integrations::config::InstanceConfig;
 use integrations::vendors::{self, BuildEnv};
-use integrations::Registry;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -353,7 +353,10 @@ pub fn problems(l: &Loaded) -> Vec<String> {
         }
         let need = |what: &str, present: bool, out: &mut Vec<String>| {
             if !present {
-                out.push(format!("sources.{}: a {:?} source needs `{what}`", s.name, s.kind));
+                out.push(format!(
+                    "sources.{}: a {:?} source needs `{what}`",
+                    s.name, s.kind
+                ));
             }
         };
         match s.kind {
@@ -378,15 +381,23 @@ pub fn problems(l: &Loaded) -> Vec<String> {
     }
     if let Some(r) = &c.retention.runs {
         if playbooks::duration::parse(r).is_err() {
-            out.push(format!("retention.runs: `{r}` is not a duration; write e.g. `90d`"));
+            out.push(format!(
+                "retention.runs: `{r}` is not a duration; write e.g. `90d`"
+            ));
         }
     }
     if playbooks::duration::parse(&c.limits.shutdown_grace).is_err() {
-        out.push(format!("limits.shutdown_grace: `{}` is not a duration; write e.g. `30s`", c.limits.shutdown_grace));
+        out.push(format!(
+            "limits.shutdown_grace: `{}` is not a duration; write e.g. `30s`",
+            c.limits.shutdown_grace
+        ));
     }
     let a = &c.approvals;
     if a.mattermost.is_some() || a.teams.is_some() {
-        if a.public_url.as_deref().is_none_or(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+        if a.public_url
+            .as_deref()
+            .is_none_or(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+        {
             out.push("approvals.public_url: Mattermost callbacks and Teams links need the URL chat reaches this daemon at, e.g. `https://riposte.example`".into());
         }
         if a.key.is_none() {
@@ -395,11 +406,16 @@ pub fn problems(l: &Loaded) -> Vec<String> {
     }
     for (g, members) in &a.groups {
         if members.is_empty() {
-            out.push(format!("approvals.groups.{g}: the group is empty; nobody could approve for it"));
+            out.push(format!(
+                "approvals.groups.{g}: the group is empty; nobody could approve for it"
+            ));
         }
     }
     if c.server.listen.parse::<std::net::SocketAddr>().is_err() {
-        out.push(format!("server.listen: `{}` is not an address; write e.g. `127.0.0.1:8686`", c.server.listen));
+        out.push(format!(
+            "server.listen: `{}` is not an address; write e.g. `127.0.0.1:8686`",
+            c.server.listen
+        ));
     }
     out
 }

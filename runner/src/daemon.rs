@@ -100,7 +100,13 @@ impl Shared {
             clock: clock.unwrap_or_else(|| Arc::new(crate::approvals::now_ms)),
             events,
         });
-        (sh, Channels { queue: qrx, timer: trx })
+        (
+            sh,
+            Channels {
+                queue: qrx,
+                timer: trx,
+            },
+        )
     }
 }
 
@@ -150,7 +156,10 @@ pub fn take_in(sh: &Shared, source: &str, batch: Batch) -> Result<Vec<String>> {
     items.extend(held);
     let created = sh.store.intake(source, &batch.cursor, &items)?;
     for id in &created {
-        let r = records.iter().find(|r| &r.run_id == id).expect("created from records");
+        let r = records
+            .iter()
+            .find(|r| &r.run_id == id)
+            .expect("created from records");
         sh.store.audit("run.created", Some(id), serde_json::json!({"source": source, "alert_id": r.alert_id, "playbook": r.playbook_id, "version": r.playbook_version, "hash": r.playbook_hash, "dry_run": r.dry_run}))?;
     }
     for it in &items {
@@ -168,7 +177,11 @@ pub fn take_in(sh: &Shared, source: &str, batch: Batch) -> Result<Vec<String>> {
 }
 
 /// Reads the next batch of a file-based source.
-pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Value>) -> Result<Batch> {
+pub fn poll_files(
+    s: &SourceConfig,
+    path: &Path,
+    cursor: Option<serde_json::Value>,
+) -> Result<Batch> {
     match s.kind {
         SourceType::Directory => {
             let mut taken: Vec<String> = cursor
@@ -177,11 +190,17 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
                 .and_then(|t| serde_json::from_value(t.clone()).ok())
                 .unwrap_or_default();
             let mut files = Vec::new();
-            for e in std::fs::read_dir(path).with_context(|| format!("source {}: reading {}", s.name, path.display()))? {
+            for e in std::fs::read_dir(path)
+                .with_context(|| format!("source {}: reading {}", s.name, path.display()))?
+            {
                 let p = e?.path();
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if p.is_file()
-                    && p.extension().is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
+                    && p.extension()
+                        .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
                     && !taken.contains(&name)
                 {
                     files.push((name, p));
@@ -190,7 +209,8 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
             files.sort();
             let mut items = Vec::new();
             for (name, p) in files {
-                let text = std::fs::read_to_string(&p).with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
                 for r in alert::parse_text(&text) {
                     items.push((name.clone(), r));
                 }
@@ -199,11 +219,19 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
                     break;
                 }
             }
-            Ok(Batch { items, cursor: serde_json::json!({"taken": taken}) })
+            Ok(Batch {
+                items,
+                cursor: serde_json::json!({"taken": taken}),
+            })
         }
         SourceType::File => {
-            let offset = cursor.as_ref().and_then(|c| c.get("offset")).and_then(|o| o.as_u64()).unwrap_or(0) as usize;
-            let bytes = std::fs::read(path).with_context(|| format!("source {}: reading {}", s.name, path.display()))?;
+            let offset = cursor
+                .as_ref()
+                .and_then(|c| c.get("offset"))
+                .and_then(|o| o.as_u64())
+                .unwrap_or(0) as usize;
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("source {}: reading {}", s.name, path.display()))?;
             let offset = if offset > bytes.len() { 0 } else { offset }; // truncated/rotated: start over
             let mut line_no = bytes[..offset].iter().filter(|b| **b == b'\n').count();
             let mut items = Vec::new();
@@ -211,7 +239,9 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
             // Only complete lines, at most `batch` of them: a line being written is taken at
             // the next poll, and a big file is worked through batch by batch.
             while items.len() < s.batch.max(1) {
-                let Some(nl) = bytes[pos..].iter().position(|b| *b == b'\n') else { break };
+                let Some(nl) = bytes[pos..].iter().position(|b| *b == b'\n') else {
+                    break;
+                };
                 let line = &bytes[pos..pos + nl];
                 pos += nl + 1;
                 line_no += 1;
@@ -224,7 +254,10 @@ pub fn poll_files(s: &SourceConfig, path: &Path, cursor: Option<serde_json::Valu
                     items.push((origin.clone(), r));
                 }
             }
-            Ok(Batch { items, cursor: serde_json::json!({"offset": pos}) })
+            Ok(Batch {
+                items,
+                cursor: serde_json::json!({"offset": pos}),
+            })
         }
         _ => anyhow::bail!("source {} is not file-based", s.name),
     }
@@ -247,12 +280,24 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
                 .iter()
                 .filter_map(|(_, r)| r.as_ref().ok().map(|a| a.id.clone()))
                 .collect();
-            let lag = batch.items.last().and_then(|(_, r)| r.as_ref().ok()).and_then(|a| {
-                a.doc.get("@timestamp").and_then(|t| t.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            });
+            let lag = batch
+                .items
+                .last()
+                .and_then(|(_, r)| r.as_ref().ok())
+                .and_then(|a| {
+                    a.doc
+                        .get("@timestamp")
+                        .and_then(|t| t.as_str())
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                });
             let created = take_in(sh, &s.name, batch)?;
             if let Some(t) = lag {
-                metrics().set("riposte_source_lag_seconds", &label("source", &s.name), (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0);
+                metrics().set(
+                    "riposte_source_lag_seconds",
+                    &label("source", &s.name),
+                    (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_milliseconds() as f64
+                        / 1000.0,
+                );
             }
             // After the runs exist (the commit above): acknowledging is only bookkeeping in
             // Kibana; a failure here loses nothing because the cursor has moved on.
@@ -271,14 +316,21 @@ async fn queue_all(sh: &Arc<Shared>, created: Vec<String>) -> Result<Vec<String>
     for id in &created {
         metrics().queued.fetch_add(1, Ordering::Relaxed);
         // A full queue makes the poller wait here: polling slows, memory does not grow.
-        sh.queue.send(id.clone()).await.context("the run queue is closed")?;
+        sh.queue
+            .send(id.clone())
+            .await
+            .context("the run queue is closed")?;
     }
     Ok(created)
 }
 
 /// Fires a drill: its fixture alerts run, in dry-run, against its playbook, as fresh runs
 /// (source `drill:NAME`, alert ids suffixed with the firing time), reported like any run.
-pub async fn fire_drill(sh: &Arc<Shared>, l: &Loaded, d: &crate::config::DrillConfig) -> Result<Vec<String>> {
+pub async fn fire_drill(
+    sh: &Arc<Shared>,
+    l: &Loaded,
+    d: &crate::config::DrillConfig,
+) -> Result<Vec<String>> {
     let pb = sh
         .playbooks
         .iter()
@@ -305,8 +357,14 @@ pub async fn fire_drill(sh: &Arc<Shared>, l: &Loaded, d: &crate::config::DrillCo
     }
     let mut items: Vec<Intake<'_>> = records.iter().map(Intake::Run).collect();
     items.extend(held);
-    let created = sh.store.intake(&source, &serde_json::json!({"fired": at}), &items)?;
-    sh.store.audit("drill.fired", None, serde_json::json!({"drill": d.name, "playbook": pb.id, "runs": created.len()}))?;
+    let created = sh
+        .store
+        .intake(&source, &serde_json::json!({"fired": at}), &items)?;
+    sh.store.audit(
+        "drill.fired",
+        None,
+        serde_json::json!({"drill": d.name, "playbook": pb.id, "runs": created.len()}),
+    )?;
     for id in &created {
         sh.store.audit("run.created", Some(id), serde_json::json!({"source": source, "playbook": pb.id, "version": pb.version, "hash": pb.hash, "dry_run": true, "drill": d.name}))?;
     }
@@ -338,7 +396,11 @@ async fn run_one(sh: Arc<Shared>, id: String) {
             metrics().inc("riposte_runs_parked_total", "", 1);
             crate::approvals::web::on_parked(&sh, &id).await;
         }
-        Ok(rep) => metrics().inc("riposte_runs_finished_total", &label("status", rep.status.as_str()), 1),
+        Ok(rep) => metrics().inc(
+            "riposte_runs_finished_total",
+            &label("status", rep.status.as_str()),
+            1,
+        ),
         Err(e) => {
             tracing::error!(run_id = %id, error = %format!("{e:#}"), "run failed to drive");
             metrics().inc("riposte_runs_errors_total", "", 1);
@@ -364,7 +426,11 @@ pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn push_alerts(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: String) -> axum::response::Response {
+async fn push_alerts(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::response::Response {
     let (Some(token), Some(source)) = (&sh.token, &sh.push_source) else {
         return (StatusCode::NOT_FOUND, "no push source is configured\n").into_response();
     };
@@ -374,13 +440,29 @@ async fn push_alerts(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: St
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if !secret_eq(given.as_bytes(), token.expose().as_bytes()) {
-        let _ = sh.store.audit("push.rejected", None, serde_json::json!({"reason": "missing or wrong bearer token"}));
+        let _ = sh.store.audit(
+            "push.rejected",
+            None,
+            serde_json::json!({"reason": "missing or wrong bearer token"}),
+        );
         return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
     }
-    let items: Vec<_> = alert::parse_text(&body).into_iter().map(|r| ("push".to_owned(), r)).collect();
+    let items: Vec<_> = alert::parse_text(&body)
+        .into_iter()
+        .map(|r| ("push".to_owned(), r))
+        .collect();
     let n = items.len();
-    let prev = sh.store.cursor(source).ok().flatten().and_then(|c| c.get("batches").and_then(|b| b.as_u64())).unwrap_or(0);
-    let batch = Batch { items, cursor: serde_json::json!({"batches": prev + 1}) };
+    let prev = sh
+        .store
+        .cursor(source)
+        .ok()
+        .flatten()
+        .and_then(|c| c.get("batches").and_then(|b| b.as_u64()))
+        .unwrap_or(0);
+    let batch = Batch {
+        items,
+        cursor: serde_json::json!({"batches": prev + 1}),
+    };
     match take_in(&sh, source, batch) {
         Ok(created) => {
             let runs = created.clone();
@@ -390,9 +472,17 @@ async fn push_alerts(State(sh): State<Arc<Shared>>, headers: HeaderMap, body: St
                     return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
                 }
             }
-            (StatusCode::ACCEPTED, axum::Json(serde_json::json!({"received": n, "runs": runs}))).into_response()
+            (
+                StatusCode::ACCEPTED,
+                axum::Json(serde_json::json!({"received": n, "runs": runs})),
+            )
+                .into_response()
         }
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("intake failed: {e:#}\n")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("intake failed: {e:#}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -409,14 +499,22 @@ pub fn router(sh: Arc<Shared>) -> axum::Router {
                 if failing.is_empty() {
                     (StatusCode::OK, "ready\n".to_owned())
                 } else {
-                    let lines: Vec<String> = failing.iter().map(|(s, e)| format!("source {s} unreachable: {e}")).collect();
+                    let lines: Vec<String> = failing
+                        .iter()
+                        .map(|(s, e)| format!("source {s} unreachable: {e}"))
+                        .collect();
                     (StatusCode::SERVICE_UNAVAILABLE, lines.join("\n") + "\n")
                 }
             }),
         )
         .route(
             "/metrics",
-            get(|| async { ([("content-type", "text/plain; version=0.0.4")], metrics().render()) }),
+            get(|| async {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    metrics().render(),
+                )
+            }),
         )
         .route("/alerts", post(push_alerts))
         .merge(crate::approvals::web::routes())
@@ -444,31 +542,56 @@ async fn shutdown_signal() {
 }
 
 /// `riposte serve`.
-pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>) -> Result<ExitCode> {
+pub async fn serve(
+    config: &Path,
+    once: bool,
+    dry_run: bool,
+    drill: Option<&str>,
+) -> Result<ExitCode> {
     let l = crate::config::load(config)?;
     let problems = crate::config::problems(&l);
     if !problems.is_empty() {
-        anyhow::bail!("{}:\n  {}\n`riposte config check --config {}` lists them", config.display(), problems.join("\n  "), config.display());
+        anyhow::bail!(
+            "{}:\n  {}\n`riposte config check --config {}` lists them",
+            config.display(),
+            problems.join("\n  "),
+            config.display()
+        );
     }
     let c = &l.config;
     let store = Store::open(&l.resolve(&c.data_dir))?;
-    let registry = crate::config::registry(&l, &integrations::vendors::BuildEnv { store: Some(store.clone()) })?;
+    let registry = crate::config::registry(
+        &l,
+        &integrations::vendors::BuildEnv {
+            store: Some(store.clone()),
+        },
+    )?;
     let pb_paths: Vec<PathBuf> = c.playbooks.iter().map(|p| l.resolve(p)).collect();
     let playbooks = driver::load_playbooks(&pb_paths)?;
     let token = match &c.server.token {
         Some(r) => Some(r.load().map_err(|e| anyhow::anyhow!("server.token: {e}"))?),
         None => None,
     };
-    let grace = playbooks::duration::parse(&c.limits.shutdown_grace).map_err(|e| anyhow::anyhow!("limits.shutdown_grace: {e}"))?;
+    let grace = playbooks::duration::parse(&c.limits.shutdown_grace)
+        .map_err(|e| anyhow::anyhow!("limits.shutdown_grace: {e}"))?;
     let concurrent = c.limits.concurrent_runs.max(1);
     let approvals = crate::approvals::Approvals::from_config(&c.approvals)?;
-    let (sh, Channels { queue: mut rx, timer: timer_rx }) = Shared::new(
+    let (
+        sh,
+        Channels {
+            queue: mut rx,
+            timer: timer_rx,
+        },
+    ) = Shared::new(
         store.clone(),
         registry,
         playbooks,
         dry_run,
         token,
-        c.sources.iter().find(|s| s.kind == SourceType::Push).map(|s| s.name.clone()),
+        c.sources
+            .iter()
+            .find(|s| s.kind == SourceType::Push)
+            .map(|s| s.name.clone()),
         approvals,
         None,
         concurrent * 4,
@@ -518,7 +641,10 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     let mut parked = Vec::new();
     for a in store.approvals()? {
         if a.decided.is_some() {
-            if store.get_run(&a.run_id)?.is_some_and(|r| r.status == "awaiting_approval") {
+            if store
+                .get_run(&a.run_id)?
+                .is_some_and(|r| r.status == "awaiting_approval")
+            {
                 crate::approvals::record_decision(&store, &a)?;
             }
         } else if !a.notified {
@@ -541,7 +667,11 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     let metrics_view = sh.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
     // The one approval timer (all parked runs' deadlines), and requests not yet posted.
-    let timer_task = tokio::spawn(crate::approvals::web::timer(sh.clone(), timer_rx, stop_rx.clone()));
+    let timer_task = tokio::spawn(crate::approvals::web::timer(
+        sh.clone(),
+        timer_rx,
+        stop_rx.clone(),
+    ));
     for id in parked {
         let sh = sh.clone();
         tokio::spawn(async move { crate::approvals::web::on_parked(&sh, &id).await });
@@ -550,11 +680,17 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
     let mut created_once = Vec::new();
     let once_started = std::time::Instant::now();
     if let Some(name) = drill {
-        let d = c
-            .drills
-            .iter()
-            .find(|d| d.name == name)
-            .with_context(|| format!("no drill `{name}` in {}; drills: {}", config.display(), c.drills.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")))?;
+        let d = c.drills.iter().find(|d| d.name == name).with_context(|| {
+            format!(
+                "no drill `{name}` in {}; drills: {}",
+                config.display(),
+                c.drills
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
         created_once.extend(fire_drill(&sh, &l, d).await?);
     } else if once {
         for s in &c.sources {
@@ -606,11 +742,20 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
                 })
                 .await;
         });
-        for s in c.sources.iter().filter(|s| s.kind != SourceType::Push).cloned() {
-            let sched = cron::Schedule::from_str(&s.schedule).map_err(|e| anyhow::anyhow!("sources.{}: {e}", s.name))?;
+        for s in c
+            .sources
+            .iter()
+            .filter(|s| s.kind != SourceType::Push)
+            .cloned()
+        {
+            let sched = cron::Schedule::from_str(&s.schedule)
+                .map_err(|e| anyhow::anyhow!("sources.{}: {e}", s.name))?;
             let sh = sh.clone();
             let mut stop = stop_rx.clone();
-            let l2 = crate::config::Loaded { path: l.path.clone(), config: l.config.clone() };
+            let l2 = crate::config::Loaded {
+                path: l.path.clone(),
+                config: l.config.clone(),
+            };
             pollers.spawn(async move {
                 let mut failures = 0u32;
                 loop {
@@ -644,13 +789,19 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
             });
         }
         for d in c.drills.iter().cloned() {
-            let sched = cron::Schedule::from_str(&d.schedule).map_err(|e| anyhow::anyhow!("drills.{}: {e}", d.name))?;
+            let sched = cron::Schedule::from_str(&d.schedule)
+                .map_err(|e| anyhow::anyhow!("drills.{}: {e}", d.name))?;
             let sh = sh.clone();
             let mut stop = stop_rx.clone();
-            let l2 = crate::config::Loaded { path: l.path.clone(), config: l.config.clone() };
+            let l2 = crate::config::Loaded {
+                path: l.path.clone(),
+                config: l.config.clone(),
+            };
             pollers.spawn(async move {
                 while let Some(next) = sched.upcoming(chrono::Utc).next() {
-                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    let wait = (next - chrono::Utc::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO);
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = stop.changed() => break,
@@ -661,7 +812,12 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
                 }
             });
         }
-        if let Some(age) = c.retention.runs.as_deref().and_then(|r| playbooks::duration::parse(r).ok()) {
+        if let Some(age) = c
+            .retention
+            .runs
+            .as_deref()
+            .and_then(|r| playbooks::duration::parse(r).ok())
+        {
             // Retention: at start and then daily at 03:00 UTC.
             let sched = cron::Schedule::from_str("0 0 3 * * *").expect("static schedule");
             let sh = sh.clone();
@@ -669,12 +825,18 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
             pollers.spawn(async move {
                 loop {
                     match driver::prune(&sh.store, age) {
-                        Ok((runs, _)) if runs > 0 => tracing::info!(runs, "retention removed finished runs"),
+                        Ok((runs, _)) if runs > 0 => {
+                            tracing::info!(runs, "retention removed finished runs")
+                        }
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %format!("{e:#}"), "retention failed"),
                     }
-                    let Some(next) = sched.upcoming(chrono::Utc).next() else { break };
-                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    let Some(next) = sched.upcoming(chrono::Utc).next() else {
+                        break;
+                    };
+                    let wait = (next - chrono::Utc::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO);
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = stop.changed() => break,
@@ -715,12 +877,22 @@ pub async fn serve(config: &Path, once: bool, dry_run: bool, drill: Option<&str>
             "{} alert(s) polled: {} run(s) started ({}), {} not matched by any playbook (`riposte alerts unmatched`), {} quarantined (`riposte alerts quarantine`){}; {:.2} s, peak RSS {} MiB",
             m("riposte_alerts_polled_total"),
             created_once.len(),
-            by_status.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", "),
+            by_status
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             m("riposte_alerts_unmatched_total"),
             m("riposte_alerts_quarantined_total"),
-            if dry_run || drill.is_some() { "; dry-run: no mutate action was sent" } else { "" },
+            if dry_run || drill.is_some() {
+                "; dry-run: no mutate action was sent"
+            } else {
+                ""
+            },
             once_started.elapsed().as_secs_f64(),
-            peak_rss_kib().map(|k| (k / 1024).to_string()).unwrap_or_else(|| "?".into())
+            peak_rss_kib()
+                .map(|k| (k / 1024).to_string())
+                .unwrap_or_else(|| "?".into())
         );
         if m("riposte_source_errors_total") > 0 {
             return Ok(ExitCode::from(1));

@@ -6,10 +6,10 @@
 
 use crate::{Format, text};
 use anyhow::{Context, Result};
+use integrations::Reconciled;
 use integrations::Registry;
 use playbooks::Playbook;
 use playbooks::alert::{self, Alert, BadAlert};
-use integrations::Reconciled;
 use playbooks::engine::{self, Decision, ErrorClass, Next, Outcome, Report, Run, RunStatus};
 use sha2::{Digest, Sha256};
 use state::Store;
@@ -124,7 +124,13 @@ impl Resolution {
     }
 }
 
-pub fn new_record(pb: &Playbook, source: &str, a: &Alert, run_id: &str, dry_run: bool) -> RunRecord {
+pub fn new_record(
+    pb: &Playbook,
+    source: &str,
+    a: &Alert,
+    run_id: &str,
+    dry_run: bool,
+) -> RunRecord {
     RunRecord {
         v: 1,
         run_id: run_id.to_owned(),
@@ -211,11 +217,24 @@ pub async fn resume(
         );
     }
     let by = match &resolution {
-        Some(Resolution::AssumeSent { by, .. } | Resolution::AssumeNotSent { by, .. }) => by.clone(),
+        Some(Resolution::AssumeSent { by, .. } | Resolution::AssumeNotSent { by, .. }) => {
+            by.clone()
+        }
         None => state::records::local_user(),
     };
-    store.append(run_id, &JournalEntry::Resumed { v: 1, at: now(), by: by.clone() })?;
-    store.audit("operator.resume", Some(run_id), serde_json::json!({"by": by, "resolution": resolution.as_ref().map(|r| format!("{r:?}"))}))?;
+    store.append(
+        run_id,
+        &JournalEntry::Resumed {
+            v: 1,
+            at: now(),
+            by: by.clone(),
+        },
+    )?;
+    store.audit(
+        "operator.resume",
+        Some(run_id),
+        serde_json::json!({"by": by, "resolution": resolution.as_ref().map(|r| format!("{r:?}"))}),
+    )?;
     drive(store, registry, pb, rec, resolution).await
 }
 
@@ -229,11 +248,26 @@ pub fn cancel(store: &Store, run_id: &str, reason: &str) -> Result<RunRecord> {
         .get_run(run_id)?
         .with_context(|| format!("no run `{run_id}`; `riposte runs list` shows the runs"))?;
     if let Some(s) = status_of(&rec).filter(|s| s.is_final()) {
-        anyhow::bail!("run {run_id} is already {}; only unfinished runs can be cancelled", s.as_str());
+        anyhow::bail!(
+            "run {run_id} is already {}; only unfinished runs can be cancelled",
+            s.as_str()
+        );
     }
     let by = state::records::local_user();
-    store.append(run_id, &JournalEntry::Cancelled { v: 1, at: now(), by: by.clone(), reason: reason.to_owned() })?;
-    store.audit("operator.cancel", Some(run_id), serde_json::json!({"by": by, "reason": reason}))?;
+    store.append(
+        run_id,
+        &JournalEntry::Cancelled {
+            v: 1,
+            at: now(),
+            by: by.clone(),
+            reason: reason.to_owned(),
+        },
+    )?;
+    store.audit(
+        "operator.cancel",
+        Some(run_id),
+        serde_json::json!({"by": by, "reason": reason}),
+    )?;
     rec.status = RunStatus::Cancelled.as_str().into();
     rec.updated_at = now();
     if let Some(o) = rec.report.as_object_mut() {
@@ -256,7 +290,15 @@ pub fn decide(
     attempt: crate::approvals::Attempt,
     voter: &crate::approvals::Voter,
 ) -> Result<crate::approvals::Answer> {
-    crate::approvals::decide(store, groups, run_id, step, attempt, voter, crate::approvals::now_ms())
+    crate::approvals::decide(
+        store,
+        groups,
+        run_id,
+        step,
+        attempt,
+        voter,
+        crate::approvals::now_ms(),
+    )
 }
 
 /// Makes the journal durable without blocking the async workers: the fsync runs on the blocking
@@ -293,18 +335,37 @@ async fn call_durably(
         run_id: run_id.to_owned(),
         step: key.clone(),
         attempt,
-        log: std::sync::Arc::new(AuditRequests { store: store.clone(), run_id: run_id.to_owned(), step: key.clone() }),
+        log: std::sync::Arc::new(AuditRequests {
+            store: store.clone(),
+            run_id: run_id.to_owned(),
+            step: key.clone(),
+        }),
         report: report.clone(),
     };
     let mut tries_here = 0u32;
     loop {
         if doubt {
             // A previous try may have taken effect: ask before sending again.
-            let (resolution_word, by, outcome, detail) = match resolution.filter(|r| r.key() == key) {
-                Some(Resolution::AssumeSent { by, .. }) => ("assumed_sent", Some(by.clone()), Some(Outcome::Ok { result: serde_json::json!({"assumed_sent_by": by}) }), None),
-                Some(Resolution::AssumeNotSent { by, .. }) => ("assumed_not_sent", Some(by.clone()), None, None),
+            let (resolution_word, by, outcome, detail) = match resolution.filter(|r| r.key() == key)
+            {
+                Some(Resolution::AssumeSent { by, .. }) => (
+                    "assumed_sent",
+                    Some(by.clone()),
+                    Some(Outcome::Ok {
+                        result: serde_json::json!({"assumed_sent_by": by}),
+                    }),
+                    None,
+                ),
+                Some(Resolution::AssumeNotSent { by, .. }) => {
+                    ("assumed_not_sent", Some(by.clone()), None, None)
+                }
                 None => match registry.reconcile(&ctx(attempt), c).await {
-                    Reconciled::Done(r) => ("done", None, Some(Outcome::Ok { result: r.clone() }), Some(r)),
+                    Reconciled::Done(r) => (
+                        "done",
+                        None,
+                        Some(Outcome::Ok { result: r.clone() }),
+                        Some(r),
+                    ),
                     Reconciled::NotDone => ("not_done", None, None, None),
                     Reconciled::Idempotent => ("idempotent", None, None, None),
                     Reconciled::Unknown(reason) => {
@@ -313,59 +374,139 @@ async fn call_durably(
                              Check by hand, then `riposte runs resume {run_id} --assume-sent {key}` or `--assume-not-sent {key}`, or cancel the run",
                             c.capability
                         );
-                        store.append(run_id, &JournalEntry::NeedsAttention { v: 1, at: now(), key: key.clone(), reason: reason.clone() })?;
+                        store.append(
+                            run_id,
+                            &JournalEntry::NeedsAttention {
+                                v: 1,
+                                at: now(),
+                                key: key.clone(),
+                                reason: reason.clone(),
+                            },
+                        )?;
                         store.audit("step.needs_attention", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "reason": reason}))?;
                         flush(store).await?;
                         return Ok(Err(Stop::NeedsAttention(reason)));
                     }
                 },
             };
-            store.append(run_id, &JournalEntry::Reconciled { v: 1, at: now(), key: key.clone(), resolution: resolution_word.into(), by: by.clone(), detail })?;
+            store.append(
+                run_id,
+                &JournalEntry::Reconciled {
+                    v: 1,
+                    at: now(),
+                    key: key.clone(),
+                    resolution: resolution_word.into(),
+                    by: by.clone(),
+                    detail,
+                },
+            )?;
             store.audit("step.reconciled", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "resolution": resolution_word, "by": by}))?;
             if let Some(o) = outcome {
-                store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
+                store.append(
+                    run_id,
+                    &JournalEntry::Completed {
+                        v: 1,
+                        at: now(),
+                        key: key.clone(),
+                        outcome: serde_json::to_value(&o)?,
+                    },
+                )?;
                 flush(store).await?;
                 return Ok(Ok(o));
             }
         }
         let span = info_span!("step", step_id = %key, attempt, capability = %c.capability);
-        store.append(run_id, &JournalEntry::Started { v: 1, at: now(), key: key.clone(), attempt, idempotency_key: c.idempotency_key.clone(), capability: c.capability.clone(), mutates: c.mutates, params_digest: digest(&c.params) })?;
+        store.append(
+            run_id,
+            &JournalEntry::Started {
+                v: 1,
+                at: now(),
+                key: key.clone(),
+                attempt,
+                idempotency_key: c.idempotency_key.clone(),
+                capability: c.capability.clone(),
+                mutates: c.mutates,
+                params_digest: digest(&c.params),
+            },
+        )?;
         if c.mutates {
             // Commit, then act: the intent is on disk before the request leaves.
             store.audit("step.started", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "params_digest": digest(&c.params)}))?;
             flush(store).await?;
         }
         let started = std::time::Instant::now();
-        let o = match tokio::time::timeout(c.timeout, registry.call(&ctx(attempt), c).instrument(span)).await {
-            Ok(o) => o,
-            Err(_) => Outcome::Failed {
-                class: ErrorClass::Retryable,
-                message: format!("`{key}` ({}) got no answer within {:?}", c.capability, c.timeout),
-            },
-        };
+        let o =
+            match tokio::time::timeout(c.timeout, registry.call(&ctx(attempt), c).instrument(span))
+                .await
+            {
+                Ok(o) => o,
+                Err(_) => Outcome::Failed {
+                    class: ErrorClass::Retryable,
+                    message: format!(
+                        "`{key}` ({}) got no answer within {:?}",
+                        c.capability, c.timeout
+                    ),
+                },
+            };
         let m = crate::metrics::global();
-        m.observe("riposte_step_seconds", &crate::metrics::label("capability", &c.capability), started.elapsed().as_secs_f64());
+        m.observe(
+            "riposte_step_seconds",
+            &crate::metrics::label("capability", &c.capability),
+            started.elapsed().as_secs_f64(),
+        );
         if let Outcome::Failed { class, .. } = &o {
-            let class = serde_json::to_value(class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            m.inc("riposte_integration_errors_total", &format!("{{capability=\"{}\",class=\"{class}\"}}", c.capability), 1);
+            let class = serde_json::to_value(class)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            m.inc(
+                "riposte_integration_errors_total",
+                &format!("{{capability=\"{}\",class=\"{class}\"}}", c.capability),
+                1,
+            );
         }
         tries_here += 1;
-        if let Outcome::Failed { class: ErrorClass::Retryable, message } = &o {
+        if let Outcome::Failed {
+            class: ErrorClass::Retryable,
+            message,
+        } = &o
+        {
             if attempt < max {
-                store.append(run_id, &JournalEntry::AttemptFailed { v: 1, at: now(), key: key.clone(), attempt, class: "retryable".into(), message: message.clone() })?;
+                store.append(
+                    run_id,
+                    &JournalEntry::AttemptFailed {
+                        v: 1,
+                        at: now(),
+                        key: key.clone(),
+                        attempt,
+                        class: "retryable".into(),
+                        message: message.clone(),
+                    },
+                )?;
                 if c.mutates {
                     store.audit("step.attempt_failed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "message": message}))?;
                     flush(store).await?;
                 }
                 tracing::warn!(run_id, step_id = %key, attempt, error = %message, "retrying");
-                let backoff = c.retry.backoff.saturating_mul(1u32 << (tries_here - 1).min(10));
+                let backoff = c
+                    .retry
+                    .backoff
+                    .saturating_mul(1u32 << (tries_here - 1).min(10));
                 tokio::time::sleep(backoff).await;
                 attempt += 1;
                 doubt = c.mutates;
                 continue;
             }
         }
-        store.append(run_id, &JournalEntry::Completed { v: 1, at: now(), key: key.clone(), outcome: serde_json::to_value(&o)? })?;
+        store.append(
+            run_id,
+            &JournalEntry::Completed {
+                v: 1,
+                at: now(),
+                key: key.clone(),
+                outcome: serde_json::to_value(&o)?,
+            },
+        )?;
         if c.mutates {
             store.audit("step.completed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "outcome": outcome_word(&o)}))?;
             flush(store).await?;
@@ -502,7 +643,11 @@ pub fn load_playbooks(paths: &[std::path::PathBuf]) -> Result<Vec<Playbook>> {
     if files.is_empty() {
         anyhow::bail!(
             "no playbooks found in {}",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     files.iter().map(|f| load_playbook(f)).collect()
@@ -557,9 +702,15 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
                     problems.extend(check_calls(&p, reg));
                 }
                 for a in &p.actions {
-                    for g in a.approval.iter().flat_map(|ap| ap.approvers.iter()).filter_map(|x| x.strip_prefix("group:")) {
+                    for g in a
+                        .approval
+                        .iter()
+                        .flat_map(|ap| ap.approvers.iter())
+                        .filter_map(|x| x.strip_prefix("group:"))
+                    {
                         let ap = &l.config.approvals;
-                        let chat = ap.slack.is_some() || ap.mattermost.is_some() || ap.teams.is_some();
+                        let chat =
+                            ap.slack.is_some() || ap.mattermost.is_some() || ap.teams.is_some();
                         if chat && !ap.groups.contains_key(g) {
                             problems.push(format!("{}: action `{}` names approvers `group:{g}`, which is not defined under `approvals.groups`; nobody could approve it from chat", f.display(), a.id));
                         }
@@ -572,11 +723,20 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     }
     for d in &l.config.drills {
         if !ids.contains(&d.playbook) {
-            problems.push(format!("drills.{}: playbook `{}` is not among the configured playbooks ({})", d.name, d.playbook, ids.join(", ")));
+            problems.push(format!(
+                "drills.{}: playbook `{}` is not among the configured playbooks ({})",
+                d.name,
+                d.playbook,
+                ids.join(", ")
+            ));
         }
         for f in &d.alerts {
             if !l.resolve(f).exists() {
-                problems.push(format!("drills.{}: alert fixtures {} do not exist", d.name, l.resolve(f).display()));
+                problems.push(format!(
+                    "drills.{}: alert fixtures {} do not exist",
+                    d.name,
+                    l.resolve(f).display()
+                ));
             }
         }
     }
@@ -585,7 +745,11 @@ pub fn config_check(path: &Path) -> Result<ExitCode> {
     } else if n == 0 {
         problems.push(format!(
             "playbooks: no playbook files found in {}",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if problems.is_empty() {
@@ -695,7 +859,11 @@ pub async fn resume_command(
                 format!(
                     "run {id}: playbook `{}` is not in {}; give its file with --playbook",
                     rec.playbook_id,
-                    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
         match resume(&store, &registry, pb, &id, resolution.clone()).await {
@@ -706,7 +874,11 @@ pub async fn resume_command(
             }
         }
     }
-    Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Removes finished runs last updated more than `age` ago; the audit log records the removal.
@@ -718,7 +890,11 @@ pub fn prune(store: &Store, age: std::time::Duration) -> Result<(usize, usize)> 
         if status_of(&r).is_some_and(|s| s.is_final()) && r.updated_at <= cutoff {
             entries += store.remove_run(&r.run_id)?;
             runs += 1;
-            store.audit("retention.removed", Some(&r.run_id), serde_json::json!({"status": r.status, "updated_at": r.updated_at}))?;
+            store.audit(
+                "retention.removed",
+                Some(&r.run_id),
+                serde_json::json!({"status": r.status, "updated_at": r.updated_at}),
+            )?;
         }
     }
     store.flush()?;

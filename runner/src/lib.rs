@@ -377,12 +377,31 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let held = store.held_alerts(unmatched)?;
             for (source, r) in &held {
                 if unmatched {
-                    println!("{}  {source}  alert {}  from {}", r["at"].as_str().unwrap_or(""), r["alert_id"].as_str().unwrap_or(""), r["origin"].as_str().unwrap_or(""));
+                    println!(
+                        "{}  {source}  alert {}  from {}",
+                        r["at"].as_str().unwrap_or(""),
+                        r["alert_id"].as_str().unwrap_or(""),
+                        r["origin"].as_str().unwrap_or("")
+                    );
                 } else {
-                    println!("{}  {source}  {} {}: {}", r["at"].as_str().unwrap_or(""), r["origin"].as_str().unwrap_or(""), r["position"].as_str().unwrap_or(""), r["reason"].as_str().unwrap_or(""));
+                    println!(
+                        "{}  {source}  {} {}: {}",
+                        r["at"].as_str().unwrap_or(""),
+                        r["origin"].as_str().unwrap_or(""),
+                        r["position"].as_str().unwrap_or(""),
+                        r["reason"].as_str().unwrap_or("")
+                    );
                 }
             }
-            println!("{} alert(s) {}", held.len(), if unmatched { "not matched by any playbook" } else { "quarantined" });
+            println!(
+                "{} alert(s) {}",
+                held.len(),
+                if unmatched {
+                    "not matched by any playbook"
+                } else {
+                    "quarantined"
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Playbook {
@@ -461,7 +480,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => {
             let by = state::records::local_user();
             let resolution = match (assume_sent, assume_not_sent) {
-                (Some(_), Some(_)) => anyhow::bail!("give --assume-sent or --assume-not-sent, not both"),
+                (Some(_), Some(_)) => {
+                    anyhow::bail!("give --assume-sent or --assume-not-sent, not both")
+                }
                 (Some(key), None) => Some(driver::Resolution::AssumeSent { key, by }),
                 (None, Some(key)) => Some(driver::Resolution::AssumeNotSent { key, by }),
                 (None, None) => None,
@@ -490,20 +511,26 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = state::Store::open(&data_dir)?;
             let rec = driver::cancel(&store, &run, &reason)?;
-            println!("run {} cancelled ({}@{}, alert {})", rec.run_id, rec.playbook_id, rec.playbook_version, rec.alert_id);
+            println!(
+                "run {} cancelled ({}@{}, alert {})",
+                rec.run_id, rec.playbook_id, rec.playbook_version, rec.alert_id
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Runs {
-            cmd: RunsCmd::Prune {
-                older_than,
-                data_dir,
-            },
+            cmd:
+                RunsCmd::Prune {
+                    older_than,
+                    data_dir,
+                },
         } => {
             let age = playbooks::duration::parse(&older_than)
                 .map_err(|e| anyhow::anyhow!("--older-than {older_than}: {e}"))?;
             let store = state::Store::open(&data_dir)?;
             let (runs, entries) = driver::prune(&store, age)?;
-            println!("removed {runs} finished run(s) older than {older_than} ({entries} journal entries); the audit log is kept");
+            println!(
+                "removed {runs} finished run(s) older than {older_than} ({entries} journal entries); the audit log is kept"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Audit {
@@ -575,12 +602,18 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Cmd::Approvals {
             cmd: ApprovalsCmd::List { all, data_dir },
         } => approvals::list_command(&data_dir, all),
-        Cmd::Approve { run, step, reason, data_dir } => {
-            approvals::decide_command(&data_dir, &run, &step, true, &reason)
-        }
-        Cmd::Deny { run, step, reason, data_dir } => {
-            approvals::decide_command(&data_dir, &run, &step, false, &reason)
-        }
+        Cmd::Approve {
+            run,
+            step,
+            reason,
+            data_dir,
+        } => approvals::decide_command(&data_dir, &run, &step, true, &reason),
+        Cmd::Deny {
+            run,
+            step,
+            reason,
+            data_dir,
+        } => approvals::decide_command(&data_dir, &run, &step, false, &reason),
         Cmd::Bench {
             store: true, runs, ..
         } => bench_store::run(runs.min(5000)),

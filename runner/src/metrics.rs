@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 /// Latency buckets in seconds (upper bounds).
-const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -33,7 +35,10 @@ pub fn global() -> &'static Metrics {
 
 /// `{key="value"}` with the value escaped for the exposition format.
 pub fn label(k: &str, v: &str) -> String {
-    let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let v = v
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
     format!("{{{k}=\"{v}\"}}")
 }
 
@@ -102,9 +107,15 @@ impl Metrics {
             let inner = l.trim_start_matches('{').trim_end_matches('}');
             let sep = if inner.is_empty() { "" } else { "," };
             for (i, b) in BUCKETS.iter().enumerate() {
-                o.push_str(&format!("{n}_bucket{{{inner}{sep}le=\"{b}\"}} {}\n", h.counts[i]));
+                o.push_str(&format!(
+                    "{n}_bucket{{{inner}{sep}le=\"{b}\"}} {}\n",
+                    h.counts[i]
+                ));
             }
-            o.push_str(&format!("{n}_bucket{{{inner}{sep}le=\"+Inf\"}} {}\n", h.count));
+            o.push_str(&format!(
+                "{n}_bucket{{{inner}{sep}le=\"+Inf\"}} {}\n",
+                h.count
+            ));
             o.push_str(&format!("{n}_sum{l} {}\n{n}_count{l} {}\n", h.sum, h.count));
         }
         o.push_str(&format!(
@@ -122,12 +133,31 @@ mod tests {
     #[test]
     fn histogram_is_cumulative_and_labelled() {
         let m = Metrics::default();
-        m.observe("riposte_step_seconds", &label("capability", "edr.isolate_host"), 0.02);
-        m.observe("riposte_step_seconds", &label("capability", "edr.isolate_host"), 3.0);
+        m.observe(
+            "riposte_step_seconds",
+            &label("capability", "edr.isolate_host"),
+            0.02,
+        );
+        m.observe(
+            "riposte_step_seconds",
+            &label("capability", "edr.isolate_host"),
+            3.0,
+        );
         let t = m.render();
-        assert!(t.contains("riposte_step_seconds_bucket{capability=\"edr.isolate_host\",le=\"0.025\"} 1"), "{t}");
-        assert!(t.contains("riposte_step_seconds_bucket{capability=\"edr.isolate_host\",le=\"5\"} 2"), "{t}");
-        assert!(t.contains("riposte_step_seconds_count{capability=\"edr.isolate_host\"} 2"), "{t}");
+        assert!(
+            t.contains(
+                "riposte_step_seconds_bucket{capability=\"edr.isolate_host\",le=\"0.025\"} 1"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains("riposte_step_seconds_bucket{capability=\"edr.isolate_host\",le=\"5\"} 2"),
+            "{t}"
+        );
+        assert!(
+            t.contains("riposte_step_seconds_count{capability=\"edr.isolate_host\"} 2"),
+            "{t}"
+        );
         assert_eq!(label("x", "a\"b"), "{x=\"a\\\"b\"}");
     }
 }

@@ -207,7 +207,9 @@ pub fn journal_line(e: &JournalEntry) -> String {
             "{at}  in-doubt {key} reconciled: {resolution}{}",
             by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default()
         ),
-        JournalEntry::NeedsAttention { at, key, reason, .. } => {
+        JournalEntry::NeedsAttention {
+            at, key, reason, ..
+        } => {
             format!("{at}  NEEDS ATTENTION at {key}: {reason}")
         }
         JournalEntry::Resumed { at, by, .. } => format!("{at}  resumed by {by}"),

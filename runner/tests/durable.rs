@@ -185,9 +185,14 @@ async fn in_doubt_step_that_took_effect_is_recorded_not_resent() {
         .lock()
         .unwrap()
         .push_back(Reconciled::Done(serde_json::json!({"already": true})));
-    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None).await.unwrap();
+    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None)
+        .await
+        .unwrap();
     assert_eq!(rep.status, RunStatus::Completed);
-    assert!(f.edr.calls.lock().unwrap().is_empty(), "nothing may be sent again");
+    assert!(
+        f.edr.calls.lock().unwrap().is_empty(),
+        "nothing may be sent again"
+    );
     let a = rep.actions.iter().find(|a| a.step == "contain").unwrap();
     assert_eq!(a.status, "completed");
     assert_eq!(a.result, Some(serde_json::json!({"already": true})));
@@ -199,10 +204,20 @@ async fn in_doubt_step_that_took_effect_is_recorded_not_resent() {
 async fn in_doubt_step_that_did_not_happen_is_sent_once_with_the_next_attempt() {
     let f = fixture("notdone", PLAYBOOK);
     let id = f.crashed_after_send();
-    f.edr.reconcile.lock().unwrap().push_back(Reconciled::NotDone);
-    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None).await.unwrap();
+    f.edr
+        .reconcile
+        .lock()
+        .unwrap()
+        .push_back(Reconciled::NotDone);
+    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None)
+        .await
+        .unwrap();
     assert_eq!(rep.status, RunStatus::Completed);
-    assert_eq!(*f.edr.calls.lock().unwrap(), vec![2], "sent once, as attempt 2");
+    assert_eq!(
+        *f.edr.calls.lock().unwrap(),
+        vec![2],
+        "sent once, as attempt 2"
+    );
 }
 
 #[tokio::test]
@@ -214,7 +229,9 @@ async fn unknowable_outcome_parks_the_run_until_an_operator_decides() {
         .lock()
         .unwrap()
         .push_back(Reconciled::Unknown("the EDR is unreachable".into()));
-    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None).await.unwrap();
+    let rep = driver::resume(&f.store, &f.reg, &f.pb, &id, None)
+        .await
+        .unwrap();
     assert_eq!(rep.status, RunStatus::NeedsAttention);
     assert!(f.edr.calls.lock().unwrap().is_empty());
     let rec = f.store.get_run(&id).unwrap().unwrap();
@@ -229,7 +246,10 @@ async fn unknowable_outcome_parks_the_run_until_an_operator_decides() {
             _ => None,
         })
         .expect("a needs-attention entry");
-    assert!(reason.contains("the EDR is unreachable") && reason.contains("--assume-sent contain"), "{reason}");
+    assert!(
+        reason.contains("the EDR is unreachable") && reason.contains("--assume-sent contain"),
+        "{reason}"
+    );
 
     // The operator checked the EDR console: the host is contained.
     let rep = driver::resume(
@@ -245,9 +265,16 @@ async fn unknowable_outcome_parks_the_run_until_an_operator_decides() {
     .await
     .unwrap();
     assert_eq!(rep.status, RunStatus::Completed);
-    assert!(f.edr.calls.lock().unwrap().is_empty(), "still never re-sent");
+    assert!(
+        f.edr.calls.lock().unwrap().is_empty(),
+        "still never re-sent"
+    );
     let audit = f.store.audit_entries().unwrap();
-    let resumed = audit.iter().rev().find(|e| e.kind == "operator.resume").unwrap();
+    let resumed = audit
+        .iter()
+        .rev()
+        .find(|e| e.kind == "operator.resume")
+        .unwrap();
     assert!(resumed.detail.to_string().contains("local:alice"));
 }
 
@@ -271,7 +298,10 @@ async fn a_retry_of_a_mutate_reconciles_first() {
     assert_eq!(*f.edr.calls.lock().unwrap(), vec![1]);
     assert_eq!(*f.edr.reconciles.lock().unwrap(), 1);
     let j = f.store.journal(&f.run_id()).unwrap();
-    assert!(j.iter().any(|e| matches!(e, JournalEntry::AttemptFailed { attempt: 1, .. })));
+    assert!(
+        j.iter()
+            .any(|e| matches!(e, JournalEntry::AttemptFailed { attempt: 1, .. }))
+    );
 }
 
 #[tokio::test]
@@ -284,7 +314,11 @@ async fn retries_stop_at_the_playbook_limit() {
         });
     }
     for _ in 0..2 {
-        f.edr.reconcile.lock().unwrap().push_back(Reconciled::NotDone);
+        f.edr
+            .reconcile
+            .lock()
+            .unwrap()
+            .push_back(Reconciled::NotDone);
     }
     let rep = driver::execute(&f.store, &f.reg, &f.pb, "test", &f.alert, false)
         .await
@@ -307,7 +341,10 @@ async fn a_run_never_resumes_under_a_changed_playbook() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("[E-PLAYBOOK-CHANGED]"), "{e}");
-    assert!(e.contains("--playbook OLD.yaml") && e.contains("runs cancel"), "{e}");
+    assert!(
+        e.contains("--playbook OLD.yaml") && e.contains("runs cancel"),
+        "{e}"
+    );
     assert_eq!(*f.edr.reconciles.lock().unwrap(), 0, "nothing was touched");
 }
 

@@ -232,9 +232,21 @@ mod tests {
                         if r.decided.is_some() {
                             return Err("decided");
                         }
-                        r.votes.push(Vote { who: format!("u{i}"), via: "t".into(), at: String::new(), approve: true, reason: None });
+                        r.votes.push(Vote {
+                            who: format!("u{i}"),
+                            via: "t".into(),
+                            at: String::new(),
+                            approve: true,
+                            reason: None,
+                        });
                         if r.votes.len() == 3 {
-                            r.decided = Some(Decided { decision: Json::Null, outcome: "approved".into(), by: vec![], via: "t".into(), at: String::new() });
+                            r.decided = Some(Decided {
+                                decision: Json::Null,
+                                outcome: "approved".into(),
+                                by: vec![],
+                                via: "t".into(),
+                                at: String::new(),
+                            });
                         }
                         Ok(())
                     })
@@ -244,11 +256,19 @@ mod tests {
                 })
             })
             .collect();
-        let ok = threads.into_iter().map(|t| t.join().unwrap()).filter(|x| *x).count();
+        let ok = threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|x| *x)
+            .count();
         assert_eq!(ok, 3, "exactly three votes land before the decision");
         let r = s.approval_get("r1", "contain").unwrap().unwrap();
         assert_eq!(r.votes.len(), 3);
-        assert!(s.approval_update("nope", "x", |_| Ok::<_, ()>(())).unwrap().is_none());
+        assert!(
+            s.approval_update("nope", "x", |_| Ok::<_, ()>(()))
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(s.approvals_remove_run("r1").unwrap(), 1);
         assert!(s.approvals().unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&dir);

@@ -4,8 +4,8 @@
 
 pub mod approvals;
 pub mod audit;
-mod failpoint;
 pub mod edl;
+mod failpoint;
 pub mod records;
 
 use records::{JournalEntry, RunRecord};
@@ -70,9 +70,15 @@ pub enum Intake<'a> {
     /// same playbook twice).
     Run(&'a RunRecord),
     /// An alert no playbook takes (kept, listed by `riposte alerts unmatched`).
-    Unmatched { id: String, record: serde_json::Value },
+    Unmatched {
+        id: String,
+        record: serde_json::Value,
+    },
     /// A document that could not be read (kept, listed by `riposte alerts quarantine`).
-    Quarantined { id: String, record: serde_json::Value },
+    Quarantined {
+        id: String,
+        record: serde_json::Value,
+    },
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
@@ -97,11 +103,13 @@ impl Store {
         })?;
         let db_path = dir.join("db");
         // sled panics on some corrupt files; contain that and report the path instead.
-        let opened = std::panic::catch_unwind(|| sled::Config::new()
+        let opened = std::panic::catch_unwind(|| {
+            sled::Config::new()
                 .path(&db_path)
                 // sled caches up to 1 GiB by default; runs are read rarely once written.
                 .cache_capacity(CACHE_BYTES)
-                .open());
+                .open()
+        });
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) => return Err(StateError::Open { path: db_path, source: e }),
@@ -186,7 +194,9 @@ impl Store {
 
     /// fsyncs performed so far (for benchmarks: requests ÷ flushes = records per fsync).
     pub fn flushes(&self) -> u64 {
-        self.commit.flushes.load(std::sync::atomic::Ordering::Relaxed)
+        self.commit
+            .flushes
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Creates the run unless it exists. Returns false when it already existed (dedup).
@@ -234,11 +244,13 @@ impl Store {
                         }
                         Intake::Unmatched { id, record } => {
                             let k = format!("{source}\0{id}");
-                            unmatched.insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                            unmatched
+                                .insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
                         }
                         Intake::Quarantined { id, record } => {
                             let k = format!("{source}\0{id}");
-                            quarantine.insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                            quarantine
+                                .insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
                         }
                     }
                 }
@@ -257,7 +269,11 @@ impl Store {
 
     /// Quarantined alerts (`unmatched = false`) or unmatched ones, as (source, record).
     pub fn held_alerts(&self, unmatched: bool) -> Result<Vec<(String, serde_json::Value)>> {
-        let t = if unmatched { &self.unmatched } else { &self.quarantine };
+        let t = if unmatched {
+            &self.unmatched
+        } else {
+            &self.quarantine
+        };
         let mut out = Vec::new();
         for kv in t.iter() {
             let (k, v) = kv?;

@@ -91,7 +91,11 @@ pub enum JournalEntry {
         reason: String,
     },
     /// An operator resumed the run.
-    Resumed { v: u32, at: String, by: String },
+    Resumed {
+        v: u32,
+        at: String,
+        by: String,
+    },
     /// An operator cancelled the run.
     Cancelled {
         v: u32,

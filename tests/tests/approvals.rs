@@ -79,7 +79,13 @@ async fn a_parked_run_survives_a_restart_and_is_approved_at_the_console() {
             line.clear();
         }
         assert!(!addr.is_empty());
-        let (s, body) = http(&addr, "POST", "/alerts", &[("Authorization", "Bearer operator-token-123456")], ALERT);
+        let (s, body) = http(
+            &addr,
+            "POST",
+            "/alerts",
+            &[("Authorization", "Bearer operator-token-123456")],
+            ALERT,
+        );
         assert_eq!(s, 202, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         let run_id = v["runs"][0].as_str().unwrap().to_owned();
@@ -91,45 +97,111 @@ async fn a_parked_run_survives_a_restart_and_is_approved_at_the_console() {
             }
             line.clear();
         }
-        let (s, body) = http(&addr, "GET", "/api/approvals", &[("Authorization", "Bearer operator-token-123456")], "");
+        let (s, body) = http(
+            &addr,
+            "GET",
+            "/api/approvals",
+            &[("Authorization", "Bearer operator-token-123456")],
+            "",
+        );
         assert_eq!(s, 200);
         assert!(body.contains(&run_id) && body.contains("WS-7"), "{body}");
         let (s, _) = http(&addr, "GET", "/api/approvals", &[], "");
         assert_eq!(s, 401);
-        assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
         assert_eq!(child.wait().unwrap().code(), Some(0));
         run_id
     })
     .await
     .unwrap();
-    assert_eq!(st.status("aid-1").as_deref(), Some("normal"), "nothing was contained before the approval");
+    assert_eq!(
+        st.status("aid-1").as_deref(),
+        Some("normal"),
+        "nothing was contained before the approval"
+    );
 
     // The daemon is stopped; the approval is still there.
     let l = riposte!(["approvals", "list", "--data-dir", &data]);
     let out = stdout(&l);
-    assert!(out.contains(&run_id) && out.contains("contain") && out.contains("edr.isolate_host") && out.contains("1 pending approval"), "{out}");
-    let o = riposte!(["approve", &run_id, "contain", "--reason", "confirmed malicious", "--data-dir", &data]);
-    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains(&run_id)
+            && out.contains("contain")
+            && out.contains("edr.isolate_host")
+            && out.contains("1 pending approval"),
+        "{out}"
+    );
+    let o = riposte!([
+        "approve",
+        &run_id,
+        "contain",
+        "--reason",
+        "confirmed malicious",
+        "--data-dir",
+        &data
+    ]);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(stdout(&o).contains("approved by local:"), "{}", stdout(&o));
     // Once: a second decision changes nothing.
-    let o = riposte!(["deny", &run_id, "contain", "--reason", "late", "--data-dir", &data]);
+    let o = riposte!([
+        "deny",
+        &run_id,
+        "contain",
+        "--reason",
+        "late",
+        "--data-dir",
+        &data
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("already decided"), "{}", stdout(&o));
-    let o = riposte!(["approve", "run-nope", "contain", "--reason", "x", "--data-dir", &data]);
+    let o = riposte!([
+        "approve",
+        "run-nope",
+        "contain",
+        "--reason",
+        "x",
+        "--data-dir",
+        &data
+    ]);
     assert_eq!(o.status.code(), Some(2));
 
     // The next start continues the approved run.
     let c = cfg.to_str().unwrap().to_owned();
-    let o = tokio::task::spawn_blocking(move || riposte!(["serve", "--once", "--config", &c])).await.unwrap();
-    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
-    assert_eq!(st.status("aid-1").as_deref().map(|s| s.contains("contain")), Some(true), "the host is contained after the approval");
+    let o = tokio::task::spawn_blocking(move || riposte!(["serve", "--once", "--config", &c]))
+        .await
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        st.status("aid-1").as_deref().map(|s| s.contains("contain")),
+        Some(true),
+        "the host is contained after the approval"
+    );
     let runs = stdout(&riposte!(["runs", "list", "--data-dir", &data]));
     assert!(runs.contains("completed"), "{runs}");
     let audit = stdout(&riposte!(["audit", "export", "--data-dir", &data]));
     assert_eq!(audit.matches("\"approval.decided\"").count(), 1, "{audit}");
     assert!(audit.contains("\"via\":\"cli\""));
     assert!(audit.contains("\"already_decided\""));
-    assert!(riposte!(["audit", "verify", "--data-dir", &data]).status.success());
+    assert!(
+        riposte!(["audit", "verify", "--data-dir", &data])
+            .status
+            .success()
+    );
     let l = stdout(&riposte!(["approvals", "list", "--data-dir", &data]));
     assert!(l.contains("0 pending"), "{l}");
 }

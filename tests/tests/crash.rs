@@ -119,11 +119,26 @@ impl Rig {
             ),
         )
         .unwrap();
-        Env { emu, st, fw_emu, fw, hive_emu, hive, cfg }
+        Env {
+            emu,
+            st,
+            fw_emu,
+            fw,
+            hive_emu,
+            hive,
+            cfg,
+        }
     }
 
     fn args(&self, cfg: &Path) -> Vec<String> {
-        let data = self.dir.join(format!("data-{}", cfg.file_stem().unwrap().to_str().unwrap().trim_start_matches("riposte-")));
+        let data = self.dir.join(format!(
+            "data-{}",
+            cfg.file_stem()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .trim_start_matches("riposte-")
+        ));
         vec![
             "run".into(),
             "--playbook".into(),
@@ -170,35 +185,73 @@ async fn kill_at(args: Vec<String>, n: usize) -> bool {
 }
 
 async fn run_to_end(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || riposte!(&args)).await.unwrap()
+    tokio::task::spawn_blocking(move || riposte!(&args))
+        .await
+        .unwrap()
 }
 
 fn check_outcome(o: &std::process::Output, env: &Env, hosts: &[String], alerts: usize, ctx: &str) {
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{ctx}: {out}\n{}", String::from_utf8_lossy(&o.stderr));
-    let reports: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        o.status.success(),
+        "{ctx}: {out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let reports: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(reports.len(), alerts, "{ctx}");
     for r in &reports {
         assert_eq!(r["status"], "completed", "{ctx}: {r}");
     }
     for (i, _) in hosts.iter().enumerate() {
         let s = env.st.status(&format!("aid-{i}")).unwrap();
-        assert!(s == "contained" || s == "containment_pending", "{ctx}: aid-{i} is {s}");
+        assert!(
+            s == "contained" || s == "containment_pending",
+            "{ctx}: aid-{i} is {s}"
+        );
     }
     // One containment request per distinct host, never two (PEER-1 is shared by every run:
     // the later runs find it contained and skip it).
-    assert_eq!(env.emu.recorder.count("POST", ACTIONS), hosts.len(), "{ctx}: containment requests sent");
+    assert_eq!(
+        env.emu.recorder.count("POST", ACTIONS),
+        hosts.len(),
+        "{ctx}: containment requests sent"
+    );
     // One block per alert's C2 address, one ticket per run: each reached its vendor once.
-    assert_eq!(env.fw.table("riposte_block").len(), alerts, "{ctx}: blocked addresses");
-    assert_eq!(env.fw_emu.recorder.count("POST", "/api/firewall/alias_util/add/"), alerts, "{ctx}: block requests sent");
-    assert_eq!(env.hive.lock().unwrap().alerts.len(), alerts, "{ctx}: tickets");
-    assert_eq!(env.hive_emu.recorder.count("POST", "/api/v1/alert"), alerts, "{ctx}: ticket creations sent");
+    assert_eq!(
+        env.fw.table("riposte_block").len(),
+        alerts,
+        "{ctx}: blocked addresses"
+    );
+    assert_eq!(
+        env.fw_emu
+            .recorder
+            .count("POST", "/api/firewall/alias_util/add/"),
+        alerts,
+        "{ctx}: block requests sent"
+    );
+    assert_eq!(
+        env.hive.lock().unwrap().alerts.len(),
+        alerts,
+        "{ctx}: tickets"
+    );
+    assert_eq!(
+        env.hive_emu.recorder.count("POST", "/api/v1/alert"),
+        alerts,
+        "{ctx}: ticket creations sent"
+    );
 }
 
 fn audit_ok(args: &[String], ctx: &str) {
     let data = &args[args.iter().position(|a| a == "--data-dir").unwrap() + 1];
     let v = riposte!(["audit", "verify", "--data-dir", data.as_str()]);
-    assert!(v.status.success(), "{ctx}: {}", String::from_utf8_lossy(&v.stdout));
+    assert!(
+        v.status.success(),
+        "{ctx}: {}",
+        String::from_utf8_lossy(&v.stdout)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,8 +263,20 @@ async fn sigkill_at_every_journal_write_never_repeats_or_loses_a_side_effect() {
     check_outcome(&o, &env, &r.hosts, 1, "clean run");
     let data = r.dir.join("data-clean");
     let list = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
-    let run_id = String::from_utf8_lossy(&list.stdout).split_whitespace().next().unwrap().to_owned();
-    let show = riposte!(["runs", "show", &run_id, "--format", "json", "--data-dir", data.to_str().unwrap()]);
+    let run_id = String::from_utf8_lossy(&list.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let show = riposte!([
+        "runs",
+        "show",
+        &run_id,
+        "--format",
+        "json",
+        "--data-dir",
+        data.to_str().unwrap()
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
     let writes = v["journal"].as_array().unwrap().len();
     assert!(writes >= 8, "journal of the clean run: {writes} entries");
@@ -219,9 +284,18 @@ async fn sigkill_at_every_journal_write_never_repeats_or_loses_a_side_effect() {
     for n in 1..=writes {
         let env = r.fresh(&format!("w{n}")).await;
         let args = r.args(&env.cfg);
-        assert!(kill_at(args.clone(), n).await, "write {n} of {writes} was reached");
+        assert!(
+            kill_at(args.clone(), n).await,
+            "write {n} of {writes} was reached"
+        );
         let o = run_to_end(args.clone()).await;
-        check_outcome(&o, &env, &r.hosts, 1, &format!("killed before journal write {n}"));
+        check_outcome(
+            &o,
+            &env,
+            &r.hosts,
+            1,
+            &format!("killed before journal write {n}"),
+        );
         audit_ok(&args, &format!("write {n}"));
     }
 }
@@ -237,8 +311,19 @@ async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_side_effect
     let data = r.dir.join("data-clean");
     let list = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
     let mut writes = 0;
-    for id in String::from_utf8_lossy(&list.stdout).lines().filter_map(|l| l.split_whitespace().next()) {
-        let show = riposte!(["runs", "show", id, "--format", "json", "--data-dir", data.to_str().unwrap()]);
+    for id in String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        let show = riposte!([
+            "runs",
+            "show",
+            id,
+            "--format",
+            "json",
+            "--data-dir",
+            data.to_str().unwrap()
+        ]);
         let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
         writes += v["journal"].as_array().unwrap().len();
     }
@@ -246,7 +331,9 @@ async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_side_effect
     // A fixed-seed generator, so a failure names a reproducible write number.
     let mut x: u64 = 0x5DEECE66D;
     for i in 0..100 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let n = 1 + (x >> 33) as usize % writes;
         let env = r.fresh(&format!("r{i}")).await;
         let args = r.args(&env.cfg);
@@ -256,7 +343,13 @@ async fn a_hundred_random_sigkills_in_a_batch_never_repeat_or_lose_a_side_effect
             kill_at(args.clone(), 1 + n % 5).await;
         }
         let o = run_to_end(args.clone()).await;
-        check_outcome(&o, &env, &r.hosts, alerts, &format!("random kill #{i} before write {n}"));
+        check_outcome(
+            &o,
+            &env,
+            &r.hosts,
+            alerts,
+            &format!("random kill #{i} before write {n}"),
+        );
         if i % 10 == 0 {
             audit_ok(&args, &format!("random kill #{i}"));
         }

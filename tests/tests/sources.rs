@@ -22,15 +22,32 @@ fn alert(id: &str, ts: &str, host: &str) -> serde_json::Value {
 }
 
 async fn once(cfg: std::path::PathBuf) -> std::process::Output {
-    tokio::task::spawn_blocking(move || riposte!(["serve", "--once", "--dry-run", "--config", cfg.to_str().unwrap()]))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        riposte!([
+            "serve",
+            "--once",
+            "--dry-run",
+            "--config",
+            cfg.to_str().unwrap()
+        ])
+    })
+    .await
+    .unwrap()
 }
 
 fn started(o: &std::process::Output) -> usize {
     let out = String::from_utf8_lossy(&o.stdout);
     let line = out.lines().last().unwrap_or_default();
-    line.split(" run(s) started").next().and_then(|x| x.rsplit(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no summary in {out}\n{}", String::from_utf8_lossy(&o.stderr)))
+    line.split(" run(s) started")
+        .next()
+        .and_then(|x| x.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no summary in {out}\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,11 +62,24 @@ async fn kibana_and_index_sources_take_each_alert_once_and_survive_an_outage() {
     let cfg = dir.join("riposte.yaml");
     let write = |kind: &str| {
         let src = if kind == "kibana" {
-            format!("  - name: elastic\n    type: kibana\n    url: {}\n    batch: 2\n    credentials: {{api_key: {{file: es.key}}}}\n", emu.url)
+            format!(
+                "  - name: elastic\n    type: kibana\n    url: {}\n    batch: 2\n    credentials: {{api_key: {{file: es.key}}}}\n",
+                emu.url
+            )
         } else {
-            format!("  - name: index\n    type: elasticsearch\n    url: {}\n    index: \".alerts-security.alerts-*\"\n    batch: 2\n    credentials: {{api_key: {{file: es.key}}}}\n", emu.url)
+            format!(
+                "  - name: index\n    type: elasticsearch\n    url: {}\n    index: \".alerts-security.alerts-*\"\n    batch: 2\n    credentials: {{api_key: {{file: es.key}}}}\n",
+                emu.url
+            )
         };
-        std::fs::write(&cfg, format!("data_dir: data-{kind}\nplaybooks: [{}]\nsources:\n{src}", root().join("playbooks/library").display())).unwrap();
+        std::fs::write(
+            &cfg,
+            format!(
+                "data_dir: data-{kind}\nplaybooks: [{}]\nsources:\n{src}",
+                root().join("playbooks/library").display()
+            ),
+        )
+        .unwrap();
     };
 
     // Kibana: batch of 2, then the rest; acknowledged once their runs exist.
@@ -59,7 +89,12 @@ async fn kibana_and_index_sources_take_each_alert_once_and_survive_an_outage() {
     assert_eq!(ix.status_of("a3").as_deref(), Some("open"));
     assert_eq!(started(&once(cfg.clone()).await), 1);
     assert_eq!(started(&once(cfg.clone()).await), 0);
-    let searches = emu.recorder.received().iter().filter(|r| r.path.ends_with("/signals/search")).count();
+    let searches = emu
+        .recorder
+        .received()
+        .iter()
+        .filter(|r| r.path.ends_with("/signals/search"))
+        .count();
     assert_eq!(searches, 3);
     let r = &emu.recorder.received()[0];
     assert_eq!(r.header("kbn-xsrf"), Some("riposte"));
@@ -71,11 +106,22 @@ async fn kibana_and_index_sources_take_each_alert_once_and_survive_an_outage() {
     assert_eq!(started(&once(cfg.clone()).await), 2);
     *ix.outage.lock().unwrap() = 503;
     let o = once(cfg.clone()).await;
-    assert_eq!(o.status.code(), Some(1), "an unreachable source is an error exit in --once");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unreachable source is an error exit in --once"
+    );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("HTTP 503") && !err.contains("aWQ6a2V5"), "{err}");
+    assert!(
+        err.contains("HTTP 503") && !err.contains("aWQ6a2V5"),
+        "{err}"
+    );
     *ix.outage.lock().unwrap() = 0;
-    assert_eq!(started(&once(cfg.clone()).await), 1, "the outage did not move the cursor");
+    assert_eq!(
+        started(&once(cfg.clone()).await),
+        1,
+        "the outage did not move the cursor"
+    );
     ix.add("a4", alert("a4", "2026-11-28T08:00:02.000Z", "WS-4"));
     assert_eq!(started(&once(cfg.clone()).await), 1);
     assert_eq!(started(&once(cfg.clone()).await), 0);
@@ -94,17 +140,33 @@ async fn splunk_notables_are_taken_once_from_their_checkpoint() {
     let cfg = dir.join("riposte.yaml");
     std::fs::write(&cfg, format!("data_dir: data\nplaybooks: [{}]\nsources:\n  - name: es-notables\n    type: splunk\n    url: {}\n    query: \"search index=notable\"\n    batch: 2\n    credentials: {{token: {{file: token}}}}\n", root().join("playbooks/library").display(), emu.url)).unwrap();
     assert_eq!(started(&once(cfg.clone()).await), 2);
-    assert_eq!(started(&once(cfg.clone()).await), 1, "n3 shares n2's second: taken, not lost");
+    assert_eq!(
+        started(&once(cfg.clone()).await),
+        1,
+        "n3 shares n2's second: taken, not lost"
+    );
     assert_eq!(started(&once(cfg.clone()).await), 0);
     sp.add(notable("n4", "2026-11-28T08:01:00Z", "WS-4"));
     assert_eq!(started(&once(cfg.clone()).await), 1);
     let jobs = emu.recorder.received();
     let last = jobs.last().unwrap();
     assert_eq!(last.header("authorization"), Some("Bearer splunk-token-1"));
-    assert!(last.body.contains("exec_mode=oneshot") && last.body.contains("earliest_time="), "{}", last.body);
-    let runs = riposte!(["runs", "list", "--data-dir", dir.join("data").to_str().unwrap()]);
+    assert!(
+        last.body.contains("exec_mode=oneshot") && last.body.contains("earliest_time="),
+        "{}",
+        last.body
+    );
+    let runs = riposte!([
+        "runs",
+        "list",
+        "--data-dir",
+        dir.join("data").to_str().unwrap()
+    ]);
     let runs = String::from_utf8_lossy(&runs.stdout);
-    assert!(runs.contains("alert n1") && runs.contains("alert n4"), "{runs}");
+    assert!(
+        runs.contains("alert n1") && runs.contains("alert n4"),
+        "{runs}"
+    );
 }
 
 /// Starts `riposte serve` and returns it with its HTTP address; stderr keeps being drained.
@@ -156,7 +218,10 @@ fn wait_finished(addr: &str, n: u64) {
 }
 
 fn stop(mut child: std::process::Child) {
-    let st = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
@@ -191,11 +256,20 @@ async fn the_daemon_takes_alerts_as_they_arrive_and_across_a_restart_exactly_onc
     .await
     .unwrap();
 
-    let runs = riposte!(["runs", "list", "--data-dir", dir.join("data").to_str().unwrap()]);
+    let runs = riposte!([
+        "runs",
+        "list",
+        "--data-dir",
+        dir.join("data").to_str().unwrap()
+    ]);
     let runs = String::from_utf8_lossy(&runs.stdout).into_owned();
     assert_eq!(runs.lines().count(), 5, "{runs}");
     for k in ["k1", "k2", "k3", "k4", "k5"] {
-        assert_eq!(runs.matches(&format!("alert {k} ")).count(), 1, "{k} exactly once: {runs}");
+        assert_eq!(
+            runs.matches(&format!("alert {k} ")).count(),
+            1,
+            "{k} exactly once: {runs}"
+        );
         assert_eq!(ix.status_of(k).as_deref(), Some("acknowledged"));
     }
 }

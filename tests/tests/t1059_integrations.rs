@@ -59,13 +59,23 @@ async fn t1059_runs_against_every_vendor_parks_containment_and_contains_once_app
     let sl_emu = emulators::serve(slack::router(sl.clone())).await;
 
     let dir = tempdir("t1059-vendors");
-    for (f, v) in [("es", "ZXM6a2V5"), ("cs_id", "falcon-id"), ("cs_secret", "falcon-secret"), ("vt", virustotal::API_KEY), ("hive", thehive::API_KEY), ("slack", slack::TOKEN)] {
+    for (f, v) in [
+        ("es", "ZXM6a2V5"),
+        ("cs_id", "falcon-id"),
+        ("cs_secret", "falcon-secret"),
+        ("vt", virustotal::API_KEY),
+        ("hive", thehive::API_KEY),
+        ("slack", slack::TOKEN),
+    ] {
         std::fs::write(dir.join(f), v).unwrap();
     }
     std::fs::write(dir.join("alert.json"), alert().to_string()).unwrap();
     let fast = "limits: {backoff: 1ms, max_backoff: 2ms, per_second: 10000, concurrency: 8}";
     let cfg = dir.join("riposte.yaml");
-    std::fs::write(&cfg, format!(r##"data_dir: data
+    std::fs::write(
+        &cfg,
+        format!(
+            r##"data_dir: data
 playbooks: [{pb}]
 integrations:
   siem:
@@ -110,26 +120,90 @@ capabilities:
   ticket.comment: hive
   chat.notify: slack
   blocklist.add: blocks
-"##, pb = root().join("playbooks/library").display(), es = es_emu.url, cs = cs_emu.url, vt = vt_emu.url, hive = hive_emu.url, sl = sl_emu.url)).unwrap();
+"##,
+            pb = root().join("playbooks/library").display(),
+            es = es_emu.url,
+            cs = cs_emu.url,
+            vt = vt_emu.url,
+            hive = hive_emu.url,
+            sl = sl_emu.url
+        ),
+    )
+    .unwrap();
 
     let check = riposte!(["config", "check", "--config", cfg.to_str().unwrap()]);
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     let data = dir.join("data");
-    let args: Vec<String> = ["run", "--playbook", root().join(T1059).to_str().unwrap(), "--alert", dir.join("alert.json").to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--format", "json"].iter().map(|s| s.to_string()).collect();
-    let o = tokio::task::spawn_blocking(move || riposte!(&args)).await.unwrap();
+    let args: Vec<String> = [
+        "run",
+        "--playbook",
+        root().join(T1059).to_str().unwrap(),
+        "--alert",
+        dir.join("alert.json").to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = tokio::task::spawn_blocking(move || riposte!(&args))
+        .await
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let rep: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
 
     // The analysis used the vendors' answers.
-    let fact = |id: &str| rep["facts"].as_array().unwrap().iter().find(|f| f["id"] == id).cloned().unwrap_or(json!(null));
-    assert_eq!(fact("related_alert_count")["value"], 1, "{}", fact("related_alert_count"));
+    let fact = |id: &str| {
+        rep["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .cloned()
+            .unwrap_or(json!(null))
+    };
+    assert_eq!(
+        fact("related_alert_count")["value"],
+        1,
+        "{}",
+        fact("related_alert_count")
+    );
     assert_eq!(fact("known_malicious_file")["value"], 41);
-    assert!(fact("external_destinations")["value"].to_string().contains(C2), "{}", fact("external_destinations"));
-    assert!(fact("beaconing")["value"].as_str().unwrap_or("").contains(&format!("{C2} x6")), "{}", fact("beaconing"));
+    assert!(
+        fact("external_destinations")["value"]
+            .to_string()
+            .contains(C2),
+        "{}",
+        fact("external_destinations")
+    );
+    assert!(
+        fact("beaconing")["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("{C2} x6")),
+        "{}",
+        fact("beaconing")
+    );
     assert_eq!(rep["escalation"]["escalate"], true, "{}", rep["escalation"]);
-    assert_eq!(rep["escalation"]["immediate"], true, "{}", rep["escalation"]);
+    assert_eq!(
+        rep["escalation"]["immediate"], true,
+        "{}",
+        rep["escalation"]
+    );
 
     // The ticket and the notice went out once, with the findings, alert text as inert data.
     {
@@ -139,18 +213,38 @@ capabilities:
         assert_eq!(t["source"], "riposte");
         assert!(t["sourceRef"].as_str().unwrap().starts_with("riposte-run-"));
         let d = t["description"].as_str().unwrap();
-        assert!(d.contains("WS-7") && d.contains("{{alert.user.name}}") && d.contains("$(id)"), "{d}");
+        assert!(
+            d.contains("WS-7") && d.contains("{{alert.user.name}}") && d.contains("$(id)"),
+            "{d}"
+        );
     }
     assert_eq!(sl.lock().unwrap().messages.len(), 1);
     // The SIEM was asked about this host; the EDR only looked.
-    assert!(es_emu.recorder.received().iter().any(|r| r.path.starts_with("/.alerts-security.alerts-default/_search") && r.body.contains("WS-7")));
-    assert_eq!(cs_emu.recorder.count("POST", "/devices/entities/devices-actions/v2"), 0, "no containment before approval");
+    assert!(es_emu.recorder.received().iter().any(|r| {
+        r.path
+            .starts_with("/.alerts-security.alerts-default/_search")
+            && r.body.contains("WS-7")
+    }));
+    assert_eq!(
+        cs_emu
+            .recorder
+            .count("POST", "/devices/entities/devices-actions/v2"),
+        0,
+        "no containment before approval"
+    );
     assert_eq!(cs.status("aid-7").as_deref(), Some("normal"));
 
     // Containment waits for an analyst; nothing was blocked either.
     assert_eq!(rep["status"], "awaiting_approval", "{}", rep["status"]);
-    let iso = rep["actions"].as_array().unwrap().iter().find(|a| a["step"] == "isolate_host");
-    assert!(iso.is_none() || iso.unwrap()["status"] != "completed", "{rep}");
+    let iso = rep["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["step"] == "isolate_host");
+    assert!(
+        iso.is_none() || iso.unwrap()["status"] != "completed",
+        "{rep}"
+    );
     let edl = riposte!(["runs", "list", "--data-dir", data.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&edl.stdout).contains("awaiting_approval"));
 
@@ -163,41 +257,105 @@ capabilities:
         let Some((run, step)) = list.lines().find_map(|l| {
             let mut w = l.split_whitespace();
             let run = w.next()?;
-            run.starts_with("run-").then(|| (run.to_owned(), w.next().unwrap_or_default().to_owned()))
+            run.starts_with("run-")
+                .then(|| (run.to_owned(), w.next().unwrap_or_default().to_owned()))
         }) else {
             break;
         };
-        let a = riposte!(["approve", &run, &step, "--reason", "confirmed C2 beaconing", "--data-dir", &d]);
+        let a = riposte!([
+            "approve",
+            &run,
+            &step,
+            "--reason",
+            "confirmed C2 beaconing",
+            "--data-dir",
+            &d
+        ]);
         assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
         approved.push(step);
-        let args: Vec<String> = ["runs", "resume", &run, "--playbook", root().join(T1059).to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--data-dir", &d].iter().map(|s| s.to_string()).collect();
-        let r = tokio::task::spawn_blocking(move || riposte!(&args)).await.unwrap();
-        assert!(r.status.success(), "{}\n{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
+        let args: Vec<String> = [
+            "runs",
+            "resume",
+            &run,
+            "--playbook",
+            root().join(T1059).to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--data-dir",
+            &d,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let r = tokio::task::spawn_blocking(move || riposte!(&args))
+            .await
+            .unwrap();
+        assert!(
+            r.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr)
+        );
     }
-    assert!(approved.contains(&"isolate_host".to_owned()) && approved.contains(&"block_ips".to_owned()), "{approved:?}");
+    assert!(
+        approved.contains(&"isolate_host".to_owned()) && approved.contains(&"block_ips".to_owned()),
+        "{approved:?}"
+    );
     let list = riposte!(["runs", "list", "--data-dir", &d]);
-    assert!(String::from_utf8_lossy(&list.stdout).contains("completed"), "{}", String::from_utf8_lossy(&list.stdout));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("completed"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
     // Host isolated once; the C2 address on the dynamic list; the ticket records the containment.
-    assert_eq!(cs_emu.recorder.count("POST", "/devices/entities/devices-actions/v2"), 1);
-    assert!(matches!(cs.status("aid-7").as_deref(), Some("contained" | "containment_pending")));
+    assert_eq!(
+        cs_emu
+            .recorder
+            .count("POST", "/devices/entities/devices-actions/v2"),
+        1
+    );
+    assert!(matches!(
+        cs.status("aid-7").as_deref(),
+        Some("contained" | "containment_pending")
+    ));
     {
         let store = state::Store::open(&data).unwrap();
         let now = chrono_now();
-        let ips: Vec<String> = store.edl_list("ip", now).unwrap().into_iter().map(|e| e.value).collect();
+        let ips: Vec<String> = store
+            .edl_list("ip", now)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.value)
+            .collect();
         assert!(ips.contains(&C2.to_owned()), "{ips:?}");
     }
     {
         let h = hive.lock().unwrap();
         assert_eq!(h.alerts.len(), 1, "still one ticket");
-        assert!(!h.comments.is_empty(), "the containment is recorded on the ticket");
+        assert!(
+            !h.comments.is_empty(),
+            "the containment is recorded on the ticket"
+        );
     }
 
     // Every request went to the audit log, without a credential.
     let audit = riposte!(["audit", "export", "--data-dir", data.to_str().unwrap()]);
     let audit = String::from_utf8_lossy(&audit.stdout);
-    assert!(audit.matches("\"request.sent\"").count() >= 6, "requests audited");
-    for secret in ["ZXM6a2V5", "falcon-secret", virustotal::API_KEY, thehive::API_KEY, slack::TOKEN] {
-        assert!(!audit.contains(secret), "a credential reached the audit log");
+    assert!(
+        audit.matches("\"request.sent\"").count() >= 6,
+        "requests audited"
+    );
+    for secret in [
+        "ZXM6a2V5",
+        "falcon-secret",
+        virustotal::API_KEY,
+        thehive::API_KEY,
+        slack::TOKEN,
+    ] {
+        assert!(
+            !audit.contains(secret),
+            "a credential reached the audit log"
+        );
     }
 }
 

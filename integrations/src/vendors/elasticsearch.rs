@@ -336,7 +336,9 @@ impl Elasticsearch {
     }
 
     fn request(&self, index: &str, body: Json) -> Req {
-        Req::post(format!("/{index}/_search")).json(body).repeatable()
+        Req::post(format!("/{index}/_search"))
+            .json(body)
+            .repeatable()
     }
 }
 

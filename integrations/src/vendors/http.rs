@@ -364,7 +364,11 @@ impl Integration for Generic {
             };
             let safe = Self::is_read(req) || self.honours;
             let client = if safe { &self.retrying } else { &self.once };
-            let r = if safe { built.req.repeatable() } else { built.req };
+            let r = if safe {
+                built.req.repeatable()
+            } else {
+                built.req
+            };
             match client.send(ctx, r, &[]).await {
                 Ok(resp) => {
                     let body = match resp.body {

@@ -132,7 +132,9 @@ impl Mattermost {
                             .into(),
                     );
                 };
-                Ok(Req::post("/api/v4/posts").json(json!({ "channel_id": ch, "message": msg })).repeatable())
+                Ok(Req::post("/api/v4/posts")
+                    .json(json!({ "channel_id": ch, "message": msg }))
+                    .repeatable())
             }
         }
     }

@@ -78,7 +78,8 @@ fn types(kind: &str, value: &str) -> Vec<&'static str> {
 
 impl Misp {
     fn search(&self, kind: &str, value: &str) -> Req {
-        Req::post("/attributes/restSearch").repeatable()
+        Req::post("/attributes/restSearch")
+            .repeatable()
             .header("accept", "application/json")
             .json(json!({
                 "returnFormat": "json",

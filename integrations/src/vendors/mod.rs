@@ -82,7 +82,11 @@ pub fn build(
         None => Err(ConfigError::UnknownVendor {
             instance: instance.into(),
             vendor: cfg.vendor.clone(),
-            known: VENDORS.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", "),
+            known: VENDORS
+                .iter()
+                .map(|(v, _)| *v)
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }

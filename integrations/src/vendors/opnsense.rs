@@ -114,7 +114,8 @@ impl OpnSense {
     fn change(&self, add: bool, value: &str) -> Req {
         let op = if add { "add" } else { "delete" };
         // Alias add/delete are set operations: repeating one is harmless.
-        Req::post(format!("/api/firewall/alias_util/{op}/{}", self.alias)).repeatable()
+        Req::post(format!("/api/firewall/alias_util/{op}/{}", self.alias))
+            .repeatable()
             .json(json!({"address": value}))
     }
 

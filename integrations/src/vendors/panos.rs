@@ -201,7 +201,10 @@ impl PanOs {
             form.push(("vsys".to_owned(), v.clone()));
         }
         // Registering a tag is a set operation: repeating it is harmless.
-        Req::post("/api/").query("type", "user-id").form(form).repeatable()
+        Req::post("/api/")
+            .query("type", "user-id")
+            .form(form)
+            .repeatable()
     }
 
     fn refuse_names(&self, kind: Kind) -> Result<(), Outcome> {

@@ -129,7 +129,9 @@ impl Slack {
             };
         };
         // A duplicate notice is harmless (see `reconcile`): let the client retry 5xx too.
-        let r = Req::post(PATH).json(Self::body(channel, text, &ctx.run_id)).repeatable();
+        let r = Req::post(PATH)
+            .json(Self::body(channel, text, &ctx.run_id))
+            .repeatable();
         let resp = match self.http.send(ctx, r, &[]).await {
             Ok(r) => r,
             Err(e) => return e.into(),

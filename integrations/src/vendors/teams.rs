@@ -137,7 +137,11 @@ impl Integration for Teams {
             }
             match self
                 .http
-                .send(&hide_url(ctx, HIDDEN), Req::post("").json(card(text)).repeatable(), &[])
+                .send(
+                    &hide_url(ctx, HIDDEN),
+                    Req::post("").json(card(text)).repeatable(),
+                    &[],
+                )
                 .await
             {
                 Ok(resp) => Outcome::Ok {

@@ -104,7 +104,8 @@ impl TheHive {
     }
 
     fn find_req(ext: &str) -> Req {
-        Req::post("/api/v1/query").repeatable()
+        Req::post("/api/v1/query")
+            .repeatable()
             .query("name", "riposte-find-alert")
             .json(json!({
                 "query": [
@@ -277,7 +278,8 @@ impl TheHive {
             Some(c) => ("getCase", c.clone()),
             None => ("getAlert", alert.id.clone()),
         };
-        let q = Req::post("/api/v1/query").repeatable()
+        let q = Req::post("/api/v1/query")
+            .repeatable()
             .query("name", "riposte-find-comment")
             .json(json!({
                 "query": [{"_name": getter, "idOrName": id}, {"_name": "comments"}]

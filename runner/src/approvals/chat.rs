@@ -16,7 +16,9 @@ use crate::config::ApprovalsConfig;
 use anyhow::Result;
 use integrations::http::{Auth, HttpClient, Limits, Req};
 use integrations::secret::Secret;
-use integrations::vendors::chat_util::{hide_url, markdown_escape, mattermost_escape, slack_escape};
+use integrations::vendors::chat_util::{
+    hide_url, markdown_escape, mattermost_escape, slack_escape,
+};
 use integrations::{Ctx, RequestLog, SentRequest};
 use serde_json::{Value as Json, json};
 use state::Store;
@@ -48,13 +50,18 @@ pub struct Chat {
 }
 
 fn limits() -> Limits {
-    Limits { attempts: 3, timeout: std::time::Duration::from_secs(10), ..Limits::default() }
+    Limits {
+        attempts: 3,
+        timeout: std::time::Duration::from_secs(10),
+        ..Limits::default()
+    }
 }
 
 impl Chat {
     pub fn from_config(c: &ApprovalsConfig) -> Result<Chat> {
         let load = |what: &str, r: &integrations::secret::SecretRef| {
-            r.load().map_err(|e| anyhow::anyhow!("approvals.{what}: {e}"))
+            r.load()
+                .map_err(|e| anyhow::anyhow!("approvals.{what}: {e}"))
         };
         let mut chat = Chat::default();
         if let Some(s) = &c.slack {
@@ -62,27 +69,52 @@ impl Chat {
             let signing = load("slack.signing_secret", &s.signing_secret)?;
             let url = s.url.clone().unwrap_or_else(|| "https://slack.com".into());
             chat.slack = Some(SlackChat {
-                http: HttpClient::new("approvals-slack", &url, Auth::Bearer(token.clone()), limits(), vec![token, signing.clone()]),
+                http: HttpClient::new(
+                    "approvals-slack",
+                    &url,
+                    Auth::Bearer(token.clone()),
+                    limits(),
+                    vec![token, signing.clone()],
+                ),
                 signing_secret: signing,
                 channel: s.channel.clone(),
-                response_prefix: s.response_url_prefix.clone().unwrap_or_else(|| "https://hooks.slack.com/".into()),
+                response_prefix: s
+                    .response_url_prefix
+                    .clone()
+                    .unwrap_or_else(|| "https://hooks.slack.com/".into()),
             });
         }
         if let Some(m) = &c.mattermost {
             let token = load("mattermost.bot_token", &m.bot_token)?;
             chat.mattermost = Some(MattermostChat {
-                http: HttpClient::new("approvals-mattermost", &m.url, Auth::Bearer(token.clone()), limits(), vec![token]),
+                http: HttpClient::new(
+                    "approvals-mattermost",
+                    &m.url,
+                    Auth::Bearer(token.clone()),
+                    limits(),
+                    vec![token],
+                ),
                 channel_id: m.channel_id.clone(),
             });
         }
         if let Some(t) = &c.teams {
             let hook = load("teams.webhook_url", &t.webhook_url)?;
             let mut secrets = vec![hook.clone()];
-            if let Some(sig) = hook.expose().split(['?', '&']).find_map(|p| p.strip_prefix("sig=")) {
+            if let Some(sig) = hook
+                .expose()
+                .split(['?', '&'])
+                .find_map(|p| p.strip_prefix("sig="))
+            {
                 secrets.push(Secret::new(sig));
             }
             chat.teams = Some(TeamsChat {
-                http: HttpClient::new("approvals-teams", hook.expose(), Auth::None, limits(), secrets),
+                http: HttpClient::new(
+                    "approvals-teams",
+                    hook.expose(),
+                    Auth::None,
+                    limits(),
+                    secrets,
+                ),
                 identity_header: t.identity_header.clone(),
             });
         }
@@ -115,7 +147,10 @@ pub fn ctx(store: &Store, run_id: &str, step: &str) -> Ctx {
         run_id: run_id.to_owned(),
         step: step.to_owned(),
         attempt: 1,
-        log: Arc::new(AuditLog { store: store.clone(), run_id: run_id.to_owned() }),
+        log: Arc::new(AuditLog {
+            store: store.clone(),
+            run_id: run_id.to_owned(),
+        }),
         report: Json::Null,
     }
 }
@@ -131,11 +166,17 @@ fn clip(s: String, max: usize) -> String {
 }
 
 /// The evidence as lines of one markup, `esc` escaping every value.
-fn evidence_lines(ev: &Evidence, esc: &dyn Fn(&str) -> String, bold: (&str, &str)) -> (String, String, String) {
+fn evidence_lines(
+    ev: &Evidence,
+    esc: &dyn Fn(&str) -> String,
+    bold: (&str, &str),
+) -> (String, String, String) {
     let b = |s: &str| format!("{}{s}{}", bold.0, bold.1);
     let mut alert = String::new();
     if ev.dry_run {
-        alert.push_str(&b("DRILL (dry-run): approving sends nothing; the request is recorded only."));
+        alert.push_str(&b(
+            "DRILL (dry-run): approving sends nothing; the request is recorded only.",
+        ));
         alert.push('\n');
     }
     alert.push_str(&b(&esc(&ev.title)));
@@ -221,33 +262,54 @@ impl Approvals {
 
     /// Posts the request to every configured provider; returns the references of the messages
     /// posted (a provider that fails is logged and audited, the others still get it).
-    pub async fn post_request(&self, store: &Store, ev: &Evidence, rec: &ApprovalRecord) -> Vec<MessageRef> {
+    pub async fn post_request(
+        &self,
+        store: &Store,
+        ev: &Evidence,
+        rec: &ApprovalRecord,
+    ) -> Vec<MessageRef> {
         let c = ctx(store, &rec.run_id, &rec.step);
         let mut refs = Vec::new();
         let failed = |provider: &str, e: String| {
             tracing::warn!(run_id = %rec.run_id, provider, error = %e, "could not post the approval request");
-            let _ = store.audit("approval.notify_failed", Some(&rec.run_id), json!({"step": rec.step, "provider": provider, "error": e}));
+            let _ = store.audit(
+                "approval.notify_failed",
+                Some(&rec.run_id),
+                json!({"step": rec.step, "provider": provider, "error": e}),
+            );
         };
         if let Some(s) = &self.chat.slack {
             let body = json!({"channel": s.channel, "text": slack_escape(&ev.title), "blocks": slack_blocks(ev, rec, true), "unfurl_links": false, "unfurl_media": false});
-            match s.http.send(&c, Req::post("/api/chat.postMessage").json(body), &[]).await {
+            match s
+                .http
+                .send(&c, Req::post("/api/chat.postMessage").json(body), &[])
+                .await
+            {
                 Ok(r) if r.body["ok"] == true => refs.push(MessageRef {
                     provider: "slack".into(),
                     channel: r.body["channel"].as_str().map(str::to_owned),
                     id: r.body["ts"].as_str().map(str::to_owned),
                 }),
-                Ok(r) => failed("slack", format!("chat.postMessage: {}", r.body["error"].as_str().unwrap_or("not ok"))),
+                Ok(r) => failed(
+                    "slack",
+                    format!(
+                        "chat.postMessage: {}",
+                        r.body["error"].as_str().unwrap_or("not ok")
+                    ),
+                ),
                 Err(e) => failed("slack", e.to_string()),
             }
         }
         if let (Some(m), Some(base)) = (&self.chat.mattermost, &self.public_url) {
             let url = format!("{base}/hooks/mattermost");
-            let action = |id: &str, name: &str, style: &str| {
-                json!({"id": id, "name": name, "style": style, "integration": {"url": url, "context": {"token": self.token(rec, id, "mattermost")}}})
-            };
+            let action = |id: &str, name: &str, style: &str| json!({"id": id, "name": name, "style": style, "integration": {"url": url, "context": {"token": self.token(rec, id, "mattermost")}}});
             let body = json!({"channel_id": m.channel_id, "message": self.mm_message(ev), "props": {"attachments": [{
                 "text": "Decide:", "actions": [action("approve", "Approve", "good"), action("deny", "Deny", "danger")]}]}});
-            match m.http.send(&c, Req::post("/api/v4/posts").json(body), &[]).await {
+            match m
+                .http
+                .send(&c, Req::post("/api/v4/posts").json(body), &[])
+                .await
+            {
                 Ok(r) => refs.push(MessageRef {
                     provider: "mattermost".into(),
                     channel: Some(m.channel_id.clone()),
@@ -266,9 +328,24 @@ impl Approvals {
                     json!({"type": "Action.OpenUrl", "title": "Deny…", "url": link("deny")}),
                 ],
             );
-            match t.http.send(&hide_url(&c, "<teams webhook>"), Req::post("").json(card), &[]).await {
-                Ok(_) => refs.push(MessageRef { provider: "teams".into(), channel: None, id: None }),
-                Err(e) => failed("teams", integrations::vendors::chat_util::hide_path(e, "<teams webhook>").to_string()),
+            match t
+                .http
+                .send(
+                    &hide_url(&c, "<teams webhook>"),
+                    Req::post("").json(card),
+                    &[],
+                )
+                .await
+            {
+                Ok(_) => refs.push(MessageRef {
+                    provider: "teams".into(),
+                    channel: None,
+                    id: None,
+                }),
+                Err(e) => failed(
+                    "teams",
+                    integrations::vendors::chat_util::hide_path(e, "<teams webhook>").to_string(),
+                ),
             }
         }
         refs
@@ -283,21 +360,56 @@ impl Approvals {
                 ("slack", Some(ts)) => match &self.chat.slack {
                     Some(s) => {
                         let body = json!({"channel": m.channel, "ts": ts, "text": slack_escape(&format!("{}: {outcome}", ev.title)), "blocks": slack_blocks(ev, rec, false)});
-                        s.http.send(&c, Req::post("/api/chat.update").json(body).repeatable(), &[]).await.map(|_| ())
+                        s.http
+                            .send(
+                                &c,
+                                Req::post("/api/chat.update").json(body).repeatable(),
+                                &[],
+                            )
+                            .await
+                            .map(|_| ())
                     }
                     None => Ok(()),
                 },
                 ("mattermost", Some(id)) => match &self.chat.mattermost {
                     Some(mm) => {
                         let body = json!({"message": format!("{}\n\n**Decision:** {}", self.mm_message(ev), mattermost_escape(&outcome)), "props": {}});
-                        mm.http.send(&c, Req::new(reqwest::Method::PUT, format!("/api/v4/posts/{id}/patch")).json(body), &[]).await.map(|_| ())
+                        mm.http
+                            .send(
+                                &c,
+                                Req::new(reqwest::Method::PUT, format!("/api/v4/posts/{id}/patch"))
+                                    .json(body),
+                                &[],
+                            )
+                            .await
+                            .map(|_| ())
                     }
                     None => Ok(()),
                 },
                 ("teams", _) => match &self.chat.teams {
                     Some(t) => {
-                        let card = teams_card(vec![teams_text(format!("**Decision on {}:** {}", markdown_escape(&ev.title), markdown_escape(&outcome))), teams_text(format!("Run {}", markdown_escape(&rec.run_id)))], vec![]);
-                        t.http.send(&hide_url(&c, "<teams webhook>"), Req::post("").json(card), &[]).await.map(|_| ()).map_err(|e| integrations::vendors::chat_util::hide_path(e, "<teams webhook>"))
+                        let card = teams_card(
+                            vec![
+                                teams_text(format!(
+                                    "**Decision on {}:** {}",
+                                    markdown_escape(&ev.title),
+                                    markdown_escape(&outcome)
+                                )),
+                                teams_text(format!("Run {}", markdown_escape(&rec.run_id))),
+                            ],
+                            vec![],
+                        );
+                        t.http
+                            .send(
+                                &hide_url(&c, "<teams webhook>"),
+                                Req::post("").json(card),
+                                &[],
+                            )
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| {
+                                integrations::vendors::chat_util::hide_path(e, "<teams webhook>")
+                            })
                     }
                     None => Ok(()),
                 },
@@ -310,29 +422,58 @@ impl Approvals {
     }
 
     /// `on_timeout: {escalate: CHANNEL}`: tells CHANNEL the request timed out unanswered.
-    pub async fn escalate(&self, store: &Store, ev: &Evidence, rec: &ApprovalRecord, channel: &str) {
+    pub async fn escalate(
+        &self,
+        store: &Store,
+        ev: &Evidence,
+        rec: &ApprovalRecord,
+        channel: &str,
+    ) {
         let c = ctx(store, &rec.run_id, &rec.step);
-        let text = format!("Escalation: nobody decided in time on {} (run {}); the action was not taken. Details: riposte runs show {}", ev.title, rec.run_id, rec.run_id);
+        let text = format!(
+            "Escalation: nobody decided in time on {} (run {}); the action was not taken. Details: riposte runs show {}",
+            ev.title, rec.run_id, rec.run_id
+        );
         let mut sent = Vec::new();
         if let Some(s) = &self.chat.slack {
             let body = json!({"channel": channel, "text": slack_escape(&text), "blocks": slack_blocks(ev, rec, false)});
-            if s.http.send(&c, Req::post("/api/chat.postMessage").json(body), &[]).await.is_ok_and(|r| r.body["ok"] == true) {
+            if s.http
+                .send(&c, Req::post("/api/chat.postMessage").json(body), &[])
+                .await
+                .is_ok_and(|r| r.body["ok"] == true)
+            {
                 sent.push("slack");
             }
         }
         if let Some(m) = &self.chat.mattermost {
             let body = json!({"channel_id": channel, "message": format!("**{}**\n{}", mattermost_escape(&text), self.mm_message(ev))});
-            if m.http.send(&c, Req::post("/api/v4/posts").json(body), &[]).await.is_ok() {
+            if m.http
+                .send(&c, Req::post("/api/v4/posts").json(body), &[])
+                .await
+                .is_ok()
+            {
                 sent.push("mattermost");
             }
         }
         if let Some(t) = &self.chat.teams {
             let card = teams_card(vec![teams_text(markdown_escape(&text))], vec![]);
-            if t.http.send(&hide_url(&c, "<teams webhook>"), Req::post("").json(card), &[]).await.is_ok() {
+            if t.http
+                .send(
+                    &hide_url(&c, "<teams webhook>"),
+                    Req::post("").json(card),
+                    &[],
+                )
+                .await
+                .is_ok()
+            {
                 sent.push("teams");
             }
         }
-        let _ = store.audit("approval.escalated", Some(&rec.run_id), json!({"step": rec.step, "channel": channel, "sent_to": sent}));
+        let _ = store.audit(
+            "approval.escalated",
+            Some(&rec.run_id),
+            json!({"step": rec.step, "channel": channel, "sent_to": sent}),
+        );
     }
 
     /// A private answer to the Slack user who clicked (through the click's `response_url`).
@@ -344,7 +485,11 @@ impl Approvals {
         }
         let c = hide_url(&ctx(store, run_id, ""), "<slack response_url>");
         let body = json!({"response_type": "ephemeral", "replace_original": false, "text": slack_escape(text)});
-        if let Err(e) = s.http.send(&c, Req::post(response_url).json(body).repeatable(), &[]).await {
+        if let Err(e) = s
+            .http
+            .send(&c, Req::post(response_url).json(body).repeatable(), &[])
+            .await
+        {
             tracing::warn!(error = %integrations::vendors::chat_util::hide_path(e, "<slack response_url>"), "could not answer the Slack user");
         }
     }

@@ -32,7 +32,9 @@ pub fn now_ms() -> i64 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {
     Approve,
-    Deny { reason: Option<String> },
+    Deny {
+        reason: Option<String>,
+    },
     /// The timer: only takes effect once the deadline has passed.
     Timeout,
 }
@@ -51,10 +53,18 @@ pub struct Voter {
 
 impl Voter {
     pub fn new(who: impl Into<String>, via: impl Into<String>) -> Voter {
-        Voter { who: who.into(), via: via.into(), operator: false, token_use: None }
+        Voter {
+            who: who.into(),
+            via: via.into(),
+            operator: false,
+            token_use: None,
+        }
     }
     pub fn operator(who: impl Into<String>, via: impl Into<String>) -> Voter {
-        Voter { operator: true, ..Voter::new(who, via) }
+        Voter {
+            operator: true,
+            ..Voter::new(who, via)
+        }
     }
 }
 
@@ -64,7 +74,10 @@ pub enum Answer {
     /// This attempt made the decision (recorded, journaled, audited).
     Decided(Box<ApprovalRecord>),
     /// An approval was counted; the quorum is not reached yet.
-    Counted { have: u32, need: u32 },
+    Counted {
+        have: u32,
+        need: u32,
+    },
     AlreadyDecided(Box<ApprovalRecord>),
     AlreadyVoted,
     TokenUsed,
@@ -116,10 +129,20 @@ pub fn outcome_sentence(r: &ApprovalRecord) -> String {
     match &r.decided {
         None => "pending".into(),
         Some(d) => {
-            let reason = d.decision.get("reason").and_then(|x| x.as_str()).map(|x| format!(" ({x})")).unwrap_or_default();
+            let reason = d
+                .decision
+                .get("reason")
+                .and_then(|x| x.as_str())
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default();
             match d.outcome.as_str() {
                 "timed_out" => format!("timed out at {} — the action was not taken", d.at),
-                o => format!("{o} by {} via {} at {}{reason}", d.by.join(", "), d.via, d.at),
+                o => format!(
+                    "{o} by {} via {} at {}{reason}",
+                    d.by.join(", "),
+                    d.via,
+                    d.at
+                ),
             }
         }
     }
@@ -206,10 +229,20 @@ pub fn decide(
                     Attempt::Deny { reason } => (false, reason.clone()),
                     _ => (true, None),
                 };
-                r.votes.push(Vote { who: voter.who.clone(), via: voter.via.clone(), at: at.clone(), approve, reason: reason.clone() });
+                r.votes.push(Vote {
+                    who: voter.who.clone(),
+                    via: voter.via.clone(),
+                    at: at.clone(),
+                    approve,
+                    reason: reason.clone(),
+                });
                 if !approve {
                     r.decided = Some(Decided {
-                        decision: serde_json::to_value(Decision::Denied { by: voter.who.clone(), reason }).expect("json"),
+                        decision: serde_json::to_value(Decision::Denied {
+                            by: voter.who.clone(),
+                            reason,
+                        })
+                        .expect("json"),
                         outcome: "denied".into(),
                         by: vec![voter.who.clone()],
                         via: voter.via.clone(),
@@ -223,7 +256,8 @@ pub fn decide(
                     return Ok(Some((have.len() as u32, need)));
                 }
                 r.decided = Some(Decided {
-                    decision: serde_json::to_value(Decision::Approved { by: have.clone() }).expect("json"),
+                    decision: serde_json::to_value(Decision::Approved { by: have.clone() })
+                        .expect("json"),
                     outcome: "approved".into(),
                     by: have,
                     via: voter.via.clone(),
@@ -265,10 +299,24 @@ pub fn decide(
 /// Journals a decided record's decision (unless journaled), marks the run `running` so it is
 /// continued (now by the daemon, or at its next start), audits it, and flushes.
 pub fn record_decision(store: &Store, rec: &ApprovalRecord) -> Result<()> {
-    let d = rec.decided.as_ref().context("the approval is not decided")?;
-    let journaled = store.journal(&rec.run_id)?.iter().any(|e| matches!(e, JournalEntry::ApprovalDecided { key, .. } if *key == rec.step));
+    let d = rec
+        .decided
+        .as_ref()
+        .context("the approval is not decided")?;
+    let journaled = store
+        .journal(&rec.run_id)?
+        .iter()
+        .any(|e| matches!(e, JournalEntry::ApprovalDecided { key, .. } if *key == rec.step));
     if !journaled {
-        store.append(&rec.run_id, &JournalEntry::ApprovalDecided { v: 1, at: d.at.clone(), key: rec.step.clone(), decision: d.decision.clone() })?;
+        store.append(
+            &rec.run_id,
+            &JournalEntry::ApprovalDecided {
+                v: 1,
+                at: d.at.clone(),
+                key: rec.step.clone(),
+                decision: d.decision.clone(),
+            },
+        )?;
         store.audit(
             "approval.decided",
             Some(&rec.run_id),
@@ -287,7 +335,11 @@ pub fn record_decision(store: &Store, rec: &ApprovalRecord) -> Result<()> {
 }
 
 /// The approval record for a run that just parked (created once; the deadline is wall-clock).
-pub fn new_record(run_id: &str, req: &playbooks::engine::ApprovalRequest, dry_run: bool) -> ApprovalRecord {
+pub fn new_record(
+    run_id: &str,
+    req: &playbooks::engine::ApprovalRequest,
+    dry_run: bool,
+) -> ApprovalRecord {
     let a = &req.approval;
     ApprovalRecord {
         v: 1,
@@ -364,10 +416,21 @@ pub fn evidence(run: &RunRecord, r: &ApprovalRecord) -> Evidence {
         ("User", &["user.name", "user.id"][..]),
         ("Command line", &["process.command_line"][..]),
         ("Process", &["process.executable", "process.name"][..]),
-        ("Parent", &["process.parent.command_line", "process.parent.executable", "process.parent.name"][..]),
+        (
+            "Parent",
+            &[
+                "process.parent.command_line",
+                "process.parent.executable",
+                "process.parent.name",
+            ][..],
+        ),
         ("Rule", &["rule.name", "kibana.alert.rule.name"][..]),
     ] {
-        if let Some(v) = paths.iter().find_map(|p| at_path(doc, p)).filter(|v| !v.is_null()) {
+        if let Some(v) = paths
+            .iter()
+            .find_map(|p| at_path(doc, p))
+            .filter(|v| !v.is_null())
+        {
             alert.push((label.to_owned(), clip(text_of(v))));
         }
     }
@@ -405,12 +468,25 @@ pub fn evidence(run: &RunRecord, r: &ApprovalRecord) -> Evidence {
         step: r.step.clone(),
         playbook: format!("{}@{}", run.playbook_id, run.playbook_version),
         dry_run: r.dry_run || run.dry_run,
-        title: format!("Approval needed: {} on alert {}", req.get("capability").and_then(|c| c.as_str()).unwrap_or("?"), run.alert_id),
+        title: format!(
+            "Approval needed: {} on alert {}",
+            req.get("capability")
+                .and_then(|c| c.as_str())
+                .unwrap_or("?"),
+            run.alert_id
+        ),
         alert,
         facts,
         reasons,
-        action: req.get("capability").and_then(|c| c.as_str()).unwrap_or("").to_owned(),
-        description: req.get("description").and_then(|c| c.as_str()).map(str::to_owned),
+        action: req
+            .get("capability")
+            .and_then(|c| c.as_str())
+            .unwrap_or("")
+            .to_owned(),
+        description: req
+            .get("description")
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
         params,
         approvers: format!("{} of: {}", r.quorum, r.approvers.join(", ")),
         deadline: chrono::DateTime::from_timestamp_millis(r.deadline_ms)
@@ -433,9 +509,13 @@ impl Approvals {
     pub fn from_config(c: &ApprovalsConfig) -> Result<Approvals> {
         let key = match &c.key {
             Some(r) => {
-                let k = r.load().map_err(|e| anyhow::anyhow!("approvals.key: {e}"))?;
+                let k = r
+                    .load()
+                    .map_err(|e| anyhow::anyhow!("approvals.key: {e}"))?;
                 if k.expose().len() < 16 {
-                    anyhow::bail!("approvals.key: too short; use 32+ random bytes (e.g. `openssl rand -hex 32`)");
+                    anyhow::bail!(
+                        "approvals.key: too short; use 32+ random bytes (e.g. `openssl rand -hex 32`)"
+                    );
                 }
                 k
             }
@@ -444,7 +524,10 @@ impl Approvals {
         };
         Ok(Approvals {
             groups: c.groups.clone(),
-            public_url: c.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
+            public_url: c
+                .public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
             key,
             chat: chat::Chat::from_config(c)?,
             seen: Default::default(),
@@ -491,31 +574,73 @@ pub fn list_command(data_dir: &std::path::Path, all: bool) -> Result<std::proces
         let deadline = chrono::DateTime::from_timestamp_millis(r.deadline_ms)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();
-        let cap = r.request.get("capability").and_then(|c| c.as_str()).unwrap_or("?");
+        let cap = r
+            .request
+            .get("capability")
+            .and_then(|c| c.as_str())
+            .unwrap_or("?");
         let state = match &r.decided {
-            None => format!("pending {}/{} approvals, due {deadline}", r.approvals().len(), r.quorum),
+            None => format!(
+                "pending {}/{} approvals, due {deadline}",
+                r.approvals().len(),
+                r.quorum
+            ),
             Some(_) => outcome_sentence(&r),
         };
-        println!("{}  {}  {cap}  approvers [{}]  {state}", r.run_id, r.step, r.approvers.join(", "));
+        println!(
+            "{}  {}  {cap}  approvers [{}]  {state}",
+            r.run_id,
+            r.step,
+            r.approvers.join(", ")
+        );
     }
-    println!("{n} {}approval(s); decide with `riposte approve RUN STEP --reason …` or `riposte deny RUN STEP --reason …`", if all { "" } else { "pending " });
+    println!(
+        "{n} {}approval(s); decide with `riposte approve RUN STEP --reason …` or `riposte deny RUN STEP --reason …`",
+        if all { "" } else { "pending " }
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// `riposte approve|deny RUN STEP --reason …` at the console (the daemon stopped: sled allows
 /// one process; with the daemon running use `POST /api/runs/RUN/approvals/STEP`).
-pub fn decide_command(data_dir: &std::path::Path, run: &str, step: &str, approve: bool, reason: &str) -> Result<std::process::ExitCode> {
+pub fn decide_command(
+    data_dir: &std::path::Path,
+    run: &str,
+    step: &str,
+    approve: bool,
+    reason: &str,
+) -> Result<std::process::ExitCode> {
     let store = Store::open(data_dir)?;
     let voter = Voter::operator(state::records::local_user(), "cli");
-    let attempt = if approve { Attempt::Approve } else { Attempt::Deny { reason: Some(reason.to_owned()) } };
+    let attempt = if approve {
+        Attempt::Approve
+    } else {
+        Attempt::Deny {
+            reason: Some(reason.to_owned()),
+        }
+    };
     if approve {
-        store.audit("operator.approve", Some(run), json!({"step": step, "by": voter.who, "reason": reason}))?;
+        store.audit(
+            "operator.approve",
+            Some(run),
+            json!({"step": step, "by": voter.who, "reason": reason}),
+        )?;
     }
-    let a = decide(&store, &BTreeMap::new(), run, step, attempt, &voter, now_ms())?;
+    let a = decide(
+        &store,
+        &BTreeMap::new(),
+        run,
+        step,
+        attempt,
+        &voter,
+        now_ms(),
+    )?;
     match &a {
         Answer::Decided(r) => {
             println!("run {run} step {step}: {}", outcome_sentence(r));
-            println!("the daemon continues the run at its next start (or `riposte runs resume {run}`)");
+            println!(
+                "the daemon continues the run at its next start (or `riposte runs resume {run}`)"
+            );
             Ok(std::process::ExitCode::SUCCESS)
         }
         Answer::Counted { have, need } => {
@@ -523,7 +648,9 @@ pub fn decide_command(data_dir: &std::path::Path, run: &str, step: &str, approve
             Ok(std::process::ExitCode::SUCCESS)
         }
         Answer::NoSuchApproval => {
-            anyhow::bail!("run {run} has no approval request for step `{step}`; `riposte approvals list` shows the pending ones")
+            anyhow::bail!(
+                "run {run} has no approval request for step `{step}`; `riposte approvals list` shows the pending ones"
+            )
         }
         other => {
             println!("run {run} step {step}: {}", other.sentence());

@@ -22,8 +22,15 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         ipad[i] ^= k[i];
         opad[i] ^= k[i];
     }
-    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
-    Sha256::new().chain_update(opad).chain_update(inner).finalize().into()
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// Equality in time independent of where the inputs differ (for equal lengths).
@@ -46,7 +53,9 @@ impl SlackReject {
             SlackReject::Missing => "missing X-Slack-Signature or X-Slack-Request-Timestamp",
             SlackReject::BadTimestamp => "X-Slack-Request-Timestamp is not a number",
             SlackReject::Stale => "timestamp outside the 5-minute window (replay?)",
-            SlackReject::BadSignature => "signature does not match (forged, or wrong signing secret)",
+            SlackReject::BadSignature => {
+                "signature does not match (forged, or wrong signing secret)"
+            }
         }
     }
 }
@@ -179,15 +188,28 @@ mod tests {
     #[test]
     fn tokens_verify_and_refuse_tampering() {
         let k = b"k".repeat(32);
-        let c = Claims { r: "run-1".into(), s: "contain".into(), d: "approve".into(), p: "teams".into(), n: nonce(&k), exp: 2_000 };
+        let c = Claims {
+            r: "run-1".into(),
+            s: "contain".into(),
+            d: "approve".into(),
+            p: "teams".into(),
+            n: nonce(&k),
+            exp: 2_000,
+        };
         let t = issue(&k, &c);
         assert_eq!(check(&k, &t, 1_000), Ok(c.clone()));
         assert!(matches!(check(&k, &t, 2_000), Err(TokenError::Expired(_))));
         assert_eq!(check(b"other", &t, 1_000), Err(TokenError::BadSignature));
-        let forged = Claims { d: "deny".into(), ..c };
+        let forged = Claims {
+            d: "deny".into(),
+            ..c
+        };
         let fb = B64.encode(serde_json::to_vec(&forged).unwrap());
         let mac = t.rsplit('.').next().unwrap();
-        assert_eq!(check(&k, &format!("v1.{fb}.{mac}"), 1_000), Err(TokenError::BadSignature));
+        assert_eq!(
+            check(&k, &format!("v1.{fb}.{mac}"), 1_000),
+            Err(TokenError::BadSignature)
+        );
         assert_eq!(check(&k, "garbage", 1_000), Err(TokenError::Malformed));
     }
 }
