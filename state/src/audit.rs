@@ -73,21 +73,26 @@ pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Op
 }
 
 impl Store {
-    /// Appends an audit entry, chained to the last one. Concurrent appenders are serialised by a
-    /// compare-and-swap on the head.
+    /// Appends an audit entry, chained to the last one. The head (sequence and hash of the last
+    /// entry) is kept in memory under a lock, read from the tree once; appenders are serialised
+    /// by that lock, and the insert is still a compare-and-swap on the new key so that a second
+    /// process on the same tree could never fork the chain silently.
     pub fn audit(&self, kind: &str, run_id: Option<&str>, detail: Json) -> Result<AuditEntry> {
+        let mut head = self.audit_head.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            let last = self.audit.last()?;
-            let (seq, prev) = match &last {
-                Some((_, v)) => {
-                    let e: AuditEntry =
-                        serde_json::from_slice(v).map_err(|e| StateError::Decode {
-                            key: "audit head".into(),
-                            why: e.to_string(),
-                        })?;
-                    (e.seq + 1, e.hash)
-                }
-                None => (0, GENESIS.to_owned()),
+            let (seq, prev) = match head.as_ref() {
+                Some(h) => h.clone(),
+                None => match self.audit.last()? {
+                    Some((_, v)) => {
+                        let e: AuditEntry =
+                            serde_json::from_slice(&v).map_err(|e| StateError::Decode {
+                                key: "audit head".into(),
+                                why: e.to_string(),
+                            })?;
+                        (e.seq + 1, e.hash)
+                    }
+                    None => (0, GENESIS.to_owned()),
+                },
             };
             let mut e = AuditEntry {
                 v: 1,
@@ -110,8 +115,11 @@ impl Store {
                 )?
                 .is_ok()
             {
+                *head = Some((seq + 1, e.hash.clone()));
                 return Ok(e);
             }
+            // Someone else wrote that sequence number: re-read the head from the tree.
+            *head = None;
         }
     }
 

@@ -49,6 +49,10 @@ pub struct Store {
     pub(crate) approvals: sled::Tree,
     path: PathBuf,
     commit: std::sync::Arc<GroupCommit>,
+    /// (next audit sequence, hash of the last entry), once read.
+    pub(crate) audit_head: std::sync::Arc<std::sync::Mutex<Option<(u64, String)>>>,
+    /// Next journal sequence per run, once known (saves a tree scan per append).
+    journal_seq: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
 }
 
 /// sled's page cache.
@@ -139,6 +143,8 @@ impl Store {
             db: db.clone(),
             path: dir.to_owned(),
             commit: Default::default(),
+            audit_head: Default::default(),
+            journal_seq: Default::default(),
         })
     }
 
@@ -160,6 +166,8 @@ impl Store {
             db: db.clone(),
             path: PathBuf::from("<temporary>"),
             commit: Default::default(),
+            audit_head: Default::default(),
+            journal_seq: Default::default(),
         })
     }
 
@@ -319,25 +327,40 @@ impl Store {
     /// Appends a journal entry for a run; returns its sequence number.
     pub fn append(&self, run: &str, e: &JournalEntry) -> Result<u32> {
         failpoint::journal_write();
-        let mut prefix = run.as_bytes().to_vec();
-        prefix.push(0);
-        let seq = match self.journal.scan_prefix(&prefix).next_back() {
-            Some(kv) => {
-                let (k, _) = kv?;
-                let n = &k[k.len() - 4..];
-                u32::from_be_bytes([n[0], n[1], n[2], n[3]]) + 1
+        let mut seqs = self.journal_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = match seqs.get(run) {
+            Some(n) => *n,
+            None => {
+                let mut prefix = run.as_bytes().to_vec();
+                prefix.push(0);
+                match self.journal.scan_prefix(&prefix).next_back() {
+                    Some(kv) => {
+                        let (k, _) = kv?;
+                        let n = &k[k.len() - 4..];
+                        u32::from_be_bytes([n[0], n[1], n[2], n[3]]) + 1
+                    }
+                    None => 0,
+                }
             }
-            None => 0,
         };
         self.journal.insert(
             Self::jkey(run, seq),
             serde_json::to_vec(e).expect("records serialise"),
         )?;
+        // Bounded: forget the counters of many runs at once (they are re-read on demand).
+        if seqs.len() > 100_000 {
+            seqs.clear();
+        }
+        seqs.insert(run.to_owned(), seq + 1);
         Ok(seq)
     }
 
     /// Removes a run and its journal (retention). The audit log keeps its entries.
     pub fn remove_run(&self, run: &str) -> Result<usize> {
+        self.journal_seq
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(run);
         let mut prefix = run.as_bytes().to_vec();
         prefix.push(0);
         let mut n = 0;
