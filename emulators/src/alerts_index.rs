@@ -85,15 +85,15 @@ fn matches(doc: &Json, q: &Json) -> bool {
                 let Some(v) = AlertsIndex::field(doc, field).and_then(|v| v.as_str()) else {
                     return false;
                 };
-                if let Some(g) = cond.get("gt").and_then(|g| g.as_str()) {
-                    if v <= g {
-                        return false;
-                    }
+                if let Some(g) = cond.get("gt").and_then(|g| g.as_str())
+                    && v <= g
+                {
+                    return false;
                 }
-                if let Some(g) = cond.get("gte").and_then(|g| g.as_str()) {
-                    if v < g {
-                        return false;
-                    }
+                if let Some(g) = cond.get("gte").and_then(|g| g.as_str())
+                    && v < g
+                {
+                    return false;
                 }
             }
         }
@@ -119,10 +119,9 @@ fn matches(doc: &Json, q: &Json) -> bool {
             .get("exists")
             .and_then(|e| e.get("field"))
             .and_then(|f| f.as_str())
+            && AlertsIndex::field(doc, field).is_some()
         {
-            if AlertsIndex::field(doc, field).is_some() {
-                return false;
-            }
+            return false;
         }
     }
     true
@@ -225,11 +224,11 @@ async fn signals_status(
     }
     let mut updated = 0;
     for (id, d) in ix.docs.lock().expect("docs").iter_mut() {
-        if ids.iter().any(|i| i.as_str() == Some(id)) {
-            if let Some(o) = d.as_object_mut() {
-                o.insert("kibana.alert.workflow_status".into(), json!(status));
-                updated += 1;
-            }
+        if ids.iter().any(|i| i.as_str() == Some(id))
+            && let Some(o) = d.as_object_mut()
+        {
+            o.insert("kibana.alert.workflow_status".into(), json!(status));
+            updated += 1;
         }
     }
     axum::Json(json!({"took": 1, "timed_out": false, "total": updated, "updated": updated, "deleted": 0, "batches": 1, "version_conflicts": 0, "noops": 0, "failures": []})).into_response()

@@ -390,12 +390,11 @@ impl HttpClient {
         for x in self.secrets.iter() {
             s = x.scrub(&s);
         }
-        if let Auth::OAuth2(o) = &self.auth {
-            if let Ok(g) = o.cached.try_lock() {
-                if let Some((tok, _)) = g.as_ref() {
-                    s = tok.scrub(&s);
-                }
-            }
+        if let Auth::OAuth2(o) = &self.auth
+            && let Ok(g) = o.cached.try_lock()
+            && let Some((tok, _)) = g.as_ref()
+        {
+            s = tok.scrub(&s);
         }
         s
     }
@@ -425,12 +424,11 @@ impl HttpClient {
 
     async fn bearer(&self, o: &OAuth2, ctx: &Ctx, force: bool) -> Result<Secret, HttpError> {
         let mut g = o.cached.lock().await;
-        if !force {
-            if let Some((t, exp)) = g.as_ref() {
-                if Instant::now() + Duration::from_secs(60) < *exp {
-                    return Ok(t.clone());
-                }
-            }
+        if !force
+            && let Some((t, exp)) = g.as_ref()
+            && Instant::now() + Duration::from_secs(60) < *exp
+        {
+            return Ok(t.clone());
         }
         let mut form = vec![
             ("grant_type", "client_credentials".to_owned()),
@@ -634,14 +632,15 @@ impl HttpClient {
                             if status.is_success() || accept.contains(&s) {
                                 return Ok(Resp { status: s, body });
                             }
-                            if status == StatusCode::UNAUTHORIZED && !reauthed {
-                                if let Auth::OAuth2(o) = &self.auth {
-                                    // The cached token may have been revoked: fetch a new one once.
-                                    reauthed = true;
-                                    self.bearer(o, ctx, true).await?;
-                                    attempt -= 1;
-                                    continue;
-                                }
+                            if status == StatusCode::UNAUTHORIZED
+                                && !reauthed
+                                && let Auth::OAuth2(o) = &self.auth
+                            {
+                                // The cached token may have been revoked: fetch a new one once.
+                                reauthed = true;
+                                self.bearer(o, ctx, true).await?;
+                                attempt -= 1;
+                                continue;
                             }
                             let m = vendor_message(&body).unwrap_or_else(|| {
                                 status.canonical_reason().unwrap_or("").to_owned()

@@ -156,10 +156,10 @@ pub fn summarise(capability: &str, result: &mut Json) {
                     .collect::<Vec<_>>()
                     .join(" "),
                 );
-                if let Some(g) = group {
-                    if !groups.contains(&g) {
-                        groups.push(g);
-                    }
+                if let Some(g) = group
+                    && !groups.contains(&g)
+                {
+                    groups.push(g);
                 }
             }
             o.insert("changes".into(), json!(changes));

@@ -242,27 +242,28 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     let doc = Json::Object(ecs.clone());
 
     // winlogbeat without ingest pipelines: map winlog.event_data like a flat event
-    if !flat_windows && get_path(&doc, "process").is_none() {
-        if let Some(Json::Object(ed)) = get_path(&doc, "winlog.event_data") {
-            let mut flat = ed.clone();
-            if let Some(eid) =
-                get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code"))
-            {
-                flat.insert("EventID".into(), eid.clone());
-            }
-            if let Some(h) =
-                get_path(&doc, "winlog.computer_name").or_else(|| get_path(&doc, "host.name"))
-            {
-                flat.insert("Hostname".into(), h.clone());
-            }
-            if let Some(c) = get_path(&doc, "winlog.channel") {
-                flat.insert("Channel".into(), c.clone());
-            }
-            let mapped = windows_flat(&flat);
-            for (k, v) in mapped {
-                if k != "winlog" {
-                    set_path(&mut ecs, &k, v);
-                }
+    if !flat_windows
+        && get_path(&doc, "process").is_none()
+        && let Some(Json::Object(ed)) = get_path(&doc, "winlog.event_data")
+    {
+        let mut flat = ed.clone();
+        if let Some(eid) =
+            get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code"))
+        {
+            flat.insert("EventID".into(), eid.clone());
+        }
+        if let Some(h) =
+            get_path(&doc, "winlog.computer_name").or_else(|| get_path(&doc, "host.name"))
+        {
+            flat.insert("Hostname".into(), h.clone());
+        }
+        if let Some(c) = get_path(&doc, "winlog.channel") {
+            flat.insert("Channel".into(), c.clone());
+        }
+        let mapped = windows_flat(&flat);
+        for (k, v) in mapped {
+            if k != "winlog" {
+                set_path(&mut ecs, &k, v);
             }
         }
     }
@@ -323,10 +324,10 @@ fn collect_techniques(v: Option<&Json>, out: &mut Vec<String>) {
     match v {
         Some(Json::Array(a)) => a.iter().for_each(|x| collect_techniques(Some(x), out)),
         Some(Json::Object(o)) => {
-            if let Some(Json::String(id)) = o.get("id") {
-                if crate::load::is_technique(id) {
-                    push_unique(out, id);
-                }
+            if let Some(Json::String(id)) = o.get("id")
+                && crate::load::is_technique(id)
+            {
+                push_unique(out, id);
             }
             for k in ["technique", "subtechnique"] {
                 collect_techniques(o.get(k), out);
@@ -671,27 +672,27 @@ fn derive(e: &mut Map<String, Json>) {
                     .filter_map(|x| x.as_str().map(str::to_owned))
                     .collect()
             });
-        if name.is_none() {
-            if let Some(x) = &exe {
-                set_path(e, &format!("{prefix}.name"), s(funcs::basename(x)));
-            }
+        if name.is_none()
+            && let Some(x) = &exe
+        {
+            set_path(e, &format!("{prefix}.name"), s(funcs::basename(x)));
         }
         if cmd.is_none() {
-            if let Some(a) = &args {
-                if !a.is_empty() {
-                    let joined = a
-                        .iter()
-                        .map(|x| {
-                            if x.contains(char::is_whitespace) {
-                                format!("\"{x}\"")
-                            } else {
-                                x.clone()
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    set_path(e, &format!("{prefix}.command_line"), s(&joined));
-                }
+            if let Some(a) = &args
+                && !a.is_empty()
+            {
+                let joined = a
+                    .iter()
+                    .map(|x| {
+                        if x.contains(char::is_whitespace) {
+                            format!("\"{x}\"")
+                        } else {
+                            x.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                set_path(e, &format!("{prefix}.command_line"), s(&joined));
             }
         } else if args.is_none() {
             let a: Vec<Json> = funcs::split_args(cmd.as_deref().unwrap_or_default())

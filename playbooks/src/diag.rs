@@ -85,7 +85,7 @@ impl Diagnostics {
         self.items.len()
     }
     pub fn sort(&mut self) {
-        self.items.sort_by(|a, b| a.pos.cmp(&b.pos));
+        self.items.sort_by_key(|a| a.pos);
     }
 }
 

@@ -62,7 +62,7 @@ pub fn format(d: Duration) -> String {
         ("m", 60_000),
         ("s", 1000),
     ] {
-        if ms % n == 0 {
+        if ms.is_multiple_of(n) {
             return format!("{}{unit}", ms / n);
         }
     }

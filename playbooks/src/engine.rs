@@ -492,6 +492,9 @@ impl<'p> Run<'p> {
     }
 
     /// What the run needs next. Call repeatedly; answer calls and approvals as they come.
+    // A step of the state machine, not an iterator: it may not be called while a call or an
+    // approval is pending, and `Done` is returned forever once reached.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Next {
         assert!(
             self.pending.is_none(),
@@ -1140,16 +1143,16 @@ impl<'p> Run<'p> {
     fn explained(&mut self, reports: Vec<(usize, FactReport)>) -> Vec<FactReport> {
         let mut facts = Vec::with_capacity(reports.len());
         for (i, mut f) in reports {
-            if f.holds {
-                if let Some(Step::Check(c)) = self.pb.analysis.get(i) {
-                    hb_set(&mut self.hb, "value", None, f.value.clone());
-                    f.explain = Some(
-                        self.pb
-                            .templates
-                            .render_ctx(&c.explain, &self.hb)
-                            .unwrap_or_else(|e| format!("{} [{e}]", c.explain.src)),
-                    );
-                }
+            if f.holds
+                && let Some(Step::Check(c)) = self.pb.analysis.get(i)
+            {
+                hb_set(&mut self.hb, "value", None, f.value.clone());
+                f.explain = Some(
+                    self.pb
+                        .templates
+                        .render_ctx(&c.explain, &self.hb)
+                        .unwrap_or_else(|e| format!("{} [{e}]", c.explain.src)),
+                );
             }
             facts.push(f);
         }

@@ -186,7 +186,7 @@ pub fn b64_bytes(s: &str) -> Option<Vec<u8>> {
 /// Bytes to text: UTF-16LE when it looks like it (PowerShell's `-EncodedCommand`), else UTF-8.
 /// Returns `None` when the result is not mostly printable text.
 pub fn bytes_to_text(b: &[u8]) -> Option<String> {
-    if b.len() >= 4 && b.len() % 2 == 0 {
+    if b.len() >= 4 && b.len().is_multiple_of(2) {
         let zeros = b.iter().skip(1).step_by(2).filter(|x| **x == 0).count();
         if zeros * 10 >= (b.len() / 2) * 7 {
             let units: Vec<u16> = b
@@ -265,13 +265,12 @@ pub fn decode_layer(text: &str) -> Vec<String> {
     // PowerShell always encodes these as UTF-16LE; other interpreters' `-e` means "execute".
     let args = split_args(text);
     for w in args.windows(2) {
-        if is_encoded_switch(&w[0]) {
-            if let Some(s) = b64_bytes(&w[1])
+        if is_encoded_switch(&w[0])
+            && let Some(s) = b64_bytes(&w[1])
                 .filter(|b| looks_utf16le(b))
                 .and_then(|b| bytes_to_text(&b))
-            {
-                push(s, &mut out);
-            }
+        {
+            push(s, &mut out);
         }
     }
     // Any other long base64 run (FromBase64String('...'), `echo ... | base64 -d`, ...).

@@ -491,14 +491,14 @@ impl<'s> Cx<'s> {
             "drill",
         ];
         let o = self.obj(root, "the playbook", KEYS)?;
-        if let Some(v) = o.get("riposte") {
-            if v.kind != Kind::Int(1) {
-                self.d.error_hint(
-                    v.pos,
-                    "unsupported playbook language version",
-                    "this Riposte reads `riposte: 1`",
-                );
-            }
+        if let Some(v) = o.get("riposte")
+            && v.kind != Kind::Int(1)
+        {
+            self.d.error_hint(
+                v.pos,
+                "unsupported playbook language version",
+                "this Riposte reads `riposte: 1`",
+            );
         }
         let id = self.required(&o, "id", "the playbook").and_then(|n| {
             let s = self.string(n, "`id`")?;
@@ -795,10 +795,10 @@ impl<'s> Cx<'s> {
             let question = o.get("question").and_then(|v| self.string(v, "`question`"));
             let when = o.get("when").and_then(|v| self.expr(v, "`when`", vis));
             let call = self.call(&o, vis, "a lookup", false);
-            if let Some(c) = &call {
-                if c.mutates() {
-                    self.d.error_hint(o.key_pos("action"), format!("`{}` changes things; a lookup may only read", c.capability.name), "move it to `actions:` (where it can be approval-gated and is withheld in dry-run)");
-                }
+            if let Some(c) = &call
+                && c.mutates()
+            {
+                self.d.error_hint(o.key_pos("action"), format!("`{}` changes things; a lookup may only read", c.capability.name), "move it to `actions:` (where it can be approval-gated and is withheld in dry-run)");
             }
             let card = self.card_ref(&o, card_keys);
             if let Some(id) = &id {
@@ -871,24 +871,24 @@ impl<'s> Cx<'s> {
         if !cap.mutates() {
             retry.attempts = 3;
         }
-        if let Some(rn) = o.get("retry") {
-            if let Some(r) = self.obj(rn, "`retry`", &["attempts", "backoff"]) {
-                if let Some(a) = r.get("attempts") {
-                    match a.kind {
-                        Kind::Int(i) if (1..=20).contains(&i) => retry.attempts = i as u32,
-                        _ => self.d.error_hint(
-                            a.pos,
-                            "`retry.attempts` must be a whole number from 1 to 20",
-                            "1 means no retry",
-                        ),
-                    }
+        if let Some(rn) = o.get("retry")
+            && let Some(r) = self.obj(rn, "`retry`", &["attempts", "backoff"])
+        {
+            if let Some(a) = r.get("attempts") {
+                match a.kind {
+                    Kind::Int(i) if (1..=20).contains(&i) => retry.attempts = i as u32,
+                    _ => self.d.error_hint(
+                        a.pos,
+                        "`retry.attempts` must be a whole number from 1 to 20",
+                        "1 means no retry",
+                    ),
                 }
-                if let Some(b) = r
-                    .get("backoff")
-                    .and_then(|n| self.duration(n, "`retry.backoff`"))
-                {
-                    retry.backoff = b;
-                }
+            }
+            if let Some(b) = r
+                .get("backoff")
+                .and_then(|n| self.duration(n, "`retry.backoff`"))
+            {
+                retry.backoff = b;
             }
         }
         let on_failure = match o.get("on_failure") {
@@ -1202,17 +1202,17 @@ impl<'s> Cx<'s> {
             .get("for_each")
             .and_then(|v| self.expr(v, "`for_each`", vis));
         let call = self.call(&o, vis, "an action", o.get("for_each").is_some());
-        if let Some(c) = &call {
-            if !c.mutates() {
-                self.d.error_hint(
-                    o.key_pos("action"),
-                    format!(
-                        "`{}` only reads; put it in `analysis:` as a lookup",
-                        c.capability.name
-                    ),
-                    "actions are the steps that change things",
-                );
-            }
+        if let Some(c) = &call
+            && !c.mutates()
+        {
+            self.d.error_hint(
+                o.key_pos("action"),
+                format!(
+                    "`{}` only reads; put it in `analysis:` as a lookup",
+                    c.capability.name
+                ),
+                "actions are the steps that change things",
+            );
         }
         let approval = o.get("approval").and_then(|v| self.approval(v));
         let card = self.card_ref(&o, card_keys);
@@ -1469,21 +1469,22 @@ fn regex_literals(src: &str) -> Vec<(String, usize)> {
                     closed = true;
                     break;
                 }
-                if c == '\\' && !raw {
-                    if let Some(n) = tc.get(k + 1) {
-                        match n {
-                            '\\' => pat.push('\\'),
-                            'n' => pat.push('\n'),
-                            't' => pat.push('\t'),
-                            '\'' | '"' => pat.push(*n),
-                            other => {
-                                pat.push('\\');
-                                pat.push(*other);
-                            }
+                if c == '\\'
+                    && !raw
+                    && let Some(n) = tc.get(k + 1)
+                {
+                    match n {
+                        '\\' => pat.push('\\'),
+                        'n' => pat.push('\n'),
+                        't' => pat.push('\t'),
+                        '\'' | '"' => pat.push(*n),
+                        other => {
+                            pat.push('\\');
+                            pat.push(*other);
                         }
-                        k += 2;
-                        continue;
                     }
+                    k += 2;
+                    continue;
                 }
                 pat.push(c);
                 k += 1;

@@ -138,16 +138,16 @@ pub fn load_suite(path: &Path) -> Result<Suite, Diagnostics> {
         }
     };
     let mut default_lookups = Map::new();
-    if let Some(def) = get("defaults") {
-        if let Json::Object(o) = def.to_json() {
-            for (k, v) in o {
-                match (k.as_str(), v) {
-                    ("lookups", Json::Object(l)) => default_lookups = l,
-                    _ => d.error(
-                        def.pos,
-                        format!("unknown default `{k}`: defaults take `lookups`"),
-                    ),
-                }
+    if let Some(def) = get("defaults")
+        && let Json::Object(o) = def.to_json()
+    {
+        for (k, v) in o {
+            match (k.as_str(), v) {
+                ("lookups", Json::Object(l)) => default_lookups = l,
+                _ => d.error(
+                    def.pos,
+                    format!("unknown default `{k}`: defaults take `lookups`"),
+                ),
             }
         }
     }

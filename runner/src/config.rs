@@ -280,10 +280,10 @@ pub fn load(path: &Path) -> Result<Loaded> {
     // Secret files named relative to the configuration are relative to its directory.
     let base = l.path.parent().unwrap_or(Path::new(".")).to_owned();
     let fix = |r: &mut integrations::secret::SecretRef| {
-        if let integrations::secret::SecretRef::File(p) = r {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
+        if let integrations::secret::SecretRef::File(p) = r
+            && p.is_relative()
+        {
+            *p = base.join(&*p);
         }
     };
     if let Some(t) = l.config.server.token.as_mut() {
@@ -379,12 +379,12 @@ pub fn problems(l: &Loaded) -> Vec<String> {
             out.push(format!("drills.{}: schedule `{}` {e}", d.name, d.schedule));
         }
     }
-    if let Some(r) = &c.retention.runs {
-        if playbooks::duration::parse(r).is_err() {
-            out.push(format!(
-                "retention.runs: `{r}` is not a duration; write e.g. `90d`"
-            ));
-        }
+    if let Some(r) = &c.retention.runs
+        && playbooks::duration::parse(r).is_err()
+    {
+        out.push(format!(
+            "retention.runs: `{r}` is not a duration; write e.g. `90d`"
+        ));
     }
     if playbooks::duration::parse(&c.limits.shutdown_grace).is_err() {
         out.push(format!(
@@ -436,10 +436,10 @@ pub fn registry(l: &Loaded, env: &BuildEnv) -> Result<Registry> {
     }
     let mut reg = Registry::default();
     for (cap, inst) in &c.capabilities {
-        if let Some(i) = built.get(inst) {
-            if let Err(e) = reg.bind(cap, i.clone()) {
-                errs.push(format!("capabilities: {e}"));
-            }
+        if let Some(i) = built.get(inst)
+            && let Err(e) = reg.bind(cap, i.clone())
+        {
+            errs.push(format!("capabilities: {e}"));
         }
     }
     if !errs.is_empty() {

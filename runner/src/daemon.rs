@@ -758,8 +758,7 @@ pub async fn serve(
             };
             pollers.spawn(async move {
                 let mut failures = 0u32;
-                loop {
-                    let Some(next) = sched.upcoming(chrono::Utc).next() else { break };
+                while let Some(next) = sched.upcoming(chrono::Utc).next() {
                     let mut wait = (next - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
                     if failures > 0 {
                         // Back off a failing source (with jitter), up to 5 minutes.

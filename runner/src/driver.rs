@@ -470,33 +470,32 @@ async fn call_durably(
             class: ErrorClass::Retryable,
             message,
         } = &o
+            && attempt < max
         {
-            if attempt < max {
-                store.append(
-                    run_id,
-                    &JournalEntry::AttemptFailed {
-                        v: 1,
-                        at: now(),
-                        key: key.clone(),
-                        attempt,
-                        class: "retryable".into(),
-                        message: message.clone(),
-                    },
-                )?;
-                if c.mutates {
-                    store.audit("step.attempt_failed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "message": message}))?;
-                    flush(store).await?;
-                }
-                tracing::warn!(run_id, step_id = %key, attempt, error = %message, "retrying");
-                let backoff = c
-                    .retry
-                    .backoff
-                    .saturating_mul(1u32 << (tries_here - 1).min(10));
-                tokio::time::sleep(backoff).await;
-                attempt += 1;
-                doubt = c.mutates;
-                continue;
+            store.append(
+                run_id,
+                &JournalEntry::AttemptFailed {
+                    v: 1,
+                    at: now(),
+                    key: key.clone(),
+                    attempt,
+                    class: "retryable".into(),
+                    message: message.clone(),
+                },
+            )?;
+            if c.mutates {
+                store.audit("step.attempt_failed", Some(run_id), serde_json::json!({"step": key, "capability": c.capability, "attempt": attempt, "message": message}))?;
+                flush(store).await?;
             }
+            tracing::warn!(run_id, step_id = %key, attempt, error = %message, "retrying");
+            let backoff = c
+                .retry
+                .backoff
+                .saturating_mul(1u32 << (tries_here - 1).min(10));
+            tokio::time::sleep(backoff).await;
+            attempt += 1;
+            doubt = c.mutates;
+            continue;
         }
         store.append(
             run_id,
@@ -533,13 +532,12 @@ pub async fn drive(
         let mut escalated = replay.escalated;
         loop {
             let next = run.next();
-            if !escalated {
-                if let Some(e) = run.escalation().map(|e| serde_json::to_value(e).unwrap_or_default()) {
+            if !escalated
+                && let Some(e) = run.escalation().map(|e| serde_json::to_value(e).unwrap_or_default()) {
                     escalated = true;
                     store.append(&run_id, &JournalEntry::Escalated { v: 1, at: now(), escalation: e.clone() })?;
                     store.audit("escalation", Some(&run_id), e)?;
                 }
-            }
             match next {
                 Next::Call(c) => {
                     let key = c.key.to_string();

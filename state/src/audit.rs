@@ -42,9 +42,9 @@ pub struct Break {
 /// Walks entries in order; `None` when the chain is intact.
 pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Option<Break> {
     let mut prev = GENESIS.to_owned();
-    let mut expect_seq = 0u64;
     for (i, e) in entries.into_iter().enumerate() {
         let pos = i as u64 + 1;
+        let expect_seq = i as u64;
         if e.seq != expect_seq {
             return Some(Break {
                 position: pos,
@@ -67,7 +67,6 @@ pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Op
             });
         }
         prev = h;
-        expect_seq += 1;
     }
     None
 }

@@ -118,10 +118,10 @@ pub enum JournalEntry {
 /// The operator's name for audit records: `$SUDO_USER`, `$USER` or `$LOGNAME`.
 pub fn local_user() -> String {
     for v in ["SUDO_USER", "USER", "LOGNAME"] {
-        if let Ok(u) = std::env::var(v) {
-            if !u.is_empty() {
-                return format!("local:{u}");
-            }
+        if let Ok(u) = std::env::var(v)
+            && !u.is_empty()
+        {
+            return format!("local:{u}");
         }
     }
     "local:unknown".into()
