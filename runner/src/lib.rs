@@ -461,8 +461,29 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     serde_json::from_value(r.report.clone()).context("stored report")?;
                 print!("{}", text::report(&rep));
                 println!("journal:");
+                // Each completed call also shows how long it took since it was started.
+                let mut started: std::collections::HashMap<
+                    String,
+                    chrono::DateTime<chrono::FixedOffset>,
+                > = std::collections::HashMap::new();
                 for e in journal {
-                    println!("  {}", text::journal_line(&e));
+                    let mut line = text::journal_line(&e);
+                    match &e {
+                        state::records::JournalEntry::Started { at, key, .. } => {
+                            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) {
+                                started.insert(key.clone(), t);
+                            }
+                        }
+                        state::records::JournalEntry::Completed { at, key, .. } => {
+                            if let (Some(s), Ok(t)) =
+                                (started.get(key), chrono::DateTime::parse_from_rfc3339(at))
+                            {
+                                line.push_str(&format!(" ({} ms)", (t - *s).num_milliseconds()));
+                            }
+                        }
+                        _ => {}
+                    }
+                    println!("  {line}");
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -338,6 +338,24 @@ capabilities:
         );
     }
 
+    // The timeline shows each step, its attempt, how long it took, and who approved what.
+    let run_id = rep["run_id"].as_str().unwrap().to_owned();
+    let show = riposte!(["runs", "show", &run_id, "--data-dir", &d]);
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        show.contains("started   isolate_host attempt 1 edr.isolate_host (mutate)"),
+        "{show}"
+    );
+    assert!(
+        show.lines()
+            .any(|l| l.contains("completed isolate_host ok (") && l.ends_with(" ms)")),
+        "{show}"
+    );
+    assert!(
+        show.contains("approval isolate_host") && show.contains("local:"),
+        "{show}"
+    );
+
     // Every request went to the audit log, without a credential.
     let audit = riposte!(["audit", "export", "--data-dir", data.to_str().unwrap()]);
     let audit = String::from_utf8_lossy(&audit.stdout);
