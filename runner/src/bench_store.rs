@@ -14,14 +14,6 @@ use state::records::{JournalEntry, RunRecord, now};
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn rss_kib() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-}
-
 fn pct(v: &mut [u128], p: f64) -> u128 {
     v.sort_unstable();
     v[((v.len() as f64 - 1.0) * p).round() as usize]
@@ -178,7 +170,7 @@ pub fn run(n: usize) -> Result<ExitCode> {
     }
 
     // 4. Parked runs.
-    let before = rss_kib();
+    let before = crate::metrics::proc_status_kib("VmRSS");
     let parked = 10_000;
     let alert = serde_json::json!({"host": {"name": "WS-01"}, "process": {"command_line": "powershell -enc ..."}});
     let t = Instant::now();
@@ -210,7 +202,7 @@ pub fn run(n: usize) -> Result<ExitCode> {
         )?;
     }
     store.flush()?;
-    let after = rss_kib();
+    let after = crate::metrics::proc_status_kib("VmRSS");
     println!(
         "10,000 runs parked awaiting approval: written in {:.2} s; process RSS {} KiB → {} KiB (+{} KiB: sled's page cache, no task or timer per run)",
         t.elapsed().as_secs_f64(),

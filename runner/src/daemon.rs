@@ -263,18 +263,20 @@ pub fn poll_files(
     }
 }
 
-/// One poll of a source: read, take in, queue the new runs; returns their ids.
-async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec<String>> {
+/// One poll of a source: read, take in, queue the new runs. Returns how many alerts the poll
+/// brought and the ids of the runs it started.
+async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<(usize, Vec<String>)> {
     let cursor = sh.store.cursor(&s.name)?;
     let batch = match s.kind {
         SourceType::Directory | SourceType::File => {
             let p = l.resolve(s.path.as_deref().unwrap_or(Path::new(".")));
             poll_files(s, &p, cursor)?
         }
-        SourceType::Push => return Ok(Vec::new()),
+        SourceType::Push => return Ok((0, Vec::new())),
         SourceType::Kibana | SourceType::Elasticsearch | SourceType::Splunk => {
             let src = crate::sources::HttpSource::new(s)?;
             let batch = src.poll(cursor).await?;
+            let polled = batch.items.len();
             let ids: Vec<String> = batch
                 .items
                 .iter()
@@ -305,11 +307,12 @@ async fn poll_once(sh: &Arc<Shared>, l: &Loaded, s: &SourceConfig) -> Result<Vec
                 tracing::warn!(source = %s.name, error = %format!("{e:#}"), "could not acknowledge alerts in Kibana");
                 metrics().inc("riposte_source_errors_total", &label("source", &s.name), 1);
             }
-            return queue_all(sh, created).await;
+            return Ok((polled, queue_all(sh, created).await?));
         }
     };
+    let polled = batch.items.len();
     let created = take_in(sh, &s.name, batch)?;
-    queue_all(sh, created).await
+    Ok((polled, queue_all(sh, created).await?))
 }
 
 async fn queue_all(sh: &Arc<Shared>, created: Vec<String>) -> Result<Vec<String>> {
@@ -408,22 +411,14 @@ async fn run_one(sh: Arc<Shared>, id: String) {
     }
 }
 
-/// The process's peak resident memory (VmHWM), where /proc is available.
-fn peak_rss_kib() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-}
-
-fn sh_metrics_sum(_sh: &Shared, name: &str) -> u64 {
-    metrics().counter_sum(name)
-}
-
-pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
-    // Constant time for equal lengths.
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether the request carries `Authorization: Bearer <token>` (constant-time comparison).
+pub(crate) fn bearer_ok(headers: &HeaderMap, token: &integrations::secret::Secret) -> bool {
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    crate::approvals::sign::ct_eq(given.as_bytes(), token.expose().as_bytes())
 }
 
 async fn push_alerts(
@@ -434,12 +429,7 @@ async fn push_alerts(
     let (Some(token), Some(source)) = (&sh.token, &sh.push_source) else {
         return (StatusCode::NOT_FOUND, "no push source is configured\n").into_response();
     };
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !secret_eq(given.as_bytes(), token.expose().as_bytes()) {
+    if !bearer_ok(&headers, token) {
         let _ = sh.store.audit(
             "push.rejected",
             None,
@@ -664,7 +654,6 @@ pub async fn serve(
         tracing::info!(resumed, "resuming unfinished runs");
     }
 
-    let metrics_view = sh.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
     // The one approval timer (all parked runs' deadlines), and requests not yet posted.
     let timer_task = tokio::spawn(crate::approvals::web::timer(
@@ -694,25 +683,19 @@ pub async fn serve(
         created_once.extend(fire_drill(&sh, &l, d).await?);
     } else if once {
         for s in &c.sources {
-            // Drain file sources batch by batch (a poll brings at most `batch` alerts).
+            // Drain file sources batch by batch (a poll brings at most `batch` alerts); a SIEM
+            // is asked once per --once.
+            let drain = matches!(s.kind, SourceType::Directory | SourceType::File);
             let mut polled = Ok(Vec::new());
-            loop {
-                let before = metrics().counter_sum("riposte_alerts_polled_total");
+            while let Ok(all) = polled.as_mut() {
                 match poll_once(&sh, &l, s).await {
-                    Ok(ids) => {
-                        let more = metrics().counter_sum("riposte_alerts_polled_total") > before;
-                        if let Ok(all) = polled.as_mut() {
-                            all.extend(ids);
-                        }
-                        // Local files are drained; a SIEM is asked once per --once.
-                        if !more || !matches!(s.kind, SourceType::Directory | SourceType::File) {
+                    Ok((n, ids)) => {
+                        all.extend(ids);
+                        if n == 0 || !drain {
                             break;
                         }
                     }
-                    Err(e) => {
-                        polled = Err(e);
-                        break;
-                    }
+                    Err(e) => polled = Err(e),
                 }
             }
             match polled {
@@ -871,7 +854,7 @@ pub async fn serve(
                 *by_status.entry(r.status.clone()).or_default() += 1;
             }
         }
-        let m = |n: &str| sh_metrics_sum(&metrics_view, n);
+        let m = |n: &str| metrics().counter_sum(n);
         println!(
             "{} alert(s) polled: {} run(s) started ({}), {} not matched by any playbook (`riposte alerts unmatched`), {} quarantined (`riposte alerts quarantine`){}; {:.2} s, peak RSS {} MiB",
             m("riposte_alerts_polled_total"),
@@ -889,7 +872,7 @@ pub async fn serve(
                 ""
             },
             once_started.elapsed().as_secs_f64(),
-            peak_rss_kib()
+            crate::metrics::proc_status_kib("VmHWM")
                 .map(|k| (k / 1024).to_string())
                 .unwrap_or_else(|| "?".into())
         );

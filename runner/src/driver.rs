@@ -461,7 +461,7 @@ async fn call_durably(
                 .unwrap_or_default();
             m.inc(
                 "riposte_integration_errors_total",
-                &format!("{{capability=\"{}\",class=\"{class}\"}}", c.capability),
+                &crate::metrics::labels(&[("capability", &c.capability), ("class", &class)]),
                 1,
             );
         }

@@ -33,13 +33,33 @@ pub fn global() -> &'static Metrics {
     &GLOBAL
 }
 
+/// A `/proc/self/status` figure in KiB (`VmRSS`, `VmHWM`), where /proc exists.
+pub fn proc_status_kib(key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
 /// `{key="value"}` with the value escaped for the exposition format.
 pub fn label(k: &str, v: &str) -> String {
-    let v = v
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n");
-    format!("{{{k}=\"{v}\"}}")
+    labels(&[(k, v)])
+}
+
+/// `{k1="v1",k2="v2"}` with the values escaped for the exposition format.
+pub fn labels(pairs: &[(&str, &str)]) -> String {
+    let inner: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
+            format!("{k}=\"{v}\"")
+        })
+        .collect();
+    format!("{{{}}}", inner.join(","))
 }
 
 impl Metrics {

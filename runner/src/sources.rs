@@ -301,7 +301,7 @@ impl HttpSource {
                 .unwrap_or("")
                 .to_owned();
             let src = h.get("_source").cloned().unwrap_or(Json::Null);
-            let t = integrations_field(&src, &tf)
+            let t = integrations::summary::field(&src, &tf)
                 .and_then(|t| t.as_str())
                 .map(str::to_owned);
             if t.is_some() && t == ts && seen.contains(&id) {
@@ -344,15 +344,4 @@ impl HttpSource {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
-}
-
-fn integrations_field<'a>(doc: &'a Json, path: &str) -> Option<&'a Json> {
-    if let Some(v) = doc.get(path) {
-        return Some(v);
-    }
-    let mut cur = doc;
-    for p in path.split('.') {
-        cur = cur.get(p)?;
-    }
-    Some(cur)
 }

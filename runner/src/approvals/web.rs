@@ -45,12 +45,12 @@ fn event(sh: &Shared, run: &str, step: &str, what: &str) {
 pub async fn after_decision(sh: &Arc<Shared>, rec: ApprovalRecord) {
     crate::metrics::global().inc(
         "riposte_approvals_decided_total",
-        &format!(
-            "{{outcome=\"{}\"}}",
+        &crate::metrics::label(
+            "outcome",
             rec.decided
                 .as_ref()
                 .map(|d| d.outcome.as_str())
-                .unwrap_or("")
+                .unwrap_or(""),
         ),
         1,
     );
@@ -202,7 +202,7 @@ async fn expire(sh: &Arc<Shared>, run: &str, step: &str) {
 fn forged(sh: &Shared, via: &str, reason: &str, run: Option<&str>) {
     crate::metrics::global().inc(
         "riposte_approvals_rejected_total",
-        &format!("{{via=\"{via}\"}}"),
+        &crate::metrics::label("via", via),
         1,
     );
     tracing::warn!(via, reason, "approval request rejected");
@@ -743,12 +743,7 @@ fn bearer_ok(sh: &Shared, headers: &HeaderMap) -> Result<(), Response> {
         )
             .into_response());
     };
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if sign::ct_eq(given.as_bytes(), token.expose().as_bytes()) {
+    if crate::daemon::bearer_ok(headers, token) {
         Ok(())
     } else {
         forged(sh, "api", "missing or wrong bearer token", None);
