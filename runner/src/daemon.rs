@@ -176,12 +176,78 @@ pub fn take_in(sh: &Shared, source: &str, batch: Batch) -> Result<Vec<String>> {
     Ok(created)
 }
 
+/// Up to `max` JSON lines of `path` from byte `offset` (line number `line`, or counted when an
+/// older cursor did not keep it), streamed: a big file is never held whole in memory. A last
+/// line without its newline is taken only if `whole_file` (a file dropped in complete); in a
+/// file being appended to it is still being written. Returns the items, the new offset and line,
+/// and whether the file is exhausted.
+#[allow(clippy::type_complexity)]
+fn read_lines(
+    path: &Path,
+    origin: &str,
+    offset: u64,
+    line: Option<u64>,
+    max: usize,
+    whole_file: bool,
+) -> Result<(Vec<(String, Result<Alert, BadAlert>)>, u64, u64, bool)> {
+    use std::io::{BufRead, Seek};
+    let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let len = f.metadata()?.len();
+    // Truncated or rotated (shorter than the cursor): start over.
+    let (mut pos, line) = if offset <= len { (offset, line) } else { (0, Some(0)) };
+    let mut r = std::io::BufReader::with_capacity(256 * 1024, &mut f);
+    let mut line_no = match line {
+        Some(n) => n,
+        None => {
+            let mut n = 0u64;
+            let mut left = pos;
+            while left > 0 {
+                let buf = r.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let take = buf.len().min(left as usize);
+                n += buf[..take].iter().filter(|b| **b == b'\n').count() as u64;
+                r.consume(take);
+                left -= take as u64;
+            }
+            n
+        }
+    };
+    r.seek(std::io::SeekFrom::Start(pos))?;
+    let mut items = Vec::new();
+    let mut buf = Vec::new();
+    let mut eof = false;
+    while items.len() < max.max(1) {
+        buf.clear();
+        let n = r
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 || (!whole_file && buf.last() != Some(&b'\n')) {
+            eof = true;
+            break;
+        }
+        pos += n as u64;
+        line_no += 1;
+        let t = String::from_utf8_lossy(&buf);
+        if t.trim().is_empty() {
+            continue;
+        }
+        let at = format!("{origin}:{line_no}");
+        for r in alert::parse_text(&t) {
+            items.push((at.clone(), r));
+        }
+    }
+    Ok((items, pos, line_no, eof))
+}
+
 /// Reads the next batch of a file-based source.
 pub fn poll_files(
     s: &SourceConfig,
     path: &Path,
     cursor: Option<serde_json::Value>,
 ) -> Result<Batch> {
+    let num = |c: Option<&serde_json::Value>, k: &str| c.and_then(|c| c.get(k)).and_then(|o| o.as_u64());
     match s.kind {
         SourceType::Directory => {
             let mut taken: Vec<String> = cursor
@@ -189,6 +255,13 @@ pub fn poll_files(
                 .and_then(|c| c.get("taken"))
                 .and_then(|t| serde_json::from_value(t.clone()).ok())
                 .unwrap_or_default();
+            // A JSON-lines file bigger than a batch is taken over several polls.
+            let partial = cursor.as_ref().and_then(|c| c.get("partial")).cloned();
+            let partial_name = partial
+                .as_ref()
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_owned);
             let mut files = Vec::new();
             for e in std::fs::read_dir(path)
                 .with_context(|| format!("source {}: reading {}", s.name, path.display()))?
@@ -208,55 +281,59 @@ pub fn poll_files(
             }
             files.sort();
             let mut items = Vec::new();
+            let mut next_partial = None;
             for (name, p) in files {
-                let text = std::fs::read_to_string(&p)
-                    .with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
-                for r in alert::parse_text(&text) {
-                    items.push((name.clone(), r));
+                let lines = p.extension().is_some_and(|x| x == "jsonl" || x == "ndjson");
+                if lines {
+                    // JSON lines: streamed, at most what is left of the batch.
+                    let resume = partial_name.as_deref() == Some(name.as_str());
+                    let pp = partial.as_ref().filter(|_| resume);
+                    let (got, pos, line, eof) = read_lines(
+                        &p,
+                        &name,
+                        num(pp, "offset").unwrap_or(0),
+                        if resume { num(pp, "line") } else { Some(0) },
+                        s.batch.saturating_sub(items.len()),
+                        true,
+                    )
+                    .with_context(|| format!("source {}", s.name))?;
+                    items.extend(got);
+                    if !eof {
+                        next_partial = Some(serde_json::json!({"name": name, "offset": pos, "line": line}));
+                        break;
+                    }
+                } else {
+                    // One JSON document or array: read whole.
+                    let text = std::fs::read_to_string(&p)
+                        .with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
+                    for r in alert::parse_text(&text) {
+                        items.push((name.clone(), r));
+                    }
                 }
                 taken.push(name);
                 if items.len() >= s.batch {
                     break;
                 }
             }
-            Ok(Batch {
-                items,
-                cursor: serde_json::json!({"taken": taken}),
-            })
+            let mut cursor = serde_json::json!({"taken": taken});
+            if let Some(p) = next_partial {
+                cursor["partial"] = p;
+            }
+            Ok(Batch { items, cursor })
         }
         SourceType::File => {
-            let offset = cursor
-                .as_ref()
-                .and_then(|c| c.get("offset"))
-                .and_then(|o| o.as_u64())
-                .unwrap_or(0) as usize;
-            let bytes = std::fs::read(path)
-                .with_context(|| format!("source {}: reading {}", s.name, path.display()))?;
-            let offset = if offset > bytes.len() { 0 } else { offset }; // truncated/rotated: start over
-            let mut line_no = bytes[..offset].iter().filter(|b| **b == b'\n').count();
-            let mut items = Vec::new();
-            let mut pos = offset;
-            // Only complete lines, at most `batch` of them: a line being written is taken at
-            // the next poll, and a big file is worked through batch by batch.
-            while items.len() < s.batch.max(1) {
-                let Some(nl) = bytes[pos..].iter().position(|b| *b == b'\n') else {
-                    break;
-                };
-                let line = &bytes[pos..pos + nl];
-                pos += nl + 1;
-                line_no += 1;
-                let t = String::from_utf8_lossy(line);
-                if t.trim().is_empty() {
-                    continue;
-                }
-                let origin = format!("{}:{line_no}", path.display());
-                for r in alert::parse_text(&t) {
-                    items.push((origin.clone(), r));
-                }
-            }
+            let (items, pos, line, _) = read_lines(
+                path,
+                &path.display().to_string(),
+                num(cursor.as_ref(), "offset").unwrap_or(0),
+                num(cursor.as_ref(), "line"),
+                s.batch,
+                false,
+            )
+            .with_context(|| format!("source {}", s.name))?;
             Ok(Batch {
                 items,
-                cursor: serde_json::json!({"offset": pos}),
+                cursor: serde_json::json!({"offset": pos, "line": line}),
             })
         }
         _ => anyhow::bail!("source {} is not file-based", s.name),
@@ -884,4 +961,90 @@ pub async fn serve(
         tracing::warn!("grace period over; unfinished runs resume at the next start");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(kind: &str, batch: usize) -> SourceConfig {
+        serde_json::from_value(serde_json::json!({"name": "s", "type": kind, "path": "x", "batch": batch}))
+            .expect("source config")
+    }
+
+    fn line(i: usize) -> String {
+        format!("{{\"event\":{{\"id\":\"e{i}\"}},\"process\":{{\"name\":\"bash\"}},\"host\":{{\"name\":\"h\"}}}}\n")
+    }
+
+    fn ids(b: &Batch) -> Vec<String> {
+        b.items
+            .iter()
+            .map(|(o, r)| format!("{}@{o}", r.as_ref().map(|a| a.id.clone()).unwrap_or_default()))
+            .collect()
+    }
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("riposte-poll-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_file_source_is_read_in_batches_from_its_cursor_and_waits_for_a_line_end() {
+        let d = tmp("file");
+        let p = d.join("a.jsonl");
+        let mut text: String = (0..5).map(line).collect();
+        text.push_str("{\"event\":{\"id\":\"half"); // still being written
+        std::fs::write(&p, &text).unwrap();
+        let s = source("file", 2);
+        let origin = p.display().to_string();
+        let b1 = poll_files(&s, &p, None).unwrap();
+        assert_eq!(ids(&b1), [format!("e0@{origin}:1"), format!("e1@{origin}:2")]);
+        let b2 = poll_files(&s, &p, Some(b1.cursor.clone())).unwrap();
+        assert_eq!(ids(&b2), [format!("e2@{origin}:3"), format!("e3@{origin}:4")]);
+        let b3 = poll_files(&s, &p, Some(b2.cursor.clone())).unwrap();
+        assert_eq!(ids(&b3), [format!("e4@{origin}:5")]);
+        // The half-written line is not taken until its newline arrives.
+        let b4 = poll_files(&s, &p, Some(b3.cursor.clone())).unwrap();
+        assert!(b4.items.is_empty());
+        assert_eq!(b4.cursor, b3.cursor);
+        std::fs::write(&p, format!("{text}\"}},\"process\":{{\"name\":\"sh\"}}}}\n")).unwrap();
+        let b5 = poll_files(&s, &p, Some(b4.cursor.clone())).unwrap();
+        assert_eq!(ids(&b5), [format!("half@{origin}:6")]);
+        // A cursor written before line numbers were kept: they are counted from the offset.
+        let old = serde_json::json!({"offset": b2.cursor["offset"]});
+        let b6 = poll_files(&s, &p, Some(old)).unwrap();
+        assert_eq!(ids(&b6), [format!("e4@{origin}:5"), format!("half@{origin}:6")]);
+        // Truncated below the cursor (rotated): read from the start again.
+        std::fs::write(&p, line(9)).unwrap();
+        let b7 = poll_files(&s, &p, Some(b5.cursor.clone())).unwrap();
+        assert_eq!(ids(&b7), [format!("e9@{origin}:1")]);
+    }
+
+    #[test]
+    fn a_directory_takes_big_json_lines_files_over_several_batches_and_documents_whole() {
+        let d = tmp("dir");
+        std::fs::write(d.join("a.jsonl"), (0..5).map(line).collect::<String>()).unwrap();
+        // A JSON array spread over lines is one document: read whole.
+        std::fs::write(
+            d.join("b.json"),
+            format!("[\n{},\n{}\n]\n", line(10).trim(), line(11).trim()),
+        )
+        .unwrap();
+        let s = source("directory", 2);
+        let mut cursor = None;
+        let mut all = Vec::new();
+        for _ in 0..6 {
+            let b = poll_files(&s, &d, cursor.clone()).unwrap();
+            all.extend(ids(&b));
+            cursor = Some(b.cursor);
+        }
+        assert_eq!(
+            all,
+            ["e0@a.jsonl:1", "e1@a.jsonl:2", "e2@a.jsonl:3", "e3@a.jsonl:4", "e4@a.jsonl:5", "e10@b.json", "e11@b.json"]
+        );
+        let c = cursor.unwrap();
+        assert_eq!(c["taken"], serde_json::json!(["a.jsonl", "b.json"]));
+    }
 }

@@ -85,11 +85,37 @@ pub enum Intake<'a> {
     },
 }
 
+/// Marks a value stored compressed: JSON never starts with a NUL byte, so records written
+/// before compression (plain JSON) still decode as they are.
+const PACKED: &[u8] = b"\0lz4";
+
+/// Large records (runs with their alert and report, held alerts) are stored as LZ4-compressed
+/// JSON. A T1059 report repeats the command content in several facts and is 10–45 KB of JSON;
+/// compressed it is a few KB. That matters beyond disk space: sled 0.34 keeps up to 16 items
+/// per leaf node and rewrites whole nodes as it consolidates them, so large values mean large
+/// rewrites and node pages over its 128 KiB blob threshold (one file per write). Measured in
+/// README.md § Benchmarks.
+pub(crate) fn encode_packed<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    let json = serde_json::to_vec(v).expect("records serialise");
+    let mut out = Vec::with_capacity(PACKED.len() + 4 + json.len() / 3);
+    out.extend_from_slice(PACKED);
+    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(&json));
+    out
+}
+
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StateError::Decode {
+    let err = |why: String| StateError::Decode {
         key: key.to_owned(),
-        why: e.to_string(),
-    })
+        why,
+    };
+    match bytes.strip_prefix(PACKED) {
+        Some(packed) => {
+            let json = lz4_flex::block::decompress_size_prepended(packed)
+                .map_err(|e| err(format!("compressed record is damaged: {e}")))?;
+            serde_json::from_slice(&json).map_err(|e| err(e.to_string()))
+        }
+        None => serde_json::from_slice(bytes).map_err(|e| err(e.to_string())),
+    }
 }
 
 impl Store {
@@ -209,7 +235,7 @@ impl Store {
 
     /// Creates the run unless it exists. Returns false when it already existed (dedup).
     pub fn create_run(&self, r: &RunRecord) -> Result<bool> {
-        let v = serde_json::to_vec(r).expect("records serialise");
+        let v = encode_packed(r);
         let res =
             self.runs
                 .compare_and_swap(r.run_id.as_bytes(), None as Option<&[u8]>, Some(v))?;
@@ -243,22 +269,17 @@ impl Store {
                     match it {
                         Intake::Run(r) => {
                             if runs.get(r.run_id.as_bytes())?.is_none() {
-                                runs.insert(
-                                    r.run_id.as_bytes(),
-                                    serde_json::to_vec(r).expect("records serialise"),
-                                )?;
+                                runs.insert(r.run_id.as_bytes(), encode_packed(r))?;
                                 created.push(r.run_id.clone());
                             }
                         }
                         Intake::Unmatched { id, record } => {
                             let k = format!("{source}\0{id}");
-                            unmatched
-                                .insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                            unmatched.insert(k.as_bytes(), encode_packed(record))?;
                         }
                         Intake::Quarantined { id, record } => {
                             let k = format!("{source}\0{id}");
-                            quarantine
-                                .insert(k.as_bytes(), serde_json::to_vec(record).expect("json"))?;
+                            quarantine.insert(k.as_bytes(), encode_packed(record))?;
                         }
                     }
                 }
@@ -293,10 +314,7 @@ impl Store {
     }
 
     pub fn put_run(&self, r: &RunRecord) -> Result<()> {
-        self.runs.insert(
-            r.run_id.as_bytes(),
-            serde_json::to_vec(r).expect("records serialise"),
-        )?;
+        self.runs.insert(r.run_id.as_bytes(), encode_packed(r))?;
         Ok(())
     }
 
@@ -387,5 +405,48 @@ impl Store {
             out.push(decode(&String::from_utf8_lossy(&k), &v)?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_records_round_trip_and_plain_json_still_decodes() {
+        let v = serde_json::json!({"report": "x".repeat(20_000), "n": 1});
+        let packed = encode_packed(&v);
+        assert!(packed.starts_with(PACKED));
+        assert!(packed.len() < 1_000, "repetitive JSON compresses: {}", packed.len());
+        let back: serde_json::Value = decode("k", &packed).unwrap();
+        assert_eq!(back, v);
+        // Records written before compression are plain JSON.
+        let plain: serde_json::Value = decode("k", &serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(plain, v);
+    }
+
+    #[test]
+    fn a_damaged_packed_record_is_a_decode_error_naming_the_key() {
+        let mut packed = encode_packed(&serde_json::json!({"a": "b".repeat(100)}));
+        packed.truncate(packed.len() - 3);
+        let e = decode::<serde_json::Value>("run-1", &packed).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("run-1") && msg.contains("damaged"), "{msg}");
+    }
+
+    #[test]
+    fn runs_are_stored_compressed() {
+        let s = Store::temporary().unwrap();
+        let r: RunRecord = serde_json::from_value(serde_json::json!({
+            "v": 1, "run_id": "run-x", "source": "s", "alert_id": "a",
+            "alert": {"cmd": "powershell ".repeat(1000)},
+            "playbook_id": "p", "playbook_version": "1", "playbook_hash": "h",
+            "dry_run": true, "status": "running", "created_at": "t", "updated_at": "t"
+        }))
+        .unwrap();
+        assert!(s.create_run(&r).unwrap());
+        let raw = s.runs.get("run-x").unwrap().unwrap();
+        assert!(raw.starts_with(PACKED) && raw.len() < 2_000, "{}", raw.len());
+        assert_eq!(s.get_run("run-x").unwrap().unwrap(), r);
     }
 }
