@@ -65,6 +65,16 @@ impl State {
             .map(|d| d.status.clone())
     }
 
+    /// How many devices have this status (e.g. `contained`).
+    pub fn count_status(&self, status: &str) -> usize {
+        self.devices
+            .lock()
+            .expect("devices")
+            .iter()
+            .filter(|d| d.status == status)
+            .count()
+    }
+
     /// How many tokens were issued.
     pub fn tokens_issued(&self) -> usize {
         self.tokens.lock().expect("tokens").len()

@@ -45,6 +45,8 @@ pub struct Received {
     pub query: String,
     pub headers: HeaderMap,
     pub body: String,
+    /// When the emulator received it (benchmarks measure latency to a side effect with it).
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -151,6 +153,7 @@ async fn record(State(rec): State<Arc<Recorder>>, req: Request, next: Next) -> R
         query,
         headers: parts.headers.clone(),
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        at: std::time::Instant::now(),
     });
     let fault = rec.take_fault(&path);
     match fault {
