@@ -143,9 +143,22 @@ async fn query(State(s): State<Shared>, h: HeaderMap, body: String) -> Response 
     };
     let st = s.lock().expect("state");
     let mut current: Vec<Json> = Vec::new();
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
         match op.get("_name").and_then(|n| n.as_str()) {
-            Some("listAlert") => current = st.alerts.clone(),
+            Some("listAlert") => {
+                // The filters that follow are applied while listing: only matches are copied
+                // (benchmarks hold thousands of alerts).
+                let filters: Vec<&Json> = ops[i + 1..]
+                    .iter()
+                    .take_while(|o| o["_name"] == "filter")
+                    .collect();
+                current = st
+                    .alerts
+                    .iter()
+                    .filter(|a| filters.iter().all(|f| filter_matches(f, a)))
+                    .cloned()
+                    .collect();
+            }
             Some("filter") => current.retain(|a| filter_matches(op, a)),
             Some("getAlert") | Some("getCase") => {
                 let id = op.get("idOrName").and_then(|i| i.as_str()).unwrap_or("");

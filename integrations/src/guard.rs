@@ -15,7 +15,8 @@
 //! 50) `blocklist.add` calls in any rolling hour. Over the cap the call fails as needs-human
 //! ("needs approval"): a mass-blocking loop stops and waits for an analyst. The count is kept in
 //! the store when the runner provides one (so a restart does not reset it) and in memory
-//! otherwise; each call counts once however often it is retried (keyed by its idempotency key).
+//! otherwise; each entry counts once however often it is retried or blocked again by other runs
+//! (keyed by the normalised indicator): the cap bounds how much is blocked, not how often.
 //! Removals are never capped.
 
 use crate::config::{ConfigError, InstanceConfig};
@@ -421,10 +422,17 @@ impl Guard {
         }
     }
 
-    /// Counts one addition against the hourly cap; over the cap → needs-human.
+    /// Counts one addition against the hourly cap; over the cap → needs-human. The cap bounds
+    /// how many distinct entries are added: the count is keyed by the normalised indicator, so
+    /// a retried call, or another run blocking what is already blocked, counts once.
     pub fn admit(&self, req: &CallRequest) -> Result<(), Outcome> {
         let now = chrono::Utc::now().timestamp();
-        let key = &req.idempotency_key;
+        let key = &match self.check_req(req) {
+            // An address and its /32 (or /128) are the same entry.
+            Ok(Indicator { net: Some(n), .. }) => format!("net:{n}"),
+            Ok(i) => format!("{:?}:{}", i.kind, i.value).to_lowercase(),
+            Err(_) => req.idempotency_key.clone(),
+        };
         let over = match &self.store {
             Some(s) => match s.block_rate_note(&self.instance, key, now, 3600, self.max_per_hour) {
                 Ok(state::edl::RateNote::Admitted { .. }) => None,

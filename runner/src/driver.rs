@@ -301,14 +301,10 @@ pub fn decide(
     )
 }
 
-/// Makes the journal durable without blocking the async workers: the fsync runs on the blocking
-/// pool, where concurrent runs' requests share fsyncs (the store's group commit).
+/// Makes the journal durable without blocking the async workers: the store's committer thread
+/// flushes once for every run waiting (group commit) and the run awaits its answer.
 pub async fn flush(store: &Store) -> Result<()> {
-    let s = store.clone();
-    tokio::task::spawn_blocking(move || s.flush())
-        .await
-        .context("flush task")??;
-    Ok(())
+    Ok(store.commit().await?)
 }
 
 /// Why `drive` stopped a call instead of completing it.

@@ -304,7 +304,16 @@ async fn backlog(n: usize, dry_run: bool) {
     );
     println!("  {}", done.split(';').next().unwrap_or(done));
     println!("  vendors: {}", v.effects());
-    let _ = std::fs::remove_dir_all(&dir);
+    keep_or_remove(&dir);
+}
+
+/// `E2E_KEEP=1` keeps the data directories for `riposte runs list --data-dir …`.
+fn keep_or_remove(dir: &Path) {
+    if std::env::var_os("E2E_KEEP").is_some() {
+        println!("  kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 async fn latency(rate: usize, seconds: usize) {
@@ -412,7 +421,7 @@ async fn latency(rate: usize, seconds: usize) {
         );
     }
     println!("  vendors: {}", v.effects());
-    let _ = std::fs::remove_dir_all(&dir);
+    keep_or_remove(&dir);
 }
 
 fn main() {
