@@ -70,7 +70,8 @@ pub struct Ctx {
     pub step: String,
     pub attempt: u32,
     pub log: Arc<dyn RequestLog>,
-    /// The run's report so far (facts, escalation, actions): tickets carry it.
+    /// The run's report so far (facts, escalation, actions) for `ticket.*` calls: tickets
+    /// carry it. Other calls get only its `summary` (the alert's time, host, user, process).
     pub report: Json,
 }
 

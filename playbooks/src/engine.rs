@@ -410,6 +410,11 @@ impl<'p> Run<'p> {
         }
     }
 
+    /// The alert's summary (time, host, user, process), as the report carries it.
+    pub fn summary(&self) -> &Json {
+        &self.summary
+    }
+
     pub fn status(&self) -> RunStatus {
         self.status
     }

@@ -264,6 +264,7 @@ pub fn decode_layer(text: &str) -> Vec<String> {
     // Encoded-command switches: the argument after `-e`, `-enc`, `-EncodedCommand`, `-ec`, ...
     // PowerShell always encodes these as UTF-16LE; other interpreters' `-e` means "execute".
     let args = split_args(text);
+    let mut done: Vec<&str> = Vec::new();
     for w in args.windows(2) {
         if is_encoded_switch(&w[0])
             && let Some(s) = b64_bytes(&w[1])
@@ -271,11 +272,16 @@ pub fn decode_layer(text: &str) -> Vec<String> {
                 .and_then(|b| bytes_to_text(&b))
         {
             push(s, &mut out);
+            done.push(&w[1]);
         }
     }
     // Any other long base64 run (FromBase64String('...'), `echo ... | base64 -d`, ...).
     for m in B64_RUN.find_iter(text).take(64) {
         let run = m.as_str();
+        // The payload of an encoded-command switch, decoded above: not twice.
+        if done.iter().any(|d| d.contains(run)) {
+            continue;
+        }
         // Skip runs that are just words/paths: base64 payloads mix case and digits.
         let has_digit = run.bytes().any(|c| c.is_ascii_digit());
         let has_upper = run.bytes().any(|c| c.is_ascii_uppercase());

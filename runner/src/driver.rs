@@ -548,7 +548,14 @@ pub async fn drive(
                         run.complete(o);
                         continue;
                     }
-                    let report = serde_json::to_value(run.report())?;
+                    // Tickets carry the findings (the whole report so far, explanations
+                    // rendered); every other call reads at most the alert's summary, and
+                    // building the report for each of them showed in profiles.
+                    let report = if c.capability.starts_with("ticket.") {
+                        serde_json::to_value(run.report())?
+                    } else {
+                        serde_json::json!({"summary": run.summary()})
+                    };
                     match call_durably(store, registry, &run_id, &c, &replay, resolution.as_ref(), report).await? {
                         Ok(o) => run.complete(o),
                         Err(Stop::NeedsAttention(reason)) => {
