@@ -28,6 +28,10 @@ pub struct HiveState {
     /// (alert or case id, comment)
     pub comments: Vec<(String, Json)>,
     next: u64,
+    /// Positions in `alerts` by `_id` and by `sourceRef` (benchmarks hold thousands of alerts;
+    /// the API's lookups by these fields stay constant-time).
+    by_id: std::collections::HashMap<String, usize>,
+    by_source_ref: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl HiveState {
@@ -95,9 +99,16 @@ async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
         );
     }
     let mut st = s.lock().expect("state");
-    let dup = st.alerts.iter().any(|a| {
-        a["type"] == b["type"] && a["source"] == b["source"] && a["sourceRef"] == b["sourceRef"]
-    });
+    let sref = b["sourceRef"].as_str().unwrap_or("").to_owned();
+    let dup = st
+        .by_source_ref
+        .get(&sref)
+        .into_iter()
+        .flatten()
+        .any(|i| {
+            let a = &st.alerts[*i];
+            a["type"] == b["type"] && a["source"] == b["source"] && a["sourceRef"] == b["sourceRef"]
+        });
     if dup {
         return error(
             400,
@@ -109,8 +120,23 @@ async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     a["_type"] = json!("Alert");
     a["_createdAt"] = json!(1_700_000_000_000u64 + st.next);
     a["status"] = json!("New");
+    let at = st.alerts.len();
+    st.by_id.insert(a["_id"].as_str().unwrap_or("").to_owned(), at);
+    st.by_source_ref.entry(sref).or_default().push(at);
     st.alerts.push(a.clone());
     (axum::http::StatusCode::CREATED, axum::Json(a)).into_response()
+}
+
+/// The value a filter requires `field` to equal (directly or inside an `_and`), if it does.
+fn eq_value<'a>(f: &'a Json, field: &str) -> Option<&'a str> {
+    let eq = f.get("_eq").unwrap_or(f);
+    if eq.get("_field").and_then(|x| x.as_str()) == Some(field) {
+        return eq.get("_value").and_then(|v| v.as_str());
+    }
+    f.get("_and")
+        .and_then(|x| x.as_array())?
+        .iter()
+        .find_map(|g| eq_value(g, field))
 }
 
 fn filter_matches(f: &Json, a: &Json) -> bool {
@@ -152,9 +178,19 @@ async fn query(State(s): State<Shared>, h: HeaderMap, body: String) -> Response 
                     .iter()
                     .take_while(|o| o["_name"] == "filter")
                     .collect();
-                current = st
-                    .alerts
-                    .iter()
+                // A filter on `sourceRef` (what clients look their alerts up by) uses the index.
+                let by_ref = filters.iter().find_map(|f| eq_value(f, "sourceRef"));
+                let candidates: Box<dyn Iterator<Item = &Json>> = match by_ref {
+                    Some(r) => Box::new(
+                        st.by_source_ref
+                            .get(r)
+                            .into_iter()
+                            .flatten()
+                            .map(|i| &st.alerts[*i]),
+                    ),
+                    None => Box::new(st.alerts.iter()),
+                };
+                current = candidates
                     .filter(|a| filters.iter().all(|f| filter_matches(f, a)))
                     .cloned()
                     .collect();
@@ -164,7 +200,7 @@ async fn query(State(s): State<Shared>, h: HeaderMap, body: String) -> Response 
                 let id = op.get("idOrName").and_then(|i| i.as_str()).unwrap_or("");
                 let is_alert = op["_name"] == "getAlert";
                 let exists = if is_alert {
-                    st.alerts.iter().any(|a| a["_id"] == id)
+                    st.by_id.contains_key(id)
                 } else {
                     st.alerts.iter().any(|a| a["caseId"] == id)
                 };
@@ -219,7 +255,7 @@ async fn comment(s: Shared, h: HeaderMap, on_case: bool, id: String, body: Strin
     let exists = if on_case {
         st.alerts.iter().any(|a| a["caseId"] == id.as_str())
     } else {
-        st.alerts.iter().any(|a| a["_id"] == id.as_str())
+        st.by_id.contains_key(&id)
     };
     if !exists {
         let what = if on_case { "Case" } else { "Alert" };
