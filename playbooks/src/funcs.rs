@@ -160,15 +160,24 @@ fn is_encoded_switch(arg: &str) -> bool {
 
 /// Decodes a base64 string tolerantly (missing padding, whitespace, URL-safe alphabet).
 pub fn b64_bytes(s: &str) -> Option<Vec<u8>> {
-    let cleaned: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
+    // Most payloads are plain base64 already: copy only when something must be cleaned.
+    let clean = s
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
+    let cleaned: std::borrow::Cow<'_, str> = if clean {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                .map(|c| match c {
+                    '-' => '+',
+                    '_' => '/',
+                    c => c,
+                })
+                .collect(),
+        )
+    };
     let trimmed = cleaned.trim_end_matches('=');
     if trimmed.len() < 4 {
         return None;
@@ -207,16 +216,14 @@ fn looks_utf16le(b: &[u8]) -> bool {
 }
 
 fn printable(s: &str) -> bool {
-    let total = s.chars().count();
-    if total == 0 {
-        return false;
+    let (mut total, mut good) = (0usize, 0usize);
+    for c in s.chars() {
+        total += 1;
+        if (!c.is_control() || matches!(c, '\n' | '\r' | '\t')) && c != '\u{FFFD}' {
+            good += 1;
+        }
     }
-    let good = s
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
-        .filter(|c| *c != '\u{FFFD}')
-        .count();
-    good * 100 >= total * 90
+    total > 0 && good * 100 >= total * 90
 }
 
 /// Inflates gzip or raw deflate data (PowerShell `GzipStream`/`DeflateStream` payloads).
