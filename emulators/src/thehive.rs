@@ -24,7 +24,8 @@ pub const API_KEY: &str = "hive-api-key-0123456789";
 
 #[derive(Default)]
 pub struct HiveState {
-    pub alerts: Vec<Json>,
+    /// Read through [`HiveState::alerts`]: the indexes below must follow every change.
+    alerts: Vec<Json>,
     /// (alert or case id, comment)
     pub comments: Vec<(String, Json)>,
     next: u64,
@@ -35,6 +36,11 @@ pub struct HiveState {
 }
 
 impl HiveState {
+    /// The alerts created so far.
+    pub fn alerts(&self) -> &[Json] {
+        &self.alerts
+    }
+
     fn id(&mut self) -> String {
         self.next += 1;
         format!("~{}", 40960 + self.next)
@@ -100,15 +106,10 @@ async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     }
     let mut st = s.lock().expect("state");
     let sref = b["sourceRef"].as_str().unwrap_or("").to_owned();
-    let dup = st
-        .by_source_ref
-        .get(&sref)
-        .into_iter()
-        .flatten()
-        .any(|i| {
-            let a = &st.alerts[*i];
-            a["type"] == b["type"] && a["source"] == b["source"] && a["sourceRef"] == b["sourceRef"]
-        });
+    let dup = st.by_source_ref.get(&sref).into_iter().flatten().any(|i| {
+        let a = &st.alerts[*i];
+        a["type"] == b["type"] && a["source"] == b["source"] && a["sourceRef"] == b["sourceRef"]
+    });
     if dup {
         return error(
             400,
@@ -121,7 +122,8 @@ async fn create_alert(State(s): State<Shared>, h: HeaderMap, body: String) -> Re
     a["_createdAt"] = json!(1_700_000_000_000u64 + st.next);
     a["status"] = json!("New");
     let at = st.alerts.len();
-    st.by_id.insert(a["_id"].as_str().unwrap_or("").to_owned(), at);
+    st.by_id
+        .insert(a["_id"].as_str().unwrap_or("").to_owned(), at);
     st.by_source_ref.entry(sref).or_default().push(at);
     st.alerts.push(a.clone());
     (axum::http::StatusCode::CREATED, axum::Json(a)).into_response()

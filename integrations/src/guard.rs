@@ -430,7 +430,9 @@ impl Guard {
         let key = &match self.check_req(req) {
             // An address and its /32 (or /128) are the same entry.
             Ok(Indicator { net: Some(n), .. }) => format!("net:{n}"),
-            Ok(i) => format!("{:?}:{}", i.kind, i.value).to_lowercase(),
+            // Already normalised (domains and URL hosts in lower case; a URL's path keeps its
+            // case, since `/Payload` and `/payload` are different entries).
+            Ok(i) => format!("{:?}:{}", i.kind, i.value),
             Err(_) => req.idempotency_key.clone(),
         };
         let over = match &self.store {

@@ -372,7 +372,9 @@ async fn hourly_cap_needs_approval_and_is_durable() {
         // A retry of an admitted call is not a new block, nor is another run blocking an
         // indicator already counted (written differently: the count is on the normalised value).
         ok(edl.call(&c, &add("ip", "185.220.101.20", "cap0")).await);
-        ok(edl.call(&c, &add("cidr", "185.220.101.21/32", "other-run")).await);
+        ok(edl
+            .call(&c, &add("cidr", "185.220.101.21/32", "other-run"))
+            .await);
         let (class, msg) = failed(edl.call(&c, &add("ip", "185.220.101.40", "cap3")).await);
         assert_eq!(class, ErrorClass::NeedsHuman);
         assert!(

@@ -202,7 +202,7 @@ async fn thehive_create_carries_findings_and_searches_before_creating() {
     assert_eq!(again["id"], id.as_str());
     assert_eq!(again["created"], false);
     assert_eq!(emu.recorder.count("POST", "/api/v1/alert"), 1);
-    assert_eq!(state.lock().unwrap().alerts.len(), 1);
+    assert_eq!(state.lock().unwrap().alerts().len(), 1);
 }
 
 #[tokio::test]
@@ -303,7 +303,7 @@ async fn thehive_401_is_permanent_with_vendor_message_and_no_secret() {
         1,
         "401 is not retried"
     );
-    assert!(state.lock().unwrap().alerts.is_empty());
+    assert!(state.lock().unwrap().alerts().is_empty());
     match th.reconcile(&c, &create_req()).await {
         Reconciled::Unknown(why) => {
             assert!(
@@ -339,7 +339,7 @@ async fn thehive_retries_429_and_503() {
     ok(th.call(&c, &create_req()).await);
     assert_eq!(emu.recorder.count("POST", "/api/v1/query"), 2);
     assert_eq!(emu.recorder.count("POST", "/api/v1/alert"), 2);
-    assert_eq!(state.lock().unwrap().alerts.len(), 1);
+    assert_eq!(state.lock().unwrap().alerts().len(), 1);
 }
 
 #[tokio::test]
@@ -352,8 +352,8 @@ async fn thehive_create_whose_answer_was_lost_returns_the_alert_it_made() {
         .fail_next(Some("/api/v1/alert"), Fault::AfterEffect { status: 502 });
     let r = ok(th.call(&c, &create_req()).await);
     let st = state.lock().unwrap();
-    assert_eq!(st.alerts.len(), 1);
-    assert_eq!(r["id"], st.alerts[0]["_id"]);
+    assert_eq!(st.alerts().len(), 1);
+    assert_eq!(r["id"], st.alerts()[0]["_id"]);
     assert_eq!(emu.recorder.count("POST", "/api/v1/alert"), 2);
 }
 

@@ -194,7 +194,11 @@ fn read_lines(
     let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let len = f.metadata()?.len();
     // Truncated or rotated (shorter than the cursor): start over.
-    let (mut pos, line) = if offset <= len { (offset, line) } else { (0, Some(0)) };
+    let (mut pos, line) = if offset <= len {
+        (offset, line)
+    } else {
+        (0, Some(0))
+    };
     let mut r = std::io::BufReader::with_capacity(256 * 1024, &mut f);
     let mut line_no = match line {
         Some(n) => n,
@@ -234,7 +238,15 @@ fn read_lines(
             continue;
         }
         let at = format!("{origin}:{line_no}");
-        for r in alert::parse_text(&t) {
+        for mut r in alert::parse_text(&t) {
+            // Positions of unreadable lines name the line in the file, not in the one-line text.
+            if let Err(b) = &mut r {
+                b.position = match b.position.strip_prefix("line 1") {
+                    Some(rest) => format!("line {line_no}{rest}"),
+                    None if b.position == "document" => format!("line {line_no}"),
+                    None => format!("line {line_no}, {}", b.position),
+                };
+            }
             items.push((at.clone(), r));
         }
     }
@@ -247,7 +259,8 @@ pub fn poll_files(
     path: &Path,
     cursor: Option<serde_json::Value>,
 ) -> Result<Batch> {
-    let num = |c: Option<&serde_json::Value>, k: &str| c.and_then(|c| c.get(k)).and_then(|o| o.as_u64());
+    let num =
+        |c: Option<&serde_json::Value>, k: &str| c.and_then(|c| c.get(k)).and_then(|o| o.as_u64());
     match s.kind {
         SourceType::Directory => {
             let mut taken: Vec<String> = cursor
@@ -279,7 +292,11 @@ pub fn poll_files(
                     files.push((name, p));
                 }
             }
-            files.sort();
+            // The file being taken comes first: a poll that stopped before reaching it would
+            // otherwise drop its place and read it again from the start.
+            files.sort_by_key(|(name, _)| {
+                (partial_name.as_deref() != Some(name.as_str()), name.clone())
+            });
             let mut items = Vec::new();
             let mut next_partial = None;
             for (name, p) in files {
@@ -299,7 +316,8 @@ pub fn poll_files(
                     .with_context(|| format!("source {}", s.name))?;
                     items.extend(got);
                     if !eof {
-                        next_partial = Some(serde_json::json!({"name": name, "offset": pos, "line": line}));
+                        next_partial =
+                            Some(serde_json::json!({"name": name, "offset": pos, "line": line}));
                         break;
                     }
                 } else {
@@ -968,18 +986,27 @@ mod tests {
     use super::*;
 
     fn source(kind: &str, batch: usize) -> SourceConfig {
-        serde_json::from_value(serde_json::json!({"name": "s", "type": kind, "path": "x", "batch": batch}))
-            .expect("source config")
+        serde_json::from_value(
+            serde_json::json!({"name": "s", "type": kind, "path": "x", "batch": batch}),
+        )
+        .expect("source config")
     }
 
     fn line(i: usize) -> String {
-        format!("{{\"event\":{{\"id\":\"e{i}\"}},\"process\":{{\"name\":\"bash\"}},\"host\":{{\"name\":\"h\"}}}}\n")
+        format!(
+            "{{\"event\":{{\"id\":\"e{i}\"}},\"process\":{{\"name\":\"bash\"}},\"host\":{{\"name\":\"h\"}}}}\n"
+        )
     }
 
     fn ids(b: &Batch) -> Vec<String> {
         b.items
             .iter()
-            .map(|(o, r)| format!("{}@{o}", r.as_ref().map(|a| a.id.clone()).unwrap_or_default()))
+            .map(|(o, r)| {
+                format!(
+                    "{}@{o}",
+                    r.as_ref().map(|a| a.id.clone()).unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -1000,22 +1027,35 @@ mod tests {
         let s = source("file", 2);
         let origin = p.display().to_string();
         let b1 = poll_files(&s, &p, None).unwrap();
-        assert_eq!(ids(&b1), [format!("e0@{origin}:1"), format!("e1@{origin}:2")]);
+        assert_eq!(
+            ids(&b1),
+            [format!("e0@{origin}:1"), format!("e1@{origin}:2")]
+        );
         let b2 = poll_files(&s, &p, Some(b1.cursor.clone())).unwrap();
-        assert_eq!(ids(&b2), [format!("e2@{origin}:3"), format!("e3@{origin}:4")]);
+        assert_eq!(
+            ids(&b2),
+            [format!("e2@{origin}:3"), format!("e3@{origin}:4")]
+        );
         let b3 = poll_files(&s, &p, Some(b2.cursor.clone())).unwrap();
         assert_eq!(ids(&b3), [format!("e4@{origin}:5")]);
         // The half-written line is not taken until its newline arrives.
         let b4 = poll_files(&s, &p, Some(b3.cursor.clone())).unwrap();
         assert!(b4.items.is_empty());
         assert_eq!(b4.cursor, b3.cursor);
-        std::fs::write(&p, format!("{text}\"}},\"process\":{{\"name\":\"sh\"}}}}\n")).unwrap();
+        std::fs::write(
+            &p,
+            format!("{text}\"}},\"process\":{{\"name\":\"sh\"}}}}\n"),
+        )
+        .unwrap();
         let b5 = poll_files(&s, &p, Some(b4.cursor.clone())).unwrap();
         assert_eq!(ids(&b5), [format!("half@{origin}:6")]);
         // A cursor written before line numbers were kept: they are counted from the offset.
         let old = serde_json::json!({"offset": b2.cursor["offset"]});
         let b6 = poll_files(&s, &p, Some(old)).unwrap();
-        assert_eq!(ids(&b6), [format!("e4@{origin}:5"), format!("half@{origin}:6")]);
+        assert_eq!(
+            ids(&b6),
+            [format!("e4@{origin}:5"), format!("half@{origin}:6")]
+        );
         // Truncated below the cursor (rotated): read from the start again.
         std::fs::write(&p, line(9)).unwrap();
         let b7 = poll_files(&s, &p, Some(b5.cursor.clone())).unwrap();
@@ -1042,9 +1082,54 @@ mod tests {
         }
         assert_eq!(
             all,
-            ["e0@a.jsonl:1", "e1@a.jsonl:2", "e2@a.jsonl:3", "e3@a.jsonl:4", "e4@a.jsonl:5", "e10@b.json", "e11@b.json"]
+            [
+                "e0@a.jsonl:1",
+                "e1@a.jsonl:2",
+                "e2@a.jsonl:3",
+                "e3@a.jsonl:4",
+                "e4@a.jsonl:5",
+                "e10@b.json",
+                "e11@b.json"
+            ]
         );
         let c = cursor.unwrap();
         assert_eq!(c["taken"], serde_json::json!(["a.jsonl", "b.json"]));
+    }
+
+    #[test]
+    fn a_file_being_taken_keeps_its_place_when_new_files_arrive_before_it() {
+        let d = tmp("dir-order");
+        std::fs::write(d.join("m.jsonl"), (0..5).map(line).collect::<String>()).unwrap();
+        let s = source("directory", 2);
+        let b1 = poll_files(&s, &d, None).unwrap();
+        assert_eq!(ids(&b1), ["e0@m.jsonl:1", "e1@m.jsonl:2"]);
+        // A file that sorts first arrives while m.jsonl is half taken.
+        std::fs::write(
+            d.join("a.json"),
+            format!("[{}, {}]", line(20).trim(), line(21).trim()),
+        )
+        .unwrap();
+        let b2 = poll_files(&s, &d, Some(b1.cursor)).unwrap();
+        assert_eq!(ids(&b2), ["e2@m.jsonl:3", "e3@m.jsonl:4"]);
+        let b3 = poll_files(&s, &d, Some(b2.cursor)).unwrap();
+        assert_eq!(ids(&b3), ["e4@m.jsonl:5", "e20@a.json", "e21@a.json"]);
+        let b4 = poll_files(&s, &d, Some(b3.cursor)).unwrap();
+        assert!(b4.items.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_line_is_reported_at_its_line_in_the_file() {
+        let d = tmp("bad-line");
+        let p = d.join("s.jsonl");
+        std::fs::write(&p, format!("{}{{not json\n{}", line(1), line(2))).unwrap();
+        let b = poll_files(&source("file", 10), &p, None).unwrap();
+        let bad: Vec<_> = b
+            .items
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err())
+            .collect();
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].position.starts_with("line 2"), "{}", bad[0].position);
+        assert_eq!(b.items.len(), 3);
     }
 }

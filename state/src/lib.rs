@@ -27,7 +27,9 @@ pub enum StateError {
     Decode { key: String, why: String },
     #[error("run {0} not found")]
     NoSuchRun(String),
-    #[error("writing the data directory to disk failed: {0}. Check free space and the disk's health; nothing after the last successful flush is assumed durable")]
+    #[error(
+        "writing the data directory to disk failed: {0}. Check free space and the disk's health; nothing after the last successful flush is assumed durable"
+    )]
     Flush(String),
 }
 
@@ -84,17 +86,18 @@ struct CommitRequest {
 /// arrive while it flushes form the next batch, so the more runs commit at once, the more
 /// records each fsync covers — without a thread (or a blocking-pool task) per waiting run.
 fn committer(rx: std::sync::mpsc::Receiver<CommitRequest>, gc: std::sync::Weak<GroupCommit>) {
-    while let Ok(first) = rx.recv() {
-        let db = first.db.clone();
+    while let Ok(CommitRequest { db, done }) = rx.recv() {
         // No commit delay: requests queue while an fsync runs, so batches grow with the load
         // and with the disk's latency by themselves (measured: a delay only cost throughput).
-        let mut batch = vec![first.done];
+        let mut batch = vec![done];
         batch.extend(rx.try_iter().map(|r| r.done));
         let res = db.flush().map(|_| ()).map_err(|e| e.to_string());
         if let Some(gc) = gc.upgrade() {
             gc.flushes
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        // Released before anyone is answered: a caller that drops its last `Store` and opens
+        // the directory again must not find it still held here.
         drop(db);
         for w in batch {
             let _ = w.send(res.clone());
@@ -144,7 +147,19 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) ->
     };
     match bytes.strip_prefix(PACKED) {
         Some(packed) => {
-            let json = lz4_flex::block::decompress_size_prepended(packed)
+            // The stored size is checked before anything is allocated: LZ4 expands at most
+            // 255-fold, so a larger claim means the record is damaged.
+            let (size, body) = match packed.split_first_chunk::<4>() {
+                Some((n, body)) => (u32::from_le_bytes(*n) as usize, body),
+                None => return Err(err("compressed record is damaged: too short".into())),
+            };
+            if size > body.len().saturating_mul(255) {
+                return Err(err(format!(
+                    "compressed record is damaged: claims {size} bytes from {}",
+                    body.len()
+                )));
+            }
+            let json = lz4_flex::block::decompress(body, size)
                 .map_err(|e| err(format!("compressed record is damaged: {e}")))?;
             serde_json::from_slice(&json).map_err(|e| err(e.to_string()))
         }
@@ -279,19 +294,26 @@ impl Store {
                 .expect("spawn the committer thread");
             std::sync::Mutex::new(stx)
         });
-        let sent = sender
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send(req);
+        let sent = sender.lock().unwrap_or_else(|p| p.into_inner()).send(req);
         if sent.is_err() {
-            // The committer is gone (it never exits while a Store holds its sender): flush here.
-            return self.flush();
+            // The committer is gone (it only exits with its Store, or if sled panicked in it):
+            // flush off the async workers instead.
+            return self.flush_blocking().await;
         }
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(why)) => Err(StateError::Flush(why)),
-            Err(_) => self.flush(),
+            Err(_) => self.flush_blocking().await,
         }
+    }
+
+    /// [`Store::flush`] on the blocking pool (the committer's fallback).
+    async fn flush_blocking(&self) -> Result<()> {
+        tracing::warn!("the commit thread is gone; flushing on the blocking pool");
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || s.flush())
+            .await
+            .map_err(|e| StateError::Flush(e.to_string()))?
     }
 
     /// fsyncs performed so far (for benchmarks: requests ÷ flushes = records per fsync).
@@ -485,7 +507,11 @@ mod tests {
         let v = serde_json::json!({"report": "x".repeat(20_000), "n": 1});
         let packed = encode_packed(&v);
         assert!(packed.starts_with(PACKED));
-        assert!(packed.len() < 1_000, "repetitive JSON compresses: {}", packed.len());
+        assert!(
+            packed.len() < 1_000,
+            "repetitive JSON compresses: {}",
+            packed.len()
+        );
         let back: serde_json::Value = decode("k", &packed).unwrap();
         assert_eq!(back, v);
         // Records written before compression are plain JSON.
@@ -500,6 +526,14 @@ mod tests {
         let e = decode::<serde_json::Value>("run-1", &packed).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("run-1") && msg.contains("damaged"), "{msg}");
+        // A damaged size header is refused before anything is allocated for it.
+        let mut huge = PACKED.to_vec();
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        huge.extend_from_slice(b"\x10x");
+        let msg = decode::<serde_json::Value>("run-2", &huge)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("claims 4294967295 bytes"), "{msg}");
     }
 
     #[test]
@@ -514,7 +548,11 @@ mod tests {
         .unwrap();
         assert!(s.create_run(&r).unwrap());
         let raw = s.runs.get("run-x").unwrap().unwrap();
-        assert!(raw.starts_with(PACKED) && raw.len() < 2_000, "{}", raw.len());
+        assert!(
+            raw.starts_with(PACKED) && raw.len() < 2_000,
+            "{}",
+            raw.len()
+        );
         assert_eq!(s.get_run("run-x").unwrap().unwrap(), r);
     }
 
@@ -543,7 +581,10 @@ mod tests {
             r.unwrap();
         }
         let flushes = store.flushes();
-        assert!((1..=200).contains(&flushes), "{flushes} flushes for 200 commits");
+        assert!(
+            (1..=200).contains(&flushes),
+            "{flushes} flushes for 200 commits"
+        );
         drop(store);
         // The committer holds no handle between batches: the database can be opened again, and
         // every committed entry is there.

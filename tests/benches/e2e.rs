@@ -120,11 +120,20 @@ impl Vendors {
         let fw = opnsense::OpnSense::new("opn-key", "opn-secret", &["riposte_block"]);
         let emus = vec![
             ("siem", emulators::serve(elasticsearch::router(es)).await),
-            ("edr", emulators::serve(crowdstrike::router(cs.clone())).await),
+            (
+                "edr",
+                emulators::serve(crowdstrike::router(cs.clone())).await,
+            ),
             ("intel", emulators::serve(virustotal::router(vt)).await),
-            ("tickets", emulators::serve(thehive::router(hive.clone())).await),
+            (
+                "tickets",
+                emulators::serve(thehive::router(hive.clone())).await,
+            ),
             ("chat", emulators::serve(slack::router(sl)).await),
-            ("firewall", emulators::serve(opnsense::router(fw.clone())).await),
+            (
+                "firewall",
+                emulators::serve(opnsense::router(fw.clone())).await,
+            ),
         ];
         for (f, v) in [
             ("es", "ZXM6a2V5"),
@@ -140,7 +149,8 @@ impl Vendors {
             std::fs::write(dir.join(f), v).expect("write secret");
         }
         let url = |n: &str| &emus.iter().find(|(k, _)| *k == n).expect("emulator").1.url;
-        let limits = "limits: {concurrency: 16, per_second: 100000, backoff: 1ms, max_backoff: 2ms}";
+        let limits =
+            "limits: {concurrency: 16, per_second: 100000, backoff: 1ms, max_backoff: 2ms}";
         let integrations = format!(
             r##"integrations:
   siem:
@@ -214,8 +224,12 @@ capabilities:
     fn effects(&self) -> String {
         let contained = self.cs.count_status("contained");
         let blocked = self.fw.table("riposte_block").len();
-        let tickets = self.hive.lock().unwrap().alerts.len();
-        let requests: usize = self.emus.iter().map(|(_, e)| e.recorder.received().len()).sum();
+        let tickets = self.hive.lock().unwrap().alerts().len();
+        let requests: usize = self
+            .emus
+            .iter()
+            .map(|(_, e)| e.recorder.received().len())
+            .sum();
         format!(
             "{contained} hosts isolated, {blocked} addresses on the block alias, {tickets} tickets; {requests} vendor requests in all"
         )
@@ -254,7 +268,11 @@ fn summary_figures(out: &str) -> (f64, String) {
 }
 
 async fn backlog(n: usize, dry_run: bool) {
-    let dir = tempdir(if dry_run { "bench-e2e-dry" } else { "bench-e2e" });
+    let dir = tempdir(if dry_run {
+        "bench-e2e-dry"
+    } else {
+        "bench-e2e"
+    });
     let hosts = alerts(n);
     let v = Vendors::start(&dir, &hosts).await;
     let pb = playbook_without_gates(&dir);
@@ -271,7 +289,12 @@ async fn backlog(n: usize, dry_run: bool) {
         &pb,
         "  - name: backlog\n    type: file\n    path: backlog.jsonl\n    schedule: \"0 0 * * * *\"\n",
     );
-    let mut args = vec!["serve", "--once", "--config", cfg.to_str().expect("utf-8 path")];
+    let mut args = vec![
+        "serve",
+        "--once",
+        "--config",
+        cfg.to_str().expect("utf-8 path"),
+    ];
     if dry_run {
         args.push("--dry-run");
     }
@@ -295,10 +318,18 @@ async fn backlog(n: usize, dry_run: bool) {
         String::from_utf8_lossy(&out.stderr)
     );
     let (secs, rss) = summary_figures(&stdout);
-    let done = stdout.lines().rev().find(|l| l.contains("alert(s) polled")).unwrap_or("");
+    let done = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains("alert(s) polled"))
+        .unwrap_or("");
     println!(
         "backlog of {n} alerts, {}: {:.0} alerts/s end to end ({secs:.2} s in the daemon, {:.2} s with start and stop), peak RSS {rss}",
-        if dry_run { "--dry-run (lookups answered, mutates withheld)" } else { "against the emulators, approvals auto-approved" },
+        if dry_run {
+            "--dry-run (lookups answered, mutates withheld)"
+        } else {
+            "against the emulators, approvals auto-approved"
+        },
         n as f64 / secs,
         wall.as_secs_f64(),
     );
@@ -405,7 +436,11 @@ async fn latency(rate: usize, seconds: usize) {
     let mut lat: Vec<f64> = hosts
         .iter()
         .zip(&sent)
-        .filter_map(|((h, _), s)| first.get(h).map(|t| t.duration_since(*s).as_secs_f64() * 1000.0))
+        .filter_map(|((h, _), s)| {
+            first
+                .get(h)
+                .map(|t| t.duration_since(*s).as_secs_f64() * 1000.0)
+        })
         .collect();
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
@@ -426,7 +461,10 @@ async fn latency(rate: usize, seconds: usize) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one part (backlog, dry, latency).
-    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let want = |p: &str| only.is_empty() || only.iter().any(|o| p.contains(o.as_str()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

@@ -233,7 +233,7 @@ fn check_outcome(o: &std::process::Output, env: &Env, hosts: &[String], alerts: 
         "{ctx}: block requests sent"
     );
     assert_eq!(
-        env.hive.lock().unwrap().alerts.len(),
+        env.hive.lock().unwrap().alerts().len(),
         alerts,
         "{ctx}: tickets"
     );

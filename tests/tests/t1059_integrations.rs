@@ -208,8 +208,8 @@ capabilities:
     // The ticket and the notice went out once, with the findings, alert text as inert data.
     {
         let h = hive.lock().unwrap();
-        assert_eq!(h.alerts.len(), 1);
-        let t = &h.alerts[0];
+        assert_eq!(h.alerts().len(), 1);
+        let t = &h.alerts()[0];
         assert_eq!(t["source"], "riposte");
         assert!(t["sourceRef"].as_str().unwrap().starts_with("riposte-run-"));
         let d = t["description"].as_str().unwrap();
@@ -331,7 +331,7 @@ capabilities:
     }
     {
         let h = hive.lock().unwrap();
-        assert_eq!(h.alerts.len(), 1, "still one ticket");
+        assert_eq!(h.alerts().len(), 1, "still one ticket");
         assert!(
             !h.comments.is_empty(),
             "the containment is recorded on the ticket"
