@@ -151,61 +151,19 @@ impl Vendors {
         let url = |n: &str| &emus.iter().find(|(k, _)| *k == n).expect("emulator").1.url;
         let limits =
             "limits: {concurrency: 16, per_second: 100000, backoff: 1ms, max_backoff: 2ms}";
-        let integrations = format!(
-            r##"integrations:
-  siem:
-    vendor: elasticsearch
-    url: {es}
-    credentials: {{api_key: {{file: es}}}}
-    options: {{events_index: "logs-*"}}
-    {limits}
-  falcon:
-    vendor: crowdstrike
-    url: {cs}
-    credentials: {{client_id: {{file: cs_id}}, client_secret: {{file: cs_secret}}}}
-    options: {{poll_attempts: 2, poll_interval: 1ms}}
-    {limits}
-  vt:
-    vendor: virustotal
-    url: {vt}
-    credentials: {{api_key: {{file: vt}}}}
-    {limits}
-  hive:
-    vendor: thehive
-    url: {hive}
-    credentials: {{api_key: {{file: hive}}}}
-    {limits}
-  slack:
-    vendor: slack
-    url: {sl}
-    credentials: {{bot_token: {{file: slack}}}}
-    options: {{channel: "#soc-alerts"}}
-    {limits}
-  fw:
-    vendor: opnsense
-    url: {fw}
-    credentials: {{key: {{file: opn_key}}, secret: {{file: opn_secret}}}}
-    options: {{alias: riposte_block}}
-    {limits}
-capabilities:
-  siem.related_alerts: siem
-  siem.network_after: siem
-  siem.process_events: siem
-  siem.privilege_changes: siem
-  edr.host_info: falcon
-  edr.isolate_host: falcon
-  intel.lookup: vt
-  ticket.create: hive
-  ticket.comment: hive
-  chat.notify: slack
-  blocklist.add: fw
-"##,
-            es = url("siem"),
-            cs = url("edr"),
-            vt = url("intel"),
-            hive = url("tickets"),
-            sl = url("chat"),
-            fw = url("firewall"),
+        let integrations = tests::t1059_vendors(
+            &tests::VendorUrls {
+                siem: url("siem"),
+                edr: url("edr"),
+                intel: url("intel"),
+                tickets: url("tickets"),
+                chat: url("chat"),
+            },
+            limits,
+            &format!(
+                "vendor: opnsense\n    url: {}\n    credentials: {{key: {{file: opn_key}}, secret: {{file: opn_secret}}}}\n    options: {{alias: riposte_block}}\n    {limits}",
+                url("firewall")
+            ),
         );
         Vendors {
             cs,

@@ -78,3 +78,71 @@ pub fn http(
         .unwrap_or_default();
     (status, body)
 }
+
+/// Where the emulated vendors of the T1059 playbook listen.
+pub struct VendorUrls<'a> {
+    pub siem: &'a str,
+    pub edr: &'a str,
+    pub intel: &'a str,
+    pub tickets: &'a str,
+    pub chat: &'a str,
+}
+
+/// The `integrations:` and `capabilities:` sections binding every capability of the shipped
+/// T1059 playbook to emulated vendors: Elasticsearch, CrowdStrike, VirusTotal, TheHive and Slack,
+/// with credentials read from the files `es`, `cs_id`, `cs_secret`, `vt`, `hive` and `slack`
+/// next to the configuration. `limits` is each instance's `limits:` line; `blocks` is the body
+/// of the blocklist instance (named `blocks`), e.g. `vendor: edl`.
+pub fn t1059_vendors(u: &VendorUrls, limits: &str, blocks: &str) -> String {
+    format!(
+        r##"integrations:
+  siem:
+    vendor: elasticsearch
+    url: {siem}
+    credentials: {{api_key: {{file: es}}}}
+    options: {{events_index: "logs-*"}}
+    {limits}
+  falcon:
+    vendor: crowdstrike
+    url: {edr}
+    credentials: {{client_id: {{file: cs_id}}, client_secret: {{file: cs_secret}}}}
+    options: {{poll_attempts: 2, poll_interval: 1ms}}
+    {limits}
+  vt:
+    vendor: virustotal
+    url: {intel}
+    credentials: {{api_key: {{file: vt}}}}
+    {limits}
+  hive:
+    vendor: thehive
+    url: {tickets}
+    credentials: {{api_key: {{file: hive}}}}
+    {limits}
+  slack:
+    vendor: slack
+    url: {chat}
+    credentials: {{bot_token: {{file: slack}}}}
+    options: {{channel: "#soc-alerts"}}
+    {limits}
+  blocks:
+    {blocks}
+capabilities:
+  siem.related_alerts: siem
+  siem.network_after: siem
+  siem.process_events: siem
+  siem.privilege_changes: siem
+  edr.host_info: falcon
+  edr.isolate_host: falcon
+  intel.lookup: vt
+  ticket.create: hive
+  ticket.comment: hive
+  chat.notify: slack
+  blocklist.add: blocks
+"##,
+        siem = u.siem,
+        edr = u.edr,
+        intel = u.intel,
+        tickets = u.tickets,
+        chat = u.chat,
+    )
+}

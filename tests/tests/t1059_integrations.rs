@@ -10,7 +10,7 @@
 use emulators::{crowdstrike, elasticsearch, slack, thehive, virustotal};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
-use tests::{T1059, riposte, root, tempdir};
+use tests::{T1059, VendorUrls, riposte, root, t1059_vendors, tempdir};
 
 const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const C2: &str = "185.220.101.6";
@@ -75,58 +75,19 @@ async fn t1059_runs_against_every_vendor_parks_containment_and_contains_once_app
     std::fs::write(
         &cfg,
         format!(
-            r##"data_dir: data
-playbooks: [{pb}]
-integrations:
-  siem:
-    vendor: elasticsearch
-    url: {es}
-    credentials: {{api_key: {{file: es}}}}
-    options: {{events_index: "logs-*"}}
-    {fast}
-  falcon:
-    vendor: crowdstrike
-    url: {cs}
-    credentials: {{client_id: {{file: cs_id}}, client_secret: {{file: cs_secret}}}}
-    options: {{poll_attempts: 2, poll_interval: 1ms}}
-    {fast}
-  vt:
-    vendor: virustotal
-    url: {vt}
-    credentials: {{api_key: {{file: vt}}}}
-    {fast}
-  hive:
-    vendor: thehive
-    url: {hive}
-    credentials: {{api_key: {{file: hive}}}}
-    {fast}
-  slack:
-    vendor: slack
-    url: {sl}
-    credentials: {{bot_token: {{file: slack}}}}
-    options: {{channel: "#soc-alerts"}}
-    {fast}
-  blocks:
-    vendor: edl
-capabilities:
-  siem.related_alerts: siem
-  siem.network_after: siem
-  siem.process_events: siem
-  siem.privilege_changes: siem
-  edr.host_info: falcon
-  edr.isolate_host: falcon
-  intel.lookup: vt
-  ticket.create: hive
-  ticket.comment: hive
-  chat.notify: slack
-  blocklist.add: blocks
-"##,
-            pb = root().join("playbooks/library").display(),
-            es = es_emu.url,
-            cs = cs_emu.url,
-            vt = vt_emu.url,
-            hive = hive_emu.url,
-            sl = sl_emu.url
+            "data_dir: data\nplaybooks: [{}]\n{}",
+            root().join("playbooks/library").display(),
+            t1059_vendors(
+                &VendorUrls {
+                    siem: &es_emu.url,
+                    edr: &cs_emu.url,
+                    intel: &vt_emu.url,
+                    tickets: &hive_emu.url,
+                    chat: &sl_emu.url,
+                },
+                fast,
+                "vendor: edl",
+            )
         ),
     )
     .unwrap();
