@@ -26,8 +26,12 @@ async fn rig(timeout_ms: u64, attempts: u32) -> Rig {
     let st = cs::State::new("fid", "fsecret");
     st.add_device("aid-1", "WS-01", "normal");
     let emu = emulators::serve(cs::router(st.clone())).await;
+    // One directory per rig: tests run in parallel, and two rigs with the same settings sharing
+    // one would read each other's half-written secret files.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "riposte-faults-{}-{timeout_ms}-{attempts}",
+        "riposte-faults-{}-{timeout_ms}-{attempts}-{n}",
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
