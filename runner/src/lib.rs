@@ -275,6 +275,10 @@ enum AuditCmd {
         /// Verify an exported JSON-lines file instead of the database.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// The file is a slice of the chain (an export made with `--since`): verify it from its
+        /// first entry and print the hash it is anchored to, to compare with the entry before it.
+        #[arg(long, requires = "file")]
+        partial: bool,
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -282,6 +286,10 @@ enum AuditCmd {
     Export {
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only entries written since: an RFC 3339 time or a duration ago (`24h`, `7d`). The
+        /// slice still verifies on its own (`audit verify --file F --partial`).
+        #[arg(long)]
+        since: Option<String>,
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
         data_dir: PathBuf,
     },
@@ -560,7 +568,12 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Audit {
-            cmd: AuditCmd::Verify { file, data_dir },
+            cmd:
+                AuditCmd::Verify {
+                    file,
+                    partial,
+                    data_dir,
+                },
         } => {
             let (entries, what) = match file {
                 Some(f) => {
@@ -585,7 +598,26 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     data_dir.display().to_string(),
                 ),
             };
-            match state::audit::verify_chain(&entries) {
+            let (first_seq, anchor) = match entries.first() {
+                Some(e) if e.seq != 0 && !partial => {
+                    println!(
+                        "audit chain BROKEN in {what} at entry 1 (line 1, seq {}): the chain starts at entry #{} instead of the genesis entry #0: entries were removed from its beginning. If this is an export made with --since, verify it with --partial",
+                        e.seq, e.seq
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                Some(e) => (e.seq, e.prev.clone()),
+                None => (0, state::audit::GENESIS.to_owned()),
+            };
+            match state::audit::verify_from(&entries, first_seq, &anchor) {
+                None if first_seq > 0 => {
+                    println!(
+                        "audit chain intact: {} entries in {what}, from entry #{first_seq}; it is anchored to the hash {anchor} of entry #{}: compare that with the entry in the database or in an earlier export",
+                        entries.len(),
+                        first_seq - 1
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
                 None => {
                     println!("audit chain intact: {} entries in {what}", entries.len());
                     Ok(ExitCode::SUCCESS)
@@ -600,11 +632,23 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::Audit {
-            cmd: AuditCmd::Export { out, data_dir },
+            cmd:
+                AuditCmd::Export {
+                    out,
+                    since,
+                    data_dir,
+                },
         } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
             let entries = state::Store::open(&data_dir)?.audit_entries()?;
+            // Entries are in time order (one chain, appended under a lock); a slice from the
+            // first entry at or after `since` keeps the chain unbroken from there.
+            let from = match &since {
+                Some(t) => entries.partition_point(|e| e.at.as_str() < t.as_str()),
+                None => 0,
+            };
             let mut s = String::new();
-            for e in &entries {
+            for e in &entries[from..] {
                 s.push_str(&serde_json::to_string(e)?);
                 s.push('\n');
             }

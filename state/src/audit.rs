@@ -39,12 +39,24 @@ pub struct Break {
     pub why: String,
 }
 
-/// Walks entries in order; `None` when the chain is intact.
+/// Walks entries in order from the genesis entry; `None` when the chain is intact.
 pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Option<Break> {
-    let mut prev = GENESIS.to_owned();
+    verify_from(entries, 0, GENESIS)
+}
+
+/// Walks a slice of the chain that starts at entry `first_seq`, whose `prev` must be `anchor`
+/// (the hash of the entry before it, as an earlier export or the database shows it). An export
+/// made with `--since` is such a slice: it verifies on its own from its first entry, and the
+/// anchor ties it to what came before.
+pub fn verify_from<'a>(
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+    first_seq: u64,
+    anchor: &str,
+) -> Option<Break> {
+    let mut prev = anchor.to_owned();
     for (i, e) in entries.into_iter().enumerate() {
         let pos = i as u64 + 1;
-        let expect_seq = i as u64;
+        let expect_seq = first_seq + i as u64;
         if e.seq != expect_seq {
             return Some(Break {
                 position: pos,

@@ -212,6 +212,52 @@ fn runs_are_deduplicated_and_the_audit_chain_verifies_and_detects_tampering() {
             .status
             .success()
     );
+    // a slice of the chain: refused as a whole chain (its beginning is missing), verified with
+    // --partial and anchored to the entry before it
+    let f = data.join("slice.jsonl");
+    std::fs::write(&f, lines[4..].join("\n")).unwrap();
+    let o = run(&["audit", "verify", "--file", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--partial"), "{}", stdout(&o));
+    let o = run(&[
+        "audit",
+        "verify",
+        "--file",
+        f.to_str().unwrap(),
+        "--partial",
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let anchor: serde_json::Value = serde_json::from_str(&lines[3]).unwrap();
+    assert!(
+        stdout(&o).contains(anchor["hash"].as_str().unwrap()),
+        "{}",
+        stdout(&o)
+    );
+    let mut cut = lines[4..].to_vec();
+    cut.remove(2);
+    std::fs::write(&f, cut.join("\n")).unwrap();
+    let o = run(&[
+        "audit",
+        "verify",
+        "--file",
+        f.to_str().unwrap(),
+        "--partial",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // --since: everything from a time on; from the future, nothing
+    let since = |t: &str| {
+        stdout(&run(&["audit", "export", "--since", t, "--data-dir", d]))
+            .lines()
+            .count()
+    };
+    assert_eq!(since("2000-01-01T00:00:00Z"), lines.len());
+    assert_eq!(since("2999-01-01T00:00:00Z"), 0);
+    assert_eq!(since("1h"), lines.len(), "all written in the last hour");
+    assert!(
+        !run(&["audit", "export", "--since", "yesterday", "--data-dir", d])
+            .status
+            .success()
+    );
     // alter one line
     let mut altered = lines.clone();
     altered[3] = altered[3].replace("\"kind\":\"", "\"kind\":\"x");
