@@ -41,7 +41,8 @@ pub struct Store {
     db: sled::Db,
     runs: sled::Tree,
     journal: sled::Tree,
-    pub(crate) audit: sled::Tree,
+    /// The hash-chained audit log and its writer ([`audit`]).
+    pub(crate) audit: std::sync::Arc<audit::AuditLog>,
     cursors: sled::Tree,
     quarantine: sled::Tree,
     unmatched: sled::Tree,
@@ -53,8 +54,6 @@ pub struct Store {
     pub(crate) approvals: sled::Tree,
     path: PathBuf,
     commit: std::sync::Arc<GroupCommit>,
-    /// (next audit sequence, hash of the last entry), once read.
-    pub(crate) audit_head: std::sync::Arc<std::sync::Mutex<Option<(u64, String)>>>,
     /// Next journal sequence per run, once known (saves a tree scan per append).
     journal_seq: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
 }
@@ -78,7 +77,7 @@ struct GroupCommit {
 /// holds no handle of its own, so dropping every `Store` closes the database) and where to
 /// answer.
 struct CommitRequest {
-    db: sled::Db,
+    store: Store,
     done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
 }
 
@@ -86,19 +85,19 @@ struct CommitRequest {
 /// arrive while it flushes form the next batch, so the more runs commit at once, the more
 /// records each fsync covers — without a thread (or a blocking-pool task) per waiting run.
 fn committer(rx: std::sync::mpsc::Receiver<CommitRequest>, gc: std::sync::Weak<GroupCommit>) {
-    while let Ok(CommitRequest { db, done }) = rx.recv() {
+    while let Ok(CommitRequest { store, done }) = rx.recv() {
         // No commit delay: requests queue while an fsync runs, so batches grow with the load
         // and with the disk's latency by themselves (measured: a delay only cost throughput).
         let mut batch = vec![done];
         batch.extend(rx.try_iter().map(|r| r.done));
-        let res = db.flush().map(|_| ()).map_err(|e| e.to_string());
+        let res = store.sync().map_err(|e| e.to_string());
         if let Some(gc) = gc.upgrade() {
             gc.flushes
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         // Released before anyone is answered: a caller that drops its last `Store` and opens
         // the directory again must not find it still held here.
-        drop(db);
+        drop(store);
         for w in batch {
             let _ = w.send(res.clone());
         }
@@ -208,7 +207,7 @@ impl Store {
         Ok(Store {
             runs: t("runs")?,
             journal: t("journal")?,
-            audit: t("audit")?,
+            audit: std::sync::Arc::new(audit::AuditLog::new(t("audit")?)),
             cursors: t("cursors")?,
             quarantine: t("quarantine")?,
             unmatched: t("unmatched")?,
@@ -218,7 +217,6 @@ impl Store {
             db: db.clone(),
             path: dir.to_owned(),
             commit: Default::default(),
-            audit_head: Default::default(),
             journal_seq: Default::default(),
         })
     }
@@ -231,7 +229,7 @@ impl Store {
         Ok(Store {
             runs: t("runs")?,
             journal: t("journal")?,
-            audit: t("audit")?,
+            audit: std::sync::Arc::new(audit::AuditLog::new(t("audit")?)),
             cursors: t("cursors")?,
             quarantine: t("quarantine")?,
             unmatched: t("unmatched")?,
@@ -241,7 +239,6 @@ impl Store {
             db: db.clone(),
             path: PathBuf::from("<temporary>"),
             commit: Default::default(),
-            audit_head: Default::default(),
             journal_seq: Default::default(),
         })
     }
@@ -269,7 +266,7 @@ impl Store {
             std::thread::sleep(std::time::Duration::from_micros(COMMIT_DELAY_US));
         }
         let upto = self.commit.requested.load(Ordering::SeqCst);
-        self.db.flush()?;
+        self.sync()?;
         *done = upto;
         self.commit.flushes.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -282,7 +279,7 @@ impl Store {
     pub async fn commit(&self) -> Result<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let req = CommitRequest {
-            db: self.db.clone(),
+            store: self.clone(),
             done: tx,
         };
         let sender = self.commit.committer.get_or_init(|| {
@@ -314,6 +311,13 @@ impl Store {
         tokio::task::spawn_blocking(move || s.flush())
             .await
             .map_err(|e| StateError::Flush(e.to_string()))?
+    }
+
+    /// Writes what is held back for the flush (the audit block), then flushes: one fsync.
+    fn sync(&self) -> Result<()> {
+        self.audit.write_pending()?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// fsyncs performed so far (for benchmarks: requests ÷ flushes = records per fsync).
@@ -382,7 +386,7 @@ impl Store {
                     StateError::Db(sled::Error::Unsupported("intake aborted".into()))
                 }
             })?;
-        self.db.flush()?;
+        self.sync()?;
         Ok(created)
     }
 
