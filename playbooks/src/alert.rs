@@ -268,6 +268,17 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         }
     }
 
+    // Wazuh alerts (from the Wazuh indexer): Windows events under data.win, auditd commands
+    // under data.audit; the agent is the host, rule.mitre.id the techniques.
+    if !flat_windows && get_path(&Json::Object(ecs.clone()), "process").is_none() {
+        wazuh(&mut ecs, &mut id);
+    }
+    // Microsoft Defender for Endpoint / Sentinel advanced hunting rows (DeviceProcessEvents,
+    // DeviceNetworkEvents, DeviceEvents): one flat row per event, on every OS Defender covers.
+    if !flat_windows && defender_row(&ecs) {
+        defender(&mut ecs, &mut id);
+    }
+
     // Elastic Security detection alert: techniques from the rule's threat mapping.
     let doc = Json::Object(ecs.clone());
     if let Some(u) = get_str(&doc, "kibana.alert.uuid") {
@@ -281,6 +292,14 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         "kibana.alert.rule.parameters.threat",
     ] {
         collect_techniques(get_path(&doc, path), &mut techniques);
+    }
+    // Wazuh: rule.mitre.id is a list of technique ids.
+    if let Some(Json::Array(a)) = get_path(&doc, "rule.mitre.id") {
+        for t in a.iter().filter_map(Json::as_str) {
+            if crate::load::is_technique(t) {
+                push_unique(&mut techniques, t);
+            }
+        }
     }
     if let Some(Json::Array(a)) = get_path(&doc, "threat.technique.id") {
         for t in a.iter().filter_map(Json::as_str) {
@@ -312,6 +331,240 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     }
     derive(&mut ecs);
     (ecs, id)
+}
+
+/// A Wazuh alert's event, mapped onto ECS in place (the original `data` stays).
+fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
+    let doc = Json::Object(ecs.clone());
+    let is_wazuh = get_path(&doc, "agent").is_some() && get_path(&doc, "rule").is_some();
+    if let Some(Json::Object(ed)) = get_path(&doc, "data.win.eventdata") {
+        // eventchannel fields are the Windows names with a lower-case first letter.
+        let pascal = |k: &str| {
+            let mut c = k.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        };
+        let mut flat: Map<String, Json> = ed.iter().map(|(k, v)| (pascal(k), v.clone())).collect();
+        let sys = |k: &str| get_path(&doc, &format!("data.win.system.{k}")).cloned();
+        for (from, to) in [
+            ("eventID", "EventID"),
+            ("computer", "Hostname"),
+            ("channel", "Channel"),
+            ("providerName", "ProviderName"),
+            ("systemTime", "TimeCreated"),
+            ("eventRecordID", "RecordNumber"),
+        ] {
+            if let Some(v) = sys(from) {
+                flat.insert(to.into(), v);
+            }
+        }
+        if !flat.contains_key("Hostname")
+            && let Some(a) = get_path(&doc, "agent.name")
+        {
+            flat.insert("Hostname".into(), a.clone());
+        }
+        for (k, v) in windows_flat(&flat) {
+            // The Wazuh document keeps its own timestamp, agent and rule.
+            if k != "@timestamp" || !ecs.contains_key("@timestamp") {
+                set_path(ecs, &k, v);
+            }
+        }
+    } else if let Some(Json::Object(a)) = get_path(&doc, "data.audit") {
+        let text = |k: &str| match a.get(k) {
+            Some(Json::String(v)) if !v.is_empty() => Some(v.clone()),
+            Some(Json::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let Some(exe) = text("exe") else { return };
+        set_path(ecs, "process.executable", s(exe.trim_matches('"')));
+        if let Some(c) = text("command") {
+            set_path(ecs, "process.name", s(c.trim_matches('"')));
+        }
+        if let Some(Json::Object(ex)) = a.get("execve") {
+            // a0, a1, … a10: numeric order, not the map's.
+            let mut args: Vec<(usize, String)> = ex
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.strip_prefix('a')?.parse().ok()?, v.as_str()?.to_owned()))
+                })
+                .collect();
+            args.sort_by_key(|(i, _)| *i);
+            set_path(
+                ecs,
+                "process.args",
+                Json::Array(args.into_iter().map(|(_, v)| Json::String(v)).collect()),
+            );
+        }
+        for (from, to) in [
+            ("cwd", "process.working_directory"),
+            ("uid", "user.id"),
+            ("euid", "user.effective.id"),
+            ("auid", "user.audit.id"),
+        ] {
+            if let Some(v) = text(from) {
+                set_path(ecs, to, s(v.trim_matches('"')));
+            }
+        }
+        for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
+            if let Some(n) = text(from).and_then(|v| v.parse::<i64>().ok()) {
+                set_path(ecs, to, Json::from(n));
+            }
+        }
+        if let Some(u) = get_path(&doc, "data.srcuser").or_else(|| get_path(&doc, "data.dstuser")) {
+            set_path(ecs, "user.name", u.clone());
+        }
+        set_path(ecs, "event.category", serde_json::json!(["process"]));
+        set_path(ecs, "event.type", serde_json::json!(["start"]));
+        set_path(ecs, "host.os.type", s("linux"));
+        set_path(ecs, "host.os.family", s("linux"));
+    } else {
+        return;
+    }
+    if is_wazuh {
+        if get_path(&Json::Object(ecs.clone()), "host.name").is_none()
+            && let Some(a) = get_path(&doc, "agent.name")
+        {
+            set_path(ecs, "host.name", a.clone());
+        }
+        if id.is_none() {
+            *id = get_str(&doc, "id").map(str::to_owned);
+        }
+        if !ecs.contains_key("@timestamp")
+            && let Some(t) = get_path(&doc, "timestamp")
+        {
+            ecs.insert("@timestamp".into(), t.clone());
+        }
+    }
+}
+
+/// A Defender advanced hunting row: its own column names, no ECS `process` object.
+fn defender_row(ecs: &Map<String, Json>) -> bool {
+    !ecs.contains_key("process")
+        && ecs.contains_key("DeviceName")
+        && [
+            "ProcessCommandLine",
+            "InitiatingProcessCommandLine",
+            "InitiatingProcessFileName",
+        ]
+        .iter()
+        .any(|k| ecs.contains_key(*k))
+}
+
+/// Defender advanced hunting columns onto ECS (the columns stay, for playbooks that want them).
+/// The acting process of a DeviceProcessEvents row is the created one (`FileName`, started by
+/// `InitiatingProcess*`); on other tables it is the initiating process itself.
+fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
+    let row = ecs.clone();
+    let text = |k: &str| match row.get(k) {
+        Some(Json::String(v)) if !v.is_empty() => Some(v.clone()),
+        Some(Json::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    // FolderPath usually holds the whole path; join the file name when it is only the folder.
+    let full = |folder: Option<String>, file: Option<String>| match (folder, file) {
+        (Some(d), Some(f)) if !d.to_lowercase().ends_with(&f.to_lowercase()) => {
+            let sep = if d.contains('\\') { '\\' } else { '/' };
+            Some(format!("{}{sep}{f}", d.trim_end_matches(['\\', '/'])))
+        }
+        (d, _) => d,
+    };
+    let process_event = text("ProcessCommandLine").is_some();
+    let mut set = |path: &str, v: Option<String>| {
+        if let Some(v) = v {
+            set_path(ecs, path, Json::String(v));
+        }
+    };
+    let (me, parent) = if process_event {
+        ("", "InitiatingProcess")
+    } else {
+        ("InitiatingProcess", "InitiatingProcessParent")
+    };
+    set(
+        "process.command_line",
+        text(&format!("{me}ProcessCommandLine")).or_else(|| {
+            if process_event {
+                None
+            } else {
+                text("InitiatingProcessCommandLine")
+            }
+        }),
+    );
+    set(
+        "process.executable",
+        full(
+            text(&format!("{me}FolderPath")),
+            text(&format!("{me}FileName")),
+        ),
+    );
+    set("process.name", text(&format!("{me}FileName")));
+    set("process.hash.sha256", text(&format!("{me}SHA256")));
+    set("process.hash.sha1", text(&format!("{me}SHA1")));
+    set("process.hash.md5", text(&format!("{me}MD5")));
+    set(
+        "process.parent.executable",
+        full(
+            text(&format!("{parent}FolderPath")),
+            text(&format!("{parent}FileName")),
+        ),
+    );
+    set("process.parent.name", text(&format!("{parent}FileName")));
+    set(
+        "process.parent.command_line",
+        text(&format!("{parent}CommandLine")),
+    );
+    let (user, domain, sid) = if process_event {
+        ("AccountName", "AccountDomain", "AccountSid")
+    } else {
+        (
+            "InitiatingProcessAccountName",
+            "InitiatingProcessAccountDomain",
+            "InitiatingProcessAccountSid",
+        )
+    };
+    set(
+        "user.name",
+        text(user).or_else(|| text("InitiatingProcessAccountName")),
+    );
+    set("user.domain", text(domain));
+    set("user.id", text(sid));
+    set("host.name", text("DeviceName"));
+    set("@timestamp", text("Timestamp"));
+    set("destination.ip", text("RemoteIP"));
+    set("url.full", text("RemoteUrl").filter(|u| u.contains("://")));
+    set(
+        "destination.domain",
+        text("RemoteUrl").filter(|u| !u.contains("://")),
+    );
+    let pid = |k: &str| {
+        row.get(k)
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    };
+    let (pid_col, ppid_col) = if process_event {
+        ("ProcessId", "InitiatingProcessId")
+    } else {
+        ("InitiatingProcessId", "InitiatingProcessParentId")
+    };
+    if let Some(p) = pid(pid_col) {
+        set_path(ecs, "process.pid", Json::from(p));
+    }
+    if let Some(p) = pid(ppid_col) {
+        set_path(ecs, "process.parent.pid", Json::from(p));
+    }
+    if let Some(p) = row.get("RemotePort").and_then(|v| v.as_i64()) {
+        set_path(ecs, "destination.port", Json::from(p));
+    }
+    if process_event {
+        set_path(ecs, "event.category", serde_json::json!(["process"]));
+        set_path(ecs, "event.type", serde_json::json!(["start"]));
+    }
+    if id.is_none() {
+        *id = match (text("DeviceId"), text("ReportId")) {
+            (Some(d), Some(r)) => Some(format!("{d}:{r}")),
+            (None, Some(r)) => Some(r),
+            _ => None,
+        };
+    }
 }
 
 fn push_unique(v: &mut Vec<String>, s: &str) {
@@ -660,7 +913,7 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
 /// Fills fields derivable from others: names from paths, command line from args and back, the
 /// OS family from path shapes, event.category for process events.
 fn derive(e: &mut Map<String, Json>) {
-    for prefix in ["process", "process.parent"] {
+    for prefix in ["process", "process.parent", "process.group_leader"] {
         let doc = Json::Object(e.clone());
         let exe = get_str(&doc, &format!("{prefix}.executable")).map(str::to_owned);
         let name = get_str(&doc, &format!("{prefix}.name")).map(str::to_owned);
@@ -809,5 +1062,80 @@ mod tests {
             "/usr/bin/osascript -e \"do shell script \"id\"\""
         );
         assert_eq!(a.doc["host"]["os"]["type"], "macos");
+    }
+
+    #[test]
+    fn wazuh_windows_and_auditd_alerts_map_to_ecs() {
+        let w = from_json(json!({"timestamp": "2026-10-05T10:21:33.123+0000", "id": "1759659693.22",
+            "rule": {"id": "92005", "mitre": {"id": ["T1059.001"]}}, "agent": {"id": "003", "name": "WIN-FIN-07"},
+            "data": {"win": {"system": {"eventID": "1", "channel": "Microsoft-Windows-Sysmon/Operational", "providerName": "Microsoft-Windows-Sysmon", "computer": "WIN-FIN-07.corp.local"},
+              "eventdata": {"image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "commandLine": "powershell -nop -c iex $x", "user": "CORP\\jdoe",
+                "parentImage": "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE", "processId": "6612"}}}}), "x").unwrap();
+        assert_eq!(w.id, "1759659693.22");
+        assert_eq!(
+            w.doc["process"]["command_line"],
+            "powershell -nop -c iex $x"
+        );
+        assert_eq!(w.doc["process"]["parent"]["name"], "EXCEL.EXE");
+        assert_eq!(w.doc["process"]["pid"], 6612);
+        assert_eq!(w.doc["user"]["name"], "jdoe");
+        assert_eq!(w.doc["host"]["name"], "WIN-FIN-07.corp.local");
+        assert_eq!(w.doc["host"]["os"]["type"], "windows");
+        assert_eq!(w.doc["@timestamp"], "2026-10-05T10:21:33.123+0000");
+        assert_eq!(w.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        assert_eq!(w.doc["rule"]["id"], "92005", "the Wazuh fields stay");
+
+        let l = from_json(json!({"id": "1759662130.44", "rule": {"id": "80792"}, "agent": {"name": "web-02"},
+            "data": {"audit": {"exe": "/usr/bin/bash", "command": "bash", "pid": "2291", "ppid": "2210", "uid": "33", "cwd": "/var/www",
+              "execve": {"a0": "bash", "a1": "-c", "a10": "z", "a2": "id"}}}}), "x").unwrap();
+        assert_eq!(
+            l.doc["process"]["args"],
+            json!(["bash", "-c", "id", "z"]),
+            "a10 after a2"
+        );
+        assert_eq!(l.doc["process"]["executable"], "/usr/bin/bash");
+        assert_eq!(l.doc["process"]["parent"]["pid"], 2210);
+        assert_eq!(l.doc["user"]["id"], "33");
+        assert_eq!(l.doc["host"]["name"], "web-02");
+        assert_eq!(l.doc["host"]["os"]["type"], "linux");
+        assert_eq!(l.id, "1759662130.44");
+    }
+
+    #[test]
+    fn defender_advanced_hunting_rows_map_to_ecs() {
+        let p = from_json(json!({"Timestamp": "2026-10-06T09:14:55Z", "DeviceId": "dev1", "DeviceName": "ws-hr-12", "ReportId": 1201,
+            "FileName": "powershell.exe", "FolderPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0", "ProcessId": 7712,
+            "ProcessCommandLine": "powershell -enc AAAA", "AccountDomain": "corp", "AccountName": "svc-web",
+            "InitiatingProcessFileName": "w3wp.exe", "InitiatingProcessFolderPath": "c:\\windows\\system32\\inetsrv\\w3wp.exe",
+            "InitiatingProcessCommandLine": "w3wp.exe -ap DefaultAppPool", "InitiatingProcessId": 3300}), "x").unwrap();
+        assert_eq!(p.id, "dev1:1201");
+        assert_eq!(
+            p.doc["process"]["executable"],
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "folder joined with the file"
+        );
+        assert_eq!(
+            p.doc["process"]["parent"]["executable"], "c:\\windows\\system32\\inetsrv\\w3wp.exe",
+            "already whole"
+        );
+        assert_eq!(p.doc["process"]["parent"]["pid"], 3300);
+        assert_eq!(p.doc["user"]["name"], "svc-web");
+        assert_eq!(p.doc["host"]["os"]["type"], "windows");
+        // A network row: the acting process is the initiating one.
+        let n = from_json(json!({"Timestamp": "2026-10-06T09:15:00Z", "DeviceName": "mbp-4", "ReportId": 9, "ActionType": "ConnectionSuccess",
+            "RemoteIP": "45.9.148.3", "RemotePort": 443, "RemoteUrl": "cdn-check.example",
+            "InitiatingProcessFileName": "osascript", "InitiatingProcessFolderPath": "/usr/bin/osascript",
+            "InitiatingProcessCommandLine": "osascript -l JavaScript /tmp/a.js", "InitiatingProcessAccountName": "lena",
+            "InitiatingProcessParentFileName": "bash"}), "x").unwrap();
+        assert_eq!(n.doc["process"]["name"], "osascript");
+        assert_eq!(
+            n.doc["process"]["command_line"],
+            "osascript -l JavaScript /tmp/a.js"
+        );
+        assert_eq!(n.doc["process"]["parent"]["name"], "bash");
+        assert_eq!(n.doc["destination"]["ip"], "45.9.148.3");
+        assert_eq!(n.doc["destination"]["port"], 443);
+        assert_eq!(n.doc["destination"]["domain"], "cdn-check.example");
+        assert_eq!(n.doc["user"]["name"], "lena");
     }
 }
