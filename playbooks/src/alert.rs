@@ -345,7 +345,18 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
                 .map(|f| f.to_uppercase().chain(c).collect::<String>())
                 .unwrap_or_default()
         };
-        let mut flat: Map<String, Json> = ed.iter().map(|(k, v)| (pascal(k), v.clone())).collect();
+        // Wazuh's eventchannel decoder writes every backslash twice (`C:` and two backslashes):
+        // undo it when the document shows it (a drive letter followed by two backslashes).
+        let doubled = ed
+            .values()
+            .filter_map(Json::as_str)
+            .any(|t| t.contains(":\\\\"));
+        let undouble = |v: &Json| match v {
+            Json::String(t) if doubled => Json::String(t.replace("\\\\", "\\")),
+            other => other.clone(),
+        };
+        let mut flat: Map<String, Json> =
+            ed.iter().map(|(k, v)| (pascal(k), undouble(v))).collect();
         let sys = |k: &str| get_path(&doc, &format!("data.win.system.{k}")).cloned();
         for (from, to) in [
             ("eventID", "EventID"),
@@ -1084,6 +1095,19 @@ mod tests {
         assert_eq!(w.doc["@timestamp"], "2026-10-05T10:21:33.123+0000");
         assert_eq!(w.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
         assert_eq!(w.doc["rule"]["id"], "92005", "the Wazuh fields stay");
+        // Wazuh writes backslashes twice; a UNC path keeps its two.
+        let d = from_json(json!({"id": "1", "rule": {"id": "1"}, "agent": {"name": "W"},
+            "data": {"win": {"system": {"eventID": "1"}, "eventdata": {"image": "C:\\\\Windows\\\\System32\\\\cmd.exe",
+              "commandLine": "cmd /c \\\\\\\\srv\\\\share\\\\x.bat", "user": "NT AUTHORITY\\\\SYSTEM"}}}}), "x").unwrap();
+        assert_eq!(
+            d.doc["process"]["executable"],
+            "C:\\Windows\\System32\\cmd.exe"
+        );
+        assert_eq!(
+            d.doc["process"]["command_line"],
+            "cmd /c \\\\srv\\share\\x.bat"
+        );
+        assert_eq!(d.doc["user"]["name"], "SYSTEM");
 
         let l = from_json(json!({"id": "1759662130.44", "rule": {"id": "80792"}, "agent": {"name": "web-02"},
             "data": {"audit": {"exe": "/usr/bin/bash", "command": "bash", "pid": "2291", "ppid": "2210", "uid": "33", "cwd": "/var/www",
