@@ -667,8 +667,17 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         "host.name",
         get("Hostname").or_else(|| get("Computer")),
     );
-    set_path(&mut e, "host.os.type", s("windows"));
-    set_path(&mut e, "host.os.family", s("windows"));
+    // Sysmon for Linux ships the same event shape with Linux paths.
+    let os = if channel.starts_with("Linux-")
+        || provider.starts_with("Linux-")
+        || get("Image").is_some_and(|i| i.starts_with('/'))
+    {
+        "linux"
+    } else {
+        "windows"
+    };
+    set_path(&mut e, "host.os.type", s(os));
+    set_path(&mut e, "host.os.family", s(os));
 
     // The user the activity ran as.
     let user = get("User").or_else(|| match (get("TargetUserName"), get("SubjectUserName")) {
@@ -1073,6 +1082,21 @@ mod tests {
             "/usr/bin/osascript -e \"do shell script \"id\"\""
         );
         assert_eq!(a.doc["host"]["os"]["type"], "macos");
+    }
+
+    #[test]
+    fn sysmon_for_linux_events_are_linux() {
+        let a = from_json(json!({"EventID": 1, "Channel": "Linux-Sysmon/Operational", "Computer": "web-1",
+            "Image": "/usr/bin/bash", "CommandLine": "bash -c id", "ParentImage": "/usr/sbin/nginx", "User": "www-data"}), "x").unwrap();
+        assert_eq!(a.doc["host"]["os"]["type"], "linux");
+        assert_eq!(a.doc["process"]["parent"]["name"], "nginx");
+        assert_eq!(a.doc["user"]["name"], "www-data");
+        let w = from_json(
+            json!({"EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe"}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(w.doc["host"]["os"]["type"], "windows");
     }
 
     #[test]
