@@ -229,6 +229,11 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
         obj = src;
     }
+    // A Windows event exported as JSON from its XML (evtx_dump, python-evtx/xmltodict, Chainsaw):
+    // {"Event": {"System": {...}, "EventData": {...}}}; flattened into the NXLog shape.
+    if let Some(flat) = evtx_event(&obj) {
+        obj = flat;
+    }
     let flat_windows = ["EventID", "EventId", "event_id"]
         .iter()
         .any(|k| obj.contains_key(*k))
@@ -331,6 +336,108 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     }
     derive(&mut ecs);
     (ecs, id)
+}
+
+/// The text of an XML-derived JSON value: a scalar, or `#text` / `$` of an element object.
+fn xml_text(v: &Json) -> Option<Json> {
+    match v {
+        Json::String(_) | Json::Number(_) | Json::Bool(_) => Some(v.clone()),
+        Json::Object(o) => o.get("#text").or_else(|| o.get("$")).and_then(xml_text),
+        _ => None,
+    }
+}
+
+/// An attribute of an XML-derived element: `#attributes.Name` (evtx_dump) or `@Name` (xmltodict).
+fn xml_attr<'a>(v: &'a Json, name: &str) -> Option<&'a Json> {
+    let o = v.as_object()?;
+    o.get("#attributes")
+        .and_then(|a| a.get(name))
+        .or_else(|| o.get(&format!("@{name}")))
+}
+
+/// `{"Event": {"System": …, "EventData": …}}` (or `UserData`) as one flat NXLog-style record.
+fn evtx_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let ev = obj.get("Event")?.as_object()?;
+    let sys = ev.get("System")?;
+    let mut flat = Map::new();
+    let put = |flat: &mut Map<String, Json>, k: &str, v: Option<Json>| {
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            flat.insert(k.to_owned(), v);
+        }
+    };
+    put(&mut flat, "EventID", sys.get("EventID").and_then(xml_text));
+    put(&mut flat, "Channel", sys.get("Channel").and_then(xml_text));
+    put(
+        &mut flat,
+        "Computer",
+        sys.get("Computer").and_then(xml_text),
+    );
+    put(
+        &mut flat,
+        "RecordNumber",
+        sys.get("EventRecordID").and_then(xml_text),
+    );
+    put(
+        &mut flat,
+        "ProviderName",
+        sys.get("Provider")
+            .and_then(|p| xml_attr(p, "Name"))
+            .cloned(),
+    );
+    put(
+        &mut flat,
+        "TimeCreated",
+        sys.get("TimeCreated")
+            .and_then(|t| xml_attr(t, "SystemTime"))
+            .cloned(),
+    );
+    put(
+        &mut flat,
+        "UserID",
+        sys.get("Security")
+            .and_then(|t| xml_attr(t, "UserID"))
+            .cloned(),
+    );
+    for section in ["EventData", "UserData"] {
+        let Some(data) = ev.get(section) else {
+            continue;
+        };
+        match data.get("Data") {
+            // xmltodict / python-evtx: a list of {"@Name": …, "#text": …}
+            Some(Json::Array(items)) => {
+                for it in items {
+                    if let (Some(Json::String(k)), Some(v)) = (xml_attr(it, "Name"), xml_text(it)) {
+                        flat.insert(k.clone(), v);
+                    }
+                }
+            }
+            _ => {
+                if let Some(o) = data.as_object() {
+                    for (k, v) in o {
+                        if k.starts_with('#') || k.starts_with('@') {
+                            continue;
+                        }
+                        match v {
+                            // UserData nests one element holding the fields.
+                            Json::Object(inner) if section == "UserData" => {
+                                for (k, v) in inner {
+                                    if let Some(v) = xml_text(v) {
+                                        flat.insert(k.clone(), v);
+                                    }
+                                }
+                            }
+                            _ => {
+                                if let Some(v) = xml_text(v) {
+                                    flat.insert(k.clone(), v);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    flat.contains_key("EventID").then_some(flat)
 }
 
 /// A Wazuh alert's event, mapped onto ECS in place (the original `data` stays).
@@ -1082,6 +1189,30 @@ mod tests {
             "/usr/bin/osascript -e \"do shell script \"id\"\""
         );
         assert_eq!(a.doc["host"]["os"]["type"], "macos");
+    }
+
+    #[test]
+    fn evtx_json_exports_are_windows_events() {
+        // evtx_dump
+        let a = from_json(json!({"Event": {"#attributes": {"xmlns": "x"}, "System": {
+            "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}}, "EventID": 1,
+            "TimeCreated": {"#attributes": {"SystemTime": "2019-05-12T13:04:19.027Z"}}, "EventRecordID": 86164,
+            "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "MSEDGEWIN10"},
+            "EventData": {"Image": "C:\\Windows\\System32\\wbem\\WMIC.exe", "CommandLine": "wmic os get /format:\"evil.xsl\"",
+              "ParentImage": "C:\\Windows\\System32\\cmd.exe", "User": "MSEDGEWIN10\\IEUser"}}}), "x").unwrap();
+        assert_eq!(a.doc["process"]["name"], "WMIC.exe");
+        assert_eq!(a.doc["process"]["parent"]["name"], "cmd.exe");
+        assert_eq!(a.doc["host"]["name"], "MSEDGEWIN10");
+        assert_eq!(a.doc["user"]["name"], "IEUser");
+        assert_eq!(a.doc["event"]["code"], "1");
+        // xmltodict: EventData.Data is a list of named values; EventID an element with text
+        let b = from_json(json!({"Event": {"System": {"EventID": {"#text": "4688"}, "Computer": "DC01",
+            "Channel": "Security"},
+            "EventData": {"Data": [{"@Name": "NewProcessName", "#text": "C:\\Windows\\System32\\cmd.exe"},
+              {"@Name": "CommandLine", "#text": "cmd /c whoami"}, {"@Name": "SubjectUserName", "#text": "alice"}]}}}), "x").unwrap();
+        assert_eq!(b.doc["process"]["command_line"], "cmd /c whoami");
+        assert_eq!(b.doc["user"]["name"], "alice");
+        assert_eq!(b.doc["event"]["code"], "4688");
     }
 
     #[test]
