@@ -26,6 +26,12 @@ use tests::{T1059, root, tempdir};
 
 const EXE: &str = env!("CARGO_BIN_EXE_riposte-e2e");
 
+/// The daemon runs as the shipped systemd unit runs it (`MIMALLOC_PURGE_DELAY=0`: freed memory
+/// goes back to the system at once); set the variable to measure another setting.
+fn purge_delay() -> String {
+    std::env::var("MIMALLOC_PURGE_DELAY").unwrap_or_else(|_| "0".into())
+}
+
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -262,6 +268,7 @@ async fn backlog(n: usize, dry_run: bool) {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(EXE)
             .args(&args)
+            .env("MIMALLOC_PURGE_DELAY", purge_delay())
             .current_dir(&cwd)
             .output()
             .expect("riposte runs")
@@ -314,6 +321,7 @@ async fn latency(rate: usize, seconds: usize) {
     let cfg = config(&dir, "latency", &v, &pb, "  - name: push\n    type: push\n");
     let mut child = std::process::Command::new(EXE)
         .args(["serve", "--config", cfg.to_str().expect("utf-8 path")])
+        .env("MIMALLOC_PURGE_DELAY", purge_delay())
         .current_dir(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
