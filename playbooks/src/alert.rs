@@ -238,6 +238,20 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(cim) = splunk_cim(&obj) {
         obj = cim;
     }
+    // A Sigma engine's match that nests the matched event's own fields under `event`.
+    if let Some(Json::Object(ev)) = obj.get("event").cloned()
+        && (ev.contains_key("CommandLine") || ev.contains_key("Image"))
+    {
+        obj.remove("event");
+        for (k, v) in ev {
+            let k = match k.as_str() {
+                "host" => "Computer".to_owned(),
+                "user" => "User".to_owned(),
+                _ => k,
+            };
+            obj.entry(k).or_insert(v);
+        }
+    }
     // A Sigma engine's match of a process-creation event: the event's own fields, no event id.
     if !obj.contains_key("EventID")
         && !obj.contains_key("process")
@@ -1379,6 +1393,14 @@ mod tests {
             "a Unix path; the playbook reads macOS from other fields"
         );
         assert_eq!(g.doc["threat"]["technique"]["id"], json!(["T1059.002"]));
+        let nested = from_json(json!({"alert_id": "a2", "rule": {"tags": ["attack.t1059.007"]},
+            "event": {"host": "mba-2", "user": "kb", "Image": "/usr/bin/osascript", "CommandLine": "osascript -l JavaScript -e x"}}), "x").unwrap();
+        assert_eq!(
+            nested.doc["process"]["command_line"],
+            "osascript -l JavaScript -e x"
+        );
+        assert_eq!(nested.doc["host"]["name"], "mba-2");
+        assert_eq!(nested.doc["user"]["name"], "kb");
         // Defender AlertInfo + AlertEvidence
         let d = from_json(json!({"Timestamp": "2025-02-06T22:47:31Z", "AlertId": "da1", "Title": "t",
             "AttackTechniques": "[\"Protocol Tunneling (T1572)\", \"Command and Scripting Interpreter (T1059)\"]",
