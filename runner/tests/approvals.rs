@@ -1331,6 +1331,50 @@ impl Browser {
         .unwrap()
         .to_owned()
     }
+    /// The text of `css` once it reads `expected`, after a click that submits a form: the old
+    /// page may still answer (or its element go stale) until the navigation lands. Bounded
+    /// retries of WebDriver round trips, no sleeping; the last value read is returned.
+    async fn text_once(&self, css: &str, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..500 {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let found: serde_json::Value = self
+                .http
+                .post(url)
+                .json(&serde_json::json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let Some(e) = found["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+            else {
+                continue; // not on the new page yet
+            };
+            let url = format!("{}/session/{}/element/{e}/text", self.base, self.session);
+            let t: serde_json::Value = self
+                .http
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(t) = t["value"].as_str() {
+                last = t.to_owned();
+                if last == expected {
+                    break;
+                }
+            } // else: stale (the page navigated between the two calls); find it again
+        }
+        last
+    }
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.cmd(
@@ -1386,7 +1430,10 @@ async fn teams_page_in_headless_chromium_confirm_reuse_and_expiry() {
     // Confirm: type the email, press Approve (a POST from the page's form, with its CSRF nonce).
     b.type_into("#email", "ana@example.org").await;
     b.click("#confirm").await;
-    assert_eq!(b.text("#title").await, "Decision recorded");
+    assert_eq!(
+        b.text_once("#title", "Decision recorded").await,
+        "Decision recorded"
+    );
     assert!(
         b.text("#state")
             .await
@@ -1403,11 +1450,14 @@ async fn teams_page_in_headless_chromium_confirm_reuse_and_expiry() {
 
     // The link again: refused, nothing changes.
     b.open(&link).await;
-    assert_eq!(b.text("#title").await, "Already decided");
+    assert_eq!(
+        b.text_once("#title", "Already decided").await,
+        "Already decided"
+    );
     // The deny link after the deadline: expired.
     r.offset.store(2 * 3600 * 1000, Ordering::Relaxed);
     b.open(&teams_link(&r, 1)).await;
-    assert_eq!(b.text("#title").await, "Link expired");
+    assert_eq!(b.text_once("#title", "Link expired").await, "Link expired");
     assert_eq!(fx.decided_entries(), 1);
     b.cmd(reqwest::Method::DELETE, "", serde_json::Value::Null)
         .await;
