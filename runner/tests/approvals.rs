@@ -1279,7 +1279,8 @@ impl Browser {
         })
     }
 
-    async fn cmd(
+    /// A WebDriver command's `value`, errors included (`value.error`).
+    async fn try_cmd(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -1291,8 +1292,17 @@ impl Browser {
             req = req.json(&body);
         }
         let v: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
-        assert!(v["value"].get("error").is_none(), "WebDriver {path}: {v}");
         v["value"].clone()
+    }
+    async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let v = self.try_cmd(method, path, body).await;
+        assert!(v.get("error").is_none(), "WebDriver {path}: {v}");
+        v
     }
     async fn open(&self, url: &str) {
         self.cmd(
@@ -1337,36 +1347,30 @@ impl Browser {
     async fn text_once(&self, css: &str, expected: &str) -> String {
         let mut last = String::new();
         for _ in 0..500 {
-            let url = format!("{}/session/{}/element", self.base, self.session);
-            let found: serde_json::Value = self
-                .http
-                .post(url)
-                .json(&serde_json::json!({"using": "css selector", "value": css}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let Some(e) = found["value"]
+            let found = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    serde_json::json!({"using": "css selector", "value": css}),
+                )
+                .await;
+            let Some(e) = found
                 .as_object()
+                .filter(|o| !o.contains_key("error"))
                 .and_then(|o| o.values().next())
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
             else {
                 continue; // not on the new page yet
             };
-            let url = format!("{}/session/{}/element/{e}/text", self.base, self.session);
-            let t: serde_json::Value = self
-                .http
-                .get(url)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(t) = t["value"].as_str() {
+            let t = self
+                .try_cmd(
+                    reqwest::Method::GET,
+                    &format!("/element/{e}/text"),
+                    serde_json::Value::Null,
+                )
+                .await;
+            if let Some(t) = t.as_str() {
                 last = t.to_owned();
                 if last == expected {
                     break;
