@@ -766,6 +766,14 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         ),
     );
     set("process.name", text(&format!("{me}FileName")));
+    set(
+        "process.pe.original_file_name",
+        text(if process_event {
+            "ProcessVersionInfoOriginalFileName"
+        } else {
+            "InitiatingProcessVersionInfoOriginalFileName"
+        }),
+    );
     set("process.hash.sha256", text(&format!("{me}SHA256")));
     set("process.hash.sha1", text(&format!("{me}SHA1")));
     set("process.hash.md5", text(&format!("{me}MD5")));
@@ -1484,8 +1492,10 @@ mod tests {
             "FileName": "powershell.exe", "FolderPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0", "ProcessId": 7712,
             "ProcessCommandLine": "powershell -enc AAAA", "AccountDomain": "corp", "AccountName": "svc-web",
             "InitiatingProcessFileName": "w3wp.exe", "InitiatingProcessFolderPath": "c:\\windows\\system32\\inetsrv\\w3wp.exe",
-            "InitiatingProcessCommandLine": "w3wp.exe -ap DefaultAppPool", "InitiatingProcessId": 3300}), "x").unwrap();
+            "InitiatingProcessCommandLine": "w3wp.exe -ap DefaultAppPool", "InitiatingProcessId": 3300,
+            "ProcessVersionInfoOriginalFileName": "PowerShell.EXE"}), "x").unwrap();
         assert_eq!(p.id, "dev1:1201");
+        assert_eq!(p.doc["process"]["pe"]["original_file_name"], "PowerShell.EXE");
         assert_eq!(
             p.doc["process"]["executable"],
             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",

@@ -108,7 +108,7 @@ pub fn run(n: usize) -> Result<ExitCode> {
     {
         let db = sled::open(dir.join("raw2"))?;
         let t = Instant::now();
-        let k = n.min(2000);
+        let k = n.min(20_000);
         for i in 0..k {
             db.insert((i as u64).to_be_bytes(), payload.clone())?;
             db.flush()?;

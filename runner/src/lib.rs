@@ -686,7 +686,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => approvals::decide_command(&data_dir, &run, &step, false, &reason),
         Cmd::Bench {
             store: true, runs, ..
-        } => bench_store::run(runs.min(5000)),
+        } => bench_store::run(runs.min(100_000)),
         Cmd::Bench {
             playbook,
             alerts,
