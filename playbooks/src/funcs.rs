@@ -18,13 +18,28 @@ const MAX_DECODED: usize = 256 * 1024;
 const MAX_DEPTH: usize = 3;
 
 thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>, BuildHasherDefault<FxHasher>>> =
-        RefCell::new(HashMap::default());
+    static REGEX_CACHE: RefCell<RegexCache> = RefCell::new(RegexCache::default());
 }
 
-/// The Firefox/rustc hash: a multiply and a rotate per 8 bytes. The regex cache is looked up on
-/// every `regex(...)` call with patterns of hundreds of bytes, where SipHash showed in profiles.
-/// Keys are patterns (playbook text), so hash flooding is not a concern here.
+/// Compiled patterns by pattern text. The lookup runs on every `regex(...)` call with patterns
+/// of hundreds of bytes, so the bucket key hashes only the length and the two ends of the
+/// pattern (constant work); the pattern is then compared in full, so a collision only costs a
+/// comparison.
+#[derive(Default)]
+struct RegexCache {
+    buckets: HashMap<u64, Vec<(String, Result<Regex, String>)>, BuildHasherDefault<FxHasher>>,
+    len: usize,
+}
+
+fn pattern_key(p: &str) -> u64 {
+    let b = p.as_bytes();
+    let mut h = FxHasher(b.len() as u64);
+    h.write(&b[..b.len().min(32)]);
+    h.write(&b[b.len().saturating_sub(32)..]);
+    h.finish()
+}
+
+/// The Firefox/rustc hash: a multiply and a rotate per 8 bytes.
 #[derive(Default)]
 struct FxHasher(u64);
 
@@ -50,21 +65,29 @@ impl Hasher for FxHasher {
 pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, String> {
     REGEX_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if let Some(r) = c.get(pattern) {
-            return match r {
-                Ok(r) => Ok(f(r)),
-                Err(e) => Err(e.clone()),
-            };
-        }
-        if c.len() > 4096 {
-            c.clear();
-        }
-        let r = regex::RegexBuilder::new(pattern)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| e.to_string());
-        c.insert(pattern.to_owned(), r);
-        match c.get(pattern).expect("inserted above") {
+        let key = pattern_key(pattern);
+        let found = c
+            .buckets
+            .get(&key)
+            .and_then(|b| b.iter().position(|(p, _)| p == pattern));
+        let i = match found {
+            Some(i) => i,
+            None => {
+                if c.len > 4096 {
+                    c.buckets.clear();
+                    c.len = 0;
+                }
+                let r = regex::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| e.to_string());
+                c.len += 1;
+                let b = c.buckets.entry(key).or_default();
+                b.push((pattern.to_owned(), r));
+                b.len() - 1
+            }
+        };
+        match &c.buckets[&key][i].1 {
             Ok(r) => Ok(f(r)),
             Err(e) => Err(e.clone()),
         }
@@ -759,6 +782,21 @@ mod tests {
             split_args(r#""C:\Program Files\x.exe" -a "b c" d"#),
             vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]
         );
+    }
+
+    #[test]
+    fn regex_cache_tells_apart_patterns_with_the_same_ends() {
+        // Same length, same first and last 32 bytes: one bucket, two patterns.
+        let pad = "x".repeat(40);
+        let a = format!("^{pad}(cat){pad}$");
+        let b = format!("^{pad}(dog){pad}$");
+        assert_eq!(pattern_key(&a), pattern_key(&b));
+        let hay = format!("{pad}dog{pad}");
+        assert_eq!(with_regex(&a, |r| r.is_match(&hay)), Ok(false));
+        assert_eq!(with_regex(&b, |r| r.is_match(&hay)), Ok(true));
+        assert_eq!(with_regex(&a, |r| r.is_match(&hay)), Ok(false), "cached");
+        assert!(with_regex("(", |_| ()).is_err(), "an invalid pattern stays an error");
+        assert!(with_regex("(", |_| ()).is_err());
     }
 
     #[test]
