@@ -153,7 +153,8 @@ enum Cmd {
         playbook: PathBuf,
         #[arg(long, default_value = "examples/alerts")]
         alerts: PathBuf,
-        /// How many alert runs to time.
+        /// How many alert runs to time (with --store: calls per phase, at most 100,000; the
+        /// concurrent phase writes twice as many records).
         #[arg(long, default_value_t = 20000)]
         runs: usize,
         /// Measure the store instead: raw sled vs journaled calls (flush per side effect), and
