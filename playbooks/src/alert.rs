@@ -1495,7 +1495,10 @@ mod tests {
             "InitiatingProcessCommandLine": "w3wp.exe -ap DefaultAppPool", "InitiatingProcessId": 3300,
             "ProcessVersionInfoOriginalFileName": "PowerShell.EXE"}), "x").unwrap();
         assert_eq!(p.id, "dev1:1201");
-        assert_eq!(p.doc["process"]["pe"]["original_file_name"], "PowerShell.EXE");
+        assert_eq!(
+            p.doc["process"]["pe"]["original_file_name"],
+            "PowerShell.EXE"
+        );
         assert_eq!(
             p.doc["process"]["executable"],
             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",

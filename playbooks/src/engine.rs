@@ -280,6 +280,8 @@ pub struct Run<'p> {
     action_reports: Vec<ActionReport>,
     notes: Vec<String>,
     summary: Json,
+    /// Nanoseconds spent in each analysis step, when [`Run::time_steps`] asked for them.
+    step_ns: Option<Vec<u64>>,
 }
 
 fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json) {
@@ -407,7 +409,19 @@ impl<'p> Run<'p> {
             action_reports: Vec::new(),
             notes: Vec::new(),
             summary: summary(alert),
+            step_ns: None,
         }
+    }
+
+    /// Records the time each check takes (for `riposte bench --by-step`); off by default.
+    pub fn time_steps(&mut self) {
+        self.step_ns = Some(vec![0; self.pb.analysis.len()]);
+    }
+
+    /// Nanoseconds spent in each analysis step (indexed like `Playbook::analysis`; lookups,
+    /// answered outside the engine, count 0), when [`Run::time_steps`] was called.
+    pub fn step_times(&self) -> Option<&[u64]> {
+        self.step_ns.as_deref()
     }
 
     /// The alert's summary (time, host, user, process), as the report carries it.
@@ -515,6 +529,14 @@ impl<'p> Run<'p> {
                     };
                     self.phase = Phase::Analysis(i + 1);
                     match step {
+                        Step::Check(c) if self.step_ns.is_some() => {
+                            let t = std::time::Instant::now();
+                            self.check(i, c);
+                            let ns = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                            if let Some(v) = self.step_ns.as_mut() {
+                                v[i] = v[i].saturating_add(ns);
+                            }
+                        }
                         Step::Check(c) => self.check(i, c),
                         Step::Lookup(l) => {
                             if !self.cond(&l.when, What("lookup", &l.id)) {
@@ -1206,7 +1228,38 @@ pub fn run_offline(
     mut decide: impl FnMut(&ApprovalRequest) -> Option<Decision>,
 ) -> Report {
     let id = run_id("offline", alert_id, &pb.id, &pb.hash);
+    drive_offline(
+        Run::new(pb, alert_id, alert, &id, dry_run, None),
+        dry_run,
+        &mut answer,
+        &mut decide,
+    )
+    .0
+}
+
+/// [`run_offline`], also returning the nanoseconds each analysis step took (see
+/// [`Run::step_times`]).
+pub fn run_offline_timed(
+    pb: &Playbook,
+    alert_id: &str,
+    alert: &Json,
+    dry_run: bool,
+    mut answer: impl FnMut(&CallRequest) -> Outcome,
+    mut decide: impl FnMut(&ApprovalRequest) -> Option<Decision>,
+) -> (Report, Vec<u64>) {
+    let id = run_id("offline", alert_id, &pb.id, &pb.hash);
     let mut run = Run::new(pb, alert_id, alert, &id, dry_run, None);
+    run.time_steps();
+    let (report, times) = drive_offline(run, dry_run, &mut answer, &mut decide);
+    (report, times.unwrap_or_default())
+}
+
+fn drive_offline(
+    mut run: Run<'_>,
+    dry_run: bool,
+    answer: &mut impl FnMut(&CallRequest) -> Outcome,
+    decide: &mut impl FnMut(&ApprovalRequest) -> Option<Decision>,
+) -> (Report, Option<Vec<u64>>) {
     loop {
         match run.next() {
             Next::Call(c) => {
@@ -1221,10 +1274,14 @@ pub fn run_offline(
                 Some(d) => run.decide(d),
                 None => {
                     run.set_status(RunStatus::AwaitingApproval);
-                    return run.into_report();
+                    let times = run.step_ns.take();
+                    return (run.into_report(), times);
                 }
             },
-            Next::Done => return run.into_report(),
+            Next::Done => {
+                let times = run.step_ns.take();
+                return (run.into_report(), times);
+            }
         }
     }
 }

@@ -25,9 +25,12 @@ thread_local! {
 /// of hundreds of bytes, so the bucket key hashes only the length and the two ends of the
 /// pattern (constant work); the pattern is then compared in full, so a collision only costs a
 /// comparison.
+/// A pattern and what compiling it gave.
+type Compiled = (String, Result<Regex, String>);
+
 #[derive(Default)]
 struct RegexCache {
-    buckets: HashMap<u64, Vec<(String, Result<Regex, String>)>, BuildHasherDefault<FxHasher>>,
+    buckets: HashMap<u64, Vec<Compiled>, BuildHasherDefault<FxHasher>>,
     len: usize,
 }
 
@@ -795,7 +798,10 @@ mod tests {
         assert_eq!(with_regex(&a, |r| r.is_match(&hay)), Ok(false));
         assert_eq!(with_regex(&b, |r| r.is_match(&hay)), Ok(true));
         assert_eq!(with_regex(&a, |r| r.is_match(&hay)), Ok(false), "cached");
-        assert!(with_regex("(", |_| ()).is_err(), "an invalid pattern stays an error");
+        assert!(
+            with_regex("(", |_| ()).is_err(),
+            "an invalid pattern stays an error"
+        );
         assert!(with_regex("(", |_| ()).is_err());
     }
 

@@ -161,6 +161,10 @@ enum Cmd {
         /// the memory held by 10,000 runs parked awaiting approval.
         #[arg(long)]
         store: bool,
+        /// Also time each analysis step (in a separate pass) and list the costliest: where a
+        /// playbook spends its time.
+        #[arg(long, conflicts_with = "store")]
+        by_step: bool,
     },
 }
 
@@ -693,6 +697,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             alerts,
             runs,
             store: false,
-        } => bench::run(&playbook, &alerts, runs),
+            by_step,
+        } => bench::run(&playbook, &alerts, runs, by_step),
     }
 }

@@ -322,3 +322,27 @@ fn unusable_data_directory_is_a_clear_error() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn bench_by_step_names_the_costliest_checks() {
+    let o = run(&["bench", "--runs", "40", "--by-step"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("alerts/s"), "{out}");
+    let steps: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("by step (40 timed runs)"))
+        .skip(1)
+        .collect();
+    assert!(!steps.is_empty(), "no step listing: {out}");
+    // Rows are `µs  share%  step id`, costliest first, naming the playbook's own checks.
+    let costs: Vec<f64> = steps
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    assert!(costs.windows(2).all(|w| w[0] >= w[1]), "{out}");
+    assert!(
+        steps.iter().any(|l| l.ends_with(" decoded_content")),
+        "{out}"
+    );
+}
