@@ -455,15 +455,26 @@ impl Store {
                 }
             }
         };
-        self.journal.insert(
-            Self::jkey(run, seq),
-            serde_json::to_vec(e).expect("records serialise"),
-        )?;
         // Bounded: forget the counters of many runs at once (they are re-read on demand).
         if seqs.len() > 100_000 {
             seqs.clear();
         }
         seqs.insert(run.to_owned(), seq + 1);
+        // The sequence number is reserved: the insert runs outside the lock, so runs on other
+        // threads append at the same time (one run's steps are appended one after another).
+        drop(seqs);
+        let written = self.journal.insert(
+            Self::jkey(run, seq),
+            serde_json::to_vec(e).expect("records serialise"),
+        );
+        if let Err(err) = written {
+            // Not written: re-read the next number from the tree on the next append.
+            self.journal_seq
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(run);
+            return Err(err.into());
+        }
         Ok(seq)
     }
 
