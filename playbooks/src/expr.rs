@@ -202,6 +202,10 @@ impl Functions {
         add!("deobfuscate", str1(|x| s_val(funcs::deobfuscate(x))));
         add!("strip_comments", str1(|x| s_val(funcs::strip_comments(x))));
         add!(
+            "written_then_run",
+            str1(|x| s_val(funcs::written_then_run(x)))
+        );
+        add!(
             "b64decode",
             str1(|x| s_val(
                 funcs::b64_bytes(x)
@@ -290,6 +294,7 @@ impl Functions {
             "decoded",
             "deobfuscate",
             "strip_comments",
+            "written_then_run",
             "b64decode",
             "entropy",
             "obfuscation_ratio",

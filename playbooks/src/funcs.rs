@@ -442,6 +442,53 @@ pub fn deobfuscate(text: &str) -> String {
     out
 }
 
+static WRITTEN_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)\b(?:echo|printf|set-content|out-file|add-content|cat|type)\b[^\n]*?>{1,2}\s*["']?([^\s"'&|<>;]+\.(?:vbs|vbe|js|jse|wsf|hta|bat|cmd|ps1|sh|bash|py|pl|rb|scpt|applescript))\b"#,
+    )
+    .expect("static regex")
+});
+
+/// A script file that the command writes (`echo … > x.vbs`, `printf … > /tmp/x.sh`,
+/// `Set-Content x.ps1`) and then runs in a later part of the same command line (`& x.vbs`,
+/// `; sh /tmp/x.sh`, `&& ./x.sh`): the name of the first such file, or "". Writing a script
+/// and only changing its mode (`chmod +x`), reading or deleting it is not running it.
+pub fn written_then_run(text: &str) -> String {
+    const NOT_RUN: &[&str] = &[
+        "chmod", "chown", "cat", "type", "more", "less", "rm", "del", "erase", "copy", "cp",
+        "move", "mv", "attrib", "icacls", "echo", "printf", "git", "ls", "dir", "stat", "file",
+        "head", "tail", "grep", "findstr", "sed", "awk", "tar", "zip", "unzip", "scp",
+    ];
+    for c in WRITTEN_SCRIPT.captures_iter(text).take(16) {
+        let Some(m) = c.get(1) else { continue };
+        let path = m.as_str();
+        let base = basename(path).to_ascii_lowercase();
+        let rest = &text[m.end()..];
+        // The later commands: split on command separators (`&`, `&&`, `|`, `||`, `;`, newline).
+        for seg in rest.split(['&', ';', '|', '\n']).skip(1) {
+            let words: Vec<&str> = seg
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == '(' || c == ')'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let Some(first) = words.first() else { continue };
+            if NOT_RUN.contains(&basename(first).to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            // The file itself, or an interpreter or launcher (`cmd /c`, `start`, `call`,
+            // `wscript`, `bash`, `sudo`, `powershell -file` …) within the first few words.
+            let runs = words.iter().take(5).any(|w| {
+                let w = w.strip_prefix("./").unwrap_or(w);
+                basename(w).eq_ignore_ascii_case(&base)
+            });
+            if runs {
+                return path.to_owned();
+            }
+        }
+    }
+    String::new()
+}
+
 /// Removes comments so that indicators named only in documentation (`<# .EXAMPLE … #>`, `# …`,
 /// `REM …`, `' …`, `// …`) are not mistaken for what the script does.
 pub fn strip_comments(text: &str) -> String {
@@ -785,6 +832,37 @@ mod tests {
             split_args(r#""C:\Program Files\x.exe" -a "b c" d"#),
             vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]
         );
+    }
+
+    #[test]
+    fn scripts_written_and_run_in_one_command() {
+        let w = written_then_run;
+        assert_eq!(
+            w(
+                r#"cmd.exe /c cd /d %TEMP%\ & echo Set o = CreateObject("WScript.Shell") > AtomicTest.vbs & AtomicTest.vbs"#
+            ),
+            "AtomicTest.vbs"
+        );
+        assert_eq!(
+            w("printf '#!/bin/sh\\nid' > /tmp/.x.sh; chmod +x /tmp/.x.sh; /tmp/.x.sh"),
+            "/tmp/.x.sh"
+        );
+        assert_eq!(
+            w("echo 'curl x|sh' > /tmp/a.sh && sudo bash /tmp/a.sh"),
+            "/tmp/a.sh"
+        );
+        assert_eq!(
+            w("echo 'id' >> run.ps1; powershell -File .\\run.ps1"),
+            "run.ps1",
+            "run by a launcher, by file name"
+        );
+        // Written but not run: only made executable, read back or removed.
+        assert_eq!(
+            w("echo '#!/bin/sh' > /entrypoint.sh && chmod +x /entrypoint.sh"),
+            ""
+        );
+        assert_eq!(w("echo x > notes.txt & notes.txt"), "", "not a script");
+        assert_eq!(w("echo hello > a.sh; cat a.sh; rm a.sh"), "");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!   - name: encoded PowerShell from Word
 //!     alert: { process: { … } }                # inline, or:
 //!     # alert_file: testdata/x.jsonl
-//!     # record: 3                              # 1-based line / array element
+//!     # record: 3                              # 1-based line / array element (a Sigma
+//!     #                                          engine rule report: its first event)
 //!     lookups: { related_alerts: { total: 2 } } # canned answers, by lookup name
 //!     expect:
 //!       matched: true
@@ -272,7 +273,12 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
             got,
         })
     };
-    let alert = match alert::from_json(case.alert.clone(), &case.alert_label) {
+    // A Sigma engine's rule report (Zircolite `matches`) is tested on its first event.
+    let first = alert::from_json_expanded(case.alert.clone(), &case.alert_label)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| alert::from_json(case.alert.clone(), &case.alert_label));
+    let alert = match first {
         Ok(a) => a,
         Err(e) => {
             push(
