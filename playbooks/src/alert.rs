@@ -82,47 +82,84 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     out
 }
 
+/// At most this many events of one rule report become alerts; the rest are reported.
+const MAX_RULE_MATCHES: usize = 1000;
+
 /// Normalises one parsed document, or each event of a Sigma engine's rule report.
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
-    match rule_matches(doc) {
-        Ok(events) => events
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| from_json(e, &format!("{position}, match {}", i + 1)))
-            .collect(),
-        Err(doc) => vec![from_json(doc, position)],
+    let (rule, matches) = match rule_matches(doc) {
+        Ok(r) => r,
+        Err(doc) => return vec![from_json(doc, position)],
+    };
+    let total = matches.len();
+    let mut out = Vec::with_capacity(total.min(MAX_RULE_MATCHES) + 1);
+    for (i, m) in matches.into_iter().take(MAX_RULE_MATCHES).enumerate() {
+        let pos = format!("{position}, match {}", i + 1);
+        match m {
+            Json::Object(mut e) => {
+                // The rule that fired is the one the report names; an event's own `rule`
+                // field is kept beside it.
+                if let Some(own) = e.insert("rule".into(), rule.clone()) {
+                    e.insert("event_rule".into(), own);
+                }
+                out.push(from_json(Json::Object(e), &pos));
+            }
+            other => out.push(Err(BadAlert {
+                position: pos,
+                reason: format!(
+                    "a rule report's match must be a JSON object, found {}",
+                    json_type(&other)
+                ),
+                excerpt: excerpt(&other.to_string()),
+            })),
+        }
     }
+    if total > MAX_RULE_MATCHES {
+        out.push(Err(BadAlert {
+            position: format!("{position}, matches {} to {total}", MAX_RULE_MATCHES + 1),
+            reason: format!(
+                "the rule report lists {total} matches; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: split the report (one event per line) to run them"
+            ),
+            excerpt: excerpt(&rule.to_string()),
+        }));
+    }
+    out
 }
 
 /// Zircolite (and Sigma engines like it) report a rule once with every event it matched:
-/// `{"title", "id", "tags", "rule_level", …, "matches": [event, …]}`. Each event is an alert,
-/// carrying the rule under `rule` (as single Sigma matches do). Anything else is returned as is.
-fn rule_matches(doc: Json) -> Result<Vec<Json>, Json> {
+/// `{"title", "id", "tags", "rule_level", …, "matches": [event, …]}`. Returns the rule (its
+/// identifying fields only, not the SQL or description copied into every event) and the
+/// events; anything else is returned as is.
+fn rule_matches(doc: Json) -> Result<(Json, Vec<Json>), Json> {
     let Json::Object(mut o) = doc else {
         return Err(doc);
     };
     let is_rule = ["title", "rule_title", "sigmafile", "sigma"]
         .iter()
         .any(|k| o.contains_key(*k));
-    let events = match o.get("matches") {
-        Some(Json::Array(m)) if is_rule && !m.is_empty() && m.iter().all(Json::is_object) => {
-            m.len()
-        }
+    match o.get("matches") {
+        Some(Json::Array(m)) if is_rule && m.iter().any(Json::is_object) => {}
         _ => return Err(Json::Object(o)),
-    };
+    }
     let Some(Json::Array(matches)) = o.remove("matches") else {
         return Err(Json::Object(o));
     };
-    o.remove("count");
-    let rule = Json::Object(o);
-    let mut out = Vec::with_capacity(events);
-    for m in matches {
-        if let Json::Object(mut e) = m {
-            e.entry("rule").or_insert_with(|| rule.clone());
-            out.push(Json::Object(e));
+    let mut rule = Map::new();
+    for k in [
+        "title",
+        "rule_title",
+        "id",
+        "tags",
+        "level",
+        "rule_level",
+        "status",
+        "sigmafile",
+    ] {
+        if let Some(v) = o.remove(k) {
+            rule.insert(k.into(), v);
         }
     }
-    Ok(out)
+    Ok((Json::Object(rule), matches))
 }
 
 /// Normalises one parsed document.
@@ -575,11 +612,24 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         "process.hash.sha256",
         text("process_hash").map(|h| h.trim_start_matches("SHA256=").to_owned()),
     );
-    // In a process notable `dest` is the endpoint itself, and `dest_ip` its address; only a
-    // network record (with a port, or without a host name) names a remote destination.
-    if text("dest_port").is_some() || text("dest").is_none() {
+    // In a process notable (Endpoint data model) `dest` is the endpoint itself and `dest_ip`
+    // its address. A network flow (Network_Traffic: a source and a destination port) runs on
+    // the source, and `dest`/`dest_ip` are the remote side.
+    let is_ip = |s: &str| s.parse::<std::net::IpAddr>().is_ok();
+    let src = ["src_host", "src_nt_host", "src"]
+        .iter()
+        .find_map(|k| text(k).filter(|v| !is_ip(v)));
+    let flow = text("dest_port").is_some() && (src.is_some() || text("src_ip").is_some());
+    if flow {
+        set("host.name", src.or_else(|| text("host")));
+        set(
+            "host.ip",
+            text("src_ip").or_else(|| text("src").filter(|v| is_ip(v))),
+        );
         set("destination.ip", text("dest_ip"));
+        set("destination.domain", text("dest").filter(|d| !is_ip(d)));
     } else {
+        set("host.name", text("dest").or_else(|| text("host")));
         set("host.ip", text("dest_ip"));
     }
     set("url.full", text("url"));
@@ -592,14 +642,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             None => set("user.name", Some(u)),
         }
     }
-    set("host.name", text("dest").or_else(|| text("host")));
     // Asset enrichment names the operating system (`dest_os`, or the endpoint's `os`).
     if let Some(os) = text("dest_os").or_else(|| text("os")) {
         let l = os.to_lowercase();
         let family = if l.contains("windows") {
             Some("windows")
-        } else if l.contains("mac") || l.contains("os x") || l.contains("darwin") {
-            Some("macos")
         } else if [
             "linux", "ubuntu", "debian", "red hat", "rhel", "centos", "rocky", "alma", "suse",
             "amazon", "fedora",
@@ -608,6 +655,13 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         .any(|k| l.contains(k))
         {
             Some("linux")
+        } else if l.starts_with("mac")
+            || l.contains("macos")
+            || l.contains("mac os")
+            || l.contains("os x")
+            || l.contains("darwin")
+        {
+            Some("macos")
         } else {
             None
         };
@@ -1468,6 +1522,33 @@ mod tests {
             out[2].is_err(),
             "a rule report without events is not an alert"
         );
+        // The report's rule wins over an event's own `rule` field; non-objects are reported;
+        // a huge report is capped and the rest reported, never silently dropped.
+        let mut many: Vec<Json> = vec![
+            json!("not an event"),
+            json!({"Image": "/bin/sh", "CommandLine": "sh -c id", "Computer": "h", "rule": {"name": "own"}}),
+        ];
+        many.extend((0..1200).map(|i| json!({"Image": "/bin/sh", "CommandLine": format!("sh -c 'echo {i}'"), "Computer": "h"})));
+        let out = from_json_expanded(
+            json!({"title": "T", "tags": ["attack.t1059.004"], "sigma": ["SELECT …"], "matches": many}),
+            "line 1",
+        );
+        assert_eq!(out.len(), 1001);
+        let bad = out[0].as_ref().unwrap_err();
+        assert_eq!(bad.position, "line 1, match 1");
+        let a = out[1].as_ref().unwrap();
+        // Flat Sysmon-shaped events keep every original field under `winlog.event_data`.
+        let kept = &a.doc["winlog"]["event_data"];
+        assert_eq!(kept["rule"]["title"], "T", "{}", a.doc);
+        assert_eq!(kept["event_rule"]["name"], "own");
+        assert!(
+            kept["rule"].get("sigma").is_none(),
+            "only the rule's identity is copied"
+        );
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        let last = out[1000].as_ref().unwrap_err();
+        assert_eq!(last.position, "line 1, matches 1001 to 1202");
+        assert!(last.reason.contains("1202 matches"), "{}", last.reason);
     }
 
     #[test]
@@ -1487,6 +1568,15 @@ mod tests {
             "a process notable's dest_ip is the endpoint's"
         );
         assert!(n.doc.get("destination").is_none());
+        // A network flow runs on the source; the destination is the remote side.
+        let f = from_json(json!({"_time": "1739961218", "event_id": "E14@@notable@@aa", "process_name": "powershell.exe",
+            "process_path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "src": "WS-22", "src_ip": "10.0.0.22",
+            "dest": "cdn.bad.example", "dest_ip": "203.0.113.9", "dest_port": "443", "user": "kim"}), "x").unwrap();
+        assert_eq!(f.doc["host"]["name"], "WS-22");
+        assert_eq!(f.doc["host"]["ip"], "10.0.0.22");
+        assert_eq!(f.doc["destination"]["ip"], "203.0.113.9");
+        assert_eq!(f.doc["destination"]["domain"], "cdn.bad.example");
+        assert_eq!(f.doc["destination"]["port"], 443);
         assert_eq!(n.doc["host"]["os"]["name"], "macOS 15.2");
         assert_eq!(
             n.doc["process"]["command_line"],

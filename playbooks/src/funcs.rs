@@ -444,23 +444,104 @@ pub fn deobfuscate(text: &str) -> String {
 
 static WRITTEN_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)\b(?:echo|printf|set-content|out-file|add-content|cat|type)\b[^\n]*?>{1,2}\s*["']?([^\s"'&|<>;]+\.(?:vbs|vbe|js|jse|wsf|hta|bat|cmd|ps1|sh|bash|py|pl|rb|scpt|applescript))\b"#,
+        r#"(?i)\b(?:echo|printf|cat|type|write-output)\b[^\n]*?>{1,2}\s*["']?([^\s"'&|<>;]+\.(?:vbs|vbe|js|jse|wsf|hta|bat|cmd|ps1|sh|bash|py|pl|rb|scpt|applescript))(?:$|[\s"'&|<>;)])|\b(?:set-content|add-content|out-file)\s+(?:-(?:literal)?(?:file)?path\s+)?["']?([^\s"'&|<>;]+\.(?:vbs|vbe|js|jse|wsf|hta|bat|cmd|ps1|sh|py))(?:$|[\s"'&|<>;)])"#,
     )
     .expect("static regex")
 });
 
+/// Words that start a command without being what it runs: `sudo x`, `cmd /c x`, `nohup x`.
+const LAUNCHERS: &[&str] = &[
+    "sudo", "doas", "env", "nohup", "time", "exec", "command", "cmd", "cmd.exe", "start", "call",
+];
+
+/// Commands that take a file without running it: changing its mode, reading, copying or
+/// removing it.
+const NOT_RUN: &[&str] = &[
+    "chmod",
+    "chown",
+    "chgrp",
+    "cat",
+    "type",
+    "more",
+    "less",
+    "rm",
+    "del",
+    "erase",
+    "copy",
+    "cp",
+    "move",
+    "mv",
+    "attrib",
+    "icacls",
+    "echo",
+    "printf",
+    "git",
+    "ls",
+    "dir",
+    "stat",
+    "file",
+    "head",
+    "tail",
+    "grep",
+    "findstr",
+    "sed",
+    "awk",
+    "tar",
+    "zip",
+    "unzip",
+    "scp",
+    "tee",
+    "vi",
+    "vim",
+    "nano",
+    "notepad",
+    "notepad.exe",
+    "code",
+    "touch",
+    "wc",
+    "base64",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "shasum",
+    "dos2unix",
+    "unix2dos",
+    "ln",
+    "install",
+    "xcopy",
+    "robocopy",
+    "ren",
+    "rename",
+    "get-content",
+    "gc",
+    "remove-item",
+    "ri",
+    "set-content",
+    "add-content",
+    "out-file",
+    "certutil",
+    "certutil.exe",
+    "find",
+    "xargs",
+    "diff",
+    "strings",
+    "od",
+    "xxd",
+    "hexdump",
+    "get-filehash",
+    "test-path",
+];
+
 /// A script file that the command writes (`echo … > x.vbs`, `printf … > /tmp/x.sh`,
-/// `Set-Content x.ps1`) and then runs in a later part of the same command line (`& x.vbs`,
-/// `; sh /tmp/x.sh`, `&& ./x.sh`): the name of the first such file, or "". Writing a script
-/// and only changing its mode (`chmod +x`), reading or deleting it is not running it.
+/// `Set-Content x.ps1 …`, `… | Out-File x.ps1`) and then runs in a later part of the same
+/// command line (`& x.vbs`, `; sh /tmp/x.sh`, `&& ./x.sh`, `; powershell -File .\x.ps1`): the
+/// name of the first such file, or "". Writing a script and only changing its mode, reading,
+/// copying or deleting it is not running it. Bounded: the first 16 writes are looked at.
 pub fn written_then_run(text: &str) -> String {
-    const NOT_RUN: &[&str] = &[
-        "chmod", "chown", "cat", "type", "more", "less", "rm", "del", "erase", "copy", "cp",
-        "move", "mv", "attrib", "icacls", "echo", "printf", "git", "ls", "dir", "stat", "file",
-        "head", "tail", "grep", "findstr", "sed", "awk", "tar", "zip", "unzip", "scp",
-    ];
     for c in WRITTEN_SCRIPT.captures_iter(text).take(16) {
-        let Some(m) = c.get(1) else { continue };
+        let Some(m) = c.get(1).or_else(|| c.get(2)) else {
+            continue;
+        };
         let path = m.as_str();
         let base = basename(path).to_ascii_lowercase();
         let rest = &text[m.end()..];
@@ -471,15 +552,26 @@ pub fn written_then_run(text: &str) -> String {
                 .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == '(' || c == ')'))
                 .filter(|w| !w.is_empty())
                 .collect();
-            let Some(first) = words.first() else { continue };
-            if NOT_RUN.contains(&basename(first).to_ascii_lowercase().as_str()) {
+            // The command itself: past launchers, their switches and `VAR=value` settings.
+            let Some(cmd) = words.iter().position(|w| {
+                let l = w.to_ascii_lowercase();
+                !LAUNCHERS.contains(&l.as_str())
+                    && !w.starts_with('-')
+                    && !(w.starts_with('/') && w.len() <= 3)
+                    && !(w.contains('=') && !w.contains(['/', '\\']))
+            }) else {
+                continue;
+            };
+            if NOT_RUN.contains(&basename(words[cmd]).to_ascii_lowercase().as_str()) {
                 continue;
             }
-            // The file itself, or an interpreter or launcher (`cmd /c`, `start`, `call`,
-            // `wscript`, `bash`, `sudo`, `powershell -file` …) within the first few words.
-            let runs = words.iter().take(5).any(|w| {
+            // The file itself, or an interpreter running it, within the first few words; a
+            // word that only receives a redirection (`> x.sh`) is not a run.
+            let runs = words.iter().enumerate().skip(cmd).take(5).any(|(i, w)| {
+                let redirected = w.starts_with(['>', '<'])
+                    || (i > 0 && matches!(words[i - 1], ">" | ">>" | "<" | "2>" | "1>"));
                 let w = w.strip_prefix("./").unwrap_or(w);
-                basename(w).eq_ignore_ascii_case(&base)
+                !redirected && basename(w).eq_ignore_ascii_case(&base)
             });
             if runs {
                 return path.to_owned();
@@ -863,6 +955,35 @@ mod tests {
         );
         assert_eq!(w("echo x > notes.txt & notes.txt"), "", "not a script");
         assert_eq!(w("echo hello > a.sh; cat a.sh; rm a.sh"), "");
+        assert_eq!(
+            w("echo '#!/bin/sh' > /entrypoint.sh && sudo chmod +x /entrypoint.sh"),
+            "",
+            "a launcher before chmod"
+        );
+        assert_eq!(w("echo x > a.bat & cmd /c del a.bat"), "");
+        assert_eq!(w("echo x > a.sh; echo y | tee -a a.sh"), "");
+        assert_eq!(w("echo x > a.sh; vim a.sh"), "");
+        assert_eq!(
+            w("echo x > run.ps1.bak; run.ps1"),
+            "",
+            "the whole file name"
+        );
+        assert_eq!(
+            w("echo x > a.sh; sudo bash a.sh"),
+            "a.sh",
+            "a launcher before the interpreter"
+        );
+        assert_eq!(w("echo x > a.bat & cmd /c a.bat"), "a.bat");
+        assert_eq!(
+            w(
+                "Set-Content -Path C:\\ProgramData\\u.ps1 -Value $p; powershell -ep bypass -File C:\\ProgramData\\u.ps1"
+            ),
+            "C:\\ProgramData\\u.ps1"
+        );
+        assert_eq!(w("$p | Out-File x.ps1; & .\\x.ps1"), "x.ps1");
+        // Hostile input stays bounded and never panics on multi-byte text.
+        let long = "echo ü > é.sh; ".repeat(5000) + "sh é.sh";
+        assert_eq!(w(&long), "é.sh");
     }
 
     #[test]

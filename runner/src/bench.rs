@@ -14,6 +14,7 @@ fn pct(v: &mut [u128], p: f64) -> u128 {
 }
 
 pub fn run(playbook: &Path, alerts: &Path, runs: usize, by_step: bool) -> Result<ExitCode> {
+    anyhow::ensure!(runs > 0, "--runs must be at least 1");
     let pb = crate::driver::load_playbook(playbook)?;
     let alerts: Vec<_> = crate::driver::read_alerts(alerts)?
         .into_iter()

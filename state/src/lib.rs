@@ -461,20 +461,15 @@ impl Store {
         }
         seqs.insert(run.to_owned(), seq + 1);
         // The sequence number is reserved: the insert runs outside the lock, so runs on other
-        // threads append at the same time (one run's steps are appended one after another).
+        // threads append at the same time. One run has one writer (its driver, or a decision
+        // recorded while it is parked), so its own appends never overlap. A failed insert
+        // leaves a gap in the numbers, which readers do not mind (they scan by prefix, in key
+        // order); handing the number out again could overwrite a record still being written.
         drop(seqs);
-        let written = self.journal.insert(
+        self.journal.insert(
             Self::jkey(run, seq),
             serde_json::to_vec(e).expect("records serialise"),
-        );
-        if let Err(err) = written {
-            // Not written: re-read the next number from the tree on the next append.
-            self.journal_seq
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(run);
-            return Err(err.into());
-        }
+        )?;
         Ok(seq)
     }
 
