@@ -554,11 +554,10 @@ pub fn written_then_run(text: &str) -> String {
                 .collect();
             // The command itself: past launchers, their switches and `VAR=value` settings.
             let Some(cmd) = words.iter().position(|w| {
-                let l = w.to_ascii_lowercase();
-                !LAUNCHERS.contains(&l.as_str())
-                    && !w.starts_with('-')
-                    && !(w.starts_with('/') && w.len() <= 3)
-                    && !(w.contains('=') && !w.contains(['/', '\\']))
+                let launcher = LAUNCHERS.contains(&w.to_ascii_lowercase().as_str());
+                let switch = w.starts_with('-') || (w.starts_with('/') && w.len() <= 3);
+                let setting = w.contains('=') && !w.contains(['/', '\\']);
+                !(launcher || switch || setting)
             }) else {
                 continue;
             };
