@@ -240,6 +240,8 @@ pub fn set_path(root: &mut Map<String, Json>, path: &str, v: Json) {
                         }
                     }
                 }
+                // A null left by a damaged record is no value: fill it.
+                Some(existing) if existing.is_null() => *existing = v,
                 Some(_) => {}
                 None => {
                     cur.insert(p.to_owned(), v);
@@ -306,14 +308,43 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
         obj = src;
     }
+    // Chainsaw's hunt output: the rule that fired, and the matched record under
+    // `document.data` (an EVTX event, or a JSON log line).
+    let mut chainsaw_rule = None;
+    if obj.contains_key("kind")
+        && (obj.contains_key("name") || obj.contains_key("tags"))
+        && let Some(Json::Object(data)) = obj.get("document").and_then(|d| d.get("data")).cloned()
+    {
+        let mut rule = Map::new();
+        for (from, to) in [
+            ("name", "title"),
+            ("id", "id"),
+            ("tags", "tags"),
+            ("level", "level"),
+        ] {
+            if let Some(v) = obj.get(from) {
+                rule.insert(to.into(), v.clone());
+            }
+        }
+        chainsaw_rule = Some(Json::Object(rule));
+        obj = data;
+    }
     // A Windows event exported as JSON from its XML (evtx_dump, python-evtx/xmltodict, Chainsaw):
     // {"Event": {"System": {...}, "EventData": {...}}}; flattened into the NXLog shape.
     if let Some(flat) = evtx_event(&obj) {
         obj = flat;
     }
+    if let Some(rule) = chainsaw_rule {
+        obj.entry("rule").or_insert(rule);
+    }
     // Splunk ES notables carry the CIM Endpoint fields (`process` is the command line there).
     if let Some(cim) = splunk_cim(&obj) {
         obj = cim;
+    }
+    // Jamf Protect alerts (macOS): the event's process among `related.processes`.
+    if let Some((jp, jid)) = jamf_protect(&obj) {
+        obj = jp;
+        id = id.or(jid);
     }
     // A Sigma engine's match that nests the matched event's own fields under `event`.
     if let Some(Json::Object(ev)) = obj.get("event").cloned()
@@ -783,7 +814,11 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             set_path(
                 ecs,
                 "process.args",
-                Json::Array(args.into_iter().map(|(_, v)| Json::String(v)).collect()),
+                Json::Array(
+                    args.into_iter()
+                        .map(|(_, v)| Json::String(auditd_arg(v)))
+                        .collect(),
+                ),
             );
         }
         for (from, to) in [
@@ -808,6 +843,30 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         set_path(ecs, "event.type", serde_json::json!(["start"]));
         set_path(ecs, "host.os.type", s("linux"));
         set_path(ecs, "host.os.family", s("linux"));
+    } else if let Some(Json::String(cmd)) = get_path(&doc, "data.command").cloned()
+        && is_wazuh
+        && get_path(&doc, "data.dstuser").is_some()
+    {
+        // The sudo decoder (Linux and macOS): who ran what as whom, from where.
+        set_path(ecs, "process.command_line", s(&cmd));
+        if let Some(exe) = cmd.split_whitespace().next() {
+            set_path(ecs, "process.executable", s(exe));
+            set_path(ecs, "process.name", s(basename_of(exe)));
+        }
+        set_path(ecs, "process.parent.name", s("sudo"));
+        if let Some(u) = get_path(&doc, "data.srcuser") {
+            set_path(ecs, "user.name", u.clone());
+        }
+        if let Some(u) = get_path(&doc, "data.dstuser") {
+            set_path(ecs, "user.effective.name", u.clone());
+        }
+        if let Some(d) = get_path(&doc, "data.pwd") {
+            set_path(ecs, "process.working_directory", d.clone());
+        }
+        if get_str(&doc, "location") == Some("macos") {
+            set_path(ecs, "host.os.type", s("macos"));
+        }
+        set_path(ecs, "event.category", serde_json::json!(["process"]));
     } else {
         return;
     }
@@ -825,6 +884,143 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         {
             ecs.insert("@timestamp".into(), t.clone());
         }
+    }
+}
+
+/// A Jamf Protect alert: `match.event.pid` names the process among `related.processes` (each
+/// with `path`, `args`, `pid`, `ppid`, `pgid`, `uid`), `related.users` the accounts,
+/// `match.tags` the techniques and `match.facts` the analytics that fired. The alert's own
+/// fields stay under `jamf_protect`.
+fn jamf_protect(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let m = obj.get("match")?.as_object()?;
+    let procs = obj.get("related")?.get("processes")?.as_array()?;
+    let pid = m.get("event")?.get("pid")?.as_i64()?;
+    let find = |p: i64| {
+        procs
+            .iter()
+            .find(|x| x.get("pid").and_then(Json::as_i64) == Some(p))
+    };
+    let me = find(pid)?;
+    let users = obj
+        .get("related")
+        .and_then(|r| r.get("users"))
+        .and_then(Json::as_array);
+    let user_name = |uid: Option<&Json>| {
+        let uid = uid?.as_i64()?;
+        users?
+            .iter()
+            .find(|u| u.get("uid").and_then(Json::as_i64) == Some(uid))
+            .and_then(|u| u.get("name").cloned())
+    };
+    let mut e = Map::new();
+    let put = |e: &mut Map<String, Json>, prefix: &str, p: &Json| {
+        if let Some(path) = p.get("path").and_then(Json::as_str) {
+            set_path(e, &format!("{prefix}.executable"), s(path));
+            set_path(e, &format!("{prefix}.name"), s(basename_of(path)));
+        }
+        if let Some(a) = p.get("args").filter(|a| a.is_array()) {
+            set_path(e, &format!("{prefix}.args"), a.clone());
+        }
+        if let Some(n) = p.get("pid") {
+            set_path(e, &format!("{prefix}.pid"), n.clone());
+        }
+        if let Some(sig) = p.get("signingInfo") {
+            set_path(e, &format!("{prefix}.code_signature"), sig.clone());
+        }
+    };
+    put(&mut e, "process", me);
+    let ppid = me
+        .get("ppid")
+        .and_then(Json::as_i64)
+        .filter(|p| *p != pid && *p > 0)
+        .or_else(|| me.get("originalParentPID").and_then(Json::as_i64));
+    if let Some(parent) = ppid.and_then(find) {
+        put(&mut e, "process.parent", parent);
+    }
+    if let Some(leader) = me
+        .get("pgid")
+        .and_then(Json::as_i64)
+        .filter(|g| *g != pid && Some(*g) != ppid)
+        .and_then(find)
+    {
+        put(&mut e, "process.group_leader", leader);
+    }
+    if let Some(uid) = me.get("uid") {
+        set_path(&mut e, "user.id", s(&uid.to_string()));
+    }
+    if let Some(n) = user_name(me.get("uid")) {
+        set_path(&mut e, "user.name", n);
+    }
+    if let Some(h) = obj.get("host") {
+        if let Some(n) = h.get("hostname").or_else(|| h.get("name")) {
+            set_path(&mut e, "host.name", n.clone());
+        }
+        if let Some(v) = h.get("os").filter(|v| v.is_string()) {
+            set_path(&mut e, "host.os.name", v.clone());
+        }
+        if let Some(ips) = h.get("ips") {
+            set_path(&mut e, "host.ip", ips.clone());
+        }
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    set_path(&mut e, "event.category", serde_json::json!(["process"]));
+    let mut techniques = Vec::new();
+    if let Some(Json::Array(tags)) = m.get("tags") {
+        for t in tags.iter().filter_map(Json::as_str) {
+            let t = t.to_uppercase();
+            if crate::load::is_technique(&t) {
+                push_unique(&mut techniques, &t);
+            }
+        }
+    }
+    if !techniques.is_empty() {
+        set_path(&mut e, "threat.technique.id", serde_json::json!(techniques));
+    }
+    if let Some(n) = m
+        .get("facts")
+        .and_then(Json::as_array)
+        .and_then(|f| f.first())
+        .and_then(|f| f.get("name"))
+    {
+        set_path(&mut e, "rule.name", n.clone());
+    }
+    if let Some(t) = m
+        .get("event")
+        .and_then(|ev| ev.get("timestamp"))
+        .and_then(Json::as_f64)
+        .and_then(|t| chrono::DateTime::from_timestamp(t as i64, 0))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    let id = m.get("uuid").and_then(Json::as_str).map(str::to_owned);
+    e.insert("jamf_protect".into(), Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+fn basename_of(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// auditd writes an argument holding spaces, quotes or control characters as bare hex
+/// (`a2=6563686F20...`). Such an argument is decoded; a real hex argument (a hash, a key) stays,
+/// because it decodes to binary or to text auditd would not have encoded.
+fn auditd_arg(v: String) -> String {
+    if v.len() < 4 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return v;
+    }
+    let bytes: Option<Vec<u8>> = (0..v.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok())
+        .collect();
+    match bytes.and_then(|b| String::from_utf8(b).ok()) {
+        Some(t)
+            if t.chars()
+                .any(|c| c == ' ' || c == '"' || c == '\t' || c == '\n')
+                && t.chars().all(|c| !c.is_control() || c == '\t' || c == '\n') =>
+        {
+            t
+        }
+        _ => v,
     }
 }
 
@@ -1353,6 +1549,20 @@ fn derive(e: &mut Map<String, Json>) {
                     .collect::<Vec<_>>()
                     .join(" ");
                 set_path(e, &format!("{prefix}.command_line"), s(&joined));
+            } else if let Some(t) = get_str(&doc, &format!("{prefix}.title"))
+                && !t.trim().is_empty()
+            {
+                // Some collectors (auditbeat's system module) keep only the process title.
+                set_path(e, &format!("{prefix}.command_line"), s(t.trim()));
+                let a: Vec<String> = funcs::split_args(t);
+                if exe.is_none()
+                    && name.is_none()
+                    && let Some(f) = a.first()
+                {
+                    set_path(e, &format!("{prefix}.name"), s(funcs::basename(f)));
+                }
+                let a = a.into_iter().map(Json::String).collect();
+                set_path(e, &format!("{prefix}.args"), Json::Array(a));
             }
         } else if args.is_none() {
             let a: Vec<Json> = funcs::split_args(cmd.as_deref().unwrap_or_default())
@@ -1462,6 +1672,18 @@ mod tests {
     }
 
     #[test]
+    fn the_process_title_gives_the_command_line_when_nothing_else_does() {
+        let a = from_json(json!({"process": {"title": "sh -c /Users/a/dev/App/build/Script-1.sh", "args": null, "executable": null,
+            "command_line": null}, "host": {"os": {"type": "macos"}}}), "x").unwrap();
+        assert_eq!(
+            a.doc["process"]["command_line"],
+            "sh -c /Users/a/dev/App/build/Script-1.sh"
+        );
+        assert_eq!(a.doc["process"]["args"][0], "sh");
+        assert_eq!(a.doc["process"]["name"], "sh");
+    }
+
+    #[test]
     fn args_give_command_line() {
         let a = from_json(json!({"process": {"args": ["/usr/bin/osascript", "-e", "do shell script \"id\""], "executable": "/usr/bin/osascript"}, "host": {"os": {"family": "macos"}}}), "x").unwrap();
         assert_eq!(
@@ -1493,6 +1715,68 @@ mod tests {
         assert_eq!(b.doc["process"]["command_line"], "cmd /c whoami");
         assert_eq!(b.doc["user"]["name"], "alice");
         assert_eq!(b.doc["event"]["code"], "4688");
+    }
+
+    #[test]
+    fn chainsaw_hits_and_hex_encoded_auditd_arguments() {
+        let c = from_json(json!({"group": "Sigma", "kind": "individual", "name": "Cmd FOR /F", "tags": ["attack.t1059.003"], "level": "high",
+            "document": {"kind": "evtx", "data": {"Event": {"System": {"EventID": 1, "Computer": "WS-9", "EventRecordID": 77},
+                "EventData": {"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c for /f x", "User": "CORP\\a"}}}}}), "x").unwrap();
+        assert_eq!(c.doc["process"]["name"], "cmd.exe");
+        assert_eq!(c.doc["host"]["name"], "WS-9");
+        assert_eq!(c.doc["threat"]["technique"]["id"], json!(["T1059.003"]));
+        assert_eq!(
+            auditd_arg("6563686F206869".into()),
+            "echo hi",
+            "encoded because of the space"
+        );
+        assert_eq!(
+            auditd_arg("d41d8cd98f00b204e9800998ecf8427e".into()),
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "a hash stays"
+        );
+        assert_eq!(
+            auditd_arg("414243".into()),
+            "414243",
+            "decodes, but auditd had no reason to encode it"
+        );
+        assert_eq!(auditd_arg("-c".into()), "-c");
+    }
+
+    #[test]
+    fn jamf_protect_alerts_and_wazuh_sudo_lines_map_to_ecs() {
+        let j = from_json(json!({"host": {"hostname": "MBP-7", "os": "Version 14.7.4 (Build 23H420)", "ips": ["192.0.2.7"]},
+            "match": {"uuid": "m-1", "tags": ["MITREattack", "T1059.006"], "event": {"pid": 30, "timestamp": 1738660322.4},
+                "facts": [{"name": "Python Socket Shell"}]},
+            "related": {"users": [{"uid": 501, "name": "sam"}], "processes": [
+                {"pid": 30, "ppid": 20, "pgid": 10, "uid": 501, "path": "/usr/bin/python3", "args": ["/usr/bin/python3", "-c", "import pty"]},
+                {"pid": 20, "ppid": 10, "uid": 501, "path": "/bin/zsh", "args": ["zsh"]},
+                {"pid": 10, "ppid": 1, "uid": 501, "path": "/sbin/launchd", "args": ["/sbin/launchd"]}]}}), "x").unwrap();
+        assert_eq!(j.id, "m-1");
+        assert_eq!(j.doc["process"]["name"], "python3");
+        assert_eq!(
+            j.doc["process"]["command_line"],
+            "/usr/bin/python3 -c \"import pty\""
+        );
+        assert_eq!(j.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(j.doc["process"]["group_leader"]["pid"], 10);
+        assert_eq!(j.doc["user"]["name"], "sam");
+        assert_eq!(j.doc["host"]["name"], "MBP-7");
+        assert_eq!(j.doc["host"]["os"]["type"], "macos");
+        assert_eq!(j.doc["threat"]["technique"]["id"], json!(["T1059.006"]));
+        assert_eq!(j.doc["rule"]["name"], "Python Socket Shell");
+        // Wazuh's sudo decoder: the command, who ran it, as whom.
+        let w = from_json(json!({"timestamp": "2025-05-08T09:41:18.455+0000", "id": "w-1", "location": "macos",
+            "rule": {"id": "100214", "mitre": {"id": ["T1059.004"]}}, "agent": {"name": "MBP-8"},
+            "data": {"srcuser": "pat", "dstuser": "root", "pwd": "/private/var/tmp/.cache",
+                "command": "/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/Resources/kickstart -activate"}}), "x").unwrap();
+        assert_eq!(w.doc["process"]["name"], "kickstart");
+        assert_eq!(w.doc["process"]["parent"]["name"], "sudo");
+        assert_eq!(w.doc["user"]["name"], "pat");
+        assert_eq!(w.doc["user"]["effective"]["name"], "root");
+        assert_eq!(w.doc["host"]["name"], "MBP-8");
+        assert_eq!(w.doc["host"]["os"]["type"], "macos");
+        assert_eq!(w.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
     }
 
     #[test]

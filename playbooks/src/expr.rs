@@ -457,6 +457,11 @@ fn get_native<'c, 'k>(ftx: &mut FunctionContext<'c, 'k>) -> Result<CowVal<'c, 'k
                 CowVal::Owned(_) => return None,
             }
         }
+        // A field present but null (damaged or partial records) reads as missing: the
+        // default, so one null field cannot turn every check built on it into an error.
+        if v.downcast_ref::<CelNull>().is_some() {
+            return None;
+        }
         Some(v)
     }
     Ok(match m {
@@ -999,6 +1004,14 @@ mod tests {
         assert_eq!(
             eval("get(alert, 'process.parent.name', 'none')", a.clone()),
             s("none")
+        );
+        // A null field reads as missing, so string checks built on it still work.
+        assert_eq!(
+            eval(
+                "get(alert, 'process.title', '') + '!'",
+                serde_json::json!({"process": {"title": null}})
+            ),
+            s("!")
         );
         assert_eq!(
             eval(
