@@ -402,11 +402,19 @@ pub fn decoded(text: &str) -> String {
 static CONCAT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(['"])\s*\+\s*(['"])"#).expect("static regex"));
 
+static LONG_B64: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{256,}={0,2}").expect("static regex"));
+
 /// Undoes the cheap obfuscations: cmd carets, PowerShell backticks, string concatenation
 /// (`'Ne'+'t.WebC'+'lient'`), empty-quote splitting (`h''t''t''p`), case and whitespace runs.
-/// The result is lower case, for matching keywords the author meant to hide.
+/// The result is lower case, for matching keywords the author meant to hide. A long base64 run
+/// (256 characters or more) is shortened to a marker, `[encoded N chars]`: it holds no keyword,
+/// `decoded` gives what it hides, and every keyword check would otherwise scan it again.
 pub fn deobfuscate(text: &str) -> String {
-    let t = CONCAT.replace_all(text, "");
+    let shortened = LONG_B64.replace_all(text, |c: &regex::Captures<'_>| {
+        format!("[encoded {} chars]", c[0].len())
+    });
+    let t = CONCAT.replace_all(&shortened, "");
     let mut s = String::with_capacity(t.len());
     let mut prev = '\0';
     for c in t.chars() {
@@ -861,6 +869,13 @@ mod tests {
         assert!(deobfuscate("(New-Object 'Ne'+'t.We'+'bClient')").contains("net.webclient"));
         assert!(deobfuscate("I`E`X").contains("iex"));
         assert!(deobfuscate("h''t''t''p://x").contains("http://x"));
+        let blob = "QUJD".repeat(100);
+        let d = deobfuscate(&format!("powershell -enc {blob} -w hidden"));
+        assert_eq!(d, "powershell -enc [encoded 400 chars] -w hidden");
+        assert!(
+            deobfuscate(&"QUJD".repeat(10)).contains("qujd"),
+            "short runs stay"
+        );
     }
 
     #[test]

@@ -16,11 +16,11 @@ fn pct(v: &mut [u128], p: f64) -> u128 {
 pub fn run(playbook: &Path, alerts: &Path, runs: usize, by_step: bool) -> Result<ExitCode> {
     anyhow::ensure!(runs > 0, "--runs must be at least 1");
     let pb = crate::driver::load_playbook(playbook)?;
-    let alerts: Vec<_> = crate::driver::read_alerts(alerts)?
+    let (files, alerts): (Vec<String>, Vec<_>) = crate::driver::read_alerts(alerts)?
         .into_iter()
-        .filter_map(|(_, a)| a.ok())
-        .filter(|a| engine::matches(&pb, &a.doc))
-        .collect();
+        .filter_map(|(f, a)| Some((f, a.ok()?)))
+        .filter(|(_, a)| engine::matches(&pb, &a.doc))
+        .unzip();
     anyhow::ensure!(
         !alerts.is_empty(),
         "no alerts that the playbook takes in the bench input"
@@ -57,6 +57,13 @@ pub fn run(playbook: &Path, alerts: &Path, runs: usize, by_step: bool) -> Result
         lat.push(s.elapsed().as_nanos());
     }
     let el = t0.elapsed();
+    // Mean time per distinct alert (before `pct` sorts the latencies).
+    let mut per_alert = vec![(0u128, 0u32); alerts.len()];
+    for (i, ns) in lat.iter().enumerate() {
+        let e = &mut per_alert[i % alerts.len()];
+        e.0 += ns;
+        e.1 += 1;
+    }
     let p50 = pct(&mut lat, 0.50);
     let p99 = pct(&mut lat, 0.99);
     println!(
@@ -71,6 +78,19 @@ pub fn run(playbook: &Path, alerts: &Path, runs: usize, by_step: bool) -> Result
         p99 as f64 / 1000.0
     );
     if by_step {
+        let mut order: Vec<usize> = (0..alerts.len()).collect();
+        let mean = |i: usize| per_alert[i].0 as f64 / per_alert[i].1.max(1) as f64 / 1000.0;
+        order.sort_by(|&a, &b| mean(b).total_cmp(&mean(a)));
+        println!("costliest alerts (mean µs per run):");
+        for &i in order.iter().take(3) {
+            println!(
+                "  {:>8.1} µs  {}, {} ({})",
+                mean(i),
+                files[i],
+                alerts[i].position,
+                alerts[i].id
+            );
+        }
         by_step_report(&pb, &alerts, runs);
     }
     Ok(ExitCode::SUCCESS)
