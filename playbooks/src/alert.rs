@@ -341,6 +341,10 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(cim) = splunk_cim(&obj) {
         obj = cim;
     }
+    // Hayabusa's timeline lines: the event's fields abbreviated under `Details`.
+    if let Some(flat) = hayabusa(&obj) {
+        obj = flat;
+    }
     // Jamf Protect alerts (macOS): the event's process among `related.processes`.
     if let Some((jp, jid)) = jamf_protect(&obj) {
         obj = jp;
@@ -885,6 +889,83 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             ecs.insert("@timestamp".into(), t.clone());
         }
     }
+}
+
+/// A Hayabusa JSON line: `Computer`, `Channel`, `EventID`, `RuleTitle`, `MitreTags`, and the
+/// event's fields under `Details` with Hayabusa's abbreviations (`Cmdline`, `Proc`, `User`,
+/// `ParentCmdline`, `ParentProc`, `PID`…) plus the rest under `ExtraFieldInfo`, in their Windows
+/// names. Turned into the flat Windows shape; the original line stays under `hayabusa`.
+fn hayabusa(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let details = obj.get("Details")?.as_object()?;
+    if !obj.contains_key("RuleTitle") || !obj.contains_key("EventID") {
+        return None;
+    }
+    let mut flat = Map::new();
+    if let Some(Json::Object(extra)) = obj.get("ExtraFieldInfo") {
+        for (k, v) in extra {
+            flat.insert(k.clone(), v.clone());
+        }
+    }
+    for (from, to) in [
+        ("Cmdline", "CommandLine"),
+        ("Proc", "Image"),
+        ("User", "User"),
+        ("ParentCmdline", "ParentCommandLine"),
+        ("ParentProc", "ParentImage"),
+        ("PID", "ProcessId"),
+        ("PGUID", "ProcessGuid"),
+        ("ParentPGUID", "ParentProcessGuid"),
+        ("LID", "LogonId"),
+        ("Hashes", "Hashes"),
+        ("TgtFile", "TargetFilename"),
+        ("ScriptBlock", "ScriptBlockText"),
+        ("Path", "Path"),
+        ("DstIP", "DestinationIp"),
+        ("DstPort", "DestinationPort"),
+        ("Query", "QueryName"),
+    ] {
+        if let Some(v) = details.get(from) {
+            flat.insert(to.into(), v.clone());
+        }
+    }
+    for k in ["Computer", "EventID", "RecordID", "Timestamp"] {
+        if let Some(v) = obj.get(k) {
+            flat.insert(
+                if k == "RecordID" {
+                    "RecordNumber".into()
+                } else {
+                    k.into()
+                },
+                v.clone(),
+            );
+        }
+    }
+    if let Some(Json::String(c)) = obj.get("Channel") {
+        let channel = match c.as_str() {
+            "Sec" => "Security",
+            "Sysmon" => "Microsoft-Windows-Sysmon/Operational",
+            "PwSh" | "PwShScriptBlock" => "Microsoft-Windows-PowerShell/Operational",
+            other => other,
+        };
+        flat.insert("Channel".into(), s(channel));
+    }
+    // Techniques as Sigma tags, which the normaliser already reads.
+    let tags: Vec<Json> = obj
+        .get("MitreTags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(|t| s(&format!("attack.{}", t.to_lowercase())))
+        .collect();
+    let mut rule = Map::new();
+    if let Some(t) = obj.get("RuleTitle") {
+        rule.insert("title".into(), t.clone());
+    }
+    rule.insert("tags".into(), Json::Array(tags));
+    flat.insert("rule".into(), Json::Object(rule));
+    flat.insert("hayabusa".into(), Json::Object(obj.clone()));
+    Some(flat)
 }
 
 /// A Jamf Protect alert: `match.event.pid` names the process among `related.processes` (each
@@ -1715,6 +1796,23 @@ mod tests {
         assert_eq!(b.doc["process"]["command_line"], "cmd /c whoami");
         assert_eq!(b.doc["user"]["name"], "alice");
         assert_eq!(b.doc["event"]["code"], "4688");
+    }
+
+    #[test]
+    fn hayabusa_lines_map_to_ecs() {
+        let h = from_json(json!({"Timestamp": "2024-05-14 09:12:41.518 +02:00", "RuleTitle": "Encoded PowerShell", "Level": "high",
+            "Computer": "WS-1", "Channel": "Sec", "EventID": 4688, "RecordID": 884213,
+            "Details": {"Cmdline": "powershell.exe -enc AAAA", "Proc": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "PID": "0x1b3c", "User": "mk", "ParentProc": "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE"},
+            "ExtraFieldInfo": {"SubjectDomainName": "CORP"}, "MitreTags": ["T1059.001", "T1027"]}), "x").unwrap();
+        assert_eq!(h.doc["process"]["command_line"], "powershell.exe -enc AAAA");
+        assert_eq!(h.doc["process"]["name"], "powershell.exe");
+        assert_eq!(h.doc["process"]["parent"]["name"], "WINWORD.EXE");
+        assert_eq!(h.doc["host"]["name"], "WS-1");
+        assert_eq!(
+            h.doc["threat"]["technique"]["id"],
+            json!(["T1059.001", "T1027"])
+        );
     }
 
     #[test]
