@@ -7,6 +7,23 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// One dry run of `a`, every lookup answered empty; with `timed`, also each step's time.
+fn dry_run(
+    pb: &playbooks::model::Playbook,
+    a: &playbooks::alert::Alert,
+    timed: bool,
+) -> (engine::Report, Vec<u64>) {
+    let answer = |_: &engine::CallRequest| Outcome::Ok {
+        result: serde_json::Value::Null,
+    };
+    if timed {
+        engine::run_offline_timed(pb, &a.id, &a.doc, true, answer, |_| None)
+    } else {
+        let r = engine::run_offline(pb, &a.id, &a.doc, true, answer, |_| None);
+        (r, Vec::new())
+    }
+}
+
 fn pct(v: &mut [u128], p: f64) -> u128 {
     v.sort_unstable();
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
@@ -27,33 +44,14 @@ pub fn run(playbook: &Path, alerts: &Path, runs: usize, by_step: bool) -> Result
     );
     // Warm up (thread-local regex caches, allocator).
     for a in &alerts {
-        let _ = engine::run_offline(
-            &pb,
-            &a.id,
-            &a.doc,
-            true,
-            |_| Outcome::Ok {
-                result: serde_json::Value::Null,
-            },
-            |_| None,
-        );
+        let _ = dry_run(&pb, a, false);
     }
     let mut lat = Vec::with_capacity(runs);
     let t0 = Instant::now();
     for i in 0..runs {
         let a = &alerts[i % alerts.len()];
         let s = Instant::now();
-        let r = engine::run_offline(
-            &pb,
-            &a.id,
-            &a.doc,
-            true,
-            |_| Outcome::Ok {
-                result: serde_json::Value::Null,
-            },
-            |_| None,
-        );
-        std::hint::black_box(r);
+        std::hint::black_box(dry_run(&pb, a, false));
         lat.push(s.elapsed().as_nanos());
     }
     let el = t0.elapsed();
@@ -107,16 +105,7 @@ fn by_step_report(
     let t0 = Instant::now();
     for i in 0..runs {
         let a = &alerts[i % alerts.len()];
-        let (r, times) = engine::run_offline_timed(
-            pb,
-            &a.id,
-            &a.doc,
-            true,
-            |_| Outcome::Ok {
-                result: serde_json::Value::Null,
-            },
-            |_| None,
-        );
+        let (r, times) = dry_run(pb, a, true);
         std::hint::black_box(r);
         for (t, x) in total.iter_mut().zip(times) {
             *t += x;
