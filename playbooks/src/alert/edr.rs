@@ -1,7 +1,8 @@
 //! Endpoint agents' own alert and event shapes, mapped onto ECS: CrowdStrike Falcon detections
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
-//! Endpoint Security exec events as `eslogger` prints them, and osquery result lines
-//! (`process_events`, `es_process_events`, `processes`). Each adapter recognises its shape by
+//! Endpoint Security exec events as `eslogger` prints them, osquery result lines
+//! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
+//! Carbon Black Cloud alerts. Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
 use super::{basename_of, push_unique, s, set_path};
@@ -449,6 +450,140 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     set_path(&mut e, "event.provider", s("osquery"));
     e.insert("osquery".into(), Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// SentinelOne Deep Visibility / Singularity Data Lake events (`src.process.*`, `tgt.process.*`,
+/// `endpoint.*`; flat dotted keys or nested). In a "Process Creation" event the source process
+/// created the target: the target is the process and the source its parent.
+pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    if !obj.keys().any(|k| k == "src" || k.starts_with("src.process."))
+        || !obj.keys().any(|k| k == "endpoint" || k.starts_with("endpoint."))
+    {
+        return None;
+    }
+    let d = Json::Object(super::expand(obj.clone()));
+    let src = super::get_path(&d, "src.process")?;
+    let tgt = super::get_path(&d, "tgt.process").filter(|t| t.get("cmdline").is_some());
+    let mut e = Map::new();
+    let path = |p: &Json| {
+        super::get_path(p, "image.path")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+    };
+    let put = |e: &mut Map<String, Json>, prefix: &str, p: &Json| {
+        put_process(e, prefix, path(p), text(p, "cmdline"));
+        if path(p).is_none()
+            && let Some(n) = text(p, "name")
+        {
+            set_path(e, &format!("{prefix}.name"), s(n));
+        }
+        if let Some(pid) = p.get("pid").filter(|v| v.is_number()) {
+            set_path(e, &format!("{prefix}.pid"), pid.clone());
+        }
+        if let Some(h) = super::get_path(p, "image.sha256").and_then(Json::as_str) {
+            set_path(e, &format!("{prefix}.hash.sha256"), s(h));
+        }
+    };
+    let (me, parent, grand) = match tgt {
+        Some(t) => (t, Some(src), src.get("parent")),
+        None => (src, src.get("parent"), None),
+    };
+    if text(me, "cmdline").is_none() && path(me).is_none() {
+        return None;
+    }
+    put(&mut e, "process", me);
+    if let Some(p) = parent {
+        put(&mut e, "process.parent", p);
+    }
+    if let Some(g) = grand {
+        put(&mut e, "process.parent.parent", g);
+    }
+    if let Some(u) = text(me, "user").or_else(|| text(src, "user")) {
+        set_user(&mut e, u);
+    }
+    if let Some(ep) = d.get("endpoint") {
+        if let Some(n) = text(ep, "name") {
+            set_path(&mut e, "host.name", s(n));
+        }
+        if let Some(os) = text(ep, "os") {
+            set_path(&mut e, "host.os.name", s(if os == "osx" { "macOS" } else { os }));
+        }
+    }
+    if let Some(t) = text(&d, "timestamp") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("sentinelone"));
+    e.insert("sentinelone".into(), Json::Object(obj.clone()));
+    Some((e, None))
+}
+
+/// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
+/// `device_name`, `device_os`; `attack_technique` / `ttps`).
+pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    if !(obj.contains_key("process_cmdline") || obj.contains_key("process_name"))
+        || !obj.contains_key("device_name")
+    {
+        return None;
+    }
+    let mut e = Map::new();
+    let name = mtext(obj, "process_name");
+    let path = mtext(obj, "process_path").or(name.filter(|n| n.contains(['\\', '/'])));
+    put_process(&mut e, "process", path.map(str::to_owned), mtext(obj, "process_cmdline"));
+    if path.is_none()
+        && let Some(n) = name
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    let pname = mtext(obj, "parent_name");
+    put_process(
+        &mut e,
+        "process.parent",
+        pname.filter(|n| n.contains(['\\', '/'])).map(str::to_owned),
+        mtext(obj, "parent_cmdline"),
+    );
+    if let Some(n) = pname.filter(|n| !n.contains(['\\', '/'])) {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    for (from, to) in [("process_pid", "process.pid"), ("parent_pid", "process.parent.pid")] {
+        if let Some(v) = obj.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(h) = mtext(obj, "process_sha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(u) = mtext(obj, "process_username").or_else(|| mtext(obj, "device_username")) {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = mtext(obj, "device_name") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = mtext(obj, "device_os") {
+        set_path(&mut e, "host.os.name", s(os));
+    }
+    if let Some(ip) = mtext(obj, "device_internal_ip") {
+        set_path(&mut e, "host.ip", s(ip));
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    if let Some(t) = mtext(obj, "attack_technique") {
+        ids.push(t);
+    }
+    if let Some(Json::Array(ttps)) = obj.get("ttps") {
+        ids.extend(ttps.iter().filter_map(Json::as_str));
+    }
+    set_techniques(&mut e, &ids);
+    if let Some(r) = mtext(obj, "reason") {
+        set_path(&mut e, "rule.description", s(r));
+    }
+    if let Some(t) = mtext(obj, "backend_timestamp").or_else(|| mtext(obj, "create_time")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("carbonblack"));
+    let id = mtext(obj, "id").map(str::to_owned);
+    e.insert("carbon_black".into(), Json::Object(obj.clone()));
+    Some((e, id))
 }
 
 /// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) as one result
