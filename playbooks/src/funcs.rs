@@ -323,6 +323,11 @@ fn decode_hex_like(text: &str, push: &mut impl FnMut(String)) {
 static B64_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{24,}={0,2}").expect("static regex"));
 
+/// Base64 wrapped over several lines (PEM bodies, `base64` output, here-strings): one payload.
+static B64_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[A-Za-z0-9+/]{40,}\r?\n[ \t]*){2,}[A-Za-z0-9+/]{4,}={0,2}").expect("static regex")
+});
+
 /// One decoding layer of `text`: the payloads of encoded-command switches, and every long base64
 /// run that decodes to text (or to gzip/deflate data that inflates to text).
 pub fn decode_layer(text: &str) -> Vec<String> {
@@ -346,11 +351,31 @@ pub fn decode_layer(text: &str) -> Vec<String> {
             done.push(&w[1]);
         }
     }
+    // Base64 wrapped over lines is decoded whole: a line of a certificate or of a binary can
+    // look like text on its own, and a payload's keywords can straddle two lines.
+    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+    if text.len() >= 120 && text.contains('\n') {
+        for m in B64_BLOCK.find_iter(text).take(16) {
+            blocks.push(m.range());
+            let joined: String = m.as_str().split_whitespace().collect();
+            if let Some(bytes) = b64_bytes(&joined) {
+                if let Some(s) = bytes_to_text(&bytes) {
+                    push(s, &mut out);
+                } else if let Some(s) = inflate(&bytes).and_then(|b| bytes_to_text(&b)) {
+                    push(s, &mut out);
+                }
+            }
+        }
+    }
     // Any other long base64 run (FromBase64String('...'), `echo ... | base64 -d`, ...).
     for m in B64_RUN.find_iter(text).take(64) {
         let run = m.as_str();
         // The payload of an encoded-command switch, decoded above: not twice.
         if done.iter().any(|d| d.contains(run)) {
+            continue;
+        }
+        // A line of a wrapped block, decoded with its block.
+        if blocks.iter().any(|b| b.start <= m.start() && m.end() <= b.end) {
             continue;
         }
         // Skip runs that are just words/paths: base64 payloads mix case and digits.

@@ -146,7 +146,10 @@ fn dry_run_json_report_has_the_contract_fields_and_sends_nothing() {
         assert!(web.get(k).is_some(), "missing {k}");
     }
     assert_eq!(web["dry_run"], true);
-    assert_eq!(web["escalation"]["immediate"], true);
+    // A web server piping a download into a shell: high confidence, critical, isolation
+    // proposed; not "immediate" (no lateral movement, privileged use or credential theft).
+    assert_eq!(web["escalation"]["severity"], "critical");
+    assert_eq!(web["escalation"]["immediate"], false);
     assert_eq!(web["escalation"]["tier"], 2);
     let actions = web["actions"].as_array().unwrap();
     let isolate = actions

@@ -160,8 +160,15 @@ async fn t1059_runs_against_every_vendor_parks_containment_and_contains_once_app
         fact("beaconing")
     );
     assert_eq!(rep["escalation"]["escalate"], true, "{}", rep["escalation"]);
+    // High-confidence execution is Tier 2 at critical severity with the host's isolation
+    // proposed; "immediate" is kept for lateral movement, privileged use and credential theft.
     assert_eq!(
-        rep["escalation"]["immediate"], true,
+        rep["escalation"]["severity"], "critical",
+        "{}",
+        rep["escalation"]
+    );
+    assert_eq!(
+        rep["escalation"]["immediate"], false,
         "{}",
         rep["escalation"]
     );

@@ -456,6 +456,9 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
 /// `endpoint.*`; flat dotted keys or nested). In a "Process Creation" event the source process
 /// created the target: the target is the process and the source its parent.
 pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    if obj.contains_key("sourceProcessInfo") || obj.contains_key("threatInfo") {
+        return sentinelone_api(obj);
+    }
     if !obj.keys().any(|k| k == "src" || k.starts_with("src.process."))
         || !obj.keys().any(|k| k == "endpoint" || k.starts_with("endpoint."))
     {
@@ -516,6 +519,118 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     set_path(&mut e, "event.provider", s("sentinelone"));
     e.insert("sentinelone".into(), Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// SentinelOne's management API: a STAR / cloud-detection alert (`alertInfo`, `ruleInfo`,
+/// `sourceProcessInfo` that started `targetProcessInfo`, `sourceParentProcessInfo`), or a threat
+/// (`threatInfo`: the file, its arguments, the originating process).
+fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let mut e = Map::new();
+    let mut id = None;
+    let agent = obj
+        .get("agentDetectionInfo")
+        .into_iter()
+        .chain(obj.get("agentRealtimeInfo"));
+    for a in agent {
+        if let Some(n) = text(a, "name").or_else(|| text(a, "agentComputerName")) {
+            set_path(&mut e, "host.name", s(n));
+        }
+        if let Some(os) = text(a, "osFamily")
+            .or_else(|| text(a, "os"))
+            .or_else(|| text(a, "agentOsType"))
+            .or_else(|| text(a, "osName"))
+        {
+            set_path(&mut e, "host.os.name", s(if os == "osx" { "macOS" } else { os }));
+        }
+    }
+    if let Some(src) = obj.get("sourceProcessInfo") {
+        let proc_ = |p: &Json, path: &str, cmd: &str| {
+            (
+                text(p, path).map(str::to_owned),
+                text(p, cmd).map(str::to_owned),
+            )
+        };
+        let tgt = obj
+            .get("targetProcessInfo")
+            .filter(|t| text(t, "tgtProcCmdLine").is_some() || text(t, "tgtFilePath").is_some());
+        let (me_path, me_cmd) = match tgt {
+            Some(t) => proc_(t, "tgtFilePath", "tgtProcCmdLine"),
+            None => proc_(src, "filePath", "commandline"),
+        };
+        if me_path.is_none() && me_cmd.is_none() {
+            return None;
+        }
+        put_process(&mut e, "process", me_path, me_cmd.as_deref());
+        let parents: Vec<&Json> = match tgt {
+            Some(_) => [Some(src), obj.get("sourceParentProcessInfo")]
+                .into_iter()
+                .flatten()
+                .collect(),
+            None => obj.get("sourceParentProcessInfo").into_iter().collect(),
+        };
+        for (p, prefix) in parents
+            .into_iter()
+            .zip(["process.parent", "process.parent.parent"])
+        {
+            let (path, cmd) = proc_(p, "filePath", "commandline");
+            put_process(&mut e, prefix, path, cmd.as_deref());
+        }
+        if let Some(t) = tgt {
+            if let Some(w) = text(t, "tgtProcWorkingDirectory") {
+                set_path(&mut e, "process.working_directory", s(w));
+            }
+            if let Some(pid) = text(t, "tgtProcPid").and_then(|p| p.parse::<i64>().ok()) {
+                set_path(&mut e, "process.pid", Json::from(pid));
+            }
+        }
+        if let Some(u) = text(src, "user") {
+            set_user(&mut e, u);
+        }
+        if let Some(r) = obj.get("ruleInfo") {
+            if let Some(n) = text(r, "name") {
+                set_path(&mut e, "rule.name", s(n));
+            }
+            if let Some(d) = text(r, "description") {
+                set_path(&mut e, "rule.description", s(d));
+            }
+        }
+        if let Some(a) = obj.get("alertInfo") {
+            id = text(a, "alertId").map(str::to_owned);
+            if let Some(t) = text(a, "createdAt").or_else(|| text(a, "reportedAt")) {
+                e.insert("@timestamp".into(), s(t));
+            }
+        }
+    } else {
+        let ti = obj.get("threatInfo")?;
+        let path = text(ti, "filePath").map(str::to_owned);
+        let cmd = match (text(ti, "filePath"), text(ti, "maliciousProcessArguments")) {
+            (Some(p), Some(a)) if !a.contains(p) => Some(format!("\"{p}\" {a}")),
+            (_, Some(a)) => Some(a.to_owned()),
+            _ => None,
+        };
+        path.as_ref().or(cmd.as_ref())?;
+        put_process(&mut e, "process", path, cmd.as_deref());
+        if let Some(o) = text(ti, "originatorProcess") {
+            set_path(&mut e, "process.parent.name", s(o));
+        }
+        if let Some(u) = text(ti, "processUser") {
+            set_user(&mut e, u);
+        }
+        if let Some(h) = text(ti, "sha256").or_else(|| text(ti, "sha1")) {
+            set_path(&mut e, "process.hash.sha256", s(h));
+        }
+        if let Some(n) = text(ti, "threatName") {
+            set_path(&mut e, "rule.name", s(n));
+        }
+        if let Some(t) = text(ti, "identifiedAt").or_else(|| text(ti, "createdAt")) {
+            e.insert("@timestamp".into(), s(t));
+        }
+        id = text(ti, "threatId").map(str::to_owned);
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("sentinelone"));
+    e.insert("sentinelone".into(), Json::Object(obj.clone()));
+    Some((e, id))
 }
 
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
