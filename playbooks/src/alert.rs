@@ -362,13 +362,14 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         obj.entry("rule").or_insert(rule);
     }
     // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
-    // osquery result lines, SentinelOne events, Carbon Black Cloud alerts (read before Splunk's
+    // osquery result lines, SentinelOne events, Falco and Carbon Black Cloud alerts (read before Splunk's
     // CIM fields, which share `process_name`).
     for adapter in [
         edr::crowdstrike,
         edr::eslogger,
         edr::osquery,
         edr::sentinelone,
+        edr::falco,
         edr::carbon_black,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
@@ -1987,6 +1988,19 @@ mod tests {
         assert_eq!(s1.doc["process"]["parent"]["parent"]["name"], "Terminal");
         assert_eq!(s1.doc["user"]["name"], "mara");
         assert_eq!(s1.doc["host"]["os"]["type"], "macos");
+        // A Falco alert: the event's fields under output_fields, techniques from the tags.
+        let falco = from_json(json!({"hostname": "node-4", "priority": "Notice", "rule": "Terminal shell in container",
+            "tags": ["container", "mitre_execution", "T1059"], "time": "2025-01-01T00:00:00Z", "uuid": "f-1",
+            "output_fields": {"proc.cmdline": "sh -c id", "proc.name": "sh", "proc.exepath": "/bin/sh", "proc.pname": "node",
+                "proc.pcmdline": "node server.js", "user.name": "root", "user.uid": 0, "container.id": "abc123",
+                "container.image.repository": "shop/api", "k8s.pod.name": "api-7d9", "k8s.ns.name": "prod"}}), "x").unwrap();
+        assert_eq!(falco.id, "f-1");
+        assert_eq!(falco.doc["process"]["command_line"], "sh -c id");
+        assert_eq!(falco.doc["process"]["parent"]["name"], "node");
+        assert_eq!(falco.doc["container"]["id"], "abc123");
+        assert_eq!(falco.doc["user"]["id"], "0");
+        assert_eq!(falco.doc["host"]["os"]["type"], "linux");
+        assert_eq!(falco.doc["threat"]["technique"]["id"], json!(["T1059"]));
         // A STAR alert from the management API: the source process started the target.
         let star = from_json(json!({"alertInfo": {"alertId": "s1-9", "createdAt": "2025-03-11T08:58:14Z"},
             "ruleInfo": {"name": "Login shell from a GUI app"},

@@ -75,7 +75,7 @@ fn once_takes_every_alert_exactly_once_and_keeps_what_it_did_not_run() {
 
     let runs = stdout(&riposte!(["runs", "list", "--data-dir", d]));
     assert_eq!(runs.lines().count(), 3, "{runs}");
-    assert!(runs.contains("IMMEDIATE"), "{runs}");
+    assert!(runs.contains("tier 2"), "{runs}");
     let un = stdout(&riposte!(["alerts", "unmatched", "--data-dir", d]));
     assert!(
         un.contains("1 alert(s) not matched") && un.contains("drop"),
@@ -268,7 +268,7 @@ fn a_drill_runs_its_fixtures_in_dry_run_as_fresh_runs_each_time() {
     );
     assert!(
         runs.lines()
-            .all(|l| l.contains("(dry-run)") && l.contains("IMMEDIATE")),
+            .all(|l| l.contains("(dry-run)") && l.contains("tier 2")),
         "{runs}"
     );
     let o = riposte!(["serve", "--drill", "nope", "--config", c]);

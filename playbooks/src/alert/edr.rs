@@ -2,7 +2,7 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! Carbon Black Cloud alerts. Each adapter recognises its shape by
+//! management-API alerts, Falco alerts and Carbon Black Cloud alerts. Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
 use super::{basename_of, push_unique, s, set_path};
@@ -631,6 +631,83 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
     set_path(&mut e, "event.provider", s("sentinelone"));
     e.insert("sentinelone".into(), Json::Object(obj.clone()));
     Some((e, id))
+}
+
+/// Falco alerts (`json_output`, or as falcosidekick forwards them): the rule, its priority and
+/// tags, and the syscall event's fields under `output_fields` (`proc.cmdline`, `proc.pname`,
+/// `container.id`, `k8s.pod.name` ...).
+pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let f = obj.get("output_fields")?.as_object()?;
+    if !(obj.contains_key("rule") && obj.contains_key("priority")) {
+        return None;
+    }
+    let get = |k: &str| mtext(f, k);
+    let mut e = Map::new();
+    let exe = get("proc.exepath").or_else(|| get("proc.exe").filter(|x| x.starts_with('/')));
+    put_process(&mut e, "process", exe.map(str::to_owned), get("proc.cmdline"));
+    if exe.is_none()
+        && let Some(n) = get("proc.name")
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    let pexe = get("proc.pexepath").or_else(|| get("proc.pexe").filter(|x| x.starts_with('/')));
+    put_process(&mut e, "process.parent", pexe.map(str::to_owned), get("proc.pcmdline"));
+    if pexe.is_none()
+        && let Some(n) = get("proc.pname")
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    if let Some(n) = get("proc.aname[2]") {
+        set_path(&mut e, "process.parent.parent.name", s(n));
+    }
+    for (from, to) in [("proc.pid", "process.pid"), ("proc.ppid", "process.parent.pid")] {
+        if let Some(v) = f.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(c) = get("proc.cwd") {
+        set_path(&mut e, "process.working_directory", s(c));
+    }
+    if let Some(u) = get("user.name") {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = f.get("user.uid").filter(|v| v.is_number()) {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(c) = get("container.id").filter(|c| *c != "host") {
+        set_path(&mut e, "container.id", s(c));
+        if let Some(i) = get("container.image.repository") {
+            set_path(&mut e, "container.image.name", s(i));
+        }
+        if let Some(n) = get("container.name") {
+            set_path(&mut e, "container.name", s(n));
+        }
+    }
+    if let Some(p) = get("k8s.pod.name") {
+        set_path(&mut e, "orchestrator.resource.name", s(p));
+        set_path(&mut e, "orchestrator.type", s("kubernetes"));
+    }
+    if let Some(n) = get("k8s.ns.name") {
+        set_path(&mut e, "orchestrator.namespace", s(n));
+    }
+    if let Some(h) = mtext(obj, "hostname") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(r) = mtext(obj, "rule") {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    if let Some(Json::Array(tags)) = obj.get("tags") {
+        let ids: Vec<&str> = tags.iter().filter_map(Json::as_str).collect();
+        set_techniques(&mut e, &ids);
+    }
+    if let Some(t) = mtext(obj, "time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("falco"));
+    e.insert("falco".into(), Json::Object(obj.clone()));
+    Some((e, mtext(obj, "uuid").map(str::to_owned)))
 }
 
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
