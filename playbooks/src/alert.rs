@@ -362,8 +362,9 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         obj.entry("rule").or_insert(rule);
     }
     // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
-    // osquery result lines, SentinelOne events, Falco and Carbon Black Cloud alerts (read before Splunk's
-    // CIM fields, which share `process_name`).
+    // osquery result lines, SentinelOne events, Falco and Carbon Black Cloud alerts, Microsoft
+    // Graph and Sentinel alerts' process evidence (read before Splunk's CIM fields, which share
+    // `process_name`).
     for adapter in [
         edr::crowdstrike,
         edr::eslogger,
@@ -371,6 +372,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::sentinelone,
         edr::falco,
         edr::carbon_black,
+        edr::microsoft_evidence,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
             obj = ecs;
@@ -652,13 +654,53 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         Some(Json::Object(r)) => (r, true),
         _ => (obj, false),
     };
+    // A notable that groups several events carries multi-value fields (JSON arrays). The
+    // event taken is the first whose process is a shell or interpreter (else the first); the
+    // other commands follow its command line, one per line, so the analysis sees them all.
+    let pick = match r.get("process_name") {
+        Some(Json::Array(names)) => names
+            .iter()
+            .position(|n| {
+                n.as_str().is_some_and(|n| {
+                    let n = funcs::basename(n).to_ascii_lowercase();
+                    let n = n.trim_end_matches(".exe");
+                    matches!(
+                        n,
+                        "sh" | "bash" | "dash" | "zsh" | "ksh" | "cmd" | "powershell" | "pwsh"
+                    ) || n.starts_with("python")
+                        || n.starts_with("perl")
+                })
+            })
+            .unwrap_or(0),
+        _ => 0,
+    };
     let text = |k: &str| match r.get(k) {
         Some(Json::String(v)) if !v.is_empty() && v != "unknown" => Some(v.clone()),
         Some(Json::Number(n)) => Some(n.to_string()),
+        Some(Json::Array(a)) => a
+            .get(pick)
+            .or(a.first())
+            .and_then(Json::as_str)
+            .filter(|v| !v.is_empty() && *v != "unknown")
+            .map(str::to_owned),
         _ => None,
     };
     let cmd = match r.get("process") {
         Some(Json::String(c)) => Some(c.clone()),
+        Some(Json::Array(all)) if !all.is_empty() => {
+            let mut lines: Vec<&str> = Vec::with_capacity(all.len());
+            if let Some(first) = all.get(pick).and_then(Json::as_str) {
+                lines.push(first);
+            }
+            for (i, c) in all.iter().enumerate() {
+                if i != pick
+                    && let Some(c) = c.as_str()
+                {
+                    lines.push(c);
+                }
+            }
+            Some(lines.join("\n"))
+        }
         _ => text("orig_process"),
     };
     if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {

@@ -2,7 +2,8 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! management-API alerts, Falco alerts and Carbon Black Cloud alerts. Each adapter recognises its shape by
+//! management-API alerts, Falco alerts, Carbon Black Cloud alerts, and Microsoft Graph security
+//! alerts and Sentinel `SecurityAlert` rows (the process among their evidence). Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
 use super::{basename_of, push_unique, s, set_path};
@@ -708,6 +709,226 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     set_path(&mut e, "event.provider", s("falco"));
     e.insert("falco".into(), Json::Object(obj.clone()));
     Some((e, mtext(obj, "uuid").map(str::to_owned)))
+}
+
+/// Microsoft's alert shapes that carry the process as evidence: Graph security alerts
+/// (`/security/alerts_v2`: `evidence[]` of `processEvidence`, `deviceEvidence`, with
+/// `mitreTechniques`) and Sentinel `SecurityAlert` rows (`Entities`, a JSON string of entities
+/// linked by `$id`/`$ref`; `CompromisedEntity`, `Techniques`). The process taken is the one no
+/// other process evidence names as its parent (the newest in the chain).
+pub(super) fn microsoft_evidence(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let graph = obj.get("evidence").and_then(Json::as_array).filter(|ev| {
+        ev.iter().any(|x| {
+            x.get("@odata.type")
+                .and_then(Json::as_str)
+                .is_some_and(|t| t.ends_with("processEvidence"))
+        })
+    });
+    if let Some(ev) = graph {
+        return graph_alert(obj, ev);
+    }
+    if obj.contains_key("Entities") && (obj.contains_key("AlertName") || obj.contains_key("SystemAlertId")) {
+        return sentinel_alert(obj);
+    }
+    None
+}
+
+fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
+    let f = f?;
+    match (text(f, dir), text(f, name)) {
+        (Some(d), Some(n)) if !d.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
+            Some(drive_path(&join_path(d, n)))
+        }
+        (Some(d), _) => Some(drive_path(d)),
+        (None, Some(n)) => Some(n.to_owned()),
+        _ => None,
+    }
+}
+
+fn graph_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>, Option<String>)> {
+    let kind = |x: &Json, k: &str| {
+        x.get("@odata.type")
+            .and_then(Json::as_str)
+            .is_some_and(|t| t.ends_with(k))
+    };
+    let procs: Vec<&Json> = ev.iter().filter(|x| kind(x, "processEvidence")).collect();
+    let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
+    let me = procs
+        .iter()
+        .find(|p| {
+            let id = pid(p, "processId");
+            id.is_none() || !procs.iter().any(|q| pid(q, "parentProcessId") == id)
+        })
+        .or(procs.first())?;
+    let mut e = Map::new();
+    put_process(
+        &mut e,
+        "process",
+        file_path(me.get("imageFile"), "filePath", "fileName"),
+        text(me, "processCommandLine"),
+    );
+    let parent = procs
+        .iter()
+        .find(|q| pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId"));
+    put_process(
+        &mut e,
+        "process.parent",
+        file_path(me.get("parentProcessImageFile"), "filePath", "fileName")
+            .or_else(|| parent.and_then(|p| file_path(p.get("imageFile"), "filePath", "fileName"))),
+        parent.and_then(|p| text(p, "processCommandLine")),
+    );
+    for (k, to) in [("processId", "process.pid"), ("parentProcessId", "process.parent.pid")] {
+        if let Some(v) = pid(me, k) {
+            set_path(&mut e, to, Json::from(v));
+        }
+    }
+    if let Some(h) = me.get("imageFile").and_then(|f| text(f, "sha256")) {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(u) = me.get("userAccount") {
+        if let Some(n) = text(u, "accountName") {
+            set_path(&mut e, "user.name", s(n));
+        }
+        if let Some(d) = text(u, "domainName") {
+            set_path(&mut e, "user.domain", s(d));
+        }
+        if let Some(sid) = text(u, "userSid") {
+            set_path(&mut e, "user.id", s(sid));
+        }
+    }
+    if let Some(d) = ev.iter().find(|x| kind(x, "deviceEvidence")) {
+        if let Some(h) = text(d, "deviceDnsName").or_else(|| text(d, "hostName")) {
+            set_path(&mut e, "host.name", s(h));
+        }
+        if let Some(os) = text(d, "osPlatform") {
+            set_path(&mut e, "host.os.name", s(os));
+        }
+    }
+    if let Some(Json::Array(t)) = obj.get("mitreTechniques") {
+        let ids: Vec<&str> = t.iter().filter_map(Json::as_str).collect();
+        set_techniques(&mut e, &ids);
+    }
+    if let Some(n) = mtext(obj, "title") {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "createdDateTime") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("microsoft"));
+    e.insert("microsoft".into(), Json::Object(obj.clone()));
+    Some((e, mtext(obj, "id").map(str::to_owned)))
+}
+
+/// Every object with an `$id` in a Sentinel entity list, so `{"$ref": "5"}` can be resolved.
+fn index_ids<'a>(v: &'a Json, out: &mut Vec<(&'a str, &'a Json)>) {
+    match v {
+        Json::Object(o) => {
+            if let Some(id) = o.get("$id").and_then(Json::as_str) {
+                out.push((id, v));
+            }
+            for x in o.values() {
+                index_ids(x, out);
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|x| index_ids(x, out)),
+        _ => {}
+    }
+}
+
+fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let parse = |v: &Json| match v {
+        Json::String(s) => serde_json::from_str::<Json>(s).ok(),
+        other => Some(other.clone()),
+    };
+    let entities = parse(obj.get("Entities")?)?;
+    let list = entities.as_array()?;
+    let mut ids = Vec::new();
+    index_ids(&entities, &mut ids);
+    let resolve = |v: Option<&'_ Json>| -> Option<Json> {
+        let v = v?;
+        match v.get("$ref").and_then(Json::as_str) {
+            Some(r) => ids.iter().find(|(i, _)| *i == r).map(|(_, x)| (*x).clone()),
+            None => Some(v.clone()),
+        }
+    };
+    let is = |x: &Json, t: &str| x.get("Type").and_then(Json::as_str) == Some(t);
+    let procs: Vec<&Json> = list.iter().filter(|x| is(x, "process")).collect();
+    let parent_ids: Vec<String> = procs
+        .iter()
+        .filter_map(|p| p.get("ParentProcess"))
+        .filter_map(|pp| {
+            pp.get("$ref")
+                .or_else(|| pp.get("$id"))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    let me = procs
+        .iter()
+        .find(|p| {
+            p.get("$id")
+                .and_then(Json::as_str)
+                .is_none_or(|id| !parent_ids.iter().any(|x| x == id))
+        })
+        .or(procs.first())?;
+    let mut e = Map::new();
+    let image = |p: &Json| file_path(resolve(p.get("ImageFile")).as_ref(), "Directory", "Name");
+    put_process(&mut e, "process", image(me), text(me, "CommandLine"));
+    if let Some(parent) = resolve(me.get("ParentProcess")) {
+        put_process(&mut e, "process.parent", image(&parent), text(&parent, "CommandLine"));
+        if let Some(p) = text(&parent, "ProcessId").and_then(|p| p.parse::<i64>().ok()) {
+            set_path(&mut e, "process.parent.pid", Json::from(p));
+        }
+    }
+    if let Some(p) = text(me, "ProcessId").and_then(|p| p.parse::<i64>().ok()) {
+        set_path(&mut e, "process.pid", Json::from(p));
+    }
+    let account = resolve(me.get("Account")).or_else(|| list.iter().find(|x| is(x, "account")).cloned());
+    if let Some(a) = account {
+        if let Some(n) = text(&a, "Name") {
+            set_path(&mut e, "user.name", s(n));
+        }
+        if let Some(d) = text(&a, "NTDomain").or_else(|| text(&a, "UPNSuffix")) {
+            set_path(&mut e, "user.domain", s(d));
+        }
+    }
+    let host = resolve(me.get("Host")).or_else(|| list.iter().find(|x| is(x, "host")).cloned());
+    match host {
+        Some(h) => {
+            if let Some(n) = text(&h, "HostName").or_else(|| text(&h, "NetBiosName")) {
+                set_path(&mut e, "host.name", s(n));
+            }
+            if let Some(os) = text(&h, "OSFamily") {
+                set_path(&mut e, "host.os.name", s(os));
+            }
+        }
+        None => {
+            if let Some(c) = mtext(obj, "CompromisedEntity") {
+                set_path(&mut e, "host.name", s(c));
+            }
+        }
+    }
+    if let Some(t) = obj.get("Techniques").and_then(parse) {
+        let ids: Vec<&str> = match &t {
+            Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+            Json::String(s) => s.split([',', ' ']).collect(),
+            _ => Vec::new(),
+        };
+        set_techniques(&mut e, &ids);
+    }
+    if let Some(n) = mtext(obj, "AlertName") {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "TimeGenerated").or_else(|| mtext(obj, "StartTime")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("microsoft"));
+    e.insert("microsoft".into(), Json::Object(obj.clone()));
+    Some((e, mtext(obj, "SystemAlertId").map(str::to_owned)))
 }
 
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
