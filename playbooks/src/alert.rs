@@ -104,7 +104,7 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             out.push(Err(BadAlert {
                 position: format!("{position}, rows {} to {total}", MAX_RULE_MATCHES + 1),
                 reason: format!(
-                    "the osquery snapshot holds {total} rows; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: log the query as differential results to run them"
+                    "the osquery result holds {total} rows; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: log the query in event format (one row per line) to run them"
                 ),
                 excerpt: excerpt(&doc.to_string()),
             }));
@@ -1055,7 +1055,13 @@ fn hayabusa(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
 /// with `path`, `args`, `pid`, `ppid`, `pgid`, `uid`), `related.users` the accounts,
 /// `match.tags` the techniques and `match.facts` the analytics that fired. The alert's own
 /// fields stay under `jamf_protect`.
-fn jamf_protect(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // As Jamf Protect's SIEM and webhook outputs send it, the alert under `input` (beside the
+    // `caid`/`certid` of the submitting device).
+    let obj = match outer.get("input").and_then(Json::as_object) {
+        Some(i) if !outer.contains_key("match") && i.contains_key("match") => i,
+        _ => outer,
+    };
     let m = obj.get("match")?.as_object()?;
     let procs = obj.get("related")?.get("processes")?.as_array()?;
     let pid = m.get("event")?.get("pid")?.as_i64()?;
@@ -1157,7 +1163,7 @@ fn jamf_protect(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<St
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
     }
     let id = m.get("uuid").and_then(Json::as_str).map(str::to_owned);
-    e.insert("jamf_protect".into(), Json::Object(obj.clone()));
+    e.insert("jamf_protect".into(), Json::Object(outer.clone()));
     Some((e, id))
 }
 

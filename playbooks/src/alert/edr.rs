@@ -999,16 +999,26 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     Some((e, id))
 }
 
-/// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) as one result
-/// line per row, each shaped like a differential line.
+/// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
+/// differential result (`diffResults.added`) as one result line per row, each shaped like an
+/// event-format differential line.
 pub(super) fn osquery_snapshot_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let rows = o.get("snapshot")?.as_array()?;
     if !(o.contains_key("hostIdentifier") || o.contains_key("calendarTime")) {
         return None;
     }
+    // A snapshot, or a batched differential result (`diffResults.added`; removed rows are
+    // processes that went away, not events).
+    let (rows, action) = match o.get("snapshot").and_then(Json::as_array) {
+        Some(r) => (r, "snapshot"),
+        None => (
+            o.get("diffResults")?.get("added")?.as_array()?,
+            "added",
+        ),
+    };
     let mut head = o.clone();
     head.remove("snapshot");
-    head.insert("action".into(), s("snapshot"));
+    head.remove("diffResults");
+    head.insert("action".into(), s(action));
     Some(
         rows.iter()
             .map(|r| {
