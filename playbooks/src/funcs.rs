@@ -221,6 +221,24 @@ pub fn b64_bytes(s: &str) -> Option<Vec<u8>> {
 /// Bytes to text: UTF-16LE when it looks like it (PowerShell's `-EncodedCommand`), else UTF-8.
 /// Returns `None` when the result is not mostly printable text.
 pub fn bytes_to_text(b: &[u8]) -> Option<String> {
+    // Binary (a compressed stream, shellcode, a certificate) shows in its first bytes: reject it
+    // there instead of converting and scanning all of it. Text, UTF-8 or UTF-16LE, has no
+    // control bytes but tabs, newlines and UTF-16's zero high bytes.
+    let head = &b[..b.len().min(64)];
+    let wide = looks_utf16le(head);
+    let control = head
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r') && !(c == 0 && wide && i % 2 == 1)
+        })
+        .count();
+    if control * 100 > head.len() * 10 {
+        return None;
+    }
+    if !wide && !printable(&String::from_utf8_lossy(head)) {
+        return None;
+    }
     if b.len() >= 4 && b.len().is_multiple_of(2) {
         let zeros = b.iter().skip(1).step_by(2).filter(|x| **x == 0).count();
         if zeros * 10 >= (b.len() / 2) * 7 {
@@ -232,8 +250,13 @@ pub fn bytes_to_text(b: &[u8]) -> Option<String> {
             return printable(&s).then_some(s);
         }
     }
-    let s = String::from_utf8_lossy(b).into_owned();
-    printable(&s).then_some(s)
+    match std::str::from_utf8(b) {
+        Ok(s) => printable(s).then(|| s.to_owned()),
+        Err(_) => {
+            let s = String::from_utf8_lossy(b).into_owned();
+            printable(&s).then_some(s)
+        }
+    }
 }
 
 fn looks_utf16le(b: &[u8]) -> bool {
@@ -252,10 +275,32 @@ fn printable(s: &str) -> bool {
     total > 0 && good * 100 >= total * 90
 }
 
+/// The text a gzip or deflate payload holds, if it holds text: its first bytes are inflated
+/// and looked at before the rest is (a compressed program or archive is not inflated whole).
+fn inflate_text(b: &[u8]) -> Option<String> {
+    inflate_limit(b, 256)
+        .filter(|head| bytes_to_text(&head[..head.len() & !1]).is_some())
+        .and_then(|_| inflate(b))
+        .and_then(|full| bytes_to_text(&full))
+}
+
 /// Inflates gzip or raw deflate data (PowerShell `GzipStream`/`DeflateStream` payloads).
 fn inflate(b: &[u8]) -> Option<Vec<u8>> {
-    use miniz_oxide::inflate::decompress_to_vec_with_limit as raw;
-    use miniz_oxide::inflate::decompress_to_vec_zlib_with_limit as zlib;
+    inflate_limit(b, MAX_DECODED)
+}
+
+/// Inflates at most `limit` bytes; a stream with more output gives its first `limit` bytes.
+fn inflate_limit(b: &[u8], limit: usize) -> Option<Vec<u8>> {
+    use miniz_oxide::inflate::TINFLStatus::HasMoreOutput;
+    use miniz_oxide::inflate::decompress_to_vec_with_limit as raw_full;
+    use miniz_oxide::inflate::decompress_to_vec_zlib_with_limit as zlib_full;
+    let partial = |r: Result<Vec<u8>, miniz_oxide::inflate::DecompressError>| match r {
+        Ok(v) => Ok(v),
+        Err(e) if e.status == HasMoreOutput && limit < MAX_DECODED => Ok(e.output),
+        Err(e) => Err(e),
+    };
+    let raw = |b: &[u8], l: usize| partial(raw_full(b, l));
+    let zlib = |b: &[u8], l: usize| partial(zlib_full(b, l));
     if b.len() > 18 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 {
         // gzip: skip the 10-byte header (and optional fields), inflate the deflate body.
         let flags = b[3];
@@ -275,11 +320,9 @@ fn inflate(b: &[u8]) -> Option<Vec<u8>> {
         if flags & 2 != 0 {
             i += 2;
         }
-        return raw(b.get(i..)?, MAX_DECODED).ok();
+        return raw(b.get(i..)?, limit).ok();
     }
-    raw(b, MAX_DECODED)
-        .ok()
-        .or_else(|| zlib(b, MAX_DECODED).ok())
+    raw(b, limit).ok().or_else(|| zlib(b, limit).ok())
 }
 
 static HEX_RUN: LazyLock<Regex> =
@@ -339,7 +382,12 @@ pub fn decode_layer(text: &str) -> Vec<String> {
     };
     // Encoded-command switches: the argument after `-e`, `-enc`, `-EncodedCommand`, `-ec`, ...
     // PowerShell always encodes these as UTF-16LE; other interpreters' `-e` means "execute".
-    let args = split_args(text);
+    // Splitting a long command into arguments costs more than a look for a switch starting
+    // `-e`, `/e` or a dash-like character followed by `e`; without one there is nothing to split for.
+    let hint = text.as_bytes().windows(2).any(|w| {
+        matches!(w[0], b'-' | b'/' | 0x93 | 0x94) && (w[1] | 0x20) == b'e'
+    });
+    let args = if hint { split_args(text) } else { Vec::new() };
     let mut done: Vec<&str> = Vec::new();
     for w in args.windows(2) {
         if is_encoded_switch(&w[0])
@@ -361,7 +409,7 @@ pub fn decode_layer(text: &str) -> Vec<String> {
             if let Some(bytes) = b64_bytes(&joined) {
                 if let Some(s) = bytes_to_text(&bytes) {
                     push(s, &mut out);
-                } else if let Some(s) = inflate(&bytes).and_then(|b| bytes_to_text(&b)) {
+                } else if let Some(s) = inflate_text(&bytes) {
                     push(s, &mut out);
                 }
             }
@@ -390,7 +438,7 @@ pub fn decode_layer(text: &str) -> Vec<String> {
         };
         if let Some(s) = bytes_to_text(&bytes) {
             push(s, &mut out);
-        } else if let Some(s) = inflate(&bytes).and_then(|b| bytes_to_text(&b)) {
+        } else if let Some(s) = inflate_text(&bytes) {
             push(s, &mut out);
         }
     }
@@ -1064,3 +1112,4 @@ mod tests {
         );
     }
 }
+
