@@ -327,6 +327,12 @@ pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
 /// ECS document and the source's alert id, if it has one.
 pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<String>) {
     let mut id: Option<String> = None;
+    // A Splunk search result as the REST API's JSON export streams it: the row under `result`.
+    if (obj.contains_key("preview") || obj.contains_key("lastrow") || obj.contains_key("offset"))
+        && let Some(Json::Object(row)) = obj.get("result").cloned()
+    {
+        obj = row;
+    }
     // Elasticsearch hit
     if let Some(Json::Object(src)) = obj.get("_source").cloned() {
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);

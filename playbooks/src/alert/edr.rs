@@ -685,6 +685,17 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
             set_path(&mut e, "container.name", s(n));
         }
     }
+    // Falco's network fields: where the event's socket goes. A shell whose stdin/stdout were
+    // duplicated onto it (`evt.type` dup2) is a reverse shell.
+    if let Some(ip) = get("fd.sip").or_else(|| get("fd.rip")) {
+        set_path(&mut e, "destination.ip", s(ip));
+        if let Some(p) = f.get("fd.rport").or_else(|| f.get("fd.sport")).filter(|v| v.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+        if get("evt.type") == Some("dup2") || get("evt.type") == Some("dup3") || get("evt.type") == Some("dup") {
+            set_path(&mut e, "process.io.redirected_to", s(ip));
+        }
+    }
     if let Some(p) = get("k8s.pod.name") {
         set_path(&mut e, "orchestrator.resource.name", s(p));
         set_path(&mut e, "orchestrator.type", s("kubernetes"));
@@ -1046,7 +1057,24 @@ pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json
 /// (`actor_process_*`), what it started (`action_process_*`), and the causality chain's root
 /// (`causality_actor_process_*`).
 pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
-    let o = Json::Object(obj.clone());
+    // The alert's own fields, then its first event's (older API versions nest the process
+    // fields under `events[]`); newer versions give single values as one-element arrays.
+    let mut flat = Map::new();
+    let first_event = obj
+        .get("events")
+        .and_then(Json::as_array)
+        .and_then(|e| e.first())
+        .and_then(Json::as_object);
+    for (k, v) in obj.iter().chain(first_event.into_iter().flatten()) {
+        let v = match v {
+            Json::Array(a) if !k.starts_with("mitre_") && a.len() == 1 && !a[0].is_object() => a[0].clone(),
+            other => other.clone(),
+        };
+        if !v.is_null() && !flat.get(k).is_some_and(|x| !x.is_null()) {
+            flat.insert(k.clone(), v);
+        }
+    }
+    let o = Json::Object(flat);
     let has = |k: &str| text(&o, k).is_some();
     if !(has("actor_process_command_line") || has("action_process_image_command_line") || has("causality_actor_process_command_line")) {
         return None;
@@ -1078,10 +1106,14 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             set_path(&mut e, &format!("{prefix}.name"), Json::String(n));
         }
     }
-    if let Some(h) = text(&o, "host_name") {
+    if let Some(h) = text(&o, "host_name").or_else(|| text(&o, "agent_fqdn")).or_else(|| text(&o, "agent_hostname")) {
         set_path(&mut e, "host.name", s(h));
     }
-    if let Some(os) = text(&o, "os_actual").or_else(|| text(&o, "platform")).or_else(|| text(&o, "agent_os_type")) {
+    if let Some(os) = text(&o, "os_actual")
+        .or_else(|| text(&o, "agent_os_type"))
+        .or_else(|| text(&o, "agent_os_sub_type"))
+        .or_else(|| text(&o, "platform"))
+    {
         set_path(&mut e, "host.os.name", s(os));
     }
     match o.get("host_ip") {
@@ -1089,7 +1121,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         Some(Json::String(ip)) => set_path(&mut e, "host.ip", s(ip)),
         _ => {}
     }
-    if let Some(u) = text(&o, "user_name").or_else(|| text(&o, "actor_effective_username")) {
+    if let Some(u) = text(&o, "user_name")
+        .or_else(|| text(&o, "actor_effective_username"))
+        .or_else(|| text(&o, "actor_primary_username"))
+    {
         set_user(&mut e, u);
     }
     if let Some(h) = text(&o, "action_process_image_sha256").or_else(|| text(&o, "actor_process_image_sha256")) {
