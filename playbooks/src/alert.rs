@@ -381,6 +381,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::microsoft_evidence,
         edr::chronicle_udm,
         edr::cortex_xdr,
+        edr::trend_workbench,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
             obj = ecs;
@@ -2126,6 +2127,21 @@ mod tests {
         assert_eq!(graph.doc["process"]["parent"]["command_line"], "winword.exe /n a.docm");
         assert_eq!(graph.doc["user"]["name"], "kim");
         assert_eq!(graph.doc["host"]["name"], "ws2.contoso.example");
+        // Trend Vision One Workbench: indicators named by their telemetry field.
+        let tr = from_json(json!({"id": "WB-1", "model": "Suspicious PowerShell", "workbenchLink": "https://x",
+            "impactScope": {"entities": [{"entityType": "host", "entityValue": {"name": "WKS-9", "ips": ["10.0.0.9"]}},
+                {"entityType": "account", "entityValue": "CORP\\amy"}]},
+            "matchedRules": [{"matchedFilters": [{"mitreTechniqueIds": ["V9.T1059.001"]}]}],
+            "indicators": [{"field": "processCmd", "value": "C:\\Windows\\system32\\cmd.exe /c run.bat"},
+                {"field": "objectCmd", "value": "powershell.exe -nop -w hidden -c iex 1"},
+                {"field": "processFilePath", "value": "C:\\Windows\\System32\\cmd.exe"}]}), "x").unwrap();
+        assert_eq!(tr.id, "WB-1");
+        assert_eq!(tr.doc["process"]["name"], "powershell.exe");
+        assert_eq!(tr.doc["process"]["command_line"], "powershell.exe -nop -w hidden -c iex 1");
+        assert_eq!(tr.doc["process"]["parent"]["executable"], "C:\\Windows\\System32\\cmd.exe");
+        assert_eq!(tr.doc["user"]["name"], "amy");
+        assert_eq!(tr.doc["host"]["name"], "WKS-9");
+        assert_eq!(tr.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
         // Sentinel SecurityAlert: entities as a JSON string, linked by $id/$ref.
         let entities = json!([
             {"$id": "2", "Type": "process", "ProcessId": "500", "CommandLine": "cscript //nologo C:\\Users\\x\\a.vbs",

@@ -4,7 +4,8 @@
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
 //! management-API alerts, Falco alerts, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
-//! (Chronicle) UDM events and detections, and Cortex XDR alerts. Each adapter recognises its shape by
+//! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
+//! alerts. Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
 use super::{basename_of, push_unique, s, set_path};
@@ -1165,6 +1166,93 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     };
     e.insert("cortex_xdr".into(), o);
     Some((e, id))
+}
+
+/// Trend Vision One Workbench alerts: the evidence is a list of `indicators`, each naming the
+/// telemetry field it came from — `processCmd`/`processFilePath` for the acting process,
+/// `objectCmd`/`objectFilePath` for the process it started, `parentCmd`/`parentFilePath` for
+/// its parent; hosts and accounts are `impactScope.entities`.
+pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let indicators = obj.get("indicators")?.as_array()?;
+    if !(obj.contains_key("impactScope") || obj.contains_key("workbenchLink") || obj.contains_key("matchedRules")) {
+        return None;
+    }
+    let field = |name: &str| {
+        indicators
+            .iter()
+            .find(|i| i.get("field").and_then(Json::as_str) == Some(name))
+            .and_then(|i| text(i, "value"))
+    };
+    let object = (field("objectFilePath"), field("objectCmd"));
+    let acting = (field("processFilePath"), field("processCmd"));
+    let parent = (field("parentFilePath"), field("parentCmd"));
+    let chain: Vec<(Option<&str>, Option<&str>)> = if object.0.is_some() || object.1.is_some() {
+        vec![object, acting, parent]
+    } else {
+        vec![acting, parent]
+    };
+    if chain[0].0.is_none() && chain[0].1.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    for ((path, cmd), prefix) in chain
+        .into_iter()
+        .zip(["process", "process.parent", "process.parent.parent"])
+    {
+        // Without a path, the command line's first word names the program.
+        let path = path.map(str::to_owned).or_else(|| {
+            cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next())
+        });
+        put_process(&mut e, prefix, path, cmd);
+    }
+    let entities = obj
+        .get("impactScope")
+        .and_then(|s| s.get("entities"))
+        .and_then(Json::as_array);
+    for en in entities.into_iter().flatten() {
+        match en.get("entityType").and_then(Json::as_str) {
+            Some("host") => {
+                let v = en.get("entityValue");
+                if let Some(n) = v.and_then(|v| text(v, "name")) {
+                    set_path(&mut e, "host.name", s(n));
+                }
+                if let Some(ip) = v.and_then(|v| v.get("ips")).and_then(Json::as_array).and_then(|a| a.first()) {
+                    set_path(&mut e, "host.ip", ip.clone());
+                }
+            }
+            Some("account") => {
+                if let Some(u) = text(en, "entityValue") {
+                    set_user(&mut e, u);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for r in obj.get("matchedRules").and_then(Json::as_array).into_iter().flatten() {
+        for f in r.get("matchedFilters").and_then(Json::as_array).into_iter().flatten() {
+            for id in f.get("mitreTechniqueIds").and_then(Json::as_array).into_iter().flatten() {
+                if let Some(id) = id.as_str() {
+                    ids.push(id.rsplit_once(".T").map(|(_, t)| format!("T{t}")).unwrap_or_else(|| id.to_owned()));
+                }
+            }
+        }
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    set_techniques(&mut e, &ids);
+    if let Some(m) = mtext(obj, "model") {
+        set_path(&mut e, "rule.name", s(m));
+    }
+    if let Some(d) = mtext(obj, "description") {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    if let Some(t) = mtext(obj, "createdDateTime") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("trend_vision_one"));
+    e.insert("trend".into(), Json::Object(obj.clone()));
+    Some((e, mtext(obj, "id").map(str::to_owned)))
 }
 
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
