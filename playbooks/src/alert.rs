@@ -382,6 +382,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::chronicle_udm,
         edr::cortex_xdr,
         edr::trend_workbench,
+        edr::log_lines,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
             obj = ecs;
@@ -1183,7 +1184,7 @@ pub(crate) fn basename_of(path: &str) -> &str {
 /// auditd writes an argument holding spaces, quotes or control characters as bare hex
 /// (`a2=6563686F20...`). Such an argument is decoded; a real hex argument (a hash, a key) stays,
 /// because it decodes to binary or to text auditd would not have encoded.
-fn auditd_arg(v: String) -> String {
+pub(crate) fn auditd_arg(v: String) -> String {
     if v.len() < 4 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return v;
     }
@@ -1368,7 +1369,7 @@ pub(crate) fn s(v: &str) -> Json {
 }
 
 /// Flat Windows event (NXLog/Logstash field names) to ECS.
-fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
+pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
     let mut e = Map::new();
     let get = |k: &str| -> Option<String> {
         match o.get(k) {
@@ -1694,8 +1695,28 @@ fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
 
 /// Fills fields derivable from others: names from paths, command line from args and back, the
 /// OS family from path shapes, event.category for process events.
+/// Removes a string field that is empty (a collector that lost the value): it is no value, and
+/// the value derived from other fields may take its place.
+fn remove_empty(e: &mut Map<String, Json>, path: &str) {
+    let (parents, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let mut cur = e;
+    for k in parents.into_iter().flat_map(|p| p.split('.')) {
+        match cur.get_mut(k) {
+            Some(Json::Object(o)) => cur = o,
+            _ => return,
+        }
+    }
+    if cur.get(last).and_then(Json::as_str).is_some_and(|v| v.trim().is_empty()) {
+        cur.remove(last);
+    }
+}
+
 fn derive(e: &mut Map<String, Json>) {
     for prefix in ["process", "process.parent", "process.group_leader"] {
+        remove_empty(e, &format!("{prefix}.command_line"));
         let doc = Json::Object(e.clone());
         let exe = get_str(&doc, &format!("{prefix}.executable")).map(str::to_owned);
         let name = get_str(&doc, &format!("{prefix}.name")).map(str::to_owned);

@@ -1255,6 +1255,329 @@ pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Js
     Some((e, mtext(obj, "id").map(str::to_owned)))
 }
 
+/// Raw log lines that pipelines forward without parsing them, under `message` (or the macOS
+/// unified log's `eventMessage`): auditd records (SYSCALL/EXECVE/CWD/PROCTITLE/USER_CMD, hex
+/// arguments decoded), sudo's log line, Santa's EXEC line, shell history forwarded over syslog
+/// (zsh extended history, bash with `HISTTIMEFORMAT`), and Sysmon for Linux's XML.
+pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // Only when nothing else says what ran (a bare `process.pid` beside the line is common).
+    let described = |k: &str| ["command_line", "args", "executable", "name", "title"].iter().any(|f| k.ends_with(f));
+    if obj.get("process").and_then(Json::as_object).is_some_and(|p| p.keys().any(|k| described(k)))
+        || obj.keys().any(|k| k.starts_with("process.") && described(k))
+    {
+        return None;
+    }
+    let msg = mtext(obj, "message").or_else(|| mtext(obj, "eventMessage"))?;
+    let o = Json::Object(obj.clone());
+    let host = text(&o, "hostname")
+        .or_else(|| o.get("host").and_then(|h| text(h, "hostname").or_else(|| text(h, "name"))))
+        .or_else(|| mtext(obj, "host.hostname"))
+        .or_else(|| o.get("agent").and_then(|a| text(a, "name")))
+        .map(str::to_owned);
+    let mut e = if msg.contains("type=EXECVE") || msg.contains("type=USER_CMD") || msg.contains("type=SYSCALL") {
+        auditd_lines(msg)?
+    } else if let Some(e) = sysmon_xml(msg) {
+        return Some((e, None)).map(|(mut e, id)| {
+            if let Some(h) = &host {
+                set_path(&mut e, "host.name", s(h));
+            }
+            e.insert("raw".into(), Json::Object(obj.clone()));
+            (e, id)
+        });
+    } else if let Some(e) = santa_line(msg) {
+        e
+    } else if let Some(e) = sudo_line(msg) {
+        e
+    } else {
+        let app = o
+            .get("log")
+            .and_then(|l| l.get("syslog"))
+            .and_then(|s| text(s, "appname"))
+            .or_else(|| mtext(obj, "log.syslog.appname"))
+            .or_else(|| mtext(obj, "program"))
+            .unwrap_or_default();
+        history_line(msg, app)?
+    };
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", Json::String(h));
+    }
+    if let Some(u) = o.get("user").and_then(|u| text(u, "name")) {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(t) = mtext(obj, "@timestamp").or_else(|| mtext(obj, "timestamp")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    e.insert("raw".into(), Json::Object(obj.clone()));
+    Some((e, None))
+}
+
+/// `key=value` pairs of one auditd record; quoted values unquoted, bare hex left for the caller.
+fn audit_fields(line: &str) -> Vec<(&str, String)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(eq) = rest.find('=') {
+        let key_start = rest[..eq].rfind(' ').map(|i| i + 1).unwrap_or(0);
+        let key = &rest[key_start..eq];
+        let after = &rest[eq + 1..];
+        let (val, next) = if let Some(q) = after.strip_prefix('"') {
+            match q.find('"') {
+                Some(end) => (q[..end].to_owned(), &q[end + 1..]),
+                None => (q.to_owned(), ""),
+            }
+        } else if let Some(q) = after.strip_prefix('\'') {
+            match q.find('\'') {
+                Some(end) => (q[..end].to_owned(), &q[end + 1..]),
+                None => (q.to_owned(), ""),
+            }
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (after[..end].to_owned(), &after[end..])
+        };
+        out.push((key, val));
+        rest = next;
+    }
+    out
+}
+
+fn unhex_text(v: &str) -> Option<String> {
+    if v.len() < 2 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..v.len()).step_by(2).map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok()).collect();
+    let bytes = bytes?;
+    let parts: Vec<String> = bytes
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
+    let mut e = Map::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut title = None;
+    for line in msg.lines() {
+        let kind = line.strip_prefix("type=").and_then(|r| r.split_whitespace().next()).unwrap_or("");
+        let fields = audit_fields(line);
+        let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        match kind {
+            "EXECVE" => {
+                let argc: usize = get("argc").and_then(|a| a.parse().ok()).unwrap_or(0);
+                for i in 0..argc.min(256) {
+                    if let Some(a) = get(&format!("a{i}")) {
+                        args.push(super::auditd_arg(a));
+                    }
+                }
+            }
+            "SYSCALL" => {
+                if let Some(x) = get("exe") {
+                    set_path(&mut e, "process.executable", Json::String(x));
+                }
+                for (k, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
+                    if let Some(n) = get(k).and_then(|v| v.parse::<i64>().ok()) {
+                        set_path(&mut e, to, Json::from(n));
+                    }
+                }
+                if let Some(u) = get("uid") {
+                    if u == "0" {
+                        set_path(&mut e, "user.name", s("root"));
+                    }
+                    set_path(&mut e, "user.id", Json::String(u));
+                }
+                if let Some(a) = get("auid").filter(|a| a != "4294967295") {
+                    set_path(&mut e, "user.audit.id", Json::String(a));
+                }
+            }
+            "CWD" => {
+                if let Some(c) = get("cwd") {
+                    set_path(&mut e, "process.working_directory", Json::String(c));
+                }
+            }
+            "PROCTITLE" => title = get("proctitle").map(|p| unhex_text(&p).unwrap_or(p)),
+            "USER_CMD" => {
+                // sudo's own record: who ran what through it (the command hex-encoded).
+                let inner = get("msg").unwrap_or_default();
+                let f = audit_fields(&inner);
+                let cmd = f.iter().find(|(n, _)| *n == "cmd").map(|(_, v)| unhex_text(v).unwrap_or_else(|| v.clone()));
+                if let Some(c) = cmd {
+                    set_path(&mut e, "process.parent.name", s("sudo"));
+                    set_path(&mut e, "process.parent.executable", s("/usr/bin/sudo"));
+                    if args.is_empty() {
+                        args = crate::funcs::split_args(&c);
+                    }
+                }
+                if let Some(c) = f.iter().find(|(n, _)| *n == "cwd") {
+                    set_path(&mut e, "process.working_directory", Json::String(c.1.clone()));
+                }
+                if let Some(u) = get("uid") {
+                    set_path(&mut e, "user.id", Json::String(u));
+                }
+            }
+            _ => {}
+        }
+    }
+    if args.is_empty() {
+        args = title.map(|t| crate::funcs::split_args(&t)).unwrap_or_default();
+    }
+    if args.is_empty() && !e.contains_key("process") {
+        return None;
+    }
+    if !args.is_empty() {
+        set_path(&mut e, "process.args", json!(args));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    set_path(&mut e, "event.provider", s("auditd"));
+    Some(e)
+}
+
+fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
+    let body = msg.split_once("sudo:").map(|(_, b)| b).unwrap_or(msg);
+    let (user, rest) = body.split_once(" : ")?;
+    let user = user.trim();
+    let cmd = rest.split_once("COMMAND=")?.1.trim();
+    if user.is_empty() || user.contains(' ') || cmd.is_empty() {
+        return None;
+    }
+    let field = |k: &str| {
+        rest.split(';')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix(k))
+            .map(str::to_owned)
+    };
+    let mut e = Map::new();
+    set_path(&mut e, "process.command_line", s(cmd));
+    set_path(&mut e, "process.parent.name", s("sudo"));
+    set_path(&mut e, "process.parent.executable", s("/usr/bin/sudo"));
+    set_path(&mut e, "user.name", s(user));
+    if let Some(u) = field("USER=") {
+        set_path(&mut e, "user.effective.name", Json::String(u));
+    }
+    if let Some(p) = field("PWD=") {
+        set_path(&mut e, "process.working_directory", Json::String(p));
+    }
+    set_path(&mut e, "event.provider", s("sudo"));
+    Some(e)
+}
+
+fn santa_line(msg: &str) -> Option<Map<String, Json>> {
+    let body = msg.split_once("santad: ")?.1;
+    if !body.starts_with("action=EXEC") {
+        return None;
+    }
+    let kv: Vec<(&str, &str)> = body.split('|').filter_map(|p| p.split_once('=')).collect();
+    let get = |k: &str| kv.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).filter(|v| !v.is_empty());
+    let mut e = Map::new();
+    put_process(&mut e, "process", get("path").map(str::to_owned), get("args"));
+    for (k, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
+        if let Some(n) = get(k).and_then(|v| v.parse::<i64>().ok()) {
+            set_path(&mut e, to, Json::from(n));
+        }
+    }
+    if let Some(u) = get("user") {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = get("uid") {
+        set_path(&mut e, "user.id", s(u));
+    }
+    if let Some(h) = get("sha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(c) = get("cert_cn") {
+        set_path(&mut e, "process.code_signature.subject_name", s(c));
+    }
+    if let Some(q) = get("quarantine_url") {
+        set_path(&mut e, "process.origin_url", s(q));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    set_path(&mut e, "event.provider", s("santa"));
+    Some(e)
+}
+
+fn history_line(msg: &str, app: &str) -> Option<Map<String, Json>> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    // zsh extended history: `[user: ]: <epoch>:<elapsed>;<command>`;
+    // bash with HISTTIMEFORMAT: `user [pid]:  <n>  [YYYY-MM-DD HH:MM:SS ]<command>`.
+    static ZSH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:([^\s:]+):\s*)?:\s*\d{9,11}:\d+;(.+)$").expect("static regex")
+    });
+    static BASH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*([^\s:\[]+)(?:\s*\[\d+\])?:\s+\d+\s+(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\s+)?(.+)$")
+            .expect("static regex")
+    });
+    let app = app.to_ascii_lowercase();
+    let (shell, user, cmd) = if let Some(c) = ZSH.captures(msg) {
+        ("zsh", c.get(1).map(|m| m.as_str()), c.get(2)?.as_str())
+    } else if let Some(c) = BASH.captures(msg).filter(|_| app.contains("bash") || app.contains("history")) {
+        (if app.contains("zsh") { "zsh" } else { "bash" }, c.get(1).map(|m| m.as_str()), c.get(2)?.as_str())
+    } else {
+        return None;
+    };
+    let cmd = cmd.trim();
+    if cmd.is_empty() {
+        return None;
+    }
+    // The command was typed at the shell: the shell is its parent.
+    let mut e = Map::new();
+    set_path(&mut e, "process.command_line", s(cmd));
+    set_path(&mut e, "process.parent.name", s(shell));
+    set_path(&mut e, "process.parent.executable", s(&format!("/bin/{shell}")));
+    set_path(&mut e, "process.interactive", json!(true));
+    if let Some(u) = user {
+        set_path(&mut e, "user.name", s(u));
+    }
+    set_path(&mut e, "event.provider", s("shell_history"));
+    Some(e)
+}
+
+/// Sysmon for Linux's XML as syslog carries it: the `<Data Name="…">` values, read into the
+/// flat Sysmon shape (the generic reader then maps them like any Sysmon event).
+fn sysmon_xml(msg: &str) -> Option<Map<String, Json>> {
+    if !msg.contains("<EventData>") || !msg.contains("<EventID>") {
+        return None;
+    }
+    let between = |s: &str, a: &str, b: &str| -> Option<String> {
+        let i = s.find(a)? + a.len();
+        let j = s[i..].find(b)? + i;
+        Some(s[i..j].to_owned())
+    };
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"").replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    };
+    let mut flat = Map::new();
+    flat.insert("EventID".into(), s(&between(msg, "<EventID>", "</EventID>")?));
+    if let Some(c) = between(msg, "<Channel>", "</Channel>") {
+        flat.insert("Channel".into(), s(&c));
+    }
+    if let Some(c) = between(msg, "<Computer>", "</Computer>") {
+        flat.insert("Hostname".into(), s(&c));
+    }
+    let mut rest = msg;
+    while let Some(i) = rest.find("<Data Name=\"") {
+        let after = &rest[i + 12..];
+        let Some(q) = after.find('"') else { break };
+        let name = &after[..q];
+        let after = &after[q..];
+        let Some(gt) = after.find('>') else { break };
+        let body = &after[gt + 1..];
+        let (value, next) = if after[..gt].ends_with('/') {
+            (String::new(), body)
+        } else {
+            match body.find("</Data>") {
+                Some(end) => (unescape(&body[..end]), &body[end + 7..]),
+                None => break,
+            }
+        };
+        if !value.is_empty() && value != "-" {
+            flat.insert(name.to_owned(), Json::String(value));
+        }
+        rest = next;
+    }
+    Some(super::windows_flat(&flat))
+}
+
 /// Carbon Black Cloud alerts (Alerts v7: `process_cmdline`, `process_name`, `parent_cmdline`,
 /// `device_name`, `device_os`; `attack_technique` / `ttps`).
 pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
