@@ -1709,7 +1709,11 @@ fn remove_empty(e: &mut Map<String, Json>, path: &str) {
             _ => return,
         }
     }
-    if cur.get(last).and_then(Json::as_str).is_some_and(|v| v.trim().is_empty()) {
+    if cur
+        .get(last)
+        .and_then(Json::as_str)
+        .is_some_and(|v| v.trim().is_empty())
+    {
         cur.remove(last);
     }
 }
@@ -2087,10 +2091,16 @@ mod tests {
             "sourceParentProcessInfo": {"commandline": "/sbin/launchd", "filePath": "/sbin/launchd"},
             "targetProcessInfo": {"tgtFilePath": "/bin/zsh", "tgtProcCmdLine": "/bin/zsh -l -i -c printenv", "tgtProcPid": "3342"}}), "x").unwrap();
         assert_eq!(star.id, "s1-9");
-        assert_eq!(star.doc["process"]["command_line"], "/bin/zsh -l -i -c printenv");
+        assert_eq!(
+            star.doc["process"]["command_line"],
+            "/bin/zsh -l -i -c printenv"
+        );
         assert_eq!(star.doc["process"]["pid"], 3342);
         assert_eq!(star.doc["process"]["parent"]["name"], "idea");
-        assert_eq!(star.doc["process"]["parent"]["parent"]["executable"], "/sbin/launchd");
+        assert_eq!(
+            star.doc["process"]["parent"]["parent"]["executable"],
+            "/sbin/launchd"
+        );
         assert_eq!(star.doc["user"]["name"], "rsingh");
         assert_eq!(star.doc["host"]["os"]["type"], "macos");
         assert_eq!(star.doc["rule"]["name"], "Login shell from a GUI app");
@@ -2145,7 +2155,10 @@ mod tests {
                     "userAccount": {"accountName": "kim", "domainName": "CONTOSO"}}]}), "x").unwrap();
         assert_eq!(graph.id, "da-1");
         assert_eq!(graph.doc["process"]["name"], "powershell.exe");
-        assert_eq!(graph.doc["process"]["parent"]["command_line"], "winword.exe /n a.docm");
+        assert_eq!(
+            graph.doc["process"]["parent"]["command_line"],
+            "winword.exe /n a.docm"
+        );
         assert_eq!(graph.doc["user"]["name"], "kim");
         assert_eq!(graph.doc["host"]["name"], "ws2.contoso.example");
         // Trend Vision One Workbench: indicators named by their telemetry field.
@@ -2158,8 +2171,14 @@ mod tests {
                 {"field": "processFilePath", "value": "C:\\Windows\\System32\\cmd.exe"}]}), "x").unwrap();
         assert_eq!(tr.id, "WB-1");
         assert_eq!(tr.doc["process"]["name"], "powershell.exe");
-        assert_eq!(tr.doc["process"]["command_line"], "powershell.exe -nop -w hidden -c iex 1");
-        assert_eq!(tr.doc["process"]["parent"]["executable"], "C:\\Windows\\System32\\cmd.exe");
+        assert_eq!(
+            tr.doc["process"]["command_line"],
+            "powershell.exe -nop -w hidden -c iex 1"
+        );
+        assert_eq!(
+            tr.doc["process"]["parent"]["executable"],
+            "C:\\Windows\\System32\\cmd.exe"
+        );
         assert_eq!(tr.doc["user"]["name"], "amy");
         assert_eq!(tr.doc["host"]["name"], "WKS-9");
         assert_eq!(tr.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
@@ -2190,7 +2209,10 @@ mod tests {
             "event": {"exec": {"target": {"executable": {"path": "/usr/bin/osascript"}, "audit_token": {"pid": 11, "euid": 501}},
                 "args": ["osascript", "-e", "display dialog \"x\""], "cwd": {"path": "/Users/ann"}}}}), "x").unwrap();
         assert_eq!(es.doc["process"]["name"], "osascript");
-        assert_eq!(es.doc["process"]["command_line"], "osascript -e \"display dialog \"x\"\"");
+        assert_eq!(
+            es.doc["process"]["command_line"],
+            "osascript -e \"display dialog \"x\"\""
+        );
         assert_eq!(es.doc["process"]["parent"]["executable"], "/bin/zsh");
         assert_eq!(es.doc["process"]["parent"]["pid"], 10);
         assert_eq!(es.doc["process"]["working_directory"], "/Users/ann");

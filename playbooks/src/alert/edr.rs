@@ -266,12 +266,18 @@ fn crowdstrike_api(
     if let Some(u) = text(a, "user_name") {
         set_user(&mut e, u);
     }
-    for (from, to) in [("sha256", "process.hash.sha256"), ("md5", "process.hash.md5")] {
+    for (from, to) in [
+        ("sha256", "process.hash.sha256"),
+        ("md5", "process.hash.md5"),
+    ] {
         if let Some(v) = text(a, from) {
             set_path(&mut e, to, s(v));
         }
     }
-    if let Some(v) = a.get("local_process_id").filter(|v| v.is_number() || v.is_string()) {
+    if let Some(v) = a
+        .get("local_process_id")
+        .filter(|v| v.is_number() || v.is_string())
+    {
         set_path(&mut e, "process.pid", v.clone());
     }
     if let Some(n) = text(a, "display_name").or_else(|| text(a, "scenario")) {
@@ -343,7 +349,11 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
             }
         }
         if let Some(b) = p.get("is_platform_binary").and_then(Json::as_bool) {
-            set_path(&mut e, &format!("{prefix}.code_signature.trusted"), json!(b));
+            set_path(
+                &mut e,
+                &format!("{prefix}.code_signature.trusted"),
+                json!(b),
+            );
         }
     }
     if let Some(t) = obj.get("time").and_then(Json::as_str) {
@@ -425,9 +435,11 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
         }
     }
     let decorations = obj.get("decorations");
-    let host = mtext(obj, "hostIdentifier")
-        .map(str::to_owned)
-        .or_else(|| decorations.and_then(|d| text(d, "hostname")).map(str::to_owned));
+    let host = mtext(obj, "hostIdentifier").map(str::to_owned).or_else(|| {
+        decorations
+            .and_then(|d| text(d, "hostname"))
+            .map(str::to_owned)
+    });
     if let Some(h) = host {
         set_path(&mut e, "host.name", Json::String(h));
     }
@@ -441,7 +453,10 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     }
     if let Some(t) = obj
         .get("unixTime")
-        .and_then(|t| t.as_i64().or_else(|| t.as_str().and_then(|x| x.parse().ok())))
+        .and_then(|t| {
+            t.as_i64()
+                .or_else(|| t.as_str().and_then(|x| x.parse().ok()))
+        })
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
@@ -462,8 +477,12 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     if obj.contains_key("sourceProcessInfo") || obj.contains_key("threatInfo") {
         return sentinelone_api(obj);
     }
-    if !obj.keys().any(|k| k == "src" || k.starts_with("src.process."))
-        || !obj.keys().any(|k| k == "endpoint" || k.starts_with("endpoint."))
+    if !obj
+        .keys()
+        .any(|k| k == "src" || k.starts_with("src.process."))
+        || !obj
+            .keys()
+            .any(|k| k == "endpoint" || k.starts_with("endpoint."))
     {
         return None;
     }
@@ -512,7 +531,11 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
             set_path(&mut e, "host.name", s(n));
         }
         if let Some(os) = text(ep, "os") {
-            set_path(&mut e, "host.os.name", s(if os == "osx" { "macOS" } else { os }));
+            set_path(
+                &mut e,
+                "host.os.name",
+                s(if os == "osx" { "macOS" } else { os }),
+            );
         }
     }
     if let Some(t) = text(&d, "timestamp") {
@@ -543,7 +566,11 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .or_else(|| text(a, "agentOsType"))
             .or_else(|| text(a, "osName"))
         {
-            set_path(&mut e, "host.os.name", s(if os == "osx" { "macOS" } else { os }));
+            set_path(
+                &mut e,
+                "host.os.name",
+                s(if os == "osx" { "macOS" } else { os }),
+            );
         }
     }
     if let Some(src) = obj.get("sourceProcessInfo") {
@@ -647,14 +674,24 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     let get = |k: &str| mtext(f, k);
     let mut e = Map::new();
     let exe = get("proc.exepath").or_else(|| get("proc.exe").filter(|x| x.starts_with('/')));
-    put_process(&mut e, "process", exe.map(str::to_owned), get("proc.cmdline"));
+    put_process(
+        &mut e,
+        "process",
+        exe.map(str::to_owned),
+        get("proc.cmdline"),
+    );
     if exe.is_none()
         && let Some(n) = get("proc.name")
     {
         set_path(&mut e, "process.name", s(n));
     }
     let pexe = get("proc.pexepath").or_else(|| get("proc.pexe").filter(|x| x.starts_with('/')));
-    put_process(&mut e, "process.parent", pexe.map(str::to_owned), get("proc.pcmdline"));
+    put_process(
+        &mut e,
+        "process.parent",
+        pexe.map(str::to_owned),
+        get("proc.pcmdline"),
+    );
     if pexe.is_none()
         && let Some(n) = get("proc.pname")
     {
@@ -663,7 +700,10 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     if let Some(n) = get("proc.aname[2]") {
         set_path(&mut e, "process.parent.parent.name", s(n));
     }
-    for (from, to) in [("proc.pid", "process.pid"), ("proc.ppid", "process.parent.pid")] {
+    for (from, to) in [
+        ("proc.pid", "process.pid"),
+        ("proc.ppid", "process.parent.pid"),
+    ] {
         if let Some(v) = f.get(from).filter(|v| v.is_number()) {
             set_path(&mut e, to, v.clone());
         }
@@ -690,10 +730,17 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     // duplicated onto it (`evt.type` dup2) is a reverse shell.
     if let Some(ip) = get("fd.sip").or_else(|| get("fd.rip")) {
         set_path(&mut e, "destination.ip", s(ip));
-        if let Some(p) = f.get("fd.rport").or_else(|| f.get("fd.sport")).filter(|v| v.is_number()) {
+        if let Some(p) = f
+            .get("fd.rport")
+            .or_else(|| f.get("fd.sport"))
+            .filter(|v| v.is_number())
+        {
             set_path(&mut e, "destination.port", p.clone());
         }
-        if get("evt.type") == Some("dup2") || get("evt.type") == Some("dup3") || get("evt.type") == Some("dup") {
+        if get("evt.type") == Some("dup2")
+            || get("evt.type") == Some("dup3")
+            || get("evt.type") == Some("dup")
+        {
             set_path(&mut e, "process.io.redirected_to", s(ip));
         }
     }
@@ -742,7 +789,9 @@ pub(super) fn microsoft_evidence(
     if let Some(ev) = graph {
         return graph_alert(obj, ev);
     }
-    if obj.contains_key("Entities") && (obj.contains_key("AlertName") || obj.contains_key("SystemAlertId")) {
+    if obj.contains_key("Entities")
+        && (obj.contains_key("AlertName") || obj.contains_key("SystemAlertId"))
+    {
         return sentinel_alert(obj);
     }
     None
@@ -760,7 +809,10 @@ fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
     }
 }
 
-fn graph_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>, Option<String>)> {
+fn graph_alert(
+    obj: &Map<String, Json>,
+    ev: &[Json],
+) -> Option<(Map<String, Json>, Option<String>)> {
     let kind = |x: &Json, k: &str| {
         x.get("@odata.type")
             .and_then(Json::as_str)
@@ -782,9 +834,9 @@ fn graph_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json
         file_path(me.get("imageFile"), "filePath", "fileName"),
         text(me, "processCommandLine"),
     );
-    let parent = procs
-        .iter()
-        .find(|q| pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId"));
+    let parent = procs.iter().find(|q| {
+        pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId")
+    });
     put_process(
         &mut e,
         "process.parent",
@@ -792,7 +844,10 @@ fn graph_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json
             .or_else(|| parent.and_then(|p| file_path(p.get("imageFile"), "filePath", "fileName"))),
         parent.and_then(|p| text(p, "processCommandLine")),
     );
-    for (k, to) in [("processId", "process.pid"), ("parentProcessId", "process.parent.pid")] {
+    for (k, to) in [
+        ("processId", "process.pid"),
+        ("parentProcessId", "process.parent.pid"),
+    ] {
         if let Some(v) = pid(me, k) {
             set_path(&mut e, to, Json::from(v));
         }
@@ -891,7 +946,12 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     let image = |p: &Json| file_path(resolve(p.get("ImageFile")).as_ref(), "Directory", "Name");
     put_process(&mut e, "process", image(me), text(me, "CommandLine"));
     if let Some(parent) = resolve(me.get("ParentProcess")) {
-        put_process(&mut e, "process.parent", image(&parent), text(&parent, "CommandLine"));
+        put_process(
+            &mut e,
+            "process.parent",
+            image(&parent),
+            text(&parent, "CommandLine"),
+        );
         if let Some(p) = text(&parent, "ProcessId").and_then(|p| p.parse::<i64>().ok()) {
             set_path(&mut e, "process.parent.pid", Json::from(p));
         }
@@ -899,7 +959,8 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     if let Some(p) = text(me, "ProcessId").and_then(|p| p.parse::<i64>().ok()) {
         set_path(&mut e, "process.pid", Json::from(p));
     }
-    let account = resolve(me.get("Account")).or_else(|| list.iter().find(|x| is(x, "account")).cloned());
+    let account =
+        resolve(me.get("Account")).or_else(|| list.iter().find(|x| is(x, "account")).cloned());
     if let Some(a) = account {
         if let Some(n) = text(&a, "Name") {
             set_path(&mut e, "user.name", s(n));
@@ -947,7 +1008,9 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
 /// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
 /// principal's process launched the target's. A detection carries its events under
 /// `collectionElements[].references[].event`; the first is read.
-pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+pub(super) fn chronicle_udm(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
     let event: &Map<String, Json> = if let Some(u) = obj.get("udm").and_then(Json::as_object) {
         u
     } else if let Some(ev) = obj
@@ -1001,7 +1064,10 @@ pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json
     if let Some(g) = grand {
         put_process(&mut e, "process.parent.parent", path(g), cmd(g));
     }
-    if let Some(pid) = me.get("pid").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) {
+    if let Some(pid) = me
+        .get("pid")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    {
         set_path(&mut e, "process.pid", Json::from(pid));
     }
     if let Some(h) = me.get("file").and_then(|f| text(f, "sha256")) {
@@ -1017,12 +1083,15 @@ pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json
         set_user(&mut e, n);
     }
     let asset = principal.get("asset");
-    if let Some(h) = text(principal, "hostname").or_else(|| asset.and_then(|a| text(a, "hostname"))) {
+    if let Some(h) = text(principal, "hostname").or_else(|| asset.and_then(|a| text(a, "hostname")))
+    {
         set_path(&mut e, "host.name", s(h));
     }
-    if let Some(os) = text(principal, "platform")
-        .or_else(|| asset.and_then(|a| a.get("platform_software")).and_then(|p| text(p, "platform")))
-    {
+    if let Some(os) = text(principal, "platform").or_else(|| {
+        asset
+            .and_then(|a| a.get("platform_software"))
+            .and_then(|p| text(p, "platform"))
+    }) {
         set_path(&mut e, "host.os.name", s(os));
     }
     let mut ids: Vec<&str> = Vec::new();
@@ -1049,7 +1118,9 @@ pub(super) fn chronicle_udm(obj: &Map<String, Json>) -> Option<(Map<String, Json
     }
     set_path(&mut e, "event.category", json!(["process"]));
     set_path(&mut e, "event.provider", s("chronicle"));
-    let id = text(meta, "id").or_else(|| text(meta, "product_log_id")).map(str::to_owned);
+    let id = text(meta, "id")
+        .or_else(|| text(meta, "product_log_id"))
+        .map(str::to_owned);
     e.insert("chronicle".into(), Json::Object(obj.clone()));
     Some((e, id))
 }
@@ -1068,7 +1139,9 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         .and_then(Json::as_object);
     for (k, v) in obj.iter().chain(first_event.into_iter().flatten()) {
         let v = match v {
-            Json::Array(a) if !k.starts_with("mitre_") && a.len() == 1 && !a[0].is_object() => a[0].clone(),
+            Json::Array(a) if !k.starts_with("mitre_") && a.len() == 1 && !a[0].is_object() => {
+                a[0].clone()
+            }
             other => other.clone(),
         };
         if !v.is_null() && !flat.get(k).is_some_and(|x| !x.is_null()) {
@@ -1077,7 +1150,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     }
     let o = Json::Object(flat);
     let has = |k: &str| text(&o, k).is_some();
-    if !(has("actor_process_command_line") || has("action_process_image_command_line") || has("causality_actor_process_command_line")) {
+    if !(has("actor_process_command_line")
+        || has("action_process_image_command_line")
+        || has("causality_actor_process_command_line"))
+    {
         return None;
     }
     let proc_ = |prefix: &str| {
@@ -1097,9 +1173,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         vec![actor, cause]
     };
     let mut e = Map::new();
-    for ((path, cmd, name), prefix) in chain
-        .into_iter()
-        .zip(["process", "process.parent", "process.parent.parent"])
+    for ((path, cmd, name), prefix) in
+        chain
+            .into_iter()
+            .zip(["process", "process.parent", "process.parent.parent"])
     {
         let has_path = path.is_some();
         put_process(&mut e, prefix, path, cmd.as_deref());
@@ -1107,7 +1184,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             set_path(&mut e, &format!("{prefix}.name"), Json::String(n));
         }
     }
-    if let Some(h) = text(&o, "host_name").or_else(|| text(&o, "agent_fqdn")).or_else(|| text(&o, "agent_hostname")) {
+    if let Some(h) = text(&o, "host_name")
+        .or_else(|| text(&o, "agent_fqdn"))
+        .or_else(|| text(&o, "agent_hostname"))
+    {
         set_path(&mut e, "host.name", s(h));
     }
     if let Some(os) = text(&o, "os_actual")
@@ -1128,11 +1208,16 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     {
         set_user(&mut e, u);
     }
-    if let Some(h) = text(&o, "action_process_image_sha256").or_else(|| text(&o, "actor_process_image_sha256")) {
+    if let Some(h) =
+        text(&o, "action_process_image_sha256").or_else(|| text(&o, "actor_process_image_sha256"))
+    {
         set_path(&mut e, "process.hash.sha256", s(h));
     }
     let mut ids: Vec<String> = Vec::new();
-    for k in ["mitre_technique_id_and_name", "mitre_techniques_ids_and_names"] {
+    for k in [
+        "mitre_technique_id_and_name",
+        "mitre_techniques_ids_and_names",
+    ] {
         let vals: Vec<&str> = match o.get(k) {
             Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
             Some(Json::String(v)) => vec![v.as_str()],
@@ -1172,9 +1257,14 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
 /// telemetry field it came from — `processCmd`/`processFilePath` for the acting process,
 /// `objectCmd`/`objectFilePath` for the process it started, `parentCmd`/`parentFilePath` for
 /// its parent; hosts and accounts are `impactScope.entities`.
-pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+pub(super) fn trend_workbench(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
     let indicators = obj.get("indicators")?.as_array()?;
-    if !(obj.contains_key("impactScope") || obj.contains_key("workbenchLink") || obj.contains_key("matchedRules")) {
+    if !(obj.contains_key("impactScope")
+        || obj.contains_key("workbenchLink")
+        || obj.contains_key("matchedRules"))
+    {
         return None;
     }
     let field = |name: &str| {
@@ -1195,14 +1285,15 @@ pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Js
         return None;
     }
     let mut e = Map::new();
-    for ((path, cmd), prefix) in chain
-        .into_iter()
-        .zip(["process", "process.parent", "process.parent.parent"])
+    for ((path, cmd), prefix) in
+        chain
+            .into_iter()
+            .zip(["process", "process.parent", "process.parent.parent"])
     {
         // Without a path, the command line's first word names the program.
-        let path = path.map(str::to_owned).or_else(|| {
-            cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next())
-        });
+        let path = path
+            .map(str::to_owned)
+            .or_else(|| cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next()));
         put_process(&mut e, prefix, path, cmd);
     }
     let entities = obj
@@ -1216,7 +1307,11 @@ pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Js
                 if let Some(n) = v.and_then(|v| text(v, "name")) {
                     set_path(&mut e, "host.name", s(n));
                 }
-                if let Some(ip) = v.and_then(|v| v.get("ips")).and_then(Json::as_array).and_then(|a| a.first()) {
+                if let Some(ip) = v
+                    .and_then(|v| v.get("ips"))
+                    .and_then(Json::as_array)
+                    .and_then(|a| a.first())
+                {
                     set_path(&mut e, "host.ip", ip.clone());
                 }
             }
@@ -1229,11 +1324,30 @@ pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Js
         }
     }
     let mut ids: Vec<String> = Vec::new();
-    for r in obj.get("matchedRules").and_then(Json::as_array).into_iter().flatten() {
-        for f in r.get("matchedFilters").and_then(Json::as_array).into_iter().flatten() {
-            for id in f.get("mitreTechniqueIds").and_then(Json::as_array).into_iter().flatten() {
+    for r in obj
+        .get("matchedRules")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for f in r
+            .get("matchedFilters")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for id in f
+                .get("mitreTechniqueIds")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = id.as_str() {
-                    ids.push(id.rsplit_once(".T").map(|(_, t)| format!("T{t}")).unwrap_or_else(|| id.to_owned()));
+                    ids.push(
+                        id.rsplit_once(".T")
+                            .map(|(_, t)| format!("T{t}"))
+                            .unwrap_or_else(|| id.to_owned()),
+                    );
                 }
             }
         }
@@ -1261,20 +1375,35 @@ pub(super) fn trend_workbench(obj: &Map<String, Json>) -> Option<(Map<String, Js
 /// (zsh extended history, bash with `HISTTIMEFORMAT`), and Sysmon for Linux's XML.
 pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     // Only when nothing else says what ran (a bare `process.pid` beside the line is common).
-    let described = |k: &str| ["command_line", "args", "executable", "name", "title"].iter().any(|f| k.ends_with(f));
-    if obj.get("process").and_then(Json::as_object).is_some_and(|p| p.keys().any(|k| described(k)))
-        || obj.keys().any(|k| k.starts_with("process.") && described(k))
+    let described = |k: &str| {
+        ["command_line", "args", "executable", "name", "title"]
+            .iter()
+            .any(|f| k.ends_with(f))
+    };
+    if obj
+        .get("process")
+        .and_then(Json::as_object)
+        .is_some_and(|p| p.keys().any(|k| described(k)))
+        || obj
+            .keys()
+            .any(|k| k.starts_with("process.") && described(k))
     {
         return None;
     }
     let msg = mtext(obj, "message").or_else(|| mtext(obj, "eventMessage"))?;
     let o = Json::Object(obj.clone());
     let host = text(&o, "hostname")
-        .or_else(|| o.get("host").and_then(|h| text(h, "hostname").or_else(|| text(h, "name"))))
+        .or_else(|| {
+            o.get("host")
+                .and_then(|h| text(h, "hostname").or_else(|| text(h, "name")))
+        })
         .or_else(|| mtext(obj, "host.hostname"))
         .or_else(|| o.get("agent").and_then(|a| text(a, "name")))
         .map(str::to_owned);
-    let mut e = if msg.contains("type=EXECVE") || msg.contains("type=USER_CMD") || msg.contains("type=SYSCALL") {
+    let mut e = if msg.contains("type=EXECVE")
+        || msg.contains("type=USER_CMD")
+        || msg.contains("type=SYSCALL")
+    {
         auditd_lines(msg)?
     } else if let Some(e) = sysmon_xml(msg) {
         return Some((e, None)).map(|(mut e, id)| {
@@ -1344,7 +1473,10 @@ fn unhex_text(v: &str) -> Option<String> {
     if v.len() < 2 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..v.len()).step_by(2).map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok()).collect();
+    let bytes: Option<Vec<u8>> = (0..v.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok())
+        .collect();
     let bytes = bytes?;
     let parts: Vec<String> = bytes
         .split(|b| *b == 0)
@@ -1359,7 +1491,10 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
     let mut args: Vec<String> = Vec::new();
     let mut title = None;
     for line in msg.lines() {
-        let kind = line.strip_prefix("type=").and_then(|r| r.split_whitespace().next()).unwrap_or("");
+        let kind = line
+            .strip_prefix("type=")
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or("");
         let fields = audit_fields(line);
         let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
         match kind {
@@ -1400,7 +1535,10 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
                 // sudo's own record: who ran what through it (the command hex-encoded).
                 let inner = get("msg").unwrap_or_default();
                 let f = audit_fields(&inner);
-                let cmd = f.iter().find(|(n, _)| *n == "cmd").map(|(_, v)| unhex_text(v).unwrap_or_else(|| v.clone()));
+                let cmd = f
+                    .iter()
+                    .find(|(n, _)| *n == "cmd")
+                    .map(|(_, v)| unhex_text(v).unwrap_or_else(|| v.clone()));
                 if let Some(c) = cmd {
                     set_path(&mut e, "process.parent.name", s("sudo"));
                     set_path(&mut e, "process.parent.executable", s("/usr/bin/sudo"));
@@ -1409,7 +1547,11 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
                     }
                 }
                 if let Some(c) = f.iter().find(|(n, _)| *n == "cwd") {
-                    set_path(&mut e, "process.working_directory", Json::String(c.1.clone()));
+                    set_path(
+                        &mut e,
+                        "process.working_directory",
+                        Json::String(c.1.clone()),
+                    );
                 }
                 if let Some(u) = get("uid") {
                     set_path(&mut e, "user.id", Json::String(u));
@@ -1419,7 +1561,9 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
         }
     }
     if args.is_empty() {
-        args = title.map(|t| crate::funcs::split_args(&t)).unwrap_or_default();
+        args = title
+            .map(|t| crate::funcs::split_args(&t))
+            .unwrap_or_default();
     }
     if args.is_empty() && !e.contains_key("process") {
         return None;
@@ -1467,9 +1611,19 @@ fn santa_line(msg: &str) -> Option<Map<String, Json>> {
         return None;
     }
     let kv: Vec<(&str, &str)> = body.split('|').filter_map(|p| p.split_once('=')).collect();
-    let get = |k: &str| kv.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        kv.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| *v)
+            .filter(|v| !v.is_empty())
+    };
     let mut e = Map::new();
-    put_process(&mut e, "process", get("path").map(str::to_owned), get("args"));
+    put_process(
+        &mut e,
+        "process",
+        get("path").map(str::to_owned),
+        get("args"),
+    );
     for (k, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
         if let Some(n) = get(k).and_then(|v| v.parse::<i64>().ok()) {
             set_path(&mut e, to, Json::from(n));
@@ -1510,8 +1664,15 @@ fn history_line(msg: &str, app: &str) -> Option<Map<String, Json>> {
     let app = app.to_ascii_lowercase();
     let (shell, user, cmd) = if let Some(c) = ZSH.captures(msg) {
         ("zsh", c.get(1).map(|m| m.as_str()), c.get(2)?.as_str())
-    } else if let Some(c) = BASH.captures(msg).filter(|_| app.contains("bash") || app.contains("history")) {
-        (if app.contains("zsh") { "zsh" } else { "bash" }, c.get(1).map(|m| m.as_str()), c.get(2)?.as_str())
+    } else if let Some(c) = BASH
+        .captures(msg)
+        .filter(|_| app.contains("bash") || app.contains("history"))
+    {
+        (
+            if app.contains("zsh") { "zsh" } else { "bash" },
+            c.get(1).map(|m| m.as_str()),
+            c.get(2)?.as_str(),
+        )
     } else {
         return None;
     };
@@ -1523,7 +1684,11 @@ fn history_line(msg: &str, app: &str) -> Option<Map<String, Json>> {
     let mut e = Map::new();
     set_path(&mut e, "process.command_line", s(cmd));
     set_path(&mut e, "process.parent.name", s(shell));
-    set_path(&mut e, "process.parent.executable", s(&format!("/bin/{shell}")));
+    set_path(
+        &mut e,
+        "process.parent.executable",
+        s(&format!("/bin/{shell}")),
+    );
     set_path(&mut e, "process.interactive", json!(true));
     if let Some(u) = user {
         set_path(&mut e, "user.name", s(u));
@@ -1544,10 +1709,17 @@ fn sysmon_xml(msg: &str) -> Option<Map<String, Json>> {
         Some(s[i..j].to_owned())
     };
     let unescape = |v: &str| {
-        v.replace("&quot;", "\"").replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        v.replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
     };
     let mut flat = Map::new();
-    flat.insert("EventID".into(), s(&between(msg, "<EventID>", "</EventID>")?));
+    flat.insert(
+        "EventID".into(),
+        s(&between(msg, "<EventID>", "</EventID>")?),
+    );
     if let Some(c) = between(msg, "<Channel>", "</Channel>") {
         flat.insert("Channel".into(), s(&c));
     }
@@ -1589,7 +1761,12 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     let mut e = Map::new();
     let name = mtext(obj, "process_name");
     let path = mtext(obj, "process_path").or(name.filter(|n| n.contains(['\\', '/'])));
-    put_process(&mut e, "process", path.map(str::to_owned), mtext(obj, "process_cmdline"));
+    put_process(
+        &mut e,
+        "process",
+        path.map(str::to_owned),
+        mtext(obj, "process_cmdline"),
+    );
     if path.is_none()
         && let Some(n) = name
     {
@@ -1605,7 +1782,10 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     if let Some(n) = pname.filter(|n| !n.contains(['\\', '/'])) {
         set_path(&mut e, "process.parent.name", s(n));
     }
-    for (from, to) in [("process_pid", "process.pid"), ("parent_pid", "process.parent.pid")] {
+    for (from, to) in [
+        ("process_pid", "process.pid"),
+        ("parent_pid", "process.parent.pid"),
+    ] {
         if let Some(v) = obj.get(from).filter(|v| v.is_number()) {
             set_path(&mut e, to, v.clone());
         }
@@ -1657,10 +1837,7 @@ pub(super) fn osquery_snapshot_rows(o: &Map<String, Json>) -> Option<Vec<Json>> 
     // processes that went away, not events).
     let (rows, action) = match o.get("snapshot").and_then(Json::as_array) {
         Some(r) => (r, "snapshot"),
-        None => (
-            o.get("diffResults")?.get("added")?.as_array()?,
-            "added",
-        ),
+        None => (o.get("diffResults")?.get("added")?.as_array()?, "added"),
     };
     let mut head = o.clone();
     head.remove("snapshot");
