@@ -48,6 +48,14 @@ fn join_path(dir: &str, file: &str) -> String {
     }
 }
 
+/// What every adapter ends with: the event is a process event from `provider`, and the
+/// vendor's original document stays beside the ECS fields under `key`.
+fn finish(e: &mut Map<String, Json>, provider: &str, key: &str, original: Json) {
+    set_path(e, "event.category", json!(["process"]));
+    set_path(e, "event.provider", s(provider));
+    e.insert(key.into(), original);
+}
+
 fn set_user(e: &mut Map<String, Json>, u: &str) {
     match u.split_once('\\') {
         Some((d, n)) => {
@@ -102,12 +110,11 @@ pub(super) fn crowdstrike(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     if stream_type.ends_with("DetectionSummaryEvent") {
         return crowdstrike_stream(obj.get("event")?, obj);
     }
-    let doc = Json::Object(obj.clone());
     if (obj.contains_key("DetectId") || obj.contains_key("CompositeId"))
         && obj.contains_key("CommandLine")
         && (obj.contains_key("ComputerName") || obj.contains_key("Hostname"))
     {
-        return crowdstrike_stream(&doc, obj);
+        return crowdstrike_stream(&Json::Object(obj.clone()), obj);
     }
     if obj.contains_key("behaviors")
         && let Some(b) = obj
@@ -124,7 +131,7 @@ pub(super) fn crowdstrike(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
             || obj.contains_key("parent_details")
             || obj.contains_key("filepath"));
     if api {
-        return crowdstrike_api(&doc, obj);
+        return crowdstrike_api(&Json::Object(obj.clone()), obj);
     }
     None
 }
@@ -210,12 +217,15 @@ fn crowdstrike_stream(
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("crowdstrike"));
     let id = text(ev, "CompositeId")
         .or_else(|| text(ev, "DetectId"))
         .map(str::to_owned);
-    e.insert("crowdstrike".into(), Json::Object(whole.clone()));
+    finish(
+        &mut e,
+        "crowdstrike",
+        "crowdstrike",
+        Json::Object(whole.clone()),
+    );
     Some((e, id))
 }
 
@@ -291,13 +301,16 @@ fn crowdstrike_api(
     if let Some(t) = text(a, "timestamp").or_else(|| mtext(whole, "created_timestamp")) {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("crowdstrike"));
     let id = mtext(whole, "composite_id")
         .or_else(|| mtext(whole, "detection_id"))
         .or_else(|| text(a, "behavior_id"))
         .map(str::to_owned);
-    e.insert("crowdstrike".into(), Json::Object(whole.clone()));
+    finish(
+        &mut e,
+        "crowdstrike",
+        "crowdstrike",
+        Json::Object(whole.clone()),
+    );
     Some((e, id))
 }
 
@@ -360,10 +373,13 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
         e.insert("@timestamp".into(), s(t));
     }
     set_path(&mut e, "host.os.type", s("macos"));
-    set_path(&mut e, "event.category", json!(["process"]));
     set_path(&mut e, "event.type", json!(["start"]));
-    set_path(&mut e, "event.provider", s("endpointsecurity"));
-    e.insert("eslogger".into(), Json::Object(obj.clone()));
+    finish(
+        &mut e,
+        "endpointsecurity",
+        "eslogger",
+        Json::Object(obj.clone()),
+    );
     Some((e, None))
 }
 
@@ -464,9 +480,7 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     if let Some(n) = obj.get("name").and_then(Json::as_str) {
         set_path(&mut e, "rule.name", s(n));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("osquery"));
-    e.insert("osquery".into(), Json::Object(obj.clone()));
+    finish(&mut e, "osquery", "osquery", Json::Object(obj.clone()));
     Some((e, None))
 }
 
@@ -541,9 +555,12 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     if let Some(t) = text(&d, "timestamp") {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("sentinelone"));
-    e.insert("sentinelone".into(), Json::Object(obj.clone()));
+    finish(
+        &mut e,
+        "sentinelone",
+        "sentinelone",
+        Json::Object(obj.clone()),
+    );
     Some((e, None))
 }
 
@@ -657,9 +674,12 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         }
         id = text(ti, "threatId").map(str::to_owned);
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("sentinelone"));
-    e.insert("sentinelone".into(), Json::Object(obj.clone()));
+    finish(
+        &mut e,
+        "sentinelone",
+        "sentinelone",
+        Json::Object(obj.clone()),
+    );
     Some((e, id))
 }
 
@@ -765,9 +785,7 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     if let Some(t) = mtext(obj, "time") {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("falco"));
-    e.insert("falco".into(), Json::Object(obj.clone()));
+    finish(&mut e, "falco", "falco", Json::Object(obj.clone()));
     Some((e, mtext(obj, "uuid").map(str::to_owned)))
 }
 
@@ -884,9 +902,7 @@ fn graph_alert(
     if let Some(t) = mtext(obj, "createdDateTime") {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("microsoft"));
-    e.insert("microsoft".into(), Json::Object(obj.clone()));
+    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
     Some((e, mtext(obj, "id").map(str::to_owned)))
 }
 
@@ -999,9 +1015,7 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     if let Some(t) = mtext(obj, "TimeGenerated").or_else(|| mtext(obj, "StartTime")) {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("microsoft"));
-    e.insert("microsoft".into(), Json::Object(obj.clone()));
+    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
     Some((e, mtext(obj, "SystemAlertId").map(str::to_owned)))
 }
 
@@ -1116,12 +1130,10 @@ pub(super) fn chronicle_udm(
     if let Some(t) = text(meta, "event_timestamp").or_else(|| text(meta, "eventTimestamp")) {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("chronicle"));
     let id = text(meta, "id")
         .or_else(|| text(meta, "product_log_id"))
         .map(str::to_owned);
-    e.insert("chronicle".into(), Json::Object(obj.clone()));
+    finish(&mut e, "chronicle", "chronicle", Json::Object(obj.clone()));
     Some((e, id))
 }
 
@@ -1131,12 +1143,23 @@ pub(super) fn chronicle_udm(
 pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     // The alert's own fields, then its first event's (older API versions nest the process
     // fields under `events[]`); newer versions give single values as one-element arrays.
-    let mut flat = Map::new();
     let first_event = obj
         .get("events")
         .and_then(Json::as_array)
         .and_then(|e| e.first())
         .and_then(Json::as_object);
+    let marks = [
+        "actor_process_command_line",
+        "action_process_image_command_line",
+        "causality_actor_process_command_line",
+    ];
+    if !marks
+        .iter()
+        .any(|k| obj.contains_key(*k) || first_event.is_some_and(|e| e.contains_key(*k)))
+    {
+        return None;
+    }
+    let mut flat = Map::new();
     for (k, v) in obj.iter().chain(first_event.into_iter().flatten()) {
         let v = match v {
             Json::Array(a) if !k.starts_with("mitre_") && a.len() == 1 && !a[0].is_object() => {
@@ -1242,14 +1265,12 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("cortex_xdr"));
     let id = match o.get("alert_id") {
         Some(Json::String(v)) => Some(v.clone()),
         Some(Json::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    e.insert("cortex_xdr".into(), o);
+    finish(&mut e, "cortex_xdr", "cortex_xdr", o);
     Some((e, id))
 }
 
@@ -1363,9 +1384,12 @@ pub(super) fn trend_workbench(
     if let Some(t) = mtext(obj, "createdDateTime") {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("trend_vision_one"));
-    e.insert("trend".into(), Json::Object(obj.clone()));
+    finish(
+        &mut e,
+        "trend_vision_one",
+        "trend",
+        Json::Object(obj.clone()),
+    );
     Some((e, mtext(obj, "id").map(str::to_owned)))
 }
 
@@ -1405,14 +1429,13 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         || msg.contains("type=SYSCALL")
     {
         auditd_lines(msg)?
-    } else if let Some(e) = sysmon_xml(msg) {
-        return Some((e, None)).map(|(mut e, id)| {
-            if let Some(h) = &host {
-                set_path(&mut e, "host.name", s(h));
-            }
-            e.insert("raw".into(), Json::Object(obj.clone()));
-            (e, id)
-        });
+    } else if let Some(mut e) = sysmon_xml(msg) {
+        // Already a whole Sysmon event (time, user, category): only the forwarder's host is added.
+        if let Some(h) = host {
+            set_path(&mut e, "host.name", Json::String(h));
+        }
+        e.insert("raw".into(), Json::Object(obj.clone()));
+        return Some((e, None));
     } else if let Some(e) = santa_line(msg) {
         e
     } else if let Some(e) = sudo_line(msg) {
@@ -1819,10 +1842,13 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     if let Some(t) = mtext(obj, "backend_timestamp").or_else(|| mtext(obj, "create_time")) {
         e.insert("@timestamp".into(), s(t));
     }
-    set_path(&mut e, "event.category", json!(["process"]));
-    set_path(&mut e, "event.provider", s("carbonblack"));
     let id = mtext(obj, "id").map(str::to_owned);
-    e.insert("carbon_black".into(), Json::Object(obj.clone()));
+    finish(
+        &mut e,
+        "carbonblack",
+        "carbon_black",
+        Json::Object(obj.clone()),
+    );
     Some((e, id))
 }
 
