@@ -632,7 +632,14 @@ pub fn written_then_run(text: &str) -> String {
         let base = basename(path).to_ascii_lowercase();
         let rest = &text[m.end()..];
         // The later commands: split on command separators (`&`, `&&`, `|`, `||`, `;`, newline).
-        for seg in rest.split(['&', ';', '|', '\n']).skip(1) {
+        let mut segs: Vec<(&str, Option<char>)> = Vec::new();
+        let mut start = 0;
+        for (i, c) in rest.char_indices().filter(|(_, c)| matches!(c, '&' | ';' | '|' | '\n')) {
+            segs.push((&rest[start..i], Some(c)));
+            start = i + 1;
+        }
+        segs.push((&rest[start..], None));
+        for (k, &(seg, sep)) in segs.iter().enumerate().skip(1) {
             let words: Vec<&str> = seg
                 .split_whitespace()
                 .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == '(' || c == ')'))
@@ -647,7 +654,28 @@ pub fn written_then_run(text: &str) -> String {
             }) else {
                 continue;
             };
-            if NOT_RUN.contains(&basename(words[cmd]).to_ascii_lowercase().as_str()) {
+            let command = basename(words[cmd]).to_ascii_lowercase();
+            if NOT_RUN.contains(&command.as_str()) {
+                // Read back into an interpreter: `cat a.sh | sh`, `Get-Content a.ps1 | iex`.
+                let reader = matches!(command.as_str(), "cat" | "type" | "get-content" | "gc");
+                let names_it = words[cmd + 1..]
+                    .iter()
+                    .any(|w| basename(w).eq_ignore_ascii_case(&base));
+                let into = segs
+                    .get(k + 1)
+                    .filter(|_| sep == Some('|'))
+                    .and_then(|(next, _)| next.split_whitespace().find(|w| !w.starts_with('-')));
+                let interpreter = into.is_some_and(|w| {
+                    matches!(
+                        basename(w).to_ascii_lowercase().trim_end_matches(".exe"),
+                        "sh" | "bash" | "zsh" | "dash" | "ksh" | "python" | "python3" | "perl" | "ruby"
+                            | "node" | "osascript" | "iex" | "invoke-expression" | "powershell" | "pwsh"
+                            | "cmd" | "sudo"
+                    )
+                });
+                if reader && names_it && interpreter {
+                    return path.to_owned();
+                }
                 continue;
             }
             // The file itself, or an interpreter running it, within the first few words; a
@@ -1073,6 +1101,18 @@ mod tests {
             "a launcher before chmod"
         );
         assert_eq!(w("echo x > a.bat & cmd /c del a.bat"), "");
+        assert_eq!(
+            w("echo 'id' > /tmp/a.sh; cat /tmp/a.sh | sudo sh"),
+            "/tmp/a.sh",
+            "read back into a shell"
+        );
+        assert_eq!(
+            w("'iex x' | Out-File s.ps1; Get-Content s.ps1 | iex"),
+            "s.ps1",
+            "read back into Invoke-Expression"
+        );
+        assert_eq!(w("echo id > a.sh; cat a.sh | grep id"), "", "read into a filter");
+        assert_eq!(w("echo id > a.sh; cat a.sh || sh"), "", "not a pipe");
         assert_eq!(w("echo x > a.sh; echo y | tee -a a.sh"), "");
         assert_eq!(w("echo x > a.sh; vim a.sh"), "");
         assert_eq!(
