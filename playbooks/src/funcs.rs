@@ -634,7 +634,10 @@ pub fn written_then_run(text: &str) -> String {
         // The later commands: split on command separators (`&`, `&&`, `|`, `||`, `;`, newline).
         let mut segs: Vec<(&str, Option<char>)> = Vec::new();
         let mut start = 0;
-        for (i, c) in rest.char_indices().filter(|(_, c)| matches!(c, '&' | ';' | '|' | '\n')) {
+        for (i, c) in rest
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '&' | ';' | '|' | '\n'))
+        {
             segs.push((&rest[start..i], Some(c)));
             start = i + 1;
         }
@@ -668,9 +671,22 @@ pub fn written_then_run(text: &str) -> String {
                 let interpreter = into.is_some_and(|w| {
                     matches!(
                         basename(w).to_ascii_lowercase().trim_end_matches(".exe"),
-                        "sh" | "bash" | "zsh" | "dash" | "ksh" | "python" | "python3" | "perl" | "ruby"
-                            | "node" | "osascript" | "iex" | "invoke-expression" | "powershell" | "pwsh"
-                            | "cmd" | "sudo"
+                        "sh" | "bash"
+                            | "zsh"
+                            | "dash"
+                            | "ksh"
+                            | "python"
+                            | "python3"
+                            | "perl"
+                            | "ruby"
+                            | "node"
+                            | "osascript"
+                            | "iex"
+                            | "invoke-expression"
+                            | "powershell"
+                            | "pwsh"
+                            | "cmd"
+                            | "sudo"
                     )
                 });
                 if reader && names_it && interpreter {
@@ -1111,7 +1127,11 @@ mod tests {
             "s.ps1",
             "read back into Invoke-Expression"
         );
-        assert_eq!(w("echo id > a.sh; cat a.sh | grep id"), "", "read into a filter");
+        assert_eq!(
+            w("echo id > a.sh; cat a.sh | grep id"),
+            "",
+            "read into a filter"
+        );
         assert_eq!(w("echo id > a.sh; cat a.sh || sh"), "", "not a pipe");
         assert_eq!(w("echo x > a.sh; echo y | tee -a a.sh"), "");
         assert_eq!(w("echo x > a.sh; vim a.sh"), "");

@@ -2,7 +2,7 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! management-API alerts, Falco alerts, Carbon Black Cloud alerts, and Microsoft Graph security
+//! management-API alerts, Falco alerts, Cilium Tetragon events, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
 //! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
 //! alerts. Each adapter recognises its shape by
@@ -787,6 +787,139 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     }
     finish(&mut e, "falco", "falco", Json::Object(obj.clone()));
     Some((e, mtext(obj, "uuid").map(str::to_owned)))
+}
+
+/// Cilium Tetragon's export (`tetra getevents -o json`, the JSON export file): one event per
+/// line, keyed by its type — `process_exec` (the process, its parent and `ancestors`),
+/// `process_kprobe` (a policy's hook: `tcp_connect` and friends carry a `sock_arg` with the
+/// destination) or `process_exit`. Arguments come as one string beside `binary`; Kubernetes'
+/// pod, container and workload ride along; the node is the host.
+pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let (kind, ev) = [
+        "process_exec",
+        "process_kprobe",
+        "process_exit",
+        "process_tracepoint",
+    ]
+    .into_iter()
+    .find_map(|k| obj.get(k).and_then(Json::as_object).map(|v| (k, v)))?;
+    let proc_ = ev.get("process").and_then(Json::as_object)?;
+    mtext(proc_, "binary")?;
+    if !(proc_.contains_key("exec_id") || proc_.contains_key("pid")) {
+        return None;
+    }
+    let mut e = Map::new();
+    let put = |e: &mut Map<String, Json>, prefix: &str, p: &Map<String, Json>| {
+        let bin = mtext(p, "binary");
+        let cmd = match (bin, mtext(p, "arguments")) {
+            (Some(b), Some(a)) => Some(format!("{b} {a}")),
+            (Some(b), None) => Some(b.to_owned()),
+            _ => None,
+        };
+        put_process(e, prefix, bin.map(str::to_owned), cmd.as_deref());
+        if let Some(pid) = p.get("pid").filter(|v| v.is_number()) {
+            set_path(e, &format!("{prefix}.pid"), pid.clone());
+        }
+        if let Some(id) = mtext(p, "exec_id") {
+            set_path(e, &format!("{prefix}.entity_id"), s(id));
+        }
+        if let Some(c) = mtext(p, "cwd") {
+            set_path(e, &format!("{prefix}.working_directory"), s(c));
+        }
+    };
+    put(&mut e, "process", proc_);
+    if let Some(parent) = ev.get("parent").and_then(Json::as_object) {
+        put(&mut e, "process.parent", parent);
+    }
+    if let Some(gp) = ev
+        .get("ancestors")
+        .and_then(Json::as_array)
+        .and_then(|a| a.first())
+        .and_then(|g| mtext(g.as_object()?, "binary"))
+    {
+        set_path(&mut e, "process.parent.parent.name", s(basename_of(gp)));
+        set_path(&mut e, "process.parent.parent.executable", s(gp));
+    }
+    if let Some(uid) = proc_.get("uid").and_then(Json::as_u64) {
+        set_path(&mut e, "user.id", s(&uid.to_string()));
+        if uid == 0 {
+            set_path(&mut e, "user.name", s("root"));
+        }
+    }
+    if let Some(name) = proc_
+        .get("user")
+        .and_then(|u| u.get("name"))
+        .and_then(Json::as_str)
+        .filter(|n| !n.is_empty())
+    {
+        set_path(&mut e, "user.name", s(name));
+    }
+    if let Some(pod) = proc_.get("pod").and_then(Json::as_object) {
+        if let Some(n) = mtext(pod, "name") {
+            set_path(&mut e, "orchestrator.resource.name", s(n));
+            set_path(&mut e, "orchestrator.type", s("kubernetes"));
+        }
+        if let Some(n) = mtext(pod, "namespace") {
+            set_path(&mut e, "orchestrator.namespace", s(n));
+        }
+        if let Some(c) = pod.get("container").and_then(Json::as_object) {
+            if let Some(id) = mtext(c, "id") {
+                let id = id.split_once("://").map_or(id, |(_, i)| i);
+                set_path(&mut e, "container.id", s(id));
+            }
+            if let Some(n) = mtext(c, "name") {
+                set_path(&mut e, "container.name", s(n));
+            }
+            if let Some(i) = c
+                .get("image")
+                .and_then(|i| i.get("name"))
+                .and_then(Json::as_str)
+            {
+                set_path(&mut e, "container.image.name", s(i));
+            }
+        }
+    } else if let Some(d) = mtext(proc_, "docker") {
+        set_path(&mut e, "container.id", s(d));
+    }
+    // A kprobe's socket argument: where the process connects.
+    if let Some(sock) = ev
+        .get("args")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|a| a.get("sock_arg").and_then(Json::as_object))
+        && let Some(ip) = mtext(sock, "daddr")
+    {
+        set_path(&mut e, "destination.ip", s(ip));
+        if let Some(p) = sock.get("dport").filter(|v| v.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+        if let Some(ip) = mtext(sock, "saddr") {
+            set_path(&mut e, "source.ip", s(ip));
+        }
+    }
+    if let Some(f) = mtext(ev, "function_name") {
+        set_path(&mut e, "event.action", s(f));
+    } else {
+        set_path(
+            &mut e,
+            "event.action",
+            s(if kind == "process_exec" { "exec" } else { kind }),
+        );
+    }
+    if let Some(p) = mtext(ev, "policy_name") {
+        set_path(&mut e, "rule.name", s(p));
+    }
+    if let Some(h) = mtext(obj, "node_name") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(t) = mtext(obj, "time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(proc_, "exec_id").map(|x| format!("{x}:{kind}"));
+    finish(&mut e, "tetragon", "tetragon", Json::Object(obj.clone()));
+    Some((e, id))
 }
 
 /// Microsoft's alert shapes that carry the process as evidence: Graph security alerts
