@@ -378,6 +378,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::sentinelone,
         edr::falco,
         edr::tetragon,
+        edr::laurel,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -853,14 +854,25 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
                 .map(|f| f.to_uppercase().chain(c).collect::<String>())
                 .unwrap_or_default()
         };
-        // Wazuh's eventchannel decoder writes every backslash twice (`C:` and two backslashes):
-        // undo it when the document shows it (a drive letter followed by two backslashes).
+        // Wazuh's eventchannel decoder escapes every backslash and double quote (`C:` and two
+        // backslashes, `\"` for a quote): undo it when the document shows it (a drive letter
+        // followed by two backslashes), in one pass so `\\\"` reads back as a backslash and a quote.
         let doubled = ed
             .values()
             .filter_map(Json::as_str)
             .any(|t| t.contains(":\\\\"));
         let undouble = |v: &Json| match v {
-            Json::String(t) if doubled => Json::String(t.replace("\\\\", "\\")),
+            Json::String(t) if doubled => {
+                let mut out = String::with_capacity(t.len());
+                let mut chars = t.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match (c, chars.peek()) {
+                        ('\\', Some('\\' | '"')) => out.extend(chars.next()),
+                        _ => out.push(c),
+                    }
+                }
+                Json::String(out)
+            }
             other => other.clone(),
         };
         let mut flat: Map<String, Json> =
@@ -1449,7 +1461,7 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             Some(d) => format!("{d}\\{t}"),
             None => t,
         }),
-        (_, Some(su)) if eid == 4688 => Some(match get("SubjectDomainName") {
+        (_, Some(su)) if matches!(eid, 4688 | 4698 | 4702) => Some(match get("SubjectDomainName") {
             Some(d) => format!("{d}\\{su}"),
             None => su,
         }),
@@ -1619,6 +1631,31 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 set_path(&mut e, "file.path", s(&p));
             }
         }
+        // A scheduled task registered or changed: what it will run (its first `<Exec>` action)
+        // is the process to judge; the task's name and XML stay in `winlog.event_data`.
+        4698 | 4702 => {
+            set_path(&mut e, "event.category", serde_json::json!(["process"]));
+            set_path(&mut e, "event.type", serde_json::json!(["creation"]));
+            set_path(
+                &mut e,
+                "event.action",
+                s(if eid == 4698 {
+                    "scheduled-task-created"
+                } else {
+                    "scheduled-task-updated"
+                }),
+            );
+            if let Some((cmd, args)) = get("TaskContent").as_deref().and_then(task_exec) {
+                let line = match (cmd.contains(' ') && !cmd.starts_with('"'), args.is_empty()) {
+                    (true, true) => format!("\"{cmd}\""),
+                    (true, false) => format!("\"{cmd}\" {args}"),
+                    (false, true) => cmd.clone(),
+                    (false, false) => format!("{cmd} {args}"),
+                };
+                set_path(&mut e, "process.executable", s(cmd.trim_matches('"')));
+                set_path(&mut e, "process.command_line", s(&line));
+            }
+        }
         4104 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));
@@ -1692,6 +1729,29 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         set_path(&mut e, "message", s(&m));
     }
     e
+}
+
+/// The first `<Exec>` action of a scheduled task's XML: its command and arguments, with the
+/// XML's character entities read back.
+fn task_exec(xml: &str) -> Option<(String, String)> {
+    let exec = &xml[xml.find("<Exec>")?..];
+    let exec = &exec[..exec.find("</Exec>").unwrap_or(exec.len())];
+    let inner = |tag: &str| -> Option<String> {
+        let open = format!("<{tag}>");
+        let start = exec.find(&open)? + open.len();
+        let end = exec[start..].find(&format!("</{tag}>"))? + start;
+        Some(
+            exec[start..end]
+                .trim()
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&"),
+        )
+    };
+    let cmd = inner("Command").filter(|c| !c.is_empty())?;
+    Some((cmd, inner("Arguments").unwrap_or_default()))
 }
 
 /// Fills fields derivable from others: names from paths, command line from args and back, the
@@ -2441,6 +2501,14 @@ mod tests {
             "cmd /c \\\\srv\\share\\x.bat"
         );
         assert_eq!(d.doc["user"]["name"], "SYSTEM");
+        // Its quotes come escaped too: read back in one pass with the backslashes.
+        let q = from_json(json!({"id": "2", "rule": {"id": "1"}, "agent": {"name": "W"},
+            "data": {"win": {"system": {"eventID": "1"}, "eventdata": {"image": "C:\\\\Windows\\\\x.exe",
+              "commandLine": "\\\"C:\\\\Program Files\\\\a.exe\\\" -d \\\"C:\\\\dir\\\\\\\""}}}}), "x").unwrap();
+        assert_eq!(
+            q.doc["process"]["command_line"],
+            "\"C:\\Program Files\\a.exe\" -d \"C:\\dir\\\""
+        );
 
         let l = from_json(json!({"id": "1759662130.44", "rule": {"id": "80792"}, "agent": {"name": "web-02"},
             "data": {"audit": {"exe": "/usr/bin/bash", "command": "bash", "pid": "2291", "ppid": "2210", "uid": "33", "cwd": "/var/www",

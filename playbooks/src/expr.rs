@@ -206,6 +206,10 @@ impl Functions {
             str1(|x| s_val(funcs::written_then_run(x)))
         );
         add!(
+            "powershell_read_only",
+            str1(|x| bool_val(funcs::powershell_read_only(x)))
+        );
+        add!(
             "b64decode",
             str1(|x| s_val(
                 funcs::b64_bytes(x)
@@ -295,6 +299,7 @@ impl Functions {
             "deobfuscate",
             "strip_comments",
             "written_then_run",
+            "powershell_read_only",
             "b64decode",
             "entropy",
             "obfuscation_ratio",

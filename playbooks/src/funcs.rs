@@ -710,6 +710,87 @@ pub fn written_then_run(text: &str) -> String {
     String::new()
 }
 
+static CMDLET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^a-z0-9_$.-])([a-z]+)-([a-z][a-z0-9]*)\b").expect("static regex")
+});
+
+/// PowerShell's verbs (the approved list and the core cmdlets' own: Sort, Where, ForEach, Tee).
+const PS_VERBS: &[&str] = &[
+    "add", "approve", "assert", "backup", "block", "build", "checkpoint", "clear", "close",
+    "compare", "complete", "compress", "confirm", "connect", "convert", "convertfrom",
+    "convertto", "copy", "debug", "deny", "deploy", "disable", "disconnect", "dismount", "edit",
+    "enable", "enter", "exit", "expand", "export", "find", "foreach", "format", "get", "grant",
+    "group", "hide", "import", "initialize", "install", "invoke", "join", "limit", "lock",
+    "measure", "merge", "mount", "move", "new", "open", "optimize", "out", "ping", "pop",
+    "protect", "publish", "push", "read", "receive", "redo", "register", "remove", "rename",
+    "repair", "request", "reset", "resize", "resolve", "restart", "restore", "resume", "revoke",
+    "save", "search", "select", "send", "set", "show", "skip", "sort", "split", "start", "step",
+    "stop", "submit", "suspend", "switch", "sync", "tee", "test", "trace", "unblock", "undo",
+    "uninstall", "unlock", "unprotect", "unpublish", "unregister", "update", "use", "wait",
+    "watch", "where", "write",
+];
+
+/// Verbs that only read, shape or report.
+const PS_READ_VERBS: &[&str] = &[
+    "get", "select", "sort", "where", "foreach", "format", "measure", "test", "export", "out",
+    "convertto", "convertfrom", "join", "resolve", "write", "group", "compare", "find", "search",
+    "show", "read", "receive", "wait", "tee", "split", "limit",
+];
+
+/// Whether a PowerShell script only reads: every cmdlet it names has a reading verb (Get-,
+/// Select-, Sort-, Where-, Format-, Measure-, Test-, Export-, Out- ...), remoting only through
+/// Invoke-Command and sessions, objects only built (New-Object, New-TimeSpan, sessions), and
+/// nothing that runs strings or programs (Invoke-Expression, script blocks made from text,
+/// Start-Process, .Create(), encoded commands, native programs). At least one cmdlet is named.
+/// Comments are ignored. The test behind "an administrator's read-only remote query".
+pub fn powershell_read_only(text: &str) -> bool {
+    // PowerShell's own comments only: `<# … #>` blocks and lines that start with `#`.
+    let mut code = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("<#") {
+        code.push_str(&rest[..i]);
+        rest = rest[i + 2..].find("#>").map_or("", |j| &rest[i + 2 + j + 2..]);
+    }
+    code.push_str(rest);
+    let code = code
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_ascii_lowercase();
+    const RUNS: &[&str] = &[
+        "iex ", "iex(", "iex$", "| iex", "invoke-expression", "[scriptblock]::create",
+        "frombase64string", "downloadstring", "downloadfile", "-encodedcommand", " -enc ",
+        "start-process", "diagnostics.process", ".create(", "wmiclass", "cmd /c", "cmd.exe",
+        ".exe", "& $", "&$", ".invoke(", "addscript(", "net.webclient", "-outvariable",
+    ];
+    if RUNS.iter().any(|r| code.contains(r)) {
+        return false;
+    }
+    let mut named = 0;
+    for c in CMDLET.captures_iter(&code) {
+        let (verb, noun) = (&c[1], &c[2]);
+        if !PS_VERBS.contains(&verb) {
+            continue;
+        }
+        named += 1;
+        let ok = PS_READ_VERBS.contains(&verb)
+            || (verb == "invoke" && noun == "command")
+            || (verb == "new"
+                && matches!(
+                    noun,
+                    "object" | "timespan" | "pssession" | "cimsession" | "pssessionoption"
+                        | "cimsessionoption"
+                ))
+            || (verb == "remove" && matches!(noun, "pssession" | "cimsession"))
+            || (verb == "import" && matches!(noun, "csv" | "clixml"));
+        if !ok {
+            return false;
+        }
+    }
+    named > 0
+}
+
 /// Removes comments so that indicators named only in documentation (`<# .EXAMPLE … #>`, `# …`,
 /// `REM …`, `' …`, `// …`) are not mistaken for what the script does.
 pub fn strip_comments(text: &str) -> String {
@@ -1079,6 +1160,27 @@ mod tests {
         assert_eq!(
             split_args(r#""C:\Program Files\x.exe" -a "b c" d"#),
             vec![r"C:\Program Files\x.exe", "-a", "b c", "d"]
+        );
+    }
+
+    #[test]
+    fn read_only_powershell() {
+        let r = powershell_read_only;
+        assert!(r(
+            "<# .SYNOPSIS Set-Item is only named here #>\n$s = Get-Content s.txt | Where-Object { $_ }\n\
+             Invoke-Command -ComputerName $s -ScriptBlock { Get-HotFix | Sort-Object InstalledOn | Select-Object -First 1 } |\n\
+             Export-Csv -NoTypeInformation -Path r.csv"
+        ));
+        assert!(r("Get-CimInstance Win32_OperatingSystem -CimSession (New-CimSession -ComputerName fs01)"));
+        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Set-MpPreference -DisableRealtimeMonitoring $true }"));
+        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Item x | Remove-Item }"));
+        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { iex (Get-Content \\\\s\\x.txt -Raw) }"));
+        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Date; cmd.exe /c whoami }"));
+        assert!(!r("Invoke-CimMethod -ClassName Win32_Process -MethodName Create -CimSession $s"));
+        assert!(!r("$x = 1"), "no cmdlet named: nothing to judge");
+        assert!(
+            !r("Get-Date\n'Remove-Item x' | Invoke-Expression"),
+            "a line that starts with a string is code in PowerShell"
         );
     }
 

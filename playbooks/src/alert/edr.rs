@@ -2,7 +2,7 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! management-API alerts, Falco alerts, Cilium Tetragon events, Carbon Black Cloud alerts, and Microsoft Graph security
+//! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
 //! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
 //! alerts. Each adapter recognises its shape by
@@ -919,6 +919,87 @@ pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     }
     let id = mtext(proc_, "exec_id").map(|x| format!("{x}:{kind}"));
     finish(&mut e, "tetragon", "tetragon", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// Laurel's auditd lines (`laurel` turns each audit event into one JSON object): `SYSCALL` with
+/// the executable, the ids and their names (`UID`, `AUID`) and the parent it saw (`PPID`:
+/// `comm`, `exe`), `EXECVE` with the arguments (`ARGV`), `CWD` and `PROCTITLE`.
+pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let sc = obj.get("SYSCALL")?.as_object()?;
+    let exe = mtext(sc, "exe")?;
+    let argv = obj
+        .get("EXECVE")
+        .or_else(|| obj.get("PROCTITLE"))
+        .and_then(|x| x.get("ARGV").or_else(|| x.get("argv")))
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+        .filter(|a| !a.is_empty());
+    let mut e = Map::new();
+    let cmd = argv.as_ref().map(|a| {
+        a.iter()
+            .map(|w| {
+                if w.contains([' ', '\t', '"', '\'', ';', '|', '&']) {
+                    format!("'{}'", w.replace('\'', "'\\''"))
+                } else {
+                    (*w).to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    put_process(&mut e, "process", Some(exe.to_owned()), cmd.as_deref());
+    if let Some(a) = &argv {
+        set_path(&mut e, "process.args", json!(a));
+    }
+    if let Some(p) = sc.get("pid").filter(|v| v.is_number()) {
+        set_path(&mut e, "process.pid", p.clone());
+    }
+    if let Some(pp) = sc.get("PPID").and_then(Json::as_object) {
+        let pexe = mtext(pp, "exe").map(str::to_owned);
+        put_process(&mut e, "process.parent", pexe.clone(), None);
+        if pexe.is_none()
+            && let Some(c) = mtext(pp, "comm")
+        {
+            set_path(&mut e, "process.parent.name", s(c));
+        }
+    }
+    if let Some(p) = sc.get("ppid").filter(|v| v.is_number()) {
+        set_path(&mut e, "process.parent.pid", p.clone());
+    }
+    if let Some(c) = obj.get("CWD").and_then(|c| c.get("cwd")).and_then(Json::as_str) {
+        set_path(&mut e, "process.working_directory", s(c));
+    }
+    if let Some(u) = mtext(sc, "UID").or_else(|| mtext(sc, "EUID")) {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = sc.get("uid").filter(|v| v.is_number()) {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(a) = mtext(sc, "AUID").filter(|a| *a != "unset") {
+        set_path(&mut e, "process.user.audit.name", s(a));
+    }
+    if let Some(k) = mtext(sc, "key").filter(|k| *k != "(null)") {
+        set_path(&mut e, "rule.name", s(k));
+    }
+    if let Some(h) = mtext(obj, "HOSTNAME")
+        .or_else(|| mtext(obj, "hostname"))
+        .or_else(|| obj.get("host").and_then(|h| text(h, "name")))
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    let id = mtext(obj, "ID").map(str::to_owned);
+    if let Some(t) = id
+        .as_deref()
+        .and_then(|i| i.split(':').next())
+        .and_then(|t| t.split('.').next())
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    finish(&mut e, "auditd", "auditd", Json::Object(obj.clone()));
     Some((e, id))
 }
 
