@@ -846,7 +846,14 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
 fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
     let doc = Json::Object(ecs.clone());
     let is_wazuh = get_path(&doc, "agent").is_some() && get_path(&doc, "rule").is_some();
-    if let Some(Json::Object(ed)) = get_path(&doc, "data.win.eventdata") {
+    // Windows' eventchannel under `data.win`; Sysmon for Linux's decoder writes the same
+    // `system`/`eventdata` pair straight under `data`.
+    let win = if get_path(&doc, "data.win.eventdata").is_some() {
+        "data.win"
+    } else {
+        "data"
+    };
+    if let Some(Json::Object(ed)) = get_path(&doc, &format!("{win}.eventdata")) {
         // eventchannel fields are the Windows names with a lower-case first letter.
         let pascal = |k: &str| {
             let mut c = k.chars();
@@ -877,7 +884,7 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         };
         let mut flat: Map<String, Json> =
             ed.iter().map(|(k, v)| (pascal(k), undouble(v))).collect();
-        let sys = |k: &str| get_path(&doc, &format!("data.win.system.{k}")).cloned();
+        let sys = |k: &str| get_path(&doc, &format!("{win}.system.{k}")).cloned();
         for (from, to) in [
             ("eventID", "EventID"),
             ("computer", "Hostname"),
