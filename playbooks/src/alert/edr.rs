@@ -450,6 +450,15 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
             set_path(&mut e, to, s(v));
         }
     }
+    // Where the script or program was downloaded from (macOS quarantine `where_from` joins the
+    // URL and its referrer with a comma).
+    if let Some(u) = ["where_from", "quarantine_url", "origin_url"]
+        .into_iter()
+        .find_map(|k| text(cols, k))
+        .and_then(|w| w.split(',').map(str::trim).find(|u| u.contains("://")))
+    {
+        set_path(&mut e, "file.origin_url", s(u));
+    }
     let decorations = obj.get("decorations");
     let host = mtext(obj, "hostIdentifier").map(str::to_owned).or_else(|| {
         decorations
@@ -1879,7 +1888,7 @@ fn santa_line(msg: &str) -> Option<Map<String, Json>> {
         set_path(&mut e, "process.code_signature.subject_name", s(c));
     }
     if let Some(q) = get("quarantine_url") {
-        set_path(&mut e, "process.origin_url", s(q));
+        set_path(&mut e, "file.origin_url", s(q));
     }
     set_path(&mut e, "host.os.type", s("macos"));
     set_path(&mut e, "event.provider", s("santa"));
