@@ -1637,7 +1637,12 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     {
         return None;
     }
-    let msg = mtext(obj, "message").or_else(|| mtext(obj, "eventMessage"))?;
+    // The line as syslog shippers name it: `message` (ECS, Graylog), `eventMessage` (macOS
+    // unified log), `SyslogMessage` (Sentinel's Syslog table), `full_log` (Wazuh).
+    let msg = ["message", "eventMessage", "SyslogMessage", "full_log"]
+        .into_iter()
+        .filter(|k| *k != "full_log" || !obj.contains_key("data"))
+        .find_map(|k| mtext(obj, k))?;
     let o = Json::Object(obj.clone());
     let host = text(&o, "hostname")
         .or_else(|| {
