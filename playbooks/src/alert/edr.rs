@@ -2,7 +2,7 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Carbon Black Cloud alerts, and Microsoft Graph security
+//! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Jamf Protect telemetry, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
 //! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
 //! alerts. Each adapter recognises its shape by
@@ -931,6 +931,129 @@ pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     Some((e, id))
 }
 
+/// An argument vector as one command line, each argument that holds spaces or shell syntax in
+/// single quotes (as a shell would need it).
+fn shell_join(argv: &[&str]) -> String {
+    argv.iter()
+        .map(|w| {
+            if w.contains([' ', '\t', '\n', '"', '\'', ';', '|', '&']) {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                (*w).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Jamf Protect's telemetry (macOS audit events as JSON): `header.event_name` (`AUE_EXECVE`),
+/// `exec_args.args` numbered from 1, `path`, `exec_chain_child.parent_path`, `subject` (the
+/// process and its user), `identity` (its signature), `exec_env.env.PWD`, `host_info`.
+pub(super) fn jamf_telemetry(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let header = obj.get("header")?;
+    text(header, "event_name")?;
+    let subject = obj.get("subject").filter(|x| x.is_object())?;
+    let args = obj
+        .get("exec_args")
+        .and_then(|a| a.get("args"))
+        .and_then(Json::as_object);
+    let mut argv: Vec<(u64, &str)> = args
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?)))
+        .collect();
+    argv.sort_by_key(|(i, _)| *i);
+    let argv: Vec<&str> = argv.into_iter().map(|(_, a)| a).collect();
+    let exe = obj
+        .get("path")
+        .and_then(|p| match p {
+            Json::Array(a) => a.last().and_then(Json::as_str),
+            Json::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .or_else(|| text(subject, "process_name"));
+    if exe.is_none() && argv.is_empty() {
+        return None;
+    }
+    let mut e = Map::new();
+    let cmd = (!argv.is_empty()).then(|| shell_join(&argv));
+    put_process(&mut e, "process", exe.map(str::to_owned), cmd.as_deref());
+    if !argv.is_empty() {
+        set_path(&mut e, "process.args", json!(argv));
+    }
+    if let Some(pid) = subject.get("process_id").filter(|v| v.is_number()) {
+        set_path(&mut e, "process.pid", pid.clone());
+    }
+    if let Some(chain) = obj.get("exec_chain_child") {
+        put_process(
+            &mut e,
+            "process.parent",
+            text(chain, "parent_path").map(str::to_owned),
+            None,
+        );
+        if let Some(pid) = chain.get("parent_pid").filter(|v| v.is_number()) {
+            set_path(&mut e, "process.parent.pid", pid.clone());
+        }
+    }
+    if let Some(pwd) = obj
+        .get("exec_env")
+        .and_then(|x| x.get("env"))
+        .and_then(|x| text(x, "PWD"))
+    {
+        set_path(&mut e, "process.working_directory", s(pwd));
+    }
+    if let Some(u) = text(subject, "effective_user_name").or_else(|| text(subject, "user_name")) {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = subject
+        .get("effective_user_id")
+        .or_else(|| subject.get("user_id"))
+        .filter(|v| v.is_number())
+    {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(id) = obj.get("identity") {
+        if let Some(v) = text(id, "signer_id") {
+            set_path(&mut e, "process.code_signature.signing_id", s(v));
+        }
+        if let Some(v) = text(id, "team_id") {
+            set_path(&mut e, "process.code_signature.team_id", s(v));
+        }
+    }
+    if let Some(h) = obj.get("host_info").and_then(|h| text(h, "host_name")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    if let Some(t) = header
+        .get("time_seconds_epoch")
+        .and_then(Json::as_i64)
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    // The event's identity: the host, the process and the second it ran.
+    let id = obj
+        .get("host_info")
+        .and_then(|h| text(h, "host_uuid"))
+        .map(|u| {
+            let field = |v: Option<&Json>| v.map(Json::to_string).unwrap_or_default();
+            format!(
+                "{u}:{}:{}",
+                field(subject.get("process_id")),
+                field(header.get("time_seconds_epoch"))
+            )
+        });
+    finish(
+        &mut e,
+        "jamf_protect",
+        "jamf_protect",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
 /// Laurel's auditd lines (`laurel` turns each audit event into one JSON object): `SYSCALL` with
 /// the executable, the ids and their names (`UID`, `AUID`) and the parent it saw (`PPID`:
 /// `comm`, `exe`), `EXECVE` with the arguments (`ARGV`), `CWD` and `PROCTITLE`.
@@ -945,18 +1068,7 @@ pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         .map(|a| a.iter().filter_map(Json::as_str).collect::<Vec<_>>())
         .filter(|a| !a.is_empty());
     let mut e = Map::new();
-    let cmd = argv.as_ref().map(|a| {
-        a.iter()
-            .map(|w| {
-                if w.contains([' ', '\t', '"', '\'', ';', '|', '&']) {
-                    format!("'{}'", w.replace('\'', "'\\''"))
-                } else {
-                    (*w).to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
+    let cmd = argv.as_deref().map(shell_join);
     put_process(&mut e, "process", Some(exe.to_owned()), cmd.as_deref());
     if let Some(a) = &argv {
         set_path(&mut e, "process.args", json!(a));
@@ -976,7 +1088,11 @@ pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     if let Some(p) = sc.get("ppid").filter(|v| v.is_number()) {
         set_path(&mut e, "process.parent.pid", p.clone());
     }
-    if let Some(c) = obj.get("CWD").and_then(|c| c.get("cwd")).and_then(Json::as_str) {
+    if let Some(c) = obj
+        .get("CWD")
+        .and_then(|c| c.get("cwd"))
+        .and_then(Json::as_str)
+    {
         set_path(&mut e, "process.working_directory", s(c));
     }
     if let Some(u) = mtext(sc, "UID").or_else(|| mtext(sc, "EUID")) {
@@ -1014,7 +1130,7 @@ pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
 
 /// Microsoft's alert shapes that carry the process as evidence: Graph security alerts
 /// (`/security/alerts_v2`: `evidence[]` of `processEvidence`, `deviceEvidence`, with
-/// `mitreTechniques`) and Sentinel `SecurityAlert` rows (`Entities`, a JSON string of entities
+/// `mitreTechniques`), Defender for Endpoint's own API alerts (`evidence[]` by `entityType`) and Sentinel `SecurityAlert` rows (`Entities`, a JSON string of entities
 /// linked by `$id`/`$ref`; `CompromisedEntity`, `Techniques`). The process taken is the one no
 /// other process evidence names as its parent (the newest in the chain).
 pub(super) fn microsoft_evidence(
@@ -1029,6 +1145,14 @@ pub(super) fn microsoft_evidence(
     });
     if let Some(ev) = graph {
         return graph_alert(obj, ev);
+    }
+    let mde = obj.get("evidence").and_then(Json::as_array).filter(|ev| {
+        ev.iter().any(|x| {
+            text(x, "entityType") == Some("Process") && x.get("processCommandLine").is_some()
+        })
+    });
+    if let Some(ev) = mde {
+        return mde_alert(obj, ev);
     }
     if obj.contains_key("Entities")
         && (obj.contains_key("AlertName") || obj.contains_key("SystemAlertId"))
@@ -1123,6 +1247,82 @@ fn graph_alert(
         set_path(&mut e, "rule.name", s(n));
     }
     if let Some(t) = mtext(obj, "createdDateTime") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
+    Some((e, mtext(obj, "id").map(str::to_owned)))
+}
+
+/// A Defender for Endpoint alert from its own API (`/api/alerts?$expand=evidence`): evidence
+/// entities of `entityType` Process (`fileName`, `filePath` the folder, `processCommandLine`,
+/// `parentProcessFileName`, the account). The process taken is the first no other process
+/// evidence names as its parent (the newest in the chain).
+fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>, Option<String>)> {
+    let procs: Vec<&Json> = ev
+        .iter()
+        .filter(|x| text(x, "entityType") == Some("Process"))
+        .collect();
+    let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
+    let me = procs
+        .iter()
+        .find(|p| {
+            let id = pid(p, "processId");
+            id.is_none() || !procs.iter().any(|q| pid(q, "parentProcessId") == id)
+        })
+        .or(procs.first())?;
+    let path = |x: &Json, dir: &str, name: &str| match (text(x, dir), text(x, name)) {
+        (Some(d), Some(n)) => Some(drive_path(&join_path(d, n))),
+        (None, Some(n)) => Some(n.to_owned()),
+        _ => None,
+    };
+    let mut e = Map::new();
+    put_process(
+        &mut e,
+        "process",
+        path(me, "filePath", "fileName"),
+        text(me, "processCommandLine"),
+    );
+    let parent = procs.iter().find(|q| {
+        pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId")
+    });
+    put_process(
+        &mut e,
+        "process.parent",
+        path(me, "parentProcessFilePath", "parentProcessFileName")
+            .or_else(|| parent.and_then(|p| path(p, "filePath", "fileName"))),
+        parent.and_then(|p| text(p, "processCommandLine")),
+    );
+    for (k, to) in [
+        ("processId", "process.pid"),
+        ("parentProcessId", "process.parent.pid"),
+    ] {
+        if let Some(v) = pid(me, k) {
+            set_path(&mut e, to, Json::from(v));
+        }
+    }
+    if let Some(h) = text(me, "sha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(n) = text(me, "accountName") {
+        set_path(&mut e, "user.name", s(n));
+    }
+    if let Some(d) = text(me, "domainName") {
+        set_path(&mut e, "user.domain", s(d));
+    }
+    if let Some(sid) = text(me, "userSid") {
+        set_path(&mut e, "user.id", s(sid));
+    }
+    if let Some(h) = mtext(obj, "computerDnsName") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(Json::Array(t)) = obj.get("mitreTechniques") {
+        let ids: Vec<&str> = t.iter().filter_map(Json::as_str).collect();
+        set_techniques(&mut e, &ids);
+    }
+    if let Some(n) = mtext(obj, "title") {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "alertCreationTime") {
         e.insert("@timestamp".into(), s(t));
     }
     finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
@@ -1638,11 +1838,32 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         return None;
     }
     // The line as syslog shippers name it: `message` (ECS, Graylog), `eventMessage` (macOS
-    // unified log), `SyslogMessage` (Sentinel's Syslog table), `full_log` (Wazuh).
-    let msg = ["message", "eventMessage", "SyslogMessage", "full_log"]
-        .into_iter()
-        .filter(|k| *k != "full_log" || !obj.contains_key("data"))
-        .find_map(|k| mtext(obj, k))?;
+    // unified log), `SyslogMessage` (Sentinel's Syslog table), `MESSAGE` (journald's JSON
+    // export), `full_log` (Wazuh), `_raw` (Splunk's raw event, when no extracted fields came along).
+    let msg = [
+        "message",
+        "eventMessage",
+        "SyslogMessage",
+        "MESSAGE",
+        "full_log",
+        "_raw",
+    ]
+    .into_iter()
+    .filter(|k| *k != "full_log" || !obj.contains_key("data"))
+    .filter(|k| {
+        *k != "_raw"
+            || ![
+                "process",
+                "process_name",
+                "EventID",
+                "EventCode",
+                "CommandLine",
+                "ScriptBlockText",
+            ]
+            .iter()
+            .any(|f| obj.contains_key(*f))
+    })
+    .find_map(|k| mtext(obj, k))?;
     let o = Json::Object(obj.clone());
     let host = text(&o, "hostname")
         .or_else(|| {
@@ -1650,6 +1871,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
                 .and_then(|h| text(h, "hostname").or_else(|| text(h, "name")))
         })
         .or_else(|| mtext(obj, "host.hostname"))
+        .or_else(|| mtext(obj, "_HOSTNAME"))
+        .or_else(|| mtext(obj, "HostName"))
         .or_else(|| o.get("agent").and_then(|a| text(a, "name")))
         .map(str::to_owned);
     let mut e = if msg.contains("type=EXECVE")
