@@ -854,7 +854,7 @@ const PS_READ_VERBS: &[&str] = &[
 
 /// Whether a PowerShell script only reads: every cmdlet it names has a reading verb (Get-,
 /// Select-, Sort-, Where-, Format-, Measure-, Test-, Export-, Out- ...), remoting only through
-/// Invoke-Command and sessions, objects only built (New-Object, New-TimeSpan, sessions), and
+/// Invoke-Command and sessions, objects only built (New-Object, New-TimeSpan, Add-Member, sessions), and
 /// nothing that runs strings or programs (Invoke-Expression, script blocks made from text,
 /// Start-Process, .Create(), encoded commands, native programs). At least one cmdlet is named.
 /// Comments are ignored. The test behind "an administrator's read-only remote query".
@@ -924,6 +924,7 @@ pub fn powershell_read_only(text: &str) -> bool {
                         | "cimsessionoption"
                 ))
             || (verb == "remove" && matches!(noun, "pssession" | "cimsession"))
+            || (verb == "add" && noun == "member")
             || (verb == "import" && matches!(noun, "csv" | "clixml"));
         if !ok {
             return false;
