@@ -89,6 +89,34 @@ const MAX_RULE_MATCHES: usize = 1000;
 
 /// Normalises one parsed document, or each event of a Sigma engine's rule report.
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
+    // A whole Elasticsearch/Kibana search response (`signals/search`, `_search`): one alert per
+    // hit, each read as a hit (`_source`, `_id`).
+    if let Json::Object(o) = &doc
+        && o.contains_key("hits")
+        && let Some(hits) = o
+            .get("hits")
+            .and_then(|h| h.get("hits"))
+            .and_then(Json::as_array)
+            .filter(|h| h.iter().all(|x| x.get("_source").is_some()))
+    {
+        let total = hits.len();
+        let mut out: Vec<_> = hits
+            .iter()
+            .take(MAX_RULE_MATCHES)
+            .enumerate()
+            .map(|(i, h)| from_json(h.clone(), &format!("{position}, hit {}", i + 1)))
+            .collect();
+        if total > MAX_RULE_MATCHES {
+            out.push(Err(BadAlert {
+                position: format!("{position}, hits {} to {total}", MAX_RULE_MATCHES + 1),
+                reason: format!(
+                    "the search response holds {total} hits; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: page the search (size, search_after) to run them"
+                ),
+                excerpt: excerpt(&doc.to_string()),
+            }));
+        }
+        return out;
+    }
     // An osquery snapshot: one alert per row.
     if let Json::Object(o) = &doc
         && let Some(rows) = edr::osquery_snapshot_rows(o)
@@ -380,6 +408,8 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::tetragon,
         edr::laurel,
         edr::jamf_telemetry,
+        edr::guardduty,
+        edr::datadog_signal,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -2410,6 +2440,18 @@ mod tests {
         let last = out[1000].as_ref().unwrap_err();
         assert_eq!(last.position, "line 1, matches 1001 to 1202");
         assert!(last.reason.contains("1202 matches"), "{}", last.reason);
+
+        // A whole search response (Kibana's signals/search): one alert per hit, by its `_id`.
+        let out = from_json_expanded(
+            json!({"took": 3, "timed_out": false, "hits": {"total": {"value": 2}, "hits": [
+                {"_index": ".alerts-security", "_id": "a1", "_source": {"process": {"command_line": "sh -c id", "name": "sh"}, "host": {"name": "h1"}}},
+                {"_index": ".alerts-security", "_id": "a2", "_source": {"process": {"command_line": "bash -c id", "name": "bash"}, "host": {"name": "h2"}}}]}}),
+            "document",
+        );
+        assert_eq!(out.len(), 2);
+        let h2 = out[1].as_ref().unwrap();
+        assert_eq!(h2.id, "a2");
+        assert_eq!(h2.doc["host"]["name"], "h2");
     }
 
     #[test]

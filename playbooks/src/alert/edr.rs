@@ -2,7 +2,8 @@
 //! (the event stream's `DetectionSummaryEvent`, and the Alerts API's alert entities), macOS
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
-//! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Jamf Protect telemetry, Carbon Black Cloud alerts, and Microsoft Graph security
+//! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Jamf Protect telemetry,
+//! AWS GuardDuty Runtime Monitoring findings, Datadog Workload Protection signals, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
 //! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
 //! alerts. Each adapter recognises its shape by
@@ -1051,6 +1052,262 @@ pub(super) fn jamf_telemetry(
         "jamf_protect",
         Json::Object(obj.clone()),
     );
+    Some((e, id))
+}
+
+/// An AWS GuardDuty Runtime Monitoring finding (the finding itself, or EventBridge's event with
+/// it under `detail`): `service.runtimeDetails.process` (name, path, working directory, user;
+/// no command line is recorded) and its `lineage` (parent first), the EKS/ECS/EC2 resource as
+/// the host, the finding `type` (`Execution:Runtime/ReverseShell` …) as the rule.
+pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let f = match obj.get("detail") {
+        Some(d) if text(&Json::Object(obj.clone()), "source") == Some("aws.guardduty") => d,
+        _ => &Json::Object(obj.clone()),
+    };
+    let kind = text(f, "type")?;
+    let rt = f.get("service")?.get("runtimeDetails")?;
+    let p = rt.get("process")?;
+    let mut e = Map::new();
+    let put = |e: &mut Map<String, Json>, prefix: &str, x: &Json| {
+        let path = text(x, "executablePath").map(str::to_owned);
+        if path.is_none()
+            && let Some(n) = text(x, "name")
+        {
+            set_path(e, &format!("{prefix}.name"), s(n));
+        }
+        put_process(e, prefix, path, text(x, "commandLine"));
+        if let Some(pid) = x.get("pid").filter(|v| v.is_number()) {
+            set_path(e, &format!("{prefix}.pid"), pid.clone());
+        }
+    };
+    put(&mut e, "process", p);
+    let lineage = p.get("lineage").and_then(Json::as_array);
+    if let Some(parent) = lineage.and_then(|l| l.first()) {
+        put(&mut e, "process.parent", parent);
+    }
+    if let Some(gp) = lineage.and_then(|l| l.get(1)) {
+        put(&mut e, "process.parent.parent", gp);
+    }
+    if let Some(d) = text(p, "pwd") {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    if let Some(u) = text(p, "user") {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = p
+        .get("euid")
+        .or_else(|| p.get("userId"))
+        .filter(|v| v.is_number())
+    {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(h) = text(p, "executableSha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    let res = f.get("resource");
+    let k8s = res
+        .and_then(|r| r.get("kubernetesDetails"))
+        .and_then(|k| k.get("kubernetesWorkloadDetails"));
+    if let Some(k) = k8s {
+        if let Some(n) = text(k, "name") {
+            set_path(&mut e, "orchestrator.resource.name", s(n));
+            set_path(&mut e, "orchestrator.type", s("kubernetes"));
+        }
+        if let Some(n) = text(k, "namespace") {
+            set_path(&mut e, "orchestrator.namespace", s(n));
+        }
+        if let Some(c) = k
+            .get("containers")
+            .and_then(Json::as_array)
+            .and_then(|c| c.first())
+        {
+            if let Some(id) = text(c, "id") {
+                set_path(&mut e, "container.id", s(id));
+            }
+            if let Some(i) = text(c, "image") {
+                set_path(&mut e, "container.image.name", s(i));
+            }
+        }
+    }
+    if let Some(h) = res
+        .and_then(|r| r.get("instanceDetails"))
+        .and_then(|i| text(i, "instanceId"))
+        .or_else(|| {
+            res.and_then(|r| r.get("eksClusterDetails"))
+                .and_then(|c| text(c, "name"))
+        })
+        .or_else(|| {
+            res.and_then(|r| r.get("ecsClusterDetails"))
+                .and_then(|c| text(c, "name"))
+        })
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    set_path(&mut e, "rule.name", s(kind));
+    if let Some(t) = text(f, "title") {
+        set_path(&mut e, "rule.description", s(t));
+    }
+    set_path(&mut e, "event.kind", s("alert"));
+    if let Some(t) = f
+        .get("service")
+        .and_then(|sv| text(sv, "eventFirstSeen"))
+        .or_else(|| text(f, "createdAt"))
+    {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = text(f, "id").map(str::to_owned);
+    finish(&mut e, "guardduty", "guardduty", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// A Datadog Cloud SIEM / Workload Protection signal (`data.attributes` of the signals API, or
+/// the signal's own `attributes`): the agent's event under `attributes.attributes` — `process`
+/// (`executable.path`, `argv0` and `args`, `parent`, `ancestors`, `user`), `host`, `container`,
+/// `file`, `network` — and the rule under `workflow.rule`.
+pub(super) fn datadog_signal(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let root = obj.get("data").unwrap_or(&Json::Null);
+    let sig = if text(root, "type") == Some("signal") {
+        root.get("attributes")?
+    } else if obj.contains_key("attributes")
+        && text(&Json::Object(obj.clone()), "type") == Some("signal")
+    {
+        obj.get("attributes")?
+    } else {
+        return None;
+    };
+    let a = sig.get("attributes")?;
+    let p = a.get("process")?;
+    let cmd = |x: &Json| -> Option<String> {
+        let mut argv: Vec<&str> = Vec::new();
+        if let Some(a0) = text(x, "argv0").or_else(|| text(x, "comm")) {
+            argv.push(a0);
+        }
+        argv.extend(
+            x.get("args")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str),
+        );
+        (!argv.is_empty()).then(|| shell_join(&argv))
+    };
+    let exe = |x: &Json| {
+        x.get("executable")
+            .and_then(|e| text(e, "path"))
+            .map(str::to_owned)
+    };
+    let mut e = Map::new();
+    put_process(&mut e, "process", exe(p), cmd(p).as_deref());
+    if exe(p).is_none()
+        && let Some(c) = text(p, "comm")
+    {
+        set_path(&mut e, "process.name", s(c));
+    }
+    let ancestors = p.get("ancestors").and_then(Json::as_array);
+    if let Some(parent) = p
+        .get("parent")
+        .or_else(|| ancestors.and_then(|a| a.first()))
+    {
+        let pexe = exe(parent).or_else(|| {
+            ancestors
+                .and_then(|a| a.first())
+                .filter(|a0| a0.get("pid") == parent.get("pid"))
+                .and_then(exe)
+        });
+        put_process(
+            &mut e,
+            "process.parent",
+            pexe.clone(),
+            cmd(parent).as_deref(),
+        );
+        if pexe.is_none()
+            && let Some(c) = text(parent, "comm")
+        {
+            set_path(&mut e, "process.parent.name", s(c));
+        }
+    }
+    if let Some(gp) = ancestors.and_then(|a| a.get(1)) {
+        put_process(&mut e, "process.parent.parent", exe(gp), cmd(gp).as_deref());
+    }
+    for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
+        if let Some(v) = p.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(d) = text(p, "working_directory") {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    if let Some(u) = text(p, "user") {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(u) = p.get("uid").filter(|v| v.is_number()) {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(h) = text(a, "host").or_else(|| a.get("host").and_then(|h| text(h, "name"))) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(c) = a.get("container").and_then(|c| text(c, "id")) {
+        set_path(&mut e, "container.id", s(c));
+    }
+    if let Some(f) = a.get("file").and_then(|f| text(f, "path")) {
+        set_path(&mut e, "file.path", s(f));
+    }
+    if let Some(ip) = a
+        .get("network")
+        .and_then(|n| n.get("destination"))
+        .and_then(|d| text(d, "ip"))
+    {
+        set_path(&mut e, "destination.ip", s(ip));
+    }
+    for t in sig
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        match t.split_once(':') {
+            Some(("kube_namespace", v)) => set_path(&mut e, "orchestrator.namespace", s(v)),
+            Some(("pod_name", v)) => {
+                set_path(&mut e, "orchestrator.resource.name", s(v));
+                set_path(&mut e, "orchestrator.type", s("kubernetes"));
+            }
+            _ => {}
+        }
+    }
+    let os = a
+        .get("os")
+        .and_then(Json::as_str)
+        .or_else(|| a.get("os").and_then(|o| text(o, "name")))
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| "linux".into());
+    set_path(
+        &mut e,
+        "host.os.type",
+        s(if os.contains("win") {
+            "windows"
+        } else if os.contains("mac") || os.contains("darwin") {
+            "macos"
+        } else {
+            "linux"
+        }),
+    );
+    if let Some(r) = a
+        .get("workflow")
+        .and_then(|w| w.get("rule"))
+        .and_then(|r| text(r, "name"))
+        .or_else(|| text(a, "title"))
+    {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    if let Some(t) = text(sig, "timestamp") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = text(root, "id").map(str::to_owned);
+    finish(&mut e, "datadog", "datadog", Json::Object(obj.clone()));
     Some((e, id))
 }
 
