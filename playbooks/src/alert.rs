@@ -410,6 +410,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::jamf_telemetry,
         edr::guardduty,
         edr::datadog_signal,
+        edr::santa_telemetry,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -1140,14 +1141,26 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         _ => outer,
     };
     let m = obj.get("match")?.as_object()?;
-    let procs = obj.get("related")?.get("processes")?.as_array()?;
-    let pid = m.get("event")?.get("pid")?.as_i64()?;
+    let ev = m.get("event")?;
+    // Analytic matches name the process by pid among `related.processes`; threat-prevention
+    // matches (`matchType` "Threat Signature") carry it whole under `match.event.process`.
+    let embedded = ev.get("process").filter(|p| p.get("path").is_some());
+    let none = Vec::new();
+    let procs = obj
+        .get("related")
+        .and_then(|r| r.get("processes"))
+        .and_then(Json::as_array)
+        .unwrap_or(&none);
+    let pid = ev
+        .get("pid")
+        .or_else(|| embedded.and_then(|p| p.get("pid")))?
+        .as_i64()?;
     let find = |p: i64| {
         procs
             .iter()
             .find(|x| x.get("pid").and_then(Json::as_i64) == Some(p))
     };
-    let me = find(pid)?;
+    let me = find(pid).or(embedded)?;
     let users = obj
         .get("related")
         .and_then(|r| r.get("users"))
@@ -1230,6 +1243,16 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         .and_then(|f| f.get("name"))
     {
         set_path(&mut e, "rule.name", n.clone());
+    }
+    // A threat signature's verdict: what Jamf matched the file against, and that it blocked it.
+    if let Some(t) = ev.get("matchType").and_then(Json::as_str) {
+        set_path(&mut e, "rule.category", s(t));
+    }
+    if let Some(v) = ev.get("matchValue").and_then(Json::as_str) {
+        set_path(&mut e, "threat.indicator.name", s(v));
+    }
+    if ev.get("blocked").and_then(Json::as_bool) == Some(true) {
+        set_path(&mut e, "event.outcome", s("blocked"));
     }
     if let Some(t) = m
         .get("event")
@@ -2719,5 +2742,65 @@ mod tests {
         assert_eq!(j.doc["process"]["parent"]["name"], "zsh");
         assert_eq!(j.doc["user"]["name"], "ahmed");
         assert_eq!(j.doc["host"]["os"]["type"], "macos");
+        // GuardDuty Runtime Monitoring (under EventBridge's `detail`): no command line, the lineage.
+        let g = from_json(json!({"source": "aws.guardduty", "detail-type": "GuardDuty Finding", "detail": {
+            "id": "gd-1", "type": "Execution:Runtime/ReverseShell", "title": "A reverse shell",
+            "resource": {"instanceDetails": {"instanceId": "i-0e5a"}, "kubernetesDetails": {"kubernetesWorkloadDetails": {
+                "name": "quote-1", "namespace": "pricing", "containers": [{"id": "ac28", "image": "ecr/quote:3"}]}}},
+            "service": {"eventFirstSeen": "2025-04-29T22:41:17Z", "runtimeDetails": {"process": {"name": "bash", "executablePath": "/usr/bin/bash",
+                "pwd": "/opt/q", "pid": 7, "user": "app", "euid": 10001,
+                "lineage": [{"name": "sh", "executablePath": "/usr/bin/dash", "pid": 6}, {"name": "java", "executablePath": "/usr/bin/java", "pid": 1}]}}}}}), "x").unwrap();
+        assert_eq!(g.id, "gd-1");
+        assert_eq!(g.doc["process"]["executable"], "/usr/bin/bash");
+        assert_eq!(g.doc["process"]["parent"]["name"], "dash");
+        assert_eq!(g.doc["process"]["parent"]["parent"]["name"], "java");
+        assert_eq!(g.doc["rule"]["name"], "Execution:Runtime/ReverseShell");
+        assert_eq!(g.doc["host"]["name"], "i-0e5a");
+        assert_eq!(g.doc["container"]["id"], "ac28");
+        // A Datadog Workload Protection signal: argv0 and args, the parent's arguments.
+        let d = from_json(json!({"data": {"id": "sig-1", "type": "signal", "attributes": {"timestamp": "2025-04-27T03:08:55Z",
+            "tags": ["kube_namespace:edge", "pod_name:gw-1"], "attributes": {"host": "gke-node-1", "workflow": {"rule": {"name": "Shell history deleted"}},
+                "process": {"pid": 9, "ppid": 8, "argv0": "rm", "args": ["-f", "/root/.bash_history"], "executable": {"path": "/bin/busybox"}, "user": "root", "uid": 0,
+                    "parent": {"pid": 8, "comm": "sh", "args": ["-c", "unset HISTFILE; rm -f /root/.bash_history"]},
+                    "ancestors": [{"pid": 8, "comm": "sh", "executable": {"path": "/bin/busybox"}}]}}}}}), "x").unwrap();
+        assert_eq!(d.id, "sig-1");
+        assert_eq!(
+            d.doc["process"]["command_line"],
+            "rm -f /root/.bash_history"
+        );
+        assert_eq!(
+            d.doc["process"]["parent"]["command_line"],
+            "sh -c 'unset HISTFILE; rm -f /root/.bash_history'"
+        );
+        assert_eq!(d.doc["process"]["parent"]["executable"], "/bin/busybox");
+        assert_eq!(d.doc["orchestrator"]["namespace"], "edge");
+        assert_eq!(d.doc["rule"]["name"], "Shell history deleted");
+        // Santa's protobuf telemetry as JSON: bytes fields (the arguments) come base64-encoded.
+        let t = from_json(json!({"machine_id": "F2A9", "event_time": "2025-10-17T22:08:41Z", "execution": {
+            "instigator": {"id": {"pid": 10}, "executable": {"path": "/Volumes/Setup/Zoom Installer.app/Contents/MacOS/Zoom Installer"}},
+            "target": {"id": {"pid": 11}, "executable": {"path": "/usr/bin/osascript"}, "effective_user": {"uid": 501, "name": "ssato"}},
+            "args": ["b3Nhc2NyaXB0", "LWU=", "ZG8gc2hlbGwgc2NyaXB0ICJpZCI="], "working_directory": {"path": "/"}, "decision": "DECISION_ALLOW"}}), "x").unwrap();
+        assert_eq!(
+            t.doc["process"]["command_line"],
+            "osascript -e 'do shell script \"id\"'"
+        );
+        assert_eq!(t.doc["process"]["parent"]["name"], "Zoom Installer");
+        assert_eq!(t.doc["user"]["name"], "ssato");
+        assert_eq!(t.id, "F2A9:2025-10-17T22:08:41Z:execution");
+        // A Jamf Protect threat-prevention match carries its process whole; Laurel shipped by Filebeat.
+        let jp = from_json(json!({"host": {"hostname": "MBP-4"}, "match": {"uuid": "m-9", "event": {"blocked": true, "matchType": "Threat Signature",
+            "matchValue": "adload_daemon_f", "process": {"pid": 30, "uid": 501, "path": "/Users/l/Library/Application Support/.Esd/Esd", "args": ["Esd", "--daemon"]}},
+            "facts": [{"name": "ThreatMatchExecEvent"}]}}), "x").unwrap();
+        assert_eq!(
+            jp.doc["process"]["executable"],
+            "/Users/l/Library/Application Support/.Esd/Esd"
+        );
+        assert_eq!(jp.doc["threat"]["indicator"]["name"], "adload_daemon_f");
+        assert_eq!(jp.doc["event"]["outcome"], "blocked");
+        let fl = from_json(json!({"host": {"name": "app-4"}, "fields": {"log_type": "laurel"}, "laurel": {"ID": "1760313601.412:88213",
+            "SYSCALL": {"exe": "/usr/bin/dash", "pid": 3, "uid": 1001, "UID": "deploy", "PPID": {"comm": "cron", "exe": "/usr/sbin/cron"}},
+            "EXECVE": {"ARGV": ["/bin/sh", "-c", "id"]}}}), "x").unwrap();
+        assert_eq!(fl.doc["process"]["parent"]["name"], "cron");
+        assert_eq!(fl.doc["host"]["name"], "app-4");
     }
 }

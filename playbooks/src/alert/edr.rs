@@ -3,7 +3,7 @@
 //! Endpoint Security exec events as `eslogger` prints them, osquery result lines
 //! (`process_events`, `es_process_events`, `processes`), SentinelOne Deep Visibility events and
 //! management-API alerts, Falco alerts, Cilium Tetragon events, Laurel's auditd JSON, Jamf Protect telemetry,
-//! AWS GuardDuty Runtime Monitoring findings, Datadog Workload Protection signals, Carbon Black Cloud alerts, and Microsoft Graph security
+//! AWS GuardDuty Runtime Monitoring findings, Datadog Workload Protection signals, Santa telemetry, Carbon Black Cloud alerts, and Microsoft Graph security
 //! alerts and Sentinel `SecurityAlert` rows (the process among their evidence), Google SecOps
 //! (Chronicle) UDM events and detections, Cortex XDR alerts and Trend Vision One Workbench
 //! alerts. Each adapter recognises its shape by
@@ -1311,10 +1311,149 @@ pub(super) fn datadog_signal(
     Some((e, id))
 }
 
+/// Santa's telemetry as JSON (its protobuf messages: `execution`, `file_access`, …, each with
+/// the `instigator` process and a `target`). Protobuf `bytes` fields arrive base64-encoded in
+/// JSON, so an execution's `args` are decoded back to text. An execution's target is the new
+/// process and the instigator its parent; a file access's instigator is the process and the
+/// file it opened is `file.path`.
+pub(super) fn santa_telemetry(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    if !(obj.contains_key("machine_id") || obj.contains_key("boot_session_uuid")) {
+        return None;
+    }
+    let (kind, ev) = [
+        "execution",
+        "file_access",
+        "fork",
+        "exit",
+        "close",
+        "rename",
+        "unlink",
+        "link",
+    ]
+    .into_iter()
+    .find_map(|k| {
+        obj.get(k)
+            .filter(|v| v.get("instigator").is_some())
+            .map(|v| (k, v))
+    })?;
+    let exe = |p: &Json| {
+        p.get("executable")
+            .and_then(|x| text(x, "path"))
+            .map(str::to_owned)
+    };
+    let user = |p: &Json| {
+        p.get("effective_user")
+            .and_then(|u| text(u, "name"))
+            .map(str::to_owned)
+    };
+    let pid = |p: &Json| p.get("id").and_then(|i| i.get("pid")).cloned();
+    let mut e = Map::new();
+    let instigator = ev.get("instigator")?;
+    let me = if kind == "execution" {
+        ev.get("target")?
+    } else {
+        instigator
+    };
+    let args: Vec<String> = if kind == "execution" {
+        ev.get("args")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .map(|a| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(a)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_else(|| a.to_owned())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cmd = (!argv.is_empty()).then(|| shell_join(&argv));
+    put_process(&mut e, "process", exe(me), cmd.as_deref());
+    if !argv.is_empty() {
+        set_path(&mut e, "process.args", json!(argv));
+    }
+    if let Some(p) = pid(me) {
+        set_path(&mut e, "process.pid", p);
+    }
+    if kind == "execution" {
+        put_process(&mut e, "process.parent", exe(instigator), None);
+        if let Some(p) = pid(instigator) {
+            set_path(&mut e, "process.parent.pid", p);
+        }
+        if let Some(d) = ev.get("working_directory").and_then(|d| text(d, "path")) {
+            set_path(&mut e, "process.working_directory", s(d));
+        }
+        if let Some(q) = text(ev, "quarantine_url") {
+            set_path(&mut e, "file.origin_url", s(q));
+        }
+        if let Some(d) = text(ev, "decision") {
+            set_path(
+                &mut e,
+                "event.outcome",
+                s(&d.trim_start_matches("DECISION_").to_ascii_lowercase()),
+            );
+        }
+    } else if let Some(f) = ev.get("target").and_then(|t| text(t, "path")) {
+        set_path(&mut e, "file.path", s(f));
+        set_path(&mut e, "event.category", json!(["file"]));
+    }
+    if let Some(sig) = me.get("code_signature") {
+        if let Some(v) = text(sig, "signing_id") {
+            set_path(&mut e, "process.code_signature.signing_id", s(v));
+        }
+        if let Some(v) = text(sig, "team_id") {
+            set_path(&mut e, "process.code_signature.team_id", s(v));
+        }
+    }
+    if let Some(u) = user(me) {
+        set_path(&mut e, "user.name", s(&u));
+    }
+    if let Some(u) = me
+        .get("effective_user")
+        .and_then(|u| u.get("uid"))
+        .filter(|v| v.is_number())
+    {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(m) = mtext(obj, "machine_id") {
+        set_path(&mut e, "host.id", s(m));
+        set_path(&mut e, "host.name", s(m));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    set_path(&mut e, "event.action", s(kind));
+    if let Some(t) = mtext(obj, "event_time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = [mtext(obj, "machine_id"), mtext(obj, "event_time")]
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .map(|p| format!("{}:{}:{kind}", p[0], p[1]));
+    let category = e.get("event").and_then(|x| x.get("category")).cloned();
+    finish(&mut e, "santa", "santa", Json::Object(obj.clone()));
+    if let Some(c) = category {
+        set_path(&mut e, "event.category", c);
+    }
+    Some((e, id))
+}
+
 /// Laurel's auditd lines (`laurel` turns each audit event into one JSON object): `SYSCALL` with
 /// the executable, the ids and their names (`UID`, `AUID`) and the parent it saw (`PPID`:
 /// `comm`, `exe`), `EXECVE` with the arguments (`ARGV`), `CWD` and `PROCTITLE`.
-pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+pub(super) fn laurel(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // Shipped by Filebeat, the record sits under `laurel` beside the shipper's `host`.
+    let obj = outer
+        .get("laurel")
+        .and_then(Json::as_object)
+        .filter(|l| l.contains_key("SYSCALL"))
+        .unwrap_or(outer);
     let sc = obj.get("SYSCALL")?.as_object()?;
     let exe = mtext(sc, "exe")?;
     let argv = obj
@@ -1366,7 +1505,7 @@ pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     }
     if let Some(h) = mtext(obj, "HOSTNAME")
         .or_else(|| mtext(obj, "hostname"))
-        .or_else(|| obj.get("host").and_then(|h| text(h, "name")))
+        .or_else(|| outer.get("host").and_then(|h| text(h, "name")))
     {
         set_path(&mut e, "host.name", s(h));
     }
@@ -1381,7 +1520,7 @@ pub(super) fn laurel(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
     }
-    finish(&mut e, "auditd", "auditd", Json::Object(obj.clone()));
+    finish(&mut e, "auditd", "auditd", Json::Object(outer.clone()));
     Some((e, id))
 }
 
