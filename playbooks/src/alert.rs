@@ -2802,5 +2802,13 @@ mod tests {
             "EXECVE": {"ARGV": ["/bin/sh", "-c", "id"]}}}), "x").unwrap();
         assert_eq!(fl.doc["process"]["parent"]["name"], "cron");
         assert_eq!(fl.doc["host"]["name"], "app-4");
+        // A Falcon Data Replicator process start.
+        let fdr = from_json(json!({"event_simpleName": "ProcessRollup2", "event_platform": "Mac", "id": "76054218", "timestamp": "1761922408000",
+            "ImageFileName": "/usr/bin/curl", "CommandLine": "curl -fsSL https://x/install.sh", "ParentBaseFileName": "zsh",
+            "RawProcessId": "15201", "UserName": "nkim", "UID": "501", "ComputerName": "MBP-8"}), "x").unwrap();
+        assert_eq!(fdr.id, "76054218");
+        assert_eq!(fdr.doc["process"]["parent"]["name"], "zsh");
+        assert_eq!(fdr.doc["process"]["pid"], 15201);
+        assert_eq!(fdr.doc["host"]["os"]["type"], "macos");
     }
 }

@@ -97,6 +97,57 @@ fn put_process(e: &mut Map<String, Json>, prefix: &str, path: Option<String>, cm
     }
 }
 
+/// A Falcon Data Replicator event (`ProcessRollup2`: a process start as the sensor recorded
+/// it): `ImageFileName`, `CommandLine`, `ParentBaseFileName`, the user and the computer.
+fn crowdstrike_fdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let mut e = Map::new();
+    let image = mtext(obj, "ImageFileName").map(drive_path);
+    put_process(&mut e, "process", image, mtext(obj, "CommandLine"));
+    if let Some(p) = mtext(obj, "ParentBaseFileName") {
+        set_path(&mut e, "process.parent.name", s(p));
+    }
+    for (from, to) in [
+        ("RawProcessId", "process.pid"),
+        ("RawParentProcessId", "process.parent.pid"),
+    ] {
+        if let Some(n) = mtext(obj, from).and_then(|v| v.parse::<i64>().ok()) {
+            set_path(&mut e, to, Json::from(n));
+        }
+    }
+    if let Some(u) = mtext(obj, "UserName") {
+        set_user(&mut e, u);
+    }
+    if let Some(u) = mtext(obj, "UID").or_else(|| mtext(obj, "UserSid")) {
+        set_path(&mut e, "user.id", s(u));
+    }
+    if let Some(h) = mtext(obj, "SHA256HashData") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(h) = mtext(obj, "ComputerName").or_else(|| mtext(obj, "aid")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    let os = match mtext(obj, "event_platform") {
+        Some("Mac") => "macos",
+        Some("Lin") => "linux",
+        _ => "windows",
+    };
+    set_path(&mut e, "host.os.type", s(os));
+    if let Some(t) = mtext(obj, "timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis)
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(
+        &mut e,
+        "crowdstrike",
+        "crowdstrike",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
 /// CrowdStrike Falcon: a detection from the event stream (`metadata.eventType` is
 /// `DetectionSummaryEvent` or `EppDetectionSummaryEvent`, the detection under `event`; SIEM
 /// connectors also ship the event's fields alone), or an alert entity from the Alerts API
@@ -125,6 +176,12 @@ pub(super) fn crowdstrike(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
             .filter(|b| b.get("cmdline").is_some())
     {
         return crowdstrike_api(b, obj);
+    }
+    if matches!(
+        mtext(obj, "event_simpleName"),
+        Some("ProcessRollup2" | "SyntheticProcessRollup2")
+    ) {
+        return crowdstrike_fdr(obj);
     }
     let api = obj.contains_key("cmdline")
         && obj.get("device").is_some_and(Json::is_object)
