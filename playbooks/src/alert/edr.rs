@@ -787,6 +787,9 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     if let Some(n) = get("proc.aname[2]") {
         set_path(&mut e, "process.parent.parent.name", s(n));
     }
+    if let Some(c) = get("proc.acmdline[2]") {
+        set_path(&mut e, "process.parent.parent.command_line", s(c));
+    }
     for (from, to) in [
         ("proc.pid", "process.pid"),
         ("proc.ppid", "process.parent.pid"),
@@ -2293,6 +2296,11 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     // The line as syslog shippers name it: `message` (ECS, Graylog), `eventMessage` (macOS
     // unified log), `SyslogMessage` (Sentinel's Syslog table), `MESSAGE` (journald's JSON
     // export), `full_log` (Wazuh), `_raw` (Splunk's raw event, when no extracted fields came along).
+    // ECS keeps the raw line as `event.original` (Filebeat's auditd module, one record each).
+    let original = obj
+        .get("event")
+        .and_then(|e| text(e, "original"))
+        .or_else(|| mtext(obj, "event.original"));
     let msg = [
         "message",
         "eventMessage",
@@ -2316,7 +2324,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
             .iter()
             .any(|f| obj.contains_key(*f))
     })
-    .find_map(|k| mtext(obj, k))?;
+    .find_map(|k| mtext(obj, k))
+    .or(original)?;
     let o = Json::Object(obj.clone());
     let host = text(&o, "hostname")
         .or_else(|| {
