@@ -2810,5 +2810,28 @@ mod tests {
         assert_eq!(fdr.doc["process"]["parent"]["name"], "zsh");
         assert_eq!(fdr.doc["process"]["pid"], 15201);
         assert_eq!(fdr.doc["host"]["os"]["type"], "macos");
+        // SentinelOne Deep Visibility from its dv/events API (camelCase): target started by source.
+        let dv = from_json(json!({"agentName": "DEV-WS-044", "agentOs": "windows", "eventType": "Process Creation", "id": "18077",
+            "tgtProcCmdLine": "cmd.exe /d /s /c \"node-gyp rebuild\"", "tgtProcImagePath": "C:\\Windows\\System32\\cmd.exe", "tgtProcPid": "18244",
+            "srcProcCmdLine": "node.exe npm-cli.js install", "srcProcImagePath": "C:\\Program Files\\nodejs\\node.exe", "srcProcPid": "17020",
+            "srcProcParentImagePath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "tgtProcUser": "CONTOSO\\dchen"}), "x").unwrap();
+        assert_eq!(dv.id, "18077");
+        assert_eq!(dv.doc["process"]["name"], "cmd.exe");
+        assert_eq!(dv.doc["process"]["pid"], 18244);
+        assert_eq!(
+            dv.doc["process"]["parent"]["command_line"],
+            "node.exe npm-cli.js install"
+        );
+        assert_eq!(
+            dv.doc["process"]["parent"]["parent"]["name"],
+            "powershell.exe"
+        );
+        assert_eq!(dv.doc["user"]["name"], "dchen");
+        // An SSH logon from the macOS unified log: an authentication event, not a process.
+        let ssh = from_json(json!({"eventMessage": "Accepted keyboard-interactive/pam for itadmin from 10.22.14.201 port 53318 ssh2",
+            "processImagePath": "/usr/libexec/sshd-session", "timestamp": "2025-11-10 01:37:12.418803-0800"}), "x").unwrap();
+        assert_eq!(ssh.doc["event"]["category"], json!(["authentication"]));
+        assert_eq!(ssh.doc["user"]["name"], "itadmin");
+        assert_eq!(ssh.doc["source"]["ip"], "10.22.14.201");
     }
 }

@@ -551,12 +551,107 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     Some((e, None))
 }
 
+/// SentinelOne Deep Visibility events as the `dv/events` API returns them (camelCase):
+/// a process creation's target (`tgtProc*`, or `process*`) started by its source (`srcProc*`,
+/// or `parent*`), the source's parent and grandparent, the agent as the host.
+fn sentinelone_dv_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let get = |k: &str| mtext(obj, k);
+    let mut e = Map::new();
+    let creation = get("tgtProcCmdLine").is_some() || get("tgtProcImagePath").is_some();
+    let (me_path, me_cmd) = if creation {
+        (get("tgtProcImagePath"), get("tgtProcCmdLine"))
+    } else {
+        (
+            get("processImagePath").or_else(|| get("srcProcImagePath")),
+            get("processCmd").or_else(|| get("srcProcCmdLine")),
+        )
+    };
+    put_process(&mut e, "process", me_path.map(str::to_owned), me_cmd);
+    let (p_path, p_cmd, p_name) = if creation || get("processCmd").is_some() {
+        (
+            get("srcProcImagePath"),
+            get("srcProcCmdLine"),
+            get("srcProcName").or_else(|| get("parentProcessName")),
+        )
+    } else {
+        (
+            get("srcProcParentImagePath"),
+            None,
+            get("srcProcParentName"),
+        )
+    };
+    put_process(&mut e, "process.parent", p_path.map(str::to_owned), p_cmd);
+    if p_path.is_none()
+        && let Some(n) = p_name
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    if creation || get("processCmd").is_some() {
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            get("srcProcParentImagePath").map(str::to_owned),
+            None,
+        );
+    }
+    let num = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok());
+    if let Some(n) = num("tgtProcPid").or_else(|| num("pid")) {
+        set_path(&mut e, "process.pid", Json::from(n));
+    }
+    if let Some(n) = num("srcProcPid").or_else(|| num("parentPid")) {
+        set_path(&mut e, "process.parent.pid", Json::from(n));
+    }
+    if let Some(d) = get("tgtProcWorkingDirectory") {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    if let Some(i) = get("tgtProcIntegrityLevel").or_else(|| get("processIntegrityLevel")) {
+        set_path(
+            &mut e,
+            "process.integrity_level",
+            s(&i.to_ascii_lowercase()),
+        );
+    }
+    if let Some(u) = get("tgtProcUser")
+        .or_else(|| get("user"))
+        .or_else(|| get("srcProcUser"))
+    {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = get("agentName") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    let os = match get("agentOs").map(str::to_ascii_lowercase).as_deref() {
+        Some("osx" | "macos") => "macos",
+        Some("linux") => "linux",
+        _ => "windows",
+    };
+    set_path(&mut e, "host.os.type", s(os));
+    if let Some(t) = get("createdAt").or_else(|| get("eventTime")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = get("id").map(str::to_owned);
+    finish(
+        &mut e,
+        "sentinelone",
+        "sentinelone",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
 /// SentinelOne Deep Visibility / Singularity Data Lake events (`src.process.*`, `tgt.process.*`,
 /// `endpoint.*`; flat dotted keys or nested). In a "Process Creation" event the source process
 /// created the target: the target is the process and the source its parent.
 pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     if obj.contains_key("sourceProcessInfo") || obj.contains_key("threatInfo") {
         return sentinelone_api(obj);
+    }
+    if obj.contains_key("agentName")
+        && (obj.contains_key("tgtProcCmdLine")
+            || obj.contains_key("srcProcCmdLine")
+            || obj.contains_key("processCmd"))
+    {
+        return sentinelone_dv_api(obj);
     }
     if !obj
         .keys()
@@ -2353,6 +2448,16 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         e
     } else if let Some(e) = sudo_line(msg) {
         e
+    } else if let Some(mut e) = ssh_auth_line(msg) {
+        // A logon, not a process start: the line's own category stays.
+        if let Some(h) = host {
+            set_path(&mut e, "host.name", Json::String(h));
+        }
+        if let Some(t) = mtext(obj, "@timestamp").or_else(|| mtext(obj, "timestamp")) {
+            e.insert("@timestamp".into(), s(t));
+        }
+        e.insert("raw".into(), Json::Object(obj.clone()));
+        return Some((e, None));
     } else {
         let app = o
             .get("log")
@@ -2375,6 +2480,41 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     set_path(&mut e, "event.category", json!(["process"]));
     e.insert("raw".into(), Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// sshd's logon line (`Accepted publickey for ana from 10.0.0.5 port 51234 ssh2`, or
+/// `Failed password for invalid user …`): an authentication event with the account and the source.
+fn ssh_auth_line(msg: &str) -> Option<Map<String, Json>> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static SSH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(Accepted|Failed) (\S+) for (invalid user )?(\S+) from (\S+) port (\d+)")
+            .expect("static regex")
+    });
+    let c = SSH.captures(msg)?;
+    let mut e = Map::new();
+    set_path(&mut e, "event.category", json!(["authentication"]));
+    set_path(
+        &mut e,
+        "event.action",
+        s(&format!("ssh_login_{}", c[2].replace('/', "_"))),
+    );
+    set_path(
+        &mut e,
+        "event.outcome",
+        s(if &c[1] == "Accepted" {
+            "success"
+        } else {
+            "failure"
+        }),
+    );
+    set_path(&mut e, "user.name", s(&c[4]));
+    set_path(&mut e, "source.ip", s(&c[5]));
+    if let Ok(p) = c[6].parse::<i64>() {
+        set_path(&mut e, "source.port", Json::from(p));
+    }
+    set_path(&mut e, "process.name", s("sshd"));
+    Some(e)
 }
 
 /// `key=value` pairs of one auditd record; quoted values unquoted, bare hex left for the caller.
