@@ -117,6 +117,34 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
         }
         return out;
     }
+    // A vendor API's response envelope: CrowdStrike's `{"meta", "resources": [...]}`,
+    // SentinelOne's `{"data": [...], "pagination"}`. One alert per entity.
+    if let Json::Object(o) = &doc
+        && let Some(items) = o
+            .get("resources")
+            .filter(|_| o.contains_key("meta"))
+            .or_else(|| o.get("data").filter(|_| o.contains_key("pagination")))
+            .and_then(Json::as_array)
+            .filter(|a| !a.is_empty() && a.iter().all(Json::is_object))
+    {
+        let total = items.len();
+        let mut out: Vec<_> = items
+            .iter()
+            .take(MAX_RULE_MATCHES)
+            .enumerate()
+            .map(|(i, x)| from_json(x.clone(), &format!("{position}, entity {}", i + 1)))
+            .collect();
+        if total > MAX_RULE_MATCHES {
+            out.push(Err(BadAlert {
+                position: format!("{position}, entities {} to {total}", MAX_RULE_MATCHES + 1),
+                reason: format!(
+                    "the API response holds {total} entities; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: page the request to run them"
+                ),
+                excerpt: excerpt(&doc.to_string()),
+            }));
+        }
+        return out;
+    }
     // An osquery snapshot: one alert per row.
     if let Json::Object(o) = &doc
         && let Some(rows) = edr::osquery_snapshot_rows(o)
@@ -2475,6 +2503,19 @@ mod tests {
         let h2 = out[1].as_ref().unwrap();
         assert_eq!(h2.id, "a2");
         assert_eq!(h2.doc["host"]["name"], "h2");
+        // A vendor API's envelope (CrowdStrike's `resources`, SentinelOne's `data`): one per entity.
+        let out = from_json_expanded(
+            json!({"meta": {"query_time": 0.07}, "errors": [], "resources": [
+                {"id": "ind:1", "cmdline": "powershell.exe -enc AA==", "filepath": "\\Device\\HarddiskVolume4\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                 "device": {"hostname": "APP-1", "platform_name": "Windows"}, "composite_id": "c:ind:1"}]}),
+            "document",
+        );
+        assert_eq!(out.len(), 1);
+        let cs = out[0].as_ref().unwrap();
+        assert_eq!(
+            cs.doc["process"]["executable"],
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
     }
 
     #[test]
