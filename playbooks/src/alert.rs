@@ -1317,6 +1317,14 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         .or_else(|| me.get("originalParentPID").and_then(Json::as_i64));
     if let Some(parent) = ppid.and_then(find) {
         put(&mut e, "process.parent", parent);
+        if let Some(gp) = parent
+            .get("ppid")
+            .and_then(Json::as_i64)
+            .filter(|g| *g > 1 && Some(*g) != ppid)
+            .and_then(find)
+        {
+            put(&mut e, "process.parent.parent", gp);
+        }
     }
     if let Some(leader) = me
         .get("pgid")
@@ -1980,7 +1988,12 @@ fn remove_empty(e: &mut Map<String, Json>, path: &str) {
 }
 
 fn derive(e: &mut Map<String, Json>) {
-    for prefix in ["process", "process.parent", "process.group_leader"] {
+    for prefix in [
+        "process",
+        "process.parent",
+        "process.parent.parent",
+        "process.group_leader",
+    ] {
         remove_empty(e, &format!("{prefix}.command_line"));
         let doc = Json::Object(e.clone());
         let exe = get_str(&doc, &format!("{prefix}.executable")).map(str::to_owned);
@@ -2262,6 +2275,10 @@ mod tests {
         );
         assert_eq!(j.doc["process"]["parent"]["executable"], "/bin/zsh");
         assert_eq!(j.doc["process"]["group_leader"]["pid"], 10);
+        assert_eq!(
+            j.doc["process"]["parent"]["parent"]["executable"],
+            "/sbin/launchd"
+        );
         assert_eq!(j.doc["user"]["name"], "sam");
         assert_eq!(j.doc["host"]["name"], "MBP-7");
         assert_eq!(j.doc["host"]["os"]["type"], "macos");
