@@ -7,6 +7,7 @@
 //! Linux/macOS process events in ECS. Alert content is data: nothing here evaluates it.
 
 mod edr;
+mod generic;
 
 use crate::funcs;
 use serde_json::{Map, Value as Json};
@@ -352,7 +353,27 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
             excerpt: raw(),
         });
     }
-    let (ecs, id) = normalize(obj.clone());
+    let (mut ecs, id) = normalize(obj.clone());
+    // A shape nothing above knew: the process looked for by its usual field names.
+    if !ecs.contains_key("process")
+        && !ecs.contains_key("powershell")
+        && let Some(found) = generic::fields(obj)
+    {
+        for (k, v) in found {
+            match (ecs.get_mut(&k), v) {
+                (Some(Json::Object(have)), Json::Object(add)) => {
+                    for (k2, v2) in add {
+                        have.entry(k2).or_insert(v2);
+                    }
+                }
+                (None, v) => {
+                    ecs.insert(k, v);
+                }
+                _ => {}
+            }
+        }
+        ecs.entry("original").or_insert_with(|| doc.clone());
+    }
     let has_substance = [
         "process",
         "powershell",

