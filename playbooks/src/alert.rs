@@ -355,7 +355,14 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
     }
     let (mut ecs, id) = normalize(obj.clone());
     // A shape nothing above knew: the process looked for by its usual field names.
-    if !ecs.contains_key("process")
+    let named = |k: &str| {
+        ecs.get("process")
+            .and_then(|p| p.get(k))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    };
+    if !named("command_line")
+        && !named("executable")
+        && !named("name")
         && !ecs.contains_key("powershell")
         && let Some(found) = generic::fields(obj)
     {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 const COMMAND_LINE: &[&str] = &[
     "processcommandline",
     "commandline",
+    "arguments",
     "processcmdline",
     "cmdline",
     "processcmd",
@@ -20,6 +21,8 @@ const COMMAND_LINE: &[&str] = &[
 ];
 const EXECUTABLE: &[&str] = &[
     "processpath",
+    "fullpath",
+    "imagefullpath",
     "processexecutable",
     "executable",
     "image",
@@ -30,12 +33,15 @@ const EXECUTABLE: &[&str] = &[
 const NAME: &[&str] = &["processname", "imagefilename", "filename", "process"];
 const PARENT_COMMAND_LINE: &[&str] = &[
     "parentcommandline",
+    "parentarguments",
     "parentprocesscommandline",
     "parentcmdline",
     "initiatingprocesscommandline",
 ];
 const PARENT_EXECUTABLE: &[&str] = &[
     "parentimage",
+    "parentimagefullpath",
+    "parentfullpath",
     "parentprocesspath",
     "parentexecutable",
     "parentprocess",
@@ -70,18 +76,39 @@ fn key(k: &str) -> String {
         .collect()
 }
 
-/// Every string value under the document with its normalised key, breadth first, to depth 6.
+/// Containers that describe the parent process (`actor`, `parent`, `initiatingProcess` …).
+const PARENT_CONTAINERS: &[&str] = &[
+    "parent",
+    "parentprocess",
+    "parentprocessinfo",
+    "actor",
+    "initiatingprocess",
+];
+
+/// Every string value under the document with its normalised key, breadth first, to depth 6;
+/// a value inside a parent container gets its key prefixed with `parent`.
 fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
     let mut out = Vec::new();
-    let mut level: Vec<&Map<String, Json>> = vec![obj];
+    let mut level: Vec<(&Map<String, Json>, bool)> = vec![(obj, false)];
     for _ in 0..6 {
         let mut next = Vec::new();
-        for m in level {
+        for (m, in_parent) in level {
             for (k, v) in m {
+                let nk = key(k);
+                let parent = in_parent || PARENT_CONTAINERS.contains(&nk.as_str());
                 match v {
-                    Json::String(t) if !t.trim().is_empty() => out.push((key(k), t.as_str())),
-                    Json::Object(o) => next.push(o),
-                    Json::Array(a) => next.extend(a.iter().filter_map(Json::as_object)),
+                    Json::String(t) if !t.trim().is_empty() => {
+                        let name = if in_parent && !nk.starts_with("parent") {
+                            format!("parent{nk}")
+                        } else {
+                            nk
+                        };
+                        out.push((name, t.as_str()));
+                    }
+                    Json::Object(o) => next.push((o, parent)),
+                    Json::Array(a) => {
+                        next.extend(a.iter().filter_map(Json::as_object).map(|o| (o, parent)))
+                    }
                     _ => {}
                 }
             }
@@ -89,6 +116,15 @@ fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
         level = next;
     }
     out
+}
+
+/// A command line's program: its first word, unquoted.
+fn program(cmd: &str) -> &str {
+    let c = cmd.trim_start();
+    match c.strip_prefix('"') {
+        Some(rest) => rest.split('"').next().unwrap_or(rest),
+        None => c.split_whitespace().next().unwrap_or(c),
+    }
 }
 
 fn first<'a>(
@@ -124,15 +160,19 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             set_path(&mut e, "process.name", s(basename_of(x)));
         }
         None => {
-            if let Some(n) = first(&all, NAME, |v| !v.contains(' ') || v.ends_with(".exe")) {
+            let named = first(&all, NAME, |v| !v.contains(' ') || v.ends_with(".exe"));
+            if let Some(n) = named.or_else(|| cmd.map(program)) {
                 set_path(&mut e, "process.name", s(basename_of(n)));
             }
         }
     }
-    if let Some(c) = first(&all, PARENT_COMMAND_LINE, looks_like_command) {
+    let parent_cmd = first(&all, PARENT_COMMAND_LINE, looks_like_command);
+    if let Some(c) = parent_cmd {
         set_path(&mut e, "process.parent.command_line", s(c));
     }
-    if let Some(p) = first(&all, PARENT_EXECUTABLE, |v| !v.is_empty()) {
+    if let Some(p) =
+        first(&all, PARENT_EXECUTABLE, |v| !v.is_empty()).or_else(|| parent_cmd.map(program))
+    {
         // A parent given as a whole command line keeps it; its program is the first word.
         let program = if p.contains(['\\', '/']) && p.contains(' ') && !p.starts_with('"') {
             p
@@ -229,6 +269,21 @@ mod tests {
         assert_eq!(e["process"]["parent"]["name"], "Microsoft Word");
         assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert_eq!(e["host"]["name"], "MBP-7");
+        // A parent described in its own container (`actor`), a program named only by its
+        // command line.
+        let q = json!({"process": {"processName": "powershell.exe", "arguments": "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -nop -enc AA=="},
+            "actor": {"processName": "WINWORD.EXE", "arguments": "\"C:\\Program Files\\Microsoft Office\\WINWORD.EXE\" /n x.docm"}});
+        let e = fields(q.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["name"], "powershell.exe");
+        assert_eq!(e["process"]["parent"]["name"], "WINWORD.EXE");
+        assert_eq!(
+            e["process"]["parent"]["command_line"],
+            "\"C:\\Program Files\\Microsoft Office\\WINWORD.EXE\" /n x.docm"
+        );
+        let r = json!({"allRecords": [{"commandLine": "dseditgroup -o edit -a x admin", "parentCommandLine": "/bin/bash -c dscl . -create /Users/x"}]});
+        let e = fields(r.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["name"], "dseditgroup");
+        assert_eq!(e["process"]["parent"]["executable"], "/bin/bash");
         // No command line and no program path: nothing to judge.
         assert!(fields(json!({"title": "x", "host": "h"}).as_object().unwrap()).is_none());
     }
