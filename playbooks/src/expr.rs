@@ -271,6 +271,7 @@ impl Functions {
                 match v {
                     Value::String(s) => out.push(s.to_string()),
                     Value::List(l) => l.iter().for_each(|x| walk(x, out)),
+                    Value::Map(m) => m.map.values().for_each(|x| walk(x, out)),
                     _ => {}
                 }
             }
@@ -1001,6 +1002,16 @@ mod tests {
         assert_eq!(
             eval("urls(alert.process.command_line)", a.clone()),
             list(vec!["http://203.0.113.5/x".into()])
+        );
+        // Lists of objects (PowerShell 4103's invocation details as winlogbeat ships them) give
+        // their strings, so a field that is a list where a string was expected still reads.
+        let p = serde_json::json!({"d": [{"type": "CommandInvocation", "value": "Get-AdfsCertificate"}, {"name": "CertificateType"}]});
+        assert_eq!(
+            eval(
+                "flatten_strings(alert.d).size() == 3 && flatten_strings(alert.d).join(' ').contains('Get-AdfsCertificate') && flatten_strings(alert.d).join(' ').contains('CertificateType')",
+                p
+            ),
+            Value::Bool(true)
         );
         assert_eq!(
             eval("lower(alert.process.name) == 'cmd.exe'", a.clone()),
