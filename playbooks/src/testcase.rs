@@ -15,6 +15,7 @@
 //!     #                                          engine rule report: its first event)
 //!     lookups: { related_alerts: { total: 2 } } # canned answers, by lookup name
 //!     expect:
+//!       # unreadable: true                     # the alert must be reported unreadable (alone)
 //!       matched: true
 //!       facts: { obfuscated: true }            # only the facts named are compared
 //!       escalation: { escalate: true, tier: 2, immediate: true, severity: critical }
@@ -35,6 +36,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The alert is expected to be reported as unreadable (a shape no reader knows).
+    #[serde(default)]
+    pub unreadable: Option<bool>,
     #[serde(default)]
     pub matched: Option<bool>,
     #[serde(default)]
@@ -279,6 +283,29 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
         .next()
         .unwrap_or_else(|| alert::from_json(case.alert.clone(), &case.alert_label));
     let alert = match first {
+        Ok(_) if case.expect.unreadable == Some(true) => {
+            push(
+                "alert".into(),
+                Json::String("an unreadable alert".into()),
+                Json::String("a readable alert".into()),
+            );
+            return CaseResult {
+                name: case.name.clone(),
+                pos: case.pos,
+                alert_label: case.alert_label.clone(),
+                mismatches: mm,
+                report: None,
+            };
+        }
+        Err(_) if case.expect.unreadable == Some(true) => {
+            return CaseResult {
+                name: case.name.clone(),
+                pos: case.pos,
+                alert_label: case.alert_label.clone(),
+                mismatches: mm,
+                report: None,
+            };
+        }
         Ok(a) => a,
         Err(e) => {
             push(
