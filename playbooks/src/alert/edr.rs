@@ -2444,6 +2444,16 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         }
         e.insert("raw".into(), Json::Object(obj.clone()));
         return Some((e, None));
+    } else if let Some(mut e) = script_block_message(msg) {
+        // A 4104 event rendered as text: the script block is the content.
+        if let Some(h) = host {
+            set_path(&mut e, "host.name", Json::String(h));
+        }
+        if let Some(t) = mtext(obj, "@timestamp").or_else(|| mtext(obj, "timestamp")) {
+            e.insert("@timestamp".into(), s(t));
+        }
+        e.insert("raw".into(), Json::Object(obj.clone()));
+        return Some((e, None));
     } else if let Some(e) = santa_line(msg) {
         e
     } else if let Some(e) = sudo_line(msg) {
@@ -2480,6 +2490,56 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     set_path(&mut e, "event.category", json!(["process"]));
     e.insert("raw".into(), Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// PowerShell's script-block event (4104) as Windows renders its message: `Creating Scriptblock
+/// text (1 of 1):`, the script, then `ScriptBlock ID:` and `Path:`.
+fn script_block_message(msg: &str) -> Option<Map<String, Json>> {
+    let start = msg.find("Creating Scriptblock text (")?;
+    let rest = &msg[start..];
+    let (head, body) = rest.split_once("):")?;
+    let body = body.trim_start_matches(['\r', '\n']);
+    let (script, tail) = match body.find("ScriptBlock ID:") {
+        Some(i) => (&body[..i], &body[i..]),
+        None => (body, ""),
+    };
+    let mut e = Map::new();
+    set_path(
+        &mut e,
+        "powershell.file.script_block_text",
+        s(script.trim_end()),
+    );
+    let field = |name: &str| {
+        tail.find(name).map(|i| {
+            tail[i + name.len()..]
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+    };
+    if let Some(id) = field("ScriptBlock ID:").filter(|v| !v.is_empty()) {
+        set_path(&mut e, "powershell.file.script_block_id", s(&id));
+    }
+    if let Some(p) = field("Path:").filter(|v| !v.is_empty()) {
+        set_path(&mut e, "file.path", s(&p));
+    }
+    // "(1 of 3)": the part and the whole.
+    if let Some((n, t)) = head
+        .rsplit_once('(')
+        .and_then(|(_, x)| x.split_once(" of "))
+    {
+        if let (Ok(n), Ok(t)) = (n.trim().parse::<i64>(), t.trim().parse::<i64>()) {
+            set_path(&mut e, "powershell.sequence", Json::from(n));
+            set_path(&mut e, "powershell.total", Json::from(t));
+        }
+    }
+    set_path(&mut e, "event.code", s("4104"));
+    set_path(&mut e, "event.category", json!(["process"]));
+    set_path(&mut e, "event.provider", s("Microsoft-Windows-PowerShell"));
+    set_path(&mut e, "host.os.type", s("windows"));
+    Some(e)
 }
 
 /// sshd's logon line (`Accepted publickey for ana from 10.0.0.5 port 51234 ssh2`, or
