@@ -3039,5 +3039,14 @@ mod tests {
         );
         assert_eq!(sb.doc["powershell"]["file"]["script_block_id"], "4e7a0c91");
         assert_eq!(sb.doc["powershell"]["total"], 2);
+        // A Sysdig Secure event: Falco's fields under `content.fields`, the rule as `ruleName`.
+        let sd = from_json(json!({"id": "sd-1", "timestamp": "2025-04-02T09:14:55Z", "severity": 2, "name": "Sysdig Runtime Threat Detection",
+            "labels": {"host.hostName": "ip-10-80-14-201"},
+            "content": {"ruleName": "Base64 piped to shell", "ruleTags": ["T1059.004"], "output": "x",
+                "fields": {"proc.cmdline": "sh -c echo aWQ= | base64 -d | sh", "proc.exepath": "/bin/dash", "proc.pname": "node", "user.name": "node"}}}), "x").unwrap();
+        assert_eq!(sd.id, "sd-1");
+        assert_eq!(sd.doc["process"]["parent"]["name"], "node");
+        assert_eq!(sd.doc["host"]["name"], "ip-10-80-14-201");
+        assert_eq!(sd.doc["rule"]["name"], "Base64 piped to shell");
     }
 }

@@ -849,6 +849,36 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
 /// tags, and the syscall event's fields under `output_fields` (`proc.cmdline`, `proc.pname`,
 /// `container.id`, `k8s.pod.name` ...).
 pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // Sysdig Secure's event API carries the same fields under `content.fields`.
+    if let Some(content) = obj
+        .get("content")
+        .and_then(Json::as_object)
+        .filter(|c| c.get("fields").is_some_and(Json::is_object) && c.contains_key("ruleName"))
+    {
+        let mut f = obj.clone();
+        f.insert("output_fields".into(), content["fields"].clone());
+        f.insert("rule".into(), content["ruleName"].clone());
+        f.entry("priority")
+            .or_insert_with(|| obj.get("severity").cloned().unwrap_or(Json::Null));
+        if let Some(tags) = content.get("ruleTags") {
+            f.insert("tags".into(), tags.clone());
+        }
+        if let Some(t) = obj.get("timestamp").filter(|t| t.is_string()) {
+            f.insert("time".into(), t.clone());
+        }
+        if let Some(id) = obj.get("id") {
+            f.insert("uuid".into(), id.clone());
+        }
+        if !f.contains_key("hostname")
+            && let Some(h) = obj
+                .get("labels")
+                .and_then(|l| l.get("host.hostName").or_else(|| l.get("host.hostname")))
+        {
+            f.insert("hostname".into(), h.clone());
+        }
+        f.remove("content");
+        return falco(&f);
+    }
     let f = obj.get("output_fields")?.as_object()?;
     if !(obj.contains_key("rule") && obj.contains_key("priority")) {
         return None;
