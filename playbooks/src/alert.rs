@@ -86,6 +86,33 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     out
 }
 
+/// One alert per document of a batch (`name` one, `names` many), at most `MAX_RULE_MATCHES`;
+/// the rest are reported with `reason` (`{total}` and `{max}` filled in), never dropped silently.
+fn each_capped(
+    docs: impl Iterator<Item = Json>,
+    total: usize,
+    position: &str,
+    (name, names): (&str, &str),
+    reason: &str,
+    whole: &Json,
+) -> Vec<Result<Alert, BadAlert>> {
+    let mut out: Vec<_> = docs
+        .take(MAX_RULE_MATCHES)
+        .enumerate()
+        .map(|(i, d)| from_json(d, &format!("{position}, {name} {}", i + 1)))
+        .collect();
+    if total > MAX_RULE_MATCHES {
+        out.push(Err(BadAlert {
+            position: format!("{position}, {names} {} to {total}", MAX_RULE_MATCHES + 1),
+            reason: reason
+                .replace("{total}", &total.to_string())
+                .replace("{max}", &MAX_RULE_MATCHES.to_string()),
+            excerpt: excerpt(&whole.to_string()),
+        }));
+    }
+    out
+}
+
 /// Defender's AlertEvidence rows exported together: every row an entity of an alert
 /// (`AlertId`, `EntityType`).
 fn is_alert_evidence(items: &[Json]) -> bool {
@@ -193,23 +220,14 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             .and_then(Json::as_array)
             .filter(|h| h.iter().all(|x| x.get("_source").is_some()))
     {
-        let total = hits.len();
-        let mut out: Vec<_> = hits
-            .iter()
-            .take(MAX_RULE_MATCHES)
-            .enumerate()
-            .map(|(i, h)| from_json(h.clone(), &format!("{position}, hit {}", i + 1)))
-            .collect();
-        if total > MAX_RULE_MATCHES {
-            out.push(Err(BadAlert {
-                position: format!("{position}, hits {} to {total}", MAX_RULE_MATCHES + 1),
-                reason: format!(
-                    "the search response holds {total} hits; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: page the search (size, search_after) to run them"
-                ),
-                excerpt: excerpt(&doc.to_string()),
-            }));
-        }
-        return out;
+        return each_capped(
+            hits.iter().cloned(),
+            hits.len(),
+            position,
+            ("hit", "hits"),
+            "the search response holds {total} hits; the first {max} were taken as alerts and these were not: page the search (size, search_after) to run them",
+            &doc,
+        );
     }
     // A vendor API's response envelope: CrowdStrike's `{"meta", "resources": [...]}`,
     // SentinelOne's `{"data": [...], "pagination"}`. One alert per entity.
@@ -221,45 +239,28 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             .and_then(Json::as_array)
             .filter(|a| !a.is_empty() && a.iter().all(Json::is_object))
     {
-        let total = items.len();
-        let mut out: Vec<_> = items
-            .iter()
-            .take(MAX_RULE_MATCHES)
-            .enumerate()
-            .map(|(i, x)| from_json(x.clone(), &format!("{position}, entity {}", i + 1)))
-            .collect();
-        if total > MAX_RULE_MATCHES {
-            out.push(Err(BadAlert {
-                position: format!("{position}, entities {} to {total}", MAX_RULE_MATCHES + 1),
-                reason: format!(
-                    "the API response holds {total} entities; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: page the request to run them"
-                ),
-                excerpt: excerpt(&doc.to_string()),
-            }));
-        }
-        return out;
+        return each_capped(
+            items.iter().cloned(),
+            items.len(),
+            position,
+            ("entity", "entities"),
+            "the API response holds {total} entities; the first {max} were taken as alerts and these were not: page the request to run them",
+            &doc,
+        );
     }
     // An osquery snapshot: one alert per row.
     if let Json::Object(o) = &doc
         && let Some(rows) = edr::osquery_snapshot_rows(o)
     {
         let total = rows.len();
-        let mut out: Vec<_> = rows
-            .into_iter()
-            .take(MAX_RULE_MATCHES)
-            .enumerate()
-            .map(|(i, r)| from_json(r, &format!("{position}, row {}", i + 1)))
-            .collect();
-        if total > MAX_RULE_MATCHES {
-            out.push(Err(BadAlert {
-                position: format!("{position}, rows {} to {total}", MAX_RULE_MATCHES + 1),
-                reason: format!(
-                    "the osquery result holds {total} rows; the first {MAX_RULE_MATCHES} were taken as alerts and these were not: log the query in event format (one row per line) to run them"
-                ),
-                excerpt: excerpt(&doc.to_string()),
-            }));
-        }
-        return out;
+        return each_capped(
+            rows.into_iter(),
+            total,
+            position,
+            ("row", "rows"),
+            "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
+            &doc,
+        );
     }
     let (rule, matches) = match rule_matches(doc) {
         Ok(r) => r,
@@ -1967,6 +1968,15 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
     e
 }
 
+/// XML's character entities read back (`&amp;` last, so `&amp;lt;` stays `&lt;`).
+pub(crate) fn xml_unescape(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// The first `<Exec>` action of a scheduled task's XML: its command and arguments, with the
 /// XML's character entities read back.
 fn task_exec(xml: &str) -> Option<(String, String)> {
@@ -1976,15 +1986,7 @@ fn task_exec(xml: &str) -> Option<(String, String)> {
         let open = format!("<{tag}>");
         let start = exec.find(&open)? + open.len();
         let end = exec[start..].find(&format!("</{tag}>"))? + start;
-        Some(
-            exec[start..end]
-                .trim()
-                .replace("&quot;", "\"")
-                .replace("&apos;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&"),
-        )
+        Some(xml_unescape(exec[start..end].trim()))
     };
     let cmd = inner("Command").filter(|c| !c.is_empty())?;
     Some((cmd, inner("Arguments").unwrap_or_default()))

@@ -282,44 +282,31 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
         .into_iter()
         .next()
         .unwrap_or_else(|| alert::from_json(case.alert.clone(), &case.alert_label));
-    let alert = match first {
-        Ok(_) if case.expect.unreadable == Some(true) => {
+    let done = |mm: Vec<Mismatch>| CaseResult {
+        name: case.name.clone(),
+        pos: case.pos,
+        alert_label: case.alert_label.clone(),
+        mismatches: mm,
+        report: None,
+    };
+    let alert = match (first, case.expect.unreadable == Some(true)) {
+        (Ok(a), false) => a,
+        (Err(_), true) => return done(mm),
+        (Ok(_), true) => {
             push(
                 "alert".into(),
                 Json::String("an unreadable alert".into()),
                 Json::String("a readable alert".into()),
             );
-            return CaseResult {
-                name: case.name.clone(),
-                pos: case.pos,
-                alert_label: case.alert_label.clone(),
-                mismatches: mm,
-                report: None,
-            };
+            return done(mm);
         }
-        Err(_) if case.expect.unreadable == Some(true) => {
-            return CaseResult {
-                name: case.name.clone(),
-                pos: case.pos,
-                alert_label: case.alert_label.clone(),
-                mismatches: mm,
-                report: None,
-            };
-        }
-        Ok(a) => a,
-        Err(e) => {
+        (Err(e), false) => {
             push(
                 "alert".into(),
                 Json::String("a readable alert".into()),
                 Json::String(e.to_string()),
             );
-            return CaseResult {
-                name: case.name.clone(),
-                pos: case.pos,
-                alert_label: case.alert_label.clone(),
-                mismatches: mm,
-                report: None,
-            };
+            return done(mm);
         }
     };
     let matched = engine::matches(pb, &alert.doc);

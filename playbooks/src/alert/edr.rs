@@ -1820,18 +1820,7 @@ fn graph_alert(
             set_path(&mut e, "host.os.name", s(os));
         }
     }
-    if let Some(Json::Array(t)) = obj.get("mitreTechniques") {
-        let ids: Vec<&str> = t.iter().filter_map(Json::as_str).collect();
-        set_techniques(&mut e, &ids);
-    }
-    if let Some(n) = mtext(obj, "title") {
-        set_path(&mut e, "rule.name", s(n));
-    }
-    if let Some(t) = mtext(obj, "createdDateTime") {
-        e.insert("@timestamp".into(), s(t));
-    }
-    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
-    Some((e, mtext(obj, "id").map(str::to_owned)))
+    microsoft_alert(e, obj, "createdDateTime")
 }
 
 /// A Defender for Endpoint alert from its own API (`/api/alerts?$expand=evidence`): evidence
@@ -1896,6 +1885,16 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
     if let Some(h) = mtext(obj, "computerDnsName") {
         set_path(&mut e, "host.name", s(h));
     }
+    microsoft_alert(e, obj, "alertCreationTime")
+}
+
+/// What Microsoft's alert shapes share around the process: the techniques, the title as the
+/// rule, the alert's time and id.
+fn microsoft_alert(
+    mut e: Map<String, Json>,
+    obj: &Map<String, Json>,
+    time_key: &str,
+) -> Option<(Map<String, Json>, Option<String>)> {
     if let Some(Json::Array(t)) = obj.get("mitreTechniques") {
         let ids: Vec<&str> = t.iter().filter_map(Json::as_str).collect();
         set_techniques(&mut e, &ids);
@@ -1903,7 +1902,7 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
     if let Some(n) = mtext(obj, "title") {
         set_path(&mut e, "rule.name", s(n));
     }
-    if let Some(t) = mtext(obj, "alertCreationTime") {
+    if let Some(t) = mtext(obj, time_key) {
         e.insert("@timestamp".into(), s(t));
     }
     finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
@@ -2874,13 +2873,6 @@ fn sysmon_xml(msg: &str) -> Option<Map<String, Json>> {
         let j = s[i..].find(b)? + i;
         Some(s[i..j].to_owned())
     };
-    let unescape = |v: &str| {
-        v.replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    };
     let mut flat = Map::new();
     flat.insert(
         "EventID".into(),
@@ -2913,7 +2905,7 @@ fn sysmon_xml(msg: &str) -> Option<Map<String, Json>> {
             (String::new(), body)
         } else {
             match body.find("</Data>") {
-                Some(end) => (unescape(&body[..end]), &body[end + 7..]),
+                Some(end) => (super::xml_unescape(&body[..end]), &body[end + 7..]),
                 None => break,
             }
         };
