@@ -79,8 +79,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let dir = std::env::temp_dir().join(format!("riposte-bench-calls-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = state::scratch::TempDir::new("riposte-bench-calls");
         for (f, v) in [("id", "bench-id"), ("secret", "bench-secret"), ("es", "YmVuY2g6a2V5")] {
             std::fs::write(dir.join(f), v).unwrap();
         }
@@ -152,6 +151,5 @@ fn main() {
             measure("crowdstrike edr.host_info (2 requests/call)", falcon.clone(), host_info.clone(), 3000, inflight).await;
             measure("elasticsearch siem.related_alerts (50 hits)", siem.clone(), related.clone(), 3000, inflight).await;
         }
-        let _ = std::fs::remove_dir_all(&dir);
     });
 }

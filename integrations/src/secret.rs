@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn file_secret_is_trimmed() {
-        let p = std::env::temp_dir().join(format!("riposte-secret-{}", std::process::id()));
+        let dir = state::scratch::TempDir::new("riposte-secret");
+        let p = dir.join("secret");
         std::fs::write(&p, "  s3cret\n").unwrap();
         assert_eq!(
             SecretRef::File(p.clone()).load().unwrap().expose(),

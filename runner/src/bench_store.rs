@@ -31,8 +31,7 @@ fn report(name: &str, lat: &mut [u128]) {
 }
 
 pub fn run(n: usize) -> Result<ExitCode> {
-    let dir = std::env::temp_dir().join(format!("riposte-bench-store-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = state::scratch::TempDir::new("riposte-bench-store");
     let payload = vec![b'x'; 300];
 
     // 1. Raw sled.
@@ -211,6 +210,5 @@ pub fn run(n: usize) -> Result<ExitCode> {
         after.unwrap_or(0).saturating_sub(before.unwrap_or(0))
     );
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }

@@ -1010,11 +1010,8 @@ mod tests {
             .collect()
     }
 
-    fn tmp(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("riposte-poll-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    fn tmp(name: &str) -> state::scratch::TempDir {
+        state::scratch::TempDir::new(&format!("riposte-poll-{name}"))
     }
 
     #[test]

@@ -219,8 +219,7 @@ mod tests {
 
     #[test]
     fn concurrent_updates_serialise_and_refusals_write_nothing() {
-        let dir = std::env::temp_dir().join(format!("riposte-appr-state-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-appr-state");
         let s = Store::open(&dir).unwrap();
         assert!(s.approval_create(&rec("r1")).unwrap());
         assert!(!s.approval_create(&rec("r1")).unwrap(), "created twice");

@@ -268,8 +268,7 @@ mod tests {
     use super::*;
 
     fn chain(n: usize) -> Vec<AuditEntry> {
-        let dir = std::env::temp_dir().join(format!("riposte-audit-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-audit");
         let s = Store::open(&dir).unwrap();
         for i in 0..n {
             s.audit("test", Some("run-x"), serde_json::json!({"i": i}))
@@ -283,8 +282,7 @@ mod tests {
 
     #[test]
     fn entries_written_in_blocks_read_back_in_order_and_continue_after_reopening() {
-        let dir = std::env::temp_dir().join(format!("riposte-audit-blocks-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-audit-blocks");
         let s = Store::open(&dir).unwrap();
         for i in 0..3 {
             s.audit("a", None, serde_json::json!({"i": i})).unwrap();

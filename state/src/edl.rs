@@ -207,8 +207,7 @@ mod tests {
 
     #[test]
     fn set_semantics_expiry_and_pruning() {
-        let dir = std::env::temp_dir().join(format!("riposte-edl-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-edl-unit");
         let s = Store::open(&dir).unwrap();
         assert!(s.edl_add(&entry("ip", "8.8.8.8", 100, Some(200))).unwrap());
         assert!(!s.edl_add(&entry("ip", "8.8.8.8", 150, Some(300))).unwrap());
@@ -230,8 +229,7 @@ mod tests {
 
     #[test]
     fn rate_counts_each_call_once_and_forgets_old_records() {
-        let dir = std::env::temp_dir().join(format!("riposte-rate-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-rate-unit");
         let s = Store::open(&dir).unwrap();
         assert_eq!(
             s.block_rate_note("fw", "a", 1000, 3600, 2).unwrap(),

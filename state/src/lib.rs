@@ -7,6 +7,7 @@ pub mod audit;
 pub mod edl;
 mod failpoint;
 pub mod records;
+pub mod scratch;
 
 use records::{JournalEntry, RunRecord};
 use std::path::{Path, PathBuf};
@@ -568,8 +569,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_commits_cover_what_was_written_and_release_the_database() {
-        let dir = std::env::temp_dir().join(format!("riposte-commit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::scratch::TempDir::new("riposte-commit");
         let store = Store::open(&dir).unwrap();
         let mut set = tokio::task::JoinSet::new();
         for r in 0..40 {

@@ -34,12 +34,9 @@ macro_rules! riposte {
     };
 }
 
-/// A fresh temporary directory for one test.
-pub fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("riposte-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tempdir");
-    d
+/// A fresh temporary directory for one test, removed with its stores when the test ends.
+pub fn tempdir(name: &str) -> state::scratch::TempDir {
+    state::scratch::TempDir::new(&format!("riposte-e2e-{name}"))
 }
 
 pub const T1059: &str = "playbooks/library/t1059-command-and-scripting-interpreter.yaml";

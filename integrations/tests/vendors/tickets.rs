@@ -19,11 +19,7 @@ const HOSTILE: &str =
 static N: AtomicU32 = AtomicU32::new(0);
 
 fn secret_file(value: &str) -> String {
-    let p = std::env::temp_dir().join(format!(
-        "riposte-tickets-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let p = crate::secret_path(&format!("tickets-{}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&p, value).unwrap();
     p.to_string_lossy().into_owned()
 }

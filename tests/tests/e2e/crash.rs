@@ -70,7 +70,7 @@ struct Env {
 }
 
 struct Rig {
-    dir: PathBuf,
+    dir: state::scratch::TempDir,
     alerts: PathBuf,
     hosts: Vec<String>,
 }

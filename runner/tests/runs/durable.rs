@@ -4,7 +4,7 @@
 //!
 //! The integration here is a scripted test double of the `Integration` trait: these tests are
 //! about the driver's decisions; vendor clients are tested against their emulators in
-//! `integrations/tests/`, and the real binary is killed mid-run in `tests/tests/crash.rs`.
+//! `integrations/tests/`, and the real binary is killed mid-run in `tests/tests/e2e/crash.rs`.
 
 use integrations::{BoxFuture, Ctx, Integration, Reconciled, Registry};
 use playbooks::alert::Alert;
@@ -83,7 +83,7 @@ impl Integration for Scripted {
 }
 
 struct Fixture {
-    dir: std::path::PathBuf,
+    dir: state::scratch::TempDir,
     store: Store,
     pb: playbooks::Playbook,
     edr: Arc<Scripted>,
@@ -92,9 +92,7 @@ struct Fixture {
 }
 
 fn fixture(name: &str, playbook: &str) -> Fixture {
-    let dir = std::env::temp_dir().join(format!("riposte-durable-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = state::scratch::TempDir::new(&format!("riposte-durable-{name}"));
     let pbf = dir.join("pb.yaml");
     std::fs::write(&pbf, playbook).unwrap();
     let pb = playbooks::load_file(&pbf).unwrap_or_else(|d| panic!("{d}"));
@@ -167,12 +165,6 @@ impl Fixture {
             .into_iter()
             .map(|e| e.kind)
             .collect()
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

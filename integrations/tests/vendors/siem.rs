@@ -101,7 +101,7 @@ fn seeded_es() -> Arc<Es> {
 
 /// Secrets come from files: setting environment variables needs `unsafe` in edition 2024.
 fn secret_file(name: &str, value: &str) -> String {
-    let p = std::env::temp_dir().join(format!("riposte-siem-{name}-{}", std::process::id()));
+    let p = crate::secret_path(&format!("siem-{name}"));
     std::fs::write(&p, value).expect("write secret");
     p.to_string_lossy().into_owned()
 }

@@ -30,10 +30,7 @@ async fn rig(timeout_ms: u64, attempts: u32) -> Rig {
     // one would read each other's half-written secret files.
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "riposte-faults-{}-{timeout_ms}-{attempts}-{n}",
-        std::process::id()
-    ));
+    let dir = crate::secret_path(&format!("faults-{timeout_ms}-{attempts}-{n}"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("id"), "fid").unwrap();
     std::fs::write(dir.join("secret"), "fsecret").unwrap();

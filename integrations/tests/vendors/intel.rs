@@ -14,11 +14,7 @@ use std::time::Duration;
 static N: AtomicU32 = AtomicU32::new(0);
 
 fn secret_file(value: &str) -> String {
-    let p = std::env::temp_dir().join(format!(
-        "riposte-intel-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let p = crate::secret_path(&format!("intel-{}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&p, value).unwrap();
     p.to_string_lossy().into_owned()
 }

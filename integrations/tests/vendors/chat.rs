@@ -18,11 +18,7 @@ const HOSTILE: &str =
     "<!channel> <@U0ADMIN> @all @here *urgent* [login](http://evil.example) & <https://evil|click>";
 
 fn secret_file(value: &str) -> String {
-    let p = std::env::temp_dir().join(format!(
-        "riposte-chat-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let p = crate::secret_path(&format!("chat-{}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&p, value).unwrap();
     p.to_string_lossy().into_owned()
 }

@@ -85,18 +85,12 @@ impl Integration for Edr {
 }
 
 struct Fx {
-    dir: std::path::PathBuf,
+    dir: state::scratch::TempDir,
     store: Store,
     pb: playbooks::Playbook,
     edr: Arc<Edr>,
     reg: Registry,
     run_id: String,
-}
-
-impl Drop for Fx {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 fn groups() -> BTreeMap<String, Vec<String>> {
@@ -114,9 +108,7 @@ fn groups() -> BTreeMap<String, Vec<String>> {
 
 /// A run of the gated playbook, parked on `contain`.
 async fn parked(name: &str, quorum: u32, timeout: &str, on_timeout: &str) -> Fx {
-    let dir = std::env::temp_dir().join(format!("riposte-appr-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = state::scratch::TempDir::new(&format!("riposte-appr-{name}"));
     std::fs::write(dir.join("pb.yaml"), playbook(quorum, timeout, on_timeout)).unwrap();
     let pb = playbooks::load_file(&dir.join("pb.yaml")).unwrap_or_else(|d| panic!("{d}"));
     let store = Store::open(&dir.join("data")).unwrap();
@@ -1148,7 +1140,7 @@ async fn a_deadline_passed_during_a_restart_fires_at_start_and_escalates() {
     assert_eq!(rep.actions[0].status, "expired");
 }
 
-/// `cargo test --release -p runner --test approvals -- --ignored --nocapture approval_round_trip`:
+/// `cargo test --release -p runner --test runs -- --ignored --nocapture approval_round_trip`:
 /// signed Slack click received → signature checked → decision recorded (CAS, journal, audit,
 /// fsync) → run queued → run driven → containment call sent, p50/p99 over 300 parked runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1475,15 +1467,14 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// `cargo test --release -p runner --test approvals -- --ignored --nocapture parked_run_memory`:
+/// `cargo test --release -p runner --test runs -- --ignored --nocapture parked_run_memory`:
 /// what 10,000 parked runs cost in memory. Their records live in sled (on disk, behind sled's
 /// bounded page cache); the only per-run memory the daemon holds is one entry in the shared
 /// timer's ordered set, measured here (RSS growth while building it) and computed.
 #[test]
 #[ignore = "measurement; run explicitly"]
 fn parked_run_memory() {
-    let dir = std::env::temp_dir().join(format!("riposte-appr-mem-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = state::scratch::TempDir::new("riposte-appr-mem");
     let store = Store::open(&dir).unwrap();
     let n = 10_000;
     for i in 0..n {

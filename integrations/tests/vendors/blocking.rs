@@ -9,12 +9,8 @@ use serde_json::{Value as Json, json};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn tmp_dir(tag: &str) -> std::path::PathBuf {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let d = std::env::temp_dir().join(format!("riposte-blocking-{tag}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp_dir(tag: &str) -> state::scratch::TempDir {
+    state::scratch::TempDir::new(&format!("riposte-blocking-{tag}"))
 }
 
 fn cfg(v: Json) -> InstanceConfig {
@@ -396,7 +392,7 @@ async fn hourly_cap_needs_approval_and_is_durable() {
 // ── PAN-OS ──────────────────────────────────────────────────────────────────────────────────
 
 fn secret_file(name: &str, value: &str) -> String {
-    let p = std::env::temp_dir().join(format!("riposte-blocking-{name}-{}", std::process::id()));
+    let p = crate::secret_path(&format!("blocking-{name}"));
     std::fs::write(&p, value).expect("write secret");
     p.to_string_lossy().into_owned()
 }

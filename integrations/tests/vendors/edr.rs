@@ -27,7 +27,7 @@ const EL_KEY: &str = "ZWxhc3RpYy1rZXktaWQ6c2VjcmV0";
 /// A credential file holding `value` (secrets are never inline in the configuration).
 fn secret_file(value: &str) -> Json {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("riposte-edr-tests-{}", std::process::id()));
+    let dir = crate::secret_path("edr");
     std::fs::create_dir_all(&dir).expect("temp dir");
     let p = dir.join(format!("secret-{}", N.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&p, value).expect("write secret");
