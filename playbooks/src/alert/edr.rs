@@ -455,8 +455,10 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
         return None;
     }
     let mut e = Map::new();
-    let path = text(cols, "path").map(str::to_owned);
-    put_process(&mut e, "process", path, text(cols, "cmdline"));
+    if !osquery_scheduled(cols, &mut e) {
+        let path = text(cols, "path").map(str::to_owned);
+        put_process(&mut e, "process", path, text(cols, "cmdline"));
+    }
     if text(cols, "path").is_none()
         && let Some(n) = text(cols, "name")
     {
@@ -549,6 +551,65 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     }
     finish(&mut e, "osquery", "osquery", Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// Rows of osquery's persistence tables describe what will run, not a process: `crontab`
+/// (`command`, the crontab file as `path`) runs it through cron's `sh -c` as the crontab's
+/// owner; `launchd` (`program_arguments` or `program`, the plist as `path`) through launchd, as
+/// the plist's user (a LaunchAgent under /Users/NAME) or root (LaunchDaemons). The entry is
+/// judged as the process it starts; the file it sits in is `file.path`.
+fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
+    let path = text(cols, "path").unwrap_or_default();
+    let owner_from_path = |p: &str| -> Option<String> {
+        let parts: Vec<&str> = p.split('/').collect();
+        match parts.as_slice() {
+            ["", "Users" | "home", user, ..] => Some((*user).to_owned()),
+            ["", "Library" | "System", ..] => Some("root".to_owned()),
+            _ => None,
+        }
+    };
+    let (cmd, parent, user) = if let Some(c) = text(cols, "command")
+        && (cols.get("minute").is_some() || path.contains("cron"))
+    {
+        // A system crontab's line names its user before the command.
+        if (path == "/etc/crontab" || path.starts_with("/etc/cron.d/"))
+            && let Some((user, rest)) = c.trim_start().split_once(char::is_whitespace)
+            && !user.contains('/')
+        {
+            (format!("/bin/sh -c {}", rest.trim_start()), "cron", Some(user.to_owned()))
+        } else {
+            let owner = (path.contains("/crontabs/") || path.contains("/cron/tabs/"))
+                .then(|| basename_of(path).to_owned());
+            (format!("/bin/sh -c {c}"), "cron", owner)
+        }
+    } else if let Some(c) = text(cols, "program_arguments")
+        .or_else(|| text(cols, "program"))
+        .filter(|_| cols.get("label").is_some() || path.ends_with(".plist"))
+    {
+        let user = text(cols, "username").map(str::to_owned).or_else(|| owner_from_path(path));
+        (c.to_owned(), "launchd", user)
+    } else {
+        return false;
+    };
+    if let Some(exe) = cmd.split_whitespace().next() {
+        set_path(e, "process.executable", s(exe));
+        set_path(e, "process.name", s(basename_of(exe)));
+    }
+    set_path(e, "process.command_line", s(&cmd));
+    set_path(e, "process.parent.name", s(parent));
+    if let Some(u) = user {
+        set_path(e, "user.name", Json::String(u));
+    }
+    if !path.is_empty() {
+        set_path(e, "file.path", s(path));
+    }
+    if ["/Users/", "/Library/", "/System/", "/usr/lib/cron/tabs/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        set_path(e, "host.os.type", s("macos"));
+    }
+    true
 }
 
 /// SentinelOne Deep Visibility events as the `dv/events` API returns them (camelCase):
