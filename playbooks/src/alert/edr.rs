@@ -820,11 +820,25 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                 text(p, cmd).map(str::to_owned),
             )
         };
+        // The target as the API documents it (`tgtProcImagePath`, `tgtProcCmdLine`; `tgtFilePath`
+        // in older exports) or in the source's own field names.
+        let tgt_path = |t: &Json| {
+            ["tgtProcImagePath", "tgtFilePath", "filePath"]
+                .into_iter()
+                .find_map(|k| text(t, k))
+                .map(str::to_owned)
+        };
+        let tgt_cmd = |t: &Json| {
+            ["tgtProcCmdLine", "commandline"]
+                .into_iter()
+                .find_map(|k| text(t, k))
+                .map(str::to_owned)
+        };
         let tgt = obj
             .get("targetProcessInfo")
-            .filter(|t| text(t, "tgtProcCmdLine").is_some() || text(t, "tgtFilePath").is_some());
+            .filter(|t| tgt_path(t).is_some() || tgt_cmd(t).is_some());
         let (me_path, me_cmd) = match tgt {
-            Some(t) => proc_(t, "tgtFilePath", "tgtProcCmdLine"),
+            Some(t) => (tgt_path(t), tgt_cmd(t)),
             None => proc_(src, "filePath", "commandline"),
         };
         if me_path.is_none() && me_cmd.is_none() {
