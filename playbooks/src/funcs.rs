@@ -1037,7 +1037,12 @@ pub fn ips(text: &str) -> Vec<String> {
     while let Some(c) = IPV4.captures_at(text, start) {
         let m = c.get(1).expect("group 1");
         let ip = m.as_str().to_owned();
-        if !out.contains(&ip) {
+        // A .NET assembly's or a file's version (`Version=4.0.0.0`) has an address's shape.
+        let before = text[..m.start()].trim_end_matches(['"', '\'', ' ']);
+        let version = before.len() >= 8
+            && before.is_char_boundary(before.len() - 8)
+            && before[before.len() - 8..].eq_ignore_ascii_case("version=");
+        if !version && !out.contains(&ip) {
             out.push(ip);
         }
         start = m.end();
@@ -1254,6 +1259,11 @@ mod tests {
             ]
         );
         assert_eq!(ips(t), vec!["198.51.100.7", "8.8.8.8"]);
+        assert_eq!(
+            ips("Assembly.Load(\"System.Web, Version=4.0.0.0, Culture=neutral\"); version='2.0.0.1' 203.0.113.9"),
+            vec!["203.0.113.9"],
+            "versions are not addresses"
+        );
         assert_eq!(
             url_host("https://user@Host.Example:443/p").as_deref(),
             Some("host.example")
