@@ -900,6 +900,8 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {
         return None;
     }
+    // A search over raw Sysmon events keeps the event's own field names beside CIM's.
+    let cmd = cmd.or_else(|| text("CommandLine"));
     let mut e = if wrapped { obj.clone() } else { Map::new() };
     if !wrapped {
         e.insert("splunk".into(), Json::Object(r.clone()));
@@ -912,14 +914,23 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     };
     set("process.command_line", cmd);
     set("process.name", text("process_name"));
-    set("process.executable", text("process_path"));
+    set(
+        "process.executable",
+        text("process_path").or_else(|| text("Image")),
+    );
     set(
         "process.working_directory",
-        text("process_current_directory"),
+        text("process_current_directory").or_else(|| text("CurrentDirectory")),
     );
-    set("process.parent.command_line", text("parent_process"));
+    set(
+        "process.parent.command_line",
+        text("parent_process").or_else(|| text("ParentCommandLine")),
+    );
     set("process.parent.name", text("parent_process_name"));
-    set("process.parent.executable", text("parent_process_path"));
+    set(
+        "process.parent.executable",
+        text("parent_process_path").or_else(|| text("ParentImage")),
+    );
     set(
         "process.hash.sha256",
         text("process_hash").map(|h| h.trim_start_matches("SHA256=").to_owned()),
@@ -945,7 +956,7 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         set("host.ip", text("dest_ip"));
     }
     set("url.full", text("url"));
-    if let Some(u) = text("user") {
+    if let Some(u) = text("user").or_else(|| text("User")) {
         match u.split_once('\\') {
             Some((d, n)) => {
                 set("user.domain", Some(d.to_owned()));
@@ -2722,6 +2733,17 @@ mod tests {
         assert_eq!(n.doc["host"]["name"], "MBP-1");
         assert_eq!(n.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert_eq!(n.doc["splunk"]["search_name"], "Endpoint - X - Rule");
+        // A search over raw Sysmon events: CIM's names beside the event's own.
+        let sy = from_json(json!({"preview": false, "offset": 0, "result": {"_time": "2026-02-02T00:00:00.000+00:00",
+            "host": "SQL-4", "EventCode": "1", "Image": "C:\\Windows\\System32\\cscript.exe", "CommandLine": "cscript.exe //NoLogo a.vbs",
+            "ParentImage": "C:\\Program Files\\NSClient++\\nscp.exe", "ParentCommandLine": "nscp.exe service", "CurrentDirectory": "C:\\x\\",
+            "User": "NT AUTHORITY\\SYSTEM", "process_name": "cscript.exe", "parent_process_name": "nscp.exe"}}), "x").unwrap();
+        assert_eq!(sy.doc["process"]["command_line"], "cscript.exe //NoLogo a.vbs");
+        assert_eq!(sy.doc["process"]["executable"], "C:\\Windows\\System32\\cscript.exe");
+        assert_eq!(sy.doc["process"]["parent"]["executable"], "C:\\Program Files\\NSClient++\\nscp.exe");
+        assert_eq!(sy.doc["process"]["parent"]["command_line"], "nscp.exe service");
+        assert_eq!(sy.doc["process"]["working_directory"], "C:\\x\\");
+        assert_eq!(sy.doc["user"]["name"], "SYSTEM");
         // Sigma match: the event's fields, no EventID; the technique from the rule's tags.
         let g = from_json(json!({"alert_id": "a1", "rule": {"title": "OSACompile Run-Only Execution", "tags": ["attack.execution", "attack.t1059.002"]},
             "Computer": "MBA-1", "Image": "/usr/bin/osacompile", "CommandLine": "osacompile -x -e x -o /tmp/a.app", "User": "nd",
