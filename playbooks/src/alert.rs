@@ -502,14 +502,46 @@ pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
     out
 }
 
+/// A Splunk search row: fields extracted from JSON events keep their paths as dotted names
+/// (`event.exec.target.executable.path`), a multi-value one with spath's `{}` (`args{}`). They
+/// are nested back into the event's own shape, so the event's reader knows it; a dotted name
+/// whose head is already a plain field (CIM's `process`) stays as it is.
+fn splunk_row(row: Map<String, Json>) -> Map<String, Json> {
+    let mut out = Map::new();
+    let mut dotted = Vec::new();
+    for (k, v) in row {
+        let k = if k.contains("{}") { k.replace("{}", "") } else { k };
+        if k.contains('.') {
+            dotted.push((k, v));
+        } else {
+            out.insert(k, v);
+        }
+    }
+    for (k, v) in dotted {
+        let head = k.split('.').next().unwrap_or_default();
+        match out.get(head) {
+            Some(h) if !h.is_object() => {
+                out.insert(k, v);
+            }
+            _ => set_path(&mut out, &k, v),
+        }
+    }
+    out
+}
+
 /// ECS document and the source's alert id, if it has one.
 pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<String>) {
     let mut id: Option<String> = None;
+    let mut splunk_meta: Vec<(&str, String)> = Vec::new();
     // A Splunk search result as the REST API's JSON export streams it: the row under `result`.
     if (obj.contains_key("preview") || obj.contains_key("lastrow") || obj.contains_key("offset"))
         && let Some(Json::Object(row)) = obj.get("result").cloned()
     {
-        obj = row;
+        obj = splunk_row(row);
+        splunk_meta = ["host", "user"]
+            .into_iter()
+            .filter_map(|k| Some((k, obj.get(k)?.as_str()?.to_owned())))
+            .collect();
     }
     // Elasticsearch hit
     if let Some(Json::Object(src)) = obj.get("_source").cloned() {
@@ -571,6 +603,12 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         if let Some((ecs, vid)) = adapter(&obj) {
             obj = ecs;
             id = id.or(vid);
+            // The Splunk row's own host and user, where the event did not name them.
+            for (k, v) in splunk_meta.drain(..) {
+                if obj.get(k).and_then(|o| o.get("name")).is_none() {
+                    set_path(&mut obj, &format!("{k}.name"), Json::String(v));
+                }
+            }
             break;
         }
     }
@@ -2744,6 +2782,16 @@ mod tests {
         assert_eq!(sy.doc["process"]["parent"]["command_line"], "nscp.exe service");
         assert_eq!(sy.doc["process"]["working_directory"], "C:\\x\\");
         assert_eq!(sy.doc["user"]["name"], "SYSTEM");
+        // A search over JSON events (eslogger): dotted and `{}` names nested back into the
+        // event's shape; the row's host and user fill in what the event does not name.
+        let es = from_json(json!({"preview": false, "result": {"host": "MBP-9", "user": "ew", "event_type": "9",
+            "event.exec.target.executable.path": "/bin/bash", "event.exec.args{}": ["/bin/bash", "-c", "id"],
+            "process.executable.path": "/bin/zsh"}}), "x").unwrap();
+        assert_eq!(es.doc["process"]["executable"], "/bin/bash");
+        assert_eq!(es.doc["process"]["args"], json!(["/bin/bash", "-c", "id"]));
+        assert_eq!(es.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(es.doc["host"]["name"], "MBP-9");
+        assert_eq!(es.doc["user"]["name"], "ew");
         // Sigma match: the event's fields, no EventID; the technique from the rule's tags.
         let g = from_json(json!({"alert_id": "a1", "rule": {"title": "OSACompile Run-Only Execution", "tags": ["attack.execution", "attack.t1059.002"]},
             "Computer": "MBA-1", "Image": "/usr/bin/osacompile", "CommandLine": "osacompile -x -e x -o /tmp/a.app", "User": "nd",
