@@ -2599,6 +2599,18 @@ mod tests {
         assert_eq!(sa.doc["user"]["name"], "lee");
         assert_eq!(sa.doc["host"]["name"], "ws3");
         assert_eq!(sa.doc["threat"]["technique"]["id"], json!(["T1059.005"]));
+        // A second branch of the story (a later elevated step): its starter and its command
+        // follow the first process's command line.
+        let entities = json!([
+            {"$id": "2", "Type": "process", "CommandLine": "osascript -e x", "ImageFile": {"$id": "3", "Type": "file", "Name": "osascript", "Directory": "/usr/bin"}},
+            {"$id": "4", "Type": "process", "CommandLine": "/bin/sh -c launchctl load y",
+                "ParentProcess": {"$id": "5", "Type": "process", "CommandLine": "/usr/libexec/security_authtrampoline /bin/sh auth 3 -c launchctl load y"}}]).to_string();
+        let two = from_json(json!({"SystemAlertId": "sa-2", "AlertName": "x", "Entities": entities}), "x").unwrap();
+        assert_eq!(two.doc["process"]["name"], "osascript");
+        assert_eq!(
+            two.doc["process"]["command_line"],
+            "osascript -e x\n/usr/libexec/security_authtrampoline /bin/sh auth 3 -c launchctl load y\n/bin/sh -c launchctl load y"
+        );
     }
 
     #[test]

@@ -2038,7 +2038,29 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         .or(procs.first())?;
     let mut e = Map::new();
     let image = |p: &Json| file_path(resolve(p.get("ImageFile")).as_ref(), "Directory", "Name");
-    put_process(&mut e, "process", image(me), text(me, "CommandLine"));
+    // Other processes of the alert (another branch of the story: a later elevated step) follow
+    // the command line, with the program that started each, one per line, so the analysis
+    // sees them all.
+    let mut cmd = text(me, "CommandLine").map(str::to_owned);
+    for p in procs.iter().filter(|p| !std::ptr::eq(**p, *me)) {
+        let own = p.get("$id").and_then(Json::as_str);
+        if own.is_some_and(|id| parent_ids.iter().any(|x| x == id)) {
+            continue;
+        }
+        let parent = resolve(p.get("ParentProcess"));
+        for c in [parent.as_ref().and_then(|x| text(x, "CommandLine")), text(p, "CommandLine")]
+            .into_iter()
+            .flatten()
+        {
+            let c = c.to_owned();
+            cmd = Some(match cmd {
+                Some(mine) if !mine.contains(&c) => format!("{mine}\n{c}"),
+                Some(mine) => mine,
+                None => c,
+            });
+        }
+    }
+    put_process(&mut e, "process", image(me), cmd.as_deref());
     if let Some(parent) = resolve(me.get("ParentProcess")) {
         put_process(
             &mut e,
