@@ -935,6 +935,19 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         }
         _ => text("orig_process"),
     };
+    // A network device's configuration session (the commands an account typed, T1059.008):
+    // the commands are the content, one per line.
+    let device_cli = cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none();
+    let cmd = match (device_cli, r.get("command")) {
+        (true, Some(Json::String(c))) if !c.is_empty() => Some(c.clone()),
+        (true, Some(Json::Array(all))) if !all.is_empty() => Some(
+            all.iter()
+                .filter_map(Json::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => cmd,
+    };
     if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {
         return None;
     }
@@ -992,6 +1005,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     } else {
         set("host.name", text("dest").or_else(|| text("host")));
         set("host.ip", text("dest_ip"));
+        // Where the session came from (a login's remote address).
+        set(
+            "source.ip",
+            text("src_ip").or_else(|| text("src")).filter(|v| is_ip(v)),
+        );
     }
     set("url.full", text("url"));
     if let Some(u) = text("user").or_else(|| text("User")) {
@@ -1069,6 +1087,10 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         if let Some(n) = text(from).and_then(|v| v.parse::<i64>().ok()) {
             set_path(&mut e, to, Json::from(n));
         }
+    }
+    // A device's privilege level (Cisco's 15 is full administration).
+    if let Some(l) = text("privilege_level") {
+        set_path(&mut e, "user.roles", serde_json::json!([format!("privilege {l}")]));
     }
     Some(e)
 }
@@ -2783,6 +2805,16 @@ mod tests {
         assert_eq!(n.doc["host"]["name"], "MBP-1");
         assert_eq!(n.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert_eq!(n.doc["splunk"]["search_name"], "Endpoint - X - Rule");
+        // A network device's configuration session: the commands, the login's source, the
+        // account's privilege level.
+        let dev = from_json(json!({"search_name": "Network - Config Change - Rule", "dest": "rtr-1", "user": "cs",
+            "privilege_level": "15", "src": "203.0.113.45", "command": ["interface Tunnel9", "no logging host 10.1.1.1"],
+            "annotations.mitre_attack": ["T1059.008"]}), "x").unwrap();
+        assert_eq!(dev.doc["process"]["command_line"], "interface Tunnel9\nno logging host 10.1.1.1");
+        assert_eq!(dev.doc["source"]["ip"], "203.0.113.45");
+        assert_eq!(dev.doc["user"]["roles"], json!(["privilege 15"]));
+        assert_eq!(dev.doc["host"]["name"], "rtr-1");
+        assert_eq!(dev.doc["threat"]["technique"]["id"], json!(["T1059.008"]));
         // A search over raw Sysmon events: CIM's names beside the event's own.
         let sy = from_json(json!({"preview": false, "offset": 0, "result": {"_time": "2026-02-02T00:00:00.000+00:00",
             "host": "SQL-4", "EventCode": "1", "Image": "C:\\Windows\\System32\\cscript.exe", "CommandLine": "cscript.exe //NoLogo a.vbs",
