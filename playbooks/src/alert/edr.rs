@@ -576,7 +576,11 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
             && let Some((user, rest)) = c.trim_start().split_once(char::is_whitespace)
             && !user.contains('/')
         {
-            (format!("/bin/sh -c {}", rest.trim_start()), "cron", Some(user.to_owned()))
+            (
+                format!("/bin/sh -c {}", rest.trim_start()),
+                "cron",
+                Some(user.to_owned()),
+            )
         } else {
             let owner = (path.contains("/crontabs/") || path.contains("/cron/tabs/"))
                 .then(|| basename_of(path).to_owned());
@@ -586,7 +590,9 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
         .or_else(|| text(cols, "program"))
         .filter(|_| cols.get("label").is_some() || path.ends_with(".plist"))
     {
-        let user = text(cols, "username").map(str::to_owned).or_else(|| owner_from_path(path));
+        let user = text(cols, "username")
+            .map(str::to_owned)
+            .or_else(|| owner_from_path(path));
         (c.to_owned(), "launchd", user)
     } else {
         return false;
@@ -2048,9 +2054,12 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
             continue;
         }
         let parent = resolve(p.get("ParentProcess"));
-        for c in [parent.as_ref().and_then(|x| text(x, "CommandLine")), text(p, "CommandLine")]
-            .into_iter()
-            .flatten()
+        for c in [
+            parent.as_ref().and_then(|x| text(x, "CommandLine")),
+            text(p, "CommandLine"),
+        ]
+        .into_iter()
+        .flatten()
         {
             let c = c.to_owned();
             cmd = Some(match cmd {
