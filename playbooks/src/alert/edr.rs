@@ -1447,10 +1447,15 @@ pub(super) fn datadog_signal(
     let a = sig.get("attributes")?;
     let p = a.get("process")?;
     let cmd = |x: &Json| -> Option<String> {
-        let mut argv: Vec<&str> = Vec::new();
-        if let Some(a0) = text(x, "argv0").or_else(|| text(x, "comm")) {
-            argv.push(a0);
+        let a0 = text(x, "argv0").or_else(|| text(x, "comm"));
+        // `args` is the argument list, or (in some exports) the arguments as one string.
+        if let Some(rest) = text(x, "args") {
+            return Some(match a0 {
+                Some(a0) => format!("{a0} {rest}"),
+                None => rest.to_owned(),
+            });
         }
+        let mut argv: Vec<&str> = a0.into_iter().collect();
         argv.extend(
             x.get("args")
                 .and_then(Json::as_array)
