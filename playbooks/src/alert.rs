@@ -2523,6 +2523,16 @@ mod tests {
         );
         assert_eq!(star.doc["user"]["name"], "rsingh");
         assert_eq!(star.doc["host"]["os"]["type"], "macos");
+        // A threat: the file is a script the process named in its arguments ran (node.exe);
+        // kernel paths read as drive paths; techniques from the indicators.
+        let th = from_json(json!({"threatInfo": {"threatId": "t-1", "filePath": "\\Device\\HarddiskVolume3\\Users\\r\\AppData\\Roaming\\n\\x.log",
+            "maliciousProcessArguments": "\"C:\\Users\\r\\AppData\\Roaming\\n\\node.exe\" \"C:\\Users\\r\\AppData\\Roaming\\n\\x.log\"",
+            "originatorProcess": "explorer.exe", "processUser": "K\\r"},
+            "indicators": [{"tactics": [{"techniques": [{"name": "T1059.007"}, {"name": "not-a-technique"}]}]}]}), "x").unwrap();
+        assert_eq!(th.doc["process"]["executable"], "C:\\Users\\r\\AppData\\Roaming\\n\\node.exe");
+        assert_eq!(th.doc["process"]["name"], "node.exe");
+        assert!(th.doc["process"]["command_line"].as_str().unwrap().ends_with("x.log\""));
+        assert_eq!(th.doc["threat"]["technique"]["id"], json!(["T1059.007"]));
         // The target's image path as documented, or the target in the source's field names.
         for target in [
             json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),

@@ -892,14 +892,48 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         }
     } else {
         let ti = obj.get("threatInfo")?;
-        let path = text(ti, "filePath").map(str::to_owned);
-        let cmd = match (text(ti, "filePath"), text(ti, "maliciousProcessArguments")) {
-            (Some(p), Some(a)) if !a.contains(p) => Some(format!("\"{p}\" {a}")),
-            (_, Some(a)) => Some(a.to_owned()),
-            _ => None,
+        // The threat's file (a kernel path, `\Device\HarddiskVolume3\…`) and the arguments of
+        // the process it was caught in. When those arguments start with another program (a
+        // script run by node.exe, wscript …), that program is the process and the file its
+        // script.
+        let file = text(ti, "filePath").map(drive_path);
+        let args = text(ti, "maliciousProcessArguments");
+        let first = args.and_then(|a| {
+            let a = a.trim_start();
+            match a.strip_prefix('"') {
+                Some(rest) => rest.split('"').next(),
+                None => a.split_whitespace().next(),
+            }
+        });
+        let (path, cmd) = match (file, args) {
+            (Some(p), Some(a)) if a.to_lowercase().contains(&p.to_lowercase()) => {
+                let exe = first
+                    .filter(|f| !f.eq_ignore_ascii_case(&p) && f.contains(['\\', '/']))
+                    .map(str::to_owned);
+                (exe.or(Some(p)), Some(a.to_owned()))
+            }
+            (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
+            (p, a) => (p, a.map(str::to_owned)),
         };
         path.as_ref().or(cmd.as_ref())?;
         put_process(&mut e, "process", path, cmd.as_deref());
+        // The techniques SentinelOne's indicators name.
+        let techniques: Vec<Json> = obj
+            .get("indicators")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.get("tactics").and_then(Json::as_array))
+            .flatten()
+            .filter_map(|t| t.get("techniques").and_then(Json::as_array))
+            .flatten()
+            .filter_map(|t| text(t, "name"))
+            .filter(|n| n.starts_with('T') && n[1..].chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .map(|n| Json::String(n.to_owned()))
+            .collect();
+        if !techniques.is_empty() {
+            set_path(&mut e, "threat.technique.id", Json::Array(techniques));
+        }
         if let Some(o) = text(ti, "originatorProcess") {
             set_path(&mut e, "process.parent.name", s(o));
         }
