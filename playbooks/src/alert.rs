@@ -248,6 +248,25 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             &doc,
         );
     }
+    // A Microsoft Graph / Defender XDR incident (its `alerts[]`, each with its evidence), or a
+    // Graph list response (`@odata.context` and `value[]`): one alert per alert.
+    if let Json::Object(o) = &doc
+        && let Some(items) = o
+            .get("alerts")
+            .filter(|_| o.contains_key("incidentWebUrl") || o.get("@odata.type").and_then(Json::as_str).is_some_and(|t| t.ends_with("incident")))
+            .or_else(|| o.get("value").filter(|_| o.contains_key("@odata.context")))
+            .and_then(Json::as_array)
+            .filter(|a| !a.is_empty() && a.iter().all(Json::is_object))
+    {
+        return each_capped(
+            items.iter().cloned(),
+            items.len(),
+            position,
+            ("alert", "alerts"),
+            "the incident or response holds {total} alerts; the first {max} were taken and these were not: fetch them one by one to run them",
+            &doc,
+        );
+    }
     // An osquery snapshot: one alert per row.
     if let Json::Object(o) = &doc
         && let Some(rows) = edr::osquery_snapshot_rows(o)

@@ -1910,6 +1910,19 @@ fn graph_alert(
             .or_else(|| parent.and_then(|p| file_path(p.get("imageFile"), "filePath", "fileName"))),
         parent.and_then(|p| text(p, "processCommandLine")),
     );
+    // The grandparent: the parent's own parent image, or its evidence entry.
+    if let Some(p) = parent {
+        let gp = procs.iter().find(|q| {
+            pid(q, "processId").is_some() && pid(q, "processId") == pid(p, "parentProcessId")
+        });
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            file_path(p.get("parentProcessImageFile"), "filePath", "fileName")
+                .or_else(|| gp.and_then(|g| file_path(g.get("imageFile"), "filePath", "fileName"))),
+            gp.and_then(|g| text(g, "processCommandLine")),
+        );
+    }
     for (k, to) in [
         ("processId", "process.pid"),
         ("parentProcessId", "process.parent.pid"),
