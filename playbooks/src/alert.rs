@@ -1992,6 +1992,29 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 set_path(&mut e, "process.command_line", s(&line));
             }
         }
+        // A service installed (System 7045, Security 4697): the command it will run as
+        // services.exe's child is the process to judge (`%COMSPEC%` is cmd.exe).
+        7045 | 4697 => {
+            if let Some(cmd) = get("ImagePath").or_else(|| get("ServiceFileName")) {
+                let cmd = if cmd.len() >= 9 && cmd[..9].eq_ignore_ascii_case("%comspec%") {
+                    format!("C:\\Windows\\System32\\cmd.exe{}", &cmd[9..])
+                } else {
+                    cmd
+                };
+                let t = cmd.trim_start();
+                let exe = match t.strip_prefix('"') {
+                    Some(rest) => rest.split('"').next().unwrap_or_default(),
+                    None => t.split_whitespace().next().unwrap_or_default(),
+                };
+                set_path(&mut e, "event.category", serde_json::json!(["process"]));
+                set_path(&mut e, "event.type", serde_json::json!(["creation"]));
+                set_path(&mut e, "event.action", s("service-installed"));
+                set_path(&mut e, "process.executable", s(exe));
+                set_path(&mut e, "process.command_line", s(&cmd));
+                set_path(&mut e, "process.parent.name", s("services.exe"));
+                set(&mut e, "service.name", get("ServiceName"));
+            }
+        }
         4104 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));
@@ -3084,6 +3107,13 @@ mod tests {
         assert_eq!(t.doc["process"]["name"], "powershell.exe");
         assert_eq!(t.doc["event"]["action"], "scheduled-task-created");
         assert_eq!(t.doc["user"]["name"], "sv");
+        // A service installed (7045): the command services.exe will start; %COMSPEC% is cmd.
+        let sv = from_json(json!({"EventID": 7045, "Hostname": "SQL-2", "ServiceName": "c8d2e1f",
+            "ImagePath": "%COMSPEC% /b /c start /b /min powershell -enc SQBFAFgA"}), "x").unwrap();
+        assert_eq!(sv.doc["process"]["command_line"], "C:\\Windows\\System32\\cmd.exe /b /c start /b /min powershell -enc SQBFAFgA");
+        assert_eq!(sv.doc["process"]["name"], "cmd.exe");
+        assert_eq!(sv.doc["process"]["parent"]["name"], "services.exe");
+        assert_eq!(sv.doc["service"]["name"], "c8d2e1f");
         // Defender for Endpoint's own API: the newest process among the evidence.
         let m = from_json(json!({"id": "da1", "computerDnsName": "ws-7.acme.com", "title": "Suspicious certutil", "mitreTechniques": ["T1105"],
             "evidence": [
