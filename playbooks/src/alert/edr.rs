@@ -1875,6 +1875,24 @@ fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
     }
 }
 
+/// The taken process's command line followed by the other lines of the same alert (its other
+/// process branches: a sibling in a pipeline, a later elevated step), one per line, each once,
+/// so the analysis sees them all.
+fn with_branches<'a>(
+    first: Option<&'a str>,
+    others: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut cmd = first.map(str::to_owned);
+    for c in others {
+        cmd = Some(match cmd {
+            Some(mine) if !mine.contains(c) => format!("{mine}\n{c}"),
+            Some(mine) => mine,
+            None => c.to_owned(),
+        });
+    }
+    cmd
+}
+
 fn graph_alert(
     obj: &Map<String, Json>,
     ev: &[Json],
@@ -1894,11 +1912,20 @@ fn graph_alert(
         })
         .or(procs.first())?;
     let mut e = Map::new();
+    let leaves = procs.iter().filter(|p| {
+        !std::ptr::eq(**p, *me)
+            && pid(p, "processId")
+                .is_none_or(|id| !procs.iter().any(|q| pid(q, "parentProcessId") == Some(id)))
+    });
     put_process(
         &mut e,
         "process",
         file_path(me.get("imageFile"), "filePath", "fileName"),
-        text(me, "processCommandLine"),
+        with_branches(
+            text(me, "processCommandLine"),
+            leaves.filter_map(|p| text(p, "processCommandLine")),
+        )
+        .as_deref(),
     );
     let parent = procs.iter().find(|q| {
         pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId")
@@ -2099,28 +2126,21 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     // Other processes of the alert (another branch of the story: a later elevated step) follow
     // the command line, with the program that started each, one per line, so the analysis
     // sees them all.
-    let mut cmd = text(me, "CommandLine").map(str::to_owned);
-    for p in procs.iter().filter(|p| !std::ptr::eq(**p, *me)) {
-        let own = p.get("$id").and_then(Json::as_str);
-        if own.is_some_and(|id| parent_ids.iter().any(|x| x == id)) {
-            continue;
-        }
-        let parent = resolve(p.get("ParentProcess"));
-        for c in [
-            parent.as_ref().and_then(|x| text(x, "CommandLine")),
-            text(p, "CommandLine"),
-        ]
-        .into_iter()
+    let branches: Vec<Json> = procs
+        .iter()
+        .filter(|p| !std::ptr::eq(**p, *me))
+        .filter(|p| {
+            p.get("$id")
+                .and_then(Json::as_str)
+                .is_none_or(|id| !parent_ids.iter().any(|x| x == id))
+        })
+        .flat_map(|p| [resolve(p.get("ParentProcess")), Some((*p).clone())])
         .flatten()
-        {
-            let c = c.to_owned();
-            cmd = Some(match cmd {
-                Some(mine) if !mine.contains(&c) => format!("{mine}\n{c}"),
-                Some(mine) => mine,
-                None => c,
-            });
-        }
-    }
+        .collect();
+    let cmd = with_branches(
+        text(me, "CommandLine"),
+        branches.iter().filter_map(|x| text(x, "CommandLine")),
+    );
     put_process(&mut e, "process", image(me), cmd.as_deref());
     if let Some(parent) = resolve(me.get("ParentProcess")) {
         put_process(
