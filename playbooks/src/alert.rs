@@ -3274,6 +3274,11 @@ mod tests {
         );
         assert_eq!(sb.doc["powershell"]["file"]["script_block_id"], "4e7a0c91");
         assert_eq!(sb.doc["powershell"]["total"], 2);
+        // GELF (Graylog, Fluent Bit): the line under `short_message`, the host a string.
+        let g = from_json(json!({"version": "1.1", "host": "MBP-7", "_facility": "santa",
+            "short_message": "[2025-07-29T16:40:12.551Z] I santad: action=EXEC|decision=ALLOW|reason=UNKNOWN|pid=3381|ppid=1|uid=501|user=mr|path=/Users/mr/.n/node|args=node /Users/mr/.n/i.js"}), "x").unwrap();
+        assert_eq!(g.doc["process"]["executable"], "/Users/mr/.n/node");
+        assert_eq!(g.doc["host"]["name"], "MBP-7");
         // A Sysdig Secure event: Falco's fields under `content.fields`, the rule as `ruleName`.
         let sd = from_json(json!({"id": "sd-1", "timestamp": "2025-04-02T09:14:55Z", "severity": 2, "name": "Sysdig Runtime Threat Detection",
             "labels": {"host.hostName": "ip-10-80-14-201"},

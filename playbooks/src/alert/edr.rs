@@ -2597,7 +2597,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     }
     // The line as syslog shippers name it: `message` (ECS, Graylog), `eventMessage` (macOS
     // unified log), `SyslogMessage` (Sentinel's Syslog table), `MESSAGE` (journald's JSON
-    // export), `full_log` (Wazuh), `_raw` (Splunk's raw event, when no extracted fields came along).
+    // export), `full_log` (Wazuh), `_raw` (Splunk's raw event, when no extracted fields came along),
+    // GELF's `full_message` / `short_message` (Graylog, Fluent Bit's GELF output).
     // ECS keeps the raw line as `event.original` (Filebeat's auditd module, one record each).
     let original = obj
         .get("event")
@@ -2605,6 +2606,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         .or_else(|| mtext(obj, "event.original"));
     let msg = [
         "message",
+        "full_message",
+        "short_message",
         "eventMessage",
         "SyslogMessage",
         "MESSAGE",
@@ -2637,6 +2640,7 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         .or_else(|| mtext(obj, "host.hostname"))
         .or_else(|| mtext(obj, "_HOSTNAME"))
         .or_else(|| mtext(obj, "HostName"))
+        .or_else(|| mtext(obj, "host"))
         .or_else(|| o.get("agent").and_then(|a| text(a, "name")))
         .map(str::to_owned);
     let mut e = if msg.contains("type=EXECVE")
