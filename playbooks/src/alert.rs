@@ -914,6 +914,25 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         Some(Json::Object(r)) => (r, true),
         _ => (obj, false),
     };
+    // A correlation search's `stats` output names its fields after the function
+    // (`values(parent_process_name)`, `latest(process)`): read them under the plain name.
+    let unwrapped;
+    let r = if r.keys().any(|k| k.ends_with(')') && k.contains('(')) {
+        let mut m = r.clone();
+        for (k, v) in r {
+            if let Some((f, inner)) = k.strip_suffix(')').and_then(|k| k.split_once('('))
+                && matches!(f, "values" | "latest" | "first" | "last" | "min" | "max" | "list")
+                && !inner.is_empty()
+                && !r.contains_key(inner)
+            {
+                m.insert(inner.to_owned(), v.clone());
+            }
+        }
+        unwrapped = m;
+        &unwrapped
+    } else {
+        r
+    };
     // A notable that groups several events carries multi-value fields (JSON arrays). The
     // event taken is the first whose process is a shell or interpreter (else the first); the
     // other commands follow its command line, one per line, so the analysis sees them all.
@@ -2888,6 +2907,10 @@ mod tests {
         assert_eq!(n.doc["host"]["name"], "MBP-1");
         assert_eq!(n.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert_eq!(n.doc["splunk"]["search_name"], "Endpoint - X - Rule");
+        // A correlation search's stats fields: `values(parent_process_name)` read as the plain name.
+        let st = from_json(json!({"search_name": "Linux - SSH fan-out - Rule", "user": "svc", "process": "bash -c id",
+            "values(parent_process_name)": ["sshd"], "dest": ["db-1", "db-2"]}), "x").unwrap();
+        assert_eq!(st.doc["process"]["parent"]["name"], "sshd");
         // A network device's configuration session: the commands, the login's source, the
         // account's privilege level.
         let dev = from_json(json!({"search_name": "Network - Config Change - Rule", "dest": "rtr-1", "user": "cs",
