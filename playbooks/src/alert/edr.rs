@@ -3120,7 +3120,11 @@ fn cron_line(msg: &str) -> Option<Map<String, Json>> {
         return None;
     }
     let mut e = Map::new();
-    set_path(&mut e, "process.command_line", s(&format!("/bin/sh -c {cmd}")));
+    set_path(
+        &mut e,
+        "process.command_line",
+        s(&format!("/bin/sh -c {cmd}")),
+    );
     set_path(&mut e, "process.executable", s("/bin/sh"));
     set_path(&mut e, "process.name", s("sh"));
     set_path(&mut e, "process.parent.name", s("cron"));
