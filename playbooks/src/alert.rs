@@ -1280,13 +1280,7 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             || get_str(&doc, "predecoder.program_name")
                 .is_some_and(|p| p.eq_ignore_ascii_case("cron"));
         if cron {
-            set_path(ecs, "process.command_line", s(&format!("/bin/sh -c {cmd}")));
-            set_path(ecs, "process.executable", s("/bin/sh"));
-            set_path(ecs, "process.name", s("sh"));
-            set_path(ecs, "process.parent.name", s("cron"));
-            if let Some(u) = get_path(&doc, "data.dstuser") {
-                set_path(ecs, "user.name", u.clone());
-            }
+            cron_job(ecs, &cmd, get_path(&doc, "data.dstuser").cloned());
         } else {
             set_path(ecs, "process.command_line", s(&cmd));
             if let Some(exe) = cmd.split_whitespace().next() {
@@ -1553,6 +1547,26 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
 
 pub(crate) fn basename_of(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// A command line's program: its first word, unquoted.
+pub(crate) fn program(cmd: &str) -> &str {
+    let c = cmd.trim_start();
+    match c.strip_prefix('"') {
+        Some(rest) => rest.split('"').next().unwrap_or(rest),
+        None => c.split_whitespace().next().unwrap_or(c),
+    }
+}
+
+/// A job cron started: cron runs the command through `sh -c`, as the job's user.
+pub(crate) fn cron_job(e: &mut Map<String, Json>, cmd: &str, user: Option<Json>) {
+    set_path(e, "process.command_line", s(&format!("/bin/sh -c {cmd}")));
+    set_path(e, "process.executable", s("/bin/sh"));
+    set_path(e, "process.name", s("sh"));
+    set_path(e, "process.parent.name", s("cron"));
+    if let Some(u) = user {
+        set_path(e, "user.name", u);
+    }
 }
 
 /// auditd writes an argument holding spaces, quotes or control characters as bare hex
@@ -2028,11 +2042,7 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 } else {
                     cmd
                 };
-                let t = cmd.trim_start();
-                let exe = match t.strip_prefix('"') {
-                    Some(rest) => rest.split('"').next().unwrap_or_default(),
-                    None => t.split_whitespace().next().unwrap_or_default(),
-                };
+                let exe = program(&cmd);
                 set_path(&mut e, "event.category", serde_json::json!(["process"]));
                 set_path(&mut e, "event.type", serde_json::json!(["creation"]));
                 set_path(&mut e, "event.action", s("service-installed"));

@@ -9,7 +9,7 @@
 //! alerts. Each adapter recognises its shape by
 //! fields no other shape has together and returns `None` for anything else.
 
-use super::{basename_of, push_unique, s, set_path};
+use super::{basename_of, cron_job, program, push_unique, s, set_path};
 use serde_json::{Map, Value as Json, json};
 
 fn text<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
@@ -568,43 +568,40 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
             _ => None,
         }
     };
-    let (cmd, parent, user) = if let Some(c) = text(cols, "command")
+    if let Some(c) = text(cols, "command")
         && (cols.get("minute").is_some() || path.contains("cron"))
     {
         // A system crontab's line names its user before the command.
-        if (path == "/etc/crontab" || path.starts_with("/etc/cron.d/"))
-            && let Some((user, rest)) = c.trim_start().split_once(char::is_whitespace)
-            && !user.contains('/')
-        {
-            (
-                format!("/bin/sh -c {}", rest.trim_start()),
-                "cron",
-                Some(user.to_owned()),
-            )
-        } else {
-            let owner = (path.contains("/crontabs/") || path.contains("/cron/tabs/"))
-                .then(|| basename_of(path).to_owned());
-            (format!("/bin/sh -c {c}"), "cron", owner)
+        match c.trim_start().split_once(char::is_whitespace) {
+            Some((user, rest))
+                if (path == "/etc/crontab" || path.starts_with("/etc/cron.d/"))
+                    && !user.contains('/') =>
+            {
+                cron_job(e, rest.trim_start(), Some(s(user)));
+            }
+            _ => {
+                let owner = (path.contains("/crontabs/") || path.contains("/cron/tabs/"))
+                    .then(|| s(basename_of(path)));
+                cron_job(e, c, owner);
+            }
         }
     } else if let Some(c) = text(cols, "program_arguments")
         .or_else(|| text(cols, "program"))
         .filter(|_| cols.get("label").is_some() || path.ends_with(".plist"))
     {
-        let user = text(cols, "username")
-            .map(str::to_owned)
-            .or_else(|| owner_from_path(path));
-        (c.to_owned(), "launchd", user)
-    } else {
-        return false;
-    };
-    if let Some(exe) = cmd.split_whitespace().next() {
+        let exe = program(c);
         set_path(e, "process.executable", s(exe));
         set_path(e, "process.name", s(basename_of(exe)));
-    }
-    set_path(e, "process.command_line", s(&cmd));
-    set_path(e, "process.parent.name", s(parent));
-    if let Some(u) = user {
-        set_path(e, "user.name", Json::String(u));
+        set_path(e, "process.command_line", s(c));
+        set_path(e, "process.parent.name", s("launchd"));
+        if let Some(u) = text(cols, "username")
+            .map(str::to_owned)
+            .or_else(|| owner_from_path(path))
+        {
+            set_path(e, "user.name", Json::String(u));
+        }
+    } else {
+        return false;
     }
     if !path.is_empty() {
         set_path(e, "file.path", s(path));
@@ -898,13 +895,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         // script.
         let file = text(ti, "filePath").map(drive_path);
         let args = text(ti, "maliciousProcessArguments");
-        let first = args.and_then(|a| {
-            let a = a.trim_start();
-            match a.strip_prefix('"') {
-                Some(rest) => rest.split('"').next(),
-                None => a.split_whitespace().next(),
-            }
-        });
+        let first = args.map(program);
         let (path, cmd) = match (file, args) {
             (Some(p), Some(a)) if a.to_lowercase().contains(&p.to_lowercase()) => {
                 let exe = first
@@ -3120,15 +3111,7 @@ fn cron_line(msg: &str) -> Option<Map<String, Json>> {
         return None;
     }
     let mut e = Map::new();
-    set_path(
-        &mut e,
-        "process.command_line",
-        s(&format!("/bin/sh -c {cmd}")),
-    );
-    set_path(&mut e, "process.executable", s("/bin/sh"));
-    set_path(&mut e, "process.name", s("sh"));
-    set_path(&mut e, "process.parent.name", s("cron"));
-    set_path(&mut e, "user.name", s(user));
+    cron_job(&mut e, cmd, Some(s(user)));
     Some(e)
 }
 

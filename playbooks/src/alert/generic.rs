@@ -4,7 +4,7 @@
 //! depth up to six, and mapped onto ECS. Only the first value of each kind is taken, and only
 //! when the document names a command line or an executable; the original stays beside it.
 
-use super::{basename_of, push_unique, s, set_path};
+use super::{basename_of, program, push_unique, s, set_path};
 use serde_json::{Map, Value as Json, json};
 
 /// Field names (lower case, without `_`, `-`, `.` or spaces) for each ECS field, most telling first.
@@ -116,15 +116,6 @@ fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
         level = next;
     }
     out
-}
-
-/// A command line's program: its first word, unquoted.
-fn program(cmd: &str) -> &str {
-    let c = cmd.trim_start();
-    match c.strip_prefix('"') {
-        Some(rest) => rest.split('"').next().unwrap_or(rest),
-        None => c.split_whitespace().next().unwrap_or(c),
-    }
 }
 
 fn first<'a>(
