@@ -30,6 +30,13 @@ impl TempDir {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Keeps the directory: it is no longer removed, and its path is returned (a benchmark's
+    /// data kept for inspection).
+    pub fn keep(self) -> PathBuf {
+        let me = std::mem::ManuallyDrop::new(self);
+        me.path.clone()
+    }
 }
 
 impl Deref for TempDir {
@@ -73,5 +80,8 @@ mod tests {
         drop(a);
         assert!(!kept.exists(), "the directory and its contents are gone");
         assert!(b.exists());
+        let kept = b.keep();
+        assert!(kept.exists(), "a kept directory stays");
+        std::fs::remove_dir_all(kept).unwrap();
     }
 }

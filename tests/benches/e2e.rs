@@ -263,7 +263,7 @@ async fn backlog(n: usize, dry_run: bool) {
         args.push("--dry-run");
     }
     let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
-    let cwd = dir.clone();
+    let cwd = dir.to_path_buf();
     let t0 = Instant::now();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(EXE)
@@ -300,15 +300,13 @@ async fn backlog(n: usize, dry_run: bool) {
     );
     println!("  {}", done.split(';').next().unwrap_or(done));
     println!("  vendors: {}", v.effects());
-    keep_or_remove(&dir);
+    keep_or_remove(dir);
 }
 
 /// `E2E_KEEP=1` keeps the data directories for `riposte runs list --data-dir …`.
-fn keep_or_remove(dir: &Path) {
+fn keep_or_remove(dir: state::scratch::TempDir) {
     if std::env::var_os("E2E_KEEP").is_some() {
-        println!("  kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(dir);
+        println!("  kept {}", dir.keep().display());
     }
 }
 
@@ -422,7 +420,7 @@ async fn latency(rate: usize, seconds: usize) {
         );
     }
     println!("  vendors: {}", v.effects());
-    keep_or_remove(&dir);
+    keep_or_remove(dir);
 }
 
 fn main() {
