@@ -550,8 +550,12 @@ pub fn expand_cmd_vars(text: &str) -> Option<String> {
     if text.len() > 64 * 1024 || !(text.contains('%') || text.contains('!')) {
         return None;
     }
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("set ") {
+    // Runs on every content normalisation: a scan without allocating first.
+    if !text
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"set "))
+    {
         return None;
     }
     let vars: Vec<(String, String)> = CMD_SET
