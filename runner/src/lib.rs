@@ -195,6 +195,11 @@ enum PlaybookCmd {
 
 #[derive(Subcommand)]
 enum AlertsCmd {
+    /// Print each alert in a file (or a directory's .json/.jsonl/.ndjson files) as playbooks
+    /// see it: one JSON line per alert with its file, position, id and normalised ECS document;
+    /// a document that cannot be read gets its reason instead. For writing match rules and
+    /// checks against a product's shape.
+    Show { path: PathBuf },
     /// Alerts no playbook took.
     Unmatched {
         #[arg(long, default_value = "./riposte-data", env = "RIPOSTE_DATA_DIR")]
@@ -348,6 +353,31 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `riposte alerts show`: every alert as its ECS document, one JSON line each. Exits 1 when a
+/// document could not be read (it is printed with its reason; the others still are).
+fn show_alerts(path: &std::path::Path) -> Result<ExitCode> {
+    let mut bad = 0;
+    for (file, r) in driver::read_alerts(path)? {
+        let line = match r {
+            Ok(a) => serde_json::json!({
+                "file": file, "position": a.position, "alert_id": a.id, "ecs": a.doc,
+            }),
+            Err(b) => {
+                bad += 1;
+                serde_json::json!({
+                    "file": file, "position": b.position, "unreadable": b.reason, "excerpt": b.excerpt,
+                })
+            }
+        };
+        println!("{line}");
+    }
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn real_main(cli: Cli) -> Result<ExitCode> {
     match cli.cmd {
         Cmd::Run {
@@ -388,6 +418,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Alerts { cmd } => {
             let (unmatched, data_dir) = match cmd {
+                AlertsCmd::Show { path } => return show_alerts(&path),
                 AlertsCmd::Unmatched { data_dir } => (true, data_dir),
                 AlertsCmd::Quarantine { data_dir } => (false, data_dir),
             };

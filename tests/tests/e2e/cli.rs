@@ -312,6 +312,44 @@ fn malformed_alerts_are_reported_and_the_rest_still_run() {
 }
 
 #[test]
+fn alerts_show_prints_the_ecs_document_each_alert_becomes() {
+    let data = tempdir("show");
+    let f = data.join("mixed.jsonl");
+    // A flat Sysmon event as NXLog ships it, then a line that is not JSON.
+    std::fs::write(
+        &f,
+        concat!(
+            r#"{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "WS-1", "#,
+            r#""Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c whoami", "#,
+            r#""ParentImage": "C:\\Windows\\explorer.exe", "User": "CORP\\ann"}"#,
+            "\n{not json\n"
+        ),
+    )
+    .unwrap();
+    let o = run(&["alerts", "show", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "an unreadable line is exit 1");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&o));
+    assert_eq!(lines[0]["position"], "line 1");
+    let ecs = &lines[0]["ecs"];
+    assert_eq!(ecs["process"]["name"], "cmd.exe");
+    assert_eq!(ecs["process"]["command_line"], "cmd /c whoami");
+    assert_eq!(ecs["process"]["parent"]["name"], "explorer.exe");
+    assert_eq!(ecs["user"]["name"], "ann");
+    assert_eq!(ecs["host"]["os"]["type"], "windows");
+    assert!(lines[0]["alert_id"].as_str().is_some_and(|i| !i.is_empty()));
+    assert!(lines[1]["position"].as_str().unwrap().starts_with("line 2"));
+    assert!(
+        lines[1]["unreadable"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+#[test]
 fn unusable_data_directory_is_a_clear_error() {
     let dir = tempdir("baddata");
     let file = dir.join("not-a-dir");
