@@ -8,6 +8,7 @@
 
 mod edr;
 mod generic;
+mod siem;
 mod xdr;
 
 use crate::funcs;
@@ -577,6 +578,17 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
         obj = src;
     }
+    // A row of Sentinel's `Event` table: the Windows event's fields as XML under `EventData`.
+    if let Some(flat) = siem::sentinel_event_row(&obj) {
+        obj = flat;
+    }
+    // A Devo alert: the event that raised it is JSON text under `extraData`.
+    let mut devo_rule = None;
+    if let Some((inner, rule)) = siem::devo_event(&obj) {
+        id = obj.get("alertId").and_then(Json::as_str).map(str::to_owned);
+        obj = inner;
+        devo_rule = Some(rule);
+    }
     // Chainsaw's hunt output: the rule that fired, and the matched record under
     // `document.data` (an EVTX event, or a JSON log line).
     let mut chainsaw_rule = None;
@@ -606,6 +618,10 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(rule) = chainsaw_rule {
         obj.entry("rule").or_insert(rule);
     }
+    if let Some(r) = devo_rule.filter(|r| !r.is_empty()) {
+        obj.entry("rule")
+            .or_insert(serde_json::json!({ "name": r }));
+    }
     // Endpoint agents' own shapes: CrowdStrike Falcon detections, macOS eslogger exec events,
     // osquery result lines, SentinelOne events, Falco and Tetragon events, Carbon Black Cloud alerts, Microsoft
     // Graph and Sentinel alerts' process evidence (read before Splunk's CIM fields, which share
@@ -632,6 +648,13 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::cybereason,
         xdr::carbon_black_edr,
         xdr::tracee,
+        xdr::wazuh_syscheck,
+        siem::sentinel_asim,
+        siem::correlated_events,
+        siem::rapid7_idr,
+        siem::trend_detection,
+        siem::sekoia_alert,
+        siem::exchange_cmdlet,
         edr::log_lines,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
@@ -1727,6 +1750,15 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
     if process_event {
         set_path(ecs, "event.category", serde_json::json!(["process"]));
         set_path(ecs, "event.type", serde_json::json!(["start"]));
+    } else if let Some(f) = full(text("FolderPath"), text("FileName")) {
+        // File and image-load rows: the file written or the library loaded.
+        set_path(ecs, "file.path", Json::String(f));
+        if let Some(n) = text("FileName") {
+            set_path(ecs, "file.name", Json::String(n));
+        }
+    }
+    if let Some(a) = text("ActionType") {
+        set_path(ecs, "event.action", Json::String(a));
     }
     if id.is_none() {
         *id = match (text("DeviceId"), text("ReportId")) {
@@ -2016,6 +2048,17 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 set_path(&mut e, "file.path", s(&p));
             }
         }
+        // An image (DLL) loaded into the process: the library is the file.
+        7 => {
+            set_path(&mut e, "event.category", serde_json::json!(["library"]));
+            set_path(&mut e, "event.action", s("ImageLoaded"));
+            set(&mut e, "process.executable", get("Image"));
+            set(&mut e, "process.entity_id", get("ProcessGuid"));
+            if let Some(p) = get("ImageLoaded") {
+                set_path(&mut e, "file.name", s(funcs::basename(&p)));
+                set_path(&mut e, "file.path", s(&p));
+            }
+        }
         // A scheduled task registered or changed: what it will run (its first `<Exec>` action)
         // is the process to judge; the task's name and XML stay in `winlog.event_data`.
         4698 | 4702 => {
@@ -2125,6 +2168,18 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             "Message" | "tags" | "@version" | "port" | "host"
         ) {
             ed.insert(k.clone(), v.clone());
+        }
+    }
+    // sysmon-modular and similar configurations name the technique in the rule:
+    // `RuleName: technique_id=T1059.001,technique_name=PowerShell`.
+    if let Some(rule) = get("RuleName") {
+        let ids: Vec<String> = rule
+            .split([',', ' ', ';', '='])
+            .map(|t| t.trim().to_ascii_uppercase())
+            .filter(|t| crate::load::is_technique(t))
+            .collect();
+        if !ids.is_empty() {
+            set_path(&mut e, "threat.technique.id", serde_json::json!(ids));
         }
     }
     set_path(&mut e, "winlog.event_id", Json::from(eid));
@@ -3183,6 +3238,33 @@ mod tests {
         assert_eq!(n.doc["destination"]["port"], 443);
         assert_eq!(n.doc["destination"]["domain"], "cdn-check.example");
         assert_eq!(n.doc["user"]["name"], "lena");
+    }
+
+    #[test]
+    fn image_loads_name_the_library_and_sysmon_rule_names_their_technique() {
+        // Sysmon EID 7, with a sysmon-modular rule name.
+        let s7 = from_json(json!({"EventID": 7, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "WS-1",
+            "RuleName": "technique_id=T1059.001,technique_name=PowerShell",
+            "Image": "C:\\Windows\\System32\\rundll32.exe",
+            "ImageLoaded": "C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\System.Management.Automation.ni.dll"}), "x").unwrap();
+        assert_eq!(s7.doc["process"]["name"], "rundll32.exe");
+        assert_eq!(
+            s7.doc["file"]["name"],
+            "System.Management.Automation.ni.dll"
+        );
+        assert_eq!(s7.doc["event"]["action"], "ImageLoaded");
+        assert_eq!(s7.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // Defender's DeviceImageLoadEvents: the initiating process loaded FolderPath/FileName.
+        let mde = from_json(json!({"DeviceName": "ws-2", "ActionType": "ImageLoaded",
+            "FileName": "System.Management.Automation.ni.dll", "FolderPath": "C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\SMA",
+            "InitiatingProcessFileName": "rundll32.exe", "InitiatingProcessFolderPath": "C:\\Windows\\System32\\rundll32.exe",
+            "InitiatingProcessCommandLine": "rundll32.exe", "InitiatingProcessAccountName": "ann"}), "x").unwrap();
+        assert_eq!(mde.doc["process"]["name"], "rundll32.exe");
+        assert_eq!(
+            mde.doc["file"]["path"],
+            "C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\SMA\\System.Management.Automation.ni.dll"
+        );
+        assert_eq!(mde.doc["event"]["action"], "ImageLoaded");
     }
 
     #[test]

@@ -3448,11 +3448,17 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     let mut e = Map::new();
     let name = mtext(obj, "process_name");
     let path = mtext(obj, "process_path").or(name.filter(|n| n.contains(['\\', '/'])));
+    // What the process started (`childproc_*`, the alert's reason when it is a shell's chain)
+    // follows its own command line.
     put_process(
         &mut e,
         "process",
         path.map(str::to_owned),
-        mtext(obj, "process_cmdline"),
+        with_branches(
+            mtext(obj, "process_cmdline"),
+            mtext(obj, "childproc_cmdline"),
+        )
+        .as_deref(),
     );
     if path.is_none()
         && let Some(n) = name

