@@ -2573,6 +2573,38 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     Some((e, id))
 }
 
+/// Trend Micro's process fields (Workbench indicators, flat detections): the `object*` process
+/// was started by the `process*` one, under `parent*`; without an object, the acting process is
+/// the process. Without a path, the command line's first word names the program. False when
+/// the fields name no process.
+pub(super) fn trend_chain<'a>(
+    e: &mut Map<String, Json>,
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> bool {
+    let object = (field("objectFilePath"), field("objectCmd"));
+    let acting = (field("processFilePath"), field("processCmd"));
+    let parent = (field("parentFilePath"), field("parentCmd"));
+    let chain = if object.0.is_some() || object.1.is_some() {
+        vec![object, acting, parent]
+    } else {
+        vec![acting, parent]
+    };
+    if chain[0].0.is_none() && chain[0].1.is_none() {
+        return false;
+    }
+    for ((path, cmd), prefix) in
+        chain
+            .into_iter()
+            .zip(["process", "process.parent", "process.parent.parent"])
+    {
+        let path = path
+            .map(str::to_owned)
+            .or_else(|| cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next()));
+        put_process(e, prefix, path, cmd);
+    }
+    true
+}
+
 /// Trend Vision One Workbench alerts: the evidence is a list of `indicators`, each naming the
 /// telemetry field it came from — `processCmd`/`processFilePath` for the acting process,
 /// `objectCmd`/`objectFilePath` for the process it started, `parentCmd`/`parentFilePath` for
@@ -2593,28 +2625,9 @@ pub(super) fn trend_workbench(
             .find(|i| i.get("field").and_then(Json::as_str) == Some(name))
             .and_then(|i| text(i, "value"))
     };
-    let object = (field("objectFilePath"), field("objectCmd"));
-    let acting = (field("processFilePath"), field("processCmd"));
-    let parent = (field("parentFilePath"), field("parentCmd"));
-    let chain: Vec<(Option<&str>, Option<&str>)> = if object.0.is_some() || object.1.is_some() {
-        vec![object, acting, parent]
-    } else {
-        vec![acting, parent]
-    };
-    if chain[0].0.is_none() && chain[0].1.is_none() {
-        return None;
-    }
     let mut e = Map::new();
-    for ((path, cmd), prefix) in
-        chain
-            .into_iter()
-            .zip(["process", "process.parent", "process.parent.parent"])
-    {
-        // Without a path, the command line's first word names the program.
-        let path = path
-            .map(str::to_owned)
-            .or_else(|| cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next()));
-        put_process(&mut e, prefix, path, cmd);
+    if !trend_chain(&mut e, field) {
+        return None;
     }
     let entities = obj
         .get("impactScope")

@@ -12,7 +12,9 @@
 //! CommandLine", `process_command_line`, `processCommandLine`), so they are compared
 //! normalised: lower case, without spaces, `_`, `-` or `.`.
 
-use super::edr::{finish, mtext, put_process, set_techniques, set_user, text, with_branches};
+use super::edr::{
+    finish, mtext, put_process, set_techniques, set_user, text, trend_chain, with_branches,
+};
 use super::{s, set_path};
 use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
@@ -403,24 +405,9 @@ pub(super) fn trend_detection(
     {
         return None;
     }
-    let object = (mtext(obj, "objectFilePath"), mtext(obj, "objectCmd"));
-    let acting = (mtext(obj, "processFilePath"), mtext(obj, "processCmd"));
-    let parent = (mtext(obj, "parentFilePath"), mtext(obj, "parentCmd"));
-    let chain = if object.0.is_some() || object.1.is_some() {
-        vec![object, acting, parent]
-    } else {
-        vec![acting, parent]
-    };
     let mut e = Map::new();
-    for ((path, cmd), prefix) in
-        chain
-            .into_iter()
-            .zip(["process", "process.parent", "process.parent.parent"])
-    {
-        let path = path
-            .map(str::to_owned)
-            .or_else(|| cmd.and_then(|c| crate::funcs::split_args(c).into_iter().next()));
-        put_process(&mut e, prefix, path, cmd);
+    if !trend_chain(&mut e, |k| mtext(obj, k)) {
+        return None;
     }
     if let Some(u) = mtext(obj, "processUser") {
         match mtext(obj, "userDomain") {
