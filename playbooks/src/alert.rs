@@ -562,6 +562,14 @@ fn splunk_row(row: Map<String, Json>) -> Map<String, Json> {
 /// ECS document and the source's alert id, if it has one.
 pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<String>) {
     let mut id: Option<String> = None;
+    // Forwarding envelopes (XSOAR's rawJSON, Splunk HEC, JSON text in a shipper's message),
+    // possibly nested: opened before anything else reads the document.
+    for _ in 0..4 {
+        match siem::unwrap_envelope(&obj) {
+            Some(inner) => obj = inner,
+            None => break,
+        }
+    }
     let mut splunk_meta: Vec<(&str, String)> = Vec::new();
     // A Splunk search result as the REST API's JSON export streams it: the row under `result`.
     if (obj.contains_key("preview") || obj.contains_key("lastrow") || obj.contains_key("offset"))
@@ -577,6 +585,9 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(Json::Object(src)) = obj.get("_source").cloned() {
         id = obj.get("_id").and_then(Json::as_str).map(str::to_owned);
         obj = src;
+        if let Some(inner) = siem::unwrap_envelope(&obj) {
+            obj = inner;
+        }
     }
     // A row of Sentinel's `Event` table: the Windows event's fields as XML under `EventData`.
     if let Some(flat) = siem::sentinel_event_row(&obj) {

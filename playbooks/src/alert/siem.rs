@@ -594,6 +594,84 @@ pub(super) fn exchange_cmdlet(
     Some((e, id))
 }
 
+/// The alert inside a forwarding envelope, or `None` when `obj` is not one:
+/// - a Cortex XSOAR incident keeps the fetched alert as `rawJSON`;
+/// - a Splunk HTTP Event Collector payload carries it as `event` (an object, JSON text, or a
+///   raw log line, which becomes the `message` of a document naming the HEC `host`);
+/// - a syslog relay or log shipper (rsyslog, Fluent Bit, Vector, Logstash) may carry the whole
+///   JSON document as text in `message` / `log` / `msg`, beside its own metadata.
+///
+/// A document that already describes a process is never unwrapped.
+pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let describes_process = obj.contains_key("process")
+        || obj.keys().any(|k| k.starts_with("process."))
+        || [
+            "EventID",
+            "CommandLine",
+            "Image",
+            "ScriptBlockText",
+            "columns",
+        ]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    if describes_process {
+        return None;
+    }
+    let json_text = |v: &Json| -> Option<Map<String, Json>> {
+        let t = v.as_str()?.trim();
+        if !t.starts_with('{') {
+            return None;
+        }
+        serde_json::from_str::<Map<String, Json>>(t)
+            .ok()
+            .filter(|m| m.len() >= 2)
+    };
+    // XSOAR: the incident's own fields say it is one.
+    if [
+        "dbotMirrorId",
+        "sourceBrand",
+        "playbookId",
+        "sourceInstance",
+    ]
+    .iter()
+    .any(|k| obj.contains_key(*k))
+    {
+        match obj.get("rawJSON") {
+            Some(Json::Object(m)) => return Some(m.clone()),
+            Some(v) => return json_text(v),
+            None => {}
+        }
+    }
+    // Splunk HEC.
+    if let Some(ev) = obj.get("event")
+        && ["sourcetype", "source", "index"]
+            .iter()
+            .any(|k| obj.contains_key(*k))
+    {
+        let host = obj.get("host").filter(|h| h.is_string()).cloned();
+        let mut inner = match ev {
+            Json::Object(m) => m.clone(),
+            Json::String(t) => json_text(ev).unwrap_or_else(|| {
+                let mut m = Map::new();
+                m.insert("message".into(), Json::String(t.clone()));
+                m
+            }),
+            _ => return None,
+        };
+        if let Some(h) = host
+            && !inner.contains_key("host")
+            && !inner.contains_key("hostname")
+        {
+            inner.insert("hostname".into(), h);
+        }
+        return Some(inner);
+    }
+    // JSON text in a shipper's message field.
+    ["message", "log", "msg"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(json_text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,6 +863,45 @@ mod tests {
         assert_eq!(
             str_at(&e, "rule.name"),
             "Remote Login Followed By Privileged Download"
+        );
+    }
+    #[test]
+    fn forwarding_envelopes_are_opened() {
+        let x = json!({"id": "48213", "sourceBrand": "CrowdstrikeFalcon", "dbotMirrorId": "c:1",
+            "rawJSON": "{\"composite_id\": \"c:1\", \"cmdline\": \"bash -c id\"}"});
+        assert_eq!(
+            unwrap_envelope(x.as_object().unwrap()).unwrap()["cmdline"],
+            "bash -c id"
+        );
+        let hec = json!({"time": 1.0, "host": "runner-5", "sourcetype": "linux:audit", "event": "type=EXECVE msg=audit(1:2): argc=1 a0=\"id\""});
+        let inner = unwrap_envelope(hec.as_object().unwrap()).unwrap();
+        assert!(
+            inner["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("type=EXECVE")
+        );
+        assert_eq!(inner["hostname"], "runner-5");
+        let hec_obj =
+            json!({"sourcetype": "x", "event": {"CommandLine": "cmd /c ver", "EventID": 1}});
+        assert_eq!(
+            unwrap_envelope(hec_obj.as_object().unwrap()).unwrap()["EventID"],
+            1
+        );
+        let syslog = json!({"host": "mbp", "programname": "osqueryd", "message": " {\"name\": \"p\", \"columns\": {\"cmdline\": \"sh\"}}"});
+        assert_eq!(
+            unwrap_envelope(syslog.as_object().unwrap()).unwrap()["name"],
+            "p"
+        );
+        // Not envelopes: plain text, or a document that already names its process.
+        assert!(unwrap_envelope(json!({"message": "hello {x}"}).as_object().unwrap()).is_none());
+        assert!(
+            unwrap_envelope(
+                json!({"process": {"name": "sh"}, "message": "{\"a\": 1, \"b\": 2}"})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
         );
     }
 }
