@@ -297,11 +297,25 @@ pub(super) fn correlated_events(
 /// `data`). Each `PROCESS_START_EVENT` names the `process` and `parent_process` (`exe_path`,
 /// `cmd_line`, `username`); the newest is the process.
 pub(super) fn rapid7_idr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
-    // An investigation's alerts, each with its evidence, or one alert carrying its own.
-    let whole = Json::Object(obj.clone());
+    // An investigation's alerts, each with its evidence, or one alert carrying its own. Every
+    // alert passes through here, so nothing is copied until the shape is recognised.
+    let has_evidence = |a: &Json| {
+        a.get("evidence")
+            .or_else(|| a.get("evidences"))
+            .is_some_and(Json::is_array)
+    };
+    let whole;
     let alerts: Vec<&Json> = match obj.get("alerts").and_then(Json::as_array) {
-        Some(list) => list.iter().collect(),
-        None => vec![&whole],
+        Some(list) if list.iter().any(has_evidence) => list.iter().collect(),
+        _ if obj
+            .get("evidence")
+            .or_else(|| obj.get("evidences"))
+            .is_some_and(Json::is_array) =>
+        {
+            whole = Json::Object(obj.clone());
+            vec![&whole]
+        }
+        _ => return None,
     };
     let evidence = |a: &Json| -> Vec<Json> {
         a.get("evidence")
