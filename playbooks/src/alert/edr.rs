@@ -3082,6 +3082,40 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
     Some(e)
 }
 
+/// A command a raw syslog line records, as a correlated SIEM event's `payload` carries it: a
+/// sudo line, an ESXi shell command or a shell-history line.
+pub(super) fn syslog_command(msg: &str) -> Option<Map<String, Json>> {
+    sudo_line(msg)
+        .or_else(|| esxi_shell_line(msg))
+        .or_else(|| history_line(msg, ""))
+}
+
+/// ESXi's `shell.log` (what its shell ran, one line per command, the account in brackets):
+/// `shell[2099470]: [root]: esxcli vm process list`, or the same as RFC 5424
+/// (`… host shell 2099470 - -  [root]: …`).
+fn esxi_shell_line(msg: &str) -> Option<Map<String, Json>> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static SHELL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\bshell(?:\[\d+\]:|\s+\d+\s+-\s+-)\s+\[([^\]\s]+)\]:\s+(.+)$")
+            .expect("static regex")
+    });
+    let c = SHELL.captures(msg.trim_end())?;
+    let cmd = c.get(2)?.as_str().trim();
+    if cmd.is_empty() {
+        return None;
+    }
+    let mut e = Map::new();
+    set_path(&mut e, "process.command_line", s(cmd));
+    set_path(&mut e, "process.parent.name", s("sh"));
+    set_path(&mut e, "process.parent.executable", s("/bin/sh"));
+    set_path(&mut e, "process.interactive", json!(true));
+    set_path(&mut e, "user.name", s(c.get(1)?.as_str()));
+    set_path(&mut e, "host.os.type", s("linux"));
+    set_path(&mut e, "event.provider", s("esxi_shell"));
+    Some(e)
+}
+
 fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
     let body = msg.split_once("sudo:").map(|(_, b)| b).unwrap_or(msg);
     let (user, rest) = body.split_once(" : ")?;
@@ -3510,6 +3544,16 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     }
     if let Some(ip) = mtext(obj, "device_internal_ip") {
         set_path(&mut e, "host.ip", s(ip));
+    }
+    // The connection the alert is about (`netconn_*`), as the destination.
+    if let Some(ip) = mtext(obj, "netconn_remote_ip") {
+        set_path(&mut e, "destination.ip", s(ip));
+        if let Some(p) = obj.get("netconn_remote_port").filter(|v| v.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+    }
+    if let Some(d) = mtext(obj, "netconn_remote_domain") {
+        set_path(&mut e, "destination.domain", s(d));
     }
     let mut ids: Vec<&str> = Vec::new();
     if let Some(t) = mtext(obj, "attack_technique") {

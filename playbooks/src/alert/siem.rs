@@ -13,7 +13,8 @@
 //! normalised: lower case, without spaces, `_`, `-` or `.`.
 
 use super::edr::{
-    finish, mtext, put_process, set_techniques, set_user, text, trend_chain, with_branches,
+    finish, mtext, put_process, set_techniques, set_user, syslog_command, text, trend_chain,
+    with_branches,
 };
 use super::{s, set_path};
 use serde_json::{Map, Value as Json};
@@ -142,6 +143,13 @@ fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String,
             .map(str::to_owned)
     };
     let others: Vec<String> = procs.iter().rev().filter_map(cmd).collect();
+    // The host is the one the other events name when the newest does not.
+    let host = |e: &Map<String, Json>| e.get("host").and_then(|h| h.get("name")).cloned();
+    if host(&me).is_none()
+        && let Some(h) = procs.iter().rev().find_map(host)
+    {
+        set_path(&mut me, "host.name", h);
+    }
     if let Some(all) = with_branches(cmd(&me).as_deref(), others.iter().map(String::as_str))
         && let Some(Json::Object(p)) = me.get_mut("process")
     {
@@ -227,7 +235,11 @@ pub(super) fn sentinel_asim(
 pub(super) fn correlated_events(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let qradar = obj.contains_key("search_id") || obj.contains_key("offense_id");
+    // An Ariel search's rows, or an offense as the API (and XSOAR's fetch) gives it, with its
+    // events attached.
+    let qradar = obj.contains_key("search_id")
+        || obj.contains_key("offense_id")
+        || (obj.contains_key("offense_type") && obj.contains_key("magnitude"));
     let exabeam = obj.contains_key("alertId") && obj.contains_key("alertName");
     let logrhythm = obj.contains_key("alarmId");
     if !(qradar || exabeam || logrhythm) {
@@ -244,11 +256,14 @@ pub(super) fn correlated_events(
         .iter()
         .filter_map(Json::as_object)
         .filter_map(|ev| {
-            let mut p = flat_process(ev)?;
             let f = Flat::new(ev);
-            if p.get("host").is_none()
+            // Without parsed process fields, the raw line QRadar keeps (`payload`) may say
+            // what ran.
+            let mut p = flat_process(ev)
+                .or_else(|| f.get(&["payload", "utf8payload"]).and_then(syslog_command))?;
+            if p.get("host").and_then(|h| h.get("name")).is_none()
                 && let Some(h) = f
-                    .get(&["logsource"])
+                    .get(&["logsource", "logsourcenamelogsourceid"])
                     .and_then(|l| l.rsplit_once(" @ "))
                     .map(|(_, h)| h.trim())
             {
@@ -271,7 +286,9 @@ pub(super) fn correlated_events(
     let rule = mtext(obj, "alertName")
         .or_else(|| mtext(obj, "alarmRuleName"))
         .or_else(|| {
-            mtext(obj, "offense_description").map(|d| d.lines().next().unwrap_or(d).trim())
+            mtext(obj, "offense_description")
+                .or_else(|| mtext(obj, "description").filter(|_| qradar))
+                .map(|d| d.lines().next().unwrap_or(d).trim())
         });
     if let Some(r) = rule {
         set_path(&mut e, "rule.name", s(r));
@@ -279,6 +296,7 @@ pub(super) fn correlated_events(
     let id = mtext(obj, "alertId").map(str::to_owned).or_else(|| {
         obj.get("offense_id")
             .or_else(|| obj.get("alarmId"))
+            .or_else(|| obj.get("id").filter(|_| qradar))
             .map(|v| v.to_string())
     });
     let provider = if exabeam {
@@ -746,6 +764,24 @@ mod tests {
         assert_eq!(str_at(&e, "host.name"), "pg-3");
         assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert!(correlated_events(json!({"events": []}).as_object().unwrap()).is_none());
+        // An offense as the API gives it, its events raw ESXi shell lines (`payload`).
+        let o = json!({"id": 40213, "offense_type": 3, "magnitude": 9, "description": "ESXi shell commands\n preceded by SSH login\n",
+            "events": [
+                {"qidname_qid": "SSH Login Succeeded", "username": "root", "logsourcename_logsourceid": "VMware ESXi @ esx-4",
+                 "payload": "<38>1 2025-08-09T02:52:01Z esx-4 sshd 2099461 - -  Accepted keyboard-interactive/pam for root from 10.10.5.23 port 51844 ssh2"},
+                {"qidname_qid": "ESXi Shell Command", "logsourcename_logsourceid": "VMware ESXi @ esx-4",
+                 "payload": "<166>1 2025-08-09T02:52:05Z esx-4 shell 2099470 - -  [root]: vim-cmd vmsvc/getallvms"},
+                {"payload": "2025-08-09T02:53:00Z shell[2099470]: [root]: esxcli vm process kill --type=force --world-id=1"}]});
+        let (e, id) = correlated_events(o.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("40213"));
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "esxcli vm process kill --type=force --world-id=1\nvim-cmd vmsvc/getallvms"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "sh");
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(str_at(&e, "rule.name"), "ESXi shell commands");
+        assert_eq!(str_at(&e, "host.name"), "esx-4");
     }
 
     #[test]
