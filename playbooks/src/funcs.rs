@@ -80,10 +80,7 @@ pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, St
                     c.buckets.clear();
                     c.len = 0;
                 }
-                let r = regex::RegexBuilder::new(pattern)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| e.to_string());
+                let r = shared_regex(pattern);
                 c.len += 1;
                 let b = c.buckets.entry(key).or_default();
                 b.push((pattern.to_owned(), r));
@@ -95,6 +92,28 @@ pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, St
             Err(e) => Err(e.clone()),
         }
     })
+}
+
+/// Every thread's patterns, compiled once per process: a thread's cache holds a clone, which
+/// shares the compiled program and keeps its own search cache (no lock on the hot path). Without
+/// this, each thread that ran a playbook held its own compiled copy of every pattern (about
+/// 10 MB for the T1059 playbook, per thread).
+fn shared_regex(pattern: &str) -> Result<Regex, String> {
+    static SHARED: LazyLock<std::sync::Mutex<HashMap<String, Result<Regex, String>>>> =
+        LazyLock::new(Default::default);
+    let mut m = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(r) = m.get(pattern) {
+        return r.clone();
+    }
+    if m.len() > 4096 {
+        m.clear();
+    }
+    let r = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| e.to_string());
+    m.insert(pattern.to_owned(), r.clone());
+    r
 }
 
 /// Checks that a regex pattern compiles (used by validation).
