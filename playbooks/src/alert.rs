@@ -2139,6 +2139,15 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 set_path(&mut e, "powershell.total", n);
             }
         }
+        // Windows PowerShell's classic engine and provider events: the host application is
+        // the command line that started the engine, and the engine's version shows a
+        // downgrade to 2.0 (no AMSI, no script-block logging).
+        400 | 403 | 600 if get("HostApplication").is_some() => {
+            set_path(&mut e, "event.category", serde_json::json!(["process"]));
+            set_path(&mut e, "event.type", serde_json::json!(["info"]));
+            set(&mut e, "process.command_line", get("HostApplication"));
+            set(&mut e, "powershell.engine.version", get("EngineVersion"));
+        }
         4103 | 800 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));

@@ -531,7 +531,7 @@ pub(super) fn sekoia_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>
 pub(super) fn sentinel_event_row(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     let xml = mtext(obj, "EventData")?;
     obj.get("EventID")?;
-    if !xml.contains("<Data Name=") {
+    if !xml.contains("<Data Name=") && !xml.contains("<Data>") {
         return None;
     }
     let mut flat = Map::new();
@@ -556,6 +556,24 @@ pub(super) fn sentinel_event_row(obj: &Map<String, Json>) -> Option<Map<String, 
             flat.insert(name.to_owned(), Json::String(value));
         }
         rest = &body[end..];
+    }
+    // Classic Windows PowerShell events (400, 403, 600) carry unnamed `<Data>` items, one of
+    // them `Key=Value` lines (`HostApplication=…`, `EngineVersion=…`).
+    for part in xml.split("<Data>").skip(1) {
+        let body = super::xml_unescape(part.split("</Data>").next().unwrap_or_default());
+        for line in body.lines() {
+            if let Some((k, v)) = line.trim().split_once('=')
+                && !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric())
+                && !v.trim().is_empty()
+            {
+                flat.entry(k.to_owned())
+                    .or_insert_with(|| Json::String(v.trim().to_owned()));
+            }
+        }
+    }
+    if flat.is_empty() {
+        return None;
     }
     for (from, to) in [
         ("EventID", "EventID"),
@@ -876,6 +894,21 @@ mod tests {
             )
             .is_none()
         );
+        // A classic engine event (400): unnamed data items, one of them key=value lines.
+        let classic = json!({"Type": "Event", "EventID": 400, "EventLog": "Windows PowerShell", "Computer": "DC-1",
+            "EventData": "<DataItem><EventData><Data>Available</Data><Data>None</Data><Data>\tNewEngineState=Available\r\n\tHostVersion=2.0\r\n\tHostApplication=powershell.exe -Version 2 -c IEX (x) &amp; y\r\n\tEngineVersion=2.0\r\n</Data></EventData></DataItem>"});
+        let flat = sentinel_event_row(classic.as_object().unwrap()).unwrap();
+        assert_eq!(
+            flat["HostApplication"],
+            "powershell.exe -Version 2 -c IEX (x) & y"
+        );
+        assert_eq!(flat["EngineVersion"], "2.0");
+        let e = crate::alert::windows_flat(&flat);
+        assert_eq!(
+            e["process"]["command_line"],
+            "powershell.exe -Version 2 -c IEX (x) & y"
+        );
+        assert_eq!(e["powershell"]["engine"]["version"], "2.0");
     }
     #[test]
     fn exchange_cmdlet_log_is_the_cmdlet_and_its_caller() {
