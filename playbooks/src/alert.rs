@@ -2724,6 +2724,18 @@ mod tests {
                 .ends_with("x.log\"")
         );
         assert_eq!(th.doc["threat"]["technique"]["id"], json!(["T1059.007"]));
+        // Arguments that start with the program's bare name are the whole command line.
+        let bare = from_json(
+            json!({"threatInfo": {"threatId": "t-2", "filePath": "/usr/bin/python3.12",
+            "maliciousProcessArguments": "python3 /home/b/.n2/pay"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            bare.doc["process"]["command_line"],
+            "python3 /home/b/.n2/pay"
+        );
+        assert_eq!(bare.doc["process"]["executable"], "/usr/bin/python3.12");
         // The target's image path as documented, or the target in the source's field names.
         for target in [
             json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),

@@ -39,6 +39,15 @@ fn drive_path(p: &str) -> String {
     p.to_owned()
 }
 
+/// Whether a bare first argument (`python3`, `powershell.exe`) names the program at `path`
+/// (`/usr/bin/python3.12`, `C:\…\powershell.exe`): the file's name starts with it.
+fn same_program(first: &str, path: &str) -> bool {
+    let first = first.to_ascii_lowercase();
+    let first = first.strip_suffix(".exe").unwrap_or(&first);
+    let name = crate::funcs::basename(path).to_ascii_lowercase();
+    !first.is_empty() && !first.contains(['\\', '/']) && name.starts_with(first)
+}
+
 fn join_path(dir: &str, file: &str) -> String {
     if dir.ends_with(['\\', '/']) {
         format!("{dir}{file}")
@@ -1001,6 +1010,11 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                     .filter(|f| !f.eq_ignore_ascii_case(&p) && f.contains(['\\', '/']))
                     .map(str::to_owned);
                 (exe.or(Some(p)), Some(a.to_owned()))
+            }
+            // The arguments already start with the program's bare name (`python3 x.py` for
+            // `/usr/bin/python3.12`, `powershell.exe -nop …`): they are the whole command line.
+            (Some(p), Some(a)) if same_program(first.unwrap_or_default(), &p) => {
+                (Some(p), Some(a.to_owned()))
             }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
