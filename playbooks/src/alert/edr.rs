@@ -711,6 +711,74 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
     true
 }
 
+/// A launchd property list as collectors report it (a Velociraptor or osquery-like artifact
+/// over `~/Library/LaunchAgents`, a plist converted to JSON): `ProgramArguments` (or `Program`)
+/// beside `Label`, at the top or one level down, with the plist's path (`FullPath`, `OSPath`,
+/// `Path`, `path`) and the collecting host (`Fqdn`, `Hostname`). Judged as the process launchd
+/// starts for it, like osquery's `launchd` rows.
+pub(super) fn launchd_plist(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let is_plist = |m: &Map<String, Json>| {
+        m.contains_key("Label") && (m.contains_key("ProgramArguments") || m.contains_key("Program"))
+    };
+    let plist = if is_plist(obj) {
+        obj
+    } else {
+        obj.values()
+            .filter_map(Json::as_object)
+            .find(|m| is_plist(m))?
+    };
+    let command = match plist.get("ProgramArguments") {
+        Some(Json::Array(a)) if !a.is_empty() => a
+            .iter()
+            .filter_map(Json::as_str)
+            .map(|x| {
+                if !x.contains(char::is_whitespace) || x.is_empty() {
+                    x.to_owned()
+                } else if x.contains('"') {
+                    format!("'{x}'")
+                } else {
+                    format!("\"{x}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(Json::String(c)) if !c.trim().is_empty() => c.clone(),
+        _ => text(&Json::Object(plist.clone()), "Program")?.to_owned(),
+    };
+    let path = ["FullPath", "OSPath", "Path", "path"]
+        .iter()
+        .find_map(|k| mtext(obj, k))
+        .filter(|p| p.ends_with(".plist"))
+        .unwrap_or_default();
+    let user = match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", "Users", user, ..] => Some((*user).to_owned()),
+        ["", "Library" | "System", ..] => Some("root".to_owned()),
+        _ => None,
+    };
+    let mut e = Map::new();
+    launch_item(&mut e, &command, user);
+    if !path.is_empty() {
+        set_path(&mut e, "file.path", s(path));
+    }
+    if let Some(h) = ["Fqdn", "Hostname", "hostname", "ComputerName", "host"]
+        .iter()
+        .find_map(|k| mtext(obj, k))
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    if let Some(t) = ["Mtime", "@timestamp", "timestamp"]
+        .iter()
+        .find_map(|k| mtext(obj, k))
+    {
+        e.insert("@timestamp".into(), s(t));
+    }
+    e.insert("raw".into(), Json::Object(obj.clone()));
+    Some((e, None))
+}
+
 /// A launchd job, judged as the process it starts: launchd runs `command` as `user`.
 fn launch_item(e: &mut Map<String, Json>, command: &str, user: Option<String>) {
     let exe = program(command);
@@ -2741,6 +2809,12 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         || obj
             .iter()
             .any(|(k, v)| k.starts_with("process.") && described(k, v))
+        // winlogbeat's document: the event's own fields, not its rendered message.
+        || obj
+            .get("winlog")
+            .and_then(|w| w.get("event_data"))
+            .is_some_and(|d| d.as_object().is_some_and(|d| !d.is_empty()))
+        || obj.contains_key("winlog.event_data")
     {
         return None;
     }

@@ -722,6 +722,139 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         .find_map(|k| obj.get(*k).and_then(json_text))
 }
 
+/// A Graylog event notification (`event_definition_id`, `event`, `backlog[]`): the messages
+/// that fired it, each one alert. Graylog stores a shipper's nested fields flattened with
+/// underscores: a winlogbeat event's `winlog.event_data.Image` is `winlog_event_data_Image`
+/// (`winlogbeat_winlog_event_data_Image` with the Beats input's type prefix), read back as the
+/// flat Windows event it was; a message whose `message` is JSON text (Laurel, eslogger) is
+/// that document, with the message's `source` as its host. `None` when nothing is backlogged:
+/// the notification is then read like any document.
+pub(super) fn graylog_backlog(obj: &Map<String, Json>) -> Option<Vec<Json>> {
+    if !obj.contains_key("event_definition_id") || !obj.contains_key("event") {
+        return None;
+    }
+    let backlog = obj.get("backlog")?.as_array()?;
+    let title = obj.get("event_definition_title").cloned();
+    let read = |m: &Map<String, Json>| -> Json {
+        let mut flat = Map::new();
+        for (k, v) in m {
+            if let Some(i) = k.find("event_data_") {
+                flat.insert(k[i + "event_data_".len()..].to_owned(), v.clone());
+            }
+        }
+        if !flat.is_empty() {
+            for (suffix, to) in [
+                ("event_id", "EventID"),
+                ("computer_name", "Computer"),
+                ("channel", "Channel"),
+                ("provider_name", "SourceName"),
+            ] {
+                if let Some(v) = m
+                    .iter()
+                    .find(|(k, _)| k.starts_with("winlog") && k.ends_with(suffix))
+                    .map(|(_, v)| v.clone())
+                {
+                    flat.entry(to).or_insert(v);
+                }
+            }
+            if let Some(t) = m.get("timestamp") {
+                flat.entry("@timestamp").or_insert_with(|| t.clone());
+            }
+            return Json::Object(flat);
+        }
+        let inner = m
+            .get("message")
+            .and_then(Json::as_str)
+            .map(str::trim)
+            .filter(|t| t.starts_with('{'))
+            .and_then(|t| serde_json::from_str::<Map<String, Json>>(t).ok());
+        match inner {
+            Some(mut inner) => {
+                if let Some(src) = m.get("source").filter(|v| v.is_string())
+                    && !["host", "hostname", "Computer"]
+                        .iter()
+                        .any(|k| inner.contains_key(*k))
+                {
+                    inner.insert("hostname".into(), src.clone());
+                }
+                Json::Object(inner)
+            }
+            None => {
+                let mut m = m.clone();
+                if let Some(t) = &title {
+                    m.entry("rule_name").or_insert_with(|| t.clone());
+                }
+                Json::Object(m)
+            }
+        }
+    };
+    let out: Vec<Json> = backlog
+        .iter()
+        .filter_map(Json::as_object)
+        .map(read)
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// OpenSearch Security Analytics' findings search (`total_findings`, `findings[]`): each
+/// finding's matched document (JSON text under `document_list`) is the alert; its queries (the
+/// Sigma rules that matched) name the rule and, through their `attack.tNNNN` tags, the
+/// techniques. A finding whose documents were not returned is read as it is.
+pub(super) fn opensearch_findings(obj: &Map<String, Json>) -> Option<Vec<Json>> {
+    if !obj.contains_key("total_findings") {
+        return None;
+    }
+    let findings = obj.get("findings")?.as_array()?;
+    let read = |f: &Json| -> Json {
+        let doc = f
+            .get("document_list")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|d| d.get("found").and_then(Json::as_bool) != Some(false))
+            .find_map(|d| match d.get("document")? {
+                Json::String(t) => serde_json::from_str::<Map<String, Json>>(t).ok(),
+                Json::Object(m) => Some(m.clone()),
+                _ => None,
+            });
+        let Some(mut doc) = doc else {
+            return f.clone();
+        };
+        let queries: Vec<&Json> = f
+            .get("queries")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        let techniques: Vec<Json> = queries
+            .iter()
+            .filter_map(|q| q.get("tags").and_then(Json::as_array))
+            .flatten()
+            .filter_map(Json::as_str)
+            .filter_map(|t| t.strip_prefix("attack.t"))
+            .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|t| Json::String(format!("T{}", t.to_ascii_uppercase())))
+            .collect();
+        if !techniques.is_empty()
+            && doc.get("threat").is_none()
+            && !doc.contains_key("threat.technique.id")
+        {
+            doc.insert("threat.technique.id".into(), Json::Array(techniques));
+        }
+        if let Some(name) = queries
+            .iter()
+            .find_map(|q| q.get("name").filter(|n| n.is_string()))
+            && doc.get("rule").is_none()
+            && !doc.contains_key("rule.name")
+        {
+            doc.insert("rule.name".into(), name.clone());
+        }
+        Json::Object(doc)
+    };
+    let out: Vec<Json> = findings.iter().map(read).collect();
+    (!out.is_empty()).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
