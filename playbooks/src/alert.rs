@@ -687,6 +687,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::cybereason,
         xdr::carbon_black_edr,
         xdr::tracee,
+        xdr::prisma_runtime,
         xdr::wazuh_syscheck,
         siem::sentinel_asim,
         siem::correlated_events,
@@ -1813,6 +1814,28 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
     }
 }
 
+/// A classic PowerShell engine event's detail: its own field (`HostApplication`), else the
+/// `Key=Value` line of that name in the rendered message or the event's `Data`.
+fn engine_detail(o: &Map<String, Json>, k: &str) -> Option<String> {
+    if let Some(Json::String(v)) = o.get(k)
+        && !v.is_empty()
+    {
+        return Some(v.clone());
+    }
+    let mut texts: Vec<&str> = o
+        .get("Message")
+        .and_then(Json::as_str)
+        .into_iter()
+        .collect();
+    if let Some(Json::Array(a)) = o.get("Data") {
+        texts.extend(a.iter().filter_map(Json::as_str));
+    }
+    texts.iter().flat_map(|t| t.lines()).find_map(|l| {
+        let v = l.trim().strip_prefix(k)?.strip_prefix('=')?.trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    })
+}
+
 pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
     if !v.iter().any(|x| x == s) {
         v.push(s.to_owned());
@@ -2171,11 +2194,21 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
         // Windows PowerShell's classic engine and provider events: the host application is
         // the command line that started the engine, and the engine's version shows a
         // downgrade to 2.0 (no AMSI, no script-block logging).
-        400 | 403 | 600 if get("HostApplication").is_some() => {
+        // NXLog ships their details only inside the rendered `Message` (and `Data`), as
+        // `\tHostApplication=…` lines.
+        400 | 403 | 600 if engine_detail(o, "HostApplication").is_some() => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
             set_path(&mut e, "event.type", serde_json::json!(["info"]));
-            set(&mut e, "process.command_line", get("HostApplication"));
-            set(&mut e, "powershell.engine.version", get("EngineVersion"));
+            set(
+                &mut e,
+                "process.command_line",
+                engine_detail(o, "HostApplication"),
+            );
+            set(
+                &mut e,
+                "powershell.engine.version",
+                engine_detail(o, "EngineVersion"),
+            );
         }
         4103 | 800 => {
             set_path(&mut e, "event.category", serde_json::json!(["process"]));
@@ -3132,6 +3165,75 @@ mod tests {
         assert_eq!(
             p.doc["file"]["path"],
             "/Users/ns/Library/LaunchAgents/com.apple.x.plist"
+        );
+    }
+
+    #[test]
+    fn forwarded_cef_and_rendered_sysmon_lines_are_read() {
+        let line = |m: &str| from_json(json!({"host": "10.0.0.5", "message": m}), "x").unwrap();
+        // CrowdStrike's SIEM connector: the command line in a labelled custom string, the
+        // endpoint as `dhost` (the host, not a destination to block).
+        let cs = line(
+            "<134>Mar 11 08:14:52 conn CEF:0|CrowdStrike|FalconHost|1.0|DetectionSummaryEvent|Execution|4|cn2Label=ProcessId cn2=4821 dhost=LT-0311 duser=SYSTEM fname=powershell.exe filePath=\\\\Device\\\\HarddiskVolume3\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0 cs5Label=CommandLine cs5=powershell.exe -nop -w hidden -enc AA\\=\\= rt=1741680892000",
+        );
+        assert_eq!(
+            cs.doc["process"]["command_line"],
+            "powershell.exe -nop -w hidden -enc AA=="
+        );
+        assert_eq!(
+            cs.doc["process"]["executable"],
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
+        assert_eq!(cs.doc["host"]["name"], "LT-0311");
+        assert!(cs.doc.get("destination").is_none(), "{}", cs.doc);
+        // SentinelOne's CEF2: pipe-separated pairs after the product.
+        let s1 = line(
+            "2025-04-15 07:52:30,350 sentinel - CEF:2|SentinelOne|Mgmt|rt=2025-04-15 07:52:30|sourceHostName=KRK-0118|sourceUserName=lw|sourceOsType=windows|eventDesc=New Suspicious threat detected|threatCommandLineArguments=\"C:\\Windows\\System32\\WScript.exe\" \"C:\\Users\\lw\\Downloads\\f.js\"|threatID=1",
+        );
+        assert_eq!(
+            s1.doc["process"]["command_line"],
+            "\"C:\\Windows\\System32\\WScript.exe\" \"C:\\Users\\lw\\Downloads\\f.js\""
+        );
+        assert_eq!(s1.doc["host"]["name"], "KRK-0118");
+        assert_eq!(s1.doc["host"]["os"]["type"], "windows");
+        assert_eq!(s1.doc["rule"]["name"], "New Suspicious threat detected");
+        // Carbon Black Cloud's connector names the parent and the child in the event name.
+        let cb = line(
+            "<14>Jun  3 14:06:19 cbc CEF:0|CarbonBlack|CbDefense_Syslog_Connector|2.0|Active_Threat|The application \"c:\\users\\o\\appdata\\local\\temp\\x.vbs\" invoked another application (powershell.exe).|6|dvchost=TKY-0457 duser=o",
+        );
+        assert_eq!(cb.doc["process"]["name"], "powershell.exe");
+        assert_eq!(
+            cb.doc["process"]["parent"]["executable"],
+            "c:\\users\\o\\appdata\\local\\temp\\x.vbs"
+        );
+        // Snare's MSWinEventLog line: the rendered Sysmon message with its line breaks folded.
+        let snare = line(
+            "<14>Jun 10 02:14:33 HR-31 MSWinEventLog\t1\tMicrosoft-Windows-Sysmon/Operational\t22117\tTue Jun 10 02:14:33 2025\t1\tMicrosoft-Windows-Sysmon\tSYSTEM\tUser\tInformation\tHR-31\tProcess Create (rule: ProcessCreate)\t\tProcess Create:  RuleName: -  Image: C:\\Windows\\System32\\cmd.exe  CommandLine: cmd.exe /Q /c echo cd  ^> \\\\127.0.0.1\\C$\\__output  CurrentDirectory: C:\\WINDOWS\\system32\\  User: NT AUTHORITY\\SYSTEM  ParentImage: C:\\Windows\\System32\\services.exe  ParentCommandLine: C:\\WINDOWS\\system32\\services.exe\t19",
+        );
+        assert_eq!(
+            snare.doc["process"]["command_line"],
+            "cmd.exe /Q /c echo cd  ^> \\\\127.0.0.1\\C$\\__output"
+        );
+        assert_eq!(snare.doc["process"]["parent"]["name"], "services.exe");
+        // NXLog's classic engine event: the details only in the rendered message.
+        let ps2 = from_json(json!({"EventID": 400, "SourceName": "PowerShell", "Channel": "Windows PowerShell", "Hostname": "CTX07",
+            "Message": "Engine state is changed from None to Available. \r\n\r\nDetails: \r\n\tHostName=ConsoleHost\r\n\tHostApplication=powershell.exe -Version 2 -File C:\\Users\\l\\AppData\\Local\\Temp\\inv.ps1\r\n\tEngineVersion=2.0\r\n\tCommandLine="}), "x").unwrap();
+        assert_eq!(
+            ps2.doc["process"]["command_line"],
+            "powershell.exe -Version 2 -File C:\\Users\\l\\AppData\\Local\\Temp\\inv.ps1"
+        );
+        assert_eq!(ps2.doc["powershell"]["engine"]["version"], "2.0");
+        // GuardDuty's runtime context: an example of the command, where the process has none.
+        let gd = from_json(json!({"source": "aws.guardduty", "detail": {"type": "PrivilegeEscalation:Runtime/DockerSocketAccessed",
+            "service": {"runtimeDetails": {"process": {"name": "docker", "executablePath": "/usr/local/bin/docker", "user": "root"},
+                "context": {"commandLineExample": "docker run --privileged -v /:/host alpine chroot /host sh"}}}}}), "x").unwrap();
+        assert_eq!(
+            gd.doc["process"]["command_line"],
+            "docker run --privileged -v /:/host alpine chroot /host sh"
+        );
+        assert_eq!(
+            snare.doc["process"]["parent"]["command_line"],
+            "C:\\WINDOWS\\system32\\services.exe"
         );
     }
 

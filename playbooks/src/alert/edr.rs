@@ -1565,6 +1565,15 @@ pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     if let Some(d) = text(p, "pwd") {
         set_path(&mut e, "process.working_directory", s(d));
     }
+    // The finding's runtime context gives an example of the command the behaviour came
+    // from (`commandLineExample`) where the process record has none.
+    if text(p, "commandLine").is_none()
+        && let Some(c) = rt
+            .get("context")
+            .and_then(|c| text(c, "commandLineExample"))
+    {
+        set_path(&mut e, "process.command_line", s(c));
+    }
     if let Some(u) = text(p, "user") {
         set_path(&mut e, "user.name", s(u));
     }
@@ -2881,9 +2890,12 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         || msg.contains("type=SYSCALL")
     {
         auditd_lines(msg)?
-    } else if let Some(mut e) = sysmon_xml(msg) {
+    } else if let Some(mut e) = sysmon_xml(msg).or_else(|| sysmon_rendered(msg)) {
         // Already a whole Sysmon event (time, user, category): only the forwarder's host is added.
         if let Some(h) = host {
+            if !e.contains_key("Hostname") {
+                e.insert("Hostname".into(), Json::String(h.clone()));
+            }
             set_path(&mut e, "host.name", Json::String(h));
         }
         e.insert("raw".into(), Json::Object(obj.clone()));
@@ -3243,15 +3255,37 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         .into_iter()
         .find_map(|k| msg.find(k).map(|i| (k, i)))?;
     let line = &msg[at..];
-    let header_fields = if kind == "CEF:" { 7 } else { 5 };
+    // SentinelOne's "CEF2" syslog: `CEF:2|SentinelOne|Mgmt|key=value|key=value|…`, the pairs
+    // pipe-separated straight after the product, with no signature, name or severity.
+    let pipe_pairs = {
+        let mut p = line.splitn(4, '|');
+        p.nth(3).filter(|rest| {
+            rest.split('|')
+                .next()
+                .is_some_and(|f| f.contains('=') && !f.contains(' ') || f.starts_with("rt="))
+        })
+    };
+    let header_fields = if pipe_pairs.is_some() {
+        3
+    } else if kind == "CEF:" {
+        7
+    } else {
+        5
+    };
     let mut parts = line.splitn(header_fields + 1, '|');
-    let header: Vec<&str> = parts.by_ref().take(header_fields).collect();
+    let mut header: Vec<&str> = parts.by_ref().take(header_fields).collect();
     let mut ext = parts.next().unwrap_or_default();
     if header.len() < header_fields {
         return None;
     }
     // LEEF 2.0: `LEEF:2.0|v|p|ver|event|DELIM|ext`, the delimiter a character or `xHH`.
-    let mut delim = if kind == "CEF:" { ' ' } else { '\t' };
+    let mut delim = if pipe_pairs.is_some() {
+        '|'
+    } else if kind == "CEF:" {
+        ' '
+    } else {
+        '\t'
+    };
     if header[0] == "LEEF:2.0"
         && let Some((d, rest)) = ext.split_once('|')
         && d.len() <= 4
@@ -3262,7 +3296,21 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         };
         ext = rest;
     }
-    let kv = extension_pairs(ext, delim);
+    let mut kv = extension_pairs(ext, delim);
+    // Custom fields carry their meaning in a label: `cs5Label=CommandLine cs5=…` (short or
+    // full names: `deviceCustomString5Label`), read as `CommandLine=…`.
+    let labelled: Vec<(String, String)> = kv
+        .iter()
+        .filter_map(|(k, label)| {
+            let base = k.strip_suffix("Label")?;
+            let value = kv.iter().find(|(n, _)| n == base)?.1.clone();
+            Some((label.trim_matches('"').to_owned(), value))
+        })
+        .collect();
+    kv.extend(labelled);
+    if pipe_pairs.is_some() {
+        header.extend(["", "", ""]);
+    }
     let get = |k: &str| {
         kv.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(k))
@@ -3279,7 +3327,7 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         "processPath",
     ])
     .map(drive_path);
-    let exe = match (exe, get("fileName")) {
+    let exe = match (exe, get("fileName").or_else(|| get("fname"))) {
         (Some(p), Some(n)) if !p.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
             Some(join_path(&p, n))
         }
@@ -3289,7 +3337,13 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         &mut e,
         "process",
         exe,
-        first(&["commandLine", "CommandLine", "cmd", "sprocCommandLine"]),
+        first(&[
+            "commandLine",
+            "CommandLine",
+            "cmd",
+            "sprocCommandLine",
+            "threatCommandLineArguments",
+        ]),
     );
     put_process(
         &mut e,
@@ -3297,22 +3351,48 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         first(&["parentImageFileName", "parentProcessPath", "dproc"]).map(drive_path),
         first(&["parentCommandLine", "ParentCommandLine"]),
     );
-    if let Some(u) = first(&["usrName", "suser", "duser", "userName"]) {
+    if let Some(u) = first(&[
+        "usrName",
+        "suser",
+        "duser",
+        "userName",
+        "threatProcessUser",
+        "sourceUserName",
+    ]) {
         set_user(&mut e, u);
     }
-    if let Some(h) = first(&[
+    // An endpoint product's event names the endpoint as the destination host (`dhost`):
+    // with a process in the event, that is the host, not a network destination.
+    let endpoint = e.contains_key("process");
+    let host = first(&[
         "resource",
         "shost",
         "dvchost",
         "identHostName",
         "ComputerName",
-    ]) {
+        "sourceHostName",
+        "deviceHostName",
+    ])
+    .or_else(|| {
+        endpoint
+            .then(|| first(&["dhost", "destinationHostName"]))
+            .flatten()
+    });
+    if let Some(h) = host {
         set_path(&mut e, "host.name", s(h));
     }
+    if let Some(os) = get("sourceOsType") {
+        set_path(&mut e, "host.os.type", s(&os.to_ascii_lowercase()));
+    }
+    let dhost: &[&str] = if endpoint {
+        &[]
+    } else {
+        &["dhost", "destinationHostName"]
+    };
     for (ks, to) in [
         (&["src", "sourceAddress"][..], "source.ip"),
         (&["dst", "destinationAddress"][..], "destination.ip"),
-        (&["dhost", "destinationHostName"][..], "destination.domain"),
+        (dhost, "destination.domain"),
         (&["request", "url"][..], "url.full"),
         (
             &["requestClientApplication", "userAgent"][..],
@@ -3332,7 +3412,28 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
     set_path(&mut e, "observer.vendor", s(vendor));
     set_path(&mut e, "observer.product", s(product));
     let name = if kind == "CEF:" { header[5] } else { header[4] };
-    set_path(&mut e, "rule.name", s(get("description").unwrap_or(name)));
+    let name = get("description")
+        .or_else(|| get("eventDesc"))
+        .unwrap_or(name);
+    set_path(&mut e, "rule.name", s(name));
+    // Carbon Black Cloud's syslog connector says what ran in the event's name:
+    // `The application "C:\…\x.vbs" invoked another application (powershell.exe).`
+    if !e.contains_key("process")
+        && let Some(rest) = name.strip_prefix("The application \"")
+        && let Some((app, tail)) = rest.split_once('"')
+    {
+        let child = tail
+            .split_once("invoked another application (")
+            .and_then(|(_, c)| c.split_once(')'))
+            .map(|(c, _)| c.trim());
+        match child {
+            Some(c) if !c.is_empty() => {
+                set_path(&mut e, "process.name", s(c));
+                put_process(&mut e, "process.parent", Some(app.to_owned()), None);
+            }
+            _ => put_process(&mut e, "process", Some(app.to_owned()), None),
+        }
+    }
     Some(e)
 }
 
@@ -3515,6 +3616,76 @@ fn history_line(msg: &str, app: &str) -> Option<Map<String, Json>> {
     }
     set_path(&mut e, "event.provider", s("shell_history"));
     Some(e)
+}
+
+/// A Sysmon process creation as Windows renders its message (`Process Create:` then
+/// `Image: …`, `CommandLine: …` …), as agents that forward the rendered text ship it (Snare's
+/// `MSWinEventLog` tab-separated line, NXLog's `Message`): the fields are found by their names,
+/// whether the renderer kept the line breaks or folded them into spaces. Read into the flat
+/// Sysmon shape.
+fn sysmon_rendered(msg: &str) -> Option<Map<String, Json>> {
+    const KEYS: &[&str] = &[
+        "RuleName",
+        "UtcTime",
+        "ProcessGuid",
+        "ProcessId",
+        "Image",
+        "FileVersion",
+        "Description",
+        "Product",
+        "Company",
+        "OriginalFileName",
+        "CommandLine",
+        "CurrentDirectory",
+        "User",
+        "LogonGuid",
+        "LogonId",
+        "TerminalSessionId",
+        "IntegrityLevel",
+        "Hashes",
+        "ParentProcessGuid",
+        "ParentProcessId",
+        "ParentImage",
+        "ParentCommandLine",
+        "ParentUser",
+    ];
+    let at = msg.find("Process Create:")?;
+    let body = &msg[at + "Process Create:".len()..];
+    // Where each field's name stands: after a line break, a tab or two spaces.
+    let mut marks: Vec<(usize, usize, &str)> = Vec::new();
+    for k in KEYS {
+        let needle = format!("{k}: ");
+        let mut from = 0;
+        while let Some(i) = body[from..].find(&needle) {
+            let i = from + i;
+            let before = &body[..i];
+            if before.is_empty()
+                || before.ends_with('\n')
+                || before.ends_with('\t')
+                || before.ends_with("  ")
+                || before.ends_with("\r")
+            {
+                marks.push((i, i + needle.len(), k));
+                break;
+            }
+            from = i + needle.len();
+        }
+    }
+    marks.sort_unstable();
+    let mut flat = Map::new();
+    for (n, (_, start, k)) in marks.iter().enumerate() {
+        let end = marks.get(n + 1).map_or(body.len(), |m| m.0);
+        let v = body[*start..end].trim();
+        // Snare ends the message with a tab and the event's sequence number.
+        let v = v.split('\t').next().unwrap_or(v).trim();
+        flat.insert((*k).to_owned(), s(v));
+    }
+    if !flat.contains_key("Image") && !flat.contains_key("CommandLine") {
+        return None;
+    }
+    flat.insert("EventID".into(), Json::from(1));
+    flat.insert("Channel".into(), s("Microsoft-Windows-Sysmon/Operational"));
+    Some(flat)
 }
 
 /// Sysmon for Linux's XML as syslog carries it: the `<Data Name="…">` values, read into the

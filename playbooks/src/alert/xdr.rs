@@ -1,7 +1,7 @@
 //! More endpoint products' alert shapes, mapped onto ECS with the same helpers as `edr`:
 //! Trellix (FireEye) HX alerts, Uptycs alerts, Cybereason process queries, Carbon Black EDR
-//! (Response) forwarder events, Aqua Tracee events, and Wazuh file-integrity alerts of files
-//! that run commands. Each adapter recognises its shape by fields no other shape has
+//! (Response) forwarder events, Aqua Tracee events, Wazuh file-integrity alerts of files
+//! that run commands, and Prisma Cloud (Twistlock) runtime audits. Each adapter recognises its shape by fields no other shape has
 //! together and returns `None` otherwise.
 
 use super::edr::{
@@ -417,6 +417,54 @@ pub(super) fn carbon_black_edr(
         &mut e,
         "carbonblack_edr",
         "carbon_black",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// Prisma Cloud Compute (Twistlock) runtime audits of a container's or host's processes
+/// (`type: processes`, `processPath`, `attackType`): the command is in the message
+/// (`… Full command: /bin/bash /opt/x.sh`), the container and image beside it.
+pub(super) fn prisma_runtime(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let path = mtext(obj, "processPath")?;
+    mtext(obj, "attackType").or_else(|| mtext(obj, "ruleName"))?;
+    let msg = mtext(obj, "msg")?;
+    let mut e = Map::new();
+    let cmd = msg
+        .split_once("Full command: ")
+        .map(|(_, c)| c.trim().trim_end_matches('.').trim());
+    put_process(
+        &mut e,
+        "process",
+        Some(path.to_owned()),
+        cmd.filter(|c| !c.is_empty()),
+    );
+    if let Some(u) = mtext(obj, "user") {
+        set_user(&mut e, u);
+    }
+    if let Some(h) = mtext(obj, "hostname") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(c) = mtext(obj, "containerName") {
+        set_path(&mut e, "container.name", s(c));
+    }
+    if let Some(i) = mtext(obj, "imageName") {
+        set_path(&mut e, "container.image.name", s(i));
+    }
+    if let Some(r) = mtext(obj, "ruleName") {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    set_path(&mut e, "message", s(msg));
+    if let Some(t) = mtext(obj, "time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "_id").map(str::to_owned);
+    finish(
+        &mut e,
+        "prisma_cloud",
+        "prisma_cloud",
         Json::Object(obj.clone()),
     );
     Some((e, id))
