@@ -3231,6 +3231,18 @@ mod tests {
             gd.doc["process"]["command_line"],
             "docker run --privileged -v /:/host alpine chroot /host sh"
         );
+        // Prisma Cloud's runtime audit: the command in its message.
+        let pc = from_json(json!({"_id": "67c9", "type": "processes", "hostname": "ip-10-0-41-17", "user": "postgres",
+            "processPath": "/usr/bin/bash", "attackType": "unexpectedProcess", "containerName": "pg-backup",
+            "msg": "/usr/bin/bash launched but is not found in the runtime model. Full command: /bin/bash /opt/backup/pg-backup.sh --database orders"}), "x").unwrap();
+        assert_eq!(
+            pc.doc["process"]["command_line"],
+            "/bin/bash /opt/backup/pg-backup.sh --database orders"
+        );
+        assert_eq!(pc.doc["process"]["executable"], "/usr/bin/bash");
+        assert_eq!(pc.doc["user"]["name"], "postgres");
+        assert_eq!(pc.doc["container"]["name"], "pg-backup");
+        assert_eq!(pc.id, "67c9");
         assert_eq!(
             snare.doc["process"]["parent"]["command_line"],
             "C:\\WINDOWS\\system32\\services.exe"
