@@ -201,6 +201,28 @@ fn merge_alert_evidence(items: Vec<Json>) -> Vec<Result<Alert, BadAlert>> {
         .collect()
 }
 
+/// A reader of a document that holds several alerts: the alerts' documents, or `None`.
+type Splitter = fn(&Map<String, Json>) -> Option<Vec<Json>>;
+
+/// Each splitter, the names of its parts, and what to do when a document has too many.
+const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
+    (
+        siem::graylog_backlog,
+        ("backlog message", "backlog messages"),
+        "the notification holds {total} backlog messages; the first {max} were taken as alerts and these were not: lower the event definition's backlog size to run them",
+    ),
+    (
+        siem::opensearch_findings,
+        ("finding", "findings"),
+        "the response holds {total} findings; the first {max} were taken as alerts and these were not: page the search (startIndex, size) to run them",
+    ),
+    (
+        edr::osquery_snapshot_rows,
+        ("row", "rows"),
+        "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
+    ),
+];
+
 /// At most this many events of one rule report become alerts; the rest are reported.
 const MAX_RULE_MATCHES: usize = 1000;
 
@@ -274,47 +296,16 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
             &doc,
         );
     }
-    // A Graylog event notification: one alert per backlogged message.
-    if let Json::Object(o) = &doc
-        && let Some(messages) = siem::graylog_backlog(o)
-    {
-        let total = messages.len();
-        return each_capped(
-            messages.into_iter(),
-            total,
-            position,
-            ("backlog message", "backlog messages"),
-            "the notification holds {total} backlog messages; the first {max} were taken as alerts and these were not: lower the event definition's backlog size to run them",
-            &doc,
-        );
-    }
-    // OpenSearch Security Analytics findings: one alert per finding's matched document.
-    if let Json::Object(o) = &doc
-        && let Some(found) = siem::opensearch_findings(o)
-    {
-        let total = found.len();
-        return each_capped(
-            found.into_iter(),
-            total,
-            position,
-            ("finding", "findings"),
-            "the response holds {total} findings; the first {max} were taken as alerts and these were not: page the search (startIndex, size) to run them",
-            &doc,
-        );
-    }
-    // An osquery snapshot: one alert per row.
-    if let Json::Object(o) = &doc
-        && let Some(rows) = edr::osquery_snapshot_rows(o)
-    {
-        let total = rows.len();
-        return each_capped(
-            rows.into_iter(),
-            total,
-            position,
-            ("row", "rows"),
-            "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
-            &doc,
-        );
+    // Documents that hold several alerts of one kind: a Graylog event notification (one per
+    // backlogged message), OpenSearch Security Analytics findings (one per finding's matched
+    // document), an osquery snapshot (one per row).
+    if let Json::Object(o) = &doc {
+        for (split, names, reason) in SPLITTERS {
+            if let Some(docs) = split(o) {
+                let total = docs.len();
+                return each_capped(docs.into_iter(), total, position, *names, reason, &doc);
+            }
+        }
     }
     let (rule, matches) = match rule_matches(doc) {
         Ok(r) => r,

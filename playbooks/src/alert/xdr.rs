@@ -444,22 +444,18 @@ pub(super) fn prisma_runtime(
     if let Some(u) = mtext(obj, "user") {
         set_user(&mut e, u);
     }
-    if let Some(h) = mtext(obj, "hostname") {
-        set_path(&mut e, "host.name", s(h));
-    }
-    if let Some(c) = mtext(obj, "containerName") {
-        set_path(&mut e, "container.name", s(c));
-    }
-    if let Some(i) = mtext(obj, "imageName") {
-        set_path(&mut e, "container.image.name", s(i));
-    }
-    if let Some(r) = mtext(obj, "ruleName") {
-        set_path(&mut e, "rule.name", s(r));
+    for (from, to) in [
+        ("hostname", "host.name"),
+        ("containerName", "container.name"),
+        ("imageName", "container.image.name"),
+        ("ruleName", "rule.name"),
+        ("time", "@timestamp"),
+    ] {
+        if let Some(v) = mtext(obj, from) {
+            set_path(&mut e, to, s(v));
+        }
     }
     set_path(&mut e, "message", s(msg));
-    if let Some(t) = mtext(obj, "time") {
-        e.insert("@timestamp".into(), s(t));
-    }
     let id = mtext(obj, "_id").map(str::to_owned);
     finish(
         &mut e,
