@@ -382,6 +382,53 @@ fn rule_matches(doc: Json) -> Result<(Json, Vec<Json>), Json> {
     Ok((Json::Object(rule), matches))
 }
 
+/// ECS field types the playbooks rely on, whatever the shipper sent: `user.id` and
+/// `process.user.id` are keywords (a uid may arrive as a number), `process.args` is a list (a
+/// string is split as a shell would), and a process's `name`, `executable` and `command_line`
+/// are strings (a one-element list, as some exports give keywords, is its element; a longer
+/// one is joined with spaces).
+fn ecs_types(ecs: &mut Map<String, Json>) {
+    for path in [
+        "user.id",
+        "process.user.id",
+        "process.real_user.id",
+        "user.effective.id",
+    ] {
+        if let Some(v) = get_path_mut(ecs, path)
+            && let Json::Number(n) = v
+        {
+            *v = Json::String(n.to_string());
+        }
+    }
+    for p in ["process", "process.parent", "process.parent.parent"] {
+        for k in ["name", "executable", "command_line"] {
+            if let Some(v) = get_path_mut(ecs, &format!("{p}.{k}"))
+                && let Json::Array(a) = v
+            {
+                let joined = a.iter().filter_map(Json::as_str).collect::<Vec<_>>();
+                *v = Json::String(joined.join(" "));
+            }
+        }
+        if let Some(v) = get_path_mut(ecs, &format!("{p}.args"))
+            && let Json::String(a) = v
+        {
+            let list = crate::funcs::split_args(a);
+            *v = Json::Array(list.into_iter().map(Json::String).collect());
+        }
+    }
+}
+
+/// The value at a dotted path of a nested map, if every step is an object.
+fn get_path_mut<'a>(root: &'a mut Map<String, Json>, path: &str) -> Option<&'a mut Json> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut cur = root.get_mut(first)?;
+    for p in parts {
+        cur = cur.as_object_mut()?.get_mut(p)?;
+    }
+    Some(cur)
+}
+
 /// Normalises one parsed document.
 pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
     let raw = || excerpt(&doc.to_string());
@@ -400,6 +447,7 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
         });
     }
     let (mut ecs, id) = normalize(obj.clone());
+    ecs_types(&mut ecs);
     // A shape nothing above knew: the process looked for by its usual field names.
     let named = |k: &str| {
         ecs.get("process")
@@ -686,6 +734,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         siem::trend_detection,
         siem::sekoia_alert,
         siem::exchange_cmdlet,
+        siem::shell_log_commands,
         edr::launchd_plist,
         edr::log_lines,
     ] {
@@ -735,6 +784,16 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         && obj.contains_key("CommandLine")
     {
         obj.insert("EventID".into(), Json::from(1));
+    }
+    // A Windows event as Splunk extracts it: `EventCode` beside the event's own fields.
+    if !obj.contains_key("EventID")
+        && !obj.contains_key("process")
+        && ["ScriptBlockText", "CommandLine", "Image", "Payload"]
+            .iter()
+            .any(|k| obj.contains_key(*k))
+        && let Some(code) = obj.get("EventCode").cloned()
+    {
+        obj.insert("EventID".into(), code);
     }
     let flat_windows = ["EventID", "EventId", "event_id"]
         .iter()
@@ -1116,6 +1175,19 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         );
         set("destination.ip", text("dest_ip"));
         set("destination.domain", text("dest").filter(|d| !is_ip(d)));
+    } else if text("dest_port").is_some()
+        && text("dest_ip").is_some_and(|ip| match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(v4)) => {
+                !(v4.is_private() || v4.is_loopback() || v4.is_link_local())
+            }
+            _ => false,
+        })
+        && text("dest").is_some_and(|d| !is_ip(&d))
+    {
+        // A process's own connections correlated onto the host (`dest` the host, `dest_ip`
+        // and `dest_port` the public address it talked to).
+        set("host.name", text("dest"));
+        set("destination.ip", text("dest_ip"));
     } else {
         set("host.name", text("dest").or_else(|| text("host")));
         set("host.ip", text("dest_ip"));
@@ -1545,6 +1617,23 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         .and_then(find)
     {
         put(&mut e, "process.group_leader", leader);
+    }
+    // The chain's first process below launchd (a daemon such as `jamf policy`, an app the user
+    // opened): ECS's entry leader, the process through which the chain entered the system.
+    let mut top = None;
+    let mut cur = ppid;
+    for _ in 0..32 {
+        let Some(p) = cur.filter(|p| *p > 1).and_then(find) else {
+            break;
+        };
+        top = Some(p);
+        cur = p
+            .get("ppid")
+            .and_then(Json::as_i64)
+            .filter(|n| Some(*n) != cur);
+    }
+    if let Some(t) = top.filter(|t| t.get("pid").and_then(Json::as_i64) != ppid) {
+        put(&mut e, "process.entry_leader", t);
     }
     if let Some(uid) = me.get("uid") {
         set_path(&mut e, "user.id", s(&uid.to_string()));
@@ -3160,6 +3249,48 @@ mod tests {
     }
 
     #[test]
+    fn ecs_field_types_are_what_playbooks_expect() {
+        // A uid as a number, a name as a one-element list, the arguments as one string.
+        let a = from_json(
+            json!({"process": {"name": ["osascript"], "args": "python3 -c print(1)", "command_line": "python3 -c print(1)",
+                "parent": {"executable": ["/bin/zsh"]}}, "user": {"id": 501, "name": "mb"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(a.doc["user"]["id"], "501");
+        assert_eq!(a.doc["process"]["name"], "osascript");
+        assert_eq!(a.doc["process"]["parent"]["executable"], "/bin/zsh");
+        assert_eq!(
+            a.doc["process"]["args"],
+            json!(["python3", "-c", "print(1)"])
+        );
+    }
+
+    #[test]
+    fn a_jamf_protect_chain_names_its_entry_leader() {
+        let proc_ = |pid: i64, ppid: i64, path: &str, args: &[&str]| json!({"pid": pid, "ppid": ppid, "path": path, "args": args, "uid": 0});
+        let a = from_json(
+            json!({"match": {"event": {"pid": 5}, "tags": ["T1059.002"]}, "host": {"hostname": "MBP-1"},
+                "related": {"processes": [
+                    proc_(5, 4, "/usr/bin/osascript", &["osascript", "-e", "display dialog"]),
+                    proc_(4, 3, "/usr/bin/sudo", &["sudo", "-u", "m", "osascript"]),
+                    proc_(3, 2, "/bin/launchctl", &["launchctl", "asuser", "503"]),
+                    proc_(2, 1, "/usr/local/jamf/bin/jamf", &["jamf", "policy", "-id", "214"])]}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            a.doc["process"]["parent"]["parent"]["executable"],
+            "/bin/launchctl"
+        );
+        assert_eq!(
+            a.doc["process"]["entry_leader"]["executable"],
+            "/usr/local/jamf/bin/jamf"
+        );
+        assert_eq!(a.doc["process"]["entry_leader"]["name"], "jamf");
+    }
+
+    #[test]
     fn forwarded_cef_and_rendered_sysmon_lines_are_read() {
         let line = |m: &str| from_json(json!({"host": "10.0.0.5", "message": m}), "x").unwrap();
         // CrowdStrike's SIEM connector: the command line in a labelled custom string, the
@@ -3221,6 +3352,30 @@ mod tests {
         assert_eq!(
             gd.doc["process"]["command_line"],
             "docker run --privileged -v /:/host alpine chroot /host sh"
+        );
+        // A Splunk notable carrying the ESXi shell lines it matched: the session's commands.
+        let esx = from_json(json!({"search_name": "ESXi Shell - Rule", "dest": "esx-03", "src": "10.10.20.15", "app": "sshd",
+            "annotations": {"mitre_attack": ["T1059.004"]},
+            "commands": ["2025-03-06T15:48:09Z shell[2291840]: [root]: esxcli system version get",
+                         "2025-03-06T15:48:17Z shell[2291840]: [root]: vim-cmd vmsvc/getallvms"]}), "x").unwrap();
+        assert_eq!(
+            esx.doc["process"]["command_line"],
+            "esxcli system version get\nvim-cmd vmsvc/getallvms"
+        );
+        assert_eq!(esx.doc["user"]["name"], "root");
+        assert_eq!(esx.doc["host"]["name"], "esx-03");
+        assert_eq!(esx.doc["source"]["ip"], "10.10.20.15");
+        assert_eq!(esx.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        // A Windows event as Splunk extracts it: `EventCode` beside the script block.
+        let sb = from_json(
+            json!({"search_name": "PS - Rule", "EventCode": "4104", "dest": "SRV-1",
+            "ScriptBlockText": "Invoke-Command -ComputerName a,b -ScriptBlock {x}"}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            sb.doc["powershell"]["file"]["script_block_text"],
+            "Invoke-Command -ComputerName a,b -ScriptBlock {x}"
         );
         // Prisma Cloud's runtime audit: the command in its message.
         let pc = from_json(json!({"_id": "67c9", "type": "processes", "hostname": "ip-10-0-41-17", "user": "postgres",

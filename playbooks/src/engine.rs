@@ -923,7 +923,8 @@ impl<'p> Run<'p> {
                     severity = severity.max(r.outcome.severity);
                     immediate |= r.outcome.immediate;
                     match self.pb.templates.render_ctx(&r.outcome.reason, &self.hb) {
-                        Ok(s) => reasons.push(s),
+                        // Conditional parts of a reason leave stray spaces at its ends.
+                        Ok(s) => reasons.push(s.trim().to_owned()),
                         Err(e) => reasons.push(format!(
                             "{} (reason could not be rendered: {e})",
                             r.outcome.reason.src

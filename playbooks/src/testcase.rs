@@ -346,6 +346,19 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
         },
         |_| None,
     );
+    // An expression that fails on this alert (a type the author did not expect: a number
+    // where a string was, `!` on a string) is a bug in the playbook, whatever the verdict.
+    for n in report
+        .notes
+        .iter()
+        .filter(|n| n.contains("could not be evaluated"))
+    {
+        push(
+            "evaluation".into(),
+            Json::String("every expression evaluates".into()),
+            Json::String(n.clone()),
+        );
+    }
     for (k, want) in &case.expect.facts {
         let got = report
             .facts

@@ -722,6 +722,71 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         .find_map(|k| obj.get(*k).and_then(json_text))
 }
 
+/// A correlation that carries the shell log lines it matched (a Splunk notable's `commands`,
+/// one `shell[pid]: [root]: …` ESXi line, sudo line or history line each): the session those
+/// commands ran in, one command per line of its command line, as the account the lines name;
+/// the notable's `dest` is the host and `src` where the session came from.
+pub(super) fn shell_log_commands(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let lines = obj.get("commands")?.as_array()?;
+    let parsed: Vec<Map<String, Json>> = lines
+        .iter()
+        .filter_map(Json::as_str)
+        .filter_map(syslog_command)
+        .collect();
+    let first = parsed.first()?;
+    let cmds: Vec<&str> = parsed
+        .iter()
+        .filter_map(|p| p.get("process")?.get("command_line")?.as_str())
+        .collect();
+    let mut e = Map::new();
+    put_process(
+        &mut e,
+        "process",
+        Some("/bin/sh".to_owned()),
+        Some(&cmds.join("\n")),
+    );
+    set_path(&mut e, "process.interactive", Json::Bool(true));
+    if let Some(app) = mtext(obj, "app") {
+        set_path(&mut e, "process.parent.name", s(app));
+    }
+    for (from, to) in [
+        ("user.name", "user.name"),
+        ("host.os.type", "host.os.type"),
+        ("event.provider", "event.provider"),
+    ] {
+        if let Some(v) = super::get_path(&Json::Object(first.clone()), from) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(h) = ["dest", "orig_host", "host", "hostname"]
+        .iter()
+        .find_map(|k| mtext(obj, k))
+    {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(ip) = mtext(obj, "src").filter(|v| v.parse::<std::net::IpAddr>().is_ok()) {
+        set_path(&mut e, "source.ip", s(ip));
+    }
+    if let Some(Json::Array(t)) = obj.get("annotations").and_then(|a| a.get("mitre_attack")) {
+        let ids: Vec<&str> = t.iter().filter_map(Json::as_str).collect();
+        set_techniques(&mut e, &ids);
+    }
+    for k in ["search_name", "rule_name"] {
+        if let Some(r) = mtext(obj, k) {
+            set_path(&mut e, "rule.name", s(r));
+            break;
+        }
+    }
+    if let Some(t) = mtext(obj, "_time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "event_id").map(str::to_owned);
+    finish(&mut e, "splunk", "splunk", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
 /// A Graylog event notification (`event_definition_id`, `event`, `backlog[]`): the messages
 /// that fired it, each one alert. Graylog stores a shipper's nested fields flattened with
 /// underscores: a winlogbeat event's `winlog.event_data.Image` is `winlog_event_data_Image`

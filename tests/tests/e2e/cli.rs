@@ -25,6 +25,52 @@ fn shipped_playbook_validates_and_its_tests_pass() {
 }
 
 #[test]
+fn a_playbook_test_fails_when_an_expression_cannot_be_evaluated() {
+    // `!facts.kind` on a string is a type error the validator cannot see: the case's verdict
+    // matches, but the test must still fail and say which check broke.
+    let dir = tempdir("evalerr");
+    std::fs::write(
+        dir.join("p.yaml"),
+        r#"id: eval-error
+title: Eval error
+version: 1
+techniques: [T1059]
+match: {technique: T1059}
+analysis:
+  - check: kind
+    explain: a string
+    value: "'shell'"
+  - check: broken
+    explain: negates a string
+    value: "!facts.kind"
+escalation:
+  rules:
+    - when: facts.broken
+      tier: 2
+      severity: high
+      reason: x
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.tests.yaml"),
+        r#"playbook: p.yaml
+cases:
+  - name: verdict right, expression broken
+    alert: {process: {name: sh, command_line: "sh -c id"}, threat: {technique: {id: [T1059]}}}
+    expect: {escalation: {escalate: false}}
+"#,
+    )
+    .unwrap();
+    let o = run(&["playbook", "test", dir.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("check `broken`"), "{out}");
+    assert!(out.contains("could not be evaluated"), "{out}");
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
+}
+
+#[test]
 fn validation_reports_every_problem_with_positions_and_fixes() {
     let dir = tempdir("validate");
     let pb = dir.join("bad.yaml");
