@@ -1197,6 +1197,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             text("src_ip").or_else(|| text("src")).filter(|v| is_ip(v)),
         );
     }
+    // A script block the correlation carries (`script_block_text`, the Endpoint data model's
+    // name for PowerShell 4104's text).
+    if let Some(sb) = text("script_block_text").or_else(|| text("ScriptBlockText")) {
+        set("powershell.file.script_block_text", Some(sb));
+    }
     set("url.full", text("url"));
     if let Some(u) = text("user").or_else(|| text("User")) {
         match u.split_once('\\') {
@@ -3376,6 +3381,14 @@ mod tests {
         assert_eq!(
             sb.doc["powershell"]["file"]["script_block_text"],
             "Invoke-Command -ComputerName a,b -ScriptBlock {x}"
+        );
+        // A notable's `script_block_text` (the Endpoint data model's name) is the script block.
+        let sbt = from_json(json!({"search_name": "Defender Tampering - Rule", "dest": ["SQL03", "APP11"], "user": "K\\adm",
+            "process_name": "wsmprovhost.exe", "process": "C:\\Windows\\system32\\wsmprovhost.exe -Embedding",
+            "script_block_text": "Set-MpPreference -DisableRealtimeMonitoring $true"}), "x").unwrap();
+        assert_eq!(
+            sbt.doc["powershell"]["file"]["script_block_text"],
+            "Set-MpPreference -DisableRealtimeMonitoring $true"
         );
         // Prisma Cloud's runtime audit: the command in its message.
         let pc = from_json(json!({"_id": "67c9", "type": "processes", "hostname": "ip-10-0-41-17", "user": "postgres",
