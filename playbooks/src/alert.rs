@@ -1836,6 +1836,18 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         "process.parent.command_line",
         text(&format!("{parent}CommandLine")),
     );
+    // On a process-creation row, the initiating process's own parent and working directory.
+    if process_event {
+        set(
+            "process.parent.parent.name",
+            text("InitiatingProcessParentFileName"),
+        );
+        set(
+            "process.parent.working_directory",
+            text("InitiatingProcessCurrentDirectory"),
+        );
+        set("process.working_directory", text("ProcessCurrentDirectory"));
+    }
     let (user, domain, sid) = if process_event {
         ("AccountName", "AccountDomain", "AccountSid")
     } else {
@@ -3389,6 +3401,20 @@ mod tests {
         assert_eq!(
             sbt.doc["powershell"]["file"]["script_block_text"],
             "Set-MpPreference -DisableRealtimeMonitoring $true"
+        );
+        // A Defender process-creation row: the initiating process's parent and directory.
+        let mde = from_json(json!({"DeviceName": "WS-1", "FileName": "cscript.exe", "FolderPath": "C:\\Windows\\System32\\cscript.exe",
+            "ProcessCommandLine": "cscript.exe //nologo scan.vbs", "InitiatingProcessFileName": "cmd.exe",
+            "InitiatingProcessCommandLine": "cmd.exe /d /c cscript.exe //nologo scan.vbs",
+            "InitiatingProcessParentFileName": "TaniumCX.exe",
+            "InitiatingProcessCurrentDirectory": "C:\\Program Files\\Tanium\\Tanium Client\\Downloads\\Action_1\\"}), "x").unwrap();
+        assert_eq!(
+            mde.doc["process"]["parent"]["parent"]["name"],
+            "TaniumCX.exe"
+        );
+        assert_eq!(
+            mde.doc["process"]["parent"]["working_directory"],
+            "C:\\Program Files\\Tanium\\Tanium Client\\Downloads\\Action_1\\"
         );
         // Prisma Cloud's runtime audit: the command in its message.
         let pc = from_json(json!({"_id": "67c9", "type": "processes", "hostname": "ip-10-0-41-17", "user": "postgres",
