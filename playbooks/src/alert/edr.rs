@@ -663,14 +663,6 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
 /// judged as the process it starts; the file it sits in is `file.path`.
 fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
     let path = text(cols, "path").unwrap_or_default();
-    let owner_from_path = |p: &str| -> Option<String> {
-        let parts: Vec<&str> = p.split('/').collect();
-        match parts.as_slice() {
-            ["", "Users" | "home", user, ..] => Some((*user).to_owned()),
-            ["", "Library" | "System", ..] => Some("root".to_owned()),
-            _ => None,
-        }
-    };
     if let Some(c) = text(cols, "command")
         && (cols.get("minute").is_some() || path.contains("cron"))
     {
@@ -694,7 +686,7 @@ fn osquery_scheduled(cols: &Json, e: &mut Map<String, Json>) -> bool {
     {
         let user = text(cols, "username")
             .map(str::to_owned)
-            .or_else(|| owner_from_path(path));
+            .or_else(|| plist_owner(path));
         launch_item(e, c, user);
     } else {
         return false;
@@ -730,20 +722,9 @@ pub(super) fn launchd_plist(
             .find(|m| is_plist(m))?
     };
     let command = match plist.get("ProgramArguments") {
-        Some(Json::Array(a)) if !a.is_empty() => a
-            .iter()
-            .filter_map(Json::as_str)
-            .map(|x| {
-                if !x.contains(char::is_whitespace) || x.is_empty() {
-                    x.to_owned()
-                } else if x.contains('"') {
-                    format!("'{x}'")
-                } else {
-                    format!("\"{x}\"")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        Some(Json::Array(a)) if !a.is_empty() => {
+            shell_join(&a.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+        }
         Some(Json::String(c)) if !c.trim().is_empty() => c.clone(),
         _ => text(&Json::Object(plist.clone()), "Program")?.to_owned(),
     };
@@ -752,13 +733,8 @@ pub(super) fn launchd_plist(
         .find_map(|k| mtext(obj, k))
         .filter(|p| p.ends_with(".plist"))
         .unwrap_or_default();
-    let user = match path.split('/').collect::<Vec<_>>().as_slice() {
-        ["", "Users", user, ..] => Some((*user).to_owned()),
-        ["", "Library" | "System", ..] => Some("root".to_owned()),
-        _ => None,
-    };
     let mut e = Map::new();
-    launch_item(&mut e, &command, user);
+    launch_item(&mut e, &command, plist_owner(path));
     if !path.is_empty() {
         set_path(&mut e, "file.path", s(path));
     }
@@ -777,6 +753,17 @@ pub(super) fn launchd_plist(
     }
     e.insert("raw".into(), Json::Object(obj.clone()));
     Some((e, None))
+}
+
+/// Whose job a launchd plist (or crontab) is, from where it sits: a user's own folder
+/// (`/Users/NAME/…`, `/home/NAME/…`) is that user's; the system's `/Library` and `/System`
+/// run as root.
+fn plist_owner(path: &str) -> Option<String> {
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", "Users" | "home", user, ..] => Some((*user).to_owned()),
+        ["", "Library" | "System", ..] => Some("root".to_owned()),
+        _ => None,
+    }
 }
 
 /// A launchd job, judged as the process it starts: launchd runs `command` as `user`.

@@ -644,6 +644,18 @@ pub(super) fn exchange_cmdlet(
     Some((e, id))
 }
 
+/// A JSON object carried as text (a shipper's `message`, XSOAR's `rawJSON`, Splunk HEC's
+/// `event`): the object, when the text is one with at least two fields.
+fn json_text(v: &Json) -> Option<Map<String, Json>> {
+    let t = v.as_str()?.trim();
+    if !t.starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<Map<String, Json>>(t)
+        .ok()
+        .filter(|m| m.len() >= 2)
+}
+
 /// The alert inside a forwarding envelope, or `None` when `obj` is not one:
 /// - a Cortex XSOAR incident keeps the fetched alert as `rawJSON`;
 /// - a Splunk HTTP Event Collector payload carries it as `event` (an object, JSON text, or a
@@ -667,15 +679,6 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     if describes_process {
         return None;
     }
-    let json_text = |v: &Json| -> Option<Map<String, Json>> {
-        let t = v.as_str()?.trim();
-        if !t.starts_with('{') {
-            return None;
-        }
-        serde_json::from_str::<Map<String, Json>>(t)
-            .ok()
-            .filter(|m| m.len() >= 2)
-    };
     // XSOAR: the incident's own fields say it is one.
     if [
         "dbotMirrorId",
@@ -730,10 +733,11 @@ pub(super) fn shell_log_commands(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
     let lines = obj.get("commands")?.as_array()?;
-    let parsed: Vec<Map<String, Json>> = lines
+    let parsed: Vec<Json> = lines
         .iter()
         .filter_map(Json::as_str)
         .filter_map(syslog_command)
+        .map(Json::Object)
         .collect();
     let first = parsed.first()?;
     let cmds: Vec<&str> = parsed
@@ -756,7 +760,7 @@ pub(super) fn shell_log_commands(
         ("host.os.type", "host.os.type"),
         ("event.provider", "event.provider"),
     ] {
-        if let Some(v) = super::get_path(&Json::Object(first.clone()), from) {
+        if let Some(v) = super::get_path(first, from) {
             set_path(&mut e, to, v.clone());
         }
     }
@@ -827,13 +831,7 @@ pub(super) fn graylog_backlog(obj: &Map<String, Json>) -> Option<Vec<Json>> {
             }
             return Json::Object(flat);
         }
-        let inner = m
-            .get("message")
-            .and_then(Json::as_str)
-            .map(str::trim)
-            .filter(|t| t.starts_with('{'))
-            .and_then(|t| serde_json::from_str::<Map<String, Json>>(t).ok());
-        match inner {
+        match m.get("message").and_then(json_text) {
             Some(mut inner) => {
                 if let Some(src) = m.get("source").filter(|v| v.is_string())
                     && !["host", "hostname", "Computer"]
