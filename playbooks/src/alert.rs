@@ -217,6 +217,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the response holds {total} findings; the first {max} were taken as alerts and these were not: page the search (startIndex, size) to run them",
     ),
     (
+        edr::datadog_signals_page,
+        ("signal", "signals"),
+        "the page holds {total} signals; the first {max} were taken as alerts and these were not: page the search (page[limit], page[cursor]) to run them",
+    ),
+    (
         edr::osquery_snapshot_rows,
         ("row", "rows"),
         "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
@@ -667,6 +672,15 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         obj = inner;
         devo_rule = Some(rule);
     }
+    // A Panther alert: its first matched event, the rule and its techniques carried along.
+    let mut carried_techniques = Vec::new();
+    let mut carried_rule = None;
+    if let Some((event, pid, rule, techniques)) = siem::panther_alert(&obj) {
+        id = id.or(pid);
+        obj = event;
+        carried_rule = rule;
+        carried_techniques = techniques;
+    }
     // Chainsaw's hunt output: the rule that fired, and the matched record under
     // `document.data` (an EVTX event, or a JSON log line).
     let mut chainsaw_rule = None;
@@ -850,7 +864,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(u) = get_str(&doc, "kibana.alert.uuid") {
         id = Some(u.to_owned());
     }
-    let mut techniques: Vec<String> = Vec::new();
+    let mut techniques: Vec<String> = carried_techniques;
     for path in [
         "kibana.alert.rule.threat",
         "threat",
@@ -919,6 +933,11 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     }
     if id.is_none() {
         id = get_str(&doc, "event.id").map(str::to_owned);
+    }
+    if let Some(r) = carried_rule
+        && get_path(&doc, "rule.name").is_none()
+    {
+        set_path(&mut ecs, "rule.name", Json::String(r));
     }
     derive(&mut ecs);
     (ecs, id)
@@ -1121,6 +1140,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         ),
         _ => cmd,
     };
+    // A sudo record (`linux_secure`: the `sudo` app, the account in `src_user`, the command it
+    // ran as `user` in `command`): the command is the process, sudo its parent.
+    let sudo = (text("app").as_deref() == Some("sudo") || cmd.as_deref() == Some("sudo"))
+        && text("command").is_some();
+    let cmd = if sudo { text("command") } else { cmd };
     if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {
         return None;
     }
@@ -1203,7 +1227,13 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         set("powershell.file.script_block_text", Some(sb));
     }
     set("url.full", text("url"));
-    if let Some(u) = text("user").or_else(|| text("User")) {
+    if sudo {
+        set("process.parent.name", Some("sudo".into()));
+        set("process.parent.executable", Some("/usr/bin/sudo".into()));
+        set("process.working_directory", text("pwd"));
+        set("user.effective.name", text("user"));
+        set("user.name", text("src_user"));
+    } else if let Some(u) = text("user").or_else(|| text("User")) {
         match u.split_once('\\') {
             Some((d, n)) => {
                 set("user.domain", Some(d.to_owned()));
@@ -1286,6 +1316,22 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             "user.roles",
             serde_json::json!([format!("privilege {l}")]),
         );
+    }
+    // A search over raw Windows events (Sysmon, 4688) keeps the event's own fields beside
+    // CIM's: what CIM has no name for (the original file name, integrity, hashes, the parent's
+    // account) is read from them.
+    if let Some(code) = r.get("EventCode").or_else(|| r.get("EventID"))
+        && ["Image", "NewProcessName", "ScriptBlockText"]
+            .iter()
+            .any(|k| r.contains_key(*k))
+    {
+        let mut flat = r.clone();
+        flat.insert("EventID".into(), code.clone());
+        for (k, v) in windows_flat(&flat) {
+            if k != "@timestamp" {
+                set_path(&mut e, &k, v);
+            }
+        }
     }
     Some(e)
 }
@@ -2099,6 +2145,7 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 "process.pe.original_file_name",
                 get("OriginalFileName"),
             );
+            set(&mut e, "process.pe.description", get("Description"));
             set(
                 &mut e,
                 "process.parent.executable",
@@ -2423,6 +2470,20 @@ fn remove_empty(e: &mut Map<String, Json>, path: &str) {
 }
 
 fn derive(e: &mut Map<String, Json>) {
+    // ECS's `process.env_vars` is a list of `NAME=value` strings; Elastic Defend and others
+    // give `{name, value}` pairs.
+    if let Some(Json::Array(vars)) = e.get_mut("process").and_then(|p| p.get_mut("env_vars")) {
+        for v in vars.iter_mut() {
+            if let Some(n) = v.get("name").and_then(Json::as_str) {
+                let value = match v.get("value") {
+                    Some(Json::String(s)) => s.clone(),
+                    Some(Json::Null) | None => String::new(),
+                    Some(x) => x.to_string(),
+                };
+                *v = Json::String(format!("{n}={value}"));
+            }
+        }
+    }
     for prefix in [
         "process",
         "process.parent",
@@ -3432,6 +3493,65 @@ mod tests {
             snare.doc["process"]["parent"]["command_line"],
             "C:\\WINDOWS\\system32\\services.exe"
         );
+    }
+
+    #[test]
+    fn sudo_rows_panther_sumo_datadog_pages_and_bare_ariel_rows_map_to_ecs() {
+        // Splunk's linux_secure row of a sudo line: the command is the process, sudo its parent.
+        let s = from_json(json!({"preview": false, "result": {"_raw": "Mar 13 03:17:45 db-2 sudo: tk : TTY=pts/3 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/bash -c id",
+            "app": "sudo", "process": "sudo", "command": "/usr/bin/bash -c id", "src_user": "tk", "user": "root", "pwd": "/tmp", "host": "db-2"}}), "x").unwrap();
+        assert_eq!(s.doc["process"]["command_line"], "/usr/bin/bash -c id");
+        assert_eq!(s.doc["process"]["parent"]["name"], "sudo");
+        assert_eq!(s.doc["user"]["name"], "tk");
+        assert_eq!(s.doc["user"]["effective"]["name"], "root");
+        // Splunk's extraction of an auditd record names only the program: the record is read,
+        // its hex-encoded argument decoded.
+        let a = from_json(json!({"preview": false, "result": {"process": "bash", "host": "etl-5",
+            "_raw": "type=SYSCALL msg=audit(1744377911.604:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 uid=1021 comm=\"bash\" exe=\"/usr/bin/bash\"\ntype=EXECVE msg=audit(1744377911.604:1): argc=3 a0=\"bash\" a1=\"-c\" a2=69643B20756E616D65202D61"}}), "x").unwrap();
+        assert_eq!(
+            a.doc["process"]["args"],
+            json!(["bash", "-c", "id; uname -a"])
+        );
+        // A Panther alert: its first matched event, with the rule's techniques.
+        let p = from_json(json!({"alertId": "a1", "ruleId": "R", "title": "t", "name": "Sudo escape",
+            "reports": {"MITRE ATT&CK": ["TA0002:T1059.004"]},
+            "events": [{"hostname": "web-2", "appname": "sudo", "message": " kb : TTY=pts/2 ; PWD=/home/kb ; USER=root ; COMMAND=/usr/bin/find . -exec /bin/sh -p ;"}]}), "x").unwrap();
+        assert_eq!(p.id, "a1");
+        assert_eq!(p.doc["process"]["parent"]["name"], "sudo");
+        assert_eq!(p.doc["host"]["name"], "web-2");
+        assert_eq!(p.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        assert_eq!(p.doc["rule"]["name"], "Sudo escape");
+        // Sumo Logic's search-job message: the JSON event in `_raw`.
+        let m = from_json(json!({"map": {"_messagetime": "1", "_sourcehost": "MBP-9", "cmdline": "osascript",
+            "_raw": "{\"hostIdentifier\":\"MBP-9\",\"name\":\"es\",\"action\":\"added\",\"columns\":{\"cmdline\":\"osascript -l JavaScript\",\"path\":\"/usr/bin/osascript\",\"parent\":\"1\",\"pid\":\"7\"}}"}}), "x").unwrap();
+        assert_eq!(m.doc["host"]["name"], "MBP-9");
+        assert_eq!(m.doc["process"]["command_line"], "osascript -l JavaScript");
+        // A page of Datadog signals (v2 API: the agent's event under `custom`), one alert each.
+        let page = json!({"data": [
+            {"id": "s1", "type": "signal", "attributes": {"tags": ["host:n1", "technique:T1059-command-and-scripting-interpreter"],
+                "custom": {"process": {"executable": {"path": "/usr/bin/dash"}, "argv0": "sh", "args": "-c id", "cwd": "/dev/shm",
+                    "parent": {"executable": {"path": "memfd:"}, "comm": "kworker"}}}}},
+            {"id": "s2", "type": "signal", "attributes": {"custom": {"hostname": "n2", "process": {"executable": {"path": "/usr/bin/curl"}, "argv0": "curl", "args": "-s http://169.254.169.254/"}}}}]});
+        let got = from_json_expanded(page, "x");
+        assert_eq!(got.len(), 2);
+        let d1 = got[0].as_ref().unwrap();
+        assert_eq!(d1.id, "s1");
+        assert_eq!(d1.doc["host"]["name"], "n1");
+        assert_eq!(d1.doc["process"]["working_directory"], "/dev/shm");
+        assert_eq!(d1.doc["process"]["parent"]["executable"], "memfd:");
+        assert_eq!(d1.doc["threat"]["technique"]["id"], json!(["T1059"]));
+        assert_eq!(got[1].as_ref().unwrap().doc["host"]["name"], "n2");
+        // QRadar's Ariel rows alone (no search id): the sudo line in the payload, the host from
+        // the log source.
+        let q = from_json(json!({"events": [{"qid": 38750017, "QIDNAME(qid)": "sudo: Command Executed", "LOGSOURCENAME(logsourceid)": "LinuxServer @ app-5",
+            "username": "svc", "Command": "/usr/bin/python3 -c x",
+            "UTF8(payload)": "<85>Apr 17 03:12:44 app-5 sudo: svc : TTY=unknown ; PWD=/opt/t ; USER=root ; COMMAND=/usr/bin/python3 -c x"}]}), "x").unwrap();
+        assert_eq!(q.doc["host"]["name"], "app-5");
+        assert_eq!(q.doc["process"]["parent"]["name"], "sudo");
+        assert_eq!(q.doc["user"]["effective"]["name"], "root");
+        // Elastic Defend's `{name, value}` environment pairs become ECS's `NAME=value` strings.
+        let e = from_json(json!({"process": {"name": "bash", "command_line": "bash", "env_vars": [{"name": "A", "value": "1"}]}, "host": {"name": "h"}}), "x").unwrap();
+        assert_eq!(e.doc["process"]["env_vars"], json!(["A=1"]));
     }
 
     #[test]

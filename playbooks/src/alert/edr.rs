@@ -311,6 +311,9 @@ fn crowdstrike_api(
         .map(drive_path)
         .or_else(|| text(a, "filename").map(str::to_owned));
     put_process(&mut e, "process", image, Some(cmd));
+    if let Some(o) = text(a, "original_filename") {
+        set_path(&mut e, "process.pe.original_file_name", s(o));
+    }
     let details = |k: &str| a.get(k).filter(|v| v.is_object());
     if let Some(p) = details("parent_details") {
         put_process(
@@ -910,6 +913,10 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
         }
         if let Some(h) = super::get_path(p, "image.sha256").and_then(Json::as_str) {
             set_path(e, &format!("{prefix}.hash.sha256"), s(h));
+        }
+        // The file's version-information description ("Windows PowerShell").
+        if let Some(d) = text(p, "displayName") {
+            set_path(e, &format!("{prefix}.pe.description"), s(d));
         }
     };
     let (me, parent, grand) = match tgt {
@@ -1648,7 +1655,11 @@ pub(super) fn datadog_signal(
     } else {
         return None;
     };
-    let a = sig.get("attributes")?;
+    // The v2 API keeps the agent's event under `custom`, older exports under `attributes`.
+    let a = sig
+        .get("attributes")
+        .filter(|a| a.get("process").is_some())
+        .or_else(|| sig.get("custom"))?;
     let p = a.get("process")?;
     let cmd = |x: &Json| -> Option<String> {
         let a0 = text(x, "argv0").or_else(|| text(x, "comm"));
@@ -1712,7 +1723,7 @@ pub(super) fn datadog_signal(
             set_path(&mut e, to, v.clone());
         }
     }
-    if let Some(d) = text(p, "working_directory") {
+    if let Some(d) = text(p, "working_directory").or_else(|| text(p, "cwd")) {
         set_path(&mut e, "process.working_directory", s(d));
     }
     if let Some(u) = text(p, "user") {
@@ -1721,7 +1732,22 @@ pub(super) fn datadog_signal(
     if let Some(u) = p.get("uid").filter(|v| v.is_number()) {
         set_path(&mut e, "user.id", s(&u.to_string()));
     }
-    if let Some(h) = text(a, "host").or_else(|| a.get("host").and_then(|h| text(h, "name"))) {
+    let tags: Vec<&str> = sig
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let tag = |k: &str| {
+        tags.iter()
+            .find_map(|t| t.strip_prefix(k).and_then(|v| v.strip_prefix(':')))
+    };
+    if let Some(h) = text(a, "host")
+        .or_else(|| a.get("host").and_then(|h| text(h, "name")))
+        .or_else(|| text(a, "hostname"))
+        .or_else(|| tag("host"))
+    {
         set_path(&mut e, "host.name", s(h));
     }
     if let Some(c) = a.get("container").and_then(|c| text(c, "id")) {
@@ -1737,13 +1763,13 @@ pub(super) fn datadog_signal(
     {
         set_path(&mut e, "destination.ip", s(ip));
     }
-    for t in sig
-        .get("tags")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-    {
+    let techniques: Vec<&str> = tags
+        .iter()
+        .filter_map(|t| t.strip_prefix("technique:"))
+        .map(|t| t.split_once('-').map_or(t, |(id, _)| id))
+        .collect();
+    set_techniques(&mut e, &techniques);
+    for t in &tags {
         match t.split_once(':') {
             Some(("kube_namespace", v)) => set_path(&mut e, "orchestrator.namespace", s(v)),
             Some(("pod_name", v)) => {
@@ -2836,7 +2862,10 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     .into_iter()
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))
     .filter(|k| {
+        // Splunk's extractions from an auditd record name the program, not its decoded
+        // arguments: the record itself is read.
         *k != "_raw"
+            || mtext(obj, "_raw").is_some_and(|r| r.contains("type=EXECVE"))
             || ![
                 "process",
                 "process_name",
@@ -3203,7 +3232,7 @@ fn esxi_shell_line(msg: &str) -> Option<Map<String, Json>> {
     Some(e)
 }
 
-fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
+pub(super) fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
     let body = msg.split_once("sudo:").map(|(_, b)| b).unwrap_or(msg);
     let (user, rest) = body.split_once(" : ")?;
     let user = user.trim();
@@ -3828,6 +3857,13 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
 /// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
 /// differential result (`diffResults.added`) as one result line per row, each shaped like an
 /// event-format differential line.
+/// A page of the Datadog signals API (`{"data": [signal, …]}`): one alert per signal.
+pub(super) fn datadog_signals_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let signals = o.get("data")?.as_array()?;
+    (!signals.is_empty() && signals.iter().all(|x| text(x, "type") == Some("signal")))
+        .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
+}
+
 pub(super) fn osquery_snapshot_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     if !(o.contains_key("hostIdentifier") || o.contains_key("calendarTime")) {
         return None;

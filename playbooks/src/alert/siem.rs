@@ -30,7 +30,7 @@ impl<'a> Flat<'a> {
                 .map(|(k, v)| {
                     let k: String = k
                         .chars()
-                        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+                        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '(' | ')'))
                         .flat_map(char::to_lowercase)
                         .collect();
                     (k, v)
@@ -239,7 +239,19 @@ pub(super) fn correlated_events(
     // events attached.
     let qradar = obj.contains_key("search_id")
         || obj.contains_key("offense_id")
-        || (obj.contains_key("offense_type") && obj.contains_key("magnitude"));
+        || (obj.contains_key("offense_type") && obj.contains_key("magnitude"))
+        // An Ariel result alone: rows with QRadar's own columns.
+        || obj
+            .get("events")
+            .and_then(Json::as_array)
+            .and_then(|e| e.first())
+            .and_then(Json::as_object)
+            .is_some_and(|row| {
+                row.contains_key("qid")
+                    || row
+                        .keys()
+                        .any(|k| k.starts_with("QIDNAME(") || k.starts_with("LOGSOURCENAME("))
+            });
     let exabeam = obj.contains_key("alertId") && obj.contains_key("alertName");
     let logrhythm = obj.contains_key("alarmId");
     if !(qradar || exabeam || logrhythm) {
@@ -259,8 +271,12 @@ pub(super) fn correlated_events(
             let f = Flat::new(ev);
             // Without parsed process fields, the raw line QRadar keeps (`payload`) may say
             // what ran.
-            let mut p = flat_process(ev)
-                .or_else(|| f.get(&["payload", "utf8payload"]).and_then(syslog_command))?;
+            // A sudo line there says more than the parsed columns (sudo, the target account).
+            let payload = f.get(&["payload", "utf8payload"]);
+            let mut p = payload
+                .and_then(super::edr::sudo_line)
+                .or_else(|| flat_process(ev))
+                .or_else(|| payload.and_then(syslog_command))?;
             if p.get("host").and_then(|h| h.get("name")).is_none()
                 && let Some(h) = f
                     .get(&["logsource", "logsourcenamelogsourceid"])
@@ -425,6 +441,49 @@ pub(super) fn devo_event(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         .map(|c| c.rsplit('.').next().unwrap_or(c).to_owned())
         .unwrap_or_default();
     Some((inner, rule))
+}
+
+/// A Panther alert (`alertId`, `ruleId`; the matched log events under `events`, the rule's
+/// own context under `alertContext`, its ATT&CK mapping under `reports`): the first matched
+/// event is the alert (its context when no event came along), with the alert's id, the rule's
+/// title and the technique ids (`"TA0002:T1059.004"`).
+pub(super) fn panther_alert(
+    obj: &Map<String, Json>,
+) -> Option<(
+    Map<String, Json>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+)> {
+    if !(obj.contains_key("alertId") && obj.contains_key("ruleId")) {
+        return None;
+    }
+    let event = obj
+        .get("events")
+        .and_then(Json::as_array)
+        .and_then(|e| e.first())
+        .or_else(|| obj.get("alertContext"))?
+        .as_object()?
+        .clone();
+    let techniques = obj
+        .get("reports")
+        .and_then(|r| r.get("MITRE ATT&CK"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(|t| t.rsplit(':').next().unwrap_or(t).to_ascii_uppercase())
+        .filter(|t| crate::load::is_technique(t))
+        .collect();
+    let rule = mtext(obj, "name")
+        .or_else(|| mtext(obj, "title"))
+        .map(str::to_owned);
+    Some((
+        event,
+        mtext(obj, "alertId").map(str::to_owned),
+        rule,
+        techniques,
+    ))
 }
 
 /// Trend Micro's flat detections (Apex One's and Vision One's detection search: `processCmd`
@@ -714,6 +773,25 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         if let Some(h) = host
             && !inner.contains_key("host")
             && !inner.contains_key("hostname")
+        {
+            inner.insert("hostname".into(), h);
+        }
+        return Some(inner);
+    }
+    // Sumo Logic's search-job messages (`{"map": {"_raw": …, "_sourcehost": …, fields…}}`): the
+    // raw message when it is a JSON event, else the message's fields with the raw line.
+    if let Some(Json::Object(m)) = obj.get("map")
+        && (m.contains_key("_raw") || m.contains_key("_messagetime"))
+    {
+        let host = m.get("_sourcehost").filter(|h| h.is_string()).cloned();
+        let mut inner = m
+            .get("_raw")
+            .and_then(json_text)
+            .unwrap_or_else(|| m.clone());
+        if let Some(h) = host
+            && !inner.contains_key("host")
+            && !inner.contains_key("hostname")
+            && !inner.contains_key("hostIdentifier")
         {
             inner.insert("hostname".into(), h);
         }
