@@ -222,6 +222,21 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the page holds {total} signals; the first {max} were taken as alerts and these were not: page the search (page[limit], page[cursor]) to run them",
     ),
     (
+        siem::devo_alerts_page,
+        ("alert", "alerts"),
+        "the page holds {total} alerts; the first {max} were taken as alerts and these were not: narrow the query's time range to run them",
+    ),
+    (
+        edr::secops_events_page,
+        ("event", "events"),
+        "the search holds {total} events; the first {max} were taken as alerts and these were not: narrow the search to run them",
+    ),
+    (
+        edr::sumo_messages_page,
+        ("message", "messages"),
+        "the page holds {total} messages; the first {max} were taken as alerts and these were not: page the search job (offset, limit) to run them",
+    ),
+    (
         edr::osquery_snapshot_rows,
         ("row", "rows"),
         "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
@@ -463,7 +478,7 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
         && !named("executable")
         && !named("name")
         && !ecs.contains_key("powershell")
-        && let Some(found) = generic::fields(obj)
+        && let Some(found) = generic::fields(obj).or_else(|| generic::fields(&ecs))
     {
         for (k, v) in found {
             match (ecs.get_mut(&k), v) {
@@ -479,6 +494,32 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
             }
         }
         ecs.entry("original").or_insert_with(|| doc.clone());
+    } else if !named("command_line")
+        && ecs
+            .get("process")
+            .and_then(|p| p.get("args"))
+            .is_none_or(|a| a.as_array().is_none_or(Vec::is_empty))
+        && let Some(found) = generic::fields(&ecs).or_else(|| generic::fields(obj))
+        && let Some(cmd) = found
+            .get("process")
+            .and_then(|p| p.get("command_line"))
+            .and_then(Json::as_str)
+    {
+        // A reader that found the program but not its arguments (an auditd record cut short,
+        // the arguments in a field of the product's own): the command line the document names
+        // for that same program.
+        let name = ecs
+            .get("process")
+            .and_then(|p| p.get("name").or_else(|| p.get("executable")))
+            .and_then(Json::as_str)
+            .map(|n| basename_of(n).to_ascii_lowercase());
+        if name.is_none_or(|n| basename_of(program(cmd)).eq_ignore_ascii_case(&n)) {
+            set_path(
+                &mut ecs,
+                "process.command_line",
+                Json::String(cmd.to_owned()),
+            );
+        }
     }
     let has_substance = [
         "process",
@@ -947,7 +988,12 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
 fn xml_text(v: &Json) -> Option<Json> {
     match v {
         Json::String(_) | Json::Number(_) | Json::Bool(_) => Some(v.clone()),
-        Json::Object(o) => o.get("#text").or_else(|| o.get("$")).and_then(xml_text),
+        // `value` beside attributes: Datadog's parse of `<EventID Qualifiers="…">7045</EventID>`.
+        Json::Object(o) => o
+            .get("#text")
+            .or_else(|| o.get("$"))
+            .or_else(|| o.get("value"))
+            .and_then(xml_text),
         _ => None,
     }
 }
@@ -1010,6 +1056,14 @@ fn evtx_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             continue;
         };
         match data.get("Data") {
+            // Parsers that key the items by name (Datadog's Windows pipeline).
+            Some(Json::Object(named)) => {
+                for (k, v) in named {
+                    if let Some(v) = xml_text(v) {
+                        flat.insert(k.clone(), v);
+                    }
+                }
+            }
             // xmltodict / python-evtx: a list of {"@Name": …, "#text": …}
             Some(Json::Array(items)) => {
                 for it in items {
@@ -1826,7 +1880,13 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         }
         (d, _) => d,
     };
-    let process_event = text("ProcessCommandLine").is_some();
+    // A process row: its command line, or a created process whose command line is empty (a
+    // binary run with no arguments, no initiating process recorded).
+    let process_event = text("ProcessCommandLine").is_some()
+        || (row.contains_key("ProcessCommandLine")
+            && (text("ActionType").as_deref() == Some("ProcessCreated")
+                || text("InitiatingProcessFileName").is_none())
+            && (text("FolderPath").is_some() || text("FileName").is_some()));
     let mut set = |path: &str, v: Option<String>| {
         if let Some(v) = v {
             set_path(ecs, path, Json::String(v));
@@ -2422,7 +2482,35 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
 
 /// XML's character entities read back (`&amp;` last, so `&amp;lt;` stays `&lt;`).
 pub(crate) fn xml_unescape(v: &str) -> String {
-    v.replace("&quot;", "\"")
+    if !v.contains('&') {
+        return v.to_owned();
+    }
+    // Numeric references (`&#x9;`, `&#13;`) first, then the named ones, `&amp;` last.
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        let decoded = tail.split_once(';').and_then(|(num, after)| {
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            Some((char::from_u32(code)?, after))
+        });
+        match decoded {
+            Some((c, after)) => {
+                out.push(c);
+                rest = after;
+            }
+            None => {
+                out.push_str("&#");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("&quot;", "\"")
         .replace("&apos;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -2470,6 +2558,38 @@ fn remove_empty(e: &mut Map<String, Json>, path: &str) {
 }
 
 fn derive(e: &mut Map<String, Json>) {
+    // Near-ECS shapes (Kandji's EDR detections and the like): the process's `path`, its parent
+    // as a sibling `parent_process` object, the endpoint as `device_name`.
+    if let Some(Json::Object(p)) = e.get("process")
+        && !p.contains_key("executable")
+        && let Some(path) = p.get("path").filter(|v| {
+            v.as_str()
+                .is_some_and(|x| x.starts_with(['/', '\\']) || x.get(1..3) == Some(":\\"))
+        })
+    {
+        let path = path.clone();
+        set_path(e, "process.executable", path);
+    }
+    if e.get("process").is_some_and(|p| p.get("parent").is_none())
+        && let Some(Json::Object(pp)) = e.get("parent_process").cloned()
+    {
+        for (from, to) in [
+            ("path", "executable"),
+            ("executable", "executable"),
+            ("name", "name"),
+            ("command_line", "command_line"),
+            ("pid", "pid"),
+        ] {
+            if let Some(v) = pp.get(from).filter(|v| !v.is_null()) {
+                set_path(e, &format!("process.parent.{to}"), v.clone());
+            }
+        }
+    }
+    if e.get("host").is_none()
+        && let Some(h) = e.get("device_name").filter(|v| v.is_string()).cloned()
+    {
+        set_path(e, "host.name", h);
+    }
     // ECS's `process.env_vars` is a list of `NAME=value` strings; Elastic Defend and others
     // give `{name, value}` pairs.
     if let Some(Json::Array(vars)) = e.get_mut("process").and_then(|p| p.get_mut("env_vars")) {
@@ -3492,6 +3612,71 @@ mod tests {
         assert_eq!(
             snare.doc["process"]["parent"]["command_line"],
             "C:\\WINDOWS\\system32\\services.exe"
+        );
+    }
+
+    #[test]
+    fn siem_pages_soar_envelopes_and_log_signals_map_to_ecs() {
+        // Devo's alerts API page: URL-encoded extra data, one alert each.
+        let devo = json!({"object": [{"alertId": "881", "context": "my.alert.x.Rule", "extraData":
+            "{\"EventID\": \"1\", \"Image\": \"C%3A%5CWindows%5Cpowershell.exe\", \"CommandLine\": \"powershell%20-nop%20-c%20iex%20x\"}"}]});
+        let got = from_json_expanded(devo, "x");
+        assert_eq!(got.len(), 1);
+        let d = got[0].as_ref().unwrap();
+        assert_eq!(d.doc["process"]["command_line"], "powershell -nop -c iex x");
+        assert_eq!(
+            d.doc["process"]["executable"],
+            "C:\\Windows\\powershell.exe"
+        );
+        // Google SecOps events search and Sumo Logic messages pages.
+        let udm = json!({"events": [{"name": "e1", "udm": {"metadata": {"eventType": "PROCESS_LAUNCH"}, "additional": {"OriginalFileName": "PowerShell.EXE"},
+            "principal": {"hostname": "ws1", "process": {"file": {"fullPath": "C:\\Windows\\System32\\svchost.exe"}}},
+            "target": {"process": {"file": {"fullPath": "C:\\Users\\Public\\w.exe"}, "commandLine": "w.exe -nop -c iex x"}}}}]});
+        let u = from_json_expanded(udm, "x").remove(0).unwrap();
+        assert_eq!(
+            u.doc["process"]["pe"]["original_file_name"],
+            "PowerShell.EXE"
+        );
+        let sumo = json!({"fields": [], "messages": [{"map": {"_raw": "{\"hostname\":\"n1\",\"process\":{\"command_line\":\"curl -s http://169.254.169.254/\"}}"}}]});
+        let m = from_json_expanded(sumo, "x").remove(0).unwrap();
+        assert_eq!(
+            m.doc["process"]["command_line"],
+            "curl -s http://169.254.169.254/"
+        );
+        // A Datadog log signal carrying a Windows event whose Data items are keyed by name, and
+        // an EventID with its qualifiers.
+        let dd = from_json(json!({"data": {"id": "s", "type": "signal", "attributes": {"host": "SQL-1", "custom": {"Event": {
+            "System": {"EventID": {"value": 7045, "Qualifiers": 16384}, "Computer": "SQL-1.corp", "Provider": {"Name": "Service Control Manager"}},
+            "EventData": {"Data": {"ServiceName": "x", "ImagePath": "%COMSPEC% /Q /c echo whoami > \\\\SQL-1\\C$\\o", "AccountName": "LocalSystem"}}}}}}}), "x").unwrap();
+        assert_eq!(dd.doc["event"]["code"], "7045");
+        assert!(
+            dd.doc["process"]["command_line"]
+                .as_str()
+                .unwrap()
+                .contains("whoami")
+        );
+        // Classic engine events' detail with numeric character references.
+        assert_eq!(
+            xml_unescape("&#x9;HostApplication=a&#xD;&#xA;x&#60;&amp;#x9;"),
+            "\tHostApplication=a\r\nx<&#x9;"
+        );
+        // A SOAR webhook's envelope and Exabeam New-Scale's alert shape.
+        let torq = from_json(json!({"event": {"source": "crowdstrike", "data": {"hostname": "h", "process": {"command_line": "sh -c id", "name": "sh"}}}}), "x").unwrap();
+        assert_eq!(torq.doc["process"]["command_line"], "sh -c id");
+        let exa = from_json(json!({"alertId": "a", "name": "Rule", "events": [{"process_path": "C:\\Windows\\cscript.exe",
+            "process_command_line": "cscript.exe x.vbs", "process_dir": "C:\\Program Files (x86)\\Tanium\\", "host": "ws2"}]}), "x").unwrap();
+        assert_eq!(
+            exa.doc["process"]["working_directory"],
+            "C:\\Program Files (x86)\\Tanium\\"
+        );
+        assert_eq!(exa.doc["rule"]["name"], "Rule");
+        // A reader that found the program but not its arguments: the document's own command
+        // line for the same program fills them in.
+        let fill = from_json(json!({"message": "type=SYSCALL msg=audit(1.1:2): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 uid=0 comm=\"ssh\" exe=\"/usr/bin/ssh\"",
+            "argv": "ssh -i /tmp/.k/id root@10.0.0.5 'echo k >> /root/.ssh/authorized_keys'", "machine": "bastion"}), "x").unwrap();
+        assert_eq!(
+            fill.doc["process"]["command_line"],
+            "ssh -i /tmp/.k/id root@10.0.0.5 'echo k >> /root/.ssh/authorized_keys'"
         );
     }
 

@@ -1105,11 +1105,20 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         if let Some(o) = text(ti, "originatorProcess") {
             set_path(&mut e, "process.parent.name", s(o));
         }
+        // The originator's path, where the console gives it (with its signer).
+        if let Some(p) = text(ti, "originatorProcessPath") {
+            set_path(&mut e, "process.parent.executable", s(&drive_path(p)));
+        }
         if let Some(u) = text(ti, "processUser") {
             set_user(&mut e, u);
         }
-        if let Some(h) = text(ti, "sha256").or_else(|| text(ti, "sha1")) {
-            set_path(&mut e, "process.hash.sha256", s(h));
+        for (k, to) in [
+            ("sha256", "process.hash.sha256"),
+            ("sha1", "process.hash.sha1"),
+        ] {
+            if let Some(h) = text(ti, k) {
+                set_path(&mut e, to, s(h));
+            }
         }
         if let Some(n) = text(ti, "threatName") {
             set_path(&mut e, "rule.name", s(n));
@@ -2468,6 +2477,13 @@ pub(super) fn chronicle_udm(
     {
         set_path(&mut e, "process.pid", Json::from(pid));
     }
+    // Sysmon's version fields, kept by the parser under `additional`.
+    if let Some(o) = event.get("additional").and_then(|a| {
+        text(a, "OriginalFileName")
+            .or_else(|| a.get("fields").and_then(|f| text(f, "OriginalFileName")))
+    }) {
+        set_path(&mut e, "process.pe.original_file_name", s(o));
+    }
     if let Some(h) = me.get("file").and_then(|f| text(f, "sha256")) {
         set_path(&mut e, "process.hash.sha256", s(h));
     }
@@ -2487,7 +2503,10 @@ pub(super) fn chronicle_udm(
     }
     if let Some(os) = text(principal, "platform").or_else(|| {
         asset
-            .and_then(|a| a.get("platform_software"))
+            .and_then(|a| {
+                a.get("platform_software")
+                    .or_else(|| a.get("platformSoftware"))
+            })
             .and_then(|p| text(p, "platform"))
     }) {
         set_path(&mut e, "host.os.name", s(os));
@@ -2858,6 +2877,7 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         "MESSAGE",
         "full_log",
         "_raw",
+        "msg",
     ]
     .into_iter()
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))
@@ -3777,7 +3797,7 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
         "process",
         path.map(str::to_owned),
         with_branches(
-            mtext(obj, "process_cmdline"),
+            mtext(obj, "process_cmdline").or_else(|| mtext(obj, "process_commandline")),
             mtext(obj, "childproc_cmdline"),
         )
         .as_deref(),
@@ -3857,6 +3877,27 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
 /// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
 /// differential result (`diffResults.added`) as one result line per row, each shaped like an
 /// event-format differential line.
+/// A Google SecOps events search (`{"events": [{"name", "udm"}, …]}`): one alert per event.
+pub(super) fn secops_events_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let events = o.get("events")?.as_array()?;
+    (!events.is_empty()
+        && events
+            .iter()
+            .all(|x| x.get("udm").is_some_and(Json::is_object)))
+    .then(|| events.clone())
+}
+
+/// A Sumo Logic search job's messages page (`{"fields": […], "messages": [{"map": …}, …]}`):
+/// one alert per message.
+pub(super) fn sumo_messages_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let messages = o.get("messages")?.as_array()?;
+    (!messages.is_empty()
+        && messages
+            .iter()
+            .all(|x| x.get("map").is_some_and(Json::is_object)))
+    .then(|| messages.clone())
+}
+
 /// A page of the Datadog signals API (`{"data": [signal, …]}`): one alert per signal.
 pub(super) fn datadog_signals_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
     let signals = o.get("data")?.as_array()?;

@@ -18,6 +18,8 @@ const COMMAND_LINE: &[&str] = &[
     "command",
     "cmd",
     "process",
+    "argv",
+    "args",
 ];
 const EXECUTABLE: &[&str] = &[
     "processpath",
@@ -37,6 +39,8 @@ const PARENT_COMMAND_LINE: &[&str] = &[
     "parentprocesscommandline",
     "parentcmdline",
     "initiatingprocesscommandline",
+    "parentargs",
+    "parentargv",
 ];
 const PARENT_EXECUTABLE: &[&str] = &[
     "parentimage",
@@ -44,6 +48,7 @@ const PARENT_EXECUTABLE: &[&str] = &[
     "parentfullpath",
     "parentprocesspath",
     "parentexecutable",
+    "parentpath",
     "parentprocess",
     "parentprocessname",
     "parentname",
@@ -56,11 +61,20 @@ const HOST: &[&str] = &[
     "computername",
     "computer",
     "devicename",
+    "machine",
+    "alerthost",
     "destinationhostname",
     "dest",
     "endpoint",
     "source",
 ];
+const WORKING_DIRECTORY: &[&str] = &[
+    "workingdirectory",
+    "processcurrentdirectory",
+    "currentdirectory",
+    "cwd",
+];
+const RESPONSIBLE: &[&str] = &["responsiblepath", "responsibleprocesspath"];
 const USER: &[&str] = &[
     "username",
     "user",
@@ -174,6 +188,14 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             set_path(&mut e, "process.parent.executable", s(program));
         }
         set_path(&mut e, "process.parent.name", s(basename_of(program)));
+    }
+    if let Some(d) = first(&all, WORKING_DIRECTORY, looks_like_path) {
+        set_path(&mut e, "process.working_directory", s(d));
+    }
+    // macOS's responsible process (the app or agent a launch is attributed to).
+    if let Some(r) = first(&all, RESPONSIBLE, looks_like_path) {
+        set_path(&mut e, "process.parent.parent.executable", s(r));
+        set_path(&mut e, "process.parent.parent.name", s(basename_of(r)));
     }
     if let Some(h) = first(&all, HOST, |v| !v.contains(' ') && !v.contains("://")) {
         set_path(&mut e, "host.name", s(h));

@@ -252,7 +252,12 @@ pub(super) fn correlated_events(
                         .keys()
                         .any(|k| k.starts_with("QIDNAME(") || k.starts_with("LOGSOURCENAME("))
             });
-    let exabeam = obj.contains_key("alertId") && obj.contains_key("alertName");
+    // Exabeam: Advanced Analytics' `alertName`; New-Scale's Threat Center names it `name`.
+    let exabeam = obj.contains_key("alertId")
+        && (obj.contains_key("alertName")
+            || (obj.contains_key("name")
+                && obj.contains_key("events")
+                && !obj.contains_key("ruleId")));
     let logrhythm = obj.contains_key("alarmId");
     if !(qradar || exabeam || logrhythm) {
         return None;
@@ -300,6 +305,7 @@ pub(super) fn correlated_events(
     }
     set_techniques(&mut e, &ids);
     let rule = mtext(obj, "alertName")
+        .or_else(|| mtext(obj, "name").filter(|_| exabeam))
         .or_else(|| mtext(obj, "alarmRuleName"))
         .or_else(|| {
             mtext(obj, "offense_description")
@@ -432,11 +438,20 @@ pub(super) fn devo_event(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     if !(obj.contains_key("alertId") && obj.contains_key("context")) {
         return None;
     }
-    let inner: Map<String, Json> = match obj.get("extraData")? {
+    let mut inner: Map<String, Json> = match obj.get("extraData")? {
         Json::String(d) => serde_json::from_str(d).ok()?,
         Json::Object(o) => o.clone(),
         _ => return None,
     };
+    // Devo URL-encodes each value of the alert's extra data (`C%3A%5CWindows…`).
+    for v in inner.values_mut() {
+        if let Json::String(s) = v
+            && !s.contains([' ', '\\'])
+            && let Some(d) = percent_decoded(s)
+        {
+            *s = d;
+        }
+    }
     let rule = mtext(obj, "context")
         .map(|c| c.rsplit('.').next().unwrap_or(c).to_owned())
         .unwrap_or_default();
@@ -455,13 +470,34 @@ pub(super) fn panther_alert(
     Option<String>,
     Vec<String>,
 )> {
-    if !(obj.contains_key("alertId") && obj.contains_key("ruleId")) {
+    // The alert-destination shape (`{"alert": {…}, "events": […]}`) carries the alert beside
+    // its events.
+    let (obj, events) = match obj.get("alert") {
+        Some(Json::Object(a))
+            if (a.contains_key("AlertID")
+                || a.contains_key("alertId")
+                || a.contains_key("detectionId"))
+                && obj.get("events").is_some_and(Json::is_array) =>
+        {
+            (a, obj.get("events"))
+        }
+        _ => (obj, obj.get("events")),
+    };
+    // The webhook destination's payload: `alertId` with the rule's `id`, `logTypes` and the
+    // one matched `event`.
+    let webhook = obj.contains_key("alertId")
+        && (obj.contains_key("logTypes") || obj.contains_key("destinationIds"))
+        && obj.get("event").is_some_and(Json::is_object);
+    if !(obj.contains_key("alertId") && obj.contains_key("ruleId"))
+        && !(obj.contains_key("AlertID") || obj.contains_key("detectionId"))
+        && !webhook
+    {
         return None;
     }
-    let event = obj
-        .get("events")
+    let event = events
         .and_then(Json::as_array)
         .and_then(|e| e.first())
+        .or_else(|| obj.get("event").filter(|_| webhook))
         .or_else(|| obj.get("alertContext"))?
         .as_object()?
         .clone();
@@ -471,6 +507,12 @@ pub(super) fn panther_alert(
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
+        .chain(
+            obj.get("tags")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten(),
+        )
         .filter_map(Json::as_str)
         .map(|t| t.rsplit(':').next().unwrap_or(t).to_ascii_uppercase())
         .filter(|t| crate::load::is_technique(t))
@@ -478,12 +520,50 @@ pub(super) fn panther_alert(
     let rule = mtext(obj, "name")
         .or_else(|| mtext(obj, "title"))
         .map(str::to_owned);
-    Some((
-        event,
-        mtext(obj, "alertId").map(str::to_owned),
-        rule,
-        techniques,
-    ))
+    let id = mtext(obj, "alertId")
+        .or_else(|| mtext(obj, "AlertID"))
+        .map(str::to_owned);
+    Some((event, id, rule, techniques))
+}
+
+/// `s` with its `%XX` escapes decoded, when it has any and they decode to UTF-8 text.
+fn percent_decoded(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut any = false;
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h << 4 | l);
+                any = true;
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    if !any {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A page of Devo's alerts API (`{"object": [alert, …]}`): one alert each.
+pub(super) fn devo_alerts_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let alerts = o.get("object")?.as_array()?;
+    (!alerts.is_empty()
+        && alerts
+            .iter()
+            .all(|a| a.get("alertId").is_some() && a.get("extraData").is_some()))
+    .then(|| alerts.clone())
 }
 
 /// Trend Micro's flat detections (Apex One's and Vision One's detection search: `processCmd`
@@ -777,6 +857,43 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
             inner.insert("hostname".into(), h);
         }
         return Some(inner);
+    }
+    // A Datadog Cloud SIEM log signal: the log's own attributes (a Windows event, a syslog
+    // line…) under `custom` (v2 API) or `attributes`. A Workload Protection signal (a `process`
+    // there) is read by its own adapter.
+    let sig = match obj.get("data") {
+        Some(d) if d.get("type").and_then(Json::as_str) == Some("signal") => d.get("attributes"),
+        _ if obj.get("type").and_then(Json::as_str) == Some("signal") => obj.get("attributes"),
+        _ => None,
+    };
+    if let Some(sig) = sig
+        && let Some(Json::Object(inner)) = sig
+            .get("custom")
+            .filter(|c| c.get("process").is_none())
+            .or_else(|| sig.get("attributes"))
+            .filter(|a| a.get("process").is_none())
+    {
+        let mut inner = inner.clone();
+        if let Some(h) = sig
+            .get("host")
+            .or_else(|| inner.get("host"))
+            .filter(|h| h.is_string())
+            .cloned()
+            && !inner.contains_key("hostname")
+        {
+            inner.insert("hostname".into(), h);
+        }
+        inner.remove("host");
+        return Some(inner);
+    }
+    // A SOAR webhook's envelope (Torq, Tines): the product's event under `event.data`, the
+    // source named beside it.
+    if obj.len() <= 3
+        && let Some(Json::Object(ev)) = obj.get("event")
+        && ev.get("source").is_some_and(Json::is_string)
+        && let Some(Json::Object(data)) = ev.get("data")
+    {
+        return Some(data.clone());
     }
     // Sumo Logic's search-job messages (`{"map": {"_raw": …, "_sourcehost": …, fields…}}`): the
     // raw message when it is a JSON event, else the message's fields with the raw line.
