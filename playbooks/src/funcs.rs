@@ -474,7 +474,7 @@ pub fn decode_layer(text: &str) -> Vec<String> {
 /// peeled up to [`MAX_DEPTH`] deep, joined with newlines. Empty when nothing was encoded.
 pub fn decoded(text: &str) -> String {
     let mut layers: Vec<String> = Vec::new();
-    let mut frontier = vec![text.to_owned()];
+    let mut frontier = vec![brace_words(text).unwrap_or_else(|| text.to_owned())];
     let mut total = 0usize;
     for _ in 0..MAX_DEPTH {
         let mut next = Vec::new();
@@ -496,6 +496,22 @@ pub fn decoded(text: &str) -> String {
     layers.join("\n")
 }
 
+/// bash's brace expansion used to hide spaces (`{echo,aGk=}|{base64,-d}|{bash,-i}`): each
+/// `{word,arg,…}` read as the words it expands to. `None` when there is none.
+pub fn brace_words(text: &str) -> Option<String> {
+    static BRACES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\{([A-Za-z0-9_./-]+(?:,[^{}\s,]+)+)\}").expect("static regex")
+    });
+    if !text.contains('{') || !BRACES.is_match(text) {
+        return None;
+    }
+    Some(
+        BRACES
+            .replace_all(text, |c: &regex::Captures<'_>| c[1].replace(',', " "))
+            .into_owned(),
+    )
+}
+
 static CONCAT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(['"])\s*\+\s*(['"])"#).expect("static regex"));
 
@@ -508,6 +524,8 @@ static LONG_B64: LazyLock<Regex> =
 /// (256 characters or more) is shortened to a marker, `[encoded N chars]`: it holds no keyword,
 /// `decoded` gives what it hides, and every keyword check would otherwise scan it again.
 pub fn deobfuscate(text: &str) -> String {
+    let braced = brace_words(text);
+    let text = braced.as_deref().unwrap_or(text);
     let expanded;
     let text = match expand_cmd_vars(text) {
         Some(x) => {

@@ -2227,6 +2227,19 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
             .or_else(|| parent.and_then(|p| path(p, "filePath", "fileName"))),
         parent.and_then(|p| text(p, "processCommandLine")),
     );
+    // The grandparent, by the parent's own parent (a remote session's host two levels up).
+    if let Some(p) = parent {
+        let grand = procs.iter().find(|q| {
+            pid(q, "processId").is_some() && pid(q, "processId") == pid(p, "parentProcessId")
+        });
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            path(p, "parentProcessFilePath", "parentProcessFileName")
+                .or_else(|| grand.and_then(|g| path(g, "filePath", "fileName"))),
+            grand.and_then(|g| text(g, "processCommandLine")),
+        );
+    }
     for (k, to) in [
         ("processId", "process.pid"),
         ("parentProcessId", "process.parent.pid"),
@@ -3222,6 +3235,7 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
 /// sudo line, an ESXi shell command or a shell-history line.
 pub(super) fn syslog_command(msg: &str) -> Option<Map<String, Json>> {
     sudo_line(msg)
+        .or_else(|| snoopy_line(msg))
         .or_else(|| esxi_shell_line(msg))
         .or_else(|| history_line(msg, ""))
 }
@@ -3249,6 +3263,43 @@ fn esxi_shell_line(msg: &str) -> Option<Map<String, Json>> {
     set_path(&mut e, "user.name", s(c.get(1)?.as_str()));
     set_path(&mut e, "host.os.type", s("linux"));
     set_path(&mut e, "event.provider", s("esxi_shell"));
+    Some(e)
+}
+
+/// Snoopy's command log (`snoopy[pid]: [login:u ssh:(…) tty:… uid:… euid:… cwd:/x
+/// filename:/usr/bin/awk]: awk 'BEGIN …'`): the command, its program, account and directory.
+fn snoopy_line(msg: &str) -> Option<Map<String, Json>> {
+    let at = msg.find("snoopy[")?;
+    let rest = &msg[at..];
+    let open = rest.find("]: [")? + 4;
+    let close = open + rest[open..].find("]: ")?;
+    let meta = &rest[open..close];
+    let cmd = rest[close + 3..].trim();
+    if cmd.is_empty() {
+        return None;
+    }
+    let field = |k: &str| {
+        meta.split_whitespace()
+            .find_map(|w| w.strip_prefix(k))
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut e = Map::new();
+    set_path(&mut e, "process.command_line", s(cmd));
+    if let Some(f) = field("filename:") {
+        set_path(&mut e, "process.executable", s(&f));
+    }
+    if let Some(d) = field("cwd:") {
+        set_path(&mut e, "process.working_directory", s(&d));
+    }
+    if let Some(u) = field("login:") {
+        set_path(&mut e, "user.name", s(&u));
+    }
+    if meta.contains("ssh:(") {
+        set_path(&mut e, "process.interactive", json!(true));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    set_path(&mut e, "event.provider", s("snoopy"));
     Some(e)
 }
 
@@ -3896,6 +3947,32 @@ pub(super) fn sumo_messages_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
             .iter()
             .all(|x| x.get("map").is_some_and(Json::is_object)))
     .then(|| messages.clone())
+}
+
+/// A Log Analytics query response (`{"tables": [{"columns": [{"name"}…], "rows": [[…]…]}]}`, as
+/// Sentinel's API and playbooks return it): one alert per row, keyed by column name.
+pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let table = o.get("tables")?.as_array()?.first()?;
+    let cols: Vec<&str> = table
+        .get("columns")?
+        .as_array()?
+        .iter()
+        .map(|c| text(c, "name"))
+        .collect::<Option<_>>()?;
+    let rows = table.get("rows")?.as_array()?;
+    (!rows.is_empty()).then(|| {
+        rows.iter()
+            .filter_map(Json::as_array)
+            .map(|r| {
+                Json::Object(
+                    cols.iter()
+                        .zip(r)
+                        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    })
 }
 
 /// A page of the Datadog signals API (`{"data": [signal, …]}`): one alert per signal.

@@ -30,6 +30,7 @@ const EXECUTABLE: &[&str] = &[
     "image",
     "processimagepath",
     "newprocessname",
+    "baseimage",
     "exe",
 ];
 const NAME: &[&str] = &["processname", "imagefilename", "filename", "process"];
@@ -49,6 +50,7 @@ const PARENT_EXECUTABLE: &[&str] = &[
     "parentprocesspath",
     "parentexecutable",
     "parentpath",
+    "parentbaseimage",
     "parentprocess",
     "parentprocessname",
     "parentname",

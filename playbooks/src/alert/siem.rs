@@ -28,6 +28,8 @@ impl<'a> Flat<'a> {
         Flat(
             ev.iter()
                 .map(|(k, v)| {
+                    // QRadar's custom event properties carry a ` (custom)` suffix.
+                    let k = k.strip_suffix(" (custom)").unwrap_or(k);
                     let k: String = k
                         .chars()
                         .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '(' | ')'))
@@ -281,7 +283,15 @@ pub(super) fn correlated_events(
             let mut p = payload
                 .and_then(super::edr::sudo_line)
                 .or_else(|| flat_process(ev))
-                .or_else(|| payload.and_then(syslog_command))?;
+                .or_else(|| payload.and_then(syslog_command))
+                .or_else(|| {
+                    // The whole log line the SIEM kept (LogRhythm's `logMessage`: a Windows
+                    // event's XML, a script block), read as the line itself.
+                    let line = f.get(&["logmessage", "payload", "utf8payload"])?;
+                    let mut m = Map::new();
+                    m.insert("message".into(), s(line));
+                    super::edr::log_lines(&m).map(|(e, _)| e)
+                })?;
             if p.get("host").and_then(|h| h.get("name")).is_none()
                 && let Some(h) = f
                     .get(&["logsource", "logsourcenamelogsourceid"])
@@ -886,14 +896,33 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         inner.remove("host");
         return Some(inner);
     }
-    // A SOAR webhook's envelope (Torq, Tines): the product's event under `event.data`, the
-    // source named beside it.
+    // A SOAR webhook's envelope: the product's event under `event.data` with the source named
+    // beside it; Torq's `body` beside `torq_event`; a Tines event's `payload.<action>.body`.
     if obj.len() <= 3
         && let Some(Json::Object(ev)) = obj.get("event")
         && ev.get("source").is_some_and(Json::is_string)
         && let Some(Json::Object(data)) = ev.get("data")
     {
         return Some(data.clone());
+    }
+    // Cortex XDR's alert forwarding payload: `request_data.alert_data`.
+    if obj.len() <= 2
+        && let Some(Json::Object(a)) = obj.get("request_data").and_then(|r| r.get("alert_data"))
+    {
+        return Some(a.clone());
+    }
+    if obj.contains_key("torq_event")
+        && let Some(Json::Object(body)) = obj.get("body")
+    {
+        return Some(body.clone());
+    }
+    if obj.contains_key("story_id")
+        && let Some(Json::Object(payload)) = obj.get("payload")
+        && let Some(body) = payload
+            .values()
+            .find_map(|a| a.get("body").and_then(Json::as_object))
+    {
+        return Some(body.clone());
     }
     // Sumo Logic's search-job messages (`{"map": {"_raw": …, "_sourcehost": …, fields…}}`): the
     // raw message when it is a JSON event, else the message's fields with the raw line.
