@@ -3925,28 +3925,25 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     Some((e, id))
 }
 
-/// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
-/// differential result (`diffResults.added`) as one result line per row, each shaped like an
-/// event-format differential line.
 /// A Google SecOps events search (`{"events": [{"name", "udm"}, …]}`): one alert per event.
 pub(super) fn secops_events_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let events = o.get("events")?.as_array()?;
-    (!events.is_empty()
-        && events
+    items_holding(o, "events", "udm")
+}
+
+/// The items of the array under `key` when there are some and each holds an object `field`.
+fn items_holding(o: &Map<String, Json>, key: &str, field: &str) -> Option<Vec<Json>> {
+    let items = o.get(key)?.as_array()?;
+    (!items.is_empty()
+        && items
             .iter()
-            .all(|x| x.get("udm").is_some_and(Json::is_object)))
-    .then(|| events.clone())
+            .all(|x| x.get(field).is_some_and(Json::is_object)))
+    .then(|| items.clone())
 }
 
 /// A Sumo Logic search job's messages page (`{"fields": […], "messages": [{"map": …}, …]}`):
 /// one alert per message.
 pub(super) fn sumo_messages_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let messages = o.get("messages")?.as_array()?;
-    (!messages.is_empty()
-        && messages
-            .iter()
-            .all(|x| x.get("map").is_some_and(Json::is_object)))
-    .then(|| messages.clone())
+    items_holding(o, "messages", "map")
 }
 
 /// A Log Analytics query response (`{"tables": [{"columns": [{"name"}…], "rows": [[…]…]}]}`, as
@@ -3982,6 +3979,9 @@ pub(super) fn datadog_signals_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
         .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
 }
 
+/// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
+/// differential result (`diffResults.added`) as one result line per row, each shaped like an
+/// event-format differential line.
 pub(super) fn osquery_snapshot_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     if !(o.contains_key("hostIdentifier") || o.contains_key("calendarTime")) {
         return None;

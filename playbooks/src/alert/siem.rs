@@ -468,18 +468,20 @@ pub(super) fn devo_event(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     Some((inner, rule))
 }
 
-/// A Panther alert (`alertId`, `ruleId`; the matched log events under `events`, the rule's
-/// own context under `alertContext`, its ATT&CK mapping under `reports`): the first matched
-/// event is the alert (its context when no event came along), with the alert's id, the rule's
-/// title and the technique ids (`"TA0002:T1059.004"`).
-pub(super) fn panther_alert(
-    obj: &Map<String, Json>,
-) -> Option<(
+/// What a Panther alert carries: its matched event, the alert id, the rule's title and the
+/// technique ids.
+pub(super) type PantherAlert = (
     Map<String, Json>,
     Option<String>,
     Option<String>,
     Vec<String>,
-)> {
+);
+
+/// A Panther alert (`alertId`, `ruleId`; the matched log events under `events`, the rule's
+/// own context under `alertContext`, its ATT&CK mapping under `reports`): the first matched
+/// event is the alert (its context when no event came along), with the alert's id, the rule's
+/// title and the technique ids (`"TA0002:T1059.004"`).
+pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
     // The alert-destination shape (`{"alert": {…}, "events": […]}`) carries the alert beside
     // its events.
     let (obj, events) = match obj.get("alert") {
@@ -498,10 +500,11 @@ pub(super) fn panther_alert(
     let webhook = obj.contains_key("alertId")
         && (obj.contains_key("logTypes") || obj.contains_key("destinationIds"))
         && obj.get("event").is_some_and(Json::is_object);
-    if !(obj.contains_key("alertId") && obj.contains_key("ruleId"))
-        && !(obj.contains_key("AlertID") || obj.contains_key("detectionId"))
-        && !webhook
-    {
+    let known = (obj.contains_key("alertId") && obj.contains_key("ruleId"))
+        || obj.contains_key("AlertID")
+        || obj.contains_key("detectionId")
+        || webhook;
+    if !known {
         return None;
     }
     let event = events
