@@ -2217,28 +2217,24 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
         path(me, "filePath", "fileName"),
         text(me, "processCommandLine"),
     );
-    let parent = procs.iter().find(|q| {
-        pid(q, "processId").is_some() && pid(q, "processId") == pid(me, "parentProcessId")
-    });
-    put_process(
-        &mut e,
-        "process.parent",
-        path(me, "parentProcessFilePath", "parentProcessFileName")
-            .or_else(|| parent.and_then(|p| path(p, "filePath", "fileName"))),
-        parent.and_then(|p| text(p, "processCommandLine")),
-    );
-    // The grandparent, by the parent's own parent (a remote session's host two levels up).
-    if let Some(p) = parent {
-        let grand = procs.iter().find(|q| {
-            pid(q, "processId").is_some() && pid(q, "processId") == pid(p, "parentProcessId")
+    // A process's parent among the evidence, put under `prefix`: its path from the child's own
+    // parent fields or the parent's entity, its command line from the entity.
+    let put_parent = |e: &mut Map<String, Json>, prefix: &str, child: &Json| {
+        let parent = procs.iter().find(|q| {
+            pid(q, "processId").is_some() && pid(q, "processId") == pid(child, "parentProcessId")
         });
         put_process(
-            &mut e,
-            "process.parent.parent",
-            path(p, "parentProcessFilePath", "parentProcessFileName")
-                .or_else(|| grand.and_then(|g| path(g, "filePath", "fileName"))),
-            grand.and_then(|g| text(g, "processCommandLine")),
+            e,
+            prefix,
+            path(child, "parentProcessFilePath", "parentProcessFileName")
+                .or_else(|| parent.and_then(|p| path(p, "filePath", "fileName"))),
+            parent.and_then(|p| text(p, "processCommandLine")),
         );
+        parent.copied()
+    };
+    // The grandparent too: a remote session's host is often two levels up.
+    if let Some(p) = put_parent(&mut e, "process.parent", me) {
+        put_parent(&mut e, "process.parent.parent", p);
     }
     for (k, to) in [
         ("processId", "process.pid"),
