@@ -1651,24 +1651,29 @@ pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
 /// the signal's own `attributes`): the agent's event under `attributes.attributes` — `process`
 /// (`executable.path`, `argv0` and `args`, `parent`, `ancestors`, `user`), `host`, `container`,
 /// `file`, `network` — and the rule under `workflow.rule`.
+/// A Datadog signal (`data` of the signals API, or the signal itself): its id, its
+/// `attributes` and the event it was raised on — the log's or agent's attributes, under
+/// `attributes` in older exports and `custom` in the v2 API.
+pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &Json, &Json)> {
+    let (id, sig) = match obj.get("data") {
+        Some(d) if text(d, "type") == Some("signal") => (text(d, "id"), d.get("attributes")?),
+        _ if obj.get("type").and_then(Json::as_str) == Some("signal") => {
+            (obj.get("id").and_then(Json::as_str), obj.get("attributes")?)
+        }
+        _ => return None,
+    };
+    let event = sig
+        .get("attributes")
+        .filter(|a| a.is_object())
+        .or_else(|| sig.get("custom"))
+        .filter(|a| a.is_object())?;
+    Some((id, sig, event))
+}
+
 pub(super) fn datadog_signal(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let root = obj.get("data").unwrap_or(&Json::Null);
-    let sig = if text(root, "type") == Some("signal") {
-        root.get("attributes")?
-    } else if obj.contains_key("attributes")
-        && text(&Json::Object(obj.clone()), "type") == Some("signal")
-    {
-        obj.get("attributes")?
-    } else {
-        return None;
-    };
-    // The v2 API keeps the agent's event under `custom`, older exports under `attributes`.
-    let a = sig
-        .get("attributes")
-        .filter(|a| a.get("process").is_some())
-        .or_else(|| sig.get("custom"))?;
+    let (id, sig, a) = datadog_event(obj)?;
     let p = a.get("process")?;
     let cmd = |x: &Json| -> Option<String> {
         let a0 = text(x, "argv0").or_else(|| text(x, "comm"));
@@ -1816,7 +1821,7 @@ pub(super) fn datadog_signal(
     if let Some(t) = text(sig, "timestamp") {
         e.insert("@timestamp".into(), s(t));
     }
-    let id = text(root, "id").map(str::to_owned);
+    let id = id.map(str::to_owned);
     finish(&mut e, "datadog", "datadog", Json::Object(obj.clone()));
     Some((e, id))
 }

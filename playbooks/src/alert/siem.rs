@@ -874,17 +874,8 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     // A Datadog Cloud SIEM log signal: the log's own attributes (a Windows event, a syslog
     // line…) under `custom` (v2 API) or `attributes`. A Workload Protection signal (a `process`
     // there) is read by its own adapter.
-    let sig = match obj.get("data") {
-        Some(d) if d.get("type").and_then(Json::as_str) == Some("signal") => d.get("attributes"),
-        _ if obj.get("type").and_then(Json::as_str) == Some("signal") => obj.get("attributes"),
-        _ => None,
-    };
-    if let Some(sig) = sig
-        && let Some(Json::Object(inner)) = sig
-            .get("custom")
-            .filter(|c| c.get("process").is_none())
-            .or_else(|| sig.get("attributes"))
-            .filter(|a| a.get("process").is_none())
+    if let Some((_, sig, Json::Object(inner))) = super::edr::datadog_event(obj)
+        && !inner.contains_key("process")
     {
         let mut inner = inner.clone();
         if let Some(h) = sig
