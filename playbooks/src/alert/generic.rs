@@ -29,6 +29,7 @@ const EXECUTABLE: &[&str] = &[
     "executable",
     "image",
     "processimagepath",
+    "imagepath",
     "newprocessname",
     "baseimage",
     "exe",
@@ -45,6 +46,7 @@ const PARENT_COMMAND_LINE: &[&str] = &[
 ];
 const PARENT_EXECUTABLE: &[&str] = &[
     "parentimage",
+    "parentimagepath",
     "parentimagefullpath",
     "parentfullpath",
     "parentprocesspath",
@@ -83,6 +85,7 @@ const USER: &[&str] = &[
     "accountname",
     "destinationusername",
     "account",
+    "owner",
 ];
 
 fn key(k: &str) -> String {
@@ -101,30 +104,48 @@ const PARENT_CONTAINERS: &[&str] = &[
     "initiatingprocess",
 ];
 
+/// Containers that describe the machine (`device_info: {name}`): their `name` is the host's.
+const HOST_CONTAINERS: &[&str] = &[
+    "deviceinfo",
+    "device",
+    "host",
+    "hostinfo",
+    "endpoint",
+    "asset",
+    "machine",
+    "computer",
+];
+
 /// Every string value under the document with its normalised key, breadth first, to depth 6;
-/// a value inside a parent container gets its key prefixed with `parent`.
+/// a value inside a parent container gets its key prefixed with `parent`, the `name` of a
+/// machine's container is read as `hostname`.
 fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
     let mut out = Vec::new();
-    let mut level: Vec<(&Map<String, Json>, bool)> = vec![(obj, false)];
+    let mut level: Vec<(&Map<String, Json>, bool, bool)> = vec![(obj, false, false)];
     for _ in 0..6 {
         let mut next = Vec::new();
-        for (m, in_parent) in level {
+        for (m, in_parent, in_host) in level {
             for (k, v) in m {
                 let nk = key(k);
                 let parent = in_parent || PARENT_CONTAINERS.contains(&nk.as_str());
+                let host = !parent && HOST_CONTAINERS.contains(&nk.as_str());
                 match v {
                     Json::String(t) if !t.trim().is_empty() => {
                         let name = if in_parent && !nk.starts_with("parent") {
                             format!("parent{nk}")
+                        } else if in_host && nk == "name" {
+                            "hostname".to_owned()
                         } else {
                             nk
                         };
                         out.push((name, t.as_str()));
                     }
-                    Json::Object(o) => next.push((o, parent)),
-                    Json::Array(a) => {
-                        next.extend(a.iter().filter_map(Json::as_object).map(|o| (o, parent)))
-                    }
+                    Json::Object(o) => next.push((o, parent, host)),
+                    Json::Array(a) => next.extend(
+                        a.iter()
+                            .filter_map(Json::as_object)
+                            .map(|o| (o, parent, host)),
+                    ),
                     _ => {}
                 }
             }
@@ -239,7 +260,11 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     );
     let os = match names.as_str() {
         c if c.contains(":\\") || c.to_ascii_lowercase().contains(".exe") => "windows",
-        c if c.contains("/Applications/") || c.contains("/Users/") || c.contains("osascript") => {
+        c if c.contains("/Applications/")
+            || c.contains("/Users/")
+            || c.contains("osascript")
+            || c.ends_with(" launchd") =>
+        {
             "macos"
         }
         c if c.starts_with('/') || c.contains("/bin/") => "linux",
@@ -299,6 +324,18 @@ mod tests {
         let e = fields(r.as_object().unwrap()).unwrap();
         assert_eq!(e["process"]["name"], "dseditgroup");
         assert_eq!(e["process"]["parent"]["executable"], "/bin/bash");
+        // A detection naming the process's image path and owner, the machine in its own
+        // container (`device_info: {name}`) and launchd as the parent.
+        let k = json!({"device_info": {"id": "e5a7", "name": "MAC-7"},
+            "parent_process": {"name": "launchd", "image_path": "/sbin/launchd", "owner": "root"},
+            "target_process": {"name": "python3", "image_path": "/usr/bin/python3", "owner": "root",
+                "command_line": "/usr/bin/python3 -c \"import pty;pty.spawn('/bin/zsh')\""}});
+        let e = fields(k.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["executable"], "/usr/bin/python3");
+        assert_eq!(e["process"]["parent"]["executable"], "/sbin/launchd");
+        assert_eq!(e["host"]["name"], "MAC-7");
+        assert_eq!(e["user"]["name"], "root");
+        assert_eq!(e["host"]["os"]["type"], "macos");
         // No command line and no program path: nothing to judge.
         assert!(fields(json!({"title": "x", "host": "h"}).as_object().unwrap()).is_none());
     }

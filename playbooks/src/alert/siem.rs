@@ -250,9 +250,10 @@ pub(super) fn correlated_events(
             .and_then(Json::as_object)
             .is_some_and(|row| {
                 row.contains_key("qid")
-                    || row
-                        .keys()
-                        .any(|k| k.starts_with("QIDNAME(") || k.starts_with("LOGSOURCENAME("))
+                    || row.keys().any(|k| {
+                        let k = k.to_ascii_lowercase();
+                        k.starts_with("qidname") || k.starts_with("logsourcename")
+                    })
             });
     // Exabeam: Advanced Analytics' `alertName`; New-Scale's Threat Center names it `name`.
     let exabeam = obj.contains_key("alertId")
@@ -271,9 +272,9 @@ pub(super) fn correlated_events(
             "events"
         })?
         .as_array()?;
-    let procs: Vec<Map<String, Json>> = events
+    let rows = audit_records(events);
+    let procs: Vec<Map<String, Json>> = rows
         .iter()
-        .filter_map(Json::as_object)
         .filter_map(|ev| {
             let f = Flat::new(ev);
             // Without parsed process fields, the raw line QRadar keeps (`payload`) may say
@@ -282,12 +283,24 @@ pub(super) fn correlated_events(
             let payload = f.get(&["payload", "utf8payload"]);
             let mut p = payload
                 .and_then(super::edr::sudo_line)
+                // The whole event as JSON (NXLog's, Beats'), read by its own reader.
+                .or_else(|| {
+                    let inner = json_text(&Json::String(payload?.to_owned()))?;
+                    let (e, _) = crate::alert::normalize(inner);
+                    e.contains_key("process").then_some(e)
+                })
                 .or_else(|| flat_process(ev))
+                .or_else(|| windows_row(ev))
                 .or_else(|| payload.and_then(syslog_command))
                 .or_else(|| {
                     // The whole log line the SIEM kept (LogRhythm's `logMessage`: a Windows
                     // event's XML, a script block), read as the line itself.
-                    let line = f.get(&["logmessage", "payload", "utf8payload"])?;
+                    let line = f
+                        .get(&["logmessage", "payload", "utf8payload"])
+                        .or_else(|| {
+                            // Exabeam's `rawLogs`: the lines the event was parsed from.
+                            ev.get("rawLogs")?.as_array()?.first()?.as_str()
+                        })?;
                     let mut m = Map::new();
                     m.insert("message".into(), s(line));
                     super::edr::log_lines(&m).map(|(e, _)| e)
@@ -340,6 +353,77 @@ pub(super) fn correlated_events(
     };
     finish(&mut e, provider, provider, Json::Object(obj.clone()));
     Some((e, id))
+}
+
+/// The rows of one Linux audit record (QRadar and Log Analytics keep its SYSCALL, EXECVE and
+/// PROCTITLE lines as separate rows: the program and account in one, the arguments in another)
+/// merged into one row: the record's lines joined, one per line, and the first non-empty value
+/// of every other column kept. Other rows pass as they are.
+pub(super) fn audit_records(events: &[Json]) -> Vec<Map<String, Json>> {
+    let line = |v: &Json| v.as_str().is_some_and(|t| t.contains("msg=audit("));
+    let serial = |ev: &Map<String, Json>| -> Option<String> {
+        let p = ev.values().find(|v| line(v))?.as_str()?;
+        let at = p.find("msg=audit(")? + "msg=audit(".len();
+        let end = p[at..].find(')')?;
+        Some(p[at..at + end].to_owned())
+    };
+    let mut out: Vec<(Option<String>, Map<String, Json>)> = Vec::new();
+    for ev in events.iter().filter_map(Json::as_object) {
+        let id = serial(ev);
+        match out.iter_mut().find(|(k, _)| id.is_some() && *k == id) {
+            Some((_, row)) => {
+                for (k, v) in ev {
+                    let empty = |v: &Json| match v {
+                        Json::Null => true,
+                        Json::String(t) => t.trim().is_empty(),
+                        _ => false,
+                    };
+                    match (row.get_mut(k), v) {
+                        (Some(Json::String(mine)), Json::String(t))
+                            if line(v) && !mine.contains(t.as_str()) =>
+                        {
+                            mine.push('\n');
+                            mine.push_str(t);
+                        }
+                        (Some(Json::String(_)), _) if line(v) => {}
+                        (Some(mine), _) if !empty(v) && empty(mine) => *mine = v.clone(),
+                        (None, _) if !empty(v) => {
+                            row.insert(k.clone(), v.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            None => out.push((id, ev.clone())),
+        }
+    }
+    out.into_iter().map(|(_, row)| row).collect()
+}
+
+/// A QRadar row of a Windows event whose process is not in process columns: the event's own
+/// fields as QRadar names them ("Event ID", "Service File Name"), read as the flat event they
+/// spell (a 7045 service install's command, a 4104 script block).
+fn windows_row(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let f = Flat::new(ev);
+    let eid = f.get(&["eventid"]).map(str::to_owned).or_else(|| {
+        ["Event ID", "EventID"]
+            .iter()
+            .find_map(|k| ev.get(*k).and_then(Json::as_i64))
+            .map(|n| n.to_string())
+    })?;
+    let mut flat: Map<String, Json> = ev
+        .iter()
+        .map(|(k, v)| {
+            let k = k.strip_suffix(" (custom)").unwrap_or(k);
+            (
+                k.chars().filter(|c| c.is_alphanumeric()).collect(),
+                v.clone(),
+            )
+        })
+        .collect();
+    flat.insert("EventID".into(), s(&eid));
+    let e = crate::alert::windows_flat(&flat);
+    e.contains_key("process").then_some(e)
 }
 
 /// Rapid7 InsightIDR investigations (`alerts[]`) and alerts, with their evidence
@@ -798,7 +882,7 @@ pub(super) fn exchange_cmdlet(
 
 /// A JSON object carried as text (a shipper's `message`, XSOAR's `rawJSON`, Splunk HEC's
 /// `event`): the object, when the text is one with at least two fields.
-fn json_text(v: &Json) -> Option<Map<String, Json>> {
+pub(super) fn json_text(v: &Json) -> Option<Map<String, Json>> {
     let t = v.as_str()?.trim();
     if !t.starts_with('{') {
         return None;
@@ -899,6 +983,14 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     {
         return Some(data.clone());
     }
+    // A SOAR's polling trigger: what the integration returned under `event`, beside the
+    // `trigger` that fetched it.
+    if obj.len() == 2
+        && obj.get("trigger").is_some_and(Json::is_object)
+        && let Some(Json::Object(ev)) = obj.get("event")
+    {
+        return Some(ev.clone());
+    }
     // Cortex XDR's alert forwarding payload: `request_data.alert_data`.
     if obj.len() <= 2
         && let Some(Json::Object(a)) = obj.get("request_data").and_then(|r| r.get("alert_data"))
@@ -907,6 +999,26 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     }
     if obj.contains_key("torq_event")
         && let Some(Json::Object(body)) = obj.get("body")
+    {
+        return Some(body.clone());
+    }
+    // A Tines webhook action's own event: `{"<action name>": {"body": …, "headers": …}}`.
+    if obj.len() == 1
+        && let Some(Json::Object(action)) = obj.values().next()
+        && let Some(Json::Object(body)) = action.get("body")
+        && action.keys().all(|k| {
+            [
+                "body",
+                "headers",
+                "method",
+                "path",
+                "query",
+                "query_parameters",
+                "url",
+                "status",
+            ]
+            .contains(&k.as_str())
+        })
     {
         return Some(body.clone());
     }
