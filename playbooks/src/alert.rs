@@ -918,7 +918,21 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         && !obj.contains_key("event")
         && !obj.keys().any(|k| k.starts_with("event."));
     let mut ecs = if flat_windows {
-        windows_flat(&obj)
+        // An event's data kept as an object beside the flat header (`EventData: {…}`,
+        // `Provider: {"Name"}`), as some shippers serialise it: its fields read as the
+        // header's.
+        let mut flat = obj.clone();
+        for k in ["EventData", "UserData", "event_data"] {
+            if let Some(Json::Object(data)) = obj.get(k) {
+                for (n, v) in data {
+                    flat.entry(n.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        if let Some(n) = obj.get("Provider").and_then(|p| p.get("Name")) {
+            flat.entry("ProviderName").or_insert_with(|| n.clone());
+        }
+        windows_flat(&flat)
     } else {
         expand(obj)
     };
@@ -1456,6 +1470,23 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
 fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
     let doc = Json::Object(ecs.clone());
     let is_wazuh = get_path(&doc, "agent").is_some() && get_path(&doc, "rule").is_some();
+    // osquery results decoded under `data.osquery` (a process event, or a crontab or launchd
+    // row judged as what it will start).
+    if is_wazuh
+        && let Some(Json::Object(oq)) = get_path(&doc, "data.osquery")
+        && let Some((e, _)) = edr::osquery(oq)
+    {
+        for (k, v) in e {
+            if k != "host" && k != "osquery" {
+                ecs.insert(k, v);
+            }
+        }
+        if let Some(a) = get_path(&doc, "agent.name").filter(|a| a.is_string())
+            && get_path(&doc, "host.name").is_none()
+        {
+            set_path(ecs, "host.name", a.clone());
+        }
+    }
     // Windows' eventchannel under `data.win`; Sysmon for Linux's decoder writes the same
     // `system`/`eventdata` pair straight under `data`.
     let win = if get_path(&doc, "data.win.eventdata").is_some() {
@@ -2791,7 +2822,7 @@ fn derive(e: &mut Map<String, Json>) {
                 .any(|m| p.starts_with(m))
                     || p == "/sbin/launchd"
                     || p == "/usr/bin/osascript"
-            }) =>
+            }) || get_str(&doc, "process.parent.name") == Some("launchd") =>
             {
                 Some("macos")
             }

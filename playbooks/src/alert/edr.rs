@@ -630,6 +630,28 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
     if let Some(cwd) = text(cols, "cwd") {
         set_path(e, "process.working_directory", s(cwd));
     }
+    // The environment as one line of `NAME=value` pairs (a value's own spaces stay with it).
+    if let Some(env) = text(cols, "env") {
+        let mut vars: Vec<String> = Vec::new();
+        for word in env.split(' ').filter(|w| !w.is_empty()) {
+            let starts_var = word.split_once('=').is_some_and(|(n, _)| {
+                !n.is_empty()
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !n.starts_with(|c: char| c.is_ascii_digit())
+            });
+            match vars.last_mut() {
+                Some(last) if !starts_var => {
+                    last.push(' ');
+                    last.push_str(word);
+                }
+                _ if starts_var => vars.push(word.to_owned()),
+                _ => {}
+            }
+        }
+        if !vars.is_empty() {
+            set_path(e, "process.env_vars", json!(vars));
+        }
+    }
     let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
     if let Some(u) = uid {
         set_path(e, "user.id", s(u));

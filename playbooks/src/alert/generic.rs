@@ -174,7 +174,16 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     let looks_like_command = |v: &str| v.contains(' ') || v.contains(['\\', '/']);
     let looks_like_path = |v: &str| v.contains(['\\', '/']) && !v.contains("://");
     let cmd = first(&all, COMMAND_LINE, looks_like_command);
-    let exe = first(&all, EXECUTABLE, looks_like_path);
+    // A bare `path` is the program's only when it names the command line's program
+    // (osquery's columns as a detection's context carries them); otherwise it may be any
+    // file's, another process's or a URL's.
+    let exe = first(&all, EXECUTABLE, looks_like_path).or_else(|| {
+        let prog = basename_of(program(cmd?));
+        first(&all, &["path"], |v| {
+            (v.starts_with(['/', '\\']) || v.get(1..3) == Some(":\\"))
+                && basename_of(v).eq_ignore_ascii_case(prog)
+        })
+    });
     if cmd.is_none() && exe.is_none() {
         return None;
     }
@@ -336,6 +345,13 @@ mod tests {
         assert_eq!(e["host"]["name"], "MAC-7");
         assert_eq!(e["user"]["name"], "root");
         assert_eq!(e["host"]["os"]["type"], "macos");
+        // A bare `path` is taken for the program only when it names the command's program.
+        let o = json!({"alertContext": {"path": "/var/tmp/.font-unix/httpd", "cmdline": "/usr/local/apache/bin/httpd -k start"}});
+        let e = fields(o.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["executable"], "/var/tmp/.font-unix/httpd");
+        let o = json!({"tty": {"path": "/Applications/iTerm.app/Contents/MacOS/iTerm2"}, "cmdline": "curl -fsSL https://x/i.sh"});
+        let e = fields(o.as_object().unwrap()).unwrap();
+        assert!(e["process"].get("executable").is_none());
         // No command line and no program path: nothing to judge.
         assert!(fields(json!({"title": "x", "host": "h"}).as_object().unwrap()).is_none());
     }

@@ -983,6 +983,24 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     {
         return Some(data.clone());
     }
+    // A Graylog search result's message (`{"message": {fields…}, "index": …}`): its fields,
+    // the log line under `message` and the sending host as `source`.
+    if let Some(Json::Object(m)) = obj.get("message")
+        && obj.get("index").is_some_and(Json::is_string)
+        && m.get("message").is_some_and(Json::is_string)
+        && (m.contains_key("gl2_message_id")
+            || m.contains_key("gl2_source_input")
+            || m.contains_key("streams"))
+    {
+        let mut inner = m.clone();
+        if let Some(h) = inner.get("source").filter(|h| h.is_string()).cloned()
+            && !inner.contains_key("host")
+            && !inner.contains_key("hostname")
+        {
+            inner.insert("hostname".into(), h);
+        }
+        return Some(inner);
+    }
     // A SOAR's polling trigger: what the integration returned under `event`, beside the
     // `trigger` that fetched it.
     if obj.len() == 2
