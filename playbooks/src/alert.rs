@@ -243,6 +243,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the page holds {total} messages; the first {max} were taken as alerts and these were not: page the search job (offset, limit) to run them",
     ),
     (
+        edr::splunk_json_rows,
+        ("row", "rows"),
+        "the search results hold {total} rows; the first {max} were taken as alerts and these were not: page the results (offset, count) to run them",
+    ),
+    (
         edr::cortex_xdr_reply,
         ("alert", "alerts"),
         "the reply holds {total} alerts; the first {max} were taken as alerts and these were not: page the query (search_from, search_to) to run them",
@@ -848,6 +853,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         siem::sentinel_asim,
         siem::correlated_events,
         siem::rapid7_idr,
+        siem::thehive_alert,
         siem::trend_detection,
         siem::sekoia_alert,
         siem::exchange_cmdlet,
@@ -902,12 +908,73 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     {
         obj.insert("EventID".into(), Json::from(1));
     }
+    // Splunk's Windows add-on names a classic-rendered 4688 by its message labels
+    // (`New_Process_Name`, `Creator_Process_Name`, `Process_Command_Line`, the creator's and
+    // the target's `Account_Name` as one multi-value field): read under the event's own names.
+    if obj.contains_key("EventCode") && obj.contains_key("New_Process_Name") {
+        let first_last = |v: &Json| -> (Option<Json>, Option<Json>) {
+            match v {
+                Json::Array(a) => (a.first().cloned(), a.get(1).cloned()),
+                other => (Some(other.clone()), None),
+            }
+        };
+        for (from, to) in [
+            ("New_Process_Name", "NewProcessName"),
+            ("Creator_Process_Name", "ParentProcessName"),
+            ("Process_Command_Line", "CommandLine"),
+            ("New_Process_ID", "NewProcessId"),
+            ("Creator_Process_ID", "ProcessId"),
+            ("Token_Elevation_Type", "TokenElevationType"),
+            ("Mandatory_Label", "MandatoryLabel"),
+            ("ComputerName", "Hostname"),
+        ] {
+            if let Some(v) = obj.get(from).cloned() {
+                obj.entry(to).or_insert(v);
+            }
+        }
+        for (from, subject, target) in [
+            ("Account_Name", "SubjectUserName", "TargetUserName"),
+            ("Account_Domain", "SubjectDomainName", "TargetDomainName"),
+        ] {
+            if let Some((a, b)) = obj.get(from).map(first_last) {
+                if let Some(a) = a {
+                    obj.entry(subject).or_insert(a);
+                }
+                if let Some(b) = b.filter(|b| b.as_str().is_some_and(|t| t != "-")) {
+                    obj.entry(target).or_insert(b);
+                }
+            }
+        }
+        // A Mandatory Label rendered as text ("Mandatory Label\High Mandatory Level").
+        if let Some(Json::String(l)) = obj.get("MandatoryLabel").cloned() {
+            for (word, sid) in [
+                ("High", "S-1-16-12288"),
+                ("System", "S-1-16-16384"),
+                ("Medium", "S-1-16-8192"),
+                ("Low", "S-1-16-4096"),
+            ] {
+                if l.contains(&format!("{word} Mandatory Level")) {
+                    obj.insert("MandatoryLabel".into(), Json::String(sid.into()));
+                    break;
+                }
+            }
+        }
+        obj.remove("host")
+            .filter(|h| h.is_string())
+            .map(|h| obj.entry("Hostname").or_insert(h));
+    }
     // A Windows event as Splunk extracts it: `EventCode` beside the event's own fields.
     if !obj.contains_key("EventID")
         && !obj.contains_key("process")
-        && ["ScriptBlockText", "CommandLine", "Image", "Payload"]
-            .iter()
-            .any(|k| obj.contains_key(*k))
+        && [
+            "ScriptBlockText",
+            "CommandLine",
+            "Image",
+            "Payload",
+            "NewProcessName",
+        ]
+        .iter()
+        .any(|k| obj.contains_key(*k))
         && let Some(code) = obj.get("EventCode").cloned()
     {
         obj.insert("EventID".into(), code);

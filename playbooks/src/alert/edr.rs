@@ -4132,9 +4132,19 @@ pub(super) fn sumo_messages_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
 }
 
 /// A Cortex XDR alerts query's reply (`{"reply": {"total_count", "alerts": [...]}}`, from
-/// `get_alerts` or `get_alerts_multi_events`): one alert per alert.
+/// `get_alerts` or `get_alerts_multi_events`) or an incident's extra data: one alert per alert.
 pub(super) fn cortex_xdr_reply(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let a = o.get("reply")?.get("alerts")?.as_array()?;
+    // `get_incident_extra_data` (also XSOAR's rawJSON of an XDR incident) lists them under
+    // `alerts.data` beside the `incident`.
+    let reply = o.get("reply").and_then(Json::as_object).unwrap_or(o);
+    let a = match reply.get("alerts")? {
+        Json::Array(a) => a,
+        Json::Object(m) if reply.contains_key("incident") => m.get("data")?.as_array()?,
+        _ => return None,
+    };
+    if !o.contains_key("reply") && !reply.contains_key("incident") {
+        return None;
+    }
     (!a.is_empty()
         && a.iter().all(|x| {
             x.get("alert_id").is_some()
@@ -4142,6 +4152,32 @@ pub(super) fn cortex_xdr_reply(o: &Map<String, Json>) -> Option<Vec<Json>> {
                     || x.get("actor_process_command_line").is_some())
         }))
     .then(|| a.clone())
+}
+
+/// A Splunk search's results in `json_rows` mode (`{"fields": [names], "rows": [[values]]}`):
+/// one alert per row, read as an exported result row.
+pub(super) fn splunk_json_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let fields: Vec<&str> = o
+        .get("fields")?
+        .as_array()?
+        .iter()
+        .map(|f| f.as_str().or_else(|| text(f, "name")))
+        .collect::<Option<_>>()?;
+    let rows = o.get("rows")?.as_array()?;
+    (!rows.is_empty() && rows.iter().all(Json::is_array)).then(|| {
+        rows.iter()
+            .filter_map(Json::as_array)
+            .map(|r| {
+                let row: Map<String, Json> = fields
+                    .iter()
+                    .zip(r)
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect();
+                json!({ "preview": false, "result": row })
+            })
+            .collect()
+    })
 }
 
 /// A Sumo Logic monitor's webhook (`{"Name", "Query", "ResultsJson": [...]}`, the payload's

@@ -426,6 +426,167 @@ fn windows_row(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
     e.contains_key("process").then_some(e)
 }
 
+/// A TheHive alert (`sourceRef`, with `artifacts` or `observables`): the process as the feeding
+/// integration described it — a Markdown table in the description (`| CommandLine | … |`)
+/// and observables whose message names the field they came from ("parent command line",
+/// "data.win.eventdata.image", "grandparent image").
+pub(super) fn thehive_alert(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    if !obj.contains_key("sourceRef") {
+        return None;
+    }
+    let observables = obj
+        .get("artifacts")
+        .or_else(|| obj.get("observables"))?
+        .as_array()?;
+    // The description's two-cell table rows.
+    let mut table: Vec<(String, String)> = Vec::new();
+    for line in mtext(obj, "description").unwrap_or_default().lines() {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if let [k, v] = cells[..] {
+            let clean = |x: &str| {
+                x.trim_matches(|c| c == '`' || c == '*' || c == ' ')
+                    .to_owned()
+            };
+            let (k, v) = (clean(k), clean(v));
+            if !k.is_empty() && !v.is_empty() && !k.starts_with('-') && k != "Field" {
+                table.push((key_of(&k), v));
+            }
+        }
+    }
+    let row = |names: &[&str]| -> Option<String> {
+        names
+            .iter()
+            .find_map(|n| table.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
+    };
+    let mut cmd = row(&["commandline", "processcommandline", "cmdline"]);
+    let mut parent_cmd = row(&["parentcommandline", "parentprocesscommandline"]);
+    let mut image = row(&["image", "processpath", "newprocessname", "process"]);
+    let mut parent_image = row(&["parentimage", "parentprocesspath", "parentprocess"]);
+    let mut grand = row(&["grandparent", "grandparentimage"]);
+    let mut host = row(&["host", "hostname", "computer", "agent"]);
+    let mut user = row(&["user", "username", "account"]);
+    for o in observables {
+        let kind = text(o, "dataType").unwrap_or_default();
+        let data = match o.get("data").and_then(Json::as_str) {
+            Some(d) if !d.trim().is_empty() => d.trim().to_owned(),
+            _ => continue,
+        };
+        let msg = text(o, "message").unwrap_or_default().to_ascii_lowercase();
+        let tagged = |t: &str| {
+            o.get("tags")
+                .and_then(Json::as_array)
+                .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t)))
+        };
+        let slot = match kind {
+            "other" if msg.contains("grandparent") => continue,
+            "other" if msg.contains("parent") && (msg.contains("command") || tagged("cmdline")) => {
+                &mut parent_cmd
+            }
+            "other" if msg.contains("command") || tagged("cmdline") || tagged("commandline") => {
+                &mut cmd
+            }
+            "other" if msg.ends_with(".user") || msg == "user" || tagged("user") => &mut user,
+            "filename" if msg.contains("grandparent") => &mut grand,
+            "filename" if msg.contains("parent") => &mut parent_image,
+            "filename" if msg.contains("image") || msg.contains("process") => &mut image,
+            "hostname" | "fqdn" => &mut host,
+            "mail" if user.is_none() => {
+                user = data.split('@').next().map(str::to_owned);
+                continue;
+            }
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(data);
+        }
+    }
+    if cmd.is_none() && image.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    let path = |p: &Option<String>| p.clone().filter(|x| x.contains(['/', '\\']));
+    put_process(&mut e, "process", path(&image), cmd.as_deref());
+    if path(&image).is_none()
+        && let Some(n) = image
+            .as_deref()
+            .or_else(|| cmd.as_deref().map(super::program))
+    {
+        set_path(&mut e, "process.name", s(super::basename_of(n)));
+    }
+    put_process(
+        &mut e,
+        "process.parent",
+        path(&parent_image),
+        parent_cmd.as_deref(),
+    );
+    if path(&parent_image).is_none()
+        && let Some(n) = parent_image
+            .as_deref()
+            .or_else(|| parent_cmd.as_deref().map(super::program))
+    {
+        set_path(
+            &mut e,
+            "process.parent.name",
+            s(super::basename_of(n.trim_matches('"'))),
+        );
+    }
+    if let Some(g) = &grand {
+        put_process(&mut e, "process.parent.parent", path(&grand), None);
+        set_path(
+            &mut e,
+            "process.parent.parent.name",
+            s(super::basename_of(g)),
+        );
+    }
+    if let Some(o) = row(&["originalfilename"]) {
+        set_path(&mut e, "process.pe.original_file_name", s(&o));
+    }
+    if let Some(d) = row(&["currentdirectory", "workingdirectory", "cwd"]) {
+        set_path(&mut e, "process.working_directory", s(&d));
+    }
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", s(&h));
+    }
+    if let Some(u) = user {
+        super::edr::set_user(&mut e, &u);
+    }
+    let mut ids: Vec<String> = Vec::new();
+    let texts = [mtext(obj, "title"), mtext(obj, "description")];
+    let tags = obj
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str);
+    for t in texts.into_iter().flatten().chain(tags) {
+        for w in t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
+            ids.push(w.to_owned());
+        }
+    }
+    set_techniques(&mut e, &ids.iter().map(String::as_str).collect::<Vec<_>>());
+    if let Some(t) = mtext(obj, "title") {
+        set_path(&mut e, "rule.name", s(t));
+    }
+    let id = mtext(obj, "sourceRef").map(str::to_owned);
+    finish(&mut e, "thehive", "thehive", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// A field name as the tables name it, lower case without spaces or punctuation.
+fn key_of(k: &str) -> String {
+    k.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Rapid7 InsightIDR investigations (`alerts[]`) and alerts, with their evidence
 /// (`evidence` / `evidences`: `event_type`, and the event itself as a JSON string under
 /// `data`). Each `PROCESS_START_EVENT` names the `process` and `parent_process` (`exe_path`,
