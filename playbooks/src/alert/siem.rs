@@ -1162,6 +1162,40 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         }
         return Some(inner);
     }
+    // A Trend Vision One observed attack technique (OAT): the telemetry event under `detail`,
+    // the filters that matched it (their names and technique ids) beside it.
+    if let Some(Json::Object(d)) = obj.get("detail")
+        && let Some(filters) = obj.get("filters").and_then(Json::as_array)
+        && d.contains_key("endpointHostName")
+        && (d.contains_key("objectCmd") || d.contains_key("processCmd"))
+    {
+        let mut inner = d.clone();
+        if let Some(n) = filters
+            .first()
+            .and_then(|f| f.get("name"))
+            .filter(|n| n.is_string())
+        {
+            inner.entry("ruleName").or_insert_with(|| n.clone());
+        }
+        let mut tags: Vec<Json> = match inner.get("tags") {
+            Some(Json::Array(t)) => t.clone(),
+            _ => Vec::new(),
+        };
+        for f in filters {
+            for id in f
+                .get("mitreTechniqueIds")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+            {
+                // Read as `<source>.<id>`, the form of Trend's own technique tags.
+                tags.push(Json::String(format!("MITRE.{id}")));
+            }
+        }
+        inner.insert("tags".into(), Json::Array(tags));
+        return Some(inner);
+    }
     // A SOAR's polling trigger: what the integration returned under `event`, beside the
     // `trigger` that fetched it.
     if obj.len() == 2

@@ -223,6 +223,35 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         .get("data")?
         .get("resultIdToElementDataMap")?
         .as_object()?;
+    // A Malop names its root-cause processes inside it (`elementValues.primaryRootCauseElements`):
+    // they are read as a process query's results.
+    let roots: Map<String, Json> = results
+        .values()
+        .filter_map(|m| {
+            m.get("elementValues")?
+                .get("primaryRootCauseElements")?
+                .get("elementValues")?
+                .as_array()
+        })
+        .flatten()
+        .filter(|r| {
+            r.get("simpleValues")
+                .and_then(|v| v.get("commandLine"))
+                .is_some()
+        })
+        .filter_map(|r| Some((text(r, "guid")?.to_owned(), r.clone())))
+        .collect();
+    if !roots.is_empty() {
+        let mut inner = Map::new();
+        set_path(
+            &mut inner,
+            "data.resultIdToElementDataMap",
+            Json::Object(roots),
+        );
+        let (mut e, id) = cybereason(&inner)?;
+        e.insert("cybereason".into(), Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     let simple = |p: &Json, k: &str| -> Option<String> {
         let v = p.get("simpleValues")?.get(k)?.get("values")?.as_array()?;
         Some(v.first()?.as_str()?.trim().to_owned()).filter(|x| !x.is_empty())
