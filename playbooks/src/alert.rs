@@ -243,6 +243,16 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the page holds {total} messages; the first {max} were taken as alerts and these were not: page the search job (offset, limit) to run them",
     ),
     (
+        siem::graylog_search_messages,
+        ("message", "messages"),
+        "the search result holds {total} messages; the first {max} were taken as alerts and these were not: page the search (offset, limit) to run them",
+    ),
+    (
+        edr::logzio_samples,
+        ("sample", "samples"),
+        "the alert carries {total} sample events; the first {max} were taken as alerts and these were not: search the alert's query in Logz.io to run them",
+    ),
+    (
         edr::splunk_json_rows,
         ("row", "rows"),
         "the search results hold {total} rows; the first {max} were taken as alerts and these were not: page the results (offset, count) to run them",
@@ -3818,6 +3828,22 @@ mod tests {
             "message": "type=SYSCALL msg=audit(1761792697.802:1): syscall=257 ppid=1 pid=2 auid=1007 uid=0 comm=\"sh\" exe=\"/usr/bin/dash\"\ntype=PROCTITLE msg=audit(1761792697.802:1): proctitle=7368002D63006964"}}), "x").unwrap();
         assert_eq!(g.doc["process"]["command_line"], "sh -c id");
         assert_eq!(g.doc["host"]["name"], "relay-4");
+        // A Graylog search result (winlogbeat's fields flattened) and a Logz.io alert's samples.
+        let gs = json!({"query": "x", "used_indices": [], "messages": [{"highlight_ranges": {}, "message": {"source": "MON-1",
+            "winlogbeat_winlog_event_id": "4104", "winlogbeat_winlog_channel": "Microsoft-Windows-PowerShell/Operational",
+            "winlogbeat_winlog_event_data_ScriptBlockText": "Add-Type -TypeDefinition x"}}]});
+        let gm = from_json_expanded(gs, "x").remove(0).unwrap();
+        assert_eq!(
+            gm.doc["powershell"]["file"]["script_block_text"],
+            "Add-Type -TypeDefinition x"
+        );
+        let lz = json!({"alert_title": "t", "alert_event_samples": "[{\"host\": {\"name\": \"MBA-1\"}, \"process\": {\"command_line\": \"/bin/zsh /tmp/a.zsh\"}}, {\"host\": {\"name\": \"MBA-1\"}, \"process\": {\"command_line\": \"defaults read x\"}}]"});
+        let got = from_json_expanded(lz, "x");
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0].as_ref().unwrap().doc["process"]["command_line"],
+            "/bin/zsh /tmp/a.zsh"
+        );
         // LAUREL: a file opened (not a program started) is the record's file.
         let l = from_json(json!({"ID": "1672412831.442:9", "SYSCALL": {"pid": 5, "comm": "triton", "exe": "/home/ml/.venvs/n/triton", "SYSCALL": "openat"},
             "PATH": [{"item": 0, "name": "/home/ml/.ssh/id_rsa", "nametype": "NORMAL"}]}), "x").unwrap();

@@ -4192,6 +4192,22 @@ pub(super) fn splunk_json_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     })
 }
 
+/// A Logz.io alert webhook (`alert_title`, `alert_event_samples`: the matched events, as a list
+/// or as its JSON text): one alert per sample.
+pub(super) fn logzio_samples(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let parsed;
+    let samples = match o.get("alert_event_samples")? {
+        Json::Array(a) => a,
+        Json::String(t) => {
+            parsed = serde_json::from_str::<Json>(t).ok()?;
+            parsed.as_array()?
+        }
+        _ => return None,
+    };
+    let events: Vec<Json> = samples.iter().filter(|x| x.is_object()).cloned().collect();
+    (!events.is_empty()).then_some(events)
+}
+
 /// A Sumo Logic monitor's webhook (`{"Name", "Query", "ResultsJson": [...]}`, the payload's
 /// `{{ResultsJson}}` variable, as a list or as the JSON text of one): one alert per result,
 /// each read as a search job's message.

@@ -1147,7 +1147,7 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     // A Graylog search result's message (`{"message": {fields…}, "index": …}`): its fields,
     // the log line under `message` and the sending host as `source`.
     if let Some(Json::Object(m)) = obj.get("message")
-        && obj.get("index").is_some_and(Json::is_string)
+        && (obj.get("index").is_some_and(Json::is_string) || obj.contains_key("highlight_ranges"))
         && m.get("message").is_some_and(Json::is_string)
         && (m.contains_key("gl2_message_id")
             || m.contains_key("gl2_source_input")
@@ -1334,6 +1334,74 @@ pub(super) fn shell_log_commands(
     Some((e, id))
 }
 
+/// One Graylog message read back as the event it was: a winlogbeat event's fields flattened
+/// with underscores (`winlog_event_data_Image`) as the flat Windows event, a message whose
+/// `message` is JSON text as that document (the message's `source` as its host), anything else
+/// as it is, with the notification's title as its rule.
+fn graylog_message(m: &Map<String, Json>, title: Option<&Json>) -> Json {
+    let mut flat = Map::new();
+    for (k, v) in m {
+        if let Some(i) = k.find("event_data_") {
+            flat.insert(k[i + "event_data_".len()..].to_owned(), v.clone());
+        }
+    }
+    if !flat.is_empty() {
+        for (suffix, to) in [
+            ("event_id", "EventID"),
+            ("computer_name", "Computer"),
+            ("channel", "Channel"),
+            ("provider_name", "SourceName"),
+        ] {
+            if let Some(v) = m
+                .iter()
+                .find(|(k, _)| k.starts_with("winlog") && k.ends_with(suffix))
+                .map(|(_, v)| v.clone())
+            {
+                flat.entry(to).or_insert(v);
+            }
+        }
+        if let Some(t) = m.get("timestamp") {
+            flat.entry("@timestamp").or_insert_with(|| t.clone());
+        }
+        return Json::Object(flat);
+    }
+    match m.get("message").and_then(json_text) {
+        Some(mut inner) => {
+            if let Some(src) = m.get("source").filter(|v| v.is_string())
+                && !["host", "hostname", "Computer"]
+                    .iter()
+                    .any(|k| inner.contains_key(*k))
+            {
+                inner.insert("hostname".into(), src.clone());
+            }
+            Json::Object(inner)
+        }
+        None => {
+            let mut m = m.clone();
+            if let Some(t) = title {
+                m.entry("rule_name").or_insert_with(|| t.clone());
+            }
+            Json::Object(m)
+        }
+    }
+}
+
+/// A Graylog search result (`{"query", "used_indices", "messages": [{"message": {…}}]}`): one
+/// alert per message, each read as the event it was.
+pub(super) fn graylog_search_messages(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    if !(o.contains_key("used_indices") || o.contains_key("built_query")) {
+        return None;
+    }
+    let messages: Vec<Json> = o
+        .get("messages")?
+        .as_array()?
+        .iter()
+        .filter_map(|x| x.get("message")?.as_object())
+        .map(|m| graylog_message(m, None))
+        .collect();
+    (!messages.is_empty()).then_some(messages)
+}
+
 /// A Graylog event notification (`event_definition_id`, `event`, `backlog[]`): the messages
 /// that fired it, each one alert. Graylog stores a shipper's nested fields flattened with
 /// underscores: a winlogbeat event's `winlog.event_data.Image` is `winlog_event_data_Image`
@@ -1346,58 +1414,11 @@ pub(super) fn graylog_backlog(obj: &Map<String, Json>) -> Option<Vec<Json>> {
         return None;
     }
     let backlog = obj.get("backlog")?.as_array()?;
-    let title = obj.get("event_definition_title").cloned();
-    let read = |m: &Map<String, Json>| -> Json {
-        let mut flat = Map::new();
-        for (k, v) in m {
-            if let Some(i) = k.find("event_data_") {
-                flat.insert(k[i + "event_data_".len()..].to_owned(), v.clone());
-            }
-        }
-        if !flat.is_empty() {
-            for (suffix, to) in [
-                ("event_id", "EventID"),
-                ("computer_name", "Computer"),
-                ("channel", "Channel"),
-                ("provider_name", "SourceName"),
-            ] {
-                if let Some(v) = m
-                    .iter()
-                    .find(|(k, _)| k.starts_with("winlog") && k.ends_with(suffix))
-                    .map(|(_, v)| v.clone())
-                {
-                    flat.entry(to).or_insert(v);
-                }
-            }
-            if let Some(t) = m.get("timestamp") {
-                flat.entry("@timestamp").or_insert_with(|| t.clone());
-            }
-            return Json::Object(flat);
-        }
-        match m.get("message").and_then(json_text) {
-            Some(mut inner) => {
-                if let Some(src) = m.get("source").filter(|v| v.is_string())
-                    && !["host", "hostname", "Computer"]
-                        .iter()
-                        .any(|k| inner.contains_key(*k))
-                {
-                    inner.insert("hostname".into(), src.clone());
-                }
-                Json::Object(inner)
-            }
-            None => {
-                let mut m = m.clone();
-                if let Some(t) = &title {
-                    m.entry("rule_name").or_insert_with(|| t.clone());
-                }
-                Json::Object(m)
-            }
-        }
-    };
+    let title = obj.get("event_definition_title");
     let out: Vec<Json> = backlog
         .iter()
         .filter_map(Json::as_object)
-        .map(read)
+        .map(|m| graylog_message(m, title))
         .collect();
     (!out.is_empty()).then_some(out)
 }
