@@ -4192,19 +4192,23 @@ pub(super) fn splunk_json_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     })
 }
 
+/// A list given as itself or as its JSON text (a webhook template's variable).
+fn list_or_text(v: &Json) -> Option<Vec<Json>> {
+    match v {
+        Json::Array(a) => Some(a.clone()),
+        Json::String(t) => match serde_json::from_str::<Json>(t).ok()? {
+            Json::Array(a) => Some(a),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A Logz.io alert webhook (`alert_title`, `alert_event_samples`: the matched events, as a list
 /// or as its JSON text): one alert per sample.
 pub(super) fn logzio_samples(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let parsed;
-    let samples = match o.get("alert_event_samples")? {
-        Json::Array(a) => a,
-        Json::String(t) => {
-            parsed = serde_json::from_str::<Json>(t).ok()?;
-            parsed.as_array()?
-        }
-        _ => return None,
-    };
-    let events: Vec<Json> = samples.iter().filter(|x| x.is_object()).cloned().collect();
+    let samples = list_or_text(o.get("alert_event_samples")?)?;
+    let events: Vec<Json> = samples.into_iter().filter(Json::is_object).collect();
     (!events.is_empty()).then_some(events)
 }
 
@@ -4212,15 +4216,7 @@ pub(super) fn logzio_samples(o: &Map<String, Json>) -> Option<Vec<Json>> {
 /// `{{ResultsJson}}` variable, as a list or as the JSON text of one): one alert per result,
 /// each read as a search job's message.
 pub(super) fn sumo_monitor_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let parsed;
-    let results = match o.get("ResultsJson")? {
-        Json::Array(a) => a,
-        Json::String(t) => {
-            parsed = serde_json::from_str::<Json>(t).ok()?;
-            parsed.as_array()?
-        }
-        _ => return None,
-    };
+    let results = list_or_text(o.get("ResultsJson")?)?;
     let messages: Vec<Json> = results
         .iter()
         .filter(|r| r.get("_raw").is_some() || r.get("_messagetime").is_some())
