@@ -688,6 +688,17 @@ pub fn expand(obj: Map<String, Json>) -> Map<String, Json> {
 /// (`event.exec.target.executable.path`), a multi-value one with spath's `{}` (`args{}`). They
 /// are nested back into the event's own shape, so the event's reader knows it; a dotted name
 /// whose head is already a plain field (CIM's `process`) stays as it is.
+/// The document inside its forwarding envelopes, possibly nested (at most four deep).
+fn open_envelopes(mut obj: Map<String, Json>) -> Map<String, Json> {
+    for _ in 0..4 {
+        match siem::unwrap_envelope(&obj) {
+            Some(inner) => obj = inner,
+            None => break,
+        }
+    }
+    obj
+}
+
 /// The fields Splunk adds to every event it indexes.
 const SPLUNK_META: &[&str] = &[
     "host",
@@ -735,12 +746,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     let mut id: Option<String> = None;
     // Forwarding envelopes (XSOAR's rawJSON, Splunk HEC, JSON text in a shipper's message),
     // possibly nested: opened before anything else reads the document.
-    for _ in 0..4 {
-        match siem::unwrap_envelope(&obj) {
-            Some(inner) => obj = inner,
-            None => break,
-        }
-    }
+    obj = open_envelopes(obj);
     let mut splunk_meta: Vec<(&str, String)> = Vec::new();
     // A Splunk search result as the REST API's JSON export streams it, or as the webhook alert
     // action posts it (`sid`, `search_name`): the row under `result`.
@@ -762,13 +768,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
                 k.starts_with('_') || SPLUNK_META.contains(&k.as_str()) || inner.contains_key(k)
             })
         {
-            obj = inner;
-            for _ in 0..4 {
-                match siem::unwrap_envelope(&obj) {
-                    Some(inner) => obj = inner,
-                    None => break,
-                }
-            }
+            obj = open_envelopes(inner);
         }
     }
     // Elasticsearch hit
@@ -955,23 +955,9 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
                 }
             }
         }
-        // A Mandatory Label rendered as text ("Mandatory Label\High Mandatory Level").
-        if let Some(Json::String(l)) = obj.get("MandatoryLabel").cloned() {
-            for (word, sid) in [
-                ("High", "S-1-16-12288"),
-                ("System", "S-1-16-16384"),
-                ("Medium", "S-1-16-8192"),
-                ("Low", "S-1-16-4096"),
-            ] {
-                if l.contains(&format!("{word} Mandatory Level")) {
-                    obj.insert("MandatoryLabel".into(), Json::String(sid.into()));
-                    break;
-                }
-            }
+        if let Some(h) = obj.remove("host").filter(Json::is_string) {
+            obj.entry("Hostname").or_insert(h);
         }
-        obj.remove("host")
-            .filter(|h| h.is_string())
-            .map(|h| obj.entry("Hostname").or_insert(h));
     }
     // A Windows event as Splunk extracts it: `EventCode` beside the event's own fields.
     if !obj.contains_key("EventID")
@@ -2402,12 +2388,16 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 if let Some(p) = hex_or_dec(get("ProcessId")) {
                     set_path(&mut e, "process.parent.pid", p);
                 }
+                // The label's SID, or its rendering ("Mandatory Label\\High Mandatory Level").
                 let il = get("MandatoryLabel").map(|l| match l.as_str() {
                     "S-1-16-4096" => "Low".to_owned(),
                     "S-1-16-8192" => "Medium".to_owned(),
                     "S-1-16-12288" => "High".to_owned(),
                     "S-1-16-16384" => "System".to_owned(),
-                    other => other.to_owned(),
+                    other => ["Low", "Medium", "High", "System"]
+                        .into_iter()
+                        .find(|w| other.ends_with(&format!("{w} Mandatory Level")))
+                        .map_or_else(|| other.to_owned(), str::to_owned),
                 });
                 set(&mut e, "process.integrity_level", il);
             }

@@ -88,7 +88,8 @@ const USER: &[&str] = &[
     "owner",
 ];
 
-fn key(k: &str) -> String {
+/// A field name as products spell it, lower case without `_`, `-`, `.` or spaces.
+pub(super) fn key(k: &str) -> String {
     k.chars()
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
         .flat_map(char::to_lowercase)

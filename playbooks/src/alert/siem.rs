@@ -285,7 +285,7 @@ pub(super) fn correlated_events(
                 .and_then(super::edr::sudo_line)
                 // The whole event as JSON (NXLog's, Beats'), read by its own reader.
                 .or_else(|| {
-                    let inner = json_text(&Json::String(payload?.to_owned()))?;
+                    let inner = json_object(payload?)?;
                     let (e, _) = crate::alert::normalize(inner);
                     e.contains_key("process").then_some(e)
                 })
@@ -456,7 +456,7 @@ pub(super) fn thehive_alert(
             };
             let (k, v) = (clean(k), clean(v));
             if !k.is_empty() && !v.is_empty() && !k.starts_with('-') && k != "Field" {
-                table.push((key_of(&k), v));
+                table.push((super::generic::key(&k), v));
             }
         }
     }
@@ -577,14 +577,6 @@ pub(super) fn thehive_alert(
     let id = mtext(obj, "sourceRef").map(str::to_owned);
     finish(&mut e, "thehive", "thehive", Json::Object(obj.clone()));
     Some((e, id))
-}
-
-/// A field name as the tables name it, lower case without spaces or punctuation.
-fn key_of(k: &str) -> String {
-    k.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Rapid7 InsightIDR investigations (`alerts[]`) and alerts, with their evidence
@@ -850,7 +842,8 @@ pub(super) fn trend_detection(
     if let Some(r) = mtext(obj, "ruleName") {
         set_path(&mut e, "rule.name", s(r));
     }
-    let tags: Vec<&str> = obj
+    // Trend's own technique tags (`XSAE.T1059`), and an OAT's filters' ids.
+    let mut ids: Vec<&str> = obj
         .get("tags")
         .and_then(Json::as_array)
         .into_iter()
@@ -858,7 +851,14 @@ pub(super) fn trend_detection(
         .filter_map(Json::as_str)
         .filter_map(|t| t.split_once('.').map(|(_, id)| id))
         .collect();
-    set_techniques(&mut e, &tags);
+    ids.extend(
+        obj.get("mitreTechniqueIds")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str),
+    );
+    set_techniques(&mut e, &ids);
     if let Some(t) = mtext(obj, "eventTimeDT") {
         e.insert("@timestamp".into(), s(t));
     }
@@ -1044,7 +1044,12 @@ pub(super) fn exchange_cmdlet(
 /// A JSON object carried as text (a shipper's `message`, XSOAR's `rawJSON`, Splunk HEC's
 /// `event`): the object, when the text is one with at least two fields.
 pub(super) fn json_text(v: &Json) -> Option<Map<String, Json>> {
-    let t = v.as_str()?.trim();
+    json_object(v.as_str()?)
+}
+
+/// A JSON object in text, when the text is one with at least two fields.
+fn json_object(t: &str) -> Option<Map<String, Json>> {
+    let t = t.trim();
     if !t.starts_with('{') {
         return None;
     }
@@ -1177,23 +1182,13 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         {
             inner.entry("ruleName").or_insert_with(|| n.clone());
         }
-        let mut tags: Vec<Json> = match inner.get("tags") {
-            Some(Json::Array(t)) => t.clone(),
-            _ => Vec::new(),
-        };
-        for f in filters {
-            for id in f
-                .get("mitreTechniqueIds")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str)
-            {
-                // Read as `<source>.<id>`, the form of Trend's own technique tags.
-                tags.push(Json::String(format!("MITRE.{id}")));
-            }
-        }
-        inner.insert("tags".into(), Json::Array(tags));
+        let ids: Vec<Json> = filters
+            .iter()
+            .filter_map(|f| f.get("mitreTechniqueIds")?.as_array())
+            .flatten()
+            .cloned()
+            .collect();
+        inner.insert("mitreTechniqueIds".into(), Json::Array(ids));
         return Some(inner);
     }
     // A SOAR's polling trigger: what the integration returned under `event`, beside the
