@@ -61,10 +61,10 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     if trimmed.is_empty() {
         return Vec::new();
     }
-    if trimmed.starts_with('<') {
-        if let Some(events) = xml_events(trimmed) {
-            return events;
-        }
+    if trimmed.starts_with('<')
+        && let Some(events) = xml_events(trimmed)
+    {
+        return events;
     }
     // A whole-file document or array first.
     if let Ok(v) = serde_json::from_str::<Json>(trimmed) {

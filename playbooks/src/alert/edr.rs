@@ -252,7 +252,7 @@ fn crowdstrike_stream(
         set_user(&mut e, u);
     }
     if let Some(d) = text(ev, "MachineDomain")
-        && !e.get("user").is_some_and(|u| u.get("domain").is_some())
+        && e.get("user").is_none_or(|u| u.get("domain").is_none())
     {
         set_path(&mut e, "user.domain", s(d));
     }
@@ -2775,7 +2775,7 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             }
             other => other.clone(),
         };
-        if !v.is_null() && !flat.get(k).is_some_and(|x| !x.is_null()) {
+        if !v.is_null() && flat.get(k).is_none_or(|x| x.is_null()) {
             flat.insert(k.clone(), v);
         }
     }
@@ -3221,11 +3221,10 @@ fn script_block_message(msg: &str) -> Option<Map<String, Json>> {
     if let Some((n, t)) = head
         .rsplit_once('(')
         .and_then(|(_, x)| x.split_once(" of "))
+        && let (Ok(n), Ok(t)) = (n.trim().parse::<i64>(), t.trim().parse::<i64>())
     {
-        if let (Ok(n), Ok(t)) = (n.trim().parse::<i64>(), t.trim().parse::<i64>()) {
-            set_path(&mut e, "powershell.sequence", Json::from(n));
-            set_path(&mut e, "powershell.total", Json::from(t));
-        }
+        set_path(&mut e, "powershell.sequence", Json::from(n));
+        set_path(&mut e, "powershell.total", Json::from(t));
     }
     set_path(&mut e, "event.code", s("4104"));
     set_path(&mut e, "event.category", json!(["process"]));

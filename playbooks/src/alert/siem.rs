@@ -1008,7 +1008,7 @@ pub(super) fn exchange_cmdlet(
     set_path(
         &mut e,
         "process.command_line",
-        s(&format!("{cmdlet} {params}").trim_end().to_owned()),
+        s(format!("{cmdlet} {params}").trim_end()),
     );
     set_path(&mut e, "powershell.command.name", s(cmdlet));
     // The caller as Active Directory names it: `domain/Users/name`.
