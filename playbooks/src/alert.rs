@@ -296,6 +296,16 @@ type Splitter = fn(&Map<String, Json>) -> Option<Vec<Json>>;
 /// Each splitter, the names of its parts, and what to do when a document has too many.
 const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
     (
+        xdr::carbon_black_watchlist_docs,
+        ("process document", "process documents"),
+        "the watchlist hit holds {total} process documents; the first {max} were taken as alerts and these were not: search the watchlist's query in Carbon Black to run them",
+    ),
+    (
+        edr::query_result_rows,
+        ("row", "rows"),
+        "the query result holds {total} rows; the first {max} were taken as alerts and these were not: narrow or page the query to run them",
+    ),
+    (
         siem::graylog_backlog,
         ("backlog message", "backlog messages"),
         "the notification holds {total} backlog messages; the first {max} were taken as alerts and these were not: lower the event definition's backlog size to run them",
@@ -849,13 +859,16 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
             .into_iter()
             .filter_map(|k| Some((k, obj.get(k)?.as_str()?.to_owned())))
             .collect();
-        // A row that is only Splunk's metadata and the fields it extracted around a JSON
-        // event (`_raw`, as HEC indexed it): the event itself, which its own reader knows.
-        if let Some(inner) = obj.get("_raw").and_then(siem::json_text)
-            && obj.keys().all(|k| {
-                k.starts_with('_') || SPLUNK_META.contains(&k.as_str()) || inner.contains_key(k)
-            })
-        {
+        // A row that is Splunk's metadata and the fields it extracted or looked up around a
+        // JSON event (`_raw`, as HEC indexed it): the event itself, which its own reader
+        // knows, with the fields the search added beside it (`parent_ImageFileName` from a
+        // lookup) where the event lacks them.
+        if let Some(mut inner) = obj.get("_raw").and_then(siem::json_text) {
+            for (k, v) in &obj {
+                if !k.starts_with('_') && !SPLUNK_META.contains(&k.as_str()) {
+                    inner.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             obj = open_envelopes(inner);
         }
     }

@@ -2890,9 +2890,23 @@ pub(super) fn trend_chain<'a>(
     e: &mut Map<String, Json>,
     field: impl Fn(&str) -> Option<&'a str>,
 ) -> bool {
-    let object = (field("objectFilePath"), field("objectCmd"));
+    let mut object = (field("objectFilePath"), field("objectCmd"));
     let acting = (field("processFilePath"), field("processCmd"));
     let parent = (field("parentFilePath"), field("parentCmd"));
+    // An object that is a file the acting process wrote or read (a web shell's `.aspx`, a
+    // script), not a process it started: no command line, and not a program by its extension.
+    if let (Some(path), None) = object {
+        let name = super::basename_of(path);
+        let ext = name.rsplit_once('.').map(|(_, x)| x.to_ascii_lowercase());
+        if ext.is_some_and(|x| {
+            x.chars().all(|c| c.is_ascii_alphabetic())
+                && !["exe", "com", "scr", "pif", "bin", "app"].contains(&x.as_str())
+        }) {
+            set_path(e, "file.path", s(path));
+            set_path(e, "file.name", s(name));
+            object = (None, None);
+        }
+    }
     let chain = if object.0.is_some() || object.1.is_some() {
         vec![object, acting, parent]
     } else {
@@ -4189,6 +4203,134 @@ pub(super) fn splunk_json_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
             })
             .collect()
     })
+}
+
+/// A query engine's result set, one alert per row keyed by column name: a Splunk search's
+/// results as the REST API returns them (`{"preview", "fields", "results": [{…}]}`, each row
+/// read as an exported result row), Snowflake's SQL API (`resultSetMetaData.rowType[].name`,
+/// `data: [[…]]`), Amazon Athena's `GetQueryResults` (`ResultSet.Rows[].Data[].VarCharValue`,
+/// the first row the header) and BigQuery's `jobs.query` (`schema.fields[].name`,
+/// `rows[].f[].v`). A column holding the event itself as JSON text (`RAW`, `event`) is
+/// the row, the other columns beside it where it lacks them.
+pub(super) fn query_result_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    if let Some(results) = o.get("results").and_then(Json::as_array)
+        && (o.contains_key("preview") || o.contains_key("init_offset"))
+        && !results.is_empty()
+        && results.iter().all(Json::is_object)
+    {
+        return Some(
+            results
+                .iter()
+                .map(|r| json!({ "preview": false, "result": r }))
+                .collect(),
+        );
+    }
+    let names = |cols: &[Json], key: &str| -> Option<Vec<String>> {
+        cols.iter()
+            .map(|c| text(c, key).map(str::to_owned))
+            .collect()
+    };
+    let (cols, rows): (Vec<String>, Vec<Vec<Json>>) = if let Some(meta) = o
+        .get("resultSetMetaData")
+        .filter(|_| o.contains_key("statementHandle") || o.contains_key("data"))
+    {
+        // Snowflake
+        let cols = names(meta.get("rowType")?.as_array()?, "name")?;
+        let rows = o.get("data")?.as_array()?;
+        (
+            cols,
+            rows.iter().filter_map(Json::as_array).cloned().collect(),
+        )
+    } else if let Some(rs) = o.get("ResultSet") {
+        // Athena
+        let cell = |c: &Json| c.get("VarCharValue").cloned().unwrap_or(Json::Null);
+        let mut rows: Vec<Vec<Json>> = rs
+            .get("Rows")?
+            .as_array()?
+            .iter()
+            .map(|r| Some(r.get("Data")?.as_array()?.iter().map(cell).collect()))
+            .collect::<Option<_>>()?;
+        let cols = match rs
+            .get("ResultSetMetadata")
+            .and_then(|m| m.get("ColumnInfo"))
+            .and_then(Json::as_array)
+        {
+            Some(info) => names(info, "Name")?,
+            None if !rows.is_empty() => rows[0]
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?,
+            None => return None,
+        };
+        let header: Vec<Json> = cols.iter().map(|c| Json::String(c.clone())).collect();
+        if rows.first() == Some(&header) {
+            rows.remove(0);
+        }
+        (cols, rows)
+    } else if let Some(fields) = o
+        .get("schema")
+        .and_then(|s| s.get("fields"))
+        .and_then(Json::as_array)
+        .filter(|_| mtext(o, "kind").is_some_and(|k| k.starts_with("bigquery#")))
+    {
+        // BigQuery
+        let cols = names(fields, "name")?;
+        let rows = o
+            .get("rows")?
+            .as_array()?
+            .iter()
+            .map(|r| {
+                Some(
+                    r.get("f")?
+                        .as_array()?
+                        .iter()
+                        .map(|c| c.get("v").cloned().unwrap_or(Json::Null))
+                        .collect(),
+                )
+            })
+            .collect::<Option<_>>()?;
+        (cols, rows)
+    } else {
+        return None;
+    };
+    let keyed: Vec<Json> = rows
+        .into_iter()
+        .map(|r| {
+            let row: Map<String, Json> = cols
+                .iter()
+                .zip(r)
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v))
+                .collect();
+            let event = row.iter().find_map(|(k, v)| {
+                matches!(
+                    super::generic::key(k).as_str(),
+                    "raw" | "rawevent" | "rawjson" | "event" | "eventjson" | "record" | "json"
+                )
+                .then(|| {
+                    v.as_str()
+                        .and_then(|t| serde_json::from_str::<Json>(t).ok())
+                })
+                .flatten()
+                .and_then(|j| match j {
+                    Json::Object(m) => Some((k.clone(), m)),
+                    _ => None,
+                })
+            });
+            match event {
+                Some((col, mut ev)) => {
+                    for (k, v) in row {
+                        if k != col {
+                            ev.entry(k).or_insert(v);
+                        }
+                    }
+                    Json::Object(ev)
+                }
+                None => Json::Object(row),
+            }
+        })
+        .collect();
+    (!keyed.is_empty()).then_some(keyed)
 }
 
 /// A list given as itself or as its JSON text (a webhook template's variable).

@@ -744,13 +744,20 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
     if !known {
         return None;
     }
-    let event = events
+    let mut event = events
         .and_then(Json::as_array)
         .and_then(|e| e.first())
         .or_else(|| obj.get("event").filter(|_| webhook))
         .or_else(|| obj.get("alertContext"))?
         .as_object()?
         .clone();
+    // A rule's context that carries the log line it matched (`raw`, a syslog line): read as
+    // the line, the context's own fields beside it.
+    if !event.contains_key("message")
+        && let Some(line) = event.get("raw").filter(|r| r.is_string()).cloned()
+    {
+        event.insert("message".into(), line);
+    }
     let techniques = obj
         .get("reports")
         .and_then(|r| r.get("MITRE ATT&CK"))

@@ -374,19 +374,28 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
 /// VMware Carbon Black EDR (Response) events as its event forwarder ships them
 /// (`ingress.event.procstart`, `ingress.event.netconn` …): `path` (or `process_path`),
 /// `command_line`, `parent_path`, `pid`, `parent_pid`, `username`, `computer_name`; a
-/// connection's `remote_ip` / `remote_port` / `domain`.
+/// connection's `remote_ip` / `remote_port` / `domain`. Also its process documents, as the
+/// process search API and watchlist hits carry them (`cmdline`, `hostname`, `process_pid`,
+/// `process_md5`, `os_type`, `unique_id`, `segment_id`).
 pub(super) fn carbon_black_edr(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let kind = mtext(obj, "type").filter(|t| t.starts_with("ingress.event."))?;
-    mtext(obj, "computer_name")?;
+    let kind = mtext(obj, "type").unwrap_or("");
+    let document = !kind.starts_with("ingress.event.")
+        && obj.contains_key("process_name")
+        && obj.contains_key("segment_id")
+        && (obj.contains_key("unique_id") || obj.contains_key("parent_unique_id"));
+    if !kind.starts_with("ingress.event.") && !document {
+        return None;
+    }
+    let host = mtext(obj, "computer_name").or_else(|| mtext(obj, "hostname"))?;
     let mut e = Map::new();
     let path = mtext(obj, "process_path").or_else(|| mtext(obj, "path"));
     put_process(
         &mut e,
         "process",
         path.map(str::to_owned),
-        mtext(obj, "command_line"),
+        mtext(obj, "command_line").or_else(|| mtext(obj, "cmdline")),
     );
     if path.is_none()
         && let Some(n) = mtext(obj, "process_name")
@@ -399,14 +408,25 @@ pub(super) fn carbon_black_edr(
         mtext(obj, "parent_path").map(str::to_owned),
         mtext(obj, "parent_command_line"),
     );
-    for (from, to) in [("pid", "process.pid"), ("parent_pid", "process.parent.pid")] {
+    if mtext(obj, "parent_path").is_none()
+        && let Some(n) = mtext(obj, "parent_name")
+    {
+        set_path(&mut e, "process.parent.name", s(n));
+    }
+    for (from, to) in [
+        ("pid", "process.pid"),
+        ("process_pid", "process.pid"),
+        ("parent_pid", "process.parent.pid"),
+    ] {
         if let Some(v) = obj.get(from).filter(|v| v.is_number()) {
             set_path(&mut e, to, v.clone());
         }
     }
     for (from, to) in [
         ("sha256", "process.hash.sha256"),
+        ("process_sha256", "process.hash.sha256"),
         ("md5", "process.hash.md5"),
+        ("process_md5", "process.hash.md5"),
     ] {
         if let Some(h) = mtext(obj, from) {
             set_path(&mut e, to, s(&h.to_ascii_lowercase()));
@@ -418,8 +438,17 @@ pub(super) fn carbon_black_edr(
     if let Some(uid) = mtext(obj, "uid") {
         set_path(&mut e, "user.id", s(uid));
     }
-    if let Some(h) = mtext(obj, "computer_name") {
-        set_path(&mut e, "host.name", s(h));
+    set_path(&mut e, "host.name", s(host));
+    if let Some(os) = mtext(obj, "os_type").and_then(|o| match o {
+        "windows" => Some("windows"),
+        "linux" => Some("linux"),
+        "osx" | "macos" => Some("macos"),
+        _ => None,
+    }) {
+        set_path(&mut e, "host.os.type", s(os));
+    }
+    if let Some(w) = mtext(obj, "watchlist_name") {
+        set_path(&mut e, "rule.name", s(w));
     }
     let network = kind == "ingress.event.netconn";
     if network {
@@ -441,7 +470,9 @@ pub(super) fn carbon_black_edr(
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
     }
-    let id = mtext(obj, "process_guid").map(str::to_owned);
+    let id = mtext(obj, "process_guid")
+        .or_else(|| mtext(obj, "unique_id"))
+        .map(str::to_owned);
     finish(
         &mut e,
         "carbonblack_edr",
@@ -449,6 +480,25 @@ pub(super) fn carbon_black_edr(
         Json::Object(obj.clone()),
     );
     Some((e, id))
+}
+
+/// A Carbon Black EDR (Response) watchlist hit (`type: watchlist.hit.process`, the matching
+/// process documents under `docs`): one alert per document, named by the watchlist.
+pub(super) fn carbon_black_watchlist_docs(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    mtext(o, "type").filter(|t| t.starts_with("watchlist.hit."))?;
+    let docs = o.get("docs")?.as_array()?;
+    let out: Vec<Json> = docs
+        .iter()
+        .filter_map(Json::as_object)
+        .map(|d| {
+            let mut d = d.clone();
+            if let Some(w) = o.get("watchlist_name") {
+                d.entry("watchlist_name").or_insert_with(|| w.clone());
+            }
+            Json::Object(d)
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Prisma Cloud Compute (Twistlock) runtime audits of a container's or host's processes
