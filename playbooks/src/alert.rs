@@ -301,6 +301,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the watchlist hit holds {total} process documents; the first {max} were taken as alerts and these were not: search the watchlist's query in Carbon Black to run them",
     ),
     (
+        edr::new_relic_nrql_results,
+        ("result", "results"),
+        "the NRQL response holds {total} results; the first {max} were taken as alerts and these were not: narrow the query (LIMIT, SINCE) to run them",
+    ),
+    (
         edr::query_result_rows,
         ("row", "rows"),
         "the query result holds {total} rows; the first {max} were taken as alerts and these were not: narrow or page the query to run them",
@@ -590,6 +595,128 @@ fn get_path_mut<'a>(root: &'a mut Map<String, Json>, path: &str) -> Option<&'a m
     Some(cur)
 }
 
+/// An event embedded as text in a document none of the readers knows: the first string (at
+/// most six levels down) that is a JSON object, or a fenced code block (```) holding one or
+/// holding raw log text, that reads as an event naming a process.
+fn embedded_event(doc: &Json) -> Option<Map<String, Json>> {
+    fn strings<'a>(v: &'a Json, depth: usize, out: &mut Vec<&'a str>) {
+        match v {
+            Json::String(t) if t.len() > 20 => out.push(t),
+            Json::Object(m) if depth < 6 => m.values().for_each(|x| strings(x, depth + 1, out)),
+            Json::Array(a) if depth < 6 => a.iter().for_each(|x| strings(x, depth + 1, out)),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    strings(doc, 0, &mut texts);
+    let names_process = |a: &Alert| {
+        ["command_line", "executable"].iter().any(|k| {
+            a.doc
+                .get("process")
+                .and_then(|p| p.get(*k))
+                .and_then(Json::as_str)
+                .is_some_and(|v| !v.is_empty())
+        })
+    };
+    for t in texts {
+        // The whole string only as JSON; raw log text only inside a fence (a string that is
+        // itself a log line is the message readers' to read, and reading it here again would
+        // never end).
+        let mut candidates = vec![(t, true)];
+        let mut rest = t;
+        while let Some(open) = rest.find("```") {
+            let body = &rest[open + 3..];
+            let Some(close) = body.find("```") else { break };
+            // The block's language tag, if any, ends its first line.
+            let block = &body[..close];
+            let block = match block.split_once('\n') {
+                Some((tag, b)) if !tag.contains(['{', '=', ' ']) => b,
+                _ => block,
+            };
+            candidates.push((block, false));
+            rest = &body[close + 3..];
+        }
+        let labelled = labelled_lines(t);
+        for (c, whole) in candidates {
+            let c = c.trim();
+            let read = if whole && labelled.is_some() && !c.starts_with('{') {
+                vec![from_json(
+                    Json::Object(labelled.clone().unwrap_or_default()),
+                    "",
+                )]
+            } else if c.starts_with('{') {
+                match serde_json::from_str::<Json>(c) {
+                    Ok(j @ Json::Object(_)) => vec![from_json(j, "")],
+                    _ => continue,
+                }
+            } else if !whole {
+                parse_text(c)
+            } else {
+                continue;
+            };
+            if let Some(a) = read.into_iter().flatten().find(names_process)
+                && let Json::Object(m) = a.doc
+            {
+                return Some(m);
+            }
+        }
+    }
+    None
+}
+
+/// A description written as `Label: value` lines (a ticket's or notification's text: `Host:`,
+/// `Account:`, `Parent process:`, `Process:`), as fields by their labels — at least three of
+/// them, one naming a process or command. A `Child process` line is the process; the line
+/// labelled `Process` is then its parent.
+fn labelled_lines(t: &str) -> Option<Map<String, Json>> {
+    let mut m = Map::new();
+    for line in t.lines() {
+        let l = line.trim().trim_start_matches(['-', '*', '•', ' ']);
+        let Some((k, v)) = l.split_once(':') else {
+            continue;
+        };
+        let k = k.trim().trim_matches('*').trim();
+        let v = v.trim().trim_matches('`').trim();
+        if k.is_empty()
+            || v.is_empty()
+            || k.len() > 40
+            || !k
+                .chars()
+                .all(|c| c.is_alphanumeric() || " _-/()".contains(c))
+        {
+            continue;
+        }
+        m.entry(k.to_owned())
+            .or_insert_with(|| Json::String(v.to_owned()));
+    }
+    let key = |k: &String| generic::key(k);
+    if m.len() < 3
+        || !m
+            .keys()
+            .any(|k| key(k).contains("process") || key(k).contains("command"))
+    {
+        return None;
+    }
+    if let Some(child) = m.keys().find(|k| key(k).starts_with("child")).cloned() {
+        let mut shifted = Map::new();
+        for (k, v) in m {
+            let n = key(&k);
+            let k = if k == child {
+                "Process".to_owned()
+            } else if n == "process" || n == "processcommandline" || n == "commandline" {
+                "Parent process".to_owned()
+            } else if n.starts_with("parent") {
+                "Grandparent process".to_owned()
+            } else {
+                k
+            };
+            shifted.insert(k, v);
+        }
+        m = shifted;
+    }
+    Some(m)
+}
+
 /// Normalises one parsed document.
 pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
     let raw = || excerpt(&doc.to_string());
@@ -661,6 +788,26 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
                 Json::String(cmd.to_owned()),
             );
         }
+    }
+    // Still no process: the event may be embedded as text — JSON text in a field (a GraphQL
+    // alert's `json`, a detection's `raw`) or a fenced code block in a description or a chat
+    // message (a JSON event, audit records): read it, with the host, user, rule and techniques
+    // the outer document names where it lacks them.
+    let process_named = ["command_line", "executable"].iter().any(|k| {
+        ecs.get("process")
+            .and_then(|p| p.get(*k))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    });
+    if !process_named
+        && !ecs.contains_key("powershell")
+        && let Some(mut inner) = embedded_event(&doc)
+    {
+        for k in ["host", "user", "rule", "threat", "@timestamp"] {
+            if let Some(v) = ecs.get(k) {
+                inner.entry(k).or_insert_with(|| v.clone());
+            }
+        }
+        ecs = inner;
     }
     let has_substance = [
         "process",

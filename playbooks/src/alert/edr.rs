@@ -4333,6 +4333,19 @@ pub(super) fn query_result_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     (!keyed.is_empty()).then_some(keyed)
 }
 
+/// A New Relic NerdGraph NRQL query's response (`data.actor.account.nrql.results`, or a
+/// cross-account `data.actor.nrql.results`): one alert per result row (a log with its
+/// attributes).
+pub(super) fn new_relic_nrql_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let actor = o.get("data")?.get("actor")?;
+    let nrql = actor
+        .get("account")
+        .and_then(|a| a.get("nrql"))
+        .or_else(|| actor.get("nrql"))?;
+    let rows = nrql.get("results")?.as_array()?;
+    (!rows.is_empty() && rows.iter().all(Json::is_object)).then(|| rows.clone())
+}
+
 /// A list given as itself or as its JSON text (a webhook template's variable).
 fn list_or_text(v: &Json) -> Option<Vec<Json>> {
     match v {

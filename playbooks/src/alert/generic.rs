@@ -218,8 +218,20 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     if let Some(p) =
         first(&all, PARENT_EXECUTABLE, |v| !v.is_empty()).or_else(|| parent_cmd.map(program))
     {
-        // A parent given as a whole command line keeps it; its program is the first word.
-        let program = if p.contains(['\\', '/']) && p.contains(' ') && !p.starts_with('"') {
+        // A parent given as a whole command line: its program is the first word — up to the
+        // first `.exe` (or other program extension) followed by arguments, since an unquoted
+        // Windows path may hold spaces (`C:\Program Files\…`) — and the line is its command line.
+        let lower = p.to_ascii_lowercase();
+        let ends_program = [".exe ", ".com ", ".bat ", ".cmd ", ".scr "]
+            .iter()
+            .filter_map(|x| lower.find(x).map(|i| i + x.len() - 1))
+            .min();
+        let program = if let Some(end) = ends_program.filter(|_| !p.starts_with('"')) {
+            if parent_cmd.is_none() {
+                set_path(&mut e, "process.parent.command_line", s(p));
+            }
+            &p[..end]
+        } else if p.contains(['\\', '/']) && p.contains(' ') && !p.starts_with('"') {
             p
         } else {
             p.trim_matches('"')

@@ -1128,6 +1128,14 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         }
         return Some(inner);
     }
+    // An Amazon SNS notification (an HTTP/S subscription's body, or an SQS message of an
+    // SNS topic): the published event is the JSON text under `Message`.
+    if obj.get("Type").and_then(Json::as_str) == Some("Notification")
+        && obj.contains_key("TopicArn")
+        && let Some(inner) = obj.get("Message").and_then(json_text)
+    {
+        return Some(inner);
+    }
     // A Datadog Cloud SIEM log signal: the log's own attributes (a Windows event, a syslog
     // line…) under `custom` (v2 API) or `attributes`. A Workload Protection signal (a `process`
     // there) is read by its own adapter.
@@ -1197,6 +1205,17 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
             .collect();
         inner.insert("mitreTechniqueIds".into(), Json::Array(ids));
         return Some(inner);
+    }
+    // A wrapper of one key around the alert (an API's `{"data": {…}}`, ServiceNow's
+    // `{"result": {…}}`, a webhook body's `{"alert": {…}}`).
+    if obj.len() == 1
+        && let Some((k, Json::Object(inner))) = obj.iter().next()
+        && [
+            "data", "result", "alert", "body", "payload", "detail", "record",
+        ]
+        .contains(&k.as_str())
+    {
+        return Some(inner.clone());
     }
     // A SOAR's polling trigger: what the integration returned under `event`, beside the
     // `trigger` that fetched it.
