@@ -88,6 +88,23 @@ pub(super) fn set_techniques(e: &mut Map<String, Json>, ids: &[&str]) {
         let id = id.trim().to_ascii_uppercase();
         if crate::load::is_technique(&id) {
             push_unique(&mut out, &id);
+        } else if let Some(rest) = id
+            .strip_prefix("MITRE_")
+            .or_else(|| id.strip_prefix("ATTACK_"))
+        {
+            // Carbon Black's TTP tags: `MITRE_T1059_CMD_LINE_OR_SCRIPT_INTER`,
+            // `ATTACK_T1059_001`, `MITRE_T1505_003_WEB_SHELL`.
+            let parts: Vec<&str> = rest.split('_').collect();
+            let sub = parts
+                .get(1)
+                .filter(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()));
+            let t = match sub {
+                Some(sub) => format!("{}.{sub}", parts[0]),
+                None => parts[0].to_owned(),
+            };
+            if crate::load::is_technique(&t) {
+                push_unique(&mut out, &t);
+            }
         }
     }
     if !out.is_empty() {
@@ -4040,6 +4057,62 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     let mut e = Map::new();
     let name = mtext(obj, "process_name");
     let path = mtext(obj, "process_path").or(name.filter(|n| n.contains(['\\', '/'])));
+    // A program that is not an interpreter (a web server, an Office application) starting
+    // one (`childproc_*`): the child is the process, the program its parent.
+    let interpreter = |n: &str| {
+        let b = basename_of(n).to_ascii_lowercase();
+        let b = b.strip_suffix(".exe").unwrap_or(&b);
+        [
+            "cmd",
+            "wscript",
+            "cscript",
+            "mshta",
+            "bash",
+            "sh",
+            "zsh",
+            "dash",
+            "ksh",
+            "fish",
+            "osascript",
+            "node",
+        ]
+        .contains(&b)
+            || ["powershell", "pwsh", "python", "perl", "ruby", "php"]
+                .iter()
+                .any(|p| b.starts_with(p))
+    };
+    if let Some(child) = mtext(obj, "childproc_name").filter(|c| interpreter(c))
+        && !name.or(path).is_some_and(interpreter)
+    {
+        put_process(
+            &mut e,
+            "process",
+            Some(child.to_owned()).filter(|c| c.contains(['\\', '/'])),
+            mtext(obj, "childproc_cmdline"),
+        );
+        set_path(&mut e, "process.name", s(basename_of(child)));
+        if let Some(u) = mtext(obj, "childproc_username") {
+            set_user(&mut e, u);
+        }
+        put_process(
+            &mut e,
+            "process.parent",
+            path.map(str::to_owned),
+            mtext(obj, "process_cmdline"),
+        );
+        if let Some(n) = name {
+            set_path(&mut e, "process.parent.name", s(basename_of(n)));
+        }
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            mtext(obj, "parent_name")
+                .filter(|n| n.contains(['\\', '/']))
+                .map(str::to_owned),
+            mtext(obj, "parent_cmdline"),
+        );
+        return carbon_black_rest(obj, e);
+    }
     // What the process started (`childproc_*`, the alert's reason when it is a shell's chain)
     // follows its own command line.
     put_process(
@@ -4081,6 +4154,14 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     if let Some(u) = mtext(obj, "process_username").or_else(|| mtext(obj, "device_username")) {
         set_user(&mut e, u);
     }
+    carbon_black_rest(obj, e)
+}
+
+/// The device, connection, techniques and ids of a Carbon Black Cloud alert.
+fn carbon_black_rest(
+    obj: &Map<String, Json>,
+    mut e: Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
     if let Some(h) = mtext(obj, "device_name") {
         set_path(&mut e, "host.name", s(h));
     }
@@ -4224,6 +4305,16 @@ pub(super) fn query_result_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
                 .map(|r| json!({ "preview": false, "result": r }))
                 .collect(),
         );
+    }
+    // Carbon Black Cloud's alert search (`{"results": [alert…], "num_found"}`).
+    if let Some(results) = o.get("results").and_then(Json::as_array)
+        && o.contains_key("num_found")
+        && !results.is_empty()
+        && results
+            .iter()
+            .all(|r| r.get("device_name").is_some() && r.get("process_name").is_some())
+    {
+        return Some(results.clone());
     }
     let names = |cols: &[Json], key: &str| -> Option<Vec<String>> {
         cols.iter()
