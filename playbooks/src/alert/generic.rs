@@ -20,6 +20,8 @@ const COMMAND_LINE: &[&str] = &[
     "process",
     "argv",
     "args",
+    "samplecmdlines",
+    "samplecommandlines",
 ];
 const EXECUTABLE: &[&str] = &[
     "processpath",
@@ -61,6 +63,7 @@ const PARENT_EXECUTABLE: &[&str] = &[
 ];
 const HOST: &[&str] = &[
     "hostname",
+    "hostidentifier",
     "host",
     "computername",
     "computer",
@@ -149,6 +152,12 @@ fn strings(obj: &Map<String, Json>) -> Vec<(String, &str)> {
                         out.push((name, t.as_str()));
                     }
                     Json::Object(o) => next.push((o, parent, host, process)),
+                    // A list of samples (`sample_cmdlines`): its first, under the list's key.
+                    Json::Array(a) if nk.starts_with("sample") && a.iter().any(Json::is_string) => {
+                        if let Some(t) = a.iter().find_map(Json::as_str) {
+                            out.push((nk, t));
+                        }
+                    }
                     Json::Array(a) => next.extend(
                         a.iter()
                             .filter_map(Json::as_object)

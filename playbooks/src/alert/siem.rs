@@ -1214,6 +1214,9 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
             "data", "result", "alert", "body", "payload", "detail", "record",
         ]
         .contains(&k.as_str())
+        // Not a JSON:API resource (`{"data": {"type", "attributes"}}`, a Datadog signal), which
+        // its reader opens knowing the wrapper.
+        && !(inner.contains_key("type") && inner.contains_key("attributes"))
     {
         return Some(inner.clone());
     }
