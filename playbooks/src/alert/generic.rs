@@ -22,9 +22,12 @@ const COMMAND_LINE: &[&str] = &[
     "args",
     "samplecmdlines",
     "samplecommandlines",
+    // A PowerShell engine event's host: the command line of the process PowerShell runs in.
+    "hostapplication",
 ];
 const EXECUTABLE: &[&str] = &[
     "processpath",
+    "processfilepath",
     "fullpath",
     "imagefullpath",
     "processexecutable",
@@ -42,12 +45,14 @@ const PARENT_COMMAND_LINE: &[&str] = &[
     "parentarguments",
     "parentprocesscommandline",
     "parentcmdline",
+    "parentprocesscmdline",
     "initiatingprocesscommandline",
     "parentargs",
     "parentargv",
 ];
 const PARENT_EXECUTABLE: &[&str] = &[
     "parentimage",
+    "parentprocessfilepath",
     "parentimagepath",
     "parentimagefullpath",
     "parentfullpath",
@@ -64,6 +69,7 @@ const PARENT_EXECUTABLE: &[&str] = &[
 const HOST: &[&str] = &[
     "hostname",
     "hostidentifier",
+    "devicehostname",
     "host",
     "computername",
     "computer",
@@ -84,6 +90,7 @@ const WORKING_DIRECTORY: &[&str] = &[
 const RESPONSIBLE: &[&str] = &["responsiblepath", "responsibleprocesspath"];
 const USER: &[&str] = &[
     "username",
+    "actorusername",
     "user",
     "accountname",
     "destinationusername",

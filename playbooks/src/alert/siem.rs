@@ -1206,20 +1206,6 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
         inner.insert("mitreTechniqueIds".into(), Json::Array(ids));
         return Some(inner);
     }
-    // A wrapper of one key around the alert (an API's `{"data": {…}}`, ServiceNow's
-    // `{"result": {…}}`, a webhook body's `{"alert": {…}}`).
-    if obj.len() == 1
-        && let Some((k, Json::Object(inner))) = obj.iter().next()
-        && [
-            "data", "result", "alert", "body", "payload", "detail", "record",
-        ]
-        .contains(&k.as_str())
-        // Not a JSON:API resource (`{"data": {"type", "attributes"}}`, a Datadog signal), which
-        // its reader opens knowing the wrapper.
-        && !(inner.contains_key("type") && inner.contains_key("attributes"))
-    {
-        return Some(inner.clone());
-    }
     // A SOAR's polling trigger: what the integration returned under `event`, beside the
     // `trigger` that fetched it.
     if obj.len() == 2
