@@ -633,6 +633,18 @@ fn wrapped_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
 /// most six levels down) that is a JSON object, or a fenced code block (```) holding one or
 /// holding raw log text, that reads as an event naming a process.
 fn embedded_event(doc: &Json) -> Option<Map<String, Json>> {
+    // Reading a candidate may look inside it again; two levels are enough and bound the work.
+    thread_local!(static DEPTH: std::cell::Cell<u8> = const { std::cell::Cell::new(0) });
+    if DEPTH.get() >= 2 {
+        return None;
+    }
+    DEPTH.set(DEPTH.get() + 1);
+    let found = embedded_event_in(doc);
+    DEPTH.set(DEPTH.get() - 1);
+    found
+}
+
+fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
     fn strings<'a>(v: &'a Json, depth: usize, out: &mut Vec<&'a str>) {
         match v {
             Json::String(t) if t.len() > 20 => out.push(t),
@@ -652,6 +664,35 @@ fn embedded_event(doc: &Json) -> Option<Map<String, Json>> {
                 .is_some_and(|v| !v.is_empty())
         })
     };
+    // A nested object that is itself an event (a case's `events[].data`, a ticket's
+    // attachment), breadth first.
+    let mut level: Vec<&Map<String, Json>> = doc.as_object().into_iter().collect();
+    let mut tried = 0;
+    for _ in 0..6 {
+        let mut next = Vec::new();
+        for m in level {
+            for v in m.values() {
+                let objs: Vec<&Map<String, Json>> = match v {
+                    Json::Object(o) => vec![o],
+                    Json::Array(a) => a.iter().filter_map(Json::as_object).take(8).collect(),
+                    _ => continue,
+                };
+                for o in objs {
+                    if o.len() >= 3 && tried < 40 {
+                        tried += 1;
+                        if let Ok(a) = from_json(Json::Object(o.clone()), "")
+                            && names_process(&a)
+                            && let Json::Object(m) = a.doc
+                        {
+                            return Some(m);
+                        }
+                    }
+                    next.push(o);
+                }
+            }
+        }
+        level = next;
+    }
     for t in texts {
         // The whole string only as JSON; raw log text only inside a fence (a string that is
         // itself a log line is the message readers' to read, and reading it here again would
@@ -670,6 +711,20 @@ fn embedded_event(doc: &Json) -> Option<Map<String, Json>> {
             candidates.push((block, false));
             rest = &body[close + 3..];
         }
+        // JSON after prose (a ticket's description: a sentence, then the event), from a line
+        // that opens an object to the end of that object.
+        let starts = t
+            .match_indices("\n{")
+            .map(|(i, _)| i + 1)
+            .take(8)
+            .filter_map(|i| {
+                let mut it = serde_json::Deserializer::from_str(&t[i..]).into_iter::<Json>();
+                match it.next() {
+                    Some(Ok(Json::Object(_))) => Some(&t[i..i + it.byte_offset()]),
+                    _ => None,
+                }
+            });
+        candidates.extend(starts.map(|c| (c, true)).collect::<Vec<_>>());
         let labelled = labelled_lines(t);
         for (c, whole) in candidates {
             let c = c.trim();
@@ -678,9 +733,16 @@ fn embedded_event(doc: &Json) -> Option<Map<String, Json>> {
                     Json::Object(labelled.clone().unwrap_or_default()),
                     "",
                 )]
-            } else if c.starts_with('{') {
+            } else if c.starts_with(['{', '[']) {
                 match serde_json::from_str::<Json>(c) {
                     Ok(j @ Json::Object(_)) => vec![from_json(j, "")],
+                    // Rows as the JSON text of a list (a story's `osquery_rows`).
+                    Ok(Json::Array(rows)) => rows
+                        .into_iter()
+                        .filter(Json::is_object)
+                        .take(16)
+                        .map(|r| from_json(r, ""))
+                        .collect(),
                     _ => continue,
                 }
             } else if !whole {
@@ -821,6 +883,27 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
                 "process.command_line",
                 Json::String(cmd.to_owned()),
             );
+        }
+    }
+    // A process read without its parent, where the document names one by the usual field
+    // names (`parent: {path, command_line}` beside an ECS-like process): that parent.
+    let parent_named = ecs
+        .get("process")
+        .and_then(|p| p.get("parent"))
+        .is_some_and(|pp| {
+            ["name", "executable", "command_line"].iter().any(|k| {
+                pp.get(*k)
+                    .and_then(Json::as_str)
+                    .is_some_and(|v| !v.is_empty())
+            })
+        });
+    if !parent_named
+        && ecs.get("process").is_some_and(Json::is_object)
+        && let Some(found) = generic::fields(obj)
+        && let Some(Json::Object(parent)) = found.get("process").and_then(|p| p.get("parent"))
+    {
+        for (k, v) in parent {
+            set_path(&mut ecs, &format!("process.parent.{k}"), v.clone());
         }
     }
     // Still no process: the event may be embedded as text — JSON text in a field (a GraphQL

@@ -3348,7 +3348,23 @@ fn auditd_lines(msg: &str) -> Option<Map<String, Json>> {
     let mut e = Map::new();
     let mut args: Vec<String> = Vec::new();
     let mut title = None;
-    for line in msg.lines() {
+    // Records joined on one line (a description or a shipper that folded the newlines): each
+    // `type=KIND msg=audit(` starts a record.
+    let mut split = String::with_capacity(msg.len());
+    let mut last = 0;
+    for (i, _) in msg.match_indices(" type=") {
+        let rest = &msg[i + 6..];
+        let kind_len = rest
+            .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .unwrap_or(0);
+        if kind_len > 0 && rest[kind_len..].starts_with(" msg=audit(") {
+            split.push_str(&msg[last..i]);
+            split.push('\n');
+            last = i + 1;
+        }
+    }
+    split.push_str(&msg[last..]);
+    for line in split.lines() {
         let kind = line
             .strip_prefix("type=")
             .and_then(|r| r.split_whitespace().next())
