@@ -1362,6 +1362,50 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         if let Some(n) = obj.get("Provider").and_then(|p| p.get("Name")) {
             flat.entry("ProviderName").or_insert_with(|| n.clone());
         }
+        // The data as a list of unnamed values (the event's insertion strings, as Fluentd's
+        // and some Windows shippers give them): named by the event's template where Riposte
+        // knows it — a service install (7045) and a new process (4688).
+        if let Some(Json::Array(values)) = obj.get("EventData") {
+            let id = obj
+                .get("EventID")
+                .or_else(|| obj.get("EventId"))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default();
+            let names: &[&str] = match id.as_str() {
+                "7045" => &[
+                    "ServiceName",
+                    "ImagePath",
+                    "ServiceType",
+                    "StartType",
+                    "AccountName",
+                ],
+                "4688" => &[
+                    "SubjectUserSid",
+                    "SubjectUserName",
+                    "SubjectDomainName",
+                    "SubjectLogonId",
+                    "NewProcessId",
+                    "NewProcessName",
+                    "TokenElevationType",
+                    "ProcessId",
+                    "CommandLine",
+                    "TargetUserSid",
+                    "TargetUserName",
+                    "TargetDomainName",
+                    "TargetLogonId",
+                    "ParentProcessName",
+                    "MandatoryLabel",
+                ],
+                _ => &[],
+            };
+            for (n, v) in names.iter().zip(values) {
+                flat.entry((*n).to_owned()).or_insert_with(|| v.clone());
+            }
+        }
         windows_flat(&flat)
     } else {
         expand(obj)
@@ -3433,6 +3477,17 @@ mod tests {
         assert_eq!(a.doc["user"]["name"], "svc-sql");
         // Text that reads as nothing stays unreadable.
         assert!(from_json(json!({"note": "```\nhello there, nothing here\n```"}), "x").is_err());
+        // A service install whose data is a list of unnamed values (Fluentd's eventlog input).
+        let svc = from_json(json!({"EventID": "7045", "Channel": "system", "Computer": "APP-2",
+            "EventData": ["kXq", "%COMSPEC% /Q /c echo whoami ^> \\\\127.0.0.1\\C$\\o", "user mode service", "demand start", "LocalSystem"]}), "x").unwrap();
+        assert!(cmd(&svc).contains("/Q /c echo whoami"), "{}", svc.doc);
+        // bash's PROMPT_COMMAND line through syslog, and audit records folded onto one line.
+        let h = from_json(json!({"message": "Jun 12 11:03:27 edge-3 bash[18842]: HISTORY: PID=18842 UID=1012 USER=kb PWD=/var/tmp CMD=echo aWQ= | base64 -d | bash"}), "x").unwrap();
+        assert_eq!(cmd(&h), "echo aWQ= | base64 -d | bash");
+        assert_eq!(h.doc["user"]["name"], "kb");
+        assert_eq!(h.doc["process"]["working_directory"], "/var/tmp");
+        let folded = from_json(json!({"message": "type=SYSCALL msg=audit(1.2:3): syscall=59 success=yes ppid=1 pid=2 uid=0 exe=\"/usr/bin/dash\" type=EXECVE msg=audit(1.2:3): argc=3 a0=\"/bin/sh\" a1=\"-c\" a2=\"id\""}), "x").unwrap();
+        assert_eq!(cmd(&folded), "/bin/sh -c id");
     }
 
     #[test]

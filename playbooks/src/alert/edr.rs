@@ -3901,6 +3901,34 @@ fn history_line(msg: &str, app: &str) -> Option<Map<String, Json>> {
         Regex::new(r"^\s*([^\s:\[]+)(?:\s*\[\d+\])?:\s+\d+\s+(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\s+)?(.+)$")
             .expect("static regex")
     });
+    // bash's PROMPT_COMMAND logging a typed command to syslog: `[prog[pid]: ]HISTORY: PID=…
+    // UID=… USER=… PWD=… CMD=<command>`.
+    static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|\s)HISTORY:\s+(?:PID=(\d+)\s+)?(?:UID=(\d+)\s+)?(?:USER=(\S+)\s+)?(?:PWD=(\S+)\s+)?CMD=(.+)$")
+            .expect("static regex")
+    });
+    if let Some(c) = PROMPT.captures(msg) {
+        let cmd = c.get(5)?.as_str().trim();
+        let mut e = Map::new();
+        set_path(&mut e, "process.command_line", s(cmd));
+        set_path(&mut e, "process.parent.name", s("bash"));
+        set_path(&mut e, "process.parent.executable", s("/bin/bash"));
+        set_path(&mut e, "process.interactive", json!(true));
+        if let Some(p) = c.get(1).and_then(|m| m.as_str().parse::<i64>().ok()) {
+            set_path(&mut e, "process.parent.pid", json!(p));
+        }
+        if let Some(u) = c.get(2) {
+            set_path(&mut e, "user.id", s(u.as_str()));
+        }
+        if let Some(u) = c.get(3) {
+            set_path(&mut e, "user.name", s(u.as_str()));
+        }
+        if let Some(d) = c.get(4) {
+            set_path(&mut e, "process.working_directory", s(d.as_str()));
+        }
+        set_path(&mut e, "event.provider", s("shell_history"));
+        return Some(e);
+    }
     let app = app.to_ascii_lowercase();
     let (shell, user, cmd) = if let Some(c) = ZSH.captures(msg) {
         ("zsh", c.get(1).map(|m| m.as_str()), c.get(2)?.as_str())
