@@ -24,6 +24,11 @@ const COMMAND_LINE: &[&str] = &[
     "samplecommandlines",
     // A PowerShell engine event's host: the command line of the process PowerShell runs in.
     "hostapplication",
+    // What a rule's context says was started (`child_cmdline` beside the `sudo_cmdline` that
+    // started it).
+    "childcmdline",
+    "childcommandline",
+    "childprocesscommandline",
 ];
 const EXECUTABLE: &[&str] = &[
     "processpath",
@@ -38,6 +43,8 @@ const EXECUTABLE: &[&str] = &[
     "newprocessname",
     "baseimage",
     "exe",
+    "childpath",
+    "childprocesspath",
 ];
 const NAME: &[&str] = &["processname", "imagefilename", "filename", "process"];
 const PARENT_COMMAND_LINE: &[&str] = &[
@@ -46,6 +53,7 @@ const PARENT_COMMAND_LINE: &[&str] = &[
     "parentprocesscommandline",
     "parentcmdline",
     "parentprocesscmdline",
+    "sudocmdline",
     "initiatingprocesscommandline",
     "parentargs",
     "parentargv",
@@ -96,6 +104,8 @@ const USER: &[&str] = &[
     "destinationusername",
     "account",
     "owner",
+    // The account a command ran as through sudo (`run_as`), when nothing else names one.
+    "runas",
 ];
 
 /// A field name as products spell it, lower case without `_`, `-`, `.` or spaces.
