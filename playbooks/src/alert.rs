@@ -615,18 +615,21 @@ fn wrapped_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     {
         return None;
     }
-    let a = from_json(inner.clone(), "").ok()?;
-    let named = ["command_line", "executable"].iter().any(|f| {
-        a.doc
-            .get("process")
-            .and_then(|p| p.get(*f))
-            .and_then(Json::as_str)
-            .is_some_and(|v| !v.is_empty())
-    });
-    match a.doc {
-        Json::Object(m) if named => Some(m),
+    match from_json(inner.clone(), "").ok()?.doc {
+        Json::Object(m) if names_process(&m) => Some(m),
         _ => None,
     }
+}
+
+/// Whether a normalised document names its process by command line or executable: what
+/// makes an embedded or wrapped event worth taking.
+fn names_process(ecs: &Map<String, Json>) -> bool {
+    ["command_line", "executable"].iter().any(|k| {
+        ecs.get("process")
+            .and_then(|p| p.get(*k))
+            .and_then(Json::as_str)
+            .is_some_and(|v| !v.is_empty())
+    })
 }
 
 /// An event embedded as text in a document none of the readers knows: the first string (at
@@ -655,15 +658,7 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
     }
     let mut texts = Vec::new();
     strings(doc, 0, &mut texts);
-    let names_process = |a: &Alert| {
-        ["command_line", "executable"].iter().any(|k| {
-            a.doc
-                .get("process")
-                .and_then(|p| p.get(*k))
-                .and_then(Json::as_str)
-                .is_some_and(|v| !v.is_empty())
-        })
-    };
+    let names_process = |a: &Alert| a.doc.as_object().is_some_and(names_process);
     // A nested object that is itself an event (a case's `events[].data`, a ticket's
     // attachment), breadth first.
     let mut level: Vec<&Map<String, Json>> = doc.as_object().into_iter().collect();
@@ -910,12 +905,7 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
     // alert's `json`, a detection's `raw`) or a fenced code block in a description or a chat
     // message (a JSON event, audit records): read it, with the host, user, rule and techniques
     // the outer document names where it lacks them.
-    let process_named = ["command_line", "executable"].iter().any(|k| {
-        ecs.get("process")
-            .and_then(|p| p.get(*k))
-            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
-    });
-    if !process_named
+    if !names_process(&ecs)
         && !ecs.contains_key("powershell")
         && let Some(mut inner) = wrapped_event(obj)
             .or_else(|| wrapped_event(&ecs))
@@ -1687,17 +1677,7 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     let pick = match r.get("process_name") {
         Some(Json::Array(names)) => names
             .iter()
-            .position(|n| {
-                n.as_str().is_some_and(|n| {
-                    let n = funcs::basename(n).to_ascii_lowercase();
-                    let n = n.trim_end_matches(".exe");
-                    matches!(
-                        n,
-                        "sh" | "bash" | "dash" | "zsh" | "ksh" | "cmd" | "powershell" | "pwsh"
-                    ) || n.starts_with("python")
-                        || n.starts_with("perl")
-                })
-            })
+            .position(|n| n.as_str().is_some_and(is_interpreter_name))
             .unwrap_or(0),
         _ => 0,
     };
@@ -2374,6 +2354,31 @@ pub(crate) fn basename_of(path: &str) -> &str {
 }
 
 /// A command line's program: its first word, unquoted.
+/// Whether a program's path or name is a shell or script interpreter (`bash`, `cmd.exe`,
+/// `python3.11`, `osascript` …), for readers choosing which of several processes is the event's.
+pub(crate) fn is_interpreter_name(path: &str) -> bool {
+    let n = basename_of(path).to_ascii_lowercase();
+    let n = n.strip_suffix(".exe").unwrap_or(&n);
+    [
+        "sh",
+        "bash",
+        "dash",
+        "zsh",
+        "ksh",
+        "fish",
+        "cmd",
+        "wscript",
+        "cscript",
+        "mshta",
+        "osascript",
+        "node",
+    ]
+    .contains(&n)
+        || ["powershell", "pwsh", "python", "perl", "ruby", "php"]
+            .iter()
+            .any(|p| n.starts_with(p))
+}
+
 pub(crate) fn program(cmd: &str) -> &str {
     let c = cmd.trim_start();
     match c.strip_prefix('"') {

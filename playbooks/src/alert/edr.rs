@@ -4103,30 +4103,8 @@ pub(super) fn carbon_black(obj: &Map<String, Json>) -> Option<(Map<String, Json>
     let path = mtext(obj, "process_path").or(name.filter(|n| n.contains(['\\', '/'])));
     // A program that is not an interpreter (a web server, an Office application) starting
     // one (`childproc_*`): the child is the process, the program its parent.
-    let interpreter = |n: &str| {
-        let b = basename_of(n).to_ascii_lowercase();
-        let b = b.strip_suffix(".exe").unwrap_or(&b);
-        [
-            "cmd",
-            "wscript",
-            "cscript",
-            "mshta",
-            "bash",
-            "sh",
-            "zsh",
-            "dash",
-            "ksh",
-            "fish",
-            "osascript",
-            "node",
-        ]
-        .contains(&b)
-            || ["powershell", "pwsh", "python", "perl", "ruby", "php"]
-                .iter()
-                .any(|p| b.starts_with(p))
-    };
-    if let Some(child) = mtext(obj, "childproc_name").filter(|c| interpreter(c))
-        && !name.or(path).is_some_and(interpreter)
+    if let Some(child) = mtext(obj, "childproc_name").filter(|c| super::is_interpreter_name(c))
+        && !name.or(path).is_some_and(super::is_interpreter_name)
     {
         put_process(
             &mut e,
