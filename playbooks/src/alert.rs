@@ -1217,6 +1217,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::tracee,
         xdr::prisma_runtime,
         xdr::wazuh_syscheck,
+        xdr::sophos_central,
         siem::sentinel_asim,
         siem::correlated_events,
         siem::rapid7_idr,
@@ -3146,6 +3147,26 @@ fn derive(e: &mut Map<String, Json>) {
         let path = path.clone();
         set_path(e, "process.executable", path);
     }
+    // The signer of the program that ran, where the shipper put it beside the process: Santa's
+    // certificate, or the executed file's X.509 subject (Filebeat's Santa module).
+    if e.get("process").is_some_and(|p| {
+        p.get("code_signature")
+            .and_then(|c| c.get("subject_name"))
+            .is_none()
+    }) {
+        let signer = ["santa.certificate.common_name", "file.x509.subject.common_name"]
+            .iter()
+            .find_map(|p| {
+                let mut keys = p.split('.');
+                let first = e.get(keys.next()?)?;
+                keys.try_fold(first, |v, k| v.get(k))
+            })
+            .filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
+            .cloned();
+        if let Some(signer) = signer {
+            set_path(e, "process.code_signature.subject_name", signer);
+        }
+    }
     if e.get("process").is_some_and(|p| p.get("parent").is_none())
         && let Some(Json::Object(pp)) = e.get("parent_process").cloned()
     {
@@ -3421,6 +3442,79 @@ mod tests {
             "cmd /c echo <b>"
         );
         assert_eq!(r[1].as_ref().unwrap().position, "event 2 (line 7)");
+    }
+
+    #[test]
+    fn sophos_wincollect_panther_api_and_signers_map_to_ecs() {
+        let at = |a: &Alert, p: &str| {
+            get_path(&a.doc, p)
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        // Sophos Central's SIEM event: the detected process by command line, its parent named
+        // in the detection's name, the technique in `threat`.
+        let s1 = json!({"type": "Event::Endpoint::CoreDetection", "endpoint_id": "c1", "location": "WS-66",
+            "source": "CORP\\tv", "threat": "Exec_7a (T1059.007)",
+            "name": "Malicious behavior detected in 'C:\\Windows\\System32\\wscript.exe' started by 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE'",
+            "core_remedy_items": {"items": [{"type": "process", "descriptor": "\"C:\\Windows\\System32\\wscript.exe\" \"C:\\Users\\tv\\AppData\\Local\\Temp\\r.js\""}]}});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(at(&a, "process.name"), "wscript.exe");
+        assert!(at(&a, "process.command_line").ends_with("Temp\\r.js\""));
+        assert_eq!(at(&a, "process.parent.name"), "WINWORD.EXE");
+        assert_eq!(at(&a, "host.name"), "WS-66");
+        assert_eq!(at(&a, "user.name"), "tv");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059.007"]));
+        // A bare path for the script host, the script as the detection's file, the next
+        // process in the remediation chain as the parent; a detection's own file metadata.
+        let s2 = json!({"type": "Event::Endpoint::CoreDetection", "customer_id": "c", "location": "LT-1",
+            "name": "Malicious behavior detected in 'C:\\Windows\\System32\\wscript.exe' (Exec_38a)",
+            "filePath": "C:\\Users\\j\\AppData\\Local\\Temp\\7zO1\\a.js",
+            "core_remedy_items": {"items": [
+                {"type": "process", "descriptor": "C:\\Windows\\System32\\wscript.exe", "processPath": "C:\\Windows\\System32\\wscript.exe"},
+                {"type": "process", "descriptor": "C:\\Program Files\\7-Zip\\7zFM.exe"}]}});
+        let a = from_json(s2, "x").unwrap();
+        assert_eq!(
+            at(&a, "process.command_line"),
+            "\"C:\\Windows\\System32\\wscript.exe\" \"C:\\Users\\j\\AppData\\Local\\Temp\\7zO1\\a.js\""
+        );
+        assert_eq!(at(&a, "process.parent.name"), "7zFM.exe");
+        let s3 = json!({"type": "Event::Endpoint::CoreDetection", "endpoint_id": "e", "location": "MAC-2", "source": "n/a",
+            "name": "Suspicious behaviour detected in '/Users/Shared/.cache/pyd' (Exec_28a)",
+            "process_details": {"cmd_line": "", "original_filename": "python3.11", "username": "amy", "network": [{"remote_ip": "91.210.107.46"}]}});
+        let a = from_json(s3, "x").unwrap();
+        assert_eq!(at(&a, "process.executable"), "/Users/Shared/.cache/pyd");
+        assert_eq!(at(&a, "process.pe.original_file_name"), "python3.11");
+        assert_eq!(at(&a, "user.name"), "amy");
+        assert_eq!(at(&a, "destination.ip"), "91.210.107.46");
+        // QRadar's WinCollect payload: a PowerShell pipeline event whose rendered message lost
+        // its line breaks.
+        let q = json!({"events": [{"qid": 5001926, "Process Name": "wsmprovhost.exe",
+            "UTF8(payload)": "<13>Mar 25 14:23:07 WEB-3 AgentDevice=WindowsLog\tAgentLogFile=Microsoft-Windows-PowerShell/Operational\tComputer=WEB-3.corp.example\tUser=adm-s\tDomain=CORP\tEventID=4103\tMessage=CommandInvocation(Restart-WebAppPool): \"Restart-WebAppPool\"  Context:          Severity = Informational          Host Name = ServerRemoteHost          Host Application = C:\\Windows\\system32\\wsmprovhost.exe -Embedding          Engine Version = 5.1          Script Name =           User = CORP\\adm-s          Connected User = CORP\\adm-s          Shell ID = Microsoft.PowerShell      User Data:   "}]});
+        let a = from_json(q, "x").unwrap();
+        assert_eq!(
+            at(&a, "process.command_line"),
+            "C:\\Windows\\system32\\wsmprovhost.exe -Embedding"
+        );
+        assert_eq!(at(&a, "powershell.command.name"), "Restart-WebAppPool");
+        assert_eq!(at(&a, "user.name"), "adm-s");
+        assert_eq!(at(&a, "host.name"), "WEB-3.corp.example");
+        // Panther's alerts API (`analysisId`) with the osquery rows it matched.
+        let p = json!({"alertId": "5d2", "analysisId": "Linux.Masquerade", "title": "Interpreter as kernel thread",
+            "tags": ["T1036.004", "T1059.004"],
+            "alertContext": {"path": "/usr/bin/bash", "cmdline": "[kworker/0:1H]"},
+            "events": [{"name": "pack_process_events", "hostIdentifier": "web-2", "action": "added",
+                "columns": {"path": "/usr/bin/bash", "cmdline": "[kworker/0:1H]", "pid": "9182", "parent": "1", "uid": "33"}}]});
+        let a = from_json(p, "x").unwrap();
+        assert_eq!(at(&a, "process.executable"), "/usr/bin/bash");
+        assert_eq!(at(&a, "host.name"), "web-2");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1036.004", "T1059.004"]));
+        // Santa through Filebeat: the executed file's signer becomes the process's.
+        let sa = json!({"event": {"action": "exec", "category": ["process"]}, "host": {"name": "mac-1", "os": {"type": "macos"}},
+            "process": {"executable": "/Users/s/Library/x/AdobeSyncHelper", "name": "AdobeSyncHelper", "args": ["AdobeSyncHelper", "/Users/s/Library/x/.c/sync.py"]},
+            "file": {"x509": {"subject": {"common_name": "Developer ID Application: Python Software Foundation (BMM5U3QVKW)"}}}});
+        let a = from_json(sa, "x").unwrap();
+        assert!(at(&a, "process.code_signature.subject_name").contains("Python Software Foundation"));
     }
 
     #[test]

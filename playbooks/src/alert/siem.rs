@@ -289,6 +289,10 @@ pub(super) fn correlated_events(
                     let (e, _) = crate::alert::normalize(inner);
                     e.contains_key("process").then_some(e)
                 })
+                .or_else(|| {
+                    let (e, _) = crate::alert::normalize(wincollect_event(payload?)?);
+                    e.contains_key("process").then_some(e)
+                })
                 .or_else(|| flat_process(ev))
                 .or_else(|| windows_row(ev))
                 .or_else(|| payload.and_then(syslog_command))
@@ -737,7 +741,11 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
     let webhook = obj.contains_key("alertId")
         && (obj.contains_key("logTypes") || obj.contains_key("destinationIds"))
         && obj.get("event").is_some_and(Json::is_object);
-    let known = (obj.contains_key("alertId") && obj.contains_key("ruleId"))
+    // The alerts API's (`analysisId` names the rule) and a destination's with its events.
+    let known = (obj.contains_key("alertId")
+        && (obj.contains_key("ruleId")
+            || obj.contains_key("analysisId")
+            || (obj.contains_key("logTypes") && events.is_some_and(Json::is_array))))
         || obj.contains_key("AlertID")
         || obj.contains_key("detectionId")
         || webhook;
@@ -781,6 +789,83 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
         .or_else(|| mtext(obj, "AlertID"))
         .map(str::to_owned);
     Some((event, id, rule, techniques))
+}
+
+/// QRadar WinCollect's payload: a Windows event as `AgentDevice=WindowsLog<TAB>Key=Value…`
+/// after a syslog header, the rendered `Message` last. Read as the flat event NXLog ships:
+/// `EventID`, `Hostname`, `User` (`DOMAIN\\name`), `Message`; a PowerShell pipeline event
+/// (4103) also gets its `Payload` and `ContextInfo`, split out of the message, whose line
+/// breaks WinCollect turned into spaces.
+pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
+    let start = payload.find("AgentDevice=WindowsLog")?;
+    let body = &payload[start..];
+    let (fields, message) = match body.find("\tMessage=") {
+        Some(i) => (&body[..i], Some(body[i + "\tMessage=".len()..].trim())),
+        None => (body, None),
+    };
+    let mut m = Map::new();
+    for f in fields.split('\t') {
+        if let Some((k, v)) = f.split_once('=')
+            && !v.trim().is_empty()
+        {
+            m.insert(k.trim().to_owned(), s(v.trim()));
+        }
+    }
+    let id: i64 = m.get("EventID")?.as_str()?.parse().ok()?;
+    m.insert("EventID".into(), Json::from(id));
+    if let Some(c) = m.remove("Computer") {
+        m.insert("Hostname".into(), c);
+    }
+    if let (Some(d), Some(u)) = (
+        m.get("Domain").and_then(Json::as_str),
+        m.get("User").and_then(Json::as_str),
+    ) && !u.contains('\\')
+    {
+        let du = format!("{d}\\{u}");
+        m.insert("User".into(), s(&du));
+    }
+    if let Some(msg) = message {
+        m.insert("Message".into(), s(msg));
+        if matches!(id, 4103 | 800) {
+            let (payload, rest) = msg.split_once("Context:").unwrap_or((msg, ""));
+            let context = rest.split("User Data:").next().unwrap_or("");
+            let mut ci = String::new();
+            let keys = [
+                "Severity", "Host Name", "Host Version", "Host ID", "Host Application",
+                "Engine Version", "Runspace ID", "Pipeline ID", "Command Name", "Command Type",
+                "Script Name", "Command Path", "Sequence Number", "User", "Connected User",
+                "Shell ID",
+            ];
+            // Each `Key = value` runs to the next known key.
+            let mut at: Vec<(usize, &str)> = keys
+                .iter()
+                .filter_map(|k| {
+                    let pat = format!("{k} = ");
+                    let mut from = 0;
+                    while let Some(i) = context[from..].find(&pat) {
+                        let i = from + i;
+                        // A whole key, not the tail of a longer one (`User` in `Connected User`).
+                        if i == 0 || context.as_bytes()[i - 1] == b' ' && !context[..i].trim_end().ends_with("Connected") {
+                            return Some((i, *k));
+                        }
+                        from = i + pat.len();
+                    }
+                    None
+                })
+                .collect();
+            at.sort_unstable();
+            for (n, (i, k)) in at.iter().enumerate() {
+                let v_start = i + k.len() + 3;
+                let v_end = at.get(n + 1).map_or(context.len(), |(j, _)| *j);
+                if v_start <= v_end {
+                    ci.push_str(&format!("{k} = {}\n", context[v_start..v_end].trim()));
+                }
+            }
+            m.insert("Payload".into(), s(payload.trim()));
+            m.insert("ContextInfo".into(), s(&ci));
+        }
+    }
+    Some(m)
 }
 
 /// `s` with its `%XX` escapes decoded, when it has any and they decode to UTF-8 text.

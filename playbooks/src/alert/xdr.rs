@@ -545,6 +545,159 @@ pub(super) fn prisma_runtime(
     Some((e, id))
 }
 
+/// Sophos Central events and alerts: the SIEM integration's events (`type`
+/// `Event::Endpoint::…`, the machine in `location`/`dhost`, the user in `source`/`suser`,
+/// `threat` naming the detection and its technique, `core_remedy_items` listing the process
+/// by its command line and the files) and the Alerts API's (`managedAgent`, `person`,
+/// `description`). A behavioural detection's name says `… in 'PROGRAM' started by 'PARENT'`.
+pub(super) fn sophos_central(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let kind = mtext(obj, "type")?;
+    if !kind.starts_with("Event::Endpoint::")
+        || !(obj.contains_key("endpoint_id")
+            || obj.contains_key("managedAgent")
+            || obj.contains_key("customer_id")
+            || obj.contains_key("tenant"))
+    {
+        return None;
+    }
+    let mut e = Map::new();
+    let name = mtext(obj, "name").or_else(|| mtext(obj, "description"));
+    // `… in 'C:\…\wscript.exe' started by 'C:\…\WINWORD.EXE'`
+    let quoted = |after: &str| -> Option<String> {
+        let n = name?;
+        let i = n.find(after)? + after.len();
+        let rest = &n[i..];
+        let end = rest.find('\'')?;
+        Some(rest[..end].to_owned()).filter(|p| !p.is_empty())
+    };
+    let items: Vec<&Json> = obj
+        .get("core_remedy_items")
+        .and_then(|c| c.get("items"))
+        .and_then(Json::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    // The remediation chain's processes, the detected one first (its command line when the
+    // descriptor says more than the path), then the program that started it.
+    let procs: Vec<(Option<String>, Option<&str>)> = items
+        .iter()
+        .filter(|i| text(i, "type") == Some("process"))
+        .map(|i| {
+            let desc = text(i, "descriptor");
+            // A bare path (`C:\\Program Files\\…\\WINWORD.EXE`), or a command line.
+            let bare = |d: &&str| !d.contains('"') && d.to_ascii_lowercase().ends_with(".exe");
+            let path = text(i, "processPath").or(desc.filter(bare));
+            let cmd = desc.filter(|d| !bare(d) && Some(*d) != path);
+            (path.map(str::to_owned), cmd)
+        })
+        .collect();
+    let files: Vec<&str> = mtext(obj, "filePath")
+        .into_iter()
+        .chain(
+            items
+                .iter()
+                .filter(|i| text(i, "type") == Some("file"))
+                .filter_map(|i| text(i, "descriptor")),
+        )
+        .collect();
+    // A detection's `process_details`: the command line, the parent, and the file's own
+    // metadata (a renamed interpreter's original file name).
+    let details = obj.get("process_details");
+    let detail = |k: &str| details.and_then(|d| text(d, k));
+    let (exe, cmd) = match procs.first() {
+        Some((p, c)) => (p.clone().or_else(|| quoted(" in '")), c.map(str::to_owned)),
+        None => (quoted(" in '").filter(|p| p.contains(['\\', '/'])), None),
+    };
+    let mut cmd = cmd.or_else(|| detail("cmd_line").map(str::to_owned));
+    if exe.is_none() && cmd.is_none() {
+        return None;
+    }
+    // A script host the detection names without arguments ran the script it names: Sophos
+    // lists the script as the detection's file.
+    let host_of = |p: &str| {
+        let n = basename_of(p).to_ascii_lowercase();
+        ["wscript.exe", "cscript.exe", "mshta.exe"].contains(&n.as_str())
+    };
+    if cmd.is_none()
+        && let Some(x) = exe.as_deref().filter(|x| host_of(x))
+        && let Some(f) = files.iter().find(|f| {
+            let f = f.to_ascii_lowercase();
+            [".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta"].iter().any(|e| f.ends_with(e))
+        })
+    {
+        cmd = Some(format!("\"{x}\" \"{f}\""));
+    }
+    put_process(&mut e, "process", exe, cmd.as_deref());
+    for (from, to) in [
+        ("original_filename", "process.pe.original_file_name"),
+        ("file_description", "process.pe.description"),
+    ] {
+        if let Some(v) = detail(from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    if let Some(ip) = details
+        .and_then(|d| d.get("network"))
+        .and_then(Json::as_array)
+        .and_then(|n| n.first())
+        .and_then(|n| text(n, "remote_ip"))
+    {
+        set_path(&mut e, "destination.ip", s(ip));
+    }
+    match quoted(" started by '").or_else(|| detail("parent_path").map(str::to_owned)) {
+        Some(parent) => put_process(&mut e, "process.parent", Some(parent), None),
+        None => {
+            if let Some((p, c)) = procs.get(1) {
+                put_process(&mut e, "process.parent", p.clone(), *c);
+            }
+        }
+    }
+    if let Some(f) = files.first() {
+        set_path(&mut e, "file.path", s(f));
+    }
+    if let Some(h) = mtext(obj, "appSha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    let host = ["location", "dhost"]
+        .into_iter()
+        .find_map(|k| mtext(obj, k))
+        .or_else(|| obj.get("managedAgent").and_then(|m| text(m, "name")));
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(ip) = obj.get("source_info").and_then(|i| text(i, "ip")) {
+        set_path(&mut e, "host.ip", json!([ip]));
+    }
+    let user = ["source", "suser"]
+        .into_iter()
+        .find_map(|k| mtext(obj, k))
+        .filter(|u| !u.eq_ignore_ascii_case("n/a"))
+        .or_else(|| detail("username"))
+        .or_else(|| obj.get("person").and_then(|p| text(p, "name")));
+    if let Some(u) = user {
+        set_user(&mut e, u);
+    }
+    let threat = mtext(obj, "threat");
+    if let Some(r) = threat.or(mtext(obj, "detection_identity_name")).or(name) {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    if let Some(d) = name {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    let ids: Vec<&str> = threat
+        .into_iter()
+        .flat_map(|t| t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')))
+        .collect();
+    set_techniques(&mut e, &ids);
+    if let Some(t) = mtext(obj, "when").or_else(|| mtext(obj, "raisedAt")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(&mut e, "sophos", "sophos", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
 /// Aqua Tracee events (its JSON output): a program's execution (`sched_process_exec`,
 /// `execve`), or a signature's finding whose `triggeredBy` argument holds the event that fired
 /// it. The event's `args` (each `name` / `value`: `pathname`, `argv`, `cmdpath`) describe the
