@@ -621,15 +621,19 @@ fn wrapped_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     }
 }
 
-/// Whether a normalised document names its process by command line or executable: what
-/// makes an embedded or wrapped event worth taking.
+/// Whether a normalised document names its process by command line or executable (or its
+/// script block): what makes an embedded or wrapped event worth taking.
 fn names_process(ecs: &Map<String, Json>) -> bool {
-    ["command_line", "executable"].iter().any(|k| {
-        ecs.get("process")
-            .and_then(|p| p.get(*k))
-            .and_then(Json::as_str)
-            .is_some_and(|v| !v.is_empty())
-    })
+    let text = |v: Option<&Json>| v.and_then(Json::as_str).is_some_and(|v| !v.is_empty());
+    ["command_line", "executable"]
+        .iter()
+        .any(|k| text(ecs.get("process").and_then(|p| p.get(*k))))
+        // A script block (4104) names what ran by its code.
+        || text(
+            ecs.get("powershell")
+                .and_then(|p| p.get("file"))
+                .and_then(|f| f.get("script_block_text")),
+        )
 }
 
 /// An event embedded as text in a document none of the readers knows: the first string (at

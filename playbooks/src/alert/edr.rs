@@ -2798,9 +2798,13 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     }
     let o = Json::Object(flat);
     let has = |k: &str| text(&o, k).is_some();
+    // A process known by its image alone (an event that logged no command line) is still the
+    // event's process: that missing line is itself what the analyst must see.
     if !(has("actor_process_command_line")
         || has("action_process_image_command_line")
-        || has("causality_actor_process_command_line"))
+        || has("causality_actor_process_command_line")
+        || has("actor_process_image_path")
+        || has("action_process_image_path"))
     {
         return None;
     }

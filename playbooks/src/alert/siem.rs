@@ -139,10 +139,13 @@ fn flat_process(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
 /// The newest of several process events, with the others' command lines as its branches.
 fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String, Json>> {
     let mut me = procs.pop()?;
+    // A line reader may give the arguments only (an audit record): joined as the command line.
     let cmd = |e: &Map<String, Json>| {
-        e.get("process")
-            .and_then(|p| text(p, "command_line"))
-            .map(str::to_owned)
+        let p = e.get("process")?;
+        text(p, "command_line").map(str::to_owned).or_else(|| {
+            let args: Vec<&str> = p.get("args")?.as_array()?.iter().filter_map(Json::as_str).collect();
+            (!args.is_empty()).then(|| super::edr::shell_join(&args))
+        })
     };
     let others: Vec<String> = procs.iter().rev().filter_map(cmd).collect();
     // The host is the one the other events name when the newest does not.
@@ -293,7 +296,8 @@ pub(super) fn correlated_events(
                     let (e, _) = crate::alert::normalize(wincollect_event(payload?)?);
                     e.contains_key("process").then_some(e)
                 })
-                .or_else(|| flat_process(ev))
+                // Parsed columns that name no program (a user alone) leave the raw line to say.
+                .or_else(|| flat_process(ev).filter(super::names_process))
                 .or_else(|| windows_row(ev))
                 .or_else(|| payload.and_then(syslog_command))
                 .or_else(|| {
@@ -826,6 +830,43 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
     }
     if let Some(msg) = message {
         m.insert("Message".into(), s(msg));
+        if id == 4688 {
+            // `… Creator Subject: … Account Name: N  Account Domain: D … New Process Name: X
+            // … Creator Process Name: P  Process Command Line: C`, one line.
+            let f = rendered_labels(
+                msg,
+                &[
+                    "Creator Subject:", "Target Subject:", "Process Information:",
+                    "Security ID:", "Account Name:", "Account Domain:", "Logon ID:",
+                    "New Process ID:", "New Process Name:", "Token Elevation Type:",
+                    "Mandatory Label:", "Creator Process ID:", "Creator Process Name:",
+                    "Process Command Line:",
+                ],
+            );
+            let first = |l: &str| f.iter().find(|(k, _)| *k == l).map(|(_, v)| *v);
+            for (label, key) in [
+                ("New Process Name:", "NewProcessName"),
+                ("Creator Process Name:", "ParentProcessName"),
+                ("Process Command Line:", "CommandLine"),
+                ("Account Name:", "SubjectUserName"),
+                ("Account Domain:", "SubjectDomainName"),
+            ] {
+                if let Some(v) = first(label).filter(|v| !v.is_empty() && *v != "-") {
+                    m.entry(key).or_insert_with(|| s(v));
+                }
+            }
+        }
+        if matches!(id, 4104 | 4103 | 800) {
+            // A rendered script block: `Creating Scriptblock text (1 of 1): CODE ScriptBlock ID: …`
+            if id == 4104
+                && let Some(i) = msg.find("Creating Scriptblock text (")
+                && let Some(j) = msg[i..].find("):")
+            {
+                let code = &msg[i + j + 2..];
+                let code = code.rsplit_once("ScriptBlock ID:").map_or(code, |(c, _)| c);
+                m.entry("ScriptBlockText").or_insert_with(|| s(code.trim()));
+            }
+        }
         if matches!(id, 4103 | 800) {
             let (payload, rest) = msg.split_once("Context:").unwrap_or((msg, ""));
             let context = rest.split("User Data:").next().unwrap_or("");
@@ -866,6 +907,23 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
         }
     }
     Some(m)
+}
+
+/// A Windows message whose line breaks were folded into spaces, read by its labels: each
+/// label's value runs to the next label found (in the order they occur).
+fn rendered_labels<'m>(msg: &'m str, labels: &[&'static str]) -> Vec<(&'static str, &'m str)> {
+    let mut at: Vec<(usize, &'static str)> = labels
+        .iter()
+        .flat_map(|l| msg.match_indices(*l).map(move |(i, _)| (i, *l)))
+        .collect();
+    at.sort_unstable();
+    at.iter()
+        .enumerate()
+        .map(|(n, (i, l))| {
+            let end = at.get(n + 1).map_or(msg.len(), |(j, _)| *j);
+            (*l, msg[i + l.len()..end.max(i + l.len())].trim())
+        })
+        .collect()
 }
 
 /// `s` with its `%XX` escapes decoded, when it has any and they decode to UTF-8 text.
