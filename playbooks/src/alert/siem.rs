@@ -143,7 +143,12 @@ fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String,
     let cmd = |e: &Map<String, Json>| {
         let p = e.get("process")?;
         text(p, "command_line").map(str::to_owned).or_else(|| {
-            let args: Vec<&str> = p.get("args")?.as_array()?.iter().filter_map(Json::as_str).collect();
+            let args: Vec<&str> = p
+                .get("args")?
+                .as_array()?
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
             (!args.is_empty()).then(|| super::edr::shell_join(&args))
         })
     };
@@ -836,10 +841,19 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
             let f = rendered_labels(
                 msg,
                 &[
-                    "Creator Subject:", "Target Subject:", "Process Information:",
-                    "Security ID:", "Account Name:", "Account Domain:", "Logon ID:",
-                    "New Process ID:", "New Process Name:", "Token Elevation Type:",
-                    "Mandatory Label:", "Creator Process ID:", "Creator Process Name:",
+                    "Creator Subject:",
+                    "Target Subject:",
+                    "Process Information:",
+                    "Security ID:",
+                    "Account Name:",
+                    "Account Domain:",
+                    "Logon ID:",
+                    "New Process ID:",
+                    "New Process Name:",
+                    "Token Elevation Type:",
+                    "Mandatory Label:",
+                    "Creator Process ID:",
+                    "Creator Process Name:",
                     "Process Command Line:",
                 ],
             );
@@ -872,9 +886,21 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
             let context = rest.split("User Data:").next().unwrap_or("");
             let mut ci = String::new();
             let keys = [
-                "Severity", "Host Name", "Host Version", "Host ID", "Host Application",
-                "Engine Version", "Runspace ID", "Pipeline ID", "Command Name", "Command Type",
-                "Script Name", "Command Path", "Sequence Number", "User", "Connected User",
+                "Severity",
+                "Host Name",
+                "Host Version",
+                "Host ID",
+                "Host Application",
+                "Engine Version",
+                "Runspace ID",
+                "Pipeline ID",
+                "Command Name",
+                "Command Type",
+                "Script Name",
+                "Command Path",
+                "Sequence Number",
+                "User",
+                "Connected User",
                 "Shell ID",
             ];
             // Each `Key = value` runs to the next known key.
@@ -886,7 +912,10 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
                     while let Some(i) = context[from..].find(&pat) {
                         let i = from + i;
                         // A whole key, not the tail of a longer one (`User` in `Connected User`).
-                        if i == 0 || context.as_bytes()[i - 1] == b' ' && !context[..i].trim_end().ends_with("Connected") {
+                        if i == 0
+                            || context.as_bytes()[i - 1] == b' '
+                                && !context[..i].trim_end().ends_with("Connected")
+                        {
                             return Some((i, *k));
                         }
                         from = i + pat.len();

@@ -623,7 +623,9 @@ pub(super) fn sophos_central(
         && let Some(x) = exe.as_deref().filter(|x| host_of(x))
         && let Some(f) = files.iter().find(|f| {
             let f = f.to_ascii_lowercase();
-            [".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta"].iter().any(|e| f.ends_with(e))
+            [".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta"]
+                .iter()
+                .any(|e| f.ends_with(e))
         })
     {
         cmd = Some(format!("\"{x}\" \"{f}\""));
