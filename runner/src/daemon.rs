@@ -27,7 +27,7 @@ use playbooks::Playbook;
 use playbooks::alert::{self, Alert, BadAlert};
 use playbooks::engine;
 use state::{Intake, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -59,6 +59,9 @@ pub struct Shared {
     /// `RUN|STEP|what` after each approval event (posted, decided, refused…): lets tests wait
     /// for the background work of a webhook without sleeping.
     pub events: tokio::sync::broadcast::Sender<String>,
+    /// With `--once`: each driven run's summary line and status, by run id, printed at the end
+    /// without reading every run back from the store. `None` (kept nothing) when serving.
+    pub(crate) finished: std::sync::Mutex<Option<HashMap<String, (String, String)>>>,
 }
 
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -99,6 +102,7 @@ impl Shared {
             timer,
             clock: clock.unwrap_or_else(|| Arc::new(crate::approvals::now_ms)),
             events,
+            finished: std::sync::Mutex::new(None),
         });
         (
             sh,
@@ -485,7 +489,13 @@ async fn run_one(sh: Arc<Shared>, id: String) {
         metrics().inc("riposte_runs_blocked_total", "", 1);
         return;
     };
-    match driver::drive(&sh.store, &sh.registry, pb, rec, None).await {
+    let created_at = rec.created_at.clone();
+    let driven = driver::drive(&sh.store, &sh.registry, pb, rec, None).await;
+    if let (Ok(rep), Some(lines)) = (&driven, sh.finished.lock().expect("lines").as_mut()) {
+        let line = crate::text::report_line(rep, &created_at);
+        lines.insert(id.clone(), (line, rep.status.as_str().to_owned()));
+    }
+    match driven {
         Ok(rep) if rep.status == engine::RunStatus::AwaitingApproval => {
             metrics().inc("riposte_runs_parked_total", "", 1);
             crate::approvals::web::on_parked(&sh, &id).await;
@@ -758,6 +768,9 @@ pub async fn serve(
     }
     let mut pollers = tokio::task::JoinSet::new();
     let mut created_once = Vec::new();
+    if once || drill.is_some() {
+        *sh.finished.lock().expect("lines") = Some(HashMap::new());
+    }
     let once_started = std::time::Instant::now();
     if let Some(name) = drill {
         let d = c.drills.iter().find(|d| d.name == name).with_context(|| {
@@ -939,11 +952,23 @@ pub async fn serve(
     store.flush()?;
     if once {
         let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+        let finished = sh
+            .finished
+            .lock()
+            .expect("lines")
+            .take()
+            .unwrap_or_default();
         for id in &created_once {
-            if let Some(r) = store.get_run(id)? {
-                println!("{}", crate::text::run_line(&r));
-                *by_status.entry(r.status.clone()).or_default() += 1;
-            }
+            // Runs driven here left their line; one that failed to drive is read back.
+            let (line, status) = match finished.get(id) {
+                Some((l, s)) => (l.clone(), s.clone()),
+                None => match store.get_run(id)? {
+                    Some(r) => (crate::text::run_line(&r), r.status.clone()),
+                    None => continue,
+                },
+            };
+            println!("{line}");
+            *by_status.entry(status).or_default() += 1;
         }
         let m = |n: &str| metrics().counter_sum(n);
         println!(

@@ -143,17 +143,48 @@ pub fn run_line(r: &state::records::RunRecord) -> String {
         .and_then(|e| e.get("immediate"))
         .and_then(|t| t.as_bool())
         .unwrap_or(false);
-    format!(
-        "{}  {:<17}  {}  tier {}{}  {}@{}  alert {}{}",
-        r.run_id,
-        r.status,
-        r.created_at,
+    line(
+        &r.run_id,
+        &r.status,
+        &r.created_at,
         tier,
+        imm,
+        (&r.playbook_id, &r.playbook_version),
+        &r.alert_id,
+        r.dry_run,
+    )
+}
+
+/// [`run_line`] from a run's report as the driver returned it (and when the run was created).
+pub fn report_line(rep: &playbooks::engine::Report, created_at: &str) -> String {
+    let esc = rep.escalation.as_ref();
+    line(
+        &rep.run_id,
+        rep.status.as_str(),
+        created_at,
+        esc.map_or(0, |e| u64::from(e.tier)),
+        esc.is_some_and(|e| e.immediate),
+        (&rep.playbook.id, &rep.playbook.version),
+        &rep.alert_id,
+        rep.dry_run,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line(
+    run_id: &str,
+    status: &str,
+    created_at: &str,
+    tier: u64,
+    imm: bool,
+    (playbook, version): (&str, &str),
+    alert_id: &str,
+    dry_run: bool,
+) -> String {
+    format!(
+        "{run_id}  {status:<17}  {created_at}  tier {tier}{}  {playbook}@{version}  alert {alert_id}{}",
         if imm { " IMMEDIATE" } else { "" },
-        r.playbook_id,
-        r.playbook_version,
-        r.alert_id,
-        if r.dry_run { "  (dry-run)" } else { "" }
+        if dry_run { "  (dry-run)" } else { "" }
     )
 }
 
