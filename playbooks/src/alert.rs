@@ -1231,6 +1231,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         siem::exchange_cmdlet,
         siem::shell_log_commands,
         edr::launchd_plist,
+        edr::go_audit,
         edr::log_lines,
     ] {
         if let Some((ecs, vid)) = adapter(&obj) {
@@ -3151,6 +3152,25 @@ fn derive(e: &mut Map<String, Json>) {
         let path = path.clone();
         set_path(e, "process.executable", path);
     }
+    // Environment variables as `KEY=VALUE` strings, whether the product gave them so or as
+    // `{"key": …, "value": …}` pairs (Elastic Defend), so a playbook reads one shape.
+    if let Some(Json::Array(vars)) = e.get_mut("process").and_then(|p| p.get_mut("env_vars")) {
+        for v in vars.iter_mut() {
+            if let Json::Object(kv) = v
+                && let Some(k) = kv
+                    .get("key")
+                    .or_else(|| kv.get("name"))
+                    .and_then(Json::as_str)
+            {
+                let val = match kv.get("value") {
+                    Some(Json::String(t)) => t.clone(),
+                    Some(Json::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                *v = Json::String(format!("{k}={val}"));
+            }
+        }
+    }
     // The signer of the program that ran, where the shipper put it beside the process: Santa's
     // certificate, or the executed file's X.509 subject (Filebeat's Santa module).
     if e.get("process").is_some_and(|p| {
@@ -3538,6 +3558,30 @@ mod tests {
         assert_eq!(
             a.doc["threat"]["technique"]["id"],
             json!(["T1036.004", "T1059.004"])
+        );
+        // Sophos naming the detected web server and the shell it started.
+        let s4 = json!({"type": "Event::Endpoint::CoreDetection", "endpoint_id": "e", "location": "WEB-1", "appSha256": "0f8a",
+            "name": "Malicious behavior detected in 'w3wp.exe' (PID: 4412)", "process_path": "c:\\windows\\system32\\inetsrv\\w3wp.exe",
+            "child_process_name": "cmd.exe", "child_process_command_line": "cmd /c \"whoami /all&echo [S]&cd&echo [E]\""});
+        let a = from_json(s4, "x").unwrap();
+        assert_eq!(at(&a, "process.name"), "cmd.exe");
+        assert_eq!(at(&a, "process.parent.name"), "w3wp.exe");
+        assert_eq!(at(&a, "process.parent.hash.sha256"), "0f8a");
+        // Slack's go-audit: records by type number, read as the audit lines they are.
+        let g = json!({"sequence": 551, "timestamp": "1741999318.774", "messages": [
+            {"type": 1300, "data": "audit(1741999318.774:551): arch=c000003e syscall=59 success=yes exit=0 ppid=2214 pid=30877 uid=992 euid=992 comm=\"perl\" exe=\"/usr/bin/perl\""},
+            {"type": 1309, "data": "audit(1741999318.774:551): argc=3 a0=\"perl\" a1=\"-e\" a2=\"print 1\""}]});
+        let a = from_json(g, "x").unwrap();
+        assert_eq!(at(&a, "process.executable"), "/usr/bin/perl");
+        assert_eq!(a.doc["process"]["args"], json!(["perl", "-e", "print 1"]));
+        // Environment variables as key/value pairs read as `KEY=VALUE`.
+        let ev = json!({"event": {"category": ["process"]}, "host": {"name": "h"},
+            "process": {"command_line": "bash -c true", "executable": "/usr/bin/bash",
+                        "env_vars": [{"key": "CI_JOB_ID", "value": "7"}, "HOME=/root"]}});
+        let a = from_json(ev, "x").unwrap();
+        assert_eq!(
+            a.doc["process"]["env_vars"],
+            json!(["CI_JOB_ID=7", "HOME=/root"])
         );
         // Santa through Filebeat: the executed file's signer becomes the process's.
         let sa = json!({"event": {"action": "exec", "category": ["process"]}, "host": {"name": "mac-1", "os": {"type": "macos"}},

@@ -990,6 +990,17 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     if let Some(t) = text(&d, "timestamp") {
         e.insert("@timestamp".into(), s(t));
     }
+    // An `IP Connect` or `DNS` event: where the process went.
+    for (from, to) in [
+        ("dst.ip.address", "destination.ip"),
+        ("dst.port.number", "destination.port"),
+        ("event.dns.request", "dns.question.name"),
+        ("url.address", "url.full"),
+    ] {
+        if let Some(v) = super::get_path(&d, from).filter(|v| !v.is_null()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
     finish(
         &mut e,
         "sentinelone",
@@ -3049,6 +3060,43 @@ pub(super) fn trend_workbench(
     Some((e, mtext(obj, "id").map(str::to_owned)))
 }
 
+/// Slack's go-audit: one audit event as `{"sequence", "timestamp", "messages": [{"type": 1300,
+/// "data": "audit(…): …"}]}`, the records' types by number. Read as the audit lines they are.
+pub(super) fn go_audit(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let msgs = obj.get("messages")?.as_array()?;
+    if !obj.contains_key("sequence") {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for m in msgs {
+        let data = text(m, "data")?;
+        let name = match m.get("type").and_then(Json::as_u64)? {
+            1300 => "SYSCALL",
+            1302 => "PATH",
+            1307 => "CWD",
+            1309 => "EXECVE",
+            1327 => "PROCTITLE",
+            1123 => "USER_CMD",
+            _ => continue,
+        };
+        if !data.starts_with("audit(") {
+            return None;
+        }
+        lines.push(format!("type={name} msg={data}"));
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let mut m = Map::new();
+    m.insert("message".into(), s(&lines.join("\n")));
+    if let Some(h) = mtext(obj, "hostname").or_else(|| mtext(obj, "host")) {
+        m.insert("hostname".into(), s(h));
+    }
+    let (mut e, _) = log_lines(&m)?;
+    e.insert("go_audit".into(), Json::Object(obj.clone()));
+    Some((e, mtext(obj, "sequence").map(str::to_owned)))
+}
+
 /// Raw log lines that pipelines forward without parsing them, under `message` (or the macOS
 /// unified log's `eventMessage`): auditd records (SYSCALL/EXECVE/CWD/PROCTITLE/USER_CMD, hex
 /// arguments decoded), sudo's log line, Santa's EXEC line, shell history forwarded over syslog
@@ -3083,7 +3131,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     // The line as syslog shippers name it: `message` (ECS, Graylog), `eventMessage` (macOS
     // unified log), `SyslogMessage` (Sentinel's Syslog table), `MESSAGE` (journald's JSON
     // export), `full_log` (Wazuh), `_raw` (Splunk's raw event, when no extracted fields came along),
-    // GELF's `full_message` / `short_message` (Graylog, Fluent Bit's GELF output).
+    // GELF's `full_message` / `short_message` (Graylog, Fluent Bit's GELF output), `log` (Fluent
+    // Bit's tail input, Docker's JSON logs).
     // ECS keeps the raw line as `event.original` (Filebeat's auditd module, one record each).
     let original = obj
         .get("event")
@@ -3099,6 +3148,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         "full_log",
         "_raw",
         "msg",
+        // Fluent Bit's tail input and Docker's JSON log driver.
+        "log",
     ]
     .into_iter()
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))

@@ -609,6 +609,23 @@ pub(super) fn sophos_central(
         Some((p, c)) => (p.clone().or_else(|| quoted(" in '")), c.map(str::to_owned)),
         None => (quoted(" in '").filter(|p| p.contains(['\\', '/'])), None),
     };
+    // The detection's own process fields, and the child it started (a web server's shell):
+    // the child is the event's process, the detected program its parent.
+    let exe = exe.or_else(|| mtext(obj, "process_path").map(str::to_owned));
+    let cmd = cmd.or_else(|| mtext(obj, "process_command_line").map(str::to_owned));
+    if let Some(child) = mtext(obj, "child_process_command_line") {
+        put_process(&mut e, "process.parent", exe, cmd.as_deref());
+        put_process(
+            &mut e,
+            "process",
+            mtext(obj, "child_process_path").map(str::to_owned),
+            Some(child),
+        );
+        if let Some(n) = mtext(obj, "child_process_name") {
+            set_path(&mut e, "process.name", s(n));
+        }
+        return Some(sophos_rest(obj, e, name));
+    }
     let mut cmd = cmd.or_else(|| detail("cmd_line").map(str::to_owned));
     if exe.is_none() && cmd.is_none() {
         return None;
@@ -658,8 +675,24 @@ pub(super) fn sophos_central(
     if let Some(f) = files.first() {
         set_path(&mut e, "file.path", s(f));
     }
+    Some(sophos_rest(obj, e, name))
+}
+
+/// What every Sophos shape ends with: the hash, host, user, detection and time.
+fn sophos_rest(
+    obj: &Map<String, Json>,
+    mut e: Map<String, Json>,
+    name: Option<&str>,
+) -> (Map<String, Json>, Option<String>) {
+    let detail = |k: &str| obj.get("process_details").and_then(|d| text(d, k));
+    // The detected program's hash: the parent's when its child is the event's process.
     if let Some(h) = mtext(obj, "appSha256") {
-        set_path(&mut e, "process.hash.sha256", s(h));
+        let whose = if obj.contains_key("child_process_command_line") {
+            "process.parent.hash.sha256"
+        } else {
+            "process.hash.sha256"
+        };
+        set_path(&mut e, whose, s(h));
     }
     let host = ["location", "dhost"]
         .into_iter()
@@ -697,7 +730,7 @@ pub(super) fn sophos_central(
     }
     let id = mtext(obj, "id").map(str::to_owned);
     finish(&mut e, "sophos", "sophos", Json::Object(obj.clone()));
-    Some((e, id))
+    (e, id)
 }
 
 /// Aqua Tracee events (its JSON output): a program's execution (`sched_process_exec`,
