@@ -45,6 +45,7 @@ const EXECUTABLE: &[&str] = &[
     "exe",
     "childpath",
     "childprocesspath",
+    "childprocess",
 ];
 const NAME: &[&str] = &["processname", "imagefilename", "filename", "process"];
 const PARENT_COMMAND_LINE: &[&str] = &[
@@ -54,6 +55,7 @@ const PARENT_COMMAND_LINE: &[&str] = &[
     "parentcmdline",
     "parentprocesscmdline",
     "sudocmdline",
+    "sudocommand",
     "initiatingprocesscommandline",
     "parentargs",
     "parentargv",
