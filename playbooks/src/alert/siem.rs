@@ -870,67 +870,42 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
                 }
             }
         }
-        if matches!(id, 4104 | 4103 | 800) {
-            // A rendered script block: `Creating Scriptblock text (1 of 1): CODE ScriptBlock ID: …`
-            if id == 4104
-                && let Some(i) = msg.find("Creating Scriptblock text (")
-                && let Some(j) = msg[i..].find("):")
-            {
-                let code = &msg[i + j + 2..];
-                let code = code.rsplit_once("ScriptBlock ID:").map_or(code, |(c, _)| c);
-                m.entry("ScriptBlockText").or_insert_with(|| s(code.trim()));
-            }
+        // A rendered script block: `Creating Scriptblock text (1 of 1): CODE ScriptBlock ID: …`
+        if id == 4104
+            && let Some(i) = msg.find("Creating Scriptblock text (")
+            && let Some(j) = msg[i..].find("):")
+        {
+            let code = &msg[i + j + 2..];
+            let code = code.rsplit_once("ScriptBlock ID:").map_or(code, |(c, _)| c);
+            m.entry("ScriptBlockText").or_insert_with(|| s(code.trim()));
         }
         if matches!(id, 4103 | 800) {
             let (payload, rest) = msg.split_once("Context:").unwrap_or((msg, ""));
             let context = rest.split("User Data:").next().unwrap_or("");
-            let mut ci = String::new();
-            let keys = [
-                "Severity",
-                "Host Name",
-                "Host Version",
-                "Host ID",
-                "Host Application",
-                "Engine Version",
-                "Runspace ID",
-                "Pipeline ID",
-                "Command Name",
-                "Command Type",
-                "Script Name",
-                "Command Path",
-                "Sequence Number",
-                "User",
-                "Connected User",
-                "Shell ID",
-            ];
-            // Each `Key = value` runs to the next known key.
-            let mut at: Vec<(usize, &str)> = keys
-                .iter()
-                .filter_map(|k| {
-                    let pat = format!("{k} = ");
-                    let mut from = 0;
-                    while let Some(i) = context[from..].find(&pat) {
-                        let i = from + i;
-                        // A whole key, not the tail of a longer one (`User` in `Connected User`).
-                        if i == 0
-                            || context.as_bytes()[i - 1] == b' '
-                                && !context[..i].trim_end().ends_with("Connected")
-                        {
-                            return Some((i, *k));
-                        }
-                        from = i + pat.len();
-                    }
-                    None
-                })
-                .collect();
-            at.sort_unstable();
-            for (n, (i, k)) in at.iter().enumerate() {
-                let v_start = i + k.len() + 3;
-                let v_end = at.get(n + 1).map_or(context.len(), |(j, _)| *j);
-                if v_start <= v_end {
-                    ci.push_str(&format!("{k} = {}\n", context[v_start..v_end].trim()));
-                }
-            }
+            let ci: String = rendered_labels(
+                context,
+                &[
+                    "Severity =",
+                    "Host Name =",
+                    "Host Version =",
+                    "Host ID =",
+                    "Host Application =",
+                    "Engine Version =",
+                    "Runspace ID =",
+                    "Pipeline ID =",
+                    "Command Name =",
+                    "Command Type =",
+                    "Script Name =",
+                    "Command Path =",
+                    "Sequence Number =",
+                    "User =",
+                    "Connected User =",
+                    "Shell ID =",
+                ],
+            )
+            .into_iter()
+            .map(|(k, v)| format!("{k} {v}\n"))
+            .collect();
             m.insert("Payload".into(), s(payload.trim()));
             m.insert("ContextInfo".into(), s(&ci));
         }
@@ -941,9 +916,19 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
 /// A Windows message whose line breaks were folded into spaces, read by its labels: each
 /// label's value runs to the next label found (in the order they occur).
 fn rendered_labels<'m>(msg: &'m str, labels: &[&'static str]) -> Vec<(&'static str, &'m str)> {
-    let mut at: Vec<(usize, &'static str)> = labels
+    let found: Vec<(usize, &'static str)> = labels
         .iter()
         .flat_map(|l| msg.match_indices(*l).map(move |(i, _)| (i, *l)))
+        .collect();
+    // A label inside a longer one (`User =` in `Connected User =`) is the longer one's.
+    let mut at: Vec<(usize, &'static str)> = found
+        .iter()
+        .filter(|(i, l)| {
+            !found
+                .iter()
+                .any(|(j, m)| m.len() > l.len() && *j <= *i && j + m.len() >= i + l.len())
+        })
+        .copied()
         .collect();
     at.sort_unstable();
     at.iter()

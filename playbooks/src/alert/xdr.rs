@@ -613,7 +613,8 @@ pub(super) fn sophos_central(
     // the child is the event's process, the detected program its parent.
     let exe = exe.or_else(|| mtext(obj, "process_path").map(str::to_owned));
     let cmd = cmd.or_else(|| mtext(obj, "process_command_line").map(str::to_owned));
-    if let Some(child) = mtext(obj, "child_process_command_line") {
+    let child = mtext(obj, "child_process_command_line");
+    if let Some(child) = child {
         put_process(&mut e, "process.parent", exe, cmd.as_deref());
         put_process(
             &mut e,
@@ -624,70 +625,60 @@ pub(super) fn sophos_central(
         if let Some(n) = mtext(obj, "child_process_name") {
             set_path(&mut e, "process.name", s(n));
         }
-        return Some(sophos_rest(obj, e, name));
-    }
-    let mut cmd = cmd.or_else(|| detail("cmd_line").map(str::to_owned));
-    if exe.is_none() && cmd.is_none() {
-        return None;
-    }
-    // A script host the detection names without arguments ran the script it names: Sophos
-    // lists the script as the detection's file.
-    let host_of = |p: &str| {
-        let n = basename_of(p).to_ascii_lowercase();
-        ["wscript.exe", "cscript.exe", "mshta.exe"].contains(&n.as_str())
-    };
-    if cmd.is_none()
-        && let Some(x) = exe.as_deref().filter(|x| host_of(x))
-        && let Some(f) = files.iter().find(|f| {
-            let f = f.to_ascii_lowercase();
-            [".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta"]
-                .iter()
-                .any(|e| f.ends_with(e))
-        })
-    {
-        cmd = Some(format!("\"{x}\" \"{f}\""));
-    }
-    put_process(&mut e, "process", exe, cmd.as_deref());
-    for (from, to) in [
-        ("original_filename", "process.pe.original_file_name"),
-        ("file_description", "process.pe.description"),
-    ] {
-        if let Some(v) = detail(from) {
-            set_path(&mut e, to, s(v));
+    } else {
+        let mut cmd = cmd.or_else(|| detail("cmd_line").map(str::to_owned));
+        if exe.is_none() && cmd.is_none() {
+            return None;
         }
-    }
-    if let Some(ip) = details
-        .and_then(|d| d.get("network"))
-        .and_then(Json::as_array)
-        .and_then(|n| n.first())
-        .and_then(|n| text(n, "remote_ip"))
-    {
-        set_path(&mut e, "destination.ip", s(ip));
-    }
-    match quoted(" started by '").or_else(|| detail("parent_path").map(str::to_owned)) {
-        Some(parent) => put_process(&mut e, "process.parent", Some(parent), None),
-        None => {
-            if let Some((p, c)) = procs.get(1) {
-                put_process(&mut e, "process.parent", p.clone(), *c);
+        // A script host the detection names without arguments ran the script it names: Sophos
+        // lists the script as the detection's file.
+        let host_of = |p: &str| {
+            let n = basename_of(p).to_ascii_lowercase();
+            ["wscript.exe", "cscript.exe", "mshta.exe"].contains(&n.as_str())
+        };
+        if cmd.is_none()
+            && let Some(x) = exe.as_deref().filter(|x| host_of(x))
+            && let Some(f) = files.iter().find(|f| {
+                let f = f.to_ascii_lowercase();
+                [".js", ".jse", ".vbs", ".vbe", ".wsf", ".hta"]
+                    .iter()
+                    .any(|e| f.ends_with(e))
+            })
+        {
+            cmd = Some(format!("\"{x}\" \"{f}\""));
+        }
+        put_process(&mut e, "process", exe, cmd.as_deref());
+        for (from, to) in [
+            ("original_filename", "process.pe.original_file_name"),
+            ("file_description", "process.pe.description"),
+        ] {
+            if let Some(v) = detail(from) {
+                set_path(&mut e, to, s(v));
+            }
+        }
+        if let Some(ip) = details
+            .and_then(|d| d.get("network"))
+            .and_then(Json::as_array)
+            .and_then(|n| n.first())
+            .and_then(|n| text(n, "remote_ip"))
+        {
+            set_path(&mut e, "destination.ip", s(ip));
+        }
+        match quoted(" started by '").or_else(|| detail("parent_path").map(str::to_owned)) {
+            Some(parent) => put_process(&mut e, "process.parent", Some(parent), None),
+            None => {
+                if let Some((p, c)) = procs.get(1) {
+                    put_process(&mut e, "process.parent", p.clone(), *c);
+                }
             }
         }
     }
     if let Some(f) = files.first() {
         set_path(&mut e, "file.path", s(f));
     }
-    Some(sophos_rest(obj, e, name))
-}
-
-/// What every Sophos shape ends with: the hash, host, user, detection and time.
-fn sophos_rest(
-    obj: &Map<String, Json>,
-    mut e: Map<String, Json>,
-    name: Option<&str>,
-) -> (Map<String, Json>, Option<String>) {
-    let detail = |k: &str| obj.get("process_details").and_then(|d| text(d, k));
     // The detected program's hash: the parent's when its child is the event's process.
     if let Some(h) = mtext(obj, "appSha256") {
-        let whose = if obj.contains_key("child_process_command_line") {
+        let whose = if child.is_some() {
             "process.parent.hash.sha256"
         } else {
             "process.hash.sha256"
@@ -730,7 +721,7 @@ fn sophos_rest(
     }
     let id = mtext(obj, "id").map(str::to_owned);
     finish(&mut e, "sophos", "sophos", Json::Object(obj.clone()));
-    (e, id)
+    Some((e, id))
 }
 
 /// Aqua Tracee events (its JSON output): a program's execution (`sched_process_exec`,
