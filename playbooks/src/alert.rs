@@ -554,22 +554,71 @@ fn rule_matches(doc: Json) -> Result<(Json, Vec<Json>), Json> {
     Ok((Json::Object(rule), matches))
 }
 
-/// ECS field types the playbooks rely on, whatever the shipper sent: `user.id` and
-/// `process.user.id` are keywords (a uid may arrive as a number), `process.args` is a list (a
-/// string is split as a shell would), and a process's `name`, `executable` and `command_line`
-/// are strings (a one-element list, as some exports give keywords, is its element; a longer
-/// one is joined with spaces).
+/// ECS keyword fields the playbooks read as strings. A shipper may send a uid or a host name
+/// as a number, a flag as a boolean, a keyword as a one-element list.
+const KEYWORDS: &[&str] = &[
+    "user.id",
+    "user.name",
+    "user.domain",
+    "user.effective.id",
+    "user.effective.name",
+    "process.user.id",
+    "process.user.name",
+    "process.real_user.id",
+    "process.working_directory",
+    "process.pe.original_file_name",
+    "process.pe.description",
+    "process.code_signature.subject_name",
+    "process.hash.sha256",
+    "process.hash.sha1",
+    "process.hash.md5",
+    "process.parent.working_directory",
+    "host.name",
+    "host.hostname",
+    "host.id",
+    "host.os.type",
+    "host.os.family",
+    "host.os.platform",
+    "destination.ip",
+    "destination.domain",
+    "source.ip",
+    "dns.question.name",
+    "url.full",
+    "url.domain",
+    "user_agent.original",
+    "file.path",
+    "file.name",
+    "event.provider",
+    "event.action",
+    "rule.name",
+];
+
+/// ECS field types the playbooks rely on, whatever the shipper sent: the [`KEYWORDS`] are
+/// strings (a number or boolean is written out, a one-element list is its element),
+/// `process.args` is a list (a string is split as a shell would), and a process's `name`,
+/// `executable` and `command_line` are strings (a list is joined with spaces). What cannot be
+/// read as a string (an object, a longer list) stays as sent: a check that reads it cannot be
+/// evaluated, and the run says so (`run.unevaluated`) instead of deciding on a guess.
 fn ecs_types(ecs: &mut Map<String, Json>) {
-    for path in [
-        "user.id",
-        "process.user.id",
-        "process.real_user.id",
-        "user.effective.id",
-    ] {
-        if let Some(v) = get_path_mut(ecs, path)
-            && let Json::Number(n) = v
-        {
-            *v = Json::String(n.to_string());
+    fn scalar(v: &Json) -> Option<String> {
+        match v {
+            Json::Number(n) => Some(n.to_string()),
+            Json::Bool(b) => Some(b.to_string()),
+            Json::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    for path in KEYWORDS {
+        let Some(v) = get_path_mut(ecs, path) else {
+            continue;
+        };
+        let s = match v {
+            Json::Number(_) | Json::Bool(_) => scalar(v),
+            Json::Array(a) if a.len() == 1 => scalar(&a[0]),
+            _ => None,
+        };
+        if let Some(s) = s {
+            *v = Json::String(s);
         }
     }
     for p in ["process", "process.parent", "process.parent.parent"] {
@@ -4355,6 +4404,20 @@ mod tests {
             a.doc["process"]["args"],
             json!(["python3", "-c", "print(1)"])
         );
+        // Keywords sent as numbers, booleans or one-element lists; an object stays as sent.
+        let a = from_json(
+            json!({"process": {"name": "bash", "command_line": "bash -c id", "working_directory": ["/tmp"]},
+                "host": {"name": 4021, "os": {"type": ["linux"]}}, "user": {"name": ["a", "b"]},
+                "destination": {"ip": {"v4": "203.0.113.9"}}, "event": {"provider": true}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(a.doc["host"]["name"], "4021");
+        assert_eq!(a.doc["host"]["os"]["type"], "linux");
+        assert_eq!(a.doc["process"]["working_directory"], "/tmp");
+        assert_eq!(a.doc["event"]["provider"], "true");
+        assert_eq!(a.doc["user"]["name"], json!(["a", "b"]));
+        assert_eq!(a.doc["destination"]["ip"], json!({"v4": "203.0.113.9"}));
     }
 
     #[test]

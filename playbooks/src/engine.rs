@@ -6,7 +6,7 @@
 //! alert, playbook and answers always produce the same sequence of requests, a crashed run is
 //! resumed by replaying its journal's recorded answers: completed steps are never re-executed.
 
-use crate::expr::{self, Scope, json_to_val, to_json, to_val, truthy};
+use crate::expr::{self, Kind, Scope, from_json, json_to_val, to_json, to_val, truthy};
 use crate::model::*;
 use cel::Value;
 use serde::{Deserialize, Serialize};
@@ -306,6 +306,18 @@ fn hb_set(hb: &mut handlebars::Context, root: &str, name: Option<&str>, v: Json)
     }
 }
 
+/// An expression as a note quotes it: its first line, cut at 100 characters (the T1059
+/// playbook's longest expressions run to thousands; the report should not repeat them).
+fn short(src: &str) -> String {
+    let line = src.trim().lines().next().unwrap_or_default();
+    let cut: String = line.chars().take(100).collect();
+    if cut.len() < src.trim().len() {
+        format!("`{cut}`…")
+    } else {
+        format!("`{cut}`")
+    }
+}
+
 /// Names a step in notes and errors ("check `id`"), formatted only when a message is written:
 /// building the string up front cost an allocation per step per run.
 #[derive(Clone, Copy)]
@@ -353,7 +365,7 @@ impl<'p> Run<'p> {
         dry_run: bool,
         vars: Option<&serde_json::Map<String, Json>>,
     ) -> Self {
-        let run_json = json!({"id": run_id, "dry_run": dry_run, "alert_id": alert_id, "playbook": {"id": pb.id, "version": pb.version}});
+        let run_json = json!({"id": run_id, "dry_run": dry_run, "alert_id": alert_id, "playbook": {"id": pb.id, "version": pb.version}, "unevaluated": []});
         let mut scope = Scope::default();
         // Only what the run's expressions can read (the matcher, which may read more, has its
         // own scope).
@@ -498,15 +510,16 @@ impl<'p> Run<'p> {
     fn cond(&mut self, e: &Option<crate::expr::Expr>, what: What<'_>) -> bool {
         match e {
             None => true,
-            Some(e) => {
-                match e.eval_bool(&self.scope) {
-                    Ok(b) => b,
-                    Err(err) => {
-                        self.note(format!("{what}: condition `{}` could not be evaluated ({err}); treated as false", e.src));
-                        false
-                    }
+            Some(e) => match e.eval_bool(&self.scope) {
+                Ok(b) => b,
+                Err(err) => {
+                    self.note(format!(
+                        "{what}: condition {} could not be evaluated ({err}); treated as false",
+                        short(&e.src)
+                    ));
+                    false
                 }
-            }
+            },
         }
     }
 
@@ -643,7 +656,7 @@ impl<'p> Run<'p> {
                                         None
                                     }
                                     Err(e) => {
-                                        self.note(format!("action `{}`: for_each `{}` could not be evaluated ({e}); skipped", a.id, fe.src));
+                                        self.note(format!("action `{}`: for_each {} could not be evaluated ({e}); skipped", a.id, short(&fe.src)));
                                         None
                                     }
                                 }
@@ -851,20 +864,34 @@ impl<'p> Run<'p> {
     }
 
     fn check(&mut self, i: usize, c: &Check) {
-        let guard = self.cond(&c.when, What("check", &c.id));
-        let v = if guard {
-            match c.value.eval(&self.scope) {
-                Ok(v) => v,
-                Err(e) => {
-                    self.note(format!(
-                        "check `{}`: `{}` could not be evaluated ({e}); recorded as null",
-                        c.id, c.value.src
-                    ));
-                    Value::Null
-                }
+        // A guard that is false records false; one that cannot be evaluated is the check's error.
+        let guard = c.when.as_ref().map_or(Ok(true), |w| {
+            w.eval_bool(&self.scope)
+                .map_err(|e| (format!("its `when` {}", short(&w.src)), e))
+        });
+        let v = guard.and_then(|g| match g {
+            true => c
+                .value
+                .eval(&self.scope)
+                .map_err(|e| (short(&c.value.src), e)),
+            false => Ok(Value::Bool(false)),
+        });
+        let v = match v {
+            Ok(v) => v,
+            Err((what, e)) => {
+                let d = match &c.default {
+                    Some(j) => from_json(j),
+                    None => c.value.kind().map_or(Value::Null, Kind::empty),
+                };
+                self.note(format!(
+                    "check `{}` (line {}): {what} could not be evaluated ({e}); recorded as {}",
+                    c.id,
+                    c.pos.line,
+                    to_json(&d)
+                ));
+                self.unevaluated(&c.id);
+                d
             }
-        } else {
-            Value::Bool(false)
         };
         let holds = truthy(&v);
         let j = to_json(&v);
@@ -880,6 +907,19 @@ impl<'p> Run<'p> {
                 card: c.card.clone(),
             },
         ));
+    }
+
+    /// Lists a check whose expression could not be evaluated in `run.unevaluated`, where
+    /// escalation rules can see that the analysis is incomplete.
+    fn unevaluated(&mut self, id: &str) {
+        let Some(run) = self.hb.data_mut().get_mut("run") else {
+            return;
+        };
+        if let Some(Json::Array(a)) = run.get_mut("unevaluated") {
+            a.push(Json::String(id.to_owned()));
+        }
+        let v = json_to_val(run);
+        self.scope.set_val("run", v);
     }
 
     fn lookup_failed(&mut self, l: &Lookup, params: Json, e: String) {
@@ -937,9 +977,9 @@ impl<'p> Run<'p> {
                 }
                 Ok(false) => {}
                 Err(e) => self.note(format!(
-                    "escalation rule {}: `{}` could not be evaluated ({e}); treated as false",
+                    "escalation rule {}: {} could not be evaluated ({e}); treated as false",
                     r.name.clone().unwrap_or_else(|| (n + 1).to_string()),
-                    r.when.src
+                    short(&r.when.src)
                 )),
             }
         }

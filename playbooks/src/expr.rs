@@ -283,39 +283,145 @@ impl Functions {
     }
 
     /// Names of the functions we add (for validation hints and docs).
-    pub fn names() -> &'static [&'static str] {
-        &[
-            "lower",
-            "basename",
-            "dirname",
-            "contains_any",
-            "ends_with_any",
-            "starts_with_any",
-            "in_list",
-            "split_args",
-            "regex",
-            "regex_find",
-            "regex_all",
-            "decoded",
-            "deobfuscate",
-            "strip_comments",
-            "written_then_run",
-            "powershell_read_only",
-            "b64decode",
-            "entropy",
-            "obfuscation_ratio",
-            "urls",
-            "ips",
-            "url_host",
-            "is_ip",
-            "is_public_ip",
-            "ip_in",
-            "domain_in",
-            "get",
-            "truthy",
-            "uniq",
-            "flatten_strings",
-        ]
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        SIGNATURES.iter().map(|(n, _)| *n)
+    }
+}
+
+/// What a check's value is when its expression cannot be evaluated: the empty value of the
+/// kind the expression always gives, so that `facts.x != ''` or `size(facts.x) > 0` reads an
+/// unevaluated check as "not found" rather than a null that compares unequal to everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    String,
+    List,
+    Number,
+}
+
+impl Kind {
+    /// The kind's empty value: false, "", [] or 0.
+    pub fn empty(self) -> Value {
+        match self {
+            Kind::Bool => Value::Bool(false),
+            Kind::String => Value::String(Arc::new(String::new())),
+            Kind::List => Value::List(Arc::new(Vec::new())),
+            Kind::Number => Value::Int(0),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Bool => "a boolean",
+            Kind::String => "a string",
+            Kind::List => "a list",
+            Kind::Number => "a number",
+        }
+    }
+
+    /// How the empty value reads in a playbook.
+    pub fn empty_text(self) -> &'static str {
+        match self {
+            Kind::Bool => "false",
+            Kind::String => "''",
+            Kind::List => "[]",
+            Kind::Number => "0",
+        }
+    }
+
+    /// The kind of a value, if it is one of these.
+    pub fn of(v: &Value) -> Option<Kind> {
+        match v {
+            Value::Bool(_) => Some(Kind::Bool),
+            Value::String(_) => Some(Kind::String),
+            Value::List(_) => Some(Kind::List),
+            Value::Int(_) | Value::UInt(_) | Value::Float(_) => Some(Kind::Number),
+            _ => None,
+        }
+    }
+}
+
+/// Every function we add with the kind it returns (`None`: it depends on the arguments).
+const SIGNATURES: &[(&str, Option<Kind>)] = &[
+    ("lower", Some(Kind::String)),
+    ("basename", Some(Kind::String)),
+    ("dirname", Some(Kind::String)),
+    ("contains_any", Some(Kind::Bool)),
+    ("ends_with_any", Some(Kind::Bool)),
+    ("starts_with_any", Some(Kind::Bool)),
+    ("in_list", Some(Kind::Bool)),
+    ("split_args", Some(Kind::List)),
+    ("regex", Some(Kind::Bool)),
+    ("regex_find", Some(Kind::String)),
+    ("regex_all", Some(Kind::List)),
+    ("decoded", Some(Kind::String)),
+    ("deobfuscate", Some(Kind::String)),
+    ("strip_comments", Some(Kind::String)),
+    ("written_then_run", Some(Kind::String)),
+    ("powershell_read_only", Some(Kind::Bool)),
+    ("b64decode", Some(Kind::String)),
+    ("entropy", Some(Kind::Number)),
+    ("obfuscation_ratio", Some(Kind::Number)),
+    ("urls", Some(Kind::List)),
+    ("ips", Some(Kind::List)),
+    ("url_host", Some(Kind::String)),
+    ("is_ip", Some(Kind::Bool)),
+    ("is_public_ip", Some(Kind::Bool)),
+    ("ip_in", Some(Kind::Bool)),
+    ("domain_in", Some(Kind::Bool)),
+    ("get", None),
+    ("truthy", Some(Kind::Bool)),
+    ("uniq", Some(Kind::List)),
+    ("flatten_strings", Some(Kind::List)),
+];
+
+/// The kind an expression always gives, when its shape says so: comparisons, logic, `in`,
+/// `has()`, `exists`/`all` and predicates give a boolean; list literals, `map` and `filter`
+/// a list; string literals and concatenations with one a string; `get(x, path, default)` its
+/// default's kind; a conditional the kind its branches give where they tell and agree. `None` when the shape
+/// does not tell (a variable, a fact, a lookup...).
+fn kind_of(e: &cel::common::ast::Expr) -> Option<Kind> {
+    use cel::common::ast::{Expr as E, LiteralValue as L};
+    match e {
+        E::Literal(L::Boolean(_)) => Some(Kind::Bool),
+        E::Literal(L::String(_)) => Some(Kind::String),
+        E::Literal(L::Int(_) | L::UInt(_) | L::Double(_)) => Some(Kind::Number),
+        E::List(_) => Some(Kind::List),
+        E::Select(s) if s.test => Some(Kind::Bool),
+        // `exists`, `all`, `map` and `filter` return their accumulator.
+        E::Comprehension(c) => match &c.result.expr {
+            E::Ident(n) if *n == c.accu_var => kind_of(&c.accu_init.expr),
+            r => kind_of(r),
+        },
+        E::Call(c) => match c.func_name.as_str() {
+            "_&&_" | "_||_" | "!_" | "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_" | "@in"
+            | "matches" | "contains" | "startsWith" | "endsWith" => Some(Kind::Bool),
+            "size" | "int" | "uint" | "double" | "indexOf" | "lastIndexOf" => Some(Kind::Number),
+            "string" | "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring"
+            | "charAt" | "join" | "format" | "quote" => Some(Kind::String),
+            "split" | "sort" | "slice" | "distinct" | "flatten" | "reverse" => Some(Kind::List),
+            "_?_:_" if c.args.len() == 3 => {
+                match (kind_of(&c.args[1].expr), kind_of(&c.args[2].expr)) {
+                    (Some(a), Some(b)) if a != b => None,
+                    (a, b) => a.or(b),
+                }
+            }
+            // A lookup with a default: what it finds where the default says.
+            "get" if c.args.len() == 3 => kind_of(&c.args[2].expr),
+            "_+_" if c.args.len() == 2 => {
+                let (a, b) = (kind_of(&c.args[0].expr), kind_of(&c.args[1].expr));
+                match (a, b) {
+                    (Some(Kind::String), _) | (_, Some(Kind::String)) => Some(Kind::String),
+                    (Some(Kind::List), _) | (_, Some(Kind::List)) => Some(Kind::List),
+                    _ => None,
+                }
+            }
+            f => SIGNATURES
+                .iter()
+                .find(|(n, _)| *n == f)
+                .and_then(|(_, k)| *k),
+        },
+        _ => None,
     }
 }
 
@@ -670,6 +776,11 @@ impl Expr {
             .collect()
     }
 
+    /// The kind this expression always gives, when its shape says so (see [`Kind`]).
+    pub fn kind(&self) -> Option<Kind> {
+        kind_of(&self.program.expression().expr)
+    }
+
     /// Adds to `u` the parts of `alert` this expression can reach.
     pub fn alert_use(&self, u: &mut AlertUse) {
         alert_walk(self.program.expression(), u);
@@ -981,6 +1092,30 @@ pub fn scan_references(src: &str, skip_strings: bool) -> Vec<Reference> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kind_of_an_expression_is_read_from_its_shape() {
+        let k = |src: &str| Expr::compile(src).unwrap().kind();
+        for (src, want) in [
+            ("a == 'x' || regex(b, 'y')", Some(Kind::Bool)),
+            ("has(alert.process)", Some(Kind::Bool)),
+            ("[1, 2].exists(x, x > 1)", Some(Kind::Bool)),
+            ("[1, 2].exists_one(x, x > 1)", Some(Kind::Bool)),
+            ("'a' in xs", Some(Kind::Bool)),
+            ("urls(a).filter(u, u != '')", Some(Kind::List)),
+            ("[a].map(x, lower(x))", Some(Kind::List)),
+            ("'a' + b", Some(Kind::String)),
+            ("get(alert, 'a.b', '')", Some(Kind::String)),
+            ("get(alert, 'a.b', [])", Some(Kind::List)),
+            ("x ? lower(a) : y ? vars.m[a] : ''", Some(Kind::String)),
+            ("size(a) + 1", None),
+            ("x ? 'a' : false", None),
+            ("facts.user", None),
+            ("get(alert, 'a.b', c)", None),
+        ] {
+            assert_eq!(k(src), want, "{src}");
+        }
+    }
 
     fn eval(src: &str, alert: Json) -> Value {
         let e = Expr::compile(src).unwrap();

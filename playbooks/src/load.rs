@@ -357,11 +357,11 @@ impl<'s> Cx<'s> {
             {
                 continue; // operators
             }
-            if !CEL_STD.contains(&f.as_str()) && !expr::Functions::names().contains(&f.as_str()) {
+            if !CEL_STD.contains(&f.as_str()) && !expr::Functions::names().any(|n| n == f) {
                 let all: Vec<&str> = CEL_STD
                     .iter()
-                    .chain(expr::Functions::names())
                     .copied()
+                    .chain(expr::Functions::names())
                     .collect();
                 let at = n.pos_in_value(self.src, find_word(&src, &f).unwrap_or(0));
                 self.d.error_hint(
@@ -813,7 +813,11 @@ impl<'s> Cx<'s> {
                 card,
             }));
         }
-        let o = self.obj(n, "a check", &["check", "explain", "when", "value", "card"])?;
+        let o = self.obj(
+            n,
+            "a check",
+            &["check", "explain", "when", "value", "default", "card"],
+        )?;
         if o.get("check").is_none() {
             self.d.error_hint(
                 n.pos,
@@ -834,6 +838,23 @@ impl<'s> Cx<'s> {
         let explain = self
             .required(&o, "explain", "a check")
             .and_then(|v| self.template(v, "`explain`", Dest::Text, &tv));
+        let default = o.get("default").map(|d| {
+            let j = d.to_json();
+            let (want, got) = (
+                value.as_ref().and_then(expr::Expr::kind),
+                expr::Kind::of(&expr::from_json(&j)),
+            );
+            if let (Some(w), Some(g)) = (want, got)
+                && w != g
+            {
+                self.d.error_hint(
+                    d.pos,
+                    format!("`default` is {}, but `value` always gives {}", g.name(), w.name()),
+                    format!("give a default of the value's kind ({}) or leave it out: an unevaluated check then reads as {}", w.name(), w.empty_text()),
+                );
+            }
+            j
+        });
         let card = self.card_ref(&o, card_keys);
         if let Some(id) = &id {
             vis.facts.insert(id.clone());
@@ -844,6 +865,7 @@ impl<'s> Cx<'s> {
             explain: explain?,
             when,
             value: value?,
+            default,
             card,
         }))
     }

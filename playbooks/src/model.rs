@@ -157,6 +157,9 @@ pub struct Check {
     pub explain: Template,
     pub when: Option<Expr>,
     pub value: Expr,
+    /// Recorded when `value` cannot be evaluated; without it, the empty value of the kind
+    /// `value` always gives (false, "", [], 0), or null when its shape does not tell.
+    pub default: Option<serde_json::Value>,
     /// The card row this check encodes, when given.
     pub card: Option<String>,
 }

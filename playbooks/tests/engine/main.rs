@@ -2,3 +2,4 @@
 
 mod fuzz;
 mod step_times;
+mod unevaluated;
