@@ -899,7 +899,8 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
                         have.entry(k2).or_insert(v2);
                     }
                 }
-                (None, v) => {
+                // `host: "name"` where ECS wants an object: the object found for it.
+                (None, v) | (Some(Json::String(_)), v @ Json::Object(_)) => {
                     ecs.insert(k, v);
                 }
                 _ => {}
@@ -3188,6 +3189,44 @@ fn remove_empty(e: &mut Map<String, Json>, path: &str) {
     }
 }
 
+/// Environment variables as ECS's `KEY=VALUE` strings, the process's and its parent's, whether
+/// the product gave them so, as `{"key"|"name": …, "value": …}` pairs (Elastic Defend) or as
+/// one object of names to values (Elastic Defend on macOS), so a playbook reads one shape.
+fn env_vars(e: &mut Map<String, Json>) {
+    let text = |v: Option<&Json>| match v {
+        Some(Json::String(t)) => t.clone(),
+        Some(Json::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    for path in ["process.env_vars", "process.parent.env_vars"] {
+        let Some(v) = get_path_mut(e, path) else {
+            continue;
+        };
+        match v {
+            Json::Array(vars) => {
+                for v in vars.iter_mut() {
+                    if let Json::Object(kv) = v
+                        && let Some(k) = kv
+                            .get("key")
+                            .or_else(|| kv.get("name"))
+                            .and_then(Json::as_str)
+                    {
+                        *v = Json::String(format!("{k}={}", text(kv.get("value"))));
+                    }
+                }
+            }
+            Json::Object(m) => {
+                let list = m
+                    .iter()
+                    .map(|(k, x)| Json::String(format!("{k}={}", text(Some(x)))))
+                    .collect();
+                *v = Json::Array(list);
+            }
+            _ => {}
+        }
+    }
+}
+
 fn derive(e: &mut Map<String, Json>) {
     // Near-ECS shapes (Kandji's EDR detections and the like): the process's `path`, its parent
     // as a sibling `parent_process` object, the endpoint as `device_name`.
@@ -3201,25 +3240,7 @@ fn derive(e: &mut Map<String, Json>) {
         let path = path.clone();
         set_path(e, "process.executable", path);
     }
-    // Environment variables as `KEY=VALUE` strings, whether the product gave them so or as
-    // `{"key": …, "value": …}` pairs (Elastic Defend), so a playbook reads one shape.
-    if let Some(Json::Array(vars)) = e.get_mut("process").and_then(|p| p.get_mut("env_vars")) {
-        for v in vars.iter_mut() {
-            if let Json::Object(kv) = v
-                && let Some(k) = kv
-                    .get("key")
-                    .or_else(|| kv.get("name"))
-                    .and_then(Json::as_str)
-            {
-                let val = match kv.get("value") {
-                    Some(Json::String(t)) => t.clone(),
-                    Some(Json::Null) | None => String::new(),
-                    Some(other) => other.to_string(),
-                };
-                *v = Json::String(format!("{k}={val}"));
-            }
-        }
-    }
+    env_vars(e);
     // The signer of the program that ran, where the shipper put it beside the process: Santa's
     // certificate, or the executed file's X.509 subject (Filebeat's Santa module).
     if e.get("process").is_some_and(|p| {
@@ -3262,20 +3283,6 @@ fn derive(e: &mut Map<String, Json>) {
         && let Some(h) = e.get("device_name").filter(|v| v.is_string()).cloned()
     {
         set_path(e, "host.name", h);
-    }
-    // ECS's `process.env_vars` is a list of `NAME=value` strings; Elastic Defend and others
-    // give `{name, value}` pairs.
-    if let Some(Json::Array(vars)) = e.get_mut("process").and_then(|p| p.get_mut("env_vars")) {
-        for v in vars.iter_mut() {
-            if let Some(n) = v.get("name").and_then(Json::as_str) {
-                let value = match v.get("value") {
-                    Some(Json::String(s)) => s.clone(),
-                    Some(Json::Null) | None => String::new(),
-                    Some(x) => x.to_string(),
-                };
-                *v = Json::String(format!("{n}={value}"));
-            }
-        }
     }
     for prefix in [
         "process",
@@ -4907,6 +4914,16 @@ mod tests {
         // Elastic Defend's `{name, value}` environment pairs become ECS's `NAME=value` strings.
         let e = from_json(json!({"process": {"name": "bash", "command_line": "bash", "env_vars": [{"name": "A", "value": "1"}]}, "host": {"name": "h"}}), "x").unwrap();
         assert_eq!(e.doc["process"]["env_vars"], json!(["A=1"]));
+        let e = from_json(json!({"process": {"name": "zsh", "command_line": "zsh", "env_vars": {"SHELL": "/bin/zsh", "N": 2},
+            "parent": {"name": "pkexec", "env_vars": ["GCONV_PATH=."]}}, "host": {"name": "h"}}), "x").unwrap();
+        assert_eq!(
+            e.doc["process"]["env_vars"],
+            json!(["SHELL=/bin/zsh", "N=2"])
+        );
+        assert_eq!(
+            e.doc["process"]["parent"]["env_vars"],
+            json!(["GCONV_PATH=."])
+        );
     }
 
     #[test]

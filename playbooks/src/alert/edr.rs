@@ -1790,11 +1790,45 @@ pub(super) fn datadog_signal(
     if let Some(d) = text(p, "working_directory").or_else(|| text(p, "cwd")) {
         set_path(&mut e, "process.working_directory", s(d));
     }
-    if let Some(u) = text(p, "user") {
+    // The account: the process's own `user`/`uid`, else its `credentials` (the effective ones
+    // after a setuid program), else the event's `usr`.
+    let creds = p.get("credentials");
+    if let Some(u) = text(p, "user")
+        .or_else(|| creds.and_then(|c| text(c, "user")))
+        .or_else(|| a.get("usr").and_then(|u| text(u, "name")))
+    {
         set_path(&mut e, "user.name", s(u));
     }
-    if let Some(u) = p.get("uid").filter(|v| v.is_number()) {
+    if let Some(u) = p
+        .get("uid")
+        .or_else(|| creds.and_then(|c| c.get("uid")))
+        .filter(|v| v.is_number())
+    {
         set_path(&mut e, "user.id", s(&u.to_string()));
+    }
+    // Environment variables, where the agent kept their values (`KEY=VALUE`; a bare name
+    // says nothing): the process's and its parent's.
+    let envs = |x: &Json| -> Vec<Json> {
+        x.get("envs")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .filter(|v| v.contains('='))
+            .map(s)
+            .collect()
+    };
+    let parent = p
+        .get("parent")
+        .or_else(|| ancestors.and_then(|a| a.first()));
+    for (x, to) in [
+        (Some(p), "process.env_vars"),
+        (parent, "process.parent.env_vars"),
+    ] {
+        let v = x.map(envs).unwrap_or_default();
+        if !v.is_empty() {
+            set_path(&mut e, to, Json::Array(v));
+        }
     }
     let tags: Vec<&str> = sig
         .get("tags")

@@ -203,9 +203,171 @@ fn first<'a>(
     })
 }
 
+/// Keys of a list of the processes in a chain (`process_tree: [{pid, exe, cmdline}, …]`).
+const PROCESS_LISTS: &[&str] = &[
+    "processtree",
+    "processchain",
+    "processlineage",
+    "lineage",
+    "ancestry",
+    "processes",
+];
+
+/// A chain of processes given as one list, newest first: the one no other names as its parent
+/// (`ppid`), else by order — a list whose process ids rise runs from the oldest, one whose ids
+/// fall from the newest, and without ids a tree is read as written, root first.
+fn process_list(obj: &Map<String, Json>) -> Option<Vec<&Map<String, Json>>> {
+    let mut level = vec![obj];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for m in level {
+            for (k, v) in m {
+                match v {
+                    Json::Array(a) if PROCESS_LISTS.contains(&key(k).as_str()) => {
+                        let procs: Vec<&Map<String, Json>> = a
+                            .iter()
+                            .filter_map(Json::as_object)
+                            .filter(|p| {
+                                p.iter().any(|(k, v)| {
+                                    let k = key(k);
+                                    v.is_string()
+                                        && (COMMAND_LINE.contains(&k.as_str())
+                                            || EXECUTABLE.contains(&k.as_str()))
+                                })
+                            })
+                            .collect();
+                        if procs.len() >= 2 {
+                            return Some(newest_first(procs));
+                        }
+                    }
+                    Json::Object(o) => next.push(o),
+                    _ => {}
+                }
+            }
+        }
+        level = next;
+    }
+    None
+}
+
+fn newest_first(mut procs: Vec<&Map<String, Json>>) -> Vec<&Map<String, Json>> {
+    let num = |p: &Map<String, Json>, names: &[&str]| {
+        p.iter()
+            .find(|(k, _)| names.contains(&key(k).as_str()))
+            .and_then(|(_, v)| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    };
+    let pid = |p: &Map<String, Json>| num(p, &["pid", "processid"]);
+    let ppid = |p: &Map<String, Json>| num(p, &["ppid", "parentpid", "parentprocessid"]);
+    // Linked by parent ids: follow them up from the leaf.
+    if procs.iter().all(|p| pid(p).is_some() && ppid(p).is_some()) {
+        let leaf = procs
+            .iter()
+            .position(|p| !procs.iter().any(|q| ppid(q) == pid(p)));
+        if let Some(i) = leaf {
+            let mut chain = vec![procs[i]];
+            while let Some(up) = procs
+                .iter()
+                .find(|q| pid(q) == ppid(chain[chain.len() - 1]) && !chain.contains(q))
+            {
+                chain.push(up);
+            }
+            return chain;
+        }
+    }
+    let pids: Vec<i64> = procs.iter().filter_map(|p| pid(p)).collect();
+    let falling = pids.len() == procs.len() && pids.windows(2).all(|w| w[0] > w[1]);
+    if !falling {
+        procs.reverse();
+    }
+    procs
+}
+
 /// The process an unknown shape names, as ECS fields; `None` when it names no command line or
 /// executable.
 pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let mut e = fields_by_name(obj)?;
+    // A chain given as a list says which process is the newest and who started it: it
+    // replaces what the first names found said of the process and its parents — when what
+    // they found is one of the chain's (a list of ancestors beside the event is not the event).
+    let found = |k: &str| {
+        e.get("process")
+            .and_then(|p| p.get(k))
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+    };
+    let (cmd, exe) = (found("command_line"), found("executable"));
+    if let Some(chain) = process_list(obj).filter(|chain| {
+        chain.iter().any(|p| {
+            p.values()
+                .filter_map(Json::as_str)
+                .any(|v| Some(v.trim()) == cmd.as_deref() || Some(v.trim()) == exe.as_deref())
+        })
+    }) {
+        let mut acc: Option<Map<String, Json>> = None;
+        for p in chain.iter().take(3).rev() {
+            let Some(Json::Object(mut one)) =
+                fields_by_name(p).and_then(|mut f| f.remove("process"))
+            else {
+                continue;
+            };
+            one.remove("parent");
+            if let Some(uid) = p
+                .iter()
+                .find(|(k, _)| key(k) == "uid")
+                .and_then(|(_, v)| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            {
+                set_path(&mut one, "user.id", s(&uid.to_string()));
+            }
+            if let Some(parent) = acc.take() {
+                one.insert("parent".into(), Json::Object(parent));
+            }
+            acc = Some(one);
+        }
+        if let Some(newest) = acc {
+            if let Some(uid) = newest.get("user").and_then(|u| u.get("id")).cloned()
+                && e.get("user").and_then(|u| u.get("id")).is_none()
+            {
+                set_path(&mut e, "user.id", uid);
+            }
+            e.insert("process".into(), Json::Object(newest));
+            if let Some(os) = guess_os(&e) {
+                set_path(&mut e, "host.os.type", s(os));
+            }
+        }
+    }
+    Some(e)
+}
+
+/// The operating system a process's paths and names tell, if they do.
+fn guess_os(e: &Map<String, Json>) -> Option<&'static str> {
+    let p = e.get("process");
+    let at = |path: &[&str]| {
+        let mut v = p;
+        for k in path {
+            v = v.and_then(|x| x.get(*k));
+        }
+        v.and_then(Json::as_str).unwrap_or_default()
+    };
+    let first = [at(&["executable"]), at(&["command_line"])]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    let names = format!("{first} {} {}", at(&["name"]), at(&["parent", "name"]));
+    match names.as_str() {
+        c if c.contains(":\\") || c.to_ascii_lowercase().contains(".exe") => Some("windows"),
+        c if c.contains("/Applications/")
+            || c.contains("/Users/")
+            || c.contains("osascript")
+            || c.ends_with(" launchd") =>
+        {
+            Some("macos")
+        }
+        c if c.starts_with('/') || c.contains("/bin/") => Some("linux"),
+        _ => None,
+    }
+}
+
+fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     let all = strings(obj);
     let looks_like_command = |v: &str| v.contains(' ') || v.contains(['\\', '/']);
     let looks_like_path = |v: &str| v.contains(['\\', '/']) && !v.contains("://");
@@ -302,32 +464,7 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     if !techniques.is_empty() {
         set_path(&mut e, "threat.technique.id", json!(techniques));
     }
-    let names = format!(
-        "{} {} {}",
-        cmd.or(exe).unwrap_or_default(),
-        e.get("process")
-            .and_then(|p| p.get("name"))
-            .and_then(Json::as_str)
-            .unwrap_or_default(),
-        e.get("process")
-            .and_then(|p| p.get("parent"))
-            .and_then(|p| p.get("name"))
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-    );
-    let os = match names.as_str() {
-        c if c.contains(":\\") || c.to_ascii_lowercase().contains(".exe") => "windows",
-        c if c.contains("/Applications/")
-            || c.contains("/Users/")
-            || c.contains("osascript")
-            || c.ends_with(" launchd") =>
-        {
-            "macos"
-        }
-        c if c.starts_with('/') || c.contains("/bin/") => "linux",
-        _ => "",
-    };
-    if !os.is_empty() {
+    if let Some(os) = guess_os(&e) {
         set_path(&mut e, "host.os.type", s(os));
     }
     set_path(&mut e, "event.category", json!(["process"]));
@@ -400,6 +537,34 @@ mod tests {
         let o = json!({"tty": {"path": "/Applications/iTerm.app/Contents/MacOS/iTerm2"}, "cmdline": "curl -fsSL https://x/i.sh"});
         let e = fields(o.as_object().unwrap()).unwrap();
         assert!(e["process"].get("executable").is_none());
+        // A chain given as one list, root first: the newest is the process, the two before
+        // it its parent and grandparent, its uid the account's.
+        let t = json!({"alertContext": {"host": "hist-1", "sudo_command": "/usr/bin/vim /etc/x.conf", "process_tree": [
+            {"pid": 10, "exe": "/usr/sbin/sshd", "cmdline": "sshd: m [priv]", "uid": 0},
+            {"pid": 12, "exe": "/usr/bin/sudo", "cmdline": "sudo /usr/bin/vim /etc/x.conf", "uid": 0},
+            {"pid": 13, "exe": "/usr/bin/vim", "cmdline": "/usr/bin/vim /etc/x.conf", "uid": 0},
+            {"pid": 20, "exe": "/usr/bin/bash", "cmdline": "/bin/bash -p", "uid": 0}]}});
+        let e = fields(t.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["command_line"], "/bin/bash -p");
+        assert_eq!(e["process"]["parent"]["executable"], "/usr/bin/vim");
+        assert_eq!(
+            e["process"]["parent"]["parent"]["executable"],
+            "/usr/bin/sudo"
+        );
+        assert!(e["process"]["parent"]["parent"].get("parent").is_none());
+        assert_eq!(e["user"]["id"], "0");
+        assert_eq!(e["host"]["os"]["type"], "linux");
+        // Newest first (ids fall), and linked by parent ids in any order.
+        let n = json!({"processes": [{"pid": 9, "cmdline": "powershell -enc AA"}, {"pid": 4, "cmdline": "cmd /c x"}]});
+        let e = fields(n.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["command_line"], "powershell -enc AA");
+        assert_eq!(e["process"]["parent"]["name"], "cmd");
+        let l = json!({"lineage": [{"pid": 4, "ppid": 1, "exe": "/bin/bash"}, {"pid": 30, "ppid": 7, "exe": "/usr/bin/curl"},
+            {"pid": 7, "ppid": 4, "exe": "/usr/bin/python3"}]});
+        let e = fields(l.as_object().unwrap()).unwrap();
+        assert_eq!(e["process"]["executable"], "/usr/bin/curl");
+        assert_eq!(e["process"]["parent"]["executable"], "/usr/bin/python3");
+        assert_eq!(e["process"]["parent"]["parent"]["executable"], "/bin/bash");
         // No command line and no program path: nothing to judge.
         assert!(fields(json!({"title": "x", "host": "h"}).as_object().unwrap()).is_none());
     }

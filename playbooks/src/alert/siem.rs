@@ -418,12 +418,15 @@ pub(super) fn audit_records(events: &[Json]) -> Vec<Map<String, Json>> {
 /// spell (a 7045 service install's command, a 4104 script block).
 fn windows_row(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
     let f = Flat::new(ev);
-    let eid = f.get(&["eventid"]).map(str::to_owned).or_else(|| {
-        ["Event ID", "EventID"]
-            .iter()
-            .find_map(|k| ev.get(*k).and_then(Json::as_i64))
-            .map(|n| n.to_string())
-    })?;
+    let eid = f
+        .get(&["eventid", "windowseventidcustom", "eventidcustom"])
+        .map(str::to_owned)
+        .or_else(|| {
+            ["Event ID", "EventID"]
+                .iter()
+                .find_map(|k| ev.get(*k).and_then(Json::as_i64))
+                .map(|n| n.to_string())
+        })?;
     let mut flat: Map<String, Json> = ev
         .iter()
         .map(|(k, v)| {
@@ -866,6 +869,28 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
                 ("Account Domain:", "SubjectDomainName"),
             ] {
                 if let Some(v) = first(label).filter(|v| !v.is_empty() && *v != "-") {
+                    m.entry(key).or_insert_with(|| s(v));
+                }
+            }
+        }
+        // A service installed: `… Service Name: N  Service File Name: CMD  Service Type: …`.
+        if matches!(id, 7045 | 4697) {
+            let f = rendered_labels(
+                msg,
+                &[
+                    "Service Name:",
+                    "Service File Name:",
+                    "Service Type:",
+                    "Service Start Type:",
+                    "Service Account:",
+                ],
+            );
+            for (label, key) in [
+                ("Service Name:", "ServiceName"),
+                ("Service File Name:", "ServiceFileName"),
+                ("Service Account:", "AccountName"),
+            ] {
+                if let Some((_, v)) = f.iter().find(|(k, v)| *k == label && !v.is_empty()) {
                     m.entry(key).or_insert_with(|| s(v));
                 }
             }

@@ -219,6 +219,25 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
 /// parent (the newest); its parent and grandparent come from the same results, and the other
 /// chains' newest command lines are added as branches.
 pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // One process element on its own (a suspicion's or a MalOp's process, exported from the
+    // investigation view): read as a query with that one result.
+    if obj.contains_key("simpleValues")
+        && obj.contains_key("elementValues")
+        && !obj.contains_key("data")
+    {
+        let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
+        let mut inner = Map::new();
+        let mut results = Map::new();
+        results.insert(guid, Json::Object(obj.clone()));
+        set_path(
+            &mut inner,
+            "data.resultIdToElementDataMap",
+            Json::Object(results),
+        );
+        let (mut e, id) = cybereason(&inner)?;
+        e.insert("cybereason".into(), Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     let results = obj
         .get("data")?
         .get("resultIdToElementDataMap")?
@@ -257,13 +276,19 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         Some(v.first()?.as_str()?.trim().to_owned()).filter(|x| !x.is_empty())
     };
     let related = |p: &Json, k: &str| -> Option<(Option<String>, Option<String>)> {
-        let el = p.get("elementValues")?.get(k)?.get("elementValues")?;
-        let first = el.as_array()?.first()?;
+        let first = related_el(p, k)?;
         Some((
             text(first, "guid").map(str::to_owned),
             text(first, "name").map(str::to_owned),
         ))
     };
+    fn related_el<'j>(p: &'j Json, k: &str) -> Option<&'j Json> {
+        p.get("elementValues")?
+            .get(k)?
+            .get("elementValues")?
+            .as_array()?
+            .first()
+    }
     let procs: Vec<(&String, &Json)> = results
         .iter()
         .filter(|(_, p)| {
@@ -293,10 +318,23 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         .find_map(|k| simple(p, k))
     };
     let mut e = Map::new();
+    // Other chains' newest command lines, and what the process itself started (its
+    // `children`, with their command lines where the export carries them).
+    let children = me
+        .get("elementValues")
+        .and_then(|v| v.get("children"))
+        .and_then(|c| c.get("elementValues"))
+        .and_then(Json::as_array);
     let others: Vec<String> = procs
         .iter()
         .filter(|(g, _)| *g != me_guid && is_leaf(g))
         .filter_map(|(_, p)| simple(p, "commandLine"))
+        .chain(
+            children
+                .into_iter()
+                .flatten()
+                .filter_map(|c| simple(c, "commandLine")),
+        )
         .collect();
     put_process(
         &mut e,
@@ -320,7 +358,9 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         let Some((guid, name)) = related(child, "parentProcess") else {
             break;
         };
-        match by_guid(guid) {
+        // Not among the results: the related element itself, with what it carries.
+        let own = related_el(child, "parentProcess").filter(|p| p.get("simpleValues").is_some());
+        match by_guid(guid).or(own) {
             Some(p) => {
                 put_process(&mut e, prefix, path(p), simple(p, "commandLine").as_deref());
                 if path(p).is_none()
@@ -354,6 +394,17 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     }
     if let Some((_, Some(h))) = related(me, "ownerMachine") {
         set_path(&mut e, "host.name", s(&h));
+    }
+    if let Some(os) = related_el(me, "ownerMachine").and_then(|m| simple(m, "osType")) {
+        let os = match os.to_ascii_lowercase().as_str() {
+            "osx" | "macos" | "mac_os" => "macos",
+            "linux" => "linux",
+            "windows" => "windows",
+            _ => "",
+        };
+        if !os.is_empty() {
+            set_path(&mut e, "host.os.type", s(os));
+        }
     }
     if let Some(t) = simple(me, "creationTime")
         .and_then(|t| t.parse::<i64>().ok())
