@@ -1190,6 +1190,16 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
             obj = inner;
         }
     }
+    // Defender's streaming API (to an event hub or storage account): one advanced-hunting row
+    // under `properties`, the table named by `category` (`AdvancedHunting-DeviceProcessEvents`).
+    if obj
+        .get("category")
+        .and_then(Json::as_str)
+        .is_some_and(|c| c.starts_with("AdvancedHunting-"))
+        && let Some(Json::Object(row)) = obj.get("properties").cloned()
+    {
+        obj = row;
+    }
     // A row of Sentinel's `Event` table: the Windows event's fields as XML under `EventData`.
     if let Some(flat) = siem::sentinel_event_row(&obj) {
         obj = flat;
@@ -4914,6 +4924,13 @@ mod tests {
         // Elastic Defend's `{name, value}` environment pairs become ECS's `NAME=value` strings.
         let e = from_json(json!({"process": {"name": "bash", "command_line": "bash", "env_vars": [{"name": "A", "value": "1"}]}, "host": {"name": "h"}}), "x").unwrap();
         assert_eq!(e.doc["process"]["env_vars"], json!(["A=1"]));
+        // Defender's streaming API record: the row under `properties`.
+        let d = from_json(json!({"time": "2025-03-12T15:30:06Z", "operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
+            "properties": {"DeviceName": "ws-1", "ActionType": "ProcessCreated", "FileName": "powershell.exe", "ProcessCommandLine": "powershell -c Get-Date",
+                "InitiatingProcessFileName": "cmd.exe", "InitiatingProcessParentFileName": "TaniumClient.exe"}}), "x").unwrap();
+        assert_eq!(d.doc["process"]["parent"]["name"], "cmd.exe");
+        assert_eq!(d.doc["process"]["parent"]["parent"]["name"], "TaniumClient.exe");
+        assert_eq!(d.doc["host"]["name"], "ws-1");
         let e = from_json(json!({"process": {"name": "zsh", "command_line": "zsh", "env_vars": {"SHELL": "/bin/zsh", "N": 2},
             "parent": {"name": "pkexec", "env_vars": ["GCONV_PATH=."]}}, "host": {"name": "h"}}), "x").unwrap();
         assert_eq!(
