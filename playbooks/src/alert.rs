@@ -4929,7 +4929,10 @@ mod tests {
             "properties": {"DeviceName": "ws-1", "ActionType": "ProcessCreated", "FileName": "powershell.exe", "ProcessCommandLine": "powershell -c Get-Date",
                 "InitiatingProcessFileName": "cmd.exe", "InitiatingProcessParentFileName": "TaniumClient.exe"}}), "x").unwrap();
         assert_eq!(d.doc["process"]["parent"]["name"], "cmd.exe");
-        assert_eq!(d.doc["process"]["parent"]["parent"]["name"], "TaniumClient.exe");
+        assert_eq!(
+            d.doc["process"]["parent"]["parent"]["name"],
+            "TaniumClient.exe"
+        );
         assert_eq!(d.doc["host"]["name"], "ws-1");
         let e = from_json(json!({"process": {"name": "zsh", "command_line": "zsh", "env_vars": {"SHELL": "/bin/zsh", "N": 2},
             "parent": {"name": "pkexec", "env_vars": ["GCONV_PATH=."]}}, "host": {"name": "h"}}), "x").unwrap();

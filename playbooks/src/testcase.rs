@@ -1,7 +1,8 @@
 //! Playbook tests: alerts with canned lookup results and the facts, escalation and actions the
 //! playbook must decide. `riposte playbook test` runs them offline, like unit tests.
 //!
-//! A test file sits next to its playbook as `NAME.tests.yaml`:
+//! A test file sits next to its playbook as `NAME.tests.yaml` (a large suite may add parts,
+//! `NAME.tests.PART.yaml`, each a test file of the same form):
 //!
 //! ```yaml
 //! playbook: NAME.yaml
@@ -88,13 +89,52 @@ pub struct Suite {
     pub cases: Vec<Case>,
 }
 
-/// The conventional test file of a playbook: `x.yaml` → `x.tests.yaml`.
-pub fn tests_path_for(playbook: &Path) -> PathBuf {
+/// Whether a file name is a playbook's test file: `x.tests.yaml`, or one part of its cases kept
+/// in a file of its own, `x.tests.PART.yaml`.
+pub fn is_test_file(name: &str) -> bool {
+    name.ends_with(".yaml") && (name.ends_with(".tests.yaml") || name.contains(".tests."))
+}
+
+/// The test files of a playbook `x.yaml`: `x.tests.yaml`, then `x.tests.PART.yaml` in name
+/// order (a large suite split by theme or origin). The first is named even when it does not
+/// exist, so that the caller reports it missing.
+pub fn tests_paths_for(playbook: &Path) -> Vec<PathBuf> {
     let stem = playbook
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    playbook.with_file_name(format!("{stem}.tests.yaml"))
+    let main = playbook.with_file_name(format!("{stem}.tests.yaml"));
+    let prefix = format!("{stem}.tests.");
+    let dir = match playbook.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .is_some_and(|n| {
+                            n.starts_with(&prefix)
+                                && n.ends_with(".yaml")
+                                && n != format!("{stem}.tests.yaml")
+                        })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    parts.sort();
+    let mut out = Vec::with_capacity(parts.len() + 1);
+    if main.exists() || parts.is_empty() {
+        out.push(main);
+    }
+    out.extend(
+        parts
+            .into_iter()
+            .map(|p| playbook.with_file_name(p.file_name().unwrap_or_default())),
+    );
+    out
 }
 
 pub fn load_suite(path: &Path) -> Result<Suite, Diagnostics> {
@@ -138,8 +178,10 @@ pub fn load_suite(path: &Path) -> Result<Suite, Diagnostics> {
     let playbook = match get("playbook").and_then(Node::as_str) {
         Some(p) => dir.join(p),
         None => {
-            let guess = path.to_string_lossy().replace(".tests.yaml", ".yaml");
-            PathBuf::from(guess)
+            // `x.tests.yaml` or `x.tests.PART.yaml` → `x.yaml`.
+            let p = path.to_string_lossy();
+            let stem = p.rfind(".tests.").map_or(&p[..], |i| &p[..i]);
+            PathBuf::from(format!("{stem}.yaml"))
         }
     };
     let mut default_lookups = Map::new();

@@ -5,7 +5,7 @@ use playbooks::testcase;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Playbook files named directly or found in directories (`*.yaml`, not `*.tests.yaml`).
+/// Playbook files named directly or found in directories (`*.yaml`, not their test files).
 pub fn playbook_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
@@ -28,7 +28,7 @@ fn is_playbook(f: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    (n.ends_with(".yaml") || n.ends_with(".yml")) && !n.ends_with(".tests.yaml")
+    (n.ends_with(".yaml") || n.ends_with(".yml")) && !testcase::is_test_file(&n)
 }
 
 pub fn validate(paths: &[PathBuf]) -> Result<ExitCode> {
@@ -67,20 +67,21 @@ pub fn test(paths: &[PathBuf], verbose: bool) -> Result<ExitCode> {
     for p in paths {
         if p.is_dir() {
             for f in playbook_files(std::slice::from_ref(p)) {
-                let t = testcase::tests_path_for(&f);
-                if t.exists() {
-                    suites.push(t);
-                }
+                suites.extend(
+                    testcase::tests_paths_for(&f)
+                        .into_iter()
+                        .filter(|t| t.exists()),
+                );
             }
-        } else if p.to_string_lossy().ends_with(".tests.yaml") {
+        } else if testcase::is_test_file(&p.to_string_lossy()) {
             suites.push(p.clone());
         } else {
-            suites.push(testcase::tests_path_for(p));
+            suites.extend(testcase::tests_paths_for(p));
         }
     }
     if suites.is_empty() {
         anyhow::bail!(
-            "no test files found: a playbook `x.yaml` keeps its cases in `x.tests.yaml` beside it"
+            "no test files found: a playbook `x.yaml` keeps its cases in `x.tests.yaml` (and parts `x.tests.PART.yaml`) beside it"
         );
     }
     let (mut passed, mut failed) = (0usize, 0usize);

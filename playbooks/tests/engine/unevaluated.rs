@@ -146,8 +146,7 @@ fn a_default_of_another_kind_than_the_value_is_rejected_with_its_position() {
         "    value: int(alert.process.pid) > 100\n    default: ''\n",
     );
     let err = playbooks::load_str("unevaluated.yaml", &text)
-        .err()
-        .expect("rejected")
+        .expect_err("rejected")
         .to_string();
     assert!(err.contains("unevaluated.yaml:10:14"), "{err}");
     assert!(

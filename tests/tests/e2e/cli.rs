@@ -68,6 +68,34 @@ cases:
     assert!(out.contains("check `broken`"), "{out}");
     assert!(out.contains("could not be evaluated"), "{out}");
     assert!(out.contains("0 passed, 1 failed"), "{out}");
+    // A suite split into parts (`p.tests.PART.yaml`): every part runs, with the playbook named
+    // or guessed from the part's name, and the parts are not taken for playbooks.
+    std::fs::write(
+        dir.join("p.tests.more.yaml"),
+        r#"cases:
+  - name: a second part's case
+    alert: {process: {name: sh, command_line: "sh -c id"}, threat: {technique: {id: [T1059]}}}
+    expect: {matched: true}
+"#,
+    )
+    .unwrap();
+    // (The broken check fails this case too: that it is run and reported is what counts.)
+    for target in [dir.to_path_buf(), dir.join("p.yaml")] {
+        let out = stdout(&run(&["playbook", "test", target.to_str().unwrap()]));
+        assert!(out.contains("0 passed, 2 failed"), "{out}");
+        assert!(
+            out.contains("p.tests.more.yaml:2: a second part's case"),
+            "{out}"
+        );
+    }
+    let o = run(&[
+        "playbook",
+        "test",
+        dir.join("p.tests.more.yaml").to_str().unwrap(),
+    ]);
+    assert!(stdout(&o).contains("0 passed, 1 failed"), "{}", stdout(&o));
+    let o = run(&["playbook", "validate", dir.to_str().unwrap()]);
+    assert!(!stdout(&o).contains("p.tests"), "{}", stdout(&o));
 }
 
 #[test]
