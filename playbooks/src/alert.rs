@@ -1269,6 +1269,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::guardduty,
         edr::datadog_signal,
         edr::santa_telemetry,
+        edr::santa_event_upload,
         edr::carbon_black,
         edr::microsoft_evidence,
         edr::chronicle_udm,
@@ -4924,6 +4925,18 @@ mod tests {
         // Elastic Defend's `{name, value}` environment pairs become ECS's `NAME=value` strings.
         let e = from_json(json!({"process": {"name": "bash", "command_line": "bash", "env_vars": [{"name": "A", "value": "1"}]}, "host": {"name": "h"}}), "x").unwrap();
         assert_eq!(e.doc["process"]["env_vars"], json!(["A=1"]));
+        // Santa's sync-server event upload: the newest execution, its origin and signature.
+        let sa = from_json(json!({"events": [
+            {"file_path": "/Applications/X.app/Contents/MacOS", "file_name": "X", "executing_user": "oh", "execution_time": 1744983914.2,
+             "decision": "ALLOW_UNKNOWN", "pid": 5, "ppid": 1, "parent_name": "launchd", "signing_chain": [], "team_id": "",
+             "quarantine_data_url": "https://x-helper.example/x.dmg"},
+            {"file_path": "/usr/bin", "file_name": "true", "executing_user": "oh", "execution_time": 1744983000.0, "decision": "ALLOW_BINARY"}]}), "x").unwrap();
+        assert_eq!(sa.doc["process"]["executable"], "/Applications/X.app/Contents/MacOS/X");
+        assert_eq!(sa.doc["process"]["parent"]["name"], "launchd");
+        assert_eq!(sa.doc["user"]["name"], "oh");
+        assert_eq!(sa.doc["file"]["origin_url"], "https://x-helper.example/x.dmg");
+        assert_eq!(sa.doc["process"]["code_signature"]["exists"], false);
+        assert_eq!(sa.doc["host"]["os"]["type"], "macos");
         // Defender's streaming API record: the row under `properties`.
         let d = from_json(json!({"time": "2025-03-12T15:30:06Z", "operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
             "properties": {"DeviceName": "ws-1", "ActionType": "ProcessCreated", "FileName": "powershell.exe", "ProcessCommandLine": "powershell -c Get-Date",

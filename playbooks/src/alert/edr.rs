@@ -1910,6 +1910,83 @@ pub(super) fn datadog_signal(
     Some((e, id))
 }
 
+/// Santa's sync-server event upload (`POST /eventupload/MACHINE`: `{"events": [...]}`, each an
+/// execution Santa decided on): the program (`file_path` + `file_name`), its parent by name and
+/// pid, the executing user, the decision, the signing chain and ids, and where the file was
+/// downloaded from (`quarantine_data_url`, as `file.origin_url`). With several events, the
+/// newest by `execution_time`. The protocol carries no arguments.
+pub(super) fn santa_event_upload(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let events = obj.get("events")?.as_array()?;
+    let is_santa = |e: &&Json| {
+        e.get("file_name").is_some() && e.get("decision").is_some() && e.get("executing_user").is_some()
+    };
+    let time = |e: &Json| e.get("execution_time").and_then(Json::as_f64).unwrap_or(0.0);
+    let ev = events
+        .iter()
+        .filter(is_santa)
+        .max_by(|a, b| time(a).total_cmp(&time(b)))?;
+    let mut e = Map::new();
+    let (dir, name) = (text(ev, "file_path")?, text(ev, "file_name")?);
+    let exe = format!("{}/{name}", dir.trim_end_matches('/'));
+    put_process(&mut e, "process", Some(exe), None);
+    set_path(&mut e, "process.name", s(name));
+    for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
+        if let Some(v) = ev.get(from).filter(|v| v.is_number()) {
+            set_path(&mut e, to, v.clone());
+        }
+    }
+    if let Some(p) = text(ev, "parent_name") {
+        set_path(&mut e, "process.parent.name", s(p));
+    }
+    if let Some(u) = text(ev, "executing_user") {
+        set_path(&mut e, "user.name", s(u));
+    }
+    if let Some(h) = text(ev, "file_sha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    for (from, to) in [
+        ("signing_id", "process.code_signature.signing_id"),
+        ("team_id", "process.code_signature.team_id"),
+    ] {
+        if let Some(v) = text(ev, from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    let chain = ev.get("signing_chain").and_then(Json::as_array);
+    match chain.and_then(|c| c.first()) {
+        Some(leaf) => {
+            if let Some(cn) = text(leaf, "cn").or_else(|| text(leaf, "common_name")) {
+                set_path(&mut e, "process.code_signature.subject_name", s(cn));
+            }
+            set_path(&mut e, "process.code_signature.exists", json!(true));
+        }
+        None if chain.is_some() => {
+            set_path(&mut e, "process.code_signature.exists", json!(false));
+        }
+        None => {}
+    }
+    if let Some(q) = text(ev, "quarantine_data_url") {
+        set_path(&mut e, "file.origin_url", s(q));
+    }
+    if let Some(d) = text(ev, "decision") {
+        set_path(&mut e, "event.outcome", s(&d.to_ascii_lowercase()));
+    }
+    if let Some(t) = ev
+        .get("execution_time")
+        .and_then(Json::as_f64)
+        .and_then(|t| chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64))
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    set_path(&mut e, "host.os.type", s("macos"));
+    set_path(&mut e, "event.action", s("execution"));
+    set_path(&mut e, "event.category", json!(["process"]));
+    finish(&mut e, "santa", "santa", Json::Object(obj.clone()));
+    Some((e, None))
+}
+
 /// Santa's telemetry as JSON (its protobuf messages: `execution`, `file_access`, …, each with
 /// the `instigator` process and a `target`). Protobuf `bytes` fields arrive base64-encoded in
 /// JSON, so an execution's `args` are decoded back to text. An execution's target is the new
