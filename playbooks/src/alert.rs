@@ -4931,10 +4931,16 @@ mod tests {
              "decision": "ALLOW_UNKNOWN", "pid": 5, "ppid": 1, "parent_name": "launchd", "signing_chain": [], "team_id": "",
              "quarantine_data_url": "https://x-helper.example/x.dmg"},
             {"file_path": "/usr/bin", "file_name": "true", "executing_user": "oh", "execution_time": 1744983000.0, "decision": "ALLOW_BINARY"}]}), "x").unwrap();
-        assert_eq!(sa.doc["process"]["executable"], "/Applications/X.app/Contents/MacOS/X");
+        assert_eq!(
+            sa.doc["process"]["executable"],
+            "/Applications/X.app/Contents/MacOS/X"
+        );
         assert_eq!(sa.doc["process"]["parent"]["name"], "launchd");
         assert_eq!(sa.doc["user"]["name"], "oh");
-        assert_eq!(sa.doc["file"]["origin_url"], "https://x-helper.example/x.dmg");
+        assert_eq!(
+            sa.doc["file"]["origin_url"],
+            "https://x-helper.example/x.dmg"
+        );
         assert_eq!(sa.doc["process"]["code_signature"]["exists"], false);
         assert_eq!(sa.doc["host"]["os"]["type"], "macos");
         // Defender's streaming API record: the row under `properties`.

@@ -1920,9 +1920,15 @@ pub(super) fn santa_event_upload(
 ) -> Option<(Map<String, Json>, Option<String>)> {
     let events = obj.get("events")?.as_array()?;
     let is_santa = |e: &&Json| {
-        e.get("file_name").is_some() && e.get("decision").is_some() && e.get("executing_user").is_some()
+        e.get("file_name").is_some()
+            && e.get("decision").is_some()
+            && e.get("executing_user").is_some()
     };
-    let time = |e: &Json| e.get("execution_time").and_then(Json::as_f64).unwrap_or(0.0);
+    let time = |e: &Json| {
+        e.get("execution_time")
+            .and_then(Json::as_f64)
+            .unwrap_or(0.0)
+    };
     let ev = events
         .iter()
         .filter(is_santa)
@@ -1937,18 +1943,13 @@ pub(super) fn santa_event_upload(
             set_path(&mut e, to, v.clone());
         }
     }
-    if let Some(p) = text(ev, "parent_name") {
-        set_path(&mut e, "process.parent.name", s(p));
-    }
-    if let Some(u) = text(ev, "executing_user") {
-        set_path(&mut e, "user.name", s(u));
-    }
-    if let Some(h) = text(ev, "file_sha256") {
-        set_path(&mut e, "process.hash.sha256", s(h));
-    }
     for (from, to) in [
+        ("parent_name", "process.parent.name"),
+        ("executing_user", "user.name"),
+        ("file_sha256", "process.hash.sha256"),
         ("signing_id", "process.code_signature.signing_id"),
         ("team_id", "process.code_signature.team_id"),
+        ("quarantine_data_url", "file.origin_url"),
     ] {
         if let Some(v) = text(ev, from) {
             set_path(&mut e, to, s(v));
@@ -1966,9 +1967,6 @@ pub(super) fn santa_event_upload(
             set_path(&mut e, "process.code_signature.exists", json!(false));
         }
         None => {}
-    }
-    if let Some(q) = text(ev, "quarantine_data_url") {
-        set_path(&mut e, "file.origin_url", s(q));
     }
     if let Some(d) = text(ev, "decision") {
         set_path(&mut e, "event.outcome", s(&d.to_ascii_lowercase()));

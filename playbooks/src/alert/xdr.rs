@@ -219,16 +219,9 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
 /// parent (the newest); its parent and grandparent come from the same results, and the other
 /// chains' newest command lines are added as branches.
 pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
-    // One process element on its own (a suspicion's or a MalOp's process, exported from the
-    // investigation view): read as a query with that one result.
-    if obj.contains_key("simpleValues")
-        && obj.contains_key("elementValues")
-        && !obj.contains_key("data")
-    {
-        let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
+    // Other shapes are read as a process query with these results, the original kept beside.
+    let as_query = |results: Map<String, Json>| {
         let mut inner = Map::new();
-        let mut results = Map::new();
-        results.insert(guid, Json::Object(obj.clone()));
         set_path(
             &mut inner,
             "data.resultIdToElementDataMap",
@@ -236,7 +229,18 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         );
         let (mut e, id) = cybereason(&inner)?;
         e.insert("cybereason".into(), Json::Object(obj.clone()));
-        return Some((e, id));
+        Some((e, id))
+    };
+    // One process element on its own (a suspicion's or a MalOp's process, exported from the
+    // investigation view): read as a query with that one result.
+    if obj.contains_key("simpleValues")
+        && obj.contains_key("elementValues")
+        && !obj.contains_key("data")
+    {
+        let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
+        let mut results = Map::new();
+        results.insert(guid, Json::Object(obj.clone()));
+        return as_query(results);
     }
     let results = obj
         .get("data")?
@@ -261,15 +265,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         .filter_map(|r| Some((text(r, "guid")?.to_owned(), r.clone())))
         .collect();
     if !roots.is_empty() {
-        let mut inner = Map::new();
-        set_path(
-            &mut inner,
-            "data.resultIdToElementDataMap",
-            Json::Object(roots),
-        );
-        let (mut e, id) = cybereason(&inner)?;
-        e.insert("cybereason".into(), Json::Object(obj.clone()));
-        return Some((e, id));
+        return as_query(roots);
     }
     let simple = |p: &Json, k: &str| -> Option<String> {
         let v = p.get("simpleValues")?.get(k)?.get("values")?.as_array()?;

@@ -93,21 +93,16 @@ fn mutate(rng: &mut Rng, s: &str) -> String {
     String::from_utf8_lossy(&b).into_owned()
 }
 
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).to_owned()
-}
-
 #[test]
 fn mangled_alerts_never_panic_and_every_document_is_accounted_for() {
-    let pb =
-        playbooks::load_file(&root().join("library/t1059-command-and-scripting-interpreter.yaml"))
-            .unwrap_or_else(|d| panic!("{d}"));
+    let pb = crate::t1059();
     let mut seeds = Vec::new();
     for f in [
         "../examples/alerts/windows-empire-chain.jsonl",
         "../examples/alerts/linux-macos.jsonl",
     ] {
-        let t = std::fs::read_to_string(root().join(f)).unwrap();
+        let t = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f))
+            .unwrap();
         seeds.extend(
             t.lines()
                 .filter(|l| !l.trim().is_empty())
@@ -160,10 +155,7 @@ fn mangled_alerts_never_panic_and_every_document_is_accounted_for() {
 
 #[test]
 fn mangled_playbooks_never_panic_and_errors_have_positions() {
-    let text = std::fs::read_to_string(
-        root().join("library/t1059-command-and-scripting-interpreter.yaml"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(crate::t1059_path()).unwrap();
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let (mut loaded, mut rejected) = (0, 0);
     for i in 0..400 {

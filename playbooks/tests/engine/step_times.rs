@@ -6,10 +6,7 @@ use playbooks::model::Step;
 
 #[test]
 fn timed_runs_report_each_check_and_decide_the_same() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pb =
-        playbooks::load_file(&root.join("library/t1059-command-and-scripting-interpreter.yaml"))
-            .expect("the shipped playbook loads");
+    let pb = crate::t1059();
     let doc = serde_json::json!({
         "@timestamp": "2026-11-29T10:00:00Z",
         "host": {"name": "WS-7", "os": {"type": "windows"}},

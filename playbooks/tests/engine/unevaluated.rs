@@ -107,10 +107,7 @@ fn a_complete_analysis_lists_nothing_unevaluated() {
 
 #[test]
 fn the_shipped_playbook_sends_an_alert_it_cannot_read_to_tier_2_not_to_containment() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pb =
-        playbooks::load_file(&root.join("library/t1059-command-and-scripting-interpreter.yaml"))
-            .expect("the shipped playbook loads");
+    let pb = crate::t1059();
     // A command line that is an object: no reader can make a string of it.
     let doc = json!({"host": {"name": "WS-9", "os": {"type": "windows"}}, "user": {"name": "kim"},
         "process": {"name": "powershell.exe", "command_line": {"text": "powershell -enc AAAA"},
@@ -157,10 +154,7 @@ fn a_default_of_another_kind_than_the_value_is_rejected_with_its_position() {
 
 #[test]
 fn every_check_of_the_shipped_playbook_reads_as_not_found_when_unevaluated() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pb =
-        playbooks::load_file(&root.join("library/t1059-command-and-scripting-interpreter.yaml"))
-            .expect("the shipped playbook loads");
+    let pb = crate::t1059();
     let unknown: Vec<&str> = pb
         .analysis
         .iter()
