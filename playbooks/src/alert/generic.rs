@@ -108,6 +108,9 @@ const USER: &[&str] = &[
     "owner",
     // The account a command ran as through sudo (`run_as`), when nothing else names one.
     "runas",
+    // Sumo Logic CSE's normalised records (after the raw fields: a sudo record's `USER` is
+    // the account the command ran as, its `user_username` the one who asked).
+    "userusername",
 ];
 
 /// A field name as products spell it, lower case without `_`, `-`, `.` or spaces.
