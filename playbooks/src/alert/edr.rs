@@ -2742,8 +2742,8 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
 /// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
 /// principal's process launched the target's. A detection carries its events under
 /// `collectionElements[].references[].event` (a logon or a connection may come first); the
-/// first process launch among them is read, else the first event, and the detection's rule
-/// name and `technique` label are kept.
+/// newest process launch among them is read (the others' commands as branches), else the first
+/// event, and the detection's rule name and `technique` label are kept.
 pub(super) fn chronicle_udm(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
@@ -2761,9 +2761,23 @@ pub(super) fn chronicle_udm(
             .and_then(|m| text(m, "event_type").or_else(|| text(m, "eventType")))
             == Some("PROCESS_LAUNCH")
     };
+    // The newest process launch (a multi-event rule's chain: the package install, then what
+    // its script started), else the first event.
+    let stamp = |ev: &Map<String, Json>| {
+        ev.get("metadata")
+            .and_then(|m| text(m, "event_timestamp").or_else(|| text(m, "eventTimestamp")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let newest_launch = events
+        .iter()
+        .filter(launch)
+        .enumerate()
+        .max_by(|(i, a), (j, b)| stamp(a).cmp(&stamp(b)).then(i.cmp(j)))
+        .map(|(_, ev)| ev);
     let event: &Map<String, Json> = if let Some(u) = obj.get("udm").and_then(Json::as_object) {
         u
-    } else if let Some(ev) = events.iter().find(launch).or(events.first()) {
+    } else if let Some(ev) = newest_launch.or(events.first()) {
         ev
     } else {
         obj
@@ -2798,7 +2812,19 @@ pub(super) fn chronicle_udm(
         return None;
     }
     let mut e = Map::new();
-    put_process(&mut e, "process", path(me), cmd(me));
+    // The other launches' commands, as branches of the chain.
+    let others: Vec<&str> = events
+        .iter()
+        .filter(launch)
+        .filter(|ev| !std::ptr::eq(**ev, event))
+        .filter_map(|ev| ev.get("target").and_then(|t| t.get("process")).and_then(cmd))
+        .collect();
+    put_process(
+        &mut e,
+        "process",
+        path(me),
+        with_branches(cmd(me), others).as_deref(),
+    );
     if let Some(p) = parent {
         put_process(&mut e, "process.parent", path(p), cmd(p));
     }
