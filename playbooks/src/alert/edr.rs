@@ -2817,7 +2817,11 @@ pub(super) fn chronicle_udm(
         .iter()
         .filter(launch)
         .filter(|ev| !std::ptr::eq(**ev, event))
-        .filter_map(|ev| ev.get("target").and_then(|t| t.get("process")).and_then(cmd))
+        .filter_map(|ev| {
+            ev.get("target")
+                .and_then(|t| t.get("process"))
+                .and_then(cmd)
+        })
         .collect();
     put_process(
         &mut e,

@@ -245,6 +245,22 @@ pub(super) fn sentinel_asim(
 pub(super) fn correlated_events(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
+    // One Ariel row on its own (an offense's event exported alone): read as a result of one row.
+    let is_row = |row: &Map<String, Json>| {
+        row.contains_key("qid")
+            && row.keys().any(|k| {
+                let k = k.to_ascii_lowercase();
+                k.starts_with("qidname") || k.starts_with("logsourcename")
+            })
+    };
+    if is_row(obj) && !obj.contains_key("events") {
+        let mut wrapped = Map::new();
+        wrapped.insert(
+            "events".into(),
+            Json::Array(vec![Json::Object(obj.clone())]),
+        );
+        return correlated_events(&wrapped);
+    }
     // An Ariel search's rows, or an offense as the API (and XSOAR's fetch) gives it, with its
     // events attached.
     let qradar = obj.contains_key("search_id")
@@ -1734,6 +1750,17 @@ mod tests {
         assert_eq!(str_at(&e, "host.name"), "pg-3");
         assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.004"]));
         assert!(correlated_events(json!({"events": []}).as_object().unwrap()).is_none());
+        // One Ariel row on its own.
+        let row = json!({"qid": 5000830, "QIDNAME(qid)": "A new process has been created",
+            "LOGSOURCENAME(logsourceid)": "WindowsAuthServer @ WS-9", "username": "jk",
+            "Process Name": "powershell.exe", "Process CommandLine": "powershell -nop -c iex x", "Parent Process Name": "winword.exe"});
+        let (e, _) = correlated_events(row.as_object().unwrap()).unwrap();
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "powershell -nop -c iex x"
+        );
+        assert_eq!(str_at(&e, "process.parent.name"), "winword.exe");
+        assert_eq!(str_at(&e, "host.name"), "WS-9");
         // An offense as the API gives it, its events raw ESXi shell lines (`payload`).
         let o = json!({"id": 40213, "offense_type": 3, "magnitude": 9, "description": "ESXi shell commands\n preceded by SSH login\n",
             "events": [
