@@ -197,6 +197,10 @@ pub struct Report {
     pub escalation: Option<EscalationReport>,
     pub actions: Vec<ActionReport>,
     pub notes: Vec<String>,
+    /// Checks whose expression could not be evaluated on this alert (`run.unevaluated`): the
+    /// analysis is incomplete (the notes say why).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unevaluated: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1177,7 +1181,23 @@ impl<'p> Run<'p> {
             escalation: self.escalation.clone(),
             actions: self.action_reports.clone(),
             notes: self.notes.clone(),
+            unevaluated: self.unevaluated_ids(),
         }
+    }
+
+    /// The ids listed in `run.unevaluated`.
+    fn unevaluated_ids(&self) -> Vec<String> {
+        self.hb
+            .data()
+            .get("run")
+            .and_then(|r| r.get("unevaluated"))
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The same report as [`Run::report`], ending the run: moved out rather than copied.
@@ -1196,6 +1216,7 @@ impl<'p> Run<'p> {
             escalation: self.escalation.take(),
             actions: std::mem::take(&mut self.action_reports),
             notes: std::mem::take(&mut self.notes),
+            unevaluated: self.unevaluated_ids(),
         }
     }
 

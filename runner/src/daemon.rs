@@ -495,6 +495,18 @@ async fn run_one(sh: Arc<Shared>, id: String) {
         let line = crate::text::report_line(rep, &created_at);
         lines.insert(id.clone(), (line, rep.status.as_str().to_owned()));
     }
+    if let Ok(rep) = &driven
+        && !rep.unevaluated.is_empty()
+    {
+        // A shipper's format changed under the playbook, or a check has a bug: say so where
+        // an operator looks (the run itself went to Tier 2 by the playbook's own rule).
+        tracing::warn!(run_id = %id, playbook = %rep.playbook.id, checks = %rep.unevaluated.join(","), "checks could not be evaluated on this alert; the analysis is incomplete (see the run's notes)");
+        metrics().inc(
+            "riposte_checks_unevaluated_total",
+            &label("playbook", &rep.playbook.id),
+            rep.unevaluated.len() as u64,
+        );
+    }
     match driven {
         Ok(rep) if rep.status == engine::RunStatus::AwaitingApproval => {
             metrics().inc("riposte_runs_parked_total", "", 1);

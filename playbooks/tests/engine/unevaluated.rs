@@ -67,6 +67,12 @@ fn an_unevaluated_check_reads_as_not_found_and_sends_the_run_to_a_human() {
     assert_eq!(fact(&r, "chosen").value, json!("unknown"));
     assert_eq!(fact(&r, "fine").value, json!(true));
     assert_eq!(fact(&r, "guarded").value, json!(""));
+    assert_eq!(
+        r.unevaluated,
+        ["flag", "signs", "urls_seen", "chosen", "guarded"]
+    );
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["unevaluated"].as_array().map(Vec::len), Some(5));
     for id in ["flag", "signs", "urls_seen", "chosen", "guarded"] {
         assert!(!fact(&r, id).holds || id == "chosen", "{id} holds");
         assert!(
@@ -99,6 +105,14 @@ fn a_complete_analysis_lists_nothing_unevaluated() {
     let answer = |_: &engine::CallRequest| Outcome::Ok { result: Json::Null };
     let r = engine::run_offline(&pb, "a1", &doc, true, answer, |_| None);
     assert!(r.notes.is_empty(), "{:?}", r.notes);
+    assert!(r.unevaluated.is_empty());
+    // A complete run's report says nothing of it (older stored reports read the same).
+    assert!(
+        serde_json::to_value(&r)
+            .unwrap()
+            .get("unevaluated")
+            .is_none()
+    );
     assert_eq!(fact(&r, "signs").value, json!("job ran"));
     let esc = r.escalation.expect("escalation decided");
     assert_eq!(esc.tier, 1);
