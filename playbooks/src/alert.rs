@@ -1190,6 +1190,11 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
             obj = inner;
         }
     }
+    // A Log Analytics custom table's row: the document it was sent as, rebuilt from its typed
+    // columns.
+    if let Some(doc) = siem::log_analytics_custom(&obj) {
+        obj = doc;
+    }
     // Defender's streaming API (to an event hub or storage account): one advanced-hunting row
     // under `properties`, the table named by `category` (`AdvancedHunting-DeviceProcessEvents`).
     if obj
@@ -4943,6 +4948,14 @@ mod tests {
         );
         assert_eq!(sa.doc["process"]["code_signature"]["exists"], false);
         assert_eq!(sa.doc["host"]["os"]["type"], "macos");
+        // A Log Analytics custom table's row (Jamf Protect through the Data Collector API).
+        let la = from_json(json!({"TenantId": "t", "TimeGenerated": "2025-03-08T10:22:04Z", "SourceSystem": "RestAPI", "caid_s": "30e5", "certid_s": "dd6e",
+            "input_eventType_s": "GPProcessEvent", "input_host_hostname_s": "MBA-9", "input_match_event_pid_d": 7711,
+            "input_match_event_path_s": "/usr/bin/osascript", "input_match_event_args_s": "[\"osascript\", \"-e\", \"display dialog 1\"]",
+            "input_match_tags_s": "[\"T1059.002\"]", "input_match_uuid_g": "7395a7fb",
+            "input_related_processes_s": "[{\"pid\": 7711, \"ppid\": 1, \"path\": \"/usr/bin/osascript\", \"args\": [\"osascript\"]}]"}), "x").unwrap();
+        assert_eq!(la.doc["process"]["executable"], "/usr/bin/osascript");
+        assert_eq!(la.doc["host"]["name"], "MBA-9");
         // Defender's streaming API record: the row under `properties`.
         let d = from_json(json!({"time": "2025-03-12T15:30:06Z", "operationName": "Publish", "category": "AdvancedHunting-DeviceProcessEvents",
             "properties": {"DeviceName": "ws-1", "ActionType": "ProcessCreated", "FileName": "powershell.exe", "ProcessCommandLine": "powershell -c Get-Date",

@@ -819,6 +819,55 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
     Some((event, id, rule, techniques))
 }
 
+/// A row of a Log Analytics custom table (`…_CL`, filled through the HTTP Data Collector API):
+/// the JSON it was sent as, flattened into typed columns — `input_match_event_path_s`,
+/// `…_d` (number), `…_b`, `…_g` (GUID), `…_t` (time), arrays and objects as JSON text. Rebuilt
+/// as the nested document (the column's name split at `_`, its type suffix dropped, JSON text
+/// parsed), beside the workspace's own columns (`TenantId`, `TimeGenerated`…).
+pub(super) fn log_analytics_custom(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    fn typed(k: &str) -> Option<&str> {
+        ["_s", "_d", "_b", "_g", "_t"]
+            .iter()
+            .find_map(|sfx| k.strip_suffix(sfx))
+            .filter(|base| !base.is_empty())
+    }
+    if !(obj.contains_key("TenantId") || obj.contains_key("TimeGenerated"))
+        || obj.keys().filter(|k| typed(k).is_some()).count() < 5
+    {
+        return None;
+    }
+    let mut out = Map::new();
+    for (k, v) in obj {
+        let Some(base) = typed(k) else {
+            out.insert(k.clone(), v.clone());
+            continue;
+        };
+        let v = match v {
+            Json::String(t) if t.starts_with(['[', '{']) => {
+                serde_json::from_str::<Json>(t).unwrap_or_else(|_| v.clone())
+            }
+            _ => v.clone(),
+        };
+        let path: Vec<&str> = base.split('_').filter(|p| !p.is_empty()).collect();
+        let mut cur = &mut out;
+        for (i, seg) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                cur.insert((*seg).to_owned(), v);
+                break;
+            }
+            let next = cur
+                .entry((*seg).to_owned())
+                .or_insert_with(|| Json::Object(Map::new()));
+            if !next.is_object() {
+                // A column that is both a value and a prefix: the value keeps its place.
+                break;
+            }
+            cur = next.as_object_mut()?;
+        }
+    }
+    Some(out)
+}
+
 /// QRadar WinCollect's payload: a Windows event as `AgentDevice=WindowsLog<TAB>Key=Value…`
 /// after a syslog header, the rendered `Message` last. Read as the flat event NXLog ships:
 /// `EventID`, `Hostname`, `User` (`DOMAIN\\name`), `Message`; a PowerShell pipeline event
