@@ -10,8 +10,12 @@ mod siem;
 mod tickets;
 
 /// Where a test writes a credential file: under Cargo's scratch directory for integration tests
-/// (`target/tmp`, emptied by `cargo clean`), never in the system's temporary directory.
+/// (`target/tmp`, emptied by `cargo clean`), never in the system's temporary directory. Each
+/// call gets its own file: tests run in parallel, and one rewriting a shared file (truncate,
+/// then write) let another read it empty.
 fn secret_path(name: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("riposte-vendors-{}-{name}", std::process::id()))
+        .join(format!("riposte-vendors-{}-{n}-{name}", std::process::id()))
 }
