@@ -253,12 +253,14 @@ fn process_list(obj: &Map<String, Json>) -> Option<Vec<&Map<String, Json>>> {
     None
 }
 
+/// A number a record gives under one of these names (normalised), as a number or as text.
+fn num(p: &Map<String, Json>, names: &[&str]) -> Option<i64> {
+    p.iter()
+        .find(|(k, _)| names.contains(&key(k).as_str()))
+        .and_then(|(_, v)| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+}
+
 fn newest_first(mut procs: Vec<&Map<String, Json>>) -> Vec<&Map<String, Json>> {
-    let num = |p: &Map<String, Json>, names: &[&str]| {
-        p.iter()
-            .find(|(k, _)| names.contains(&key(k).as_str()))
-            .and_then(|(_, v)| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-    };
     let pid = |p: &Map<String, Json>| num(p, &["pid", "processid"]);
     let ppid = |p: &Map<String, Json>| num(p, &["ppid", "parentpid", "parentprocessid"]);
     // Linked by parent ids: follow them up from the leaf.
@@ -314,11 +316,7 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
                 continue;
             };
             one.remove("parent");
-            if let Some(uid) = p
-                .iter()
-                .find(|(k, _)| key(k) == "uid")
-                .and_then(|(_, v)| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-            {
+            if let Some(uid) = num(p, &["uid"]) {
                 set_path(&mut one, "user.id", s(&uid.to_string()));
             }
             if let Some(parent) = acc.take() {
