@@ -2289,7 +2289,11 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
             .iter()
             .find(|x| x.get("pid").and_then(Json::as_i64) == Some(p))
     };
-    let me = find(pid).or(embedded)?;
+    // A process event's match is the process itself (`path`, `args`, `signingInfo` beside
+    // the pid), whether or not `related.processes` repeats it.
+    let me = find(pid)
+        .or(embedded)
+        .or_else(|| ev.get("path").map(|_| ev))?;
     let users = obj
         .get("related")
         .and_then(|r| r.get("users"))
@@ -2315,6 +2319,9 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         }
         if let Some(sig) = p.get("signingInfo") {
             set_path(e, &format!("{prefix}.code_signature"), sig.clone());
+        }
+        if let Some(cwd) = p.get("cwd").filter(|c| c.is_string()) {
+            set_path(e, &format!("{prefix}.working_directory"), cwd.clone());
         }
     };
     put(&mut e, "process", me);
@@ -2785,23 +2792,27 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
     set_path(&mut e, "host.os.family", s(os));
 
     // The user the activity ran as.
-    let user = get("User").or_else(|| match (get("TargetUserName"), get("SubjectUserName")) {
-        (Some(t), _) if eid == 4688 => Some(match get("TargetDomainName") {
-            Some(d) => format!("{d}\\{t}"),
-            None => t,
-        }),
-        (_, Some(su)) if matches!(eid, 4688 | 4698 | 4702) => {
-            Some(match get("SubjectDomainName") {
-                Some(d) => format!("{d}\\{su}"),
-                None => su,
-            })
-        }
-        _ if !sysmon => get("AccountName").map(|a| match get("Domain") {
-            Some(d) => format!("{d}\\{a}"),
-            None => a,
-        }),
-        _ => None,
-    });
+    let user = get("User")
+        .or_else(|| match (get("TargetUserName"), get("SubjectUserName")) {
+            (Some(t), _) if eid == 4688 => Some(match get("TargetDomainName") {
+                Some(d) => format!("{d}\\{t}"),
+                None => t,
+            }),
+            (_, Some(su)) if matches!(eid, 4688 | 4698 | 4702) => {
+                Some(match get("SubjectDomainName") {
+                    Some(d) => format!("{d}\\{su}"),
+                    None => su,
+                })
+            }
+            _ if !sysmon => get("AccountName").map(|a| match get("Domain") {
+                Some(d) => format!("{d}\\{a}"),
+                None => a,
+            }),
+            _ => None,
+        })
+        // Splunk's CIM field, when the event's own fields name nobody (a 4104 script block
+        // names only the SID).
+        .or_else(|| get("user"));
     if let Some(u) = user {
         match u.split_once('\\') {
             Some((d, n)) => {
@@ -3942,6 +3953,16 @@ mod tests {
         assert_eq!(s1.doc["process"]["parent"]["parent"]["name"], "Terminal");
         assert_eq!(s1.doc["user"]["name"], "mara");
         assert_eq!(s1.doc["host"]["os"]["type"], "macos");
+        // A Command Script event: the script the engine scanned.
+        let cs = from_json(json!({"event.type": "Command Script", "endpoint.name": "lt-3", "endpoint.os": "windows",
+            "src.process.image.path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "src.process.cmdline": "powershell.exe -File C:\\t\\a.ps1", "cmdScript.content": "Invoke-Command -ComputerName dc1 {whoami}",
+            "tgt.file.path": "C:\\t\\a.ps1"}), "x").unwrap();
+        assert_eq!(
+            cs.doc["powershell"]["file"]["script_block_text"],
+            "Invoke-Command -ComputerName dc1 {whoami}"
+        );
+        assert_eq!(cs.doc["file"]["path"], "C:\\t\\a.ps1");
         // A Falco alert: the event's fields under output_fields, techniques from the tags.
         let falco = from_json(json!({"hostname": "node-4", "priority": "Notice", "rule": "Terminal shell in container",
             "tags": ["container", "mitre_execution", "T1059"], "time": "2025-01-01T00:00:00Z", "uuid": "f-1",
@@ -4465,6 +4486,18 @@ mod tests {
             "/usr/local/jamf/bin/jamf"
         );
         assert_eq!(a.doc["process"]["entry_leader"]["name"], "jamf");
+        // The match event is the process itself when `related.processes` lists only its
+        // ancestors.
+        let b = from_json(
+            json!({"input": {"eventType": "GPProcessEvent", "host": {"hostname": "MBP-2"},
+                "match": {"event": {"pid": 9, "ppid": 8, "path": "/usr/bin/curl", "args": ["curl", "-o", "/tmp/.u", "https://x.example/u"], "uid": 501, "cwd": "/Users/m/.dev"}, "facts": []},
+                "related": {"processes": [proc_(8, 1, "/bin/bash", &["bash"])]}}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(b.doc["process"]["executable"], "/usr/bin/curl");
+        assert_eq!(b.doc["process"]["parent"]["executable"], "/bin/bash");
+        assert_eq!(b.doc["process"]["working_directory"], "/Users/m/.dev");
     }
 
     #[test]
@@ -4762,6 +4795,15 @@ mod tests {
             {"_messagetime": 2, "_sourcehost": "dev-1", "_raw": "{\"hostIdentifier\":\"dev-1\",\"name\":\"pe\",\"action\":\"added\",\"columns\":{\"cmdline\":\"bash\",\"path\":\"/usr/bin/bash\",\"pid\":\"8\",\"parent\":\"1\"}}"}]});
         let got = from_json_expanded(sumo, "x");
         assert_eq!(got.len(), 2);
+        // A scheduled search's webhook: a Sysmon image load under `Results`, its fields nested.
+        let sched = json!({"SearchName": "unmanaged PowerShell", "FireTime": "t", "Results": [{"_messagetime": "1", "_sourcehost": "LT-1",
+            "_raw": "{\"EventID\": 7, \"Computer\": \"LT-1\", \"EventData\": {\"Image\": \"C:\\\\Windows\\\\System32\\\\rundll32.exe\", \"ImageLoaded\": \"C:\\\\Windows\\\\System.Management.Automation.dll\", \"User\": \"CORP\\\\jb\"}}"}]});
+        let s7 = from_json_expanded(sched, "x").remove(0).unwrap();
+        assert_eq!(s7.doc["process"]["name"], "rundll32.exe");
+        assert_eq!(
+            s7.doc["file"]["path"],
+            "C:\\Windows\\System.Management.Automation.dll"
+        );
         assert_eq!(
             got[1].as_ref().unwrap().doc["process"]["command_line"],
             "bash"
@@ -4862,6 +4904,15 @@ mod tests {
         // The Splunk webhook alert action's payload, and Torq's and Tines' envelopes.
         let sw = from_json(json!({"sid": "s", "search_name": "r", "result": {"EventCode": "4104", "ScriptBlockText": "iex x", "host": "ws9", "Computer": "ws9"}}), "x").unwrap();
         assert_eq!(sw.doc["powershell"]["file"]["script_block_text"], "iex x");
+        // A script block names its user only by SID; Splunk's CIM `user` names the account.
+        let su = from_json(
+            json!({"result": {"EventCode": "4104", "ScriptBlockText": "iex x", "Computer": "ws9",
+            "UserID": "S-1-5-21-1-2-3-1104", "user": "CORP\\svc-iis"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(su.doc["user"]["name"], "svc-iis");
+        assert_eq!(su.doc["user"]["domain"], "CORP");
         let tq = from_json(json!({"torq_event": {"id": "t"}, "body": {"hostname": "h", "process": {"command_line": "sh -c id", "name": "sh"}}}), "x").unwrap();
         assert_eq!(tq.doc["process"]["command_line"], "sh -c id");
         let tn = from_json(json!({"story_id": 1, "payload": {"recv": {"body": {"request_data": {"alert_data": {"hostname": "h2", "process": {"command_line": "sh -c whoami", "name": "sh"}}}}}}}), "x").unwrap();
@@ -5424,8 +5475,9 @@ mod tests {
         // A Falcon Data Replicator process start.
         let fdr = from_json(json!({"event_simpleName": "ProcessRollup2", "event_platform": "Mac", "id": "76054218", "timestamp": "1761922408000",
             "ImageFileName": "/usr/bin/curl", "CommandLine": "curl -fsSL https://x/install.sh", "ParentBaseFileName": "zsh",
-            "RawProcessId": "15201", "UserName": "nkim", "UID": "501", "ComputerName": "MBP-8"}), "x").unwrap();
+            "RawProcessId": "15201", "UserName": "nkim", "UID": "501", "ComputerName": "MBP-8", "MachineDomain": "corp.example.org"}), "x").unwrap();
         assert_eq!(fdr.id, "76054218");
+        assert_eq!(fdr.doc["host"]["domain"], "corp.example.org");
         assert_eq!(fdr.doc["process"]["parent"]["name"], "zsh");
         assert_eq!(fdr.doc["process"]["pid"], 15201);
         assert_eq!(fdr.doc["host"]["os"]["type"], "macos");

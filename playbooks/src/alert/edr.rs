@@ -157,6 +157,10 @@ fn crowdstrike_fdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
     if let Some(h) = mtext(obj, "ComputerName").or_else(|| mtext(obj, "aid")) {
         set_path(&mut e, "host.name", s(h));
     }
+    // The machine's DNS domain (a NetBIOS name has no dot).
+    if let Some(d) = mtext(obj, "MachineDomain").filter(|d| d.contains('.')) {
+        set_path(&mut e, "host.domain", s(d));
+    }
     let os = match mtext(obj, "event_platform") {
         Some("Mac") => "macos",
         Some("Lin") => "linux",
@@ -268,10 +272,14 @@ fn crowdstrike_stream(
     if let Some(u) = text(ev, "UserName") {
         set_user(&mut e, u);
     }
-    if let Some(d) = text(ev, "MachineDomain")
-        && e.get("user").is_none_or(|u| u.get("domain").is_none())
-    {
-        set_path(&mut e, "user.domain", s(d));
+    if let Some(d) = text(ev, "MachineDomain") {
+        if e.get("user").is_none_or(|u| u.get("domain").is_none()) {
+            set_path(&mut e, "user.domain", s(d));
+        }
+        // A DNS domain (`corp.example.com`, not a NetBIOS name): the host's own.
+        if d.contains('.') {
+            set_path(&mut e, "host.domain", s(d));
+        }
     }
     if let Some(ip) = text(ev, "LocalIP").or_else(|| text(ev, "LocalAddress")) {
         set_path(&mut e, "host.ip", s(ip));
@@ -989,6 +997,14 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     }
     if let Some(t) = text(&d, "timestamp") {
         e.insert("@timestamp".into(), s(t));
+    }
+    // A `Command Script` event: the script the process ran, as the engine's AMSI scan saw it
+    // (PowerShell, VBScript, JScript), and the script's file.
+    if let Some(c) = super::get_path(&d, "cmdScript.content").and_then(Json::as_str) {
+        set_path(&mut e, "powershell.file.script_block_text", s(c));
+        if let Some(f) = super::get_path(&d, "tgt.file.path").and_then(Json::as_str) {
+            set_path(&mut e, "file.path", s(f));
+        }
     }
     // An `IP Connect` or `DNS` event: where the process went.
     for (from, to) in [
@@ -4694,10 +4710,14 @@ pub(super) fn logzio_samples(o: &Map<String, Json>) -> Option<Vec<Json>> {
 }
 
 /// A Sumo Logic monitor's webhook (`{"Name", "Query", "ResultsJson": [...]}`, the payload's
-/// `{{ResultsJson}}` variable, as a list or as the JSON text of one): one alert per result,
-/// each read as a search job's message.
+/// `{{ResultsJson}}` variable, as a list or as the JSON text of one; a scheduled search's
+/// webhook names its results as the payload's author chose, after `{{Results.json}}` or
+/// `{{RawResultsJson}}`): one alert per result, each read as a search job's message.
 pub(super) fn sumo_monitor_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
-    let results = list_or_text(o.get("ResultsJson")?)?;
+    let results = ["ResultsJson", "RawResultsJson", "Results", "results"]
+        .iter()
+        .filter_map(|k| o.get(*k))
+        .find_map(list_or_text)?;
     let messages: Vec<Json> = results
         .iter()
         .filter(|r| r.get("_raw").is_some() || r.get("_messagetime").is_some())

@@ -342,6 +342,13 @@ pub(super) fn correlated_events(
             {
                 set_path(&mut p, "host.name", s(h));
             }
+            // The account QRadar's parser named, when the line itself names none (an audit
+            // record gives only numeric ids).
+            if p.get("user").and_then(|u| u.get("name")).is_none()
+                && let Some(u) = f.get(&["username"]).filter(|u| !u.trim().is_empty())
+            {
+                set_path(&mut p, "user.name", s(u));
+            }
             Some(p)
         })
         .collect();
@@ -1789,6 +1796,13 @@ mod tests {
         assert_eq!(str_at(&e, "user.name"), "root");
         assert_eq!(str_at(&e, "host.name"), "db-2");
         assert_eq!(str_at(&e, "rule.name"), "Shell spawned");
+        // An audit record names its account by number; the row's `username` names it.
+        let a = json!({"events": [{"qid": 1, "LOGSOURCENAME(logsourceid)": "LinuxServer @ db-3", "username": "root",
+            "UTF8(payload)": "<14>Mar 19 03:32:11 db-3 audispd: node=db-3 type=EXECVE msg=audit(1742355131.207:7): argc=3 a0=\"tar\" a1=\"czf\" a2=\"/dev/shm/.e.tgz\""}]});
+        let e = crate::alert::from_json(a, "x").unwrap().doc;
+        let e = e.as_object().unwrap();
+        assert_eq!(str_at(e, "process.name"), "tar");
+        assert_eq!(str_at(e, "user.name"), "root");
         let x = json!({"alertId": "3f9b", "alertName": "Cron runs hidden script", "mitres": [{"techniqueKey": "T1059.004"}],
             "events": [{"host": "pg-3", "user": "postgres", "process_path": "/usr/bin/bash", "process_command_line": "/bin/bash /tmp/.X25-unix/a",
                         "process_dir": "/tmp/.X25-unix", "parent_process_path": "/usr/sbin/cron", "process_id": "2219807"}]});
