@@ -10,6 +10,7 @@
 
 mod edr;
 mod generic;
+mod kubernetes;
 mod siem;
 mod xdr;
 
@@ -1267,6 +1268,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         edr::eslogger,
         edr::osquery,
         edr::sentinelone,
+        kubernetes::kubernetes_exec,
         edr::falco,
         edr::tetragon,
         edr::laurel,
