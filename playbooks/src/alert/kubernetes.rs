@@ -118,11 +118,11 @@ pub(super) fn kubernetes_exec(
     Some((e, id))
 }
 
-/// The audit event in its canonical shape (camelCase keys), the rule that reported it and the
+/// An audit event in its canonical shape (camelCase keys), the rule that reported it and the
 /// rule's tags.
-fn audit_event(
-    obj: &Map<String, Json>,
-) -> Option<(Map<String, Json>, Option<String>, Vec<String>)> {
+type Audit = (Map<String, Json>, Option<String>, Vec<String>);
+
+fn audit_event(obj: &Map<String, Json>) -> Option<Audit> {
     // The API server's own log line.
     if text_is(obj, "kind", "Event")
         && mtext(obj, "apiVersion").is_some_and(|v| v.starts_with("audit.k8s.io/"))
