@@ -1292,6 +1292,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::sophos_central,
         siem::sentinel_asim,
         siem::correlated_events,
+        siem::sumo_cse_records,
         siem::rapid7_idr,
         siem::thehive_alert,
         siem::trend_detection,
@@ -4060,6 +4061,23 @@ mod tests {
             "python3 /home/b/.n2/pay"
         );
         assert_eq!(bare.doc["process"]["executable"], "/usr/bin/python3.12");
+        // A web shell caught with cmd's arguments: cmd is the process, the page the file; the
+        // indicators name their techniques by `title`.
+        let ws = from_json(
+            json!({"threatInfo": {"threatId": "t-3", "filePath": "\\Device\\HarddiskVolume4\\inetpub\\up\\a.aspx",
+                "originatorProcess": "w3wp.exe", "maliciousProcessArguments": "/c whoami /all&ipconfig"},
+                "indicators": [{"tactics": [{"techniques": [{"title": "T1505.003", "link": "https://attack.mitre.org/techniques/T1505/003/"}]}]}]}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(ws.doc["process"]["name"], "cmd.exe");
+        assert_eq!(
+            ws.doc["process"]["command_line"],
+            "cmd.exe /c whoami /all&ipconfig"
+        );
+        assert_eq!(ws.doc["process"]["parent"]["name"], "w3wp.exe");
+        assert_eq!(ws.doc["file"]["path"], "C:\\inetpub\\up\\a.aspx");
+        assert_eq!(ws.doc["threat"]["technique"]["id"], json!(["T1505.003"]));
         // The target's image path as documented, or the target in the source's field names.
         for target in [
             json!({"tgtProcImagePath": "/usr/bin/osascript", "tgtProcCmdLine": "osascript -e 1"}),

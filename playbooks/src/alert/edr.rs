@@ -1026,6 +1026,47 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     Some((e, None))
 }
 
+/// The Windows interpreter a threat's process arguments belong to when the threat's file is a
+/// script, not a program: cmd's switches (`/c`, `/k`, `/r`) or PowerShell's (`-nop`, `-enc`,
+/// `-w hidden`, `-ep bypass`, `-command`).
+fn implied_interpreter(file: &str, args: &str) -> Option<&'static str> {
+    let f = file.to_ascii_lowercase();
+    let ext = f.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+    if !f.contains('\\')
+        || ext.contains('\\')
+        || matches!(
+            ext,
+            "exe" | "com" | "scr" | "dll" | "cpl" | "msi" | "sys" | "ocx" | ""
+        )
+    {
+        return None;
+    }
+    let a = args.trim_start().to_ascii_lowercase();
+    let word = a.split_whitespace().next().unwrap_or_default();
+    if matches!(word, "/c" | "/k" | "/r" | "/q" | "/d") {
+        Some(r"C:\Windows\System32\cmd.exe")
+    } else if matches!(
+        word,
+        "-nop"
+            | "-noprofile"
+            | "-enc"
+            | "-encodedcommand"
+            | "-ec"
+            | "-w"
+            | "-windowstyle"
+            | "-ep"
+            | "-executionpolicy"
+            | "-command"
+            | "-noni"
+            | "-noninteractive"
+            | "-sta"
+    ) {
+        Some(r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe")
+    } else {
+        None
+    }
+}
+
 /// SentinelOne's management API: a STAR / cloud-detection alert (`alertInfo`, `ruleInfo`,
 /// `sourceProcessInfo` that started `targetProcessInfo`, `sourceParentProcessInfo`), or a threat
 /// (`threatInfo`: the file, its arguments, the originating process).
@@ -1144,6 +1185,17 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             (Some(p), Some(a)) if same_program(first.unwrap_or_default(), &p) => {
                 (Some(p), Some(a.to_owned()))
             }
+            // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
+            // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`): that interpreter is the
+            // process, the script the file it came from.
+            (Some(p), Some(a)) if implied_interpreter(&p, a).is_some() => {
+                let exe = implied_interpreter(&p, a).unwrap_or_default();
+                set_path(&mut e, "file.path", s(&p));
+                (
+                    Some(exe.to_owned()),
+                    Some(format!("{} {a}", basename_of(exe))),
+                )
+            }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
         };
@@ -1159,7 +1211,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .flatten()
             .filter_map(|t| t.get("techniques").and_then(Json::as_array))
             .flatten()
-            .filter_map(|t| text(t, "name"))
+            .filter_map(|t| text(t, "name").or_else(|| text(t, "title")))
             .filter(|n| {
                 n.starts_with('T') && n[1..].chars().next().is_some_and(|c| c.is_ascii_digit())
             })
@@ -2439,6 +2491,22 @@ pub(super) fn with_branches<'a>(
     cmd
 }
 
+/// The process an alert's evidence judges: one that started no other process in the evidence;
+/// of several such (a chain with a gap: Word, then cscript whose parent cmd is not listed), the
+/// newest by `created`, else the last listed.
+fn judged_process<'a>(procs: &[&'a Json], created: &str) -> Option<&'a Json> {
+    let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
+    procs
+        .iter()
+        .filter(|p| {
+            let id = pid(p, "processId");
+            id.is_none() || !procs.iter().any(|q| pid(q, "parentProcessId") == id)
+        })
+        .max_by(|a, b| text(a, created).cmp(&text(b, created)))
+        .or(procs.first())
+        .copied()
+}
+
 fn graph_alert(
     obj: &Map<String, Json>,
     ev: &[Json],
@@ -2450,16 +2518,10 @@ fn graph_alert(
     };
     let procs: Vec<&Json> = ev.iter().filter(|x| kind(x, "processEvidence")).collect();
     let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
-    let me = procs
-        .iter()
-        .find(|p| {
-            let id = pid(p, "processId");
-            id.is_none() || !procs.iter().any(|q| pid(q, "parentProcessId") == id)
-        })
-        .or(procs.first())?;
+    let me = judged_process(&procs, "processCreationDateTime")?;
     let mut e = Map::new();
     let leaves = procs.iter().filter(|p| {
-        !std::ptr::eq(**p, *me)
+        !std::ptr::eq(**p, me)
             && pid(p, "processId")
                 .is_none_or(|id| !procs.iter().any(|q| pid(q, "parentProcessId") == Some(id)))
     });
@@ -2539,13 +2601,7 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
         .filter(|x| text(x, "entityType") == Some("Process"))
         .collect();
     let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
-    let me = procs
-        .iter()
-        .find(|p| {
-            let id = pid(p, "processId");
-            id.is_none() || !procs.iter().any(|q| pid(q, "parentProcessId") == id)
-        })
-        .or(procs.first())?;
+    let me = judged_process(&procs, "processCreationTime")?;
     let path = |x: &Json, dir: &str, name: &str| match (text(x, dir), text(x, name)) {
         (Some(d), Some(n)) => Some(drive_path(&join_path(d, n))),
         (None, Some(n)) => Some(n.to_owned()),

@@ -237,6 +237,52 @@ pub(super) fn sentinel_asim(
     Some((e, id))
 }
 
+/// A Sumo Logic Cloud SIEM signal with the records behind it (`records[]`: normalised events,
+/// `commandLine`, `baseImage`, `parentBaseImage`, `user_username`, `device_hostname`): the
+/// newest process, with the other records' commands as branches (a `sudo -i`, then what root
+/// ran); the techniques from the tags (`_mitreAttackTechnique:T1059.004`).
+pub(super) fn sumo_cse_records(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let records = obj.get("records")?.as_array()?;
+    if !records
+        .iter()
+        .any(|r| r.get("metadata_vendor").is_some() || r.get("metadata_product").is_some())
+    {
+        return None;
+    }
+    let mut rows: Vec<&Map<String, Json>> = records.iter().filter_map(Json::as_object).collect();
+    rows.sort_by(|a, b| mtext(a, "timestamp").cmp(&mtext(b, "timestamp")));
+    let procs: Vec<Map<String, Json>> = rows
+        .into_iter()
+        .filter_map(|r| {
+            match crate::alert::from_json(Json::Object(r.clone()), "")
+                .ok()?
+                .doc
+            {
+                Json::Object(m) if super::names_process(&m) => Some(m),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut e = newest_with_branches(procs)?;
+    let ids: Vec<&str> = obj
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter_map(|t| t.strip_prefix("_mitreAttackTechnique:"))
+        .collect();
+    set_techniques(&mut e, &ids);
+    if let Some(r) = mtext(obj, "ruleName").or_else(|| mtext(obj, "name")) {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(&mut e, "sumo", "sumo_cse", Json::Object(obj.clone()));
+    Some((e, id))
+}
+
 /// IBM QRadar's Ariel search results (`/api/ariel/searches/{id}/results`: `events`, one row
 /// per event with the query's column names, often the offense's events), Exabeam alerts
 /// (`events`, snake_case) and LogRhythm alarms (`alarmEventsDetails`: `command`, `process`,
@@ -1776,6 +1822,25 @@ mod tests {
         assert_eq!(str_at(&e, "user.name"), "www-data");
         assert_eq!(e["process"]["pid"], 287);
         assert_eq!(str_at(&e, "host.name"), "web-4");
+    }
+
+    #[test]
+    fn a_sumo_cloud_siem_signal_is_read_at_its_newest_record() {
+        let sig = json!({"id": "sig-1", "ruleName": "UID 0 account", "tags": ["_mitreAttackTechnique:T1136.001", "_mitreAttackTactic:TA0003"],
+            "records": [
+                {"timestamp": "2025-11-20T12:58:31Z", "metadata_vendor": "Linux", "device_hostname": "idm-2", "user_username": "root",
+                 "commandLine": "useradd -o -u 0 sysmaint", "baseImage": "/usr/sbin/useradd", "parentBaseImage": "/usr/bin/bash"},
+                {"timestamp": "2025-11-20T12:58:04Z", "metadata_vendor": "Linux", "device_hostname": "idm-2", "user_username": "pn",
+                 "commandLine": "sudo -i", "baseImage": "/usr/bin/sudo", "parentBaseImage": "/usr/bin/bash"}]});
+        let (e, id) = sumo_cse_records(sig.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("sig-1"));
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "useradd -o -u 0 sysmaint\nsudo -i"
+        );
+        assert_eq!(str_at(&e, "user.name"), "root");
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1136.001"]));
+        assert!(sumo_cse_records(json!({"records": [{"a": 1}]}).as_object().unwrap()).is_none());
     }
 
     #[test]
