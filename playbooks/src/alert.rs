@@ -3257,6 +3257,30 @@ fn env_vars(e: &mut Map<String, Json>) {
     }
 }
 
+/// Programs only macOS has: one of them as the process or an ancestor names the system.
+const MACOS_PROGRAMS: &[&str] = &[
+    "osascript",
+    "launchd",
+    "launchctl",
+    "dscl",
+    "ditto",
+    "plutil",
+    "sw_vers",
+    "softwareupdate",
+    "pkgutil",
+    "hdiutil",
+    "codesign",
+    "spctl",
+    "csrutil",
+    "tccutil",
+    "xpcproxy",
+    "sysadminctl",
+    "osacompile",
+    "screencapture",
+    "system_profiler",
+    "mdfind",
+];
+
 fn derive(e: &mut Map<String, Json>) {
     // Near-ECS shapes (Kandji's EDR detections and the like): the process's `path`, its parent
     // as a sibling `parent_process` object, the endpoint as `device_name`.
@@ -3293,6 +3317,17 @@ fn derive(e: &mut Map<String, Json>) {
         if let Some(signer) = signer {
             set_path(e, "process.code_signature.subject_name", signer);
         }
+    }
+    // Santa's signing identifier (`platform:com.apple.bash`, `TEAMID:com.vendor.app`): what a
+    // renamed copy of a system program still says it is.
+    if e.get("process").is_some()
+        && let Some(id) = e
+            .get("santa")
+            .and_then(|x| x.get("signing_id"))
+            .filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
+            .cloned()
+    {
+        set_path(e, "process.code_signature.signing_id", id);
     }
     if e.get("process").is_some_and(|p| p.get("parent").is_none())
         && let Some(Json::Object(pp)) = e.get("parent_process").cloned()
@@ -3414,6 +3449,22 @@ fn derive(e: &mut Map<String, Json>) {
             _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => {
                 Some("windows")
             }
+            // A Windows path anywhere in the chain or its working directory, or a program
+            // named `….exe`.
+            _ if [
+                "process.parent.parent.executable",
+                "process.working_directory",
+            ]
+            .iter()
+            .filter_map(|k| get_str(&doc, k))
+            .any(|p| p.len() > 2 && p.as_bytes()[1] == b':' && p.contains('\\'))
+                || ["process.name", "process.parent.name"]
+                    .iter()
+                    .filter_map(|k| get_str(&doc, k))
+                    .any(|n| n.to_ascii_lowercase().ends_with(".exe")) =>
+            {
+                Some("windows")
+            }
             // The process, its parent or grandparent, or its working directory in a place only
             // macOS has (a mounted disk image, a home under /Users, launchd as the ancestor).
             _ if [
@@ -3439,7 +3490,14 @@ fn derive(e: &mut Map<String, Json>) {
                 .any(|m| p.starts_with(m))
                     || p == "/sbin/launchd"
                     || p == "/usr/bin/osascript"
-            }) || get_str(&doc, "process.parent.name") == Some("launchd") =>
+            }) || [
+                "process.name",
+                "process.parent.name",
+                "process.parent.parent.name",
+            ]
+            .iter()
+            .filter_map(|k| get_str(&doc, k))
+            .any(|n| MACOS_PROGRAMS.contains(&n)) =>
             {
                 Some("macos")
             }
@@ -3682,10 +3740,15 @@ mod tests {
         // Santa through Filebeat: the executed file's signer becomes the process's.
         let sa = json!({"event": {"action": "exec", "category": ["process"]}, "host": {"name": "mac-1", "os": {"type": "macos"}},
             "process": {"executable": "/Users/s/Library/x/AdobeSyncHelper", "name": "AdobeSyncHelper", "args": ["AdobeSyncHelper", "/Users/s/Library/x/.c/sync.py"]},
-            "file": {"x509": {"subject": {"common_name": "Developer ID Application: Python Software Foundation (BMM5U3QVKW)"}}}});
+            "file": {"x509": {"subject": {"common_name": "Developer ID Application: Python Software Foundation (BMM5U3QVKW)"}}},
+            "santa": {"signing_id": "BMM5U3QVKW:org.python.python"}});
         let a = from_json(sa, "x").unwrap();
         assert!(
             at(&a, "process.code_signature.subject_name").contains("Python Software Foundation")
+        );
+        assert_eq!(
+            at(&a, "process.code_signature.signing_id"),
+            "BMM5U3QVKW:org.python.python"
         );
     }
 
@@ -4177,6 +4240,14 @@ mod tests {
         assert_eq!(tr.doc["user"]["name"], "amy");
         assert_eq!(tr.doc["host"]["name"], "WKS-9");
         assert_eq!(tr.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // The account the judged process ran as, over the alert's other accounts; a program
+        // only macOS has, as the parent, names the system.
+        let tm = from_json(json!({"id": "WB-2", "model": "m", "workbenchLink": "https://x",
+            "impactScope": {"entities": [{"entityType": "account", "entityValue": "sj"}, {"entityType": "account", "entityValue": "nobody"}]},
+            "indicators": [{"field": "processCmd", "value": "/bin/sh -c id"}, {"field": "parentCmd", "value": "osascript -e x"},
+                {"field": "processUser", "value": "root"}, {"field": "parentUser", "value": "sj"}]}), "x").unwrap();
+        assert_eq!(tm.doc["user"]["name"], "root");
+        assert_eq!(tm.doc["host"]["os"]["type"], "macos");
         // Sentinel SecurityAlert: entities as a JSON string, linked by $id/$ref.
         let entities = json!([
             {"$id": "2", "Type": "process", "ProcessId": "500", "CommandLine": "cscript //nologo C:\\Users\\x\\a.vbs",

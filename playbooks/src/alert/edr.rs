@@ -3162,13 +3162,24 @@ pub(super) fn trend_chain<'a>(
             object = (None, None);
         }
     }
-    let chain = if object.0.is_some() || object.1.is_some() {
+    let grand = (field("parentParentFilePath"), field("parentParentCmd"));
+    let judged_is_object = object.0.is_some() || object.1.is_some();
+    let chain = if judged_is_object {
         vec![object, acting, parent]
     } else {
-        vec![acting, parent]
+        vec![acting, parent, grand]
     };
     if chain[0].0.is_none() && chain[0].1.is_none() {
         return false;
+    }
+    // The judged process's working directory (a management agent's action folder).
+    let cwd = if judged_is_object {
+        field("objectFileCurrentWorkingDirectory")
+    } else {
+        field("processFileCurrentWorkingDirectory")
+    };
+    if let Some(d) = cwd {
+        set_path(e, "process.working_directory", s(d));
     }
     for ((path, cmd), prefix) in
         chain
@@ -3206,6 +3217,17 @@ pub(super) fn trend_workbench(
     let mut e = Map::new();
     if !trend_chain(&mut e, field) {
         return None;
+    }
+    // The account the judged process itself ran as, where an indicator names it: of the
+    // alert's accounts (the user who answered a prompt, root whose shell it opened), that one.
+    // (Set first: the entities below only fill what is still empty.) With an object process (`objectCmd`), the judged process is the object.
+    let own = if field("objectCmd").is_some() {
+        field("objectUser")
+    } else {
+        field("processUser")
+    };
+    if let Some(u) = own {
+        set_user(&mut e, u);
     }
     let entities = obj
         .get("impactScope")

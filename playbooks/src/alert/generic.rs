@@ -452,6 +452,15 @@ fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             None => set_path(&mut e, "user.name", s(u)),
         }
     }
+    // The account a command ran as through sudo or runas, beside the one who asked.
+    if let Some(r) = first(&all, &["runas", "runasuser"], |v| !v.contains(' '))
+        && e.get("user")
+            .and_then(|u| u.get("name"))
+            .and_then(Json::as_str)
+            != Some(r)
+    {
+        set_path(&mut e, "user.effective.name", s(r));
+    }
     // Technique ids wherever they are written (`class`, `tags`, `mitre` …).
     let mut techniques = Vec::new();
     for (_, v) in &all {
