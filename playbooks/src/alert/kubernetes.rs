@@ -219,29 +219,10 @@ fn text_is(obj: &Map<String, Json>, key: &str, want: &str) -> bool {
     mtext(obj, key) == Some(want)
 }
 
-/// A query-string value: `%XX` escapes and `+` for a space (how the Go client encodes them).
+/// A query-string value: `+` for a space (how the Go client encodes one), then `%XX` escapes.
 fn url_decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
-                    Ok(x) => {
-                        out.push(x);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced = v.replace('+', " ");
+    super::siem::percent_decoded(&spaced).unwrap_or(spaced)
 }
 
 #[cfg(test)]

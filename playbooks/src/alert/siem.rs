@@ -1084,7 +1084,7 @@ fn rendered_labels<'m>(msg: &'m str, labels: &[&'static str]) -> Vec<(&'static s
 }
 
 /// `s` with its `%XX` escapes decoded, when it has any and they decode to UTF-8 text.
-fn percent_decoded(s: &str) -> Option<String> {
+pub(super) fn percent_decoded(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(b.len());
