@@ -1188,8 +1188,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
             // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`): that interpreter is the
             // process, the script the file it came from.
-            (Some(p), Some(a)) if implied_interpreter(&p, a).is_some() => {
-                let exe = implied_interpreter(&p, a).unwrap_or_default();
+            (Some(p), Some(a)) if let Some(exe) = implied_interpreter(&p, a) => {
                 set_path(&mut e, "file.path", s(&p));
                 (
                     Some(exe.to_owned()),

@@ -124,19 +124,23 @@ type Audit = (Map<String, Json>, Option<String>, Vec<String>);
 
 fn audit_event(obj: &Map<String, Json>) -> Option<Audit> {
     // The API server's own log line.
-    if text_is(obj, "kind", "Event")
+    if mtext(obj, "kind") == Some("Event")
         && mtext(obj, "apiVersion").is_some_and(|v| v.starts_with("audit.k8s.io/"))
     {
         return Some((obj.clone(), None, Vec::new()));
     }
-    // Elastic's integration: the event under `kubernetes.audit`.
-    if let Some(Json::Object(a)) = super::get_path(
-        &Json::Object(super::expand(obj.clone())),
-        "kubernetes.audit",
-    ) && a.contains_key("objectRef")
+    // Elastic's integration: the event under `kubernetes.audit` (nested or with dotted keys;
+    // the document is expanded only when it has such a key, this reader runs on every alert).
+    if obj.keys().any(|k| k.starts_with("kubernetes"))
+        && let Some(Json::Object(a)) = super::get_path(
+            &Json::Object(super::expand(obj.clone())),
+            "kubernetes.audit",
+        )
+        && a.contains_key("objectRef")
     {
-        let rule = super::get_path(&Json::Object(obj.clone()), "rule.name")
-            .and_then(Json::as_str)
+        let rule = obj
+            .get("rule")
+            .and_then(|r| text(r, "name"))
             .or_else(|| mtext(obj, "rule.name"))
             .map(str::to_owned);
         return Some((a.clone(), rule, Vec::new()));
@@ -213,10 +217,6 @@ fn audit_event(obj: &Map<String, Json>) -> Option<Audit> {
         .map(str::to_uppercase)
         .collect();
     Some((a, mtext(obj, "rule").map(str::to_owned), tags))
-}
-
-fn text_is(obj: &Map<String, Json>, key: &str, want: &str) -> bool {
-    mtext(obj, key) == Some(want)
 }
 
 /// A query-string value: `+` for a space (how the Go client encodes one), then `%XX` escapes.
