@@ -1515,6 +1515,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         defender(&mut ecs, &mut id);
     }
 
+    edr::elastic_events(&mut ecs);
     // Elastic Security detection alert: techniques from the rule's threat mapping.
     let doc = Json::Object(ecs.clone());
     if let Some(u) = get_str(&doc, "kibana.alert.uuid") {
@@ -2125,6 +2126,28 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         }
         if let Some(u) = get_path(&doc, "data.srcuser").or_else(|| get_path(&doc, "data.dstuser")) {
             set_path(ecs, "user.name", u.clone());
+        }
+        // A terminal: someone typed it (a web server's or a daemon's commands have none).
+        if let Some(t) = text("tty") {
+            set_path(ecs, "process.interactive", Json::Bool(t != "(none)"));
+        }
+        // The account names auditd's enriched format adds (`UID="www-data" AUID="alice"`),
+        // which the decoder leaves in the full log.
+        if let Some(log) = get_str(&doc, "full_log") {
+            for (k, to) in [
+                (" UID=\"", "user.name"),
+                (" EUID=\"", "user.effective.name"),
+                (" AUID=\"", "user.audit.name"),
+            ] {
+                if let Some(v) = log
+                    .split_once(k)
+                    .and_then(|(_, rest)| rest.split_once('"'))
+                    .map(|(v, _)| v)
+                    .filter(|v| !v.is_empty() && *v != "unset")
+                {
+                    set_path(ecs, to, s(v));
+                }
+            }
         }
         set_path(ecs, "event.category", serde_json::json!(["process"]));
         set_path(ecs, "event.type", serde_json::json!(["start"]));
@@ -5645,5 +5668,62 @@ mod tests {
         assert_eq!(sd.doc["process"]["parent"]["name"], "node");
         assert_eq!(sd.doc["host"]["name"], "ip-10-80-14-201");
         assert_eq!(sd.doc["rule"]["name"], "Base64 piped to shell");
+    }
+
+    #[test]
+    fn sequences_and_lineage_their_exports_carry() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Elastic Defend's behaviour alert: the sequence's other event joins as a branch and the
+        // alert's own event lends its effective user.
+        let el = json!({"event": {"kind": "alert"}, "host": {"name": "m1", "os": {"type": "macos"}},
+            "process": {"entity_id": "B", "name": "sudo", "executable": "/usr/bin/sudo", "args": ["sudo", "-S", "id"]},
+            "Events": [
+                {"process": {"entity_id": "A", "args": ["osascript", "-e", "display dialog \"pw\" with hidden answer"]}},
+                {"process": {"entity_id": "B", "args": ["sudo", "-S", "id"]}, "user": {"name": "u", "effective": {"name": "root"}}}]});
+        let a = from_json(el, "x").unwrap();
+        assert_eq!(get(&a, "user.effective.name"), "root");
+        assert!(get(&a, "process.command_line").contains("\nosascript -e"));
+        // A 4688 message whose command line is empty: the event's explanation is not the
+        // command, and the new process's own account is the one under Target Subject.
+        let q = json!({"events": [{"qid": 1, "utf8_payload": "<13>Apr 25 06:12:09 WS4 AgentDevice=WindowsLog\tAgentLogFile=Security\tComputer=WS4\tEventID=4688\tMessage=A new process has been created.  Creator Subject:  Security ID:  S-1-5-18  Account Name:  WS4$  Account Domain:  NQM  Logon ID:  0x3E7  Target Subject:  Security ID:  S-1-5-21-1-2-3-6380  Account Name:  j.w  Account Domain:  NQM  Logon ID:  0x6D1E2A  Process Information:  New Process ID:  0x3a2c  New Process Name:  C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe  Token Elevation Type:  %%1938  Mandatory Label:  S-1-16-8192  Creator Process ID:  0x5f0  Creator Process Name:  C:\\Windows\\System32\\svchost.exe  Process Command Line:  Token Elevation Type indicates the type of token that was assigned to the new process."}]});
+        let a = from_json(q, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "");
+        assert!(get(&a, "user.name").ends_with("j.w"), "{:?}", a.doc["user"]);
+        // Falcon Data Replicator: the parent's and grandparent's command lines.
+        let f = json!({"event_simpleName": "ProcessRollup2", "aid": "a1", "event_platform": "Lin", "ImageFileName": "/usr/bin/curl",
+            "CommandLine": "curl -fsSL https://x/i.sh", "ParentBaseFileName": "dash", "ParentCommandLine": "/bin/sh /var/lib/cloud/instance/scripts/runcmd",
+            "GrandParentBaseFileName": "runcmd", "ComputerName": "h1"});
+        let a = from_json(f, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "/bin/sh /var/lib/cloud/instance/scripts/runcmd"
+        );
+        assert_eq!(get(&a, "process.parent.parent.name"), "runcmd");
+        // Sumo Logic Cloud SIEM's signals API (`allRecords`, epoch-millisecond timestamps):
+        // normalised records, the newest judged, its parent's record giving the grandparent.
+        let sumo = json!({"id": "s1", "name": "r", "allRecords": [
+            {"timestamp": 1000, "metadata_vendor": "Jamf", "baseImage": "/bin/sh", "commandLine": "/bin/sh /tmp/p.sh",
+             "parentBaseImage": "/usr/libexec/launchd_helper", "device_hostname": "mac1", "device_osName": "macOS 15.3", "user_username": "root"},
+            {"timestamp": 2000, "metadata_vendor": "Jamf", "baseImage": "/bin/launchctl", "process": "/bin/launchctl",
+             "commandLine": "launchctl load -w /Library/LaunchDaemons/x.plist", "parentBaseImage": "/bin/sh",
+             "parentCommandLine": "/bin/sh /tmp/p.sh", "device_hostname": "mac1", "user_username": "root"}]});
+        let a = from_json(sumo, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "launchctl");
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "launchctl load -w /Library/LaunchDaemons/x.plist"
+        );
+        assert_eq!(
+            get(&a, "process.parent.parent.executable"),
+            "/usr/libexec/launchd_helper"
+        );
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // Wazuh's auditd decoder: the names auditd's enriched format adds, and the terminal.
+        let w = json!({"rule": {"id": "1"}, "agent": {"name": "nc1"}, "full_log": "type=SYSCALL msg=audit(1.6:2): pid=2 auid=1001 uid=33 tty=pts1 comm=\"php\" exe=\"/usr/bin/php8.3\" AUID=\"alice\" UID=\"www-data\" EUID=\"www-data\"",
+            "data": {"audit": {"exe": "/usr/bin/php8.3", "command": "php", "uid": "33", "auid": "1001", "tty": "pts1", "execve": {"a0": "php", "a1": "occ"}}}});
+        let a = from_json(w, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "www-data");
+        assert_eq!(get(&a, "user.audit.name"), "alice");
+        assert_eq!(a.doc["process"]["interactive"], true);
     }
 }

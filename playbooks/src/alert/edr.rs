@@ -134,8 +134,24 @@ fn crowdstrike_fdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
     let mut e = Map::new();
     let image = mtext(obj, "ImageFileName").map(drive_path);
     put_process(&mut e, "process", image, mtext(obj, "CommandLine"));
-    if let Some(p) = mtext(obj, "ParentBaseFileName") {
-        set_path(&mut e, "process.parent.name", s(p));
+    // The parent's and grandparent's names and command lines, where the export joined them.
+    for (from, to) in [
+        ("ParentBaseFileName", "process.parent.name"),
+        ("ParentCommandLine", "process.parent.command_line"),
+        ("GrandParentBaseFileName", "process.parent.parent.name"),
+        ("GrandparentBaseFileName", "process.parent.parent.name"),
+        (
+            "GrandParentCommandLine",
+            "process.parent.parent.command_line",
+        ),
+        (
+            "GrandparentCommandLine",
+            "process.parent.parent.command_line",
+        ),
+    ] {
+        if let Some(v) = mtext(obj, from) {
+            set_path(&mut e, to, s(v));
+        }
     }
     for (from, to) in [
         ("RawProcessId", "process.pid"),
@@ -2472,6 +2488,74 @@ fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
     }
 }
 
+/// Elastic Defend's behaviour alerts list the events their rule matched under `Events` (a
+/// password prompt, then the `sudo -S` that read its answer): the alert's own process is one of
+/// them. Its event lends what the alert's copy lacks (the effective user, the parent's
+/// arguments), and the other events' commands join the command line as branches, so a sequence
+/// rule is judged on the whole sequence.
+pub(super) fn elastic_events(ecs: &mut Map<String, Json>) {
+    let Some(Json::Array(events)) = ecs.get("Events") else {
+        return;
+    };
+    let Some(me) = ecs.get("process").and_then(|p| text(p, "entity_id")) else {
+        return;
+    };
+    fn id(e: &Json) -> Option<&str> {
+        e.get("process").and_then(|p| text(p, "entity_id"))
+    }
+    let mine = events.iter().find(|e| id(e) == Some(me)).cloned();
+    let cmd = |p: &Json| {
+        text(p, "command_line").map(str::to_owned).or_else(|| {
+            let args: Vec<&str> = p
+                .get("args")?
+                .as_array()?
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
+            (!args.is_empty()).then(|| shell_join(&args))
+        })
+    };
+    // A sibling in the same pipeline (`… | base64 -d | bash`) is already in its parent's line.
+    let parent_cmd = ecs
+        .get("process")
+        .and_then(|p| p.get("parent"))
+        .and_then(|p| text(p, "command_line"))
+        .unwrap_or_default();
+    let others: Vec<String> = events
+        .iter()
+        .filter(|e| id(e) != Some(me))
+        .filter_map(|e| e.get("process").and_then(cmd))
+        .filter(|c| !parent_cmd.contains(c.as_str()))
+        .collect();
+    if let Some(mine) = mine {
+        fn leaves(prefix: &str, v: &Json, out: &mut Vec<(String, Json)>) {
+            match v {
+                Json::Object(m) if !m.is_empty() => {
+                    for (k, v) in m {
+                        leaves(&format!("{prefix}.{k}"), v, out);
+                    }
+                }
+                _ => out.push((prefix.to_owned(), v.clone())),
+            }
+        }
+        let mut out = Vec::new();
+        for k in ["process", "user"] {
+            if let Some(v) = mine.get(k) {
+                leaves(k, v, &mut out);
+            }
+        }
+        for (path, v) in out {
+            set_path(ecs, &path, v);
+        }
+    }
+    let first = ecs.get("process").and_then(cmd);
+    if let Some(all) = with_branches(first.as_deref(), others.iter().map(String::as_str))
+        && let Some(Json::Object(p)) = ecs.get_mut("process")
+    {
+        p.insert("command_line".into(), Json::String(all));
+    }
+}
+
 /// The taken process's command line followed by the other lines of the same alert (its other
 /// process branches: a sibling in a pipeline, a later elevated step), one per line, each once,
 /// so the analysis sees them all.
@@ -2506,6 +2590,16 @@ fn judged_process<'a>(procs: &[&'a Json], created: &str) -> Option<&'a Json> {
         .copied()
 }
 
+/// The evidence's other processes that started none of the others (`processId`/`parentProcessId`).
+fn other_leaves<'a>(procs: &'a [&'a Json], me: &'a Json) -> impl Iterator<Item = &'a Json> {
+    let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
+    procs.iter().copied().filter(move |p| {
+        !std::ptr::eq(*p, me)
+            && pid(p, "processId")
+                .is_none_or(|id| !procs.iter().any(|q| pid(q, "parentProcessId") == Some(id)))
+    })
+}
+
 fn graph_alert(
     obj: &Map<String, Json>,
     ev: &[Json],
@@ -2519,11 +2613,7 @@ fn graph_alert(
     let pid = |x: &Json, k: &str| x.get(k).and_then(Json::as_i64);
     let me = judged_process(&procs, "processCreationDateTime")?;
     let mut e = Map::new();
-    let leaves = procs.iter().filter(|p| {
-        !std::ptr::eq(**p, me)
-            && pid(p, "processId")
-                .is_none_or(|id| !procs.iter().any(|q| pid(q, "parentProcessId") == Some(id)))
-    });
+    let leaves = other_leaves(&procs, me);
     put_process(
         &mut e,
         "process",
@@ -2607,11 +2697,18 @@ fn mde_alert(obj: &Map<String, Json>, ev: &[Json]) -> Option<(Map<String, Json>,
         _ => None,
     };
     let mut e = Map::new();
+    // The other leaves of the evidence (a chain's other branches: the sudo whose shell is not
+    // listed, beside the program that shell started last) follow its command line.
+    let leaves = other_leaves(&procs, me);
     put_process(
         &mut e,
         "process",
         path(me, "filePath", "fileName"),
-        text(me, "processCommandLine"),
+        with_branches(
+            text(me, "processCommandLine"),
+            leaves.filter_map(|p| text(p, "processCommandLine")),
+        )
+        .as_deref(),
     );
     // A process's parent among the evidence, put under `prefix`: its path from the child's own
     // parent fields or the parent's entity, its command line from the entity.

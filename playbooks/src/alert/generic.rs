@@ -22,6 +22,11 @@ const COMMAND_LINE: &[&str] = &[
     "args",
     "samplecmdlines",
     "samplecommandlines",
+    // A rule's context naming one of the commands it counted (Panther's `alertContext`).
+    "examplecmdline",
+    "examplecommandline",
+    "samplecmdline",
+    "samplecommandline",
     // A PowerShell engine event's host: the command line of the process PowerShell runs in.
     "hostapplication",
     // What a rule's context says was started (`child_cmdline` beside the `sudo_cmdline` that

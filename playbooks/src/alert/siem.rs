@@ -152,7 +152,31 @@ fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String,
             (!args.is_empty()).then(|| super::edr::shell_join(&args))
         })
     };
-    let others: Vec<String> = procs.iter().rev().filter_map(cmd).collect();
+    // The record of the newest one's parent (its command line is the parent's): the parent's
+    // own parent is the grandparent, and its command is the parent, not another branch.
+    let parent_cmd = me
+        .get("process")
+        .and_then(|p| p.get("parent"))
+        .and_then(|p| text(p, "command_line"))
+        .map(str::to_owned);
+    if let Some(pc) = &parent_cmd
+        && let Some(Json::Object(gp)) = procs
+            .iter()
+            .rev()
+            .find(|r| cmd(r).as_deref() == Some(pc.as_str()))
+            .and_then(|r| r.get("process"))
+            .and_then(|p| p.get("parent"))
+    {
+        for (k, v) in gp {
+            set_path(&mut me, &format!("process.parent.parent.{k}"), v.clone());
+        }
+    }
+    let others: Vec<String> = procs
+        .iter()
+        .rev()
+        .filter_map(cmd)
+        .filter(|c| parent_cmd.as_deref() != Some(c.as_str()))
+        .collect();
     // The host is the one the other events name when the newest does not.
     let host = |e: &Map<String, Json>| e.get("host").and_then(|h| h.get("name")).cloned();
     if host(&me).is_none()
@@ -244,7 +268,11 @@ pub(super) fn sentinel_asim(
 pub(super) fn sumo_cse_records(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let records = obj.get("records")?.as_array()?;
+    // The signals API names them `allRecords`; a signal as forwarded, `records`.
+    let records = obj
+        .get("records")
+        .or_else(|| obj.get("allRecords"))?
+        .as_array()?;
     if !records
         .iter()
         .any(|r| r.get("metadata_vendor").is_some() || r.get("metadata_product").is_some())
@@ -252,17 +280,25 @@ pub(super) fn sumo_cse_records(
         return None;
     }
     let mut rows: Vec<&Map<String, Json>> = records.iter().filter_map(Json::as_object).collect();
-    rows.sort_by(|a, b| mtext(a, "timestamp").cmp(&mtext(b, "timestamp")));
+    // Epoch milliseconds (the API) or ISO text (a forwarded signal).
+    let when = |r: &Map<String, Json>| match r.get("timestamp") {
+        Some(Json::Number(n)) => format!("{:020}", n.as_i64().unwrap_or_default()),
+        Some(Json::String(t)) => t.clone(),
+        _ => String::new(),
+    };
+    rows.sort_by_key(|r| when(r));
     let procs: Vec<Map<String, Json>> = rows
         .into_iter()
         .filter_map(|r| {
-            match crate::alert::from_json(Json::Object(r.clone()), "")
-                .ok()?
-                .doc
-            {
-                Json::Object(m) if super::names_process(&m) => Some(m),
-                _ => None,
-            }
+            sumo_record(r).or_else(|| {
+                match crate::alert::from_json(Json::Object(r.clone()), "")
+                    .ok()?
+                    .doc
+                {
+                    Json::Object(m) if super::names_process(&m) => Some(m),
+                    _ => None,
+                }
+            })
         })
         .collect();
     let mut e = newest_with_branches(procs)?;
@@ -275,12 +311,71 @@ pub(super) fn sumo_cse_records(
         .filter_map(|t| t.strip_prefix("_mitreAttackTechnique:"))
         .collect();
     set_techniques(&mut e, &ids);
+    // The records' own OS (each record read alone guessed it from its paths).
+    if let Some(os) = records.iter().find_map(|r| text(r, "device_osName"))
+        && let Some(Json::Object(h)) = e.get_mut("host")
+    {
+        h.insert("os".into(), serde_json::json!({ "name": os }));
+    }
     if let Some(r) = mtext(obj, "ruleName").or_else(|| mtext(obj, "name")) {
         set_path(&mut e, "rule.name", s(r));
     }
     let id = mtext(obj, "id").map(str::to_owned);
     finish(&mut e, "sumo", "sumo_cse", Json::Object(obj.clone()));
     Some((e, id))
+}
+
+/// One Cloud SIEM record in Sumo Logic's normalised schema, when it names a process: the
+/// program (`baseImage`, or its path in `process`), `commandLine`, the parent's and
+/// grandparent's, the device and the account (`targetUser_username`: whom sudo ran it as).
+fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let cmd = mtext(r, "commandLine");
+    let path = |a: &str, b: &str| {
+        [mtext(r, a), mtext(r, b)]
+            .into_iter()
+            .flatten()
+            .find(|p| p.contains('/') || p.contains('\\'))
+            .or_else(|| mtext(r, a))
+            .map(str::to_owned)
+    };
+    let exe = path("baseImage", "process");
+    if cmd.is_none() && exe.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    put_process(&mut e, "process", exe, cmd);
+    put_process(
+        &mut e,
+        "process.parent",
+        path("parentBaseImage", "parentProcess"),
+        mtext(r, "parentCommandLine"),
+    );
+    put_process(
+        &mut e,
+        "process.parent.parent",
+        path("grandparentBaseImage", "grandparentProcess"),
+        mtext(r, "grandparentCommandLine"),
+    );
+    for (from, to) in [
+        ("device_hostname", "host.name"),
+        ("device_osName", "host.os.name"),
+        ("user_username", "user.name"),
+        ("user_userId", "user.id"),
+        ("targetUser_username", "user.effective.name"),
+    ] {
+        if let Some(v) = mtext(r, from) {
+            set_path(&mut e, to, s(v));
+        }
+    }
+    for (from, to) in [("pid", "process.pid"), ("parentPid", "process.parent.pid")] {
+        if let Some(n) = r
+            .get(from)
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        {
+            set_path(&mut e, to, Json::from(n));
+        }
+    }
+    Some(e)
 }
 
 /// IBM QRadar's Ariel search results (`/api/ariel/searches/{id}/results`: `events`, one row
@@ -979,14 +1074,32 @@ pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
                 ],
             );
             let first = |l: &str| f.iter().find(|(k, _)| *k == l).map(|(_, v)| *v);
-            for (label, key) in [
-                ("New Process Name:", "NewProcessName"),
-                ("Creator Process Name:", "ParentProcessName"),
-                ("Process Command Line:", "CommandLine"),
-                ("Account Name:", "SubjectUserName"),
-                ("Account Domain:", "SubjectDomainName"),
+            // The account under `Target Subject:` is the new process's own (a service host
+            // starting a program as the signed-in user); the first one is its creator's.
+            let target = f
+                .iter()
+                .skip_while(|(k, _)| *k != "Target Subject:")
+                .take_while(|(k, _)| *k != "Process Information:");
+            let in_target = |l: &str| target.clone().find(|(k, _)| *k == l).map(|(_, v)| *v);
+            for (value, key) in [
+                (first("New Process Name:"), "NewProcessName"),
+                (first("Creator Process Name:"), "ParentProcessName"),
+                // The message ends with the event's explanation of elevation types, which
+                // follows an empty command line directly.
+                (
+                    first("Process Command Line:").map(|c| {
+                        c.split_once("Token Elevation Type indicates")
+                            .map_or(c, |(c, _)| c)
+                            .trim()
+                    }),
+                    "CommandLine",
+                ),
+                (first("Account Name:"), "SubjectUserName"),
+                (first("Account Domain:"), "SubjectDomainName"),
+                (in_target("Account Name:"), "TargetUserName"),
+                (in_target("Account Domain:"), "TargetDomainName"),
             ] {
-                if let Some(v) = first(label).filter(|v| !v.is_empty() && *v != "-") {
+                if let Some(v) = value.filter(|v| !v.is_empty() && *v != "-") {
                     m.entry(key).or_insert_with(|| s(v));
                 }
             }
@@ -1145,6 +1258,9 @@ pub(super) fn trend_detection(
     }
     if let Some(h) = mtext(obj, "endpointHostName") {
         set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = mtext(obj, "osName").or_else(|| mtext(obj, "osDescription")) {
+        set_path(&mut e, "host.os.name", s(os));
     }
     if let Some(r) = mtext(obj, "ruleName") {
         set_path(&mut e, "rule.name", s(r));
