@@ -795,16 +795,16 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
             });
         candidates.extend(starts.map(|c| (c, true)).collect::<Vec<_>>());
         let labelled = labelled_lines(t);
+        // Fields laid out as a table (`| process.command_line | … |`), when nothing else in
+        // the text is an event: after the JSON and log candidates.
+        let tables: Vec<Map<String, Json>> = candidates
+            .iter()
+            .filter(|(c, _)| !c.trim_start().starts_with(['{', '[']))
+            .filter_map(|(c, _)| field_table(c))
+            .collect();
         for (c, whole) in candidates {
             let c = c.trim();
-            let table = if c.starts_with(['{', '[']) {
-                None
-            } else {
-                field_table(c)
-            };
-            let read = if let Some(m) = table {
-                vec![from_json(Json::Object(m), "")]
-            } else if whole && labelled.is_some() && !c.starts_with('{') {
+            let read = if whole && labelled.is_some() && !c.starts_with('{') {
                 vec![from_json(
                     Json::Object(labelled.clone().unwrap_or_default()),
                     "",
@@ -827,6 +827,14 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
                 continue;
             };
             if let Some(a) = read.into_iter().flatten().find(names_process)
+                && let Json::Object(m) = a.doc
+            {
+                return Some(m);
+            }
+        }
+        for m in tables {
+            if let Ok(a) = from_json(Json::Object(m), "")
+                && names_process(&a)
                 && let Json::Object(m) = a.doc
             {
                 return Some(m);
@@ -2461,6 +2469,46 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     }
     if let Some(t) = top.filter(|t| t.get("pid").and_then(Json::as_i64) != ppid) {
         put(&mut e, "process.entry_leader", t);
+    }
+    // The related processes outside the judged one's ancestry (the `sudo -S` its parent ran
+    // after the prompt): their commands follow its own, as branches.
+    let parent_of = |x: &Json| {
+        x.get("ppid")
+            .and_then(Json::as_i64)
+            .filter(|p| *p > 1)
+            .or_else(|| x.get("originalParentPID").and_then(Json::as_i64))
+    };
+    let mut ancestors = Vec::new();
+    let mut cur = ppid;
+    while let Some(p) = cur.filter(|p| *p > 1 && !ancestors.contains(p)) {
+        ancestors.push(p);
+        cur = find(p).and_then(parent_of);
+    }
+    let argv = |p: &Json| -> Option<String> {
+        let a: Vec<&str> = p
+            .get("args")?
+            .as_array()?
+            .iter()
+            .filter_map(Json::as_str)
+            .collect();
+        (!a.is_empty()).then(|| edr::shell_join(&a))
+    };
+    let others: Vec<String> = procs
+        .iter()
+        .filter(|x| {
+            // A sibling or a child: started by the judged process or one of its ancestors.
+            x.get("pid")
+                .and_then(Json::as_i64)
+                .is_some_and(|p| p != pid && !ancestors.contains(&p))
+                && parent_of(x).is_some_and(|pp| pp == pid || ancestors.contains(&pp))
+        })
+        .filter_map(argv)
+        .collect();
+    if !others.is_empty()
+        && let Some(all) =
+            edr::with_branches(argv(me).as_deref(), others.iter().map(String::as_str))
+    {
+        set_path(&mut e, "process.command_line", s(&all));
     }
     if let Some(uid) = me.get("uid") {
         set_path(&mut e, "user.id", s(&uid.to_string()));
@@ -5841,5 +5889,34 @@ mod tests {
             "/bin/sh -c 'systemctl reload nginx'"
         );
         assert!(get(&a, "process.parent.command_line").contains("certbot renew"));
+    }
+
+    #[test]
+    fn single_santa_events_and_jamf_siblings() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // One Santa sync event on its own, as a SIEM keeps it.
+        let santa = json!({"file_sha256": "e4", "file_path": "/Users/l/Library/Application Support/.x", "file_name": "syncd",
+            "executing_user": "l", "decision": "BLOCK_UNKNOWN", "pid": 7, "ppid": 6, "parent_name": "bash", "hostname": "MBP-L"});
+        let a = from_json(santa, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.executable"),
+            "/Users/l/Library/Application Support/.x/syncd"
+        );
+        assert_eq!(get(&a, "host.name"), "MBP-L");
+        // Jamf Protect: a sibling the judged process's parent started after it (the `sudo -S`
+        // that read the prompt's answer) follows its command line; its ancestors do not.
+        let proc_ = |pid: i64, ppid: i64, path: &str, args: &[&str]| json!({"pid": pid, "ppid": ppid, "path": path, "args": args, "uid": 501});
+        let jp = json!({"input": {"eventType": "GPProcessEvent", "host": {"hostname": "MBP-2"},
+            "match": {"uuid": "u", "event": {"pid": 10}, "facts": []},
+            "related": {"processes": [
+                proc_(10, 9, "/usr/bin/osascript", &["osascript", "-e", "display dialog \"pw\" with hidden answer"]),
+                proc_(9, 8, "/Users/a/.h/helperd", &["/Users/a/.h/helperd"]),
+                proc_(8, 1, "/Applications/Terminal.app/Contents/MacOS/Terminal", &["Terminal"]),
+                proc_(11, 9, "/usr/bin/sudo", &["sudo", "-S", "cp", "/Users/a/.h/helperd", "/usr/local/bin/.h"])]}}});
+        let a = from_json(jp, "x").unwrap();
+        let cmd = get(&a, "process.command_line");
+        assert!(cmd.starts_with("osascript -e"), "{cmd}");
+        assert!(cmd.contains("\nsudo -S cp"), "{cmd}");
+        assert!(!cmd.contains("Terminal"), "{cmd}");
     }
 }

@@ -2007,11 +2007,17 @@ pub(super) fn datadog_signal(
 pub(super) fn santa_event_upload(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let events = obj.get("events")?.as_array()?;
     let is_santa = |e: &&Json| {
         e.get("file_name").is_some()
             && e.get("decision").is_some()
             && e.get("executing_user").is_some()
+    };
+    // One event on its own (a SIEM's copy of one upload's event).
+    let one = [Json::Object(obj.clone())];
+    let events: &[Json] = match obj.get("events") {
+        Some(Json::Array(a)) => a,
+        _ if is_santa(&&one[0]) => &one,
+        _ => return None,
     };
     let time = |e: &Json| {
         e.get("execution_time")
@@ -2066,6 +2072,9 @@ pub(super) fn santa_event_upload(
         .and_then(|t| chrono::DateTime::from_timestamp_millis((t * 1000.0) as i64))
     {
         e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    if let Some(h) = text(ev, "hostname").or_else(|| mtext(obj, "hostname")) {
+        set_path(&mut e, "host.name", s(h));
     }
     set_path(&mut e, "host.os.type", s("macos"));
     set_path(&mut e, "event.action", s("execution"));

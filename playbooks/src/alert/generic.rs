@@ -92,6 +92,8 @@ const HOST: &[&str] = &[
     "machine",
     "alerthost",
     "destinationhostname",
+    // Sumo Logic's metadata: the host the log came from.
+    "sourcehost",
     "dest",
     "endpoint",
     "source",
@@ -419,7 +421,21 @@ fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     let all = strings(obj);
     let looks_like_command = |v: &str| v.contains(' ') || v.contains(['\\', '/']);
     let looks_like_path = |v: &str| v.contains(['\\', '/']) && !v.contains("://");
-    let cmd = first(&all, COMMAND_LINE, looks_like_command);
+    // Else a field named for a command line with a prefix of the query's own (`dl_cmdline`
+    // beside `shell_cmdline` in a correlation search's row).
+    let cmd = first(&all, COMMAND_LINE, looks_like_command).or_else(|| {
+        all.iter()
+            .find(|(k, v)| {
+                // A short prefix only: a vendor's long names (`actionprocessimagecommandline`)
+                // belong to its own reader, which knows the rest of the record.
+                let prefix = k
+                    .strip_suffix("cmdline")
+                    .or_else(|| k.strip_suffix("commandline"));
+                prefix.is_some_and(|p| p.len() <= 8 && !p.starts_with("parent"))
+                    && looks_like_command(v)
+            })
+            .map(|(_, v)| v.trim())
+    });
     // A bare `path` is the program's only when it names the command line's program
     // (osquery's columns as a detection's context carries them); otherwise it may be any
     // file's, another process's or a URL's.
