@@ -2484,15 +2484,7 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         ancestors.push(p);
         cur = find(p).and_then(parent_of);
     }
-    let argv = |p: &Json| -> Option<String> {
-        let a: Vec<&str> = p
-            .get("args")?
-            .as_array()?
-            .iter()
-            .filter_map(Json::as_str)
-            .collect();
-        (!a.is_empty()).then(|| edr::shell_join(&a))
-    };
+    let argv = edr::joined_args;
     let others: Vec<String> = procs
         .iter()
         .filter(|x| {

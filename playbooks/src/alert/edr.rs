@@ -2503,6 +2503,24 @@ fn file_path(f: Option<&Json>, dir: &str, name: &str) -> Option<String> {
     }
 }
 
+/// A process object's arguments (`args`, a list) joined as a command line.
+pub(super) fn joined_args(p: &Json) -> Option<String> {
+    let args: Vec<&str> = p
+        .get("args")?
+        .as_array()?
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    (!args.is_empty()).then(|| shell_join(&args))
+}
+
+/// A process object's command line, else its arguments joined.
+pub(super) fn command_of(p: &Json) -> Option<String> {
+    text(p, "command_line")
+        .map(str::to_owned)
+        .or_else(|| joined_args(p))
+}
+
 /// Elastic Defend's behaviour alerts list the events their rule matched under `Events` (a
 /// password prompt, then the `sudo -S` that read its answer): the alert's own process is one of
 /// them. Its event lends what the alert's copy lacks (the effective user, the parent's
@@ -2519,17 +2537,7 @@ pub(super) fn elastic_events(ecs: &mut Map<String, Json>) {
         e.get("process").and_then(|p| text(p, "entity_id"))
     }
     let mine = events.iter().find(|e| id(e) == Some(me)).cloned();
-    let cmd = |p: &Json| {
-        text(p, "command_line").map(str::to_owned).or_else(|| {
-            let args: Vec<&str> = p
-                .get("args")?
-                .as_array()?
-                .iter()
-                .filter_map(Json::as_str)
-                .collect();
-            (!args.is_empty()).then(|| shell_join(&args))
-        })
-    };
+    let cmd = command_of;
     // A sibling in the same pipeline (`… | base64 -d | bash`) is already in its parent's line.
     let parent_cmd = ecs
         .get("process")

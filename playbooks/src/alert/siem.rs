@@ -140,18 +140,7 @@ fn flat_process(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
 fn newest_with_branches(mut procs: Vec<Map<String, Json>>) -> Option<Map<String, Json>> {
     let mut me = procs.pop()?;
     // A line reader may give the arguments only (an audit record): joined as the command line.
-    let cmd = |e: &Map<String, Json>| {
-        let p = e.get("process")?;
-        text(p, "command_line").map(str::to_owned).or_else(|| {
-            let args: Vec<&str> = p
-                .get("args")?
-                .as_array()?
-                .iter()
-                .filter_map(Json::as_str)
-                .collect();
-            (!args.is_empty()).then(|| super::edr::shell_join(&args))
-        })
-    };
+    let cmd = |e: &Map<String, Json>| super::edr::command_of(e.get("process")?);
     // The record of the newest one's parent (its command line is the parent's): the parent's
     // own parent is the grandparent, and its command is the parent, not another branch.
     // The parent's record is found by its process id, else by its command line.
