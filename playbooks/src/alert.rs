@@ -793,6 +793,10 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
                     _ => None,
                 }
             });
+        // The whole text (JSON, or `Label: value` prose) after the events fenced inside it (a
+        // ticket that summarises an alert in prose and attaches its event in a code block has the
+        // event read), before JSON that merely follows the prose.
+        candidates.rotate_left(1);
         candidates.extend(starts.map(|c| (c, true)).collect::<Vec<_>>());
         let labelled = labelled_lines(t);
         // Fields laid out as a table (`| process.command_line | … |`), when nothing else in
