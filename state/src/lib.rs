@@ -182,13 +182,30 @@ impl Store {
         })?;
         let db_path = dir.join("db");
         // sled panics on some corrupt files; contain that and report the path instead.
-        let opened = std::panic::catch_unwind(|| {
-            sled::Config::new()
-                .path(&db_path)
-                // sled caches up to 1 GiB by default; runs are read rarely once written.
-                .cache_capacity(CACHE_BYTES)
-                .open()
-        });
+        let open_once = || {
+            std::panic::catch_unwind(|| {
+                sled::Config::new()
+                    .path(&db_path)
+                    // sled caches up to 1 GiB by default; runs are read rarely once written.
+                    .cache_capacity(CACHE_BYTES)
+                    .open()
+            })
+        };
+        // A store closed an instant ago (a restart, a command run right after the daemon
+        // stopped) may not have released its file lock yet: sled's background flusher lets go
+        // of it just after the last handle drops. Wait up to a second for it; a lock another
+        // process keeps is then reported.
+        let mut opened = open_once();
+        for _ in 0..20 {
+            let busy = matches!(&opened, Ok(Err(sled::Error::Io(e)))
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.to_string().contains("could not acquire lock"));
+            if !busy {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            opened = open_once();
+        }
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) => return Err(StateError::Open { path: db_path, source: e }),
