@@ -799,14 +799,7 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
         candidates.rotate_left(1);
         candidates.extend(starts.map(|c| (c, true)).collect::<Vec<_>>());
         let labelled = labelled_lines(t);
-        // Fields laid out as a table (`| process.command_line | … |`), when nothing else in
-        // the text is an event: after the JSON and log candidates.
-        let tables: Vec<Map<String, Json>> = candidates
-            .iter()
-            .filter(|(c, _)| !c.trim_start().starts_with(['{', '[']))
-            .filter_map(|(c, _)| field_table(c))
-            .collect();
-        for (c, whole) in candidates {
+        for &(c, whole) in &candidates {
             let c = c.trim();
             let read = if whole && labelled.is_some() && !c.starts_with('{') {
                 vec![from_json(
@@ -836,6 +829,12 @@ fn embedded_event_in(doc: &Json) -> Option<Map<String, Json>> {
                 return Some(m);
             }
         }
+        // Fields laid out as a table (`| process.command_line | … |`), when nothing else in
+        // the text is an event: after the JSON and log candidates, and only then parsed.
+        let tables = candidates
+            .iter()
+            .filter(|(c, _)| !c.trim_start().starts_with(['{', '[']))
+            .filter_map(|(c, _)| field_table(c));
         for m in tables {
             if let Ok(a) = from_json(Json::Object(m), "")
                 && names_process(&a)
