@@ -35,6 +35,8 @@ pub const VARIABLES: &[&str] = &[
 pub struct Expr {
     pub src: String,
     program: Arc<cel::Program>,
+    /// The same expression compiled for native evaluation, when it lies in that subset.
+    native: Option<Arc<crate::native::Program>>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -271,7 +273,12 @@ impl Functions {
                 match v {
                     Value::String(s) => out.push(s.to_string()),
                     Value::List(l) => l.iter().for_each(|x| walk(x, out)),
-                    Value::Map(m) => m.map.values().for_each(|x| walk(x, out)),
+                    // In key order: the map's own order changes from process to process.
+                    Value::Map(m) => {
+                        let mut e: Vec<_> = m.map.iter().collect();
+                        e.sort_by_cached_key(|(k, _)| k.to_string());
+                        e.into_iter().for_each(|(_, x)| walk(x, out));
+                    }
                     _ => {}
                 }
             }
@@ -613,6 +620,17 @@ fn truthy_val(v: &dyn Val) -> Option<bool> {
 
 static FUNCTIONS: LazyLock<Functions> = LazyLock::new(Functions::new);
 
+/// `RIPOSTE_EXPR_ENGINE=cel`: every expression is evaluated by `cel`'s interpreter (to compare
+/// speed, or should native evaluation ever be in doubt).
+static ENGINE_NATIVE: LazyLock<bool> =
+    LazyLock::new(|| std::env::var("RIPOSTE_EXPR_ENGINE").as_deref() != Ok("cel"));
+
+/// `RIPOSTE_EXPR_CROSSCHECK` set (to anything but `0`): every native evaluation is repeated by
+/// `cel` and the two compared.
+static CROSSCHECK: LazyLock<bool> = LazyLock::new(|| {
+    std::env::var("RIPOSTE_EXPR_CROSSCHECK").is_ok_and(|v| !v.is_empty() && v != "0")
+});
+
 /// Variables bound for evaluations. Each value is converted to CEL's internal form once, when it
 /// is set, and lent to every evaluation through a resolver (no per-evaluation deep copy).
 #[derive(Default, Clone)]
@@ -631,7 +649,7 @@ enum Slot {
 }
 
 impl Slot {
-    fn val(&self) -> &dyn Val {
+    fn val(&self) -> &(dyn Val + 'static) {
         match self {
             Slot::Own(b) => b.as_ref(),
             Slot::Shared(a) => a.as_ref(),
@@ -703,6 +721,29 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// The value bound to `name`, as the interpreter holds it.
+    pub(crate) fn get(&self, name: &str) -> Option<&(dyn Val + 'static)> {
+        self.vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.val())
+    }
+}
+
+impl Scope {
+    /// The value bound to `name` when it is shared between runs (the playbook's own `vars`).
+    pub(crate) fn shared(&self, name: &str) -> Option<&Arc<dyn Val>> {
+        self.vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| match v {
+                Slot::Shared(a) => Some(a),
+                _ => None,
+            })
+    }
+}
+
 impl cel::context::VariableResolver for Scope {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
         self.vars
@@ -741,6 +782,7 @@ impl Expr {
         match ENV.compile(src) {
             Ok(p) => Ok(Expr {
                 src: src.to_owned(),
+                native: crate::native::Program::compile(p.expression()).map(Arc::new),
                 program: Arc::new(p),
             }),
             Err(e) => {
@@ -787,6 +829,43 @@ impl Expr {
     }
 
     pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
+        match &self.native {
+            Some(n) if *ENGINE_NATIVE => {
+                let v = n.eval(scope).and_then(crate::native::V::into_value);
+                if *CROSSCHECK {
+                    self.crosscheck(scope, &v);
+                }
+                v
+            }
+            _ => self.eval_cel(scope),
+        }
+    }
+
+    /// Whether this expression is evaluated natively (see `native`).
+    pub fn is_native(&self) -> bool {
+        self.native.is_some()
+    }
+
+    /// Compares a native result with `cel`'s; a difference is a bug in `native`, reported on
+    /// standard error with both results.
+    fn crosscheck(&self, scope: &Scope, native: &Result<Value, String>) {
+        let cel = self.eval_cel(scope);
+        let same = match (native, &cel) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        if !same {
+            let msg = format!(
+                "native evaluation differs from cel for `{}`: native {native:?}, cel {cel:?}",
+                self.src
+            );
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Evaluates with `cel`'s interpreter.
+    pub fn eval_cel(&self, scope: &Scope) -> Result<Value, String> {
         let mut ctx = FUNCTIONS.root.new_inner_scope();
         ctx.set_variable_resolver(scope);
         self.program.execute(&ctx).map_err(|e| e.to_string())

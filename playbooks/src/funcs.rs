@@ -98,7 +98,7 @@ pub fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, St
 /// shares the compiled program and keeps its own search cache (no lock on the hot path). Without
 /// this, each thread that ran a playbook held its own compiled copy of every pattern (about
 /// 10 MB for the T1059 playbook, per thread).
-fn shared_regex(pattern: &str) -> Result<Regex, String> {
+pub(crate) fn shared_regex(pattern: &str) -> Result<Regex, String> {
     static SHARED: LazyLock<std::sync::Mutex<HashMap<String, Result<Regex, String>>>> =
         LazyLock::new(Default::default);
     let mut m = SHARED.lock().unwrap_or_else(|p| p.into_inner());

@@ -12,6 +12,7 @@ pub mod expr;
 pub mod funcs;
 pub mod load;
 pub mod model;
+mod native;
 pub mod template;
 pub mod testcase;
 pub mod yaml;

@@ -24,6 +24,32 @@ fn shipped_playbook_validates_and_its_tests_pass() {
     assert!(last.ends_with("0 failed"), "{last}");
 }
 
+/// Expressions run natively (playbooks::native) where they can; on every shipped case each
+/// native evaluation is repeated by `cel`'s interpreter and the two must agree.
+#[test]
+fn native_evaluation_agrees_with_cel_on_every_shipped_case() {
+    let o = riposte!()
+        .env("RIPOSTE_EXPR_CROSSCHECK", "1")
+        .args(["playbook", "test", "playbooks/library"])
+        .output()
+        .expect("the riposte binary runs");
+    let out = stdout(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap_or_default()
+            .ends_with(" 0 failed"),
+        "{out}"
+    );
+    let differs: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("differs from cel"))
+        .collect();
+    assert!(differs.is_empty(), "{}", differs.join("\n"));
+}
+
 #[test]
 fn a_playbook_test_fails_when_an_expression_cannot_be_evaluated() {
     // `!facts.kind` on a string is a type error the validator cannot see: the case's verdict
