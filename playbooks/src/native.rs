@@ -1305,6 +1305,11 @@ fn add<'a>(a: V<'a>, b: V<'a>) -> R<'a> {
             .map(V::UInt)
             .ok_or_else(|| "Overflow from binary operator 'add'".to_owned()),
         (V::Float(x), V::Float(y)) => Ok(V::Float(x + y)),
+        // A list built by this expression grows in place (`a + b + c` copies each once).
+        (V::List(mut x), b) if b.items().is_some() => {
+            x.extend(b.items().into_iter().flatten());
+            Ok(V::List(x))
+        }
         (a, b) => match (a.items(), b.items()) {
             (Some(x), Some(y)) => Ok(V::List(x.chain(y).collect())),
             _ => Err(format!(
