@@ -1397,7 +1397,10 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         }
     }
     // Splunk ES notables carry the CIM Endpoint fields (`process` is the command line there).
-    if let Some(cim) = splunk_cim(&obj) {
+    // A Windows add-on's 4688 row has CIM aliases too (`process_name`, `parent_process_name`)
+    // but its own labels carry more (paths, command line, both accounts): read below.
+    let windows_4688_row = obj.contains_key("EventCode") && obj.contains_key("New_Process_Name");
+    if !windows_4688_row && let Some(cim) = splunk_cim(&obj) {
         obj = cim;
     }
     // Hayabusa's timeline lines: the event's fields abbreviated under `Details`.

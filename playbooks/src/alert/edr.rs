@@ -1217,6 +1217,38 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             (Some(p), Some(a)) if same_program(first.unwrap_or_default(), &p) => {
                 (Some(p), Some(a.to_owned()))
             }
+            // The arguments start with a command of their own (`sudo -S -k /bin/zsh -c …`, `osascript
+            // -e …`), not with options: the threat's program ran that command, which is the
+            // process; the threat's file is its parent.
+            (Some(p), Some(a))
+                if first.is_some_and(|f| {
+                    !f.contains(['\\', '/'])
+                        && matches!(
+                            f,
+                            "sudo"
+                                | "doas"
+                                | "pkexec"
+                                | "osascript"
+                                | "sh"
+                                | "bash"
+                                | "zsh"
+                                | "dash"
+                                | "curl"
+                                | "wget"
+                                | "perl"
+                                | "ruby"
+                                | "node"
+                        )
+                        || f.starts_with("python")
+                }) =>
+            {
+                set_path(&mut e, "process.parent.executable", s(&p));
+                set_path(&mut e, "process.parent.name", s(basename_of(&p)));
+                if let Some(f) = first {
+                    set_path(&mut e, "process.name", s(f));
+                }
+                (None, Some(a.to_owned()))
+            }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
         };
@@ -2544,12 +2576,15 @@ pub(super) fn elastic_events(ecs: &mut Map<String, Json>) {
         .and_then(|p| p.get("parent"))
         .and_then(|p| text(p, "command_line"))
         .unwrap_or_default();
-    let others: Vec<String> = events
+    let mut others: Vec<String> = events
         .iter()
         .filter(|e| id(e) != Some(me))
         .filter_map(|e| e.get("process").and_then(cmd))
         .filter(|c| !parent_cmd.contains(c.as_str()))
         .collect();
+    if let Some(p) = pipeline(events, me) {
+        others.insert(0, p);
+    }
     if let Some(mine) = mine {
         fn leaves(prefix: &str, v: &Json, out: &mut Vec<(String, Json)>) {
             match v {
@@ -2577,6 +2612,50 @@ pub(super) fn elastic_events(ecs: &mut Map<String, Json>) {
     {
         p.insert("command_line".into(), Json::String(all));
     }
+}
+
+/// The alert's process and its siblings in `Events` as the one shell pipeline they were: the
+/// same parent started them within a second of each other (a shell forks a pipeline's members
+/// together, in order, so by process id). `echo … | base64 -d | zsh` or `curl … | zsh` then reads
+/// as written, not as unrelated commands.
+fn pipeline(events: &[Json], me: &str) -> Option<String> {
+    let proc_of = |e: &Json| e.get("process").cloned();
+    let parent_of = |p: &Json| {
+        p.get("parent").and_then(|q| {
+            text(q, "entity_id")
+                .map(str::to_owned)
+                .or_else(|| q.get("pid").map(Json::to_string))
+        })
+    };
+    let time =
+        |e: &Json| text(e, "@timestamp").and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let mine = events
+        .iter()
+        .find(|e| e.get("process").and_then(|p| text(p, "entity_id")) == Some(me))?;
+    let parent = parent_of(&proc_of(mine)?)?;
+    let t0 = time(mine)?;
+    let mut members: Vec<(i64, String)> = events
+        .iter()
+        .filter(|e| {
+            proc_of(e).and_then(|p| parent_of(&p)).as_deref() == Some(parent.as_str())
+                && time(e).is_some_and(|t| (t - t0).num_milliseconds().abs() <= 1000)
+        })
+        .filter_map(|e| {
+            let p = e.get("process")?;
+            Some((p.get("pid")?.as_i64()?, command_of(p)?))
+        })
+        .collect();
+    if members.len() < 2 {
+        return None;
+    }
+    members.sort_by_key(|(pid, _)| *pid);
+    Some(
+        members
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect::<Vec<_>>()
+            .join(" | "),
+    )
 }
 
 /// The taken process's command line followed by the other lines of the same alert (its other
