@@ -228,6 +228,48 @@ enum F {
 }
 
 impl F {
+    /// The name a playbook calls it by (for messages).
+    fn name(self) -> &'static str {
+        use F::*;
+        match self {
+            Lower => "lower",
+            Basename => "basename",
+            Dirname => "dirname",
+            ContainsAny => "contains_any",
+            EndsWithAny => "ends_with_any",
+            StartsWithAny => "starts_with_any",
+            InList => "in_list",
+            SplitArgs => "split_args",
+            Decoded => "decoded",
+            Deobfuscate => "deobfuscate",
+            StripComments => "strip_comments",
+            WrittenThenRun => "written_then_run",
+            PowershellReadOnly => "powershell_read_only",
+            B64decode => "b64decode",
+            Entropy => "entropy",
+            ObfuscationRatio => "obfuscation_ratio",
+            Urls => "urls",
+            Ips => "ips",
+            UrlHost => "url_host",
+            IsIp => "is_ip",
+            IsPublicIp => "is_public_ip",
+            IpIn => "ip_in",
+            DomainIn => "domain_in",
+            Truthy => "truthy",
+            Uniq => "uniq",
+            FlattenStrings => "flatten_strings",
+            Size => "size",
+            Int => "int",
+            String => "string",
+            Contains => "contains",
+            StartsWith => "startsWith",
+            EndsWith => "endsWith",
+            Join => "join",
+            Replace => "replace",
+            Split => "split",
+        }
+    }
+
     /// The function a call names, with the arity (target included) it is native for.
     fn of(name: &str, method: bool, arity: usize) -> Option<F> {
         use F::*;
@@ -902,11 +944,11 @@ impl<'a> Cx<'a> {
             N::Index(x, i) => {
                 let v = self.eval(x)?;
                 let i = self.eval(i)?;
-                if let (Some(items), V::Int(k)) = (v.items(), &i) {
+                if let (Some(mut items), V::Int(k)) = (v.items(), &i) {
                     let n = items.len();
                     return usize::try_from(*k)
                         .ok()
-                        .and_then(|k| v.items().and_then(|mut it| it.nth(k)))
+                        .and_then(|k| items.nth(k))
                         .ok_or_else(|| format!("Index out of bounds: {k} (size {n})"));
                 }
                 match (v.map(), &i) {
@@ -956,7 +998,7 @@ impl<'a> Cx<'a> {
             N::Call(f, args) => self.call(*f, args),
             N::ListCall(f, x, l) => {
                 let x = self.eval(x)?;
-                let h = str_arg(&format!("{f:?}"), &x)?;
+                let h = str_arg(f.name(), &x)?;
                 let prep = match l {
                     ListArg::Const(p) => Some(Ok(p)),
                     ListArg::Vars(n, cache) => self
@@ -1054,7 +1096,7 @@ impl<'a> Cx<'a> {
     fn call(&mut self, f: F, args: &'a [N]) -> R<'a> {
         use F::*;
         let x = self.eval(&args[0])?;
-        let name = || format!("{f:?}");
+        let name = f.name();
         Ok(match f {
             Lower => V::Str(match x {
                 V::Str(Cow::Borrowed(s)) => funcs::lower_cow(s),
@@ -1180,7 +1222,7 @@ impl<'a> Cx<'a> {
                 match f {
                     Contains | StartsWith | EndsWith => {
                         let (Some(h), Some(n)) = (x.as_str(), y.as_str()) else {
-                            return Err(no_overload(&name(), &[&x, &y]));
+                            return Err(no_overload(name, &[&x, &y]));
                         };
                         V::Bool(match f {
                             Contains => h.contains(n),
