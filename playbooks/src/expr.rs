@@ -562,37 +562,43 @@ fn get_native<'c, 'k>(ftx: &mut FunctionContext<'c, 'k>) -> Result<CowVal<'c, 'k
         .downcast_ref::<CelString>()
         .map(|s| s.inner())
         .unwrap_or_default();
-    fn walk<'b, 'k>(mut v: &'b (dyn Val + 'k), path: &str) -> Option<&'b (dyn Val + 'k)> {
-        for part in path.split('.') {
-            let m = v.downcast_ref::<CelMap>()?;
-            // `contains` first: a miss through `get` would build an error (allocations) only
-            // for us to drop it. The key borrows `part`, so neither lookup allocates.
-            let k = CelString::from(part);
-            if !m.contains(&k).ok()? {
-                return None;
-            }
-            match m.get(&k).ok()? {
-                CowVal::Borrowed(x) => v = x,
-                CowVal::Owned(_) => return None,
-            }
-        }
-        // A field present but null (damaged or partial records) reads as missing: the
-        // default, so one null field cannot turn every check built on it into an error.
-        if v.downcast_ref::<CelNull>().is_some() {
-            return None;
-        }
-        Some(v)
-    }
     Ok(match m {
-        CowVal::Borrowed(b) => match walk(b, path) {
+        CowVal::Borrowed(b) => match val_path(b, path) {
             Some(v) => CowVal::Borrowed(v),
             None => default,
         },
-        CowVal::Owned(o) => match walk(o.as_ref(), path) {
+        CowVal::Owned(o) => match val_path(o.as_ref(), path) {
             Some(v) => CowVal::Owned(v.clone_as_boxed()),
             None => default,
         },
     })
+}
+
+/// `get()`'s walk: `path`'s keys followed through maps; a missing key, a non-map on the way or a
+/// final null is `None`.
+pub(crate) fn val_path<'b, 'k>(
+    mut v: &'b (dyn Val + 'k),
+    path: &str,
+) -> Option<&'b (dyn Val + 'k)> {
+    for part in path.split('.') {
+        let m = v.downcast_ref::<CelMap>()?;
+        // `contains` first: a miss through `get` would build an error (allocations) only
+        // for us to drop it. The key borrows `part`, so neither lookup allocates.
+        let k = CelString::from(part);
+        if !m.contains(&k).ok()? {
+            return None;
+        }
+        match m.get(&k).ok()? {
+            CowVal::Borrowed(x) => v = x,
+            CowVal::Owned(_) => return None,
+        }
+    }
+    // A field present but null (damaged or partial records) reads as missing: the
+    // default, so one null field cannot turn every check built on it into an error.
+    if v.downcast_ref::<CelNull>().is_some() {
+        return None;
+    }
+    Some(v)
 }
 
 /// `truthy` on a `Val`; `None` for the kinds `truthy` only knows through `Value`.

@@ -751,25 +751,6 @@ fn strings(v: Vec<String>) -> V<'static> {
     V::List(v.into_iter().map(|s| V::Str(Cow::Owned(s))).collect())
 }
 
-/// Follows `path` through maps; a missing key, a non-map or a final null is `None`.
-fn walk<'a>(mut v: &'a (dyn Val + 'static), path: &str) -> Option<&'a (dyn Val + 'static)> {
-    for part in path.split('.') {
-        let m = v.downcast_ref::<CelMap>()?;
-        let k = CelString::from(part);
-        if !m.contains(&k).ok()? {
-            return None;
-        }
-        match m.get(&k).ok()? {
-            CowVal::Borrowed(x) => v = x,
-            CowVal::Owned(_) => return None,
-        }
-    }
-    if v.downcast_ref::<CelNull>().is_some() {
-        return None;
-    }
-    Some(v)
-}
-
 fn num(v: &V<'_>) -> Option<f64> {
     match v {
         V::Int(i) => Some(*i as f64),
@@ -862,7 +843,7 @@ impl<'a> Cx<'a> {
                 let path = self.eval(path)?;
                 let path = str_arg("get", &path)?;
                 let found = match &m {
-                    V::Ref(r) => walk(*r, path).map(of_val),
+                    V::Ref(r) => crate::expr::val_path(*r, path).map(of_val),
                     _ => None,
                 };
                 match found {
