@@ -383,6 +383,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the query result holds {total} rows; the first {max} were taken as alerts and these were not: narrow the query to run them",
     ),
     (
+        edr::defender_hunting_results,
+        ("row", "rows"),
+        "the advanced hunting response holds {total} rows; the first {max} were taken as alerts and these were not: narrow the query (or `take` fewer rows) to run them",
+    ),
+    (
         edr::osquery_snapshot_rows,
         ("row", "rows"),
         "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",

@@ -5021,6 +5021,29 @@ pub(super) fn sumo_monitor_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
     (!messages.is_empty()).then_some(messages)
 }
 
+/// A Defender advanced hunting API response (`{"Stats", "Schema": [{"Name", "Type"}…],
+/// "Results": [{…}…]}`, from `/api/advancedhunting/run` or the Graph `runHuntingQuery`): one
+/// alert per process row, each a table row as advanced hunting names its columns.
+pub(super) fn defender_hunting_results(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    o.get("Schema").or_else(|| o.get("schema"))?.as_array()?;
+    let rows: Vec<Json> = o
+        .get("Results")
+        .or_else(|| o.get("results"))?
+        .as_array()?
+        .iter()
+        .filter(|r| {
+            // Rows of other tables joined into the query (a logon, a network event) describe no
+            // process of their own.
+            r.get("ProcessCommandLine")
+                .or_else(|| r.get("FileName"))
+                .and_then(Json::as_str)
+                .is_some_and(|c| !c.is_empty() && c != "None")
+        })
+        .cloned()
+        .collect();
+    (!rows.is_empty()).then_some(rows)
+}
+
 /// A Log Analytics query response (`{"tables": [{"columns": [{"name"}…], "rows": [[…]…]}]}`, as
 /// Sentinel's API and playbooks return it): one alert per row, keyed by column name.
 pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
