@@ -545,6 +545,17 @@ pub(super) fn correlated_events(
             {
                 set_path(&mut p, "user.name", s(u));
             }
+            // A 4104's script block as the Windows DSM's custom property names it.
+            if let Some(sb) = f.get(&["scriptblocktext"]).filter(|t| !t.trim().is_empty())
+                && p.get("powershell")
+                    .and_then(|x| x.get("file"))
+                    .and_then(|x| x.get("script_block_text"))
+                    .and_then(Json::as_str)
+                    .is_none_or(str::is_empty)
+            {
+                p.remove("powershell");
+                set_path(&mut p, "powershell.file.script_block_text", s(sb));
+            }
             Some(p)
         })
         .collect();
