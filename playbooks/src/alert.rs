@@ -1282,6 +1282,9 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     if let Some(doc) = siem::log_analytics_custom(&obj) {
         obj = doc;
     }
+    if let Some(doc) = siem::teleport_exec(&obj) {
+        obj = doc;
+    }
     // Defender's streaming API (to an event hub or storage account): one advanced-hunting row
     // under `properties`, the table named by `category` (`AdvancedHunting-DeviceProcessEvents`).
     if obj

@@ -1038,6 +1038,64 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
 /// `…_d` (number), `…_b`, `…_g` (GUID), `…_t` (time), arrays and objects as JSON text. Rebuilt
 /// as the nested document (the column's name split at `_`, its type suffix dropped, JSON text
 /// parsed), beside the workspace's own columns (`TenantId`, `TimeGenerated`…).
+/// A Teleport audit event of a command run over SSH (`"event": "exec"`, code `T3002I`, as the
+/// auth service logs it and Panther or a SIEM forwards it): the node ran `command` through the
+/// login's shell (`sh -c …`) as `login`, for the Teleport user `user`, from `addr.remote`. Read as
+/// that process, its parent the node's `teleport` service; a Panther rule's ATT&CK ids
+/// (`p_rule_reports`, `TA0006:T1003.008`) as the alert's techniques.
+pub(super) fn teleport_exec(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
+    if obj.get("event").and_then(Json::as_str) != Some("exec")
+        || !(obj.contains_key("server_hostname") || obj.contains_key("server_id"))
+    {
+        return None;
+    }
+    let cmd = obj.get("command").and_then(Json::as_str)?;
+    let mut e = Map::new();
+    set_path(&mut e, "process.name", s("sh"));
+    set_path(&mut e, "process.command_line", s(&format!("sh -c {cmd}")));
+    set_path(&mut e, "process.parent.name", s("teleport"));
+    if let Some(login) = obj.get("login").and_then(Json::as_str) {
+        set_path(&mut e, "user.name", s(login));
+    }
+    if let Some(u) = obj.get("user").and_then(Json::as_str) {
+        set_path(&mut e, "user.email", s(u));
+    }
+    if let Some(h) = obj.get("server_hostname").and_then(Json::as_str) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(ip) = obj
+        .get("addr.remote")
+        .or_else(|| obj.get("addr").and_then(|a| a.get("remote")))
+        .and_then(Json::as_str)
+        .and_then(|a| a.rsplit_once(':'))
+        .map(|(ip, _)| ip.trim_matches(['[', ']']))
+    {
+        set_path(&mut e, "source.ip", s(ip));
+    }
+    if let Some(t) = obj.get("time").and_then(Json::as_str) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let ids: Vec<Json> = obj
+        .get("p_rule_reports")
+        .and_then(|r| r.get("MITRE ATT&CK"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter_map(|x| x.rsplit(':').next())
+        .filter(|t| t.starts_with('T'))
+        .map(|t| s(t))
+        .collect();
+    if !ids.is_empty() {
+        set_path(&mut e, "threat.technique.id", Json::Array(ids));
+    }
+    set_path(&mut e, "event.category", Json::Array(vec![s("process")]));
+    set_path(&mut e, "event.provider", s("teleport"));
+    e.insert("teleport".into(), Json::Object(obj.clone()));
+    Some(e)
+}
+
 pub(super) fn log_analytics_custom(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     fn typed(k: &str) -> Option<&str> {
         ["_s", "_d", "_b", "_g", "_t"]
