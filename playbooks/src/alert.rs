@@ -1608,6 +1608,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     }
 
     edr::elastic_events(&mut ecs);
+    edr::santa_pipes(&mut ecs);
     // Elastic Security detection alert: techniques from the rule's threat mapping.
     let doc = Json::Object(ecs.clone());
     if let Some(u) = get_str(&doc, "kibana.alert.uuid") {

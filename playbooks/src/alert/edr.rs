@@ -4370,6 +4370,34 @@ fn cron_line(msg: &str) -> Option<Map<String, Json>> {
     Some(e)
 }
 
+/// Santa's log separates fields with `|` and so writes a `|` inside a value as `<pipe>`: a
+/// Santa record's command line and arguments (from its log line, or as a shipper parsed that
+/// line into ECS, `event.dataset: santa.log`) get their pipes back.
+pub(super) fn santa_pipes(ecs: &mut Map<String, Json>) {
+    let santa = ecs
+        .get("event")
+        .and_then(|e| text(e, "dataset").or_else(|| text(e, "provider")))
+        .is_some_and(|d| d.starts_with("santa"))
+        || ecs.contains_key("santa");
+    let Some(Json::Object(p)) = ecs.get_mut("process").filter(|_| santa) else {
+        return;
+    };
+    if let Some(Json::String(c)) = p.get_mut("command_line")
+        && c.contains("<pipe>")
+    {
+        *c = c.replace("<pipe>", "|");
+    }
+    if let Some(Json::Array(a)) = p.get_mut("args") {
+        for x in a {
+            if let Json::String(t) = x
+                && t.contains("<pipe>")
+            {
+                *t = t.replace("<pipe>", "|");
+            }
+        }
+    }
+}
+
 fn santa_line(msg: &str) -> Option<Map<String, Json>> {
     let body = msg.split_once("santad: ")?.1;
     if !body.starts_with("action=EXEC") {
