@@ -503,6 +503,18 @@ pub(super) fn correlated_events(
                     let (e, _) = crate::alert::normalize(wincollect_event(payload?)?);
                     e.contains_key("process").then_some(e)
                 })
+                // An auditd record kept whole says more than QRadar's parsed columns (which
+                // leave `Command` empty when auditd wrote the arguments in hex).
+                .or_else(|| {
+                    let line = payload.filter(|p| p.contains("type=EXECVE"))?;
+                    let mut m = Map::new();
+                    m.insert("message".into(), s(line));
+                    let (e, _) = crate::alert::normalize(m);
+                    e.get("process")
+                        .and_then(|p| p.get("command_line"))
+                        .is_some()
+                        .then_some(e)
+                })
                 // Parsed columns that name no program (a user alone) leave the raw line to say.
                 .or_else(|| flat_process(ev).filter(super::names_process))
                 .or_else(|| windows_row(ev))
@@ -521,10 +533,11 @@ pub(super) fn correlated_events(
                     super::edr::log_lines(&m).map(|(e, _)| e)
                 })?;
             if p.get("host").and_then(|h| h.get("name")).is_none()
-                && let Some(h) = f
-                    .get(&["logsource", "logsourcenamelogsourceid"])
-                    .and_then(|l| l.rsplit_once(" @ "))
-                    .map(|(_, h)| h.trim())
+                && let Some(h) = f.get(&["hostname"]).or_else(|| {
+                    f.get(&["logsource", "logsourcenamelogsourceid"])
+                        .and_then(|l| l.rsplit_once(" @ "))
+                        .map(|(_, h)| h.trim())
+                })
             {
                 set_path(&mut p, "host.name", s(h));
             }
