@@ -558,6 +558,22 @@ pub(super) fn correlated_events(
             {
                 set_path(&mut p, "user.name", s(u));
             }
+            // The Windows event's id, where the line read did not give one (a PowerShell engine
+            // event 400 says the engine started; in which program, the row's process says).
+            if p.get("event").and_then(|x| x.get("code")).is_none()
+                && let Some(id) = f
+                    .get(&["eventid"])
+                    .filter(|i| i.chars().all(|c| c.is_ascii_digit()))
+            {
+                set_path(&mut p, "event.code", s(id));
+            }
+            // A Sysmon image load (event 7): the module loaded, as the DSM's property names it.
+            if let Some(dll) = f.get(&["imageloaded"])
+                && p.get("file").and_then(|x| x.get("path")).is_none()
+            {
+                p.remove("file");
+                set_path(&mut p, "file.path", s(dll));
+            }
             // A 4104's script block as the Windows DSM's custom property names it.
             if let Some(sb) = f.get(&["scriptblocktext"]).filter(|t| !t.trim().is_empty())
                 && p.get("powershell")
