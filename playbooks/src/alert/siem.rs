@@ -1114,7 +1114,7 @@ pub(super) fn teleport_exec(obj: &Map<String, Json>) -> Option<Map<String, Json>
         .filter_map(Json::as_str)
         .filter_map(|x| x.rsplit(':').next())
         .filter(|t| t.starts_with('T'))
-        .map(|t| s(t))
+        .map(s)
         .collect();
     if !ids.is_empty() {
         set_path(&mut e, "threat.technique.id", Json::Array(ids));
