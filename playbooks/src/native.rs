@@ -439,8 +439,8 @@ enum N {
     Select(Box<N>, String),
     Has(Box<N>, String),
     Get(Box<N>, Box<N>, Box<N>),
-    And(Box<N>, Box<N>),
-    Or(Box<N>, Box<N>),
+    /// `&&` (`false`) or `||` (`true`), by the value that decides it alone.
+    Logic(bool, Box<N>, Box<N>),
     Not(Box<N>),
     NotStrictlyFalse(Box<N>),
     Cond(Box<[N; 3]>),
@@ -601,8 +601,8 @@ impl Compiler {
         if c.target.is_none() {
             let two = |s: &mut Self| Some((s.b(&a[0])?, s.b(&a[1])?));
             match (name, a.len()) {
-                ("_&&_", 2) => return two(self).map(|(x, y)| N::And(x, y)),
-                ("_||_", 2) => return two(self).map(|(x, y)| N::Or(x, y)),
+                ("_&&_", 2) => return two(self).map(|(x, y)| N::Logic(false, x, y)),
+                ("_||_", 2) => return two(self).map(|(x, y)| N::Logic(true, x, y)),
                 ("!_", 1) => return self.b(&a[0]).map(N::Not),
                 ("@not_strictly_false", 1) => return self.b(&a[0]).map(N::NotStrictlyFalse),
                 ("_?_:_", 3) => {
@@ -704,12 +704,9 @@ fn vars_only(n: &N) -> bool {
         N::Local(_) | N::Compr(_) | N::ListCall(..) | N::Re(..) => false,
         N::Select(x, _) | N::Has(x, _) | N::Not(x) | N::NotStrictlyFalse(x) => vars_only(x),
         N::Get(a, b, c) => vars_only(a) && vars_only(b) && vars_only(c),
-        N::And(a, b)
-        | N::Or(a, b)
-        | N::Cmp(_, a, b)
-        | N::Add(a, b)
-        | N::In(a, b)
-        | N::Index(a, b) => vars_only(a) && vars_only(b),
+        N::Logic(_, a, b) | N::Cmp(_, a, b) | N::Add(a, b) | N::In(a, b) | N::Index(a, b) => {
+            vars_only(a) && vars_only(b)
+        }
         N::Cond(c) => c.iter().all(vars_only),
         N::List(l) | N::Call(_, l) => l.iter().all(vars_only),
     }
@@ -851,30 +848,23 @@ impl<'a> Cx<'a> {
                     None => self.eval(default),
                 }
             }
-            N::And(x, y) => {
+            // `&&` (absorbing `false`) and `||` (absorbing `true`), with CEL's error absorption:
+            // an error on one side is overridden by the absorbing value on the other.
+            N::Logic(absorbing, x, y) => {
+                let absorbing = *absorbing;
                 let left = try_bool(&self.eval(x));
-                if left == Ok(false) {
-                    return Ok(V::Bool(false));
+                if left == Ok(absorbing) {
+                    return Ok(V::Bool(absorbing));
                 }
                 let right = self.eval(y)?;
                 match (left, &right) {
-                    (Ok(true), V::Bool(r)) => Ok(V::Bool(*r)),
-                    (Err(_), V::Bool(false)) => Ok(V::Bool(false)),
+                    (Ok(_), V::Bool(r)) => Ok(V::Bool(*r)),
+                    (Err(_), V::Bool(r)) if *r == absorbing => Ok(V::Bool(absorbing)),
                     (Err(e), _) => Err(e),
-                    (Ok(_), r) => Err(no_overload("_&&_", &[&V::Bool(true), r])),
-                }
-            }
-            N::Or(x, y) => {
-                let left = try_bool(&self.eval(x));
-                if left == Ok(true) {
-                    return Ok(V::Bool(true));
-                }
-                let right = self.eval(y)?;
-                match (left, &right) {
-                    (Ok(false), V::Bool(r)) => Ok(V::Bool(*r)),
-                    (Err(_), V::Bool(true)) => Ok(V::Bool(true)),
-                    (Err(e), _) => Err(e),
-                    (Ok(_), r) => Err(no_overload("_||_", &[&V::Bool(false), r])),
+                    (Ok(l), r) => {
+                        let op = if absorbing { "_||_" } else { "_&&_" };
+                        Err(no_overload(op, &[&V::Bool(l), r]))
+                    }
                 }
             }
             N::Not(x) => match self.eval(x)? {

@@ -2619,9 +2619,9 @@ pub(super) fn elastic_events(ecs: &mut Map<String, Json>) {
 /// together, in order, so by process id). `echo … | base64 -d | zsh` or `curl … | zsh` then reads
 /// as written, not as unrelated commands.
 fn pipeline(events: &[Json], me: &str) -> Option<String> {
-    let proc_of = |e: &Json| e.get("process").cloned();
-    let parent_of = |p: &Json| {
-        p.get("parent").and_then(|q| {
+    // The parent's id (entity id, else pid) of an event's process.
+    let parent_of = |e: &Json| {
+        e.get("process")?.get("parent").and_then(|q| {
             text(q, "entity_id")
                 .map(str::to_owned)
                 .or_else(|| q.get("pid").map(Json::to_string))
@@ -2632,12 +2632,12 @@ fn pipeline(events: &[Json], me: &str) -> Option<String> {
     let mine = events
         .iter()
         .find(|e| e.get("process").and_then(|p| text(p, "entity_id")) == Some(me))?;
-    let parent = parent_of(&proc_of(mine)?)?;
+    let parent = parent_of(mine)?;
     let t0 = time(mine)?;
     let mut members: Vec<(i64, String)> = events
         .iter()
         .filter(|e| {
-            proc_of(e).and_then(|p| parent_of(&p)).as_deref() == Some(parent.as_str())
+            parent_of(e).as_deref() == Some(parent.as_str())
                 && time(e).is_some_and(|t| (t - t0).num_milliseconds().abs() <= 1000)
         })
         .filter_map(|e| {

@@ -385,16 +385,6 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             }
         }
     }
-    // A PowerShell script block under a label (`Script Block Text`, as QRadar's Windows DSM
-    // names the 4104 property): the script, not a command line.
-    if let Some(sb) = obj
-        .iter()
-        .find(|(k, _)| key(k) == "scriptblocktext")
-        .and_then(|(_, v)| v.as_str())
-        .filter(|t| !t.trim().is_empty())
-    {
-        set_path(&mut e, "powershell.file.script_block_text", s(sb));
-    }
     Some(e)
 }
 
