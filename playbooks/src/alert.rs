@@ -4272,6 +4272,24 @@ mod tests {
             "python3 /home/b/.n2/pay"
         );
         assert_eq!(bare.doc["process"]["executable"], "/usr/bin/python3.12");
+        // Arguments that start with another system program by its full path: the threat's app
+        // ran that program, so the app (and its hashes) is the parent, the originator its own.
+        let own = from_json(
+            json!({"threatInfo": {"threatId": "t-4", "filePath": "/Applications/P.app/Contents/MacOS/P",
+            "maliciousProcessArguments": "/usr/bin/osascript \"/Users/e/Library/Application Support/p/s.scpt\"",
+            "originatorProcess": "P", "sha256": "ab12"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(own.doc["process"]["executable"], "/usr/bin/osascript");
+        assert_eq!(own.doc["process"]["name"], "osascript");
+        assert_eq!(
+            own.doc["process"]["parent"]["executable"],
+            "/Applications/P.app/Contents/MacOS/P"
+        );
+        assert_eq!(own.doc["process"]["parent"]["hash"]["sha256"], "ab12");
+        assert!(own.doc["process"].get("hash").is_none());
+        assert!(own.doc["process"]["parent"].get("parent").is_none());
         // A web shell caught with cmd's arguments: cmd is the process, the page the file; the
         // indicators name their techniques by `title`.
         let ws = from_json(

@@ -1195,6 +1195,8 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         let file = text(ti, "filePath").map(drive_path);
         let args = text(ti, "maliciousProcessArguments");
         let first = args.map(program);
+        // Whether the threat's file (and so its hashes) is the process's parent.
+        let mut threat_is_parent = false;
         let (path, cmd) = match (file, args) {
             // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
             // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`) or the Script Host's (`//E:jscript`): that interpreter is the
@@ -1222,8 +1224,17 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             // process; the threat's file is its parent.
             (Some(p), Some(a))
                 if first.is_some_and(|f| {
-                    !f.contains(['\\', '/'])
-                        && matches!(
+                    // A bare name, or a system program's full path (`/usr/bin/osascript -e …`
+                    // caught in a fake installer) that is not the threat's file itself.
+                    let bare = !f.contains(['\\', '/']);
+                    let f = if bare {
+                        f
+                    } else if f.starts_with('/') && !f.eq_ignore_ascii_case(&p) {
+                        basename_of(f)
+                    } else {
+                        return false;
+                    };
+                    matches!(
                             f,
                             "sudo"
                                 | "doas"
@@ -1244,10 +1255,10 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             {
                 set_path(&mut e, "process.parent.executable", s(&p));
                 set_path(&mut e, "process.parent.name", s(basename_of(&p)));
-                if let Some(f) = first {
-                    set_path(&mut e, "process.name", s(f));
-                }
-                (None, Some(a.to_owned()))
+                threat_is_parent = true;
+                let f = first.unwrap_or_default();
+                set_path(&mut e, "process.name", s(basename_of(f)));
+                (f.starts_with('/').then(|| f.to_owned()), Some(a.to_owned()))
             }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
@@ -1273,22 +1284,41 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         if !techniques.is_empty() {
             set_path(&mut e, "threat.technique.id", Json::Array(techniques));
         }
+        // The originator started the threat's process; when that process is the parent (the
+        // threat's file ran a command of its own), a different originator is the grandparent.
+        let originator = if threat_is_parent {
+            let same = |o: &str| {
+                e.get("process")
+                    .and_then(|p| p.get("parent"))
+                    .and_then(|p| p.get("name"))
+                    .and_then(Json::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(o))
+            };
+            match text(ti, "originatorProcess") {
+                Some(o) if same(o) => "process.parent",
+                _ => "process.parent.parent",
+            }
+        } else {
+            "process.parent"
+        };
         if let Some(o) = text(ti, "originatorProcess") {
-            set_path(&mut e, "process.parent.name", s(o));
+            set_path(&mut e, &format!("{originator}.name"), s(o));
         }
         // The originator's path, where the console gives it (with its signer).
         if let Some(p) = text(ti, "originatorProcessPath") {
-            set_path(&mut e, "process.parent.executable", s(&drive_path(p)));
+            set_path(&mut e, &format!("{originator}.executable"), s(&drive_path(p)));
         }
         if let Some(u) = text(ti, "processUser") {
             set_user(&mut e, u);
         }
-        for (k, to) in [
-            ("sha256", "process.hash.sha256"),
-            ("sha1", "process.hash.sha1"),
-        ] {
+        let owner = if threat_is_parent {
+            "process.parent"
+        } else {
+            "process"
+        };
+        for k in ["sha256", "sha1"] {
             if let Some(h) = text(ti, k) {
-                set_path(&mut e, to, s(h));
+                set_path(&mut e, &format!("{owner}.hash.{k}"), s(h));
             }
         }
         if let Some(n) = text(ti, "threatName") {
