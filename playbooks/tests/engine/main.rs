@@ -1,5 +1,6 @@
 //! The engine under mangled input and with step timing, in one test binary.
 
+mod all_native;
 mod fuzz;
 mod step_times;
 mod unevaluated;
