@@ -1141,6 +1141,13 @@ pub fn ips(text: &str) -> Vec<String> {
         let version = before.len() >= 8
             && before.is_char_boundary(before.len() - 8)
             && before[before.len() - 8..].eq_ignore_ascii_case("version=");
+        // Glued to a name (`App.Desktop_3.2.7.0_x64`, `v1.2.3.4`, `setup-2.1.0.5-x64`): a
+        // version in a file or package name, not an address.
+        let glued =
+            |c: Option<char>| c.is_some_and(|c| c == '_' || c == '-' || c.is_ascii_alphabetic());
+        let version = version
+            || glued(text[..m.start()].chars().next_back())
+            || glued(text[m.end()..].chars().next());
         if !version && !out.contains(&ip) {
             out.push(ip);
         }
@@ -1384,6 +1391,13 @@ mod tests {
             ),
             vec!["203.0.113.9"],
             "versions are not addresses"
+        );
+        assert_eq!(
+            ips(
+                r"C:\Program Files\WindowsApps\App.Desktop_3.2.7.0_x64__4r9\a.ps1 setup-2.1.0.5-x64.exe v1.2.3.4 \\198.51.100.4\s @203.0.113.5:22"
+            ),
+            vec!["198.51.100.4", "203.0.113.5"],
+            "versions glued to names are not addresses"
         );
         assert_eq!(
             url_host("https://user@Host.Example:443/p").as_deref(),
