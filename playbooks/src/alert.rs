@@ -1773,12 +1773,21 @@ fn evtx_event(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
                     }
                 }
             }
-            // xmltodict / python-evtx: a list of {"@Name": …, "#text": …}
+            // xmltodict / python-evtx: a list of {"@Name": …, "#text": …}; unnamed items (a
+            // classic PowerShell event's, one of them `Key=Value` lines) are kept as `Data`.
             Some(Json::Array(items)) => {
+                let mut unnamed = Vec::new();
                 for it in items {
-                    if let (Some(Json::String(k)), Some(v)) = (xml_attr(it, "Name"), xml_text(it)) {
-                        flat.insert(k.clone(), v);
+                    match (xml_attr(it, "Name"), xml_text(it)) {
+                        (Some(Json::String(k)), Some(v)) => {
+                            flat.insert(k.clone(), v);
+                        }
+                        (None, Some(v @ Json::String(_))) => unnamed.push(v),
+                        _ => {}
                     }
+                }
+                if !unnamed.is_empty() {
+                    flat.entry("Data").or_insert(Json::Array(unnamed));
                 }
             }
             _ => {
@@ -5120,6 +5129,19 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("whoami")
+        );
+        // A log from the Logs API's search: a classic engine event whose Data items are
+        // unnamed, one of them the `Key=Value` lines.
+        let log = from_json(json!({"id": "l", "type": "log", "attributes": {"host": "WS-1", "message": "Engine state…",
+            "attributes": {"Event": {"System": {"EventID": {"value": "400"}, "Computer": "WS-1.corp", "Provider": {"Name": "PowerShell"}},
+                "EventData": {"Data": ["Available", "None", "\tHostName=Default Host\r\n\tHostApplication=C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe /U C:\\Users\\Public\\x.dll\r\n\tCommandLine="]}}}}}), "x").unwrap();
+        assert_eq!(log.doc["event"]["code"], "400");
+        assert_eq!(log.doc["process"]["name"], "InstallUtil.exe");
+        assert!(
+            log.doc["process"]["command_line"]
+                .as_str()
+                .unwrap()
+                .ends_with("/U C:\\Users\\Public\\x.dll")
         );
         // Classic engine events' detail with numeric character references.
         assert_eq!(

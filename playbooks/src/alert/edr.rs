@@ -1235,22 +1235,21 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                         return false;
                     };
                     matches!(
-                            f,
-                            "sudo"
-                                | "doas"
-                                | "pkexec"
-                                | "osascript"
-                                | "sh"
-                                | "bash"
-                                | "zsh"
-                                | "dash"
-                                | "curl"
-                                | "wget"
-                                | "perl"
-                                | "ruby"
-                                | "node"
-                        )
-                        || f.starts_with("python")
+                        f,
+                        "sudo"
+                            | "doas"
+                            | "pkexec"
+                            | "osascript"
+                            | "sh"
+                            | "bash"
+                            | "zsh"
+                            | "dash"
+                            | "curl"
+                            | "wget"
+                            | "perl"
+                            | "ruby"
+                            | "node"
+                    ) || f.starts_with("python")
                 }) =>
             {
                 set_path(&mut e, "process.parent.executable", s(&p));
@@ -1306,7 +1305,11 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         }
         // The originator's path, where the console gives it (with its signer).
         if let Some(p) = text(ti, "originatorProcessPath") {
-            set_path(&mut e, &format!("{originator}.executable"), s(&drive_path(p)));
+            set_path(
+                &mut e,
+                &format!("{originator}.executable"),
+                s(&drive_path(p)),
+            );
         }
         if let Some(u) = text(ti, "processUser") {
             set_user(&mut e, u);
@@ -1855,10 +1858,14 @@ pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
 /// A Datadog signal (`data` of the signals API, or the signal itself): its id, its
 /// `attributes` and the event it was raised on — the log's or agent's attributes, under
 /// `attributes` in older exports and `custom` in the v2 API.
+///
+/// A log of the Logs API's search (`type: "log"`) has the same shape: the log's host, message
+/// and tags in `attributes`, its parsed fields (a Windows event) under `attributes.attributes`.
 pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &Json, &Json)> {
+    let dd = |t: Option<&str>| matches!(t, Some("signal" | "log"));
     let (id, sig) = match obj.get("data") {
-        Some(d) if text(d, "type") == Some("signal") => (text(d, "id"), d.get("attributes")?),
-        _ if obj.get("type").and_then(Json::as_str) == Some("signal") => {
+        Some(d) if dd(text(d, "type")) => (text(d, "id"), d.get("attributes")?),
+        _ if dd(obj.get("type").and_then(Json::as_str)) => {
             (obj.get("id").and_then(Json::as_str), obj.get("attributes")?)
         }
         _ => return None,
@@ -3376,18 +3383,27 @@ pub(super) fn trend_chain<'a>(
     let mut object = (field("objectFilePath"), field("objectCmd"));
     let acting = (field("processFilePath"), field("processCmd"));
     let parent = (field("parentFilePath"), field("parentCmd"));
-    // An object that is a file the acting process wrote or read (a web shell's `.aspx`, a
-    // script), not a process it started: no command line, and not a program by its extension.
-    if let (Some(path), None) = object {
+    // An object path that is a file the acting process wrote or read (a web shell's `.aspx`, a
+    // script, a launch daemon's `.plist`), not a program by its extension: the file of the
+    // alert. With no command line the object is that file, not a process; with one, the
+    // command line is the object process's and the file what another filter matched.
+    if let (Some(path), cmd) = object {
         let name = super::basename_of(path);
         let ext = name.rsplit_once('.').map(|(_, x)| x.to_ascii_lowercase());
-        if ext.is_some_and(|x| {
-            x.chars().all(|c| c.is_ascii_alphabetic())
-                && !["exe", "com", "scr", "pif", "bin", "app"].contains(&x.as_str())
-        }) {
+        let program = cmd.is_some_and(|c| {
+            crate::funcs::split_args(c)
+                .first()
+                .is_some_and(|first| super::basename_of(first) == name)
+        });
+        if !program
+            && ext.is_some_and(|x| {
+                x.chars().all(|c| c.is_ascii_alphabetic())
+                    && !["exe", "com", "scr", "pif", "bin", "app"].contains(&x.as_str())
+            })
+        {
             set_path(e, "file.path", s(path));
             set_path(e, "file.name", s(name));
-            object = (None, None);
+            object = (None, cmd);
         }
     }
     let grand = (field("parentParentFilePath"), field("parentParentCmd"));
@@ -5134,11 +5150,15 @@ pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
     (!merged.is_empty()).then_some(merged)
 }
 
-/// A page of the Datadog signals API (`{"data": [signal, …]}`): one alert per signal.
+/// A page of the Datadog signals API or Logs API search (`{"data": [signal or log, …]}`): one
+/// alert per item.
 pub(super) fn datadog_signals_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
     let signals = o.get("data")?.as_array()?;
-    (!signals.is_empty() && signals.iter().all(|x| text(x, "type") == Some("signal")))
-        .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
+    (!signals.is_empty()
+        && signals
+            .iter()
+            .all(|x| matches!(text(x, "type"), Some("signal" | "log"))))
+    .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
 }
 
 /// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched

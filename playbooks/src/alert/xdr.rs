@@ -609,6 +609,21 @@ pub(super) fn sophos_central(
     {
         return None;
     }
+    // The SIEM integration's and the Common API's alerts keep the detection's own fields
+    // (`core_remedy_items`, `process_details` …) under `data`: read them as the alert's.
+    let original = obj;
+    let merged;
+    let obj = match obj.get("data").and_then(Json::as_object) {
+        Some(data) => {
+            let mut m = obj.clone();
+            for (k, v) in data {
+                m.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            merged = m;
+            &merged
+        }
+        None => obj,
+    };
     let mut e = Map::new();
     let name = mtext(obj, "name").or_else(|| mtext(obj, "description"));
     // `… in 'C:\…\wscript.exe' started by 'C:\…\WINWORD.EXE'`
@@ -673,7 +688,12 @@ pub(super) fn sophos_central(
             set_path(&mut e, "process.name", s(n));
         }
     } else {
-        let mut cmd = cmd.or_else(|| detail("cmd_line").map(str::to_owned));
+        let exe = exe.or_else(|| detail("path").map(str::to_owned));
+        let mut cmd = cmd.or_else(|| {
+            detail("cmd_line")
+                .or_else(|| detail("command_line"))
+                .map(str::to_owned)
+        });
         if exe.is_none() && cmd.is_none() {
             return None;
         }
@@ -767,7 +787,7 @@ pub(super) fn sophos_central(
         e.insert("@timestamp".into(), s(t));
     }
     let id = mtext(obj, "id").map(str::to_owned);
-    finish(&mut e, "sophos", "sophos", Json::Object(obj.clone()));
+    finish(&mut e, "sophos", "sophos", Json::Object(original.clone()));
     Some((e, id))
 }
 
