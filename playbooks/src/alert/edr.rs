@@ -1878,11 +1878,24 @@ pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &J
     Some((id, sig, event))
 }
 
+/// A Datadog process object that is only the logging program's name (no executable path of the
+/// Workload Protection shape, no arguments).
+pub(super) fn datadog_log_only(p: &Json) -> bool {
+    !["executable", "argv0", "args", "argv", "comm", "cmdline"]
+        .iter()
+        .any(|k| p.get(*k).is_some())
+}
+
 pub(super) fn datadog_signal(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
     let (id, sig, a) = datadog_event(obj)?;
     let p = a.get("process")?;
+    // A log whose process names only the program that wrote it (a unified-log `sudo` entry):
+    // the log's message is the evidence, read as a log.
+    if datadog_log_only(p) {
+        return None;
+    }
     let cmd = |x: &Json| -> Option<String> {
         let a0 = text(x, "argv0").or_else(|| text(x, "comm"));
         // `args` is the argument list, or (in some exports) the arguments as one string.
@@ -3671,9 +3684,10 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))
     .filter(|k| {
         // Splunk's extractions from an auditd record name the program, not its decoded
-        // arguments: the record itself is read.
+        // arguments, and from a Santa line not its path or signer: the record itself is read.
         *k != "_raw"
-            || mtext(obj, "_raw").is_some_and(|r| r.contains("type=EXECVE"))
+            || mtext(obj, "_raw")
+                .is_some_and(|r| r.contains("type=EXECVE") || r.contains("santad: action=EXEC"))
             || ![
                 "process",
                 "process_name",

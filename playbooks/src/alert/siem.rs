@@ -1709,9 +1709,21 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     // line…) under `custom` (v2 API) or `attributes`. A Workload Protection signal (a `process`
     // there) is read by its own adapter.
     if let Some((_, sig, Json::Object(inner))) = super::edr::datadog_event(obj)
-        && !inner.contains_key("process")
+        && inner
+            .get("process")
+            .is_none_or(super::edr::datadog_log_only)
     {
         let mut inner = inner.clone();
+        // A log's own line (a unified-log or syslog entry) is its `message`, beside the
+        // attributes parsed from it.
+        if inner.contains_key("process") {
+            inner.remove("process");
+            if let Some(m) = sig.get("message").filter(|m| m.is_string())
+                && !inner.contains_key("message")
+            {
+                inner.insert("message".into(), m.clone());
+            }
+        }
         if let Some(h) = sig
             .get("host")
             .or_else(|| inner.get("host"))
