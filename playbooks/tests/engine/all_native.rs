@@ -33,7 +33,11 @@ fn every_expression_of_the_shipped_playbook_is_native() {
         all.extend(a.when.as_ref());
         all.extend(a.for_each.as_ref());
     }
-    assert!(all.len() > 150, "the walk found the playbook's expressions ({})", all.len());
+    assert!(
+        all.len() > 150,
+        "the walk found the playbook's expressions ({})",
+        all.len()
+    );
     let not: Vec<&str> = all
         .iter()
         .filter(|e| !e.is_native())
