@@ -4250,6 +4250,15 @@ mod tests {
             "/sbin/launchd"
         );
         assert_eq!(star.doc["user"]["name"], "rsingh");
+        // A target that PID 1 started: systemd's root is not the target's account.
+        let detached = from_json(json!({"alertInfo": {"alertId": "s1-11"},
+            "sourceProcessInfo": {"commandline": "/sbin/init", "filePath": "/usr/lib/systemd/systemd", "user": "root"},
+            "targetProcessInfo": {"tgtFilePath": "/var/tmp/.cache/kworkerd"}}), "x").unwrap();
+        assert_eq!(
+            detached.doc["process"]["executable"],
+            "/var/tmp/.cache/kworkerd"
+        );
+        assert!(detached.doc.get("user").is_none());
         assert_eq!(star.doc["host"]["os"]["type"], "macos");
         // A threat: the file is a script the process named in its arguments ran (node.exe);
         // kernel paths read as drive paths; techniques from the indicators.

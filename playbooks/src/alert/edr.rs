@@ -1169,7 +1169,21 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                 set_path(&mut e, "process.pid", Json::from(pid));
             }
         }
-        if let Some(u) = text(src, "user") {
+        // The source's user is the target's parent's. A service manager (PID 1, cron, sshd)
+        // runs as root whoever it starts a program for: its user says nothing of the target's.
+        let src_is_service = text(src, "filePath").is_some_and(|p| {
+            matches!(
+                basename_of(p),
+                "systemd" | "init" | "launchd" | "cron" | "crond" | "sshd" | "sshd-session"
+            )
+        });
+        let user = match tgt {
+            Some(t) => text(t, "tgtProcUser")
+                .or_else(|| text(t, "user"))
+                .or_else(|| text(src, "user").filter(|_| !src_is_service)),
+            None => text(src, "user"),
+        };
+        if let Some(u) = user {
             set_user(&mut e, u);
         }
         if let Some(r) = obj.get("ruleInfo") {
