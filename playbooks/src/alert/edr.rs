@@ -1209,8 +1209,8 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         let file = text(ti, "filePath").map(drive_path);
         let args = text(ti, "maliciousProcessArguments");
         let first = args.map(program);
-        // Whether the threat's file (and so its hashes) is the process's parent.
-        let mut threat_is_parent = false;
+        // The threat's file's name when that file (and so its hashes) is the process's parent.
+        let mut threat_parent: Option<String> = None;
         let (path, cmd) = match (file, args) {
             // A Windows script the threat is (a web shell, a .js or .vbs) whose process's
             // arguments are cmd's (`/c …`) or PowerShell's (`-nop …`) or the Script Host's (`//E:jscript`): that interpreter is the
@@ -1268,7 +1268,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             {
                 set_path(&mut e, "process.parent.executable", s(&p));
                 set_path(&mut e, "process.parent.name", s(basename_of(&p)));
-                threat_is_parent = true;
+                threat_parent = Some(basename_of(&p).to_owned());
                 let f = first.unwrap_or_default();
                 set_path(&mut e, "process.name", s(basename_of(f)));
                 (f.starts_with('/').then(|| f.to_owned()), Some(a.to_owned()))
@@ -1299,20 +1299,10 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         }
         // The originator started the threat's process; when that process is the parent (the
         // threat's file ran a command of its own), a different originator is the grandparent.
-        let originator = if threat_is_parent {
-            let same = |o: &str| {
-                e.get("process")
-                    .and_then(|p| p.get("parent"))
-                    .and_then(|p| p.get("name"))
-                    .and_then(Json::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(o))
-            };
-            match text(ti, "originatorProcess") {
-                Some(o) if same(o) => "process.parent",
-                _ => "process.parent.parent",
-            }
-        } else {
-            "process.parent"
+        let originator = match (&threat_parent, text(ti, "originatorProcess")) {
+            (Some(n), Some(o)) if !n.eq_ignore_ascii_case(o) => "process.parent.parent",
+            (Some(_), None) => "process.parent.parent",
+            _ => "process.parent",
         };
         if let Some(o) = text(ti, "originatorProcess") {
             set_path(&mut e, &format!("{originator}.name"), s(o));
@@ -1328,7 +1318,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         if let Some(u) = text(ti, "processUser") {
             set_user(&mut e, u);
         }
-        let owner = if threat_is_parent {
+        let owner = if threat_parent.is_some() {
             "process.parent"
         } else {
             "process"
@@ -1876,10 +1866,9 @@ pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
 /// A log of the Logs API's search (`type: "log"`) has the same shape: the log's host, message
 /// and tags in `attributes`, its parsed fields (a Windows event) under `attributes.attributes`.
 pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &Json, &Json)> {
-    let dd = |t: Option<&str>| matches!(t, Some("signal" | "log"));
     let (id, sig) = match obj.get("data") {
-        Some(d) if dd(text(d, "type")) => (text(d, "id"), d.get("attributes")?),
-        _ if dd(obj.get("type").and_then(Json::as_str)) => {
+        Some(d) if datadog_item(text(d, "type")) => (text(d, "id"), d.get("attributes")?),
+        _ if datadog_item(obj.get("type").and_then(Json::as_str)) => {
             (obj.get("id").and_then(Json::as_str), obj.get("attributes")?)
         }
         _ => return None,
@@ -1890,6 +1879,11 @@ pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &J
         .or_else(|| sig.get("custom"))
         .filter(|a| a.is_object())?;
     Some((id, sig, event))
+}
+
+/// A Datadog API item's `type`: a signal, or a log of the Logs API's search.
+fn datadog_item(t: Option<&str>) -> bool {
+    matches!(t, Some("signal" | "log"))
 }
 
 /// A Datadog process object that is only the logging program's name (no executable path of the
@@ -5182,11 +5176,8 @@ pub(super) fn log_analytics_rows(o: &Map<String, Json>) -> Option<Vec<Json>> {
 /// alert per item.
 pub(super) fn datadog_signals_page(o: &Map<String, Json>) -> Option<Vec<Json>> {
     let signals = o.get("data")?.as_array()?;
-    (!signals.is_empty()
-        && signals
-            .iter()
-            .all(|x| matches!(text(x, "type"), Some("signal" | "log"))))
-    .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
+    (!signals.is_empty() && signals.iter().all(|x| datadog_item(text(x, "type"))))
+        .then(|| signals.iter().map(|x| json!({ "data": x })).collect())
 }
 
 /// An osquery snapshot result (`"action": "snapshot"`, rows under `snapshot`) or batched
