@@ -1374,6 +1374,8 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::fireeye_hx,
         xdr::uptycs,
         xdr::cybereason,
+        xdr::cisco_secure_endpoint,
+        xdr::limacharlie,
         xdr::carbon_black_edr,
         xdr::tracee,
         xdr::prisma_runtime,
@@ -2512,11 +2514,12 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     let others: Vec<String> = procs
         .iter()
         .filter(|x| {
-            // A sibling or a child: started by the judged process or one of its ancestors.
+            // A sibling or a child: started by the judged process or one of its ancestors (or
+            // with no parent named, listed as related all the same).
             x.get("pid")
                 .and_then(Json::as_i64)
                 .is_some_and(|p| p != pid && !ancestors.contains(&p))
-                && parent_of(x).is_some_and(|pp| pp == pid || ancestors.contains(&pp))
+                && parent_of(x).is_none_or(|pp| pp == pid || ancestors.contains(&pp))
         })
         .filter_map(argv)
         .collect();
@@ -3175,6 +3178,25 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
             }
         }
         // A service installed (System 7045, Security 4697): the command it will run as
+        // Sysmon's WMI consumer registered (20): a CommandLineEventConsumer's command
+        // (`Destination`) is what the subscription will run — the process to judge.
+        20 if get("Type").is_some_and(|t| t.trim().eq_ignore_ascii_case("command line")) => {
+            if let Some(cmd) = get("Destination") {
+                let cmd = cmd.trim().trim_matches('"').trim().to_owned();
+                let exe = program(&cmd);
+                set_path(&mut e, "event.category", serde_json::json!(["process"]));
+                set_path(&mut e, "event.type", serde_json::json!(["creation"]));
+                set_path(&mut e, "event.action", s("wmi-consumer-created"));
+                set_path(&mut e, "process.executable", s(exe));
+                set_path(&mut e, "process.command_line", s(&cmd));
+                set(
+                    &mut e,
+                    "wmi.consumer.name",
+                    get("Name").map(|n| n.trim().trim_matches('"').to_owned()),
+                );
+                set(&mut e, "wmi.consumer.creator", get("User"));
+            }
+        }
         // services.exe's child is the process to judge (`%COMSPEC%` is cmd.exe).
         7045 | 4697 => {
             if let Some(cmd) = get("ImagePath").or_else(|| get("ServiceFileName")) {
@@ -4078,12 +4100,16 @@ mod tests {
             "related": {"users": [{"uid": 501, "name": "sam"}], "processes": [
                 {"pid": 30, "ppid": 20, "pgid": 10, "uid": 501, "path": "/usr/bin/python3", "args": ["/usr/bin/python3", "-c", "import pty"]},
                 {"pid": 20, "ppid": 10, "uid": 501, "path": "/bin/zsh", "args": ["zsh"]},
-                {"pid": 10, "ppid": 1, "uid": 501, "path": "/sbin/launchd", "args": ["/sbin/launchd"]}]}}), "x").unwrap();
+                {"pid": 10, "ppid": 1, "uid": 501, "path": "/sbin/launchd", "args": ["/sbin/launchd"]},
+                {"pid": 44, "ppid": 99, "uid": 501, "path": "/bin/ls", "args": ["ls"]},
+                {"pid": 45, "uid": 501, "path": "/usr/bin/dscl", "args": ["dscl", ".", "authonly", "sam", "x"]}]}}), "x").unwrap();
         assert_eq!(j.id, "m-1");
         assert_eq!(j.doc["process"]["name"], "python3");
+        // A related process with no parent named follows as a branch; one under another
+        // parent does not.
         assert_eq!(
             j.doc["process"]["command_line"],
-            "/usr/bin/python3 -c \"import pty\""
+            "/usr/bin/python3 -c 'import pty'\ndscl . authonly sam x"
         );
         assert_eq!(j.doc["process"]["parent"]["executable"], "/bin/zsh");
         assert_eq!(j.doc["process"]["group_leader"]["pid"], 10);
@@ -4290,6 +4316,17 @@ mod tests {
             "python3 /home/b/.n2/pay"
         );
         assert_eq!(bare.doc["process"]["executable"], "/usr/bin/python3.12");
+        // The same arguments under `commandLineArguments`.
+        let alias = from_json(
+            json!({"threatInfo": {"threatId": "t-3", "filePath": "/usr/bin/bash",
+            "commandLineArguments": "bash -c 'for h in a b; do ssh $h id; done'"}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            alias.doc["process"]["command_line"],
+            "bash -c 'for h in a b; do ssh $h id; done'"
+        );
         // Arguments that start with another system program by its full path: the threat's app
         // ran that program, so the app (and its hashes) is the parent, the originator its own.
         let own = from_json(
@@ -5001,6 +5038,19 @@ mod tests {
             "LOGSOURCENAME(logsourceid)": "WindowsAuthServer @ DC01"}]}), "x").unwrap();
         assert_eq!(svc.doc["event"]["action"], "service-installed");
         assert_eq!(svc.doc["process"]["parent"]["name"], "services.exe");
+        // Sysmon 20 (a WMI consumer registered): a command-line consumer's command.
+        let wmi = from_json(
+            json!({"EventID": 20, "Hostname": "FS-2", "Type": "Command Line", "Name": " \"Upd\"",
+            "User": "C\\adm", "Destination": " \"powershell.exe -W Hidden -Enc SQBFAFgA\""}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            wmi.doc["process"]["command_line"],
+            "powershell.exe -W Hidden -Enc SQBFAFgA"
+        );
+        assert_eq!(wmi.doc["wmi"]["consumer"]["name"], "Upd");
+        assert_eq!(wmi.doc["wmi"]["consumer"]["creator"], "C\\adm");
         assert_eq!(svc.doc["host"]["name"], "DC01");
         let sudo = from_json(json!({"events": [{"qidname_qid": "sudo Command", "logsourcename_logsourceid": "LinuxServer @ db-3",
             "utf8_payload": "<85>Mar 13 13:05:03 db-3 sudo[1184371]: svc : TTY=unknown ; PWD=/home/svc ; USER=root ; COMMAND=/bin/sh -c id"}]}), "x").unwrap();

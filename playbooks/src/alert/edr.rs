@@ -1207,7 +1207,10 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         // script run by node.exe, wscript …), that program is the process and the file its
         // script.
         let file = text(ti, "filePath").map(drive_path);
-        let args = text(ti, "maliciousProcessArguments");
+        // `commandLineArguments` in some exports of the same object.
+        let args = text(ti, "maliciousProcessArguments")
+            .or_else(|| text(ti, "commandLineArguments"))
+            .filter(|a| !a.trim().is_empty());
         let first = args.map(program);
         // The threat's file's name when that file (and so its hashes) is the process's parent.
         let mut threat_parent: Option<String> = None;

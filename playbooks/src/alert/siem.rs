@@ -361,6 +361,21 @@ pub(super) fn sumo_cse_records(
     {
         h.insert("os".into(), serde_json::json!({ "name": os }));
     }
+    // The login account behind a sudo: the record whose own user id is the audit (login) id.
+    let audit_id = e
+        .get("user")
+        .and_then(|u| u.get("audit"))
+        .and_then(|a| text(a, "id"))
+        .map(str::to_owned);
+    if let Some(n) = audit_id.and_then(|a| {
+        records.iter().find_map(|r| {
+            (text(r, "user_userId") == Some(a.as_str()))
+                .then(|| text(r, "user_username"))
+                .flatten()
+        })
+    }) {
+        set_path(&mut e, "user.audit.name", s(n));
+    }
     if let Some(r) = mtext(obj, "ruleName").or_else(|| mtext(obj, "name")) {
         set_path(&mut e, "rule.name", s(r));
     }
@@ -406,6 +421,7 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
         ("device_os", "host.os.name"),
         ("user_username", "user.name"),
         ("user_userId", "user.id"),
+        ("user_authUserId", "user.audit.id"),
         ("targetUser_username", "user.effective.name"),
     ] {
         if let Some(v) = mtext(r, from) {
@@ -2110,8 +2126,9 @@ mod tests {
         let sig = json!({"id": "sig-1", "ruleName": "UID 0 account", "tags": ["_mitreAttackTechnique:T1136.001", "_mitreAttackTactic:TA0003"],
             "records": [
                 {"timestamp": "2025-11-20T12:58:31Z", "metadata_vendor": "Linux", "device_hostname": "idm-2", "user_username": "root",
+                 "user_authUserId": "1004",
                  "commandLine": "useradd -o -u 0 sysmaint", "baseImage": "/usr/sbin/useradd", "parentBaseImage": "/usr/bin/bash"},
-                {"timestamp": "2025-11-20T12:58:04Z", "metadata_vendor": "Linux", "device_hostname": "idm-2", "user_username": "pn",
+                {"timestamp": "2025-11-20T12:58:04Z", "metadata_vendor": "Linux", "device_hostname": "idm-2", "user_username": "pn", "user_userId": "1004",
                  "commandLine": "sudo -i", "baseImage": "/usr/bin/sudo", "parentBaseImage": "/usr/bin/bash"}]});
         let (e, id) = sumo_cse_records(sig.as_object().unwrap()).unwrap();
         assert_eq!(id.as_deref(), Some("sig-1"));
@@ -2120,6 +2137,8 @@ mod tests {
             "useradd -o -u 0 sysmaint\nsudo -i"
         );
         assert_eq!(str_at(&e, "user.name"), "root");
+        // The login account behind the sudo, by the records' user ids.
+        assert_eq!(str_at(&e, "user.audit.name"), "pn");
         assert_eq!(e["threat"]["technique"]["id"], json!(["T1136.001"]));
         assert!(sumo_cse_records(json!({"records": [{"a": 1}]}).as_object().unwrap()).is_none());
     }

