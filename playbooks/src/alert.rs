@@ -4461,6 +4461,17 @@ mod tests {
         assert_eq!(tr.doc["user"]["name"], "amy");
         assert_eq!(tr.doc["host"]["name"], "WKS-9");
         assert_eq!(tr.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // An object path that is the script the object command runs (`.ps1`) is the alert's
+        // file, not the process's program.
+        let ts = from_json(
+            json!({"id": "WB-3", "model": "m", "workbenchLink": "https://x",
+            "indicators": [{"field": "objectCmd", "value": "powershell.exe -File D:\\Ops\\a.ps1"},
+                {"field": "objectFilePath", "value": "D:\\Ops\\a.ps1"}]}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(ts.doc["process"]["name"], "powershell.exe");
+        assert_eq!(ts.doc["file"]["path"], "D:\\Ops\\a.ps1");
         // The account the judged process ran as, over the alert's other accounts; a program
         // only macOS has, as the parent, names the system.
         let tm = from_json(json!({"id": "WB-2", "model": "m", "workbenchLink": "https://x",
@@ -4503,6 +4514,39 @@ mod tests {
             two.doc["process"]["command_line"],
             "osascript -e x\n/usr/libexec/security_authtrampoline /bin/sh auth 3 -c launchctl load y\n/bin/sh -c launchctl load y"
         );
+        // No process entity: the scheduled rule's custom details name the process.
+        let details = json!({"Custom Details": json!({"NewProcessName": ["C:\\W\\powershell.exe"],
+            "CommandLine": ["powershell -File C:\\Packages\\s.ps1"], "ParentProcessName": ["C:\\Packages\\RunCommandExtension.exe"],
+            "SubjectUserName": ["SYSTEM"]}).to_string()}).to_string();
+        let cd = from_json(
+            json!({"SystemAlertId": "sa-3", "AlertName": "Run Command", "ExtendedProperties": details,
+                "Entities": json!([{"$id": "1", "Type": "host", "HostName": "vm-1", "OSFamily": "Windows"}]).to_string()}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            cd.doc["process"]["command_line"],
+            "powershell -File C:\\Packages\\s.ps1"
+        );
+        assert_eq!(
+            cd.doc["process"]["parent"]["name"],
+            "RunCommandExtension.exe"
+        );
+        assert_eq!(cd.doc["user"]["name"], "SYSTEM");
+        assert_eq!(cd.doc["host"]["name"], "vm-1");
+        // ESXi shell.log lines in a Sumo Logic search result (`_raw`, `_sourcehost`).
+        let esx = from_json(
+            json!({"_raw": "2025-11-13T03:01:04.117Z In(14) shell[4198712]: [root]: esxcli system settings advanced set -o /User/execInstalledOnly -i 0",
+                "_sourcehost": "esx02", "_messagetime": "1763002864117"}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            esx.doc["process"]["command_line"],
+            "esxcli system settings advanced set -o /User/execInstalledOnly -i 0"
+        );
+        assert_eq!(esx.doc["user"]["name"], "root");
+        assert_eq!(esx.doc["host"]["name"], "esx02");
     }
 
     #[test]

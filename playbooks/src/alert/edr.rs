@@ -2990,7 +2990,10 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
                 .and_then(Json::as_str)
                 .is_none_or(|id| !parent_ids.iter().any(|x| x == id))
         })
-        .or(procs.first())?;
+        .or(procs.first());
+    let Some(me) = me else {
+        return sentinel_custom_details(obj, list, parse);
+    };
     let mut e = Map::new();
     let image = |p: &Json| file_path(resolve(p.get("ImageFile")).as_ref(), "Directory", "Name");
     // Other processes of the alert (another branch of the story: a later elevated step) follow
@@ -3059,6 +3062,84 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
             _ => Vec::new(),
         };
         set_techniques(&mut e, &ids);
+    }
+    if let Some(n) = mtext(obj, "AlertName") {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "TimeGenerated").or_else(|| mtext(obj, "StartTime")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
+    Some((e, mtext(obj, "SystemAlertId").map(str::to_owned)))
+}
+
+/// A Sentinel scheduled rule's alert with no process entity: the rule's custom details
+/// (`ExtendedProperties."Custom Details"`, each a list of values) name the process by the query's
+/// own columns (`NewProcessName`, `CommandLine`, `ParentProcessName`, `SubjectUserName` …).
+fn sentinel_custom_details(
+    obj: &Map<String, Json>,
+    entities: &[Json],
+    parse: impl Fn(&Json) -> Option<Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    let ext = parse(obj.get("ExtendedProperties")?)?;
+    let details = parse(ext.get("Custom Details")?)?;
+    let first = |keys: &[&str]| {
+        keys.iter().find_map(|k| match details.get(*k)? {
+            Json::Array(a) => a.first()?.as_str().map(str::to_owned),
+            Json::String(s) => Some(s.clone()),
+            _ => None,
+        })
+    };
+    let exe = first(&[
+        "NewProcessName",
+        "FolderPath",
+        "Image",
+        "ProcessName",
+        "TargetProcessName",
+    ]);
+    let cmd = first(&[
+        "CommandLine",
+        "ProcessCommandLine",
+        "TargetProcessCommandLine",
+    ]);
+    if exe.is_none() && cmd.is_none() {
+        return None;
+    }
+    let mut e = Map::new();
+    put_process(&mut e, "process", exe, cmd.as_deref());
+    put_process(
+        &mut e,
+        "process.parent",
+        first(&[
+            "ParentProcessName",
+            "ParentImage",
+            "InitiatingProcessFolderPath",
+            "ActingProcessName",
+        ]),
+        first(&["ParentCommandLine", "InitiatingProcessCommandLine"]).as_deref(),
+    );
+    let account = entities
+        .iter()
+        .find(|x| x.get("Type").and_then(Json::as_str) == Some("account"));
+    match first(&["SubjectUserName", "AccountName", "TargetUsername", "User"]) {
+        Some(u) => set_user(&mut e, &u),
+        None => {
+            if let Some(n) = account.and_then(|a| text(a, "Name")) {
+                set_path(&mut e, "user.name", s(n));
+            }
+        }
+    }
+    let host = entities
+        .iter()
+        .find(|x| x.get("Type").and_then(Json::as_str) == Some("host"));
+    if let Some(n) = host
+        .and_then(|h| text(h, "HostName"))
+        .or_else(|| mtext(obj, "CompromisedEntity"))
+    {
+        set_path(&mut e, "host.name", s(n));
+    }
+    if let Some(os) = host.and_then(|h| text(h, "OSFamily")) {
+        set_path(&mut e, "host.os.name", s(os));
     }
     if let Some(n) = mtext(obj, "AlertName") {
         set_path(&mut e, "rule.name", s(n));
@@ -3421,7 +3502,9 @@ pub(super) fn trend_chain<'a>(
         });
         if !program
             && ext.is_some_and(|x| {
-                x.chars().all(|c| c.is_ascii_alphabetic())
+                // `.ps1`, `.py`, `.plist`: letters, digits allowed after the first.
+                x.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && x.chars().all(|c| c.is_ascii_alphanumeric())
                     && !["exe", "com", "scr", "pif", "bin", "app"].contains(&x.as_str())
             })
         {
@@ -3730,6 +3813,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         })
         .or_else(|| mtext(obj, "host.hostname"))
         .or_else(|| mtext(obj, "_HOSTNAME"))
+        // Sumo Logic's search results.
+        .or_else(|| mtext(obj, "_sourcehost"))
         .or_else(|| mtext(obj, "HostName"))
         .or_else(|| mtext(obj, "host"))
         .or_else(|| o.get("agent").and_then(|a| text(a, "name")))
@@ -3774,6 +3859,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     } else if let Some(e) = trail.or_else(|| xtrace_lines(msg)) {
         e
     } else if let Some(e) = sudo_line(msg) {
+        e
+    } else if let Some(e) = esxi_shell_line(msg) {
         e
     } else if let Some(e) = cron_line(msg) {
         e
