@@ -3055,6 +3055,16 @@ fn sentinel_alert(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
             }
         }
     }
+    sentinel_alert_done(e, obj, parse)
+}
+
+/// What every Sentinel `SecurityAlert` reading ends with: the alert's techniques, rule name and
+/// time, the original kept, and its id.
+fn sentinel_alert_done(
+    mut e: Map<String, Json>,
+    obj: &Map<String, Json>,
+    parse: impl Fn(&Json) -> Option<Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
     if let Some(t) = obj.get("Techniques").and_then(parse) {
         let ids: Vec<&str> = match &t {
             Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
@@ -3141,14 +3151,7 @@ fn sentinel_custom_details(
     if let Some(os) = host.and_then(|h| text(h, "OSFamily")) {
         set_path(&mut e, "host.os.name", s(os));
     }
-    if let Some(n) = mtext(obj, "AlertName") {
-        set_path(&mut e, "rule.name", s(n));
-    }
-    if let Some(t) = mtext(obj, "TimeGenerated").or_else(|| mtext(obj, "StartTime")) {
-        e.insert("@timestamp".into(), s(t));
-    }
-    finish(&mut e, "microsoft", "microsoft", Json::Object(obj.clone()));
-    Some((e, mtext(obj, "SystemAlertId").map(str::to_owned)))
+    sentinel_alert_done(e, obj, parse)
 }
 
 /// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
