@@ -4995,6 +4995,16 @@ mod tests {
         assert_eq!(h.doc["process"]["parent"]["name"], "cmd.exe");
         assert_eq!(h.doc["process"]["parent"]["parent"]["name"], "Setup.exe");
         assert_eq!(h.doc["host"]["name"], "WS-1");
+        // A case promoted from an alert: `**Key**: value` lines and observables by message.
+        let c = from_json(json!({"_type": "Case", "_id": "~12", "title": "[MDE] cradle",
+            "description": "**Device**: FS-2.corp (Windows Server 2022, 10.1.1.1)\n**Account**: C\\da-r (member of Domain Admins)",
+            "observables": [{"dataType": "other", "data": "powershell -nop -c iex 1", "message": "powershell.exe ProcessCommandLine", "tags": ["cmdline"]},
+                {"dataType": "other", "data": "C:\\Windows\\PSEXESVC.exe", "message": "grandparent image", "tags": ["process"]}]}), "x").unwrap();
+        assert_eq!(c.id, "~12");
+        assert_eq!(c.doc["process"]["command_line"], "powershell -nop -c iex 1");
+        assert_eq!(c.doc["process"]["parent"]["parent"]["name"], "PSEXESVC.exe");
+        assert_eq!(c.doc["host"]["name"], "FS-2.corp");
+        assert_eq!(c.doc["user"]["name"], "da-r");
         // Splunk json_rows with the Windows add-on's 4688 names.
         let rows = json!({"preview": false, "fields": ["host", "EventCode", "Account_Name", "New_Process_Name", "Creator_Process_Name", "Process_Command_Line", "Mandatory_Label"],
             "rows": [["SQL-3", "4688", ["SQL-3$", "adm-l"], "C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\PSEXESVC.exe", "cmd.exe /c reg save HKLM\\SAM s", "Mandatory Label\\High Mandatory Level"]]});

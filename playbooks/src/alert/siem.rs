@@ -724,7 +724,8 @@ fn windows_row(ev: &Map<String, Json>) -> Option<Map<String, Json>> {
 pub(super) fn thehive_alert(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    if !obj.contains_key("sourceRef") {
+    // An alert names its source (`sourceRef`); a case promoted from one is `_type` "Case".
+    if !obj.contains_key("sourceRef") && mtext(obj, "_type") != Some("Case") {
         return None;
     }
     let observables = obj
@@ -734,6 +735,18 @@ pub(super) fn thehive_alert(
     // The description's two-cell table rows.
     let mut table: Vec<(String, String)> = Vec::new();
     for line in mtext(obj, "description").unwrap_or_default().lines() {
+        // `**Key**: value` lines, as case templates write them.
+        if let Some((k, v)) = line
+            .trim()
+            .strip_prefix("**")
+            .and_then(|l| l.split_once("**:"))
+        {
+            let (k, v) = (k.trim(), v.trim());
+            if !k.is_empty() && !v.is_empty() {
+                table.push((super::generic::key(k), v.to_owned()));
+            }
+            continue;
+        }
         let cells: Vec<&str> = line
             .trim()
             .trim_matches('|')
@@ -761,8 +774,11 @@ pub(super) fn thehive_alert(
     let mut image = row(&["image", "processpath", "newprocessname", "process"]);
     let mut parent_image = row(&["parentimage", "parentprocesspath", "parentprocess"]);
     let mut grand = row(&["grandparent", "grandparentimage"]);
-    let mut host = row(&["host", "hostname", "computer", "agent"]);
-    let mut user = row(&["user", "username", "account"]);
+    let mut host = row(&["host", "hostname", "computer", "agent", "device"])
+        // "SRV-1.corp (Windows Server 2022, 10.0.0.4)": the name before its details.
+        .map(|h| h.split(" (").next().unwrap_or(&h).trim().to_owned());
+    let mut user = row(&["user", "username", "account"])
+        .map(|u| u.split(" (").next().unwrap_or(&u).trim().to_owned());
     for o in observables {
         let kind = text(o, "dataType").unwrap_or_default();
         let data = match o.get("data").and_then(Json::as_str) {
@@ -776,6 +792,14 @@ pub(super) fn thehive_alert(
                 .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(t)))
         };
         let slot = match kind {
+            // A grandparent's program (its image), not its command line.
+            "other"
+                if msg.contains("grandparent")
+                    && (msg.contains("image") || tagged("process"))
+                    && !data.contains(' ') =>
+            {
+                &mut grand
+            }
             "other" if msg.contains("grandparent") => continue,
             "other" if msg.contains("parent") && (msg.contains("command") || tagged("cmdline")) => {
                 &mut parent_cmd
@@ -783,7 +807,15 @@ pub(super) fn thehive_alert(
             "other" if msg.contains("command") || tagged("cmdline") || tagged("commandline") => {
                 &mut cmd
             }
-            "other" if msg.ends_with(".user") || msg == "user" || tagged("user") => &mut user,
+            "other"
+                if msg.ends_with(".user")
+                    || msg == "user"
+                    || tagged("user")
+                    || tagged("account")
+                    || msg.starts_with("account") =>
+            {
+                &mut user
+            }
             "filename" if msg.contains("grandparent") => &mut grand,
             "filename" if msg.contains("parent") => &mut parent_image,
             "filename" if msg.contains("image") || msg.contains("process") => &mut image,
@@ -865,7 +897,9 @@ pub(super) fn thehive_alert(
     if let Some(t) = mtext(obj, "title") {
         set_path(&mut e, "rule.name", s(t));
     }
-    let id = mtext(obj, "sourceRef").map(str::to_owned);
+    let id = mtext(obj, "sourceRef")
+        .or_else(|| mtext(obj, "_id"))
+        .map(str::to_owned);
     finish(&mut e, "thehive", "thehive", Json::Object(obj.clone()));
     Some((e, id))
 }
