@@ -467,7 +467,55 @@ pub fn decode_layer(text: &str) -> Vec<String> {
         }
     }
     decode_hex_like(text, &mut |s| push(s, &mut out));
+    decode_char_codes(text, &mut |s| push(s, &mut out));
     out
+}
+
+static CHAR_ARRAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\[char\[\]\]\s*@?\(?|fromcharcode\s*\()\s*((?:0x[0-9a-f]{1,2}|\d{1,3})(?:\s*,\s*(?:0x[0-9a-f]{1,2}|\d{1,3})){7,})",
+    )
+    .expect("static regex")
+});
+static CHAR_CASTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\[char\]\s*\(?\s*(?:0x[0-9a-f]{1,2}|\d{1,3})\s*\)?\s*[+,]?\s*){8,}")
+        .expect("static regex")
+});
+
+/// Text spelled as character codes: PowerShell's `[char[]](73,69,88,…)` and `[char]73+[char]69…`,
+/// JavaScript's `String.fromCharCode(…)`. Only runs that are all printable text are kept.
+fn decode_char_codes(text: &str, push: &mut impl FnMut(String)) {
+    let lower_has = |n: &str| {
+        text.as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+    };
+    if !(lower_has("[char") || lower_has("fromcharcode")) {
+        return;
+    }
+    let code = |n: &str| {
+        let n = n.trim();
+        match n.strip_prefix("0x").or_else(|| n.strip_prefix("0X")) {
+            Some(h) => u32::from_str_radix(h, 16).ok(),
+            None => n.parse::<u32>().ok(),
+        }
+    };
+    let printable = |c: u32| c == 9 || c == 10 || c == 13 || (32..127).contains(&c);
+    for c in CHAR_ARRAY.captures_iter(text).take(16) {
+        let codes: Option<Vec<u32>> = c[1].split(',').map(code).collect();
+        if let Some(codes) = codes.filter(|v| v.iter().all(|&c| printable(c))) {
+            push(codes.into_iter().filter_map(char::from_u32).collect());
+        }
+    }
+    static NUM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\[char\]\s*\(?\s*(0x[0-9a-f]{1,2}|\d{1,3})").expect("static regex")
+    });
+    for m in CHAR_CASTS.find_iter(text).take(16) {
+        let codes: Option<Vec<u32>> = NUM.captures_iter(m.as_str()).map(|c| code(&c[1])).collect();
+        if let Some(codes) = codes.filter(|v| v.iter().all(|&c| printable(c))) {
+            push(codes.into_iter().filter_map(char::from_u32).collect());
+        }
+    }
 }
 
 /// Everything an alert's text hides: the decoded layers of encoded commands and base64 payloads,
@@ -1244,6 +1292,20 @@ pub fn is_ip(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn character_codes_are_read_as_text() {
+        // IEX (New-Object Net.WebClient)
+        let ps = "&([scriptblock]::Create((-join[char[]](73,69,88,32,40,78,101,119,45,79,98,106,101,99,116))))";
+        assert!(decoded(ps).contains("IEX (New-Object"), "{}", decoded(ps));
+        let casts =
+            "[char]0x69+[char]0x65+[char]0x78+[char]32+[char]0x28+[char]0x67+[char]0x63+[char]0x29";
+        assert_eq!(decoded(casts), "iex (gc)");
+        assert!(decoded("String.fromCharCode(101,118,97,108,40,120,41,59)").contains("eval(x);"));
+        // Codes that are not printable text, and ordinary byte lists, stay as they are.
+        assert_eq!(decoded("[char[]](1,2,3,4,5,6,7,8,9)"), "");
+        assert_eq!(decoded("$a = @(73,69,88,32,40,78,101,119)"), "");
+    }
 
     #[test]
     fn cmd_variables_are_put_back_where_they_are_used() {

@@ -384,6 +384,43 @@ pub(super) fn sumo_cse_records(
     Some((e, id))
 }
 
+/// A Cloud SIEM record of a Windows event whose own fields came along under `fields`
+/// (`EventData.ScriptBlockText`, `EventData.Path` …; the event id in `metadata_deviceEventId`,
+/// "Microsoft-Windows-PowerShell-4104"): read as the flat event.
+fn sumo_windows_fields(r: &Map<String, Json>) -> Option<Map<String, Json>> {
+    let fields = r.get("fields")?.as_object()?;
+    let eid: String = mtext(r, "metadata_deviceEventId")?
+        .rsplit('-')
+        .next()?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if eid.is_empty() {
+        return None;
+    }
+    let mut flat: Map<String, Json> = fields
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.strip_prefix("EventData.").unwrap_or(k).to_owned(),
+                v.clone(),
+            )
+        })
+        .collect();
+    flat.insert("EventID".into(), s(&eid));
+    if let Some(h) = mtext(r, "device_hostname") {
+        flat.entry("Hostname").or_insert_with(|| s(h));
+    }
+    let mut e = crate::alert::windows_flat(&flat);
+    if !(e.contains_key("process") || e.contains_key("powershell")) {
+        return None;
+    }
+    if let Some(u) = mtext(r, "user_username") {
+        super::edr::set_user(&mut e, u);
+    }
+    Some(e)
+}
+
 /// One Cloud SIEM record in Sumo Logic's normalised schema, when it names a process: the
 /// program (`baseImage`, or its path in `process`), `commandLine`, the parent's and
 /// grandparent's, the device and the account (`targetUser_username`: whom sudo ran it as).
@@ -399,7 +436,7 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
     };
     let exe = path("baseImage", "process");
     if cmd.is_none() && exe.is_none() {
-        return None;
+        return sumo_windows_fields(r);
     }
     let mut e = Map::new();
     put_process(&mut e, "process", exe, cmd);
@@ -2174,6 +2211,16 @@ mod tests {
         // The login account behind the sudo, by the records' user ids.
         assert_eq!(str_at(&e, "user.audit.name"), "pn");
         assert_eq!(e["threat"]["technique"]["id"], json!(["T1136.001"]));
+        // A Windows event's own fields under `fields` (a 4104 script block).
+        let sb = json!({"id": "sig-2", "allRecords": [{"metadata_vendor": "Microsoft", "metadata_deviceEventId": "Microsoft-Windows-PowerShell-4104",
+            "device_hostname": "idm-1", "user_username": "corp\\svc_idm", "timestamp": 1759194312000u64,
+            "fields": {"EventData.ScriptBlockText": "Connect-MgGraph -NoWelcome", "EventData.Path": "D:\\IAM\\sync.ps1"}}]});
+        let (e, _) = sumo_cse_records(sb.as_object().unwrap()).unwrap();
+        assert_eq!(
+            str_at(&e, "powershell.file.script_block_text"),
+            "Connect-MgGraph -NoWelcome"
+        );
+        assert_eq!(str_at(&e, "user.name"), "svc_idm");
         assert!(sumo_cse_records(json!({"records": [{"a": 1}]}).as_object().unwrap()).is_none());
     }
 

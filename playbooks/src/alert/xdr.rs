@@ -147,11 +147,13 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     {
         return None;
     }
-    let meta = match obj.get("metadata")? {
-        Json::String(m) => serde_json::from_str::<Json>(m).ok()?,
-        m @ Json::Object(_) => m.clone(),
-        _ => return None,
-    };
+    // An object, JSON text, or JSON text encoded twice (a forwarder that serialised it again).
+    let mut meta = obj.get("metadata")?.clone();
+    for _ in 0..2 {
+        if let Json::String(m) = &meta {
+            meta = serde_json::from_str::<Json>(m).ok()?;
+        }
+    }
     let meta = meta.as_object()?;
     // osquery reports every column as a string; Uptycs gives numbers as numbers.
     let cols: Map<String, Json> = meta
@@ -1505,6 +1507,12 @@ mod tests {
         assert_eq!(str_at(&e, "user.id"), "0");
         assert_eq!(str_at(&e, "host.name"), "hr-app-02");
         assert_eq!(str_at(&e, "rule.name"), "Shell spawned by Java");
+        // The same metadata encoded twice.
+        let mut twice = a.clone();
+        twice["metadata"] = json!(meta.to_string().to_string());
+        twice["metadata"] = json!(twice["metadata"].to_string());
+        let (e, _) = uptycs(twice.as_object().unwrap()).unwrap();
+        assert_eq!(str_at(&e, "process.command_line"), "bash -c id");
         // Metadata that is not a process event is not taken.
         let other = json!({"upt_asset_id": "x", "metadata": "{\"domain\": \"a.example\"}"});
         assert!(uptycs(other.as_object().unwrap()).is_none());
