@@ -4328,6 +4328,17 @@ mod tests {
             alias.doc["process"]["command_line"],
             "bash -c 'for h in a b; do ssh $h id; done'"
         );
+        // A shortcut whose arguments are cmd's, with its switches before `/c` (`/v:on /c …`).
+        let lnk = from_json(
+            json!({"threatInfo": {"threatId": "t-5", "filePath": "\\Device\\HarddiskVolume3\\Users\\l\\Downloads\\n.pdf.lnk",
+            "maliciousProcessArguments": "/v:on /c \"set a=ht&& curl !a!\""}}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            lnk.doc["process"]["executable"],
+            "C:\\Windows\\System32\\cmd.exe"
+        );
         // Arguments that start with another system program by its full path: the threat's app
         // ran that program, so the app (and its hashes) is the parent, the originator its own.
         let own = from_json(

@@ -1059,7 +1059,20 @@ fn implied_interpreter(file: &str, args: &str) -> Option<&'static str> {
     }
     let a = args.trim_start().to_ascii_lowercase();
     let word = a.split_whitespace().next().unwrap_or_default();
-    if matches!(word, "/c" | "/k" | "/r" | "/q" | "/d") {
+    // cmd's switches, `/v:on` (delayed expansion) and `/e:on` among them, before its `/c`.
+    let cmd_switch = |w: &str| {
+        matches!(w, "/c" | "/k" | "/r" | "/q" | "/d")
+            || ["/v:", "/e:", "/f:", "/t:", "/a", "/u"]
+                .iter()
+                .any(|o| w.starts_with(o))
+    };
+    if matches!(word, "/c" | "/k" | "/r" | "/q" | "/d")
+        || (cmd_switch(word)
+            && a.split_whitespace()
+                .take(5)
+                .take_while(|w| cmd_switch(w))
+                .any(|w| matches!(w, "/c" | "/k" | "/r")))
+    {
         Some(r"C:\Windows\System32\cmd.exe")
     } else if ["//e:", "//b", "//nologo", "//t:", "//job:", "//x"]
         .iter()
