@@ -548,18 +548,15 @@ pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     let f = obj.get("finding").and_then(Json::as_object).unwrap_or(obj);
     mtext(f, "category")?;
     let procs = f.get("processes")?.as_array()?;
-    let pid = |p: &Json| {
-        p.get("pid").and_then(|v| {
+    // Process ids come as numbers or as text.
+    let id_of = |p: &Json, k: &str| {
+        p.get(k).and_then(|v| {
             v.as_i64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
     };
-    let ppid = |p: &Json| {
-        p.get("parentPid").and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
-    };
+    let pid = |p: &Json| id_of(p, "pid");
+    let ppid = |p: &Json| id_of(p, "parentPid");
     let me = procs
         .iter()
         .find(|p| {
