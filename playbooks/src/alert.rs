@@ -11,6 +11,7 @@
 mod edr;
 mod generic;
 mod kubernetes;
+mod ocsf;
 mod siem;
 mod xdr;
 
@@ -1353,6 +1354,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     // Graph and Sentinel alerts' process evidence (read before Splunk's CIM fields, which share
     // `process_name`).
     for adapter in [
+        ocsf::ocsf,
         edr::crowdstrike,
         edr::eslogger,
         edr::osquery,
@@ -1391,6 +1393,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         siem::sekoia_alert,
         siem::exchange_cmdlet,
         siem::shell_log_commands,
+        edr::cef_json,
         edr::launchd_plist,
         edr::go_audit,
         edr::log_lines,
@@ -1907,7 +1910,11 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     };
     // A sudo record (`linux_secure`: the `sudo` app, the account in `src_user`, the command it
     // ran as `user` in `command`): the command is the process, sudo its parent.
-    let sudo = (text("app").as_deref() == Some("sudo") || cmd.as_deref() == Some("sudo"))
+    // Or a rule's context of a sudo line (`user`, `run_as`, `command`, `pwd`).
+    let run_as = text("run_as").or_else(|| text("runas"));
+    let sudo = (text("app").as_deref() == Some("sudo")
+        || cmd.as_deref() == Some("sudo")
+        || run_as.is_some())
         && text("command").is_some();
     let cmd = if sudo { text("command") } else { cmd };
     if cmd.is_none() && text("process_name").is_none() && text("parent_process_name").is_none() {
@@ -1996,8 +2003,13 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         set("process.parent.name", Some("sudo".into()));
         set("process.parent.executable", Some("/usr/bin/sudo".into()));
         set("process.working_directory", text("pwd"));
-        set("user.effective.name", text("user"));
-        set("user.name", text("src_user"));
+        if run_as.is_some() {
+            set("user.effective.name", run_as);
+            set("user.name", text("user"));
+        } else {
+            set("user.effective.name", text("user"));
+            set("user.name", text("src_user"));
+        }
     } else if let Some(u) = text("user").or_else(|| text("User")) {
         match u.split_once('\\') {
             Some((d, n)) => {
@@ -2237,20 +2249,47 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             set_path(ecs, "process.interactive", Json::Bool(t != "(none)"));
         }
         // The account names auditd's enriched format adds (`UID="www-data" AUID="alice"`),
-        // which the decoder leaves in the full log.
+        // which the decoder leaves in the full log, read from the decoded event's own record.
+        // A full log holding several events (the rule matched a sequence) names the program
+        // this process was before its last exec, or its parent, in an earlier one.
         if let Some(log) = get_str(&doc, "full_log") {
-            for (k, to) in [
-                (" UID=\"", "user.name"),
-                (" EUID=\"", "user.effective.name"),
-                (" AUID=\"", "user.audit.name"),
-            ] {
-                if let Some(v) = log
-                    .split_once(k)
-                    .and_then(|(_, rest)| rest.split_once('"'))
-                    .map(|(v, _)| v)
-                    .filter(|v| !v.is_empty() && *v != "unset")
-                {
-                    set_path(ecs, to, s(v));
+            let events = audit_events(log);
+            let own = text("id")
+                .and_then(|id| events.iter().position(|e| e.serial == id))
+                .unwrap_or(events.len().saturating_sub(1));
+            if let Some(me) = events.get(own) {
+                for (k, to) in [
+                    ("UID", "user.name"),
+                    ("EUID", "user.effective.name"),
+                    ("AUID", "user.audit.name"),
+                ] {
+                    if let Some(v) = me.field(k).filter(|v| *v != "unset") {
+                        set_path(ecs, to, s(v));
+                    }
+                }
+                let (pid, ppid) = (me.field("pid"), me.field("ppid"));
+                let before = events[..own].iter().rev().find(|e| {
+                    e.field("pid").is_some() && (e.field("pid") == pid || e.field("pid") == ppid)
+                });
+                if let Some(b) = before {
+                    if let Some(exe) = b.field("exe") {
+                        set_path(ecs, "process.parent.executable", s(exe));
+                        set_path(ecs, "process.parent.name", s(basename_of(exe)));
+                    }
+                    if let Some(u) = b.field("UID").filter(|v| *v != "unset") {
+                        set_path(ecs, "process.parent.user.name", s(u));
+                    }
+                    if let Some(n) = b.field("argc").and_then(|n| n.parse::<i64>().ok()) {
+                        set_path(ecs, "process.parent.args_count", Json::from(n));
+                        let args: Vec<String> = (0..n)
+                            .map_while(|i| {
+                                b.field(&format!("a{i}")).map(|a| auditd_arg(a.to_owned()))
+                            })
+                            .collect();
+                        if !args.is_empty() {
+                            set_path(ecs, "process.parent.command_line", s(&args.join(" ")));
+                        }
+                    }
                 }
             }
         }
@@ -2644,6 +2683,70 @@ pub(crate) fn cron_job(e: &mut Map<String, Json>, cmd: &str, user: Option<Json>)
 /// auditd writes an argument holding spaces, quotes or control characters as bare hex
 /// (`a2=6563686F20...`). Such an argument is decoded; a real hex argument (a hash, a key) stays,
 /// because it decodes to binary or to text auditd would not have encoded.
+/// One audit event of a text log (its SYSCALL record and the records after it with the same
+/// serial: EXECVE, CWD, PATH), its fields as `key=value` (quotes removed).
+struct AuditEvent<'a> {
+    serial: String,
+    fields: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> AuditEvent<'a> {
+    /// The first value of `key` in the event (the SYSCALL record's before the EXECVE's: an
+    /// EXECVE's `a0` is the argument, the SYSCALL's `a0` a register, so arguments are read
+    /// after `argc`).
+    fn field(&self, key: &str) -> Option<&'a str> {
+        let argument =
+            key.len() > 1 && key.starts_with('a') && key[1..].bytes().all(|b| b.is_ascii_digit());
+        let from = if argument {
+            self.fields.iter().position(|(k, _)| *k == "argc")?
+        } else {
+            0
+        };
+        self.fields[from..]
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The events of an auditd text log, in order, grouped by serial (`msg=audit(TIME:SERIAL)`).
+fn audit_events(log: &str) -> Vec<AuditEvent<'_>> {
+    let mut out: Vec<AuditEvent<'_>> = Vec::new();
+    for rec in log.split("type=").skip(1) {
+        let Some(serial) = rec
+            .split_once("msg=audit(")
+            .and_then(|(_, r)| r.split_once(')'))
+            .and_then(|(m, _)| m.rsplit_once(':'))
+            .map(|(_, s)| s.to_owned())
+        else {
+            continue;
+        };
+        let mut fields = Vec::new();
+        let mut rest = rec;
+        while let Some(eq) = rest.find('=') {
+            let key = rest[..eq].rsplit([' ', ':']).next().unwrap_or_default();
+            let after = &rest[eq + 1..];
+            let (value, tail) = match after.strip_prefix('"') {
+                Some(q) => q.split_once('"').unwrap_or((q, "")),
+                None => {
+                    let end = after.find(' ').unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            if !key.is_empty() {
+                fields.push((key, value));
+            }
+            rest = tail;
+        }
+        match out.last_mut() {
+            Some(last) if last.serial == serial => last.fields.extend(fields),
+            _ => out.push(AuditEvent { serial, fields }),
+        }
+    }
+    out
+}
+
 pub(crate) fn auditd_arg(v: String) -> String {
     if v.len() < 4 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return v;
@@ -6110,5 +6213,128 @@ mod tests {
         assert!(cmd.starts_with("osascript -e"), "{cmd}");
         assert!(cmd.contains("\nsudo -S cp"), "{cmd}");
         assert!(!cmd.contains("Terminal"), "{cmd}");
+    }
+
+    #[test]
+    fn session_22_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // OCSF Process Activity: `process` launched by `actor.process`, the device's OS by id.
+        let ocsf = json!({"class_uid": 1007, "activity_id": 1, "metadata": {"version": "1.1.0", "product": {"name": "Falcon"}},
+            "device": {"hostname": "app-1", "os": {"type_id": 200, "name": "Ubuntu"}},
+            "process": {"pid": 9, "cmd_line": "bash -c id", "file": {"path": "/usr/bin/bash"},
+                "user": {"name": "svc_nessus", "uid": "1204"}},
+            "actor": {"process": {"pid": 8, "name": "sshd", "file": {"path": "/usr/sbin/sshd"}}}});
+        let a = from_json(ocsf, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "bash -c id");
+        assert_eq!(get(&a, "process.parent.executable"), "/usr/sbin/sshd");
+        assert_eq!(get(&a, "user.name"), "svc_nessus");
+        assert_eq!(get(&a, "host.os.type"), "linux");
+        // OCSF Detection Finding: the process among `evidences`, the rule and its techniques.
+        let finding = json!({"class_uid": 2004, "metadata": {"product": {"name": "X"}, "uid": "m1"},
+            "finding_info": {"uid": "f1", "title": "T", "analytic": {"name": "Rule"}, "attacks": [{"technique": {"uid": "T1059.004"}}]},
+            "device": {"name": "mac-1", "os": {"type": "macOS"}},
+            "evidences": [{"process": {"cmd_line": "sh -c curl x", "file": {"path": "/bin/sh"},
+                "parent_process": {"cmd_line": "node i.js", "file": {"path": "/usr/local/bin/node"}}},
+                "dst_endpoint": {"ip": "203.0.113.7", "port": 80}}]});
+        let a = from_json(finding, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.command_line"), "node i.js");
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        assert_eq!(get(&a, "destination.ip"), "203.0.113.7");
+        assert_eq!(get(&a, "rule.name"), "Rule");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059.004"]));
+        // A Panther destination payload: the rule's context is the event.
+        let panther = json!({"id": "Rule.X", "alertId": "p1", "logTypes": ["SentinelOne.DeepVisibilityV2"],
+            "alertContext": {"event.type": "Process Creation", "endpoint.name": "MBP-1", "endpoint.os": "osx",
+                "src.process.image.path": "/Volumes/I/Install", "src.process.cmdline": "/Volumes/I/Install",
+                "tgt.process.image.path": "/bin/bash", "tgt.process.cmdline": "bash -c id"}});
+        let a = from_json(panther, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "bash -c id");
+        assert_eq!(get(&a, "process.parent.executable"), "/Volumes/I/Install");
+        // CEF parsed into JSON: the source process started the destination process.
+        let cef = json!({"cefVersion": "0", "deviceVendor": "V", "deviceProduct": "P", "deviceEventClassId": "1",
+            "name": "n", "sproc": "powershell.exe", "dproc": "cmd.exe", "cmdline": "cmd.exe /c whoami", "suser": "D\\u", "shost": "H"});
+        let a = from_json(cef, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "cmd.exe");
+        assert_eq!(get(&a, "process.parent.name"), "powershell.exe");
+        assert_eq!(get(&a, "process.command_line"), "cmd.exe /c whoami");
+        assert_eq!(get(&a, "host.name"), "H");
+        // GuardDuty as the SDKs export it, in PascalCase.
+        let gd = json!({"Type": "PrivilegeEscalation:Runtime/DockerSocketAccessed", "Id": "g1", "Resource": {},
+            "Service": {"RuntimeDetails": {"Process": {"Name": "curl", "ExecutablePath": "/usr/bin/curl", "User": "app",
+                "Lineage": [{"Name": "sh", "ExecutablePath": "/usr/bin/dash"}]}}}});
+        let a = from_json(gd, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/curl");
+        assert_eq!(get(&a, "process.parent.executable"), "/usr/bin/dash");
+        // A Santa sync event under `event`, with its arguments.
+        let santa = json!({"machine_id": "M", "hostname": "MBP-2", "event": {"file_path": "/Users/a/Downloads/.c",
+            "file_name": "x", "decision": "ALLOW_UNKNOWN", "executing_user": "a", "parent_name": "bash", "args": ["/Users/a/Downloads/.c/x", "--d"]}});
+        let a = from_json(santa, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/Users/a/Downloads/.c/x --d"
+        );
+        assert_eq!(get(&a, "process.parent.name"), "bash");
+        assert_eq!(get(&a, "host.name"), "MBP-2");
+        // A MalOp with flat suspects: the suspect's parent is the root cause of that name.
+        let malop = json!({"machines": [{"displayName": "wks-1", "osType": "WINDOWS"}], "detectionTypes": ["D"],
+            "rootCauseElements": [{"elementName": "a.exe", "imageFile.path": "c:\\programdata\\a.exe", "commandLine": "a.exe /b", "parentProcess": "explorer.exe"}],
+            "suspects": [{"elementName": "powershell.exe", "commandLine": "powershell -enc AA==", "parentProcess": "a.exe",
+                "connections": [{"remoteAddress": "203.0.113.9", "remotePort": 443}]}]});
+        let a = from_json(malop, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "powershell -enc AA==");
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "c:\\programdata\\a.exe"
+        );
+        assert_eq!(get(&a, "destination.ip"), "203.0.113.9");
+        // Uptycs: the matched column's value is the command line.
+        let up = json!({"id": "u1", "assetId": "a", "assetHostName": "bastion-2", "key": "cmdline", "value": "find / -name id_rsa",
+            "metadata": {"path": "/usr/bin/find", "parent_path": "/usr/bin/bash"}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "find / -name id_rsa");
+        assert_eq!(get(&a, "host.name"), "bastion-2");
+        // Wazuh: a full log of two audit events; the earlier exec of the same process (pkexec
+        // with no arguments, as www-data) is its parent, the names are its own record's.
+        let w = json!({"rule": {"id": "1"}, "agent": {"name": "r1"}, "decoder": {"name": "auditd"},
+            "full_log": "type=SYSCALL msg=audit(1.3:7): syscall=59 a0=7ffc a1=0 ppid=4 pid=5 uid=33 euid=0 comm=\"pkexec\" exe=\"/usr/bin/pkexec\" UID=\"www-data\" EUID=\"root\" type=EXECVE msg=audit(1.3:7): argc=0 type=SYSCALL msg=audit(1.4:9): syscall=59 ppid=5 pid=5 uid=0 euid=0 comm=\"sh\" exe=\"/usr/bin/dash\" UID=\"root\" EUID=\"root\" type=EXECVE msg=audit(1.4:9): argc=1 a0=\"/bin/sh\"",
+            "data": {"audit": {"id": "9", "pid": "5", "ppid": "5", "uid": "0", "euid": "0", "command": "sh", "exe": "/usr/bin/dash", "execve": {"a0": "/bin/sh"}}}});
+        let a = from_json(w, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "root");
+        assert_eq!(get(&a, "process.parent.name"), "pkexec");
+        assert_eq!(get(&a, "process.parent.user.name"), "www-data");
+        assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
+        // A rule's context of a sudo line: the invoking user, and root as the effective one.
+        let ctx = json!({"alertId": "p2", "runbook": "r", "alertContext": {"host": "h", "user": "n", "run_as": "root",
+            "command": "/usr/bin/find /etc -exec /bin/sh -p ;", "pwd": "/home/n"}});
+        let a = from_json(ctx, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "n");
+        assert_eq!(get(&a, "user.effective.name"), "root");
+        assert_eq!(get(&a, "process.parent.name"), "sudo");
+        // Cisco Secure Endpoint: the URL names the connection's host.
+        let cse = json!({"id": 1, "event_type": "Cloud IOC", "connector_guid": "c", "computer": {"hostname": "m", "connector_guid": "c"},
+            "file": {"file_name": "python3", "file_path": "/usr/bin/python3"}, "command_line": {"arguments": "python3 -m pip install x"},
+            "network_info": {"remote_ip": "151.101.0.223", "remote_port": 443, "dirty_url": "https://pypi.org/simple/x/"}});
+        let a = from_json(cse, "x").unwrap();
+        assert_eq!(get(&a, "destination.domain"), "pypi.org");
+        // A Sentinel alert whose custom details name the logon: a task registered over the
+        // network from a workstation, the Task Scheduler its parent.
+        let details = json!({"LogonType": ["3"], "SourceIp": ["10.4.8.1"], "SourceWorkstation": ["WKS-1"],
+            "ExecutedParent": ["C:\\Windows\\System32\\svchost.exe -k netsvcs -p -s Schedule"]});
+        let ext = json!({"Custom Details": details.to_string()});
+        let entities = json!([{"$id": "2", "HostName": "SRV-1", "Type": "host"},
+            {"$id": "3", "CommandLine": "powershell.exe -enc AA==", "Type": "process"}]);
+        let sa = json!({"AlertName": "Remote task", "SystemAlertId": "s1", "ProviderName": "ASI Scheduled Alerts",
+            "ExtendedProperties": ext.to_string(), "Entities": entities.to_string()});
+        let a = from_json(sa, "x").unwrap();
+        assert_eq!(get(&a, "winlog.logon.type"), "Network");
+        assert_eq!(get(&a, "source.ip"), "10.4.8.1");
+        assert!(get(&a, "process.parent.command_line").ends_with("-s Schedule"));
+        // eslogger: the account's name from the exec's environment.
+        let es = json!({"event": {"exec": {"target": {"executable": {"path": "/usr/bin/security"},
+                "audit_token": {"pid": 3, "euid": 501, "ruid": 501}},
+            "args": ["security", "find-generic-password", "-w"], "env": ["USER=afischer", "HOME=/Users/afischer"]}},
+            "process": {"executable": {"path": "/bin/zsh"}, "audit_token": {"pid": 2, "euid": 501}}});
+        let a = from_json(es, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "afischer");
     }
 }

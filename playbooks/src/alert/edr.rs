@@ -481,8 +481,22 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     }
     if let Some(uid) = token(target, "euid").and_then(|u| u.as_i64()) {
         set_path(&mut e, "user.id", s(&uid.to_string()));
+        // The account's name: root's by its id; another's from the environment the exec was
+        // given (`USER=`, when it was not started by a changed user).
+        let user_env = exec
+            .get("env")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .find_map(|v| v.strip_prefix("USER="))
+            .filter(|u| !u.is_empty() && *u != "root");
         if uid == 0 {
             set_path(&mut e, "user.name", s("root"));
+        } else if let Some(u) =
+            user_env.filter(|_| token(target, "ruid").and_then(|r| r.as_i64()) == Some(uid))
+        {
+            set_path(&mut e, "user.name", s(u));
         }
     }
     for (p, prefix) in [(target, "process"), (instigator, "process.parent")] {
@@ -1761,6 +1775,34 @@ pub(super) fn jamf_telemetry(
 /// no command line is recorded) and its `lineage` (parent first), the EKS/ECS/EC2 resource as
 /// the host, the finding `type` (`Execution:Runtime/ReverseShell` …) as the rule.
 pub(super) fn guardduty(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // The SDKs' and the CLI's export (`aws guardduty get-findings`) names the same fields in
+    // PascalCase (`Service.RuntimeDetails.Process.ExecutablePath`).
+    if obj.contains_key("Type") && obj.contains_key("Service") && obj.contains_key("Resource") {
+        fn camel(v: &Json) -> Json {
+            match v {
+                Json::Object(m) => Json::Object(
+                    m.iter()
+                        .map(|(k, v)| {
+                            let mut c = k.chars();
+                            let k = match c.next() {
+                                Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+                                None => String::new(),
+                            };
+                            (k, camel(v))
+                        })
+                        .collect(),
+                ),
+                Json::Array(a) => Json::Array(a.iter().map(camel).collect()),
+                other => other.clone(),
+            }
+        }
+        let Json::Object(lower) = camel(&Json::Object(obj.clone())) else {
+            return None;
+        };
+        let (mut e, id) = guardduty(&lower)?;
+        e.insert("guardduty".into(), Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     let f = match obj.get("detail") {
         Some(d) if text(&Json::Object(obj.clone()), "source") == Some("aws.guardduty") => d,
         _ => &Json::Object(obj.clone()),
@@ -2119,7 +2161,12 @@ pub(super) fn santa_event_upload(
             && e.get("executing_user").is_some()
     };
     // One event on its own (a SIEM's copy of one upload's event).
-    let one = [Json::Object(obj.clone())];
+    // Or under `event`, beside the machine's own fields (`machine_id`, `hostname`).
+    let one = [obj
+        .get("event")
+        .filter(|e| is_santa(e))
+        .cloned()
+        .unwrap_or_else(|| Json::Object(obj.clone()))];
     let events: &[Json] = match obj.get("events") {
         Some(Json::Array(a)) => a,
         _ if is_santa(&&one[0]) => &one,
@@ -2137,7 +2184,15 @@ pub(super) fn santa_event_upload(
     let mut e = Map::new();
     let (dir, name) = (text(ev, "file_path")?, text(ev, "file_name")?);
     let exe = format!("{}/{name}", dir.trim_end_matches('/'));
-    put_process(&mut e, "process", Some(exe), None);
+    let args: Vec<&str> = ev
+        .get("args")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let cmd = (!args.is_empty()).then(|| shell_join(&args));
+    put_process(&mut e, "process", Some(exe), cmd.as_deref());
     set_path(&mut e, "process.name", s(name));
     for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
         if let Some(v) = ev.get(from).filter(|v| v.is_number()) {
@@ -3081,7 +3136,7 @@ fn sentinel_alert_done(
     obj: &Map<String, Json>,
     parse: impl Fn(&Json) -> Option<Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    if let Some(t) = obj.get("Techniques").and_then(parse) {
+    if let Some(t) = obj.get("Techniques").and_then(&parse) {
         let ids: Vec<&str> = match &t {
             Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
             Json::String(s) => s.split([',', ' ']).collect(),
@@ -3091,6 +3146,45 @@ fn sentinel_alert_done(
     }
     if let Some(n) = mtext(obj, "AlertName") {
         set_path(&mut e, "rule.name", s(n));
+    }
+    // The rule's custom details say which logon did it (a network logon, type 3, from another
+    // machine) and what started the process, where the entities do not.
+    let details = obj
+        .get("ExtendedProperties")
+        .and_then(&parse)
+        .and_then(|x| parse(x.get("Custom Details")?));
+    let first = |k: &str| match details.as_ref()?.get(k)? {
+        Json::Array(a) => a.first()?.as_str().map(str::to_owned),
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(t) = first("LogonType") {
+        let kind = match t.as_str() {
+            "2" => "Interactive",
+            "3" => "Network",
+            "4" => "Batch",
+            "5" => "Service",
+            "10" => "RemoteInteractive",
+            other => other,
+        };
+        set_path(&mut e, "winlog.logon.type", s(kind));
+    }
+    if let Some(ip) = first("SourceIp").or_else(|| first("IpAddress")) {
+        set_path(&mut e, "source.ip", s(&ip));
+    }
+    if let Some(w) = first("SourceWorkstation").or_else(|| first("WorkstationName")) {
+        set_path(&mut e, "source.domain", s(&w));
+    }
+    let has_parent = e
+        .get("process")
+        .and_then(|p| p.get("parent"))
+        .is_some_and(|p| p.get("command_line").is_some() || p.get("executable").is_some());
+    if !has_parent && let Some(c) = first("ExecutedParent") {
+        let exe = Some(program(&c))
+            .filter(|p| p.contains(['\\', '/']))
+            .map(str::to_owned);
+        put_process(&mut e, "process.parent", exe, Some(&c));
     }
     if let Some(t) = mtext(obj, "TimeGenerated").or_else(|| mtext(obj, "StartTime")) {
         e.insert("@timestamp".into(), s(t));
@@ -3123,10 +3217,14 @@ fn sentinel_custom_details(
         "ProcessName",
         "TargetProcessName",
     ]);
+    // A scheduled task's or a service's action (`TaskCommand`, `ServiceFileName`) is the
+    // command it ran.
     let cmd = first(&[
         "CommandLine",
         "ProcessCommandLine",
         "TargetProcessCommandLine",
+        "TaskCommand",
+        "ServiceFileName",
     ]);
     if exe.is_none() && cmd.is_none() {
         return None;
@@ -3144,6 +3242,7 @@ fn sentinel_custom_details(
         ]),
         first(&["ParentCommandLine", "InitiatingProcessCommandLine"]).as_deref(),
     );
+
     let account = entities
         .iter()
         .find(|x| x.get("Type").and_then(Json::as_str) == Some("account"));
@@ -4317,7 +4416,60 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         };
         ext = rest;
     }
-    let mut kv = extension_pairs(ext, delim);
+    let kv = extension_pairs(ext, delim);
+    if pipe_pairs.is_some() {
+        header.extend(["", "", ""]);
+    }
+    let name = if kind == "CEF:" { header[5] } else { header[4] };
+    Some(cef_fields(header[1], header[2], name, kv))
+}
+
+/// A CEF event a collector has already parsed into JSON (Logstash's `cef` codec, a SIEM's
+/// export): `deviceVendor`, `deviceProduct`, `name` (or `deviceEventClassId`) and the
+/// extension's keys beside them (`cs1Label`/`cs1`, `suser`, `shost` …), read as the line.
+pub(super) fn cef_json(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    let vendor = mtext(obj, "deviceVendor")?;
+    let product = mtext(obj, "deviceProduct")?;
+    if !obj.contains_key("cefVersion") && !obj.contains_key("deviceEventClassId") {
+        return None;
+    }
+    let name = mtext(obj, "name")
+        .or_else(|| mtext(obj, "deviceEventClassId"))
+        .unwrap_or_default();
+    let kv: Vec<(String, String)> = obj
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                Json::String(s) => s.clone(),
+                Json::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((k.clone(), v))
+        })
+        .collect();
+    let mut e = cef_fields(vendor, product, name, kv);
+    if !e.contains_key("process") {
+        return None;
+    }
+    if let Some(t) = mtext(obj, "rt").or_else(|| mtext(obj, "@timestamp")) {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = ["externalId", "eventId"]
+        .iter()
+        .find_map(|k| mtext(obj, k))
+        .map(str::to_owned);
+    e.insert("cef".into(), Json::Object(obj.clone()));
+    Some((e, id))
+}
+
+/// CEF/LEEF's fields as ECS: the product (`vendor`, `product`), the event's `name`, and the
+/// extension's key-value pairs.
+fn cef_fields(
+    vendor: &str,
+    product: &str,
+    name: &str,
+    mut kv: Vec<(String, String)>,
+) -> Map<String, Json> {
     // Custom fields carry their meaning in a label: `cs5Label=CommandLine cs5=…` (short or
     // full names: `deviceCustomString5Label`), read as `CommandLine=…`.
     let labelled: Vec<(String, String)> = kv
@@ -4329,9 +4481,6 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
         })
         .collect();
     kv.extend(labelled);
-    if pipe_pairs.is_some() {
-        header.extend(["", "", ""]);
-    }
     let get = |k: &str| {
         kv.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(k))
@@ -4340,14 +4489,16 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
     };
     let first = |ks: &[&str]| ks.iter().find_map(|k| get(k));
     let mut e = Map::new();
-    let exe = first(&[
-        "filePath",
-        "sproc",
-        "deviceProcessName",
-        "ImageFileName",
-        "processPath",
-    ])
-    .map(drive_path);
+    // ArcSight's process pair: the source process (`sproc`) started the destination process
+    // (`dproc`); with only one of them, that one is the process.
+    let (own, creator) = match (get("dproc"), get("sproc")) {
+        (Some(d), s) => (Some(d), s),
+        (None, s) => (s, None),
+    };
+    let exe = first(&["filePath"])
+        .or(own)
+        .or_else(|| first(&["deviceProcessName", "ImageFileName", "processPath"]))
+        .map(drive_path);
     let exe = match (exe, get("fileName").or_else(|| get("fname"))) {
         (Some(p), Some(n)) if !p.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
             Some(join_path(&p, n))
@@ -4362,6 +4513,7 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
             "commandLine",
             "CommandLine",
             "cmd",
+            "cmdline",
             "sprocCommandLine",
             "threatCommandLineArguments",
         ]),
@@ -4369,7 +4521,9 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
     put_process(
         &mut e,
         "process.parent",
-        first(&["parentImageFileName", "parentProcessPath", "dproc"]).map(drive_path),
+        first(&["parentImageFileName", "parentProcessPath"])
+            .or(creator)
+            .map(drive_path),
         first(&["parentCommandLine", "ParentCommandLine"]),
     );
     if let Some(u) = first(&[
@@ -4429,10 +4583,8 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
     if let Some(p) = first(&["dpt", "destinationPort"]).and_then(|p| p.parse::<i64>().ok()) {
         set_path(&mut e, "destination.port", Json::from(p));
     }
-    let (vendor, product) = (header[1], header[2]);
     set_path(&mut e, "observer.vendor", s(vendor));
     set_path(&mut e, "observer.product", s(product));
-    let name = if kind == "CEF:" { header[5] } else { header[4] };
     let name = get("description")
         .or_else(|| get("eventDesc"))
         .unwrap_or(name);
@@ -4455,7 +4607,7 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
             _ => put_process(&mut e, "process", Some(app.to_owned()), None),
         }
     }
-    Some(e)
+    e
 }
 
 /// CEF/LEEF extension pairs. LEEF separates them with its delimiter; in CEF a value runs until

@@ -1106,7 +1106,12 @@ pub(super) fn panther_alert(obj: &Map<String, Json>) -> Option<PantherAlert> {
             || (obj.contains_key("logTypes") && events.is_some_and(Json::is_array))))
         || obj.contains_key("AlertID")
         || obj.contains_key("detectionId")
-        || webhook;
+        || webhook
+        // The default destination payload: the rule's `id`, its `runbook` and `logTypes`, and
+        // the rule's context (the matched event's fields) under `alertContext`.
+        || (obj.contains_key("alertId")
+            && obj.get("alertContext").is_some_and(Json::is_object)
+            && (obj.contains_key("logTypes") || obj.contains_key("runbook")));
     if !known {
         return None;
     }

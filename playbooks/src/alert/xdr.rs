@@ -156,7 +156,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     }
     let meta = meta.as_object()?;
     // osquery reports every column as a string; Uptycs gives numbers as numbers.
-    let cols: Map<String, Json> = meta
+    let mut cols: Map<String, Json> = meta
         .iter()
         .map(|(k, v)| {
             let v = match v {
@@ -166,6 +166,22 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
             (k.clone(), v)
         })
         .collect();
+    // The alert names the column its rule matched and that column's value (`key`, `value`):
+    // the command line itself when the rule matched on it (a `path` may be a file's).
+    let has_cmd = cols.keys().any(|k| {
+        let k: String = k
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        k == "cmdline" || k == "commandline"
+    });
+    if mtext(obj, "key") == Some("cmdline")
+        && let Some(v) = mtext(obj, "value")
+        && !has_cmd
+    {
+        cols.insert("cmdline".into(), s(v));
+    }
     let cols = Json::Object(cols);
     text(&cols, "cmdline").or_else(|| text(&cols, "path"))?;
     let mut e = Map::new();
@@ -193,14 +209,14 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         put_process(&mut e, prefix, path, text(a, "cmdline"));
     }
     process_columns(&cols, &mut e);
-    let host = ["host_name", "hostName", "upt_hostname"]
+    let host = ["host_name", "hostName", "upt_hostname", "assetHostName"]
         .into_iter()
         .find_map(|k| mtext(obj, k))
         .or_else(|| text(&cols, "upt_hostname"));
     if let Some(h) = host {
         set_path(&mut e, "host.name", s(h));
     }
-    if let Some(os) = text(&cols, "os") {
+    if let Some(os) = text(&cols, "os").or_else(|| mtext(obj, "assetOs")) {
         set_path(&mut e, "host.os.name", s(os));
     }
     if let Some(n) = mtext(obj, "description").or_else(|| mtext(obj, "code")) {
@@ -343,6 +359,12 @@ pub(super) fn cisco_secure_endpoint(
         }
         if let Some(u) = mtext(n, "dirty_url") {
             set_path(&mut e, "url.full", s(u));
+            // The connection's host name is the URL's, when the event names none.
+            if mtext(n, "domain").is_none()
+                && let Some(h) = url_host(u)
+            {
+                set_path(&mut e, "destination.domain", s(h));
+            }
         }
     }
     let ioc = obj.get("cloud_ioc");
@@ -644,6 +666,19 @@ pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     Some((e, id))
 }
 
+/// The host name in a URL (`https://pypi.org/simple/…` → `pypi.org`); `None` for an address.
+fn url_host(u: &str) -> Option<&str> {
+    let rest = u.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next()?;
+    (!host.is_empty()
+        && !host.starts_with('[')
+        && host.bytes().any(|b| b.is_ascii_alphabetic())
+        && host.parse::<std::net::Ipv4Addr>().is_err())
+    .then_some(host)
+}
+
 /// Cybereason process queries (`/rest/visualsearch/query/simple`, and a MalOp's processes):
 /// `data.resultIdToElementDataMap` holds each process by guid, with `simpleValues` (each a
 /// list under `values`: `elementDisplayName`, `commandLine`, `pid`, `imageFile.*`) and
@@ -674,6 +709,82 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         let mut results = Map::new();
         results.insert(guid, Json::Object(obj.clone()));
         return as_query(results);
+    }
+    // A MalOp whose processes are flat elements (`suspects`, `rootCauseElements`: `elementName`,
+    // `commandLine`, `imageFile.path`, `parentProcess` by name, `connections`): read as its
+    // processes' query results, each parent named by the element of that name.
+    if !obj.contains_key("malopProcesses")
+        && (obj.contains_key("machines") || obj.contains_key("detectionTypes"))
+    {
+        let flat: Vec<&Json> = ["rootCauseElements", "suspects"]
+            .iter()
+            .filter_map(|k| obj.get(*k)?.as_array())
+            .flatten()
+            .filter(|el| text(el, "commandLine").is_some() && text(el, "elementName").is_some())
+            .collect();
+        if !flat.is_empty() {
+            let values = |v: &str| json!({ "values": [v] });
+            let mut results = Map::new();
+            for (i, el) in flat.iter().enumerate() {
+                let mut simple = Map::new();
+                for (from, to) in [
+                    ("elementName", "elementDisplayName"),
+                    ("commandLine", "commandLine"),
+                    ("imageFile.path", "imageFile.correctedPath"),
+                    ("imageFile.sha1", "imageFile.sha1String"),
+                    ("imageFile.md5", "imageFile.md5String"),
+                    ("pid", "pid"),
+                ] {
+                    if let Some(v) = text(el, from) {
+                        simple.insert(to.into(), values(v));
+                    }
+                }
+                if let Some(c) = el
+                    .get("connections")
+                    .and_then(Json::as_array)
+                    .and_then(|c| c.first())
+                    && let Some(a) = text(c, "remoteAddress")
+                {
+                    let addr = match c.get("remotePort").and_then(Json::as_i64) {
+                        Some(p) => format!("{a}:{p}"),
+                        None => a.to_owned(),
+                    };
+                    simple.insert("connections.remoteAddress".into(), values(&addr));
+                }
+                let mut related = Map::new();
+                if let Some(parent) = text(el, "parentProcess") {
+                    let guid = flat
+                        .iter()
+                        .position(|q| {
+                            text(q, "elementName").is_some_and(|n| n.eq_ignore_ascii_case(parent))
+                        })
+                        .filter(|j| *j != i)
+                        .map(|j| format!("el.{j}"));
+                    related.insert(
+                        "parentProcess".into(),
+                        json!({ "elementValues": [{ "guid": guid, "name": parent }] }),
+                    );
+                }
+                for (from, to) in [("ownerMachine", "ownerMachine"), ("user", "calculatedUser")] {
+                    if let Some(v) = text(el, from) {
+                        related.insert(to.into(), json!({ "elementValues": [{ "name": v }] }));
+                    }
+                }
+                results.insert(
+                    format!("el.{i}"),
+                    json!({ "simpleValues": simple, "elementValues": related }),
+                );
+            }
+            let mut inner = obj.clone();
+            set_path(
+                &mut inner,
+                "malopProcesses.resultIdToElementDataMap",
+                Json::Object(results),
+            );
+            let (mut e, id) = cybereason(&inner)?;
+            e.insert("cybereason".into(), Json::Object(obj.clone()));
+            return Some((e, id));
+        }
     }
     // A query's results, or a MalOp inbox model's processes (`malopProcesses`).
     let results = ["data", "malopProcesses"]
