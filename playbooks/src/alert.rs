@@ -1384,6 +1384,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         xdr::prisma_runtime,
         xdr::wazuh_syscheck,
         xdr::sophos_central,
+        xdr::sophos_detection,
         siem::sentinel_asim,
         siem::correlated_events,
         siem::sumo_cse_records,
@@ -1598,6 +1599,38 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         for (k, v) in mapped {
             if k != "winlog" {
                 set_path(&mut ecs, &k, v);
+            }
+        }
+    } else if !flat_windows
+        && let Some(Json::Object(ed)) = get_path(&doc, "winlog.event_data")
+        && (ed.contains_key("ParentCommandLine") || ed.contains_key("CommandLine"))
+    {
+        // winlogbeat's ECS fields beside the event's own: the event fills what the ECS
+        // mapping left out (a parent's command line), the ECS fields stay as they are.
+        let mut flat = ed.clone();
+        if let Some(eid) =
+            get_path(&doc, "winlog.event_id").or_else(|| get_path(&doc, "event.code"))
+        {
+            flat.insert("EventID".into(), eid.clone());
+        }
+        fn fill(into: &mut Map<String, Json>, from: Map<String, Json>) {
+            for (k, v) in from {
+                match (into.get_mut(&k), v) {
+                    (Some(Json::Object(a)), Json::Object(b)) => fill(a, b),
+                    (None, v) => {
+                        into.insert(k, v);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut mapped = windows_flat(&flat);
+        mapped.remove("winlog");
+        for k in ["process", "user"] {
+            if let (Some(Json::Object(from)), Some(Json::Object(into))) =
+                (mapped.remove(k), ecs.get_mut(k))
+            {
+                fill(into, from);
             }
         }
     }
@@ -2860,6 +2893,32 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         "process.parent.command_line",
         text(&format!("{parent}CommandLine")),
     );
+    // An AlertEvidence row's process entity (`AdditionalFields`, JSON text) names the parent
+    // the row's own columns do not.
+    if text(&format!("{parent}FileName")).is_none()
+        && text(&format!("{parent}FolderPath")).is_none()
+        && let Some(Json::Object(extra)) =
+            text("AdditionalFields").and_then(|a| serde_json::from_str::<Json>(&a).ok())
+        && let Some(pp) = extra.get("ParentProcess")
+    {
+        let img = pp.get("ImageFile");
+        let field = |o: Option<&Json>, k: &str| {
+            o.and_then(|o| o.get(k))
+                .and_then(Json::as_str)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let exe = full(field(img, "DirectoryPath"), field(img, "FileName"));
+        let named = exe.is_some();
+        set("process.parent.executable", exe);
+        if named {
+            set("process.parent.name", field(img, "FileName"));
+        }
+        set(
+            "process.parent.command_line",
+            field(Some(pp), "CommandLine"),
+        );
+    }
     // On a process-creation row, the initiating process's own parent and working directory.
     if process_event {
         set(
@@ -6336,5 +6395,95 @@ mod tests {
             "process": {"executable": {"path": "/bin/zsh"}, "audit_token": {"pid": 2, "euid": 501}}});
         let a = from_json(es, "x").unwrap();
         assert_eq!(get(&a, "user.name"), "afischer");
+    }
+
+    #[test]
+    fn session_22_second_batch_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Sophos XDR detections: the Data Lake event under `raw` (or `rawData`).
+        let sx = json!({"id": "d1", "detectionRule": "WIN-1", "detectionDescription": "cradle", "device": {"entity": "PC-1"},
+            "sensor": {"source": "Sophos Intercept X"}, "mitreAttacks": [{"tactic": {"techniques": [{"id": "T1059.001"}]}}],
+            "rawData": {"meta_hostname": "PC-1", "meta_os_platform": "windows", "meta_username": "NT AUTHORITY\\SYSTEM",
+                "path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "cmd_line": "powershell -c iex x",
+                "parent_path": "C:\\Windows\\System32\\cmd.exe", "grandparent_name": "AgentExecutor.exe",
+                "network": [{"remote_host": "nexus.corp.example", "remote_ip": "10.2.4.6", "remote_port": 443}]}});
+        let a = from_json(sx, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "powershell -c iex x");
+        assert_eq!(get(&a, "process.parent.parent.name"), "AgentExecutor.exe");
+        assert_eq!(get(&a, "user.name"), "SYSTEM");
+        assert_eq!(get(&a, "destination.domain"), "nexus.corp.example");
+        assert_eq!(a.doc["threat"]["technique"]["id"], json!(["T1059.001"]));
+        // Sophos Central: the detection's process and child as objects.
+        let sc = json!({"type": "Event::Endpoint::CoreDetection", "customer_id": "c", "name": "Malicious behaviour detected",
+            "location": "LT-1", "threat": "Creds_1a", "detection_identity": {"mitre": ["T1003.001"]},
+            "core_remedy_items": {"items": [{"type": "process", "descriptor": "C:\\Windows\\System32\\rundll32.exe"}]},
+            "process": {"path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "cmdline": "powershell -c x",
+                "parent": "C:\\Windows\\explorer.exe", "user": "D\\u", "integrity": "High"},
+            "child": {"path": "C:\\Windows\\System32\\rundll32.exe", "cmdline": "rundll32 comsvcs.dll, MiniDump 1 d full"}});
+        let a = from_json(sc, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "rundll32 comsvcs.dll, MiniDump 1 d full"
+        );
+        assert_eq!(get(&a, "process.parent.command_line"), "powershell -c x");
+        assert_eq!(get(&a, "user.name"), "u");
+        // Uptycs: the parent's argument count and environment, and the children as branches.
+        let up = json!({"id": "u2", "assetId": "a", "hostName": "qms-1", "metadata": {"path": "/usr/bin/sh", "cmdline": "/bin/sh",
+            "euid": 0, "parent_path": "/usr/bin/pkexec", "parent_argc": 0, "parent_env": "GCONV_PATH=./x; CHARSET=PWNKIT",
+            "children": [{"cmdline": "cat /etc/shadow"}]}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
+        assert_eq!(
+            a.doc["process"]["parent"]["env_vars"],
+            json!(["GCONV_PATH=./x", "CHARSET=PWNKIT"])
+        );
+        assert!(get(&a, "process.command_line").contains("\ncat /etc/shadow"));
+        // Defender AlertEvidence: the parent from the entity in `AdditionalFields`.
+        let ae = json!({"Timestamp": "t", "AlertId": "da1", "DeviceName": "mbp-1", "EntityType": "Process", "FileName": "osascript",
+            "FolderPath": "/usr/bin/osascript", "ProcessCommandLine": "osascript -e x", "AccountName": "ak",
+            "AdditionalFields": "{\"ParentProcess\": {\"ImageFile\": {\"FileName\": \"Conv\", \"DirectoryPath\": \"/Users/ak/.local-1\"}, \"CommandLine\": \"/Users/ak/.local-1/Conv\"}}"});
+        let a = from_json(ae, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "/Users/ak/.local-1/Conv"
+        );
+        // winlogbeat: the event's own fields fill what its ECS mapping left out.
+        let wb = json!({"@timestamp": "t", "host": {"name": "w1"}, "event": {"code": "1"},
+            "process": {"executable": "C:\\Windows\\System32\\certutil.exe", "command_line": "certutil -addstore Root x.cer",
+                "parent": {"executable": "C:\\Windows\\System32\\cmd.exe"}},
+            "winlog": {"event_id": "1", "channel": "Microsoft-Windows-Sysmon/Operational", "event_data": {"Image": "C:\\Windows\\System32\\certutil.exe",
+                "CommandLine": "certutil -addstore Root x.cer", "ParentImage": "C:\\Windows\\System32\\cmd.exe",
+                "ParentCommandLine": "cmd.exe /c \\\\dom\\SysVol\\dom\\Policies\\{1}\\Machine\\Scripts\\Startup\\pki.cmd", "IntegrityLevel": "System"}}});
+        let a = from_json(wb, "x").unwrap();
+        assert!(get(&a, "process.parent.command_line").ends_with("pki.cmd"));
+        assert_eq!(
+            get(&a, "process.executable"),
+            "C:\\Windows\\System32\\certutil.exe"
+        );
+        // Sentinel's SecurityEvent: the row's CommandLine where its EventData XML has none.
+        let se = json!({"Type": "SecurityEvent", "EventID": 4688, "Computer": "LT-2", "CommandLine": "msiexec /i C:\\Windows\\IMECache\\a.msi",
+            "EventData": "<EventData><Data Name=\"NewProcessName\">C:\\Windows\\System32\\msiexec.exe</Data><Data Name=\"SubjectUserName\">LT-2$</Data></EventData>"});
+        let a = from_json(se, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "msiexec /i C:\\Windows\\IMECache\\a.msi"
+        );
+        // WinCollect's payload with its tabs turned into spaces.
+        let wc = json!({"offense_type": 0, "magnitude": 6, "events": [{"qidname_qid": "Process Create",
+            "utf8_payload": "<13>Dec 30 11:45:02 LT-3 AgentDevice=WindowsLog AgentLogFile=Microsoft-Windows-Sysmon/Operational Source=Microsoft-Windows-Sysmon Computer=LT-3 EventID=1 User=D\\bh Image=C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe CommandLine=powershell.exe -nop -w hidden -enc SQBFAFgA ParentImage=C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE"}]});
+        let a = from_json(wc, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "powershell.exe -nop -w hidden -enc SQBFAFgA"
+        );
+        assert!(get(&a, "process.parent.executable").ends_with("WINWORD.EXE"));
+        // Falcon: the detection's outbound connection.
+        let cs = json!({"composite_id": "c:ind:1", "device": {"hostname": "mq-1"}, "product": "epp", "type": "ldt", "name": "CurlPipedToShell",
+            "cmdline": "bash -c curl -fsSL https://artifacts.corp.example/i.sh | bash", "filepath": "/usr/bin/bash", "user_name": "root",
+            "parent_details": {"cmdline": "/usr/bin/salt-minion", "filepath": "/opt/saltstack/salt/bin/python3.10"},
+            "network_accesses": [{"connection_direction": 0, "remote_address": "10.20.0.40", "remote_port": 443}]});
+        let a = from_json(cs, "x").unwrap();
+        assert_eq!(get(&a, "destination.ip"), "10.20.0.40");
+        assert_eq!(a.doc["destination"]["port"], json!(443));
     }
 }

@@ -406,6 +406,22 @@ fn crowdstrike_api(
     {
         set_path(&mut e, "process.pid", v.clone());
     }
+    // The process's connections (`network_accesses`): the first outbound one.
+    if let Some(n) = a
+        .get("network_accesses")
+        .and_then(Json::as_array)
+        .and_then(|n| {
+            n.iter()
+                .find(|c| c.get("connection_direction").and_then(Json::as_i64) != Some(1))
+        })
+    {
+        if let Some(ip) = text(n, "remote_address") {
+            set_path(&mut e, "destination.ip", s(ip));
+        }
+        if let Some(p) = n.get("remote_port").filter(|p| p.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+    }
     if let Some(n) = text(a, "display_name").or_else(|| text(a, "scenario")) {
         set_path(&mut e, "rule.name", s(n));
     }
@@ -705,6 +721,21 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
         }
         if !vars.is_empty() {
             set_path(e, "process.env_vars", json!(vars));
+        }
+    }
+    // The parent's argument count and environment, where the collector joined them
+    // (`parent_argc`, `parent_env` as `NAME=value; …`).
+    if let Some(n) = num("parent_argc") {
+        set_path(e, "process.parent.args_count", n);
+    }
+    if let Some(env) = text(cols, "parent_env") {
+        let vars: Vec<&str> = env
+            .split(';')
+            .map(str::trim)
+            .filter(|v| v.contains('='))
+            .collect();
+        if !vars.is_empty() {
+            set_path(e, "process.parent.env_vars", json!(vars));
         }
     }
     let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
@@ -2091,12 +2122,15 @@ pub(super) fn datadog_signal(
     if let Some(f) = a.get("file").and_then(|f| text(f, "path")) {
         set_path(&mut e, "file.path", s(f));
     }
-    if let Some(ip) = a
-        .get("network")
-        .and_then(|n| n.get("destination"))
-        .and_then(|d| text(d, "ip"))
-    {
+    let dst = a.get("network").and_then(|n| n.get("destination"));
+    if let Some(ip) = dst.and_then(|d| text(d, "ip")) {
         set_path(&mut e, "destination.ip", s(ip));
+    }
+    if let Some(p) = dst.and_then(|d| d.get("port")).filter(|p| p.is_number()) {
+        set_path(&mut e, "destination.port", p.clone());
+    }
+    if let Some(d) = dst.and_then(|d| text(d, "domain")) {
+        set_path(&mut e, "destination.domain", s(d));
     }
     let techniques: Vec<&str> = tags
         .iter()

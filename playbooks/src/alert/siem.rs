@@ -1269,12 +1269,28 @@ pub(super) fn log_analytics_custom(obj: &Map<String, Json>) -> Option<Map<String
 pub(super) fn wincollect_event(payload: &str) -> Option<Map<String, Json>> {
     let start = payload.find("AgentDevice=WindowsLog")?;
     let body = &payload[start..];
-    let (fields, message) = match body.find("\tMessage=") {
-        Some(i) => (&body[..i], Some(body[i + "\tMessage=".len()..].trim())),
+    // Fields are tab-separated; a payload whose tabs became spaces on the way (an export, a
+    // forwarder) is split before each ` Key=` with the event's own capitalised key names.
+    let tabbed = body.contains('\t');
+    let sep = if tabbed { "\tMessage=" } else { " Message=" };
+    let (fields, message) = match body.find(sep) {
+        Some(i) => (&body[..i], Some(body[i + sep.len()..].trim())),
         None => (body, None),
     };
+    let pairs: Vec<&str> = if tabbed {
+        fields.split('\t').collect()
+    } else {
+        use regex::Regex;
+        use std::sync::LazyLock;
+        static KEY: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r" ([A-Z][A-Za-z0-9]{1,40})=").expect("static regex"));
+        let mut cuts: Vec<usize> = KEY.find_iter(fields).map(|c| c.start()).collect();
+        cuts.insert(0, 0);
+        cuts.push(fields.len());
+        cuts.windows(2).map(|w| fields[w[0]..w[1]].trim()).collect()
+    };
     let mut m = Map::new();
-    for f in fields.split('\t') {
+    for f in pairs {
         if let Some((k, v)) = f.split_once('=')
             && !v.trim().is_empty()
         {
@@ -1653,6 +1669,22 @@ pub(super) fn sentinel_event_row(obj: &Map<String, Json>) -> Option<Map<String, 
     }
     if let Some(u) = mtext(obj, "UserName") {
         flat.entry("User".to_owned()).or_insert(s(u));
+    }
+    // The row's own columns where the XML left a field out (a 4688 without its command line
+    // in `EventData` while the `CommandLine` column has it).
+    for k in [
+        "CommandLine",
+        "NewProcessName",
+        "ParentProcessName",
+        "SubjectUserName",
+        "SubjectDomainName",
+        "TargetUserName",
+        "MandatoryLabel",
+        "TokenElevationType",
+    ] {
+        if let Some(v) = mtext(obj, k) {
+            flat.entry(k.to_owned()).or_insert(s(v));
+        }
     }
     Some(flat)
 }

@@ -185,11 +185,19 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let cols = Json::Object(cols);
     text(&cols, "cmdline").or_else(|| text(&cols, "path"))?;
     let mut e = Map::new();
+    // What the process started, where the alert lists it (`children`), follows its command.
+    let children: Vec<&str> = meta
+        .get("children")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| text(c, "cmdline"))
+        .collect();
     put_process(
         &mut e,
         "process",
         text(&cols, "path").map(str::to_owned),
-        text(&cols, "cmdline"),
+        with_branches(text(&cols, "cmdline"), children).as_deref(),
     );
     let ancestors: Vec<Json> = match meta.get("ancestor_list") {
         Some(Json::String(a)) => serde_json::from_str(a).unwrap_or_default(),
@@ -677,6 +685,99 @@ fn url_host(u: &str) -> Option<&str> {
         && host.bytes().any(|b| b.is_ascii_alphabetic())
         && host.parse::<std::net::Ipv4Addr>().is_err())
     .then_some(host)
+}
+
+/// Sophos XDR detections (`/detections/v1/queries/detections`): the rule (`detectionRule`,
+/// `detectionDescription`, `mitreAttacks`) and the device, with the Data Lake event that raised
+/// it under `raw` (`meta_hostname`, `meta_username`, `path`, `cmd_line`, the parent's and the
+/// grandparent's `…_name`, `…_path`, `…_cmd_line`, `process_integrity`, `network`).
+pub(super) fn sophos_detection(
+    obj: &Map<String, Json>,
+) -> Option<(Map<String, Json>, Option<String>)> {
+    mtext(obj, "detectionRule")?;
+    let raw = obj.get("raw").or_else(|| obj.get("rawData"))?.as_object()?;
+    if !(obj.contains_key("sensor") || obj.contains_key("device")) {
+        return None;
+    }
+    let r = |k: &str| mtext(raw, k);
+    r("cmd_line").or(r("path"))?;
+    let mut e = Map::new();
+    for (prefix, pre) in [
+        ("process", ""),
+        ("process.parent", "parent_"),
+        ("process.parent.parent", "grandparent_"),
+    ] {
+        let path = r(&format!("{pre}path")).map(str::to_owned);
+        let has_path = path.is_some();
+        put_process(&mut e, prefix, path, r(&format!("{pre}cmd_line")));
+        if !has_path && let Some(n) = r(&format!("{pre}name")) {
+            set_path(&mut e, &format!("{prefix}.name"), s(n));
+        }
+    }
+    if let Some(h) = r("sha256") {
+        set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(p) = raw.get("pid").filter(|p| p.is_number()) {
+        set_path(&mut e, "process.pid", p.clone());
+    }
+    if let Some(i) = r("process_integrity") {
+        set_path(
+            &mut e,
+            "process.integrity_level",
+            s(&i.to_ascii_lowercase()),
+        );
+    }
+    if let Some(i) = r("integrity").filter(|_| r("process_integrity").is_none()) {
+        set_path(
+            &mut e,
+            "process.integrity_level",
+            s(&i.to_ascii_lowercase()),
+        );
+    }
+    if let Some(u) = r("meta_username").or_else(|| r("username")) {
+        set_user(&mut e, u);
+    }
+    let host = r("meta_hostname").or_else(|| obj.get("device").and_then(|d| text(d, "entity")));
+    if let Some(h) = host {
+        set_path(&mut e, "host.name", s(h));
+    }
+    if let Some(os) = r("meta_os_platform") {
+        set_path(&mut e, "host.os.type", s(&os.to_ascii_lowercase()));
+    }
+    if let Some(n) = raw
+        .get("network")
+        .and_then(Json::as_array)
+        .and_then(|n| n.first())
+    {
+        if let Some(ip) = text(n, "remote_ip") {
+            set_path(&mut e, "destination.ip", s(ip));
+        }
+        if let Some(p) = n.get("remote_port").filter(|p| p.is_number()) {
+            set_path(&mut e, "destination.port", p.clone());
+        }
+        if let Some(h) = text(n, "remote_host") {
+            set_path(&mut e, "destination.domain", s(h));
+        }
+    }
+    let ids: Vec<&str> = obj
+        .get("mitreAttacks")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("tactic")?.get("techniques")?.as_array())
+        .flatten()
+        .filter_map(|t| text(t, "id"))
+        .collect();
+    set_techniques(&mut e, &ids);
+    if let Some(n) = mtext(obj, "detectionDescription").or_else(|| mtext(obj, "detectionRule")) {
+        set_path(&mut e, "rule.name", s(n));
+    }
+    if let Some(t) = mtext(obj, "time") {
+        e.insert("@timestamp".into(), s(t));
+    }
+    let id = mtext(obj, "id").map(str::to_owned);
+    finish(&mut e, "sophos-xdr", "sophos", Json::Object(obj.clone()));
+    Some((e, id))
 }
 
 /// Cybereason process queries (`/rest/visualsearch/query/simple`, and a MalOp's processes):
@@ -1208,18 +1309,47 @@ pub(super) fn sophos_central(
     }
     // The SIEM integration's and the Common API's alerts keep the detection's own fields
     // (`core_remedy_items`, `process_details` …) under `data`: read them as the alert's.
+    // A detection's process and the child it started as objects (`process`: `path`,
+    // `cmdline`, `parent`, `user`, `integrity`; `child`) are read as the flat fields.
     let original = obj;
     let merged;
-    let obj = match obj.get("data").and_then(Json::as_object) {
-        Some(data) => {
-            let mut m = obj.clone();
+    let obj = {
+        let mut m = obj.clone();
+        if let Some(data) = obj.get("data").and_then(Json::as_object) {
             for (k, v) in data {
                 m.entry(k.clone()).or_insert_with(|| v.clone());
             }
-            merged = m;
-            &merged
         }
-        None => obj,
+        for (o, fields) in [
+            (
+                "process",
+                &[
+                    ("path", "process_path"),
+                    ("cmdline", "process_command_line"),
+                    ("parent", "process_parent_path"),
+                    ("user", "process_user"),
+                    ("integrity", "process_integrity"),
+                ][..],
+            ),
+            (
+                "child",
+                &[
+                    ("path", "child_process_path"),
+                    ("cmdline", "child_process_command_line"),
+                ][..],
+            ),
+        ] {
+            let Some(x) = obj.get(o).filter(|x| x.is_object()) else {
+                continue;
+            };
+            for (from, to) in fields {
+                if let Some(v) = text(x, from) {
+                    m.entry((*to).to_owned()).or_insert_with(|| s(v));
+                }
+            }
+        }
+        merged = m;
+        &merged
     };
     let mut e = Map::new();
     let name = mtext(obj, "name").or_else(|| mtext(obj, "description"));
@@ -1264,8 +1394,12 @@ pub(super) fn sophos_central(
     // metadata (a renamed interpreter's original file name).
     let details = obj.get("process_details");
     let detail = |k: &str| details.and_then(|d| text(d, k));
-    let (exe, cmd) = match procs.first() {
+    // The detected process as the detection names it, else the remediation chain's first.
+    let named =
+        mtext(obj, "process_path").is_some() && mtext(obj, "process_command_line").is_some();
+    let (exe, cmd) = match procs.first().filter(|_| !named) {
         Some((p, c)) => (p.clone().or_else(|| quoted(" in '")), c.map(str::to_owned)),
+        None if named => (None, None),
         None => (quoted(" in '").filter(|p| p.contains(['\\', '/'])), None),
     };
     // The detection's own process fields, and the child it started (a web server's shell):
@@ -1328,7 +1462,10 @@ pub(super) fn sophos_central(
         {
             set_path(&mut e, "destination.ip", s(ip));
         }
-        match quoted(" started by '").or_else(|| detail("parent_path").map(str::to_owned)) {
+        match quoted(" started by '")
+            .or_else(|| detail("parent_path").map(str::to_owned))
+            .or_else(|| mtext(obj, "process_parent_path").map(str::to_owned))
+        {
             Some(parent) => put_process(&mut e, "process.parent", Some(parent), None),
             None => {
                 if let Some((p, c)) = procs.get(1) {
@@ -1364,10 +1501,27 @@ pub(super) fn sophos_central(
         .find_map(|k| mtext(obj, k))
         .filter(|u| !u.eq_ignore_ascii_case("n/a"))
         .or_else(|| detail("username"))
+        .or_else(|| mtext(obj, "process_user"))
         .or_else(|| obj.get("person").and_then(|p| text(p, "name")));
     if let Some(u) = user {
         set_user(&mut e, u);
     }
+    if let Some(i) = mtext(obj, "process_integrity").filter(|_| child.is_none()) {
+        set_path(
+            &mut e,
+            "process.integrity_level",
+            s(&i.to_ascii_lowercase()),
+        );
+    }
+    // The detection's own ATT&CK mapping (`detection_identity.mitre`).
+    let mitre: Vec<&str> = obj
+        .get("detection_identity")
+        .and_then(|d| d.get("mitre"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
     let threat = mtext(obj, "threat");
     if let Some(r) = threat.or(mtext(obj, "detection_identity_name")).or(name) {
         set_path(&mut e, "rule.name", s(r));
@@ -1378,6 +1532,7 @@ pub(super) fn sophos_central(
     let ids: Vec<&str> = threat
         .into_iter()
         .flat_map(|t| t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')))
+        .chain(mitre)
         .collect();
     set_techniques(&mut e, &ids);
     if let Some(t) = mtext(obj, "when").or_else(|| mtext(obj, "raisedAt")) {
