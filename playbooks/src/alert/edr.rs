@@ -1587,14 +1587,23 @@ pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
     if let Some(parent) = ev.get("parent").and_then(Json::as_object) {
         put(&mut e, "process.parent", parent);
     }
-    if let Some(gp) = ev
+    if let Some(g) = ev
         .get("ancestors")
         .and_then(Json::as_array)
         .and_then(|a| a.first())
-        .and_then(|g| mtext(g.as_object()?, "binary"))
+        .and_then(Json::as_object)
+        && let Some(gp) = mtext(g, "binary")
     {
         set_path(&mut e, "process.parent.parent.name", s(basename_of(gp)));
         set_path(&mut e, "process.parent.parent.executable", s(gp));
+        // The grandparent's command (a shell's `-c` pipeline feeding this process).
+        if let Some(args) = mtext(g, "arguments") {
+            set_path(
+                &mut e,
+                "process.parent.parent.command_line",
+                s(&format!("{gp} {args}")),
+            );
+        }
     }
     if let Some(uid) = proc_.get("uid").and_then(Json::as_u64) {
         set_path(&mut e, "user.id", s(&uid.to_string()));

@@ -204,6 +204,23 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         Some(Json::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
+    // The oldest ancestor below the init process is the session's entry (the agent or the
+    // daemon the chain started from).
+    if ancestors.len() > 2
+        && let Some(entry) = ancestors.iter().rev().find(|a| {
+            !matches!(
+                text(a, "path").map(basename_of),
+                Some("launchd" | "systemd" | "init" | "kthreadd")
+            )
+        })
+    {
+        put_process(
+            &mut e,
+            "process.entry_leader",
+            text(entry, "path").map(str::to_owned),
+            text(entry, "cmdline"),
+        );
+    }
     for (a, prefix) in ancestors
         .iter()
         .zip(["process.parent", "process.parent.parent"])
