@@ -2227,15 +2227,7 @@ pub(super) fn santa_event_upload(
     let mut e = Map::new();
     let (dir, name) = (text(ev, "file_path")?, text(ev, "file_name")?);
     let exe = format!("{}/{name}", dir.trim_end_matches('/'));
-    let args: Vec<&str> = ev
-        .get("args")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .collect();
-    let cmd = (!args.is_empty()).then(|| shell_join(&args));
-    put_process(&mut e, "process", Some(exe), cmd.as_deref());
+    put_process(&mut e, "process", Some(exe), joined_args(ev).as_deref());
     set_path(&mut e, "process.name", s(name));
     for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
         if let Some(v) = ev.get(from).filter(|v| v.is_number()) {

@@ -6,8 +6,8 @@
 //! together and returns `None` otherwise.
 
 use super::edr::{
-    finish, mtext, process_columns, put_process, set_techniques, set_user, shell_join, text,
-    with_branches,
+    finish, joined_args, mtext, process_columns, put_process, set_techniques, set_user, shell_join,
+    text, with_branches,
 };
 use super::{basename_of, cron_job, program, s, set_path};
 use serde_json::{Map, Value as Json, json};
@@ -386,9 +386,10 @@ pub(super) fn cisco_secure_endpoint(
             set_path(&mut e, "url.full", s(u));
             // The connection's host name is the URL's, when the event names none.
             if mtext(n, "domain").is_none()
-                && let Some(h) = url_host(u)
+                && let Some(h) = crate::funcs::url_host(u)
+                    .filter(|h| !h.is_empty() && h.parse::<std::net::IpAddr>().is_err())
             {
-                set_path(&mut e, "destination.domain", s(h));
+                set_path(&mut e, "destination.domain", s(&h));
             }
         }
     }
@@ -620,15 +621,7 @@ pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
             .get("binary")
             .and_then(|b| text(b, "path"))
             .map(str::to_owned);
-        let args: Vec<&str> = p
-            .get("args")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-            .collect();
-        let cmd = (!args.is_empty()).then(|| shell_join(&args));
-        put_process(&mut e, prefix, path.clone(), cmd.as_deref());
+        put_process(&mut e, prefix, path.clone(), joined_args(p).as_deref());
         if path.is_none()
             && let Some(n) = text(p, "name")
         {
@@ -689,19 +682,6 @@ pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
     let id = mtext(f, "name").map(str::to_owned);
     finish(&mut e, "gcp-scc", "gcp_scc", Json::Object(obj.clone()));
     Some((e, id))
-}
-
-/// The host name in a URL (`https://pypi.org/simple/…` → `pypi.org`); `None` for an address.
-fn url_host(u: &str) -> Option<&str> {
-    let rest = u.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host = host.split(':').next()?;
-    (!host.is_empty()
-        && !host.starts_with('[')
-        && host.bytes().any(|b| b.is_ascii_alphabetic())
-        && host.parse::<std::net::Ipv4Addr>().is_err())
-    .then_some(host)
 }
 
 /// Sophos XDR detections (`/detections/v1/queries/detections`): the rule (`detectionRule`,
