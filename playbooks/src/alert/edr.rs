@@ -3237,6 +3237,44 @@ fn sentinel_custom_details(
     parse: impl Fn(&Json) -> Option<Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
     let ext = parse(obj.get("ExtendedProperties")?)?;
+    // Defender for Cloud's Run Command alert: the script an Azure identity ran on the VM
+    // through the Run Command extension (`Script`, `Run Command Name`), who ran it and from
+    // where (`Client Principal Name`, `Client IP Address`).
+    if let Some(script) = text(&ext, "Script") {
+        let shell = text(&ext, "Run Command Name").unwrap_or_default();
+        let exe = if shell.to_ascii_lowercase().contains("powershell") {
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        } else {
+            "/bin/sh"
+        };
+        let mut e = Map::new();
+        put_process(&mut e, "process", Some(exe.to_owned()), Some(script));
+        if let Some(u) = text(&ext, "Client Principal Name") {
+            set_user(&mut e, u);
+        }
+        if let Some(ip) = text(&ext, "Client IP Address") {
+            set_path(&mut e, "source.ip", s(ip));
+        }
+        let host = entities
+            .iter()
+            .find(|x| x.get("Type").and_then(Json::as_str) == Some("host"))
+            .and_then(|h| text(h, "HostName"))
+            .or_else(|| mtext(obj, "CompromisedEntity"))
+            .or_else(|| mtext(obj, "ResourceId").and_then(|r| r.rsplit('/').next()));
+        if let Some(h) = host {
+            set_path(&mut e, "host.name", s(h));
+        }
+        set_path(
+            &mut e,
+            "host.os.type",
+            s(if exe.starts_with('/') {
+                "linux"
+            } else {
+                "windows"
+            }),
+        );
+        return sentinel_alert_done(e, obj, parse);
+    }
     let details = parse(ext.get("Custom Details")?)?;
     let first = |keys: &[&str]| {
         keys.iter().find_map(|k| match details.get(*k)? {

@@ -17,7 +17,7 @@ use super::edr::{
     with_branches,
 };
 use super::{s, set_path};
-use serde_json::{Map, Value as Json};
+use serde_json::{Map, Value as Json, json};
 use std::collections::HashMap;
 
 /// A flat event's fields by normalised name.
@@ -610,6 +610,34 @@ pub(super) fn correlated_events(
                 && let Some(u) = f.get(&["username"]).filter(|u| !u.trim().is_empty())
             {
                 set_path(&mut p, "user.name", s(u));
+            }
+            // What the parser's custom properties say of the parent, where the line does not:
+            // its program, how many arguments it was given, its account and its environment.
+            let has_parent = p
+                .get("process")
+                .and_then(|x| x.get("parent"))
+                .is_some_and(|x| x.get("executable").is_some() || x.get("name").is_some());
+            if !has_parent && let Some(pp) = f.get(&["parentprocesspath", "parentimage"]) {
+                put_process(&mut p, "process.parent", Some(pp.to_owned()), None);
+            }
+            if let Some(n) = f
+                .get(&["parentprocessargumentcount", "parentargc"])
+                .and_then(|n| n.trim().parse::<i64>().ok())
+            {
+                set_path(&mut p, "process.parent.args_count", Json::from(n));
+            }
+            if let Some(u) = f.get(&["parentprocessuser", "parentuser"]) {
+                set_path(&mut p, "process.parent.user.name", s(u));
+            }
+            if let Some(env) = f.get(&["parentprocessenvironment", "parentenv"]) {
+                let vars: Vec<&str> = env
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|v| v.contains('='))
+                    .collect();
+                if !vars.is_empty() {
+                    set_path(&mut p, "process.parent.env_vars", json!(vars));
+                }
             }
             // The Windows event's id, where the line read did not give one (a PowerShell engine
             // event 400 says the engine started; in which program, the row's process says).

@@ -595,6 +595,63 @@ pub(super) fn limacharlie(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
 pub(super) fn gcp_scc(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     let f = obj.get("finding").and_then(Json::as_object).unwrap_or(obj);
     mtext(f, "category")?;
+    // Event Threat Detection's startup-script finding: the script a principal added to an
+    // instance's metadata, which the guest agent runs as root (or SYSTEM) at every boot.
+    let props = f.get("sourceProperties").and_then(|p| p.get("properties"));
+    if f.get("processes").is_none()
+        && let Some(p) = props
+        && let Some(key) = text(p, "metadataKeyAdded").filter(|k| k.contains("startup-script"))
+        && let Some(script) = text(p, "metadataValue")
+    {
+        let windows = key.starts_with("windows-");
+        let mut e = Map::new();
+        let (exe, user) = if windows {
+            (
+                "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "SYSTEM",
+            )
+        } else {
+            ("/bin/bash", "root")
+        };
+        put_process(&mut e, "process", Some(exe.to_owned()), Some(script));
+        put_process(
+            &mut e,
+            "process.parent",
+            Some(
+                if windows {
+                    "C:\\Program Files\\Google\\Compute Engine\\metadata_scripts\\GCEMetadataScripts.exe"
+                } else {
+                    "/usr/bin/google_metadata_script_runner"
+                }
+                .to_owned(),
+            ),
+            None,
+        );
+        set_path(&mut e, "user.name", s(user));
+        if let Some(h) = text(p, "instanceName") {
+            set_path(&mut e, "host.name", s(h));
+        }
+        set_path(
+            &mut e,
+            "host.os.type",
+            s(if windows { "windows" } else { "linux" }),
+        );
+        if let Some(a) = f.get("access") {
+            if let Some(pe) = text(a, "principalEmail") {
+                set_path(&mut e, "user.email", s(pe));
+            }
+            if let Some(ip) = text(a, "callerIp") {
+                set_path(&mut e, "source.ip", s(ip));
+            }
+        }
+        if let Some(c) = mtext(f, "category") {
+            set_path(&mut e, "rule.name", s(c));
+        }
+        set_path(&mut e, "file.path", s(&format!("metadata:{key}")));
+        let id = mtext(f, "name").map(str::to_owned);
+        finish(&mut e, "gcp-scc", "gcp_scc", Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     let procs = f.get("processes")?.as_array()?;
     // Process ids come as numbers or as text.
     let id_of = |p: &Json, k: &str| {
