@@ -1243,6 +1243,69 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     // Forwarding envelopes (XSOAR's rawJSON, Splunk HEC, JSON text in a shipper's message),
     // possibly nested: opened before anything else reads the document.
     obj = open_envelopes(obj);
+    // A Sentinel incident as the REST API returns it (`Microsoft.SecurityInsights/Incidents`):
+    // its first alert's custom details are the analytic rule's query columns (Defender's
+    // `ProcessCommandLine`, `InitiatingProcessCommandLine`, `DeviceName` …), each a list; read
+    // as that row, several values of one column as branches of the command.
+    if obj.get("type").and_then(Json::as_str) == Some("Microsoft.SecurityInsights/Incidents")
+        && let Some(details) = obj
+            .get("properties")
+            .and_then(|p| p.get("alerts"))
+            .and_then(Json::as_array)
+            .and_then(|a| a.iter().find_map(|x| x.get("customDetails")?.as_object()))
+    {
+        let mut row = Map::new();
+        for (k, v) in details {
+            let text = match v {
+                Json::Array(a) => a
+                    .iter()
+                    .filter_map(|x| match x {
+                        Json::String(s) => Some(s.clone()),
+                        Json::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                Json::String(s) => s.clone(),
+                Json::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if !text.is_empty() {
+                row.insert(k.clone(), Json::String(text));
+            }
+        }
+        let props = obj.get("properties").cloned().unwrap_or_default();
+        if let Some(title) = props.get("title").and_then(Json::as_str) {
+            row.entry("AlertName").or_insert_with(|| s(title));
+        }
+        if let Some(t) = props
+            .get("additionalData")
+            .and_then(|a| a.get("techniques"))
+            .cloned()
+        {
+            row.insert("sentinel_incident_techniques".into(), t);
+        }
+        if !row.contains_key("DeviceName")
+            && let Some(h) = props
+                .get("entities")
+                .or_else(|| obj.get("entities"))
+                .and_then(Json::as_array)
+                .and_then(|e| {
+                    e.iter()
+                        .find(|x| x.get("kind").and_then(Json::as_str) == Some("Host"))
+                })
+                .and_then(|h| h.get("properties")?.get("hostName")?.as_str())
+        {
+            row.insert("DeviceName".into(), s(h));
+        }
+        if row.contains_key("ProcessCommandLine")
+            || row.contains_key("InitiatingProcessCommandLine")
+        {
+            id = obj.get("name").and_then(Json::as_str).map(str::to_owned);
+            row.insert("sentinel_incident".into(), Json::Object(obj.clone()));
+            obj = row;
+        }
+    }
     let mut splunk_meta: Vec<(&str, String)> = Vec::new();
     // A Splunk search result as the REST API's JSON export streams it, or as the webhook alert
     // action posts it (`sid`, `search_name`): the row under `result`.
@@ -2286,7 +2349,11 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         // A full log holding several events (the rule matched a sequence) names the program
         // this process was before its last exec, or its parent, in an earlier one.
         if let Some(log) = get_str(&doc, "full_log") {
-            let events = audit_events(log);
+            // The rule's earlier matches (`previous_output`, a correlation rule's) come first.
+            let mut events = get_str(&doc, "previous_output")
+                .map(audit_events)
+                .unwrap_or_default();
+            events.extend(audit_events(log));
             let own = text("id")
                 .and_then(|id| events.iter().position(|e| e.serial == id))
                 .unwrap_or(events.len().saturating_sub(1));
@@ -6534,5 +6601,27 @@ mod tests {
         let a = from_json(json!({"events": [qr]}), "x").unwrap();
         assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
         assert_eq!(get(&a, "process.parent.user.name"), "tomcat");
+        // A Sentinel incident from the REST API: its alert's custom details are the row.
+        let inc = json!({"name": "c4", "type": "Microsoft.SecurityInsights/Incidents", "properties": {"title": "Keychain access",
+            "alerts": [{"customDetails": {"DeviceName": ["mbp-9"], "AccountName": ["hw"],
+                "ProcessCommandLine": ["/usr/bin/security dump-keychain -d", "/usr/bin/security find-generic-password -wa Chrome Safe Storage"],
+                "InitiatingProcessCommandLine": ["/usr/bin/python3 /private/tmp/.s/k.py"]}}]}});
+        let a = from_json(inc, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("dump-keychain"));
+        assert!(
+            get(&a, "process.command_line").contains("\n/usr/bin/security find-generic-password")
+        );
+        assert_eq!(get(&a, "host.name"), "mbp-9");
+        // Wazuh: the correlation's earlier event (`previous_output`) names the parent.
+        let w = json!({"rule": {"id": "2"}, "agent": {"name": "plm-2"}, "decoder": {"name": "auditd"},
+            "previous_output": "type=SYSCALL msg=audit(1.5:29): syscall=59 ppid=1 pid=20 uid=1004 comm=\"python3.9\" exe=\"/usr/bin/python3.9\" type=EXECVE msg=audit(1.5:29): argc=3 a0=\"python3.9\" a1=\"-c\" a2=\"import os;os.setuid(0)\"",
+            "full_log": "type=SYSCALL msg=audit(1.6:34): syscall=59 ppid=20 pid=21 uid=0 euid=0 comm=\"sh\" exe=\"/usr/bin/dash\" type=EXECVE msg=audit(1.6:34): argc=1 a0=\"/bin/sh\"",
+            "data": {"audit": {"id": "34", "pid": "21", "ppid": "20", "uid": "0", "euid": "0", "command": "sh", "exe": "/usr/bin/dash", "execve": {"a0": "/bin/sh"}}}});
+        let a = from_json(w, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.name"), "python3.9");
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "python3.9 -c import os;os.setuid(0)"
+        );
     }
 }

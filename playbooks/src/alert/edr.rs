@@ -2059,6 +2059,25 @@ pub(super) fn datadog_signal(
     if let Some(gp) = ancestors.and_then(|a| a.get(1)) {
         put_process(&mut e, "process.parent.parent", exe(gp), cmd(gp).as_deref());
     }
+    // A parent started with an empty argument vector (no `argv0`, no arguments: how PwnKit
+    // calls pkexec).
+    if let Some(pp) = p.get("parent")
+        && pp.get("argv0").and_then(Json::as_str) == Some("")
+        && pp
+            .get("args")
+            .and_then(Json::as_str)
+            .is_none_or(str::is_empty)
+    {
+        set_path(&mut e, "process.parent.args_count", Json::from(0));
+    }
+    // The effective account after a setuid program (`credentials.euid`).
+    if let Some(eu) = p
+        .get("credentials")
+        .and_then(|c| c.get("euid"))
+        .filter(|v| v.is_number())
+    {
+        set_path(&mut e, "user.effective.id", s(&eu.to_string()));
+    }
     for (from, to) in [("pid", "process.pid"), ("ppid", "process.parent.pid")] {
         if let Some(v) = p.get(from).filter(|v| v.is_number()) {
             set_path(&mut e, to, v.clone());
