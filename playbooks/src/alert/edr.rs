@@ -729,14 +729,7 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
         set_path(e, "process.parent.args_count", n);
     }
     if let Some(env) = text(cols, "parent_env") {
-        let vars: Vec<&str> = env
-            .split(';')
-            .map(str::trim)
-            .filter(|v| v.contains('='))
-            .collect();
-        if !vars.is_empty() {
-            set_path(e, "process.parent.env_vars", json!(vars));
-        }
+        set_parent_env(e, env);
     }
     let uid = text(cols, "euid").or_else(|| text(cols, "uid"));
     if let Some(u) = uid {
@@ -764,6 +757,19 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
         .and_then(|w| w.split(',').map(str::trim).find(|u| u.contains("://")))
     {
         set_path(e, "file.origin_url", s(u));
+    }
+}
+
+/// A parent's environment given as one `NAME=value; NAME=value` line (Uptycs' `parent_env`,
+/// QRadar's `Parent Process Environment`), as `process.parent.env_vars`.
+pub(super) fn set_parent_env(e: &mut Map<String, Json>, env: &str) {
+    let vars: Vec<&str> = env
+        .split(';')
+        .map(str::trim)
+        .filter(|v| v.contains('='))
+        .collect();
+    if !vars.is_empty() {
+        set_path(e, "process.parent.env_vars", json!(vars));
     }
 }
 

@@ -62,10 +62,8 @@ pub(super) fn ocsf(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         .and_then(|p| p.get("parent_process"))
         .filter(|p| p.is_object());
     let mut e = Map::new();
-    let script = main
-        .get("script")
-        .or_else(|| obj.get("script"))
-        .and_then(|sc| text(sc, "script_content"));
+    let script_obj = main.get("script").or_else(|| obj.get("script"));
+    let script = script_obj.and_then(|sc| text(sc, "script_content"));
     for (prefix, p) in [
         ("process", Some(me)),
         ("process.parent", parent),
@@ -148,50 +146,38 @@ pub(super) fn ocsf(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         }
     }
     // A script's content (Script Activity): PowerShell's as its script block, any other's as a
-    // line of the command.
+    // line of the command; the other evidences' processes as branches of the alert.
+    let mut branches: Vec<&str> = Vec::new();
     if let Some(sc) = script {
         let name = e
             .get("process")
             .and_then(|p| text(p, "name"))
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let ps = ["powershell.exe", "pwsh.exe", "pwsh", "powershell"].contains(&name.as_str());
-        let ps = ps
-            || main
-                .get("script")
-                .or_else(|| obj.get("script"))
+        let ps = ["powershell.exe", "pwsh.exe", "pwsh", "powershell"].contains(&name.as_str())
+            || script_obj
                 .and_then(|sc| text(sc, "type"))
                 .is_some_and(|t| t.eq_ignore_ascii_case("powershell"));
         if ps {
             set_path(&mut e, "powershell.file.script_block_text", s(sc));
         } else {
-            let cmd = e
-                .get("process")
-                .and_then(|p| text(p, "command_line"))
-                .map(str::to_owned);
-            if let Some(c) = with_branches(cmd.as_deref(), [sc]) {
-                set_path(&mut e, "process.command_line", Json::String(c));
-            }
+            branches.push(sc);
         }
     }
-    // The other evidences' processes, as branches of the alert.
-    let others: Vec<&str> = evidences
-        .iter()
-        .filter(|x| !std::ptr::eq(**x, main))
-        .filter_map(|x| {
-            x.get("process")
-                .or_else(|| x.get("actor").and_then(|a| a.get("process")))
-                .and_then(|p| text(p, "cmd_line"))
-        })
-        .collect();
-    if !others.is_empty() {
-        let cmd = e
-            .get("process")
-            .and_then(|p| text(p, "command_line"))
-            .map(str::to_owned);
-        if let Some(c) = with_branches(cmd.as_deref(), others) {
-            set_path(&mut e, "process.command_line", Json::String(c));
-        }
+    branches.extend(
+        evidences
+            .iter()
+            .filter(|x| !std::ptr::eq(**x, main))
+            .filter_map(|x| {
+                x.get("process")
+                    .or_else(|| x.get("actor").and_then(|a| a.get("process")))
+                    .and_then(|p| text(p, "cmd_line"))
+            }),
+    );
+    if !branches.is_empty()
+        && let Some(c) = with_branches(text(me, "cmd_line"), branches)
+    {
+        set_path(&mut e, "process.command_line", Json::String(c));
     }
     // The host.
     let device = main

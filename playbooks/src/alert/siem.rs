@@ -17,7 +17,7 @@ use super::edr::{
     with_branches,
 };
 use super::{s, set_path};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 
 /// A flat event's fields by normalised name.
@@ -630,14 +630,7 @@ pub(super) fn correlated_events(
                 set_path(&mut p, "process.parent.user.name", s(u));
             }
             if let Some(env) = f.get(&["parentprocessenvironment", "parentenv"]) {
-                let vars: Vec<&str> = env
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|v| v.contains('='))
-                    .collect();
-                if !vars.is_empty() {
-                    set_path(&mut p, "process.parent.env_vars", json!(vars));
-                }
+                super::edr::set_parent_env(&mut p, env);
             }
             // The Windows event's id, where the line read did not give one (a PowerShell engine
             // event 400 says the engine started; in which program, the row's process says).
