@@ -6624,4 +6624,41 @@ mod tests {
             "python3.9 -c import os;os.setuid(0)"
         );
     }
+
+    #[test]
+    fn session_23_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // A Cybereason MalOp whose processes are `relatedProcesses` named by `name`, each parent
+        // by `parentName`: the newest process is judged, its chain from the same list.
+        let cy = json!({"guid": "11.1", "displayName": "sudo", "machines": [{"displayName": "mbp-1", "osType": "OSX"}],
+            "detectionTypes": ["Privilege escalation"],
+            "rootCauseElements": [{"name": "python3.12", "commandLine": "Python /Users/u/.local/share/.c/sync.py", "parentProcess": "launchd"}],
+            "relatedProcesses": [
+                {"name": "sh", "commandLine": "/bin/sh -c echo \"$P\" | sudo -S -p '' /bin/bash -c id", "parentName": "python3.12"},
+                {"name": "sudo", "commandLine": "sudo -S -p '' /bin/bash -c id", "parentName": "sh"}]});
+        let a = from_json(cy, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "sudo -S -p '' /bin/bash -c id"
+        );
+        assert!(get(&a, "process.parent.command_line").starts_with("/bin/sh -c echo"));
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "Python /Users/u/.local/share/.c/sync.py"
+        );
+        // Trend Vision One Workbench: an object path on Windows without a program's extension,
+        // beside a command line naming another program, is the folder the command worked on.
+        let tw = json!({"id": "WB-1", "model": "Run dialog", "alertProvider": "SAE", "workbenchLink": "https://x", "severity": "medium",
+            "impactScope": {"entities": [{"entityType": "host", "entityValue": {"name": "WS-1"}}]},
+            "indicators": [
+                {"id": 1, "type": "command_line", "field": "objectCmd", "value": "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -File \\\\fs\\it$\\a.ps1"},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "C:\\WINDOWS\\Explorer.EXE"},
+                {"id": 3, "type": "fullpath", "field": "objectFilePath", "value": "C:\\Users\\u\\AppData\\Local\\Packages\\MSTeams_8wekyb3d8bbwe\\LocalCache\\Microsoft\\MSTeams"}]});
+        let a = from_json(tw, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.executable"),
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+        );
+        assert!(get(&a, "file.path").ends_with("\\MSTeams"));
+    }
 }

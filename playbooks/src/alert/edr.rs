@@ -3716,13 +3716,19 @@ pub(super) fn trend_chain<'a>(
                 .first()
                 .is_some_and(|first| super::basename_of(first) == name)
         });
+        let executable_ext = |x: &str| ["exe", "com", "scr", "pif", "bin", "app"].contains(&x);
+        // A Windows path without a program's extension, beside a command line that names
+        // another program, is a file or folder the command worked on (a cache folder cleared).
+        let windows_non_program =
+            cmd.is_some() && path.contains('\\') && !ext.as_deref().is_some_and(executable_ext);
         if !program
-            && ext.is_some_and(|x| {
-                // `.ps1`, `.py`, `.plist`: letters, digits allowed after the first.
-                x.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                    && x.chars().all(|c| c.is_ascii_alphanumeric())
-                    && !["exe", "com", "scr", "pif", "bin", "app"].contains(&x.as_str())
-            })
+            && (windows_non_program
+                || ext.as_deref().is_some_and(|x| {
+                    // `.ps1`, `.py`, `.plist`: letters, digits allowed after the first.
+                    x.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && x.chars().all(|c| c.is_ascii_alphanumeric())
+                        && !executable_ext(x)
+                }))
         {
             set_path(e, "file.path", s(path));
             set_path(e, "file.name", s(name));

@@ -871,19 +871,26 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     if !obj.contains_key("malopProcesses")
         && (obj.contains_key("machines") || obj.contains_key("detectionTypes"))
     {
-        let flat: Vec<&Json> = ["rootCauseElements", "suspects"]
+        // Exports name an element `elementName` or `name`, its parent `parentProcess` or
+        // `parentName`; a MalOp's other processes are `relatedProcesses`.
+        fn name_of(el: &Json) -> Option<&str> {
+            text(el, "elementName").or_else(|| text(el, "name"))
+        }
+        let flat: Vec<&Json> = ["rootCauseElements", "suspects", "relatedProcesses"]
             .iter()
             .filter_map(|k| obj.get(*k)?.as_array())
             .flatten()
-            .filter(|el| text(el, "commandLine").is_some() && text(el, "elementName").is_some())
+            .filter(|el| text(el, "commandLine").is_some() && name_of(el).is_some())
             .collect();
         if !flat.is_empty() {
             let values = |v: &str| json!({ "values": [v] });
             let mut results = Map::new();
             for (i, el) in flat.iter().enumerate() {
                 let mut simple = Map::new();
+                if let Some(n) = name_of(el) {
+                    simple.insert("elementDisplayName".into(), values(n));
+                }
                 for (from, to) in [
-                    ("elementName", "elementDisplayName"),
                     ("commandLine", "commandLine"),
                     ("imageFile.path", "imageFile.correctedPath"),
                     ("imageFile.sha1", "imageFile.sha1String"),
@@ -907,12 +914,10 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                     simple.insert("connections.remoteAddress".into(), values(&addr));
                 }
                 let mut related = Map::new();
-                if let Some(parent) = text(el, "parentProcess") {
+                if let Some(parent) = text(el, "parentProcess").or_else(|| text(el, "parentName")) {
                     let guid = flat
                         .iter()
-                        .position(|q| {
-                            text(q, "elementName").is_some_and(|n| n.eq_ignore_ascii_case(parent))
-                        })
+                        .position(|q| name_of(q).is_some_and(|n| n.eq_ignore_ascii_case(parent)))
                         .filter(|j| *j != i)
                         .map(|j| format!("el.{j}"));
                     related.insert(
