@@ -195,21 +195,67 @@ impl Node {
             }
         }
         match first {
-            '|' | '>' => {
-                // Block scalar: content starts on the next line at the block's indentation.
-                let start_line = self.pos.line + 1 + line;
-                let indent = source
-                    .lines()
-                    .nth(start_line as usize - 1)
-                    .map(|l| l.chars().take_while(|c| *c == ' ').count() as u32)
-                    .unwrap_or(0);
-                Pos::new(start_line, indent + col + 1)
+            '|' | '>' => block_pos(source, self.pos.line, first == '>', char_index)
+                .unwrap_or_else(|| Pos::new(self.pos.line + 1 + line, col + 1)),
+            // The parser may place a block scalar at its first content line: the header is
+            // then the end of the line before.
+            _ if block_header(source, self.pos.line).is_some() => {
+                let folded = block_header(source, self.pos.line) == Some('>');
+                block_pos(source, self.pos.line - 1, folded, char_index)
+                    .unwrap_or_else(|| Pos::new(self.pos.line + line, col + 1))
             }
             '"' | '\'' if line == 0 => Pos::new(self.pos.line, self.pos.col + 1 + col),
             _ if line == 0 => Pos::new(self.pos.line, self.pos.col + col),
             _ => Pos::new(self.pos.line + line, col + 1),
         }
     }
+}
+
+/// The block-scalar indicator (`|` or `>`, with optional chomping) ending the line before
+/// `line` (1-based), if any.
+fn block_header(source: &str, line: u32) -> Option<char> {
+    let prev = source.lines().nth((line as usize).checked_sub(2)?)?;
+    let t = prev.trim_end();
+    let t = t.strip_suffix(['-', '+']).unwrap_or(t);
+    let c = t.chars().last()?;
+    let before = t[..t.len() - 1].chars().last();
+    ((c == '|' || c == '>') && before.is_none_or(|b| b == ' ' || b == ':')).then_some(c)
+}
+
+/// Where a character of a block scalar's value sits in the source. The block's lines follow
+/// the header line at the indentation of the first one. A literal block (`|`) keeps each line
+/// break; a folded one (`>`) turns a break between two lines into a space and a run of empty
+/// lines into as many newlines — one character per break either way, except the break before
+/// empty lines, which folding drops.
+fn block_pos(source: &str, header_line: u32, folded: bool, char_index: usize) -> Option<Pos> {
+    let lines: Vec<&str> = source.lines().skip(header_line as usize).collect();
+    let spaces = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+    let indent = spaces(lines.iter().find(|l| !l.trim().is_empty())?);
+    let mut consumed = 0usize;
+    let mut prev_content = false;
+    for (k, l) in lines.iter().enumerate() {
+        if l.trim().is_empty() {
+            if !(folded && prev_content) {
+                consumed += 1;
+            }
+            prev_content = false;
+            continue;
+        }
+        if spaces(l) < indent {
+            break;
+        }
+        let len = l.chars().count() - indent;
+        if char_index <= consumed + len {
+            let at = (char_index - consumed).min(len);
+            return Some(Pos::new(
+                header_line + 1 + k as u32,
+                (indent + at + 1) as u32,
+            ));
+        }
+        consumed += len + 1;
+        prev_content = true;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -243,6 +289,23 @@ mod tests {
         let n = parse(src, &mut d).unwrap();
         let Kind::Map(m) = &n.kind else { panic!() };
         assert_eq!(m[0].1.pos_in_value(src, 3), Pos::new(1, 8));
-        assert_eq!(m[1].1.pos_in_value(src, 8), Pos::new(4, 5));
+        // "one\ntwo three": the ninth character is the `t` of `three`.
+        assert_eq!(m[1].1.pos_in_value(src, 8), Pos::new(4, 7));
+    }
+
+    #[test]
+    fn positions_inside_folded_values() {
+        // A folded block joins its lines with spaces: the character after the join is still
+        // found on its own line (an error in a long multi-line expression names that line).
+        let src = "v: >\n  true\n  && regex(a, x)\n\n  && b\nw: 1\n";
+        let mut d = Diagnostics::new("t.yaml");
+        let n = parse(src, &mut d).unwrap();
+        let Kind::Map(m) = &n.kind else { panic!() };
+        let Kind::Str(v) = &m[0].1.kind else { panic!() };
+        assert_eq!(v, "true && regex(a, x)\n&& b\n");
+        let at = |needle: &str| v.find(needle).unwrap();
+        assert_eq!(m[0].1.pos_in_value(src, at("regex")), Pos::new(3, 6));
+        assert_eq!(m[0].1.pos_in_value(src, at("true")), Pos::new(2, 3));
+        assert_eq!(m[0].1.pos_in_value(src, at("&& b")), Pos::new(5, 3));
     }
 }
