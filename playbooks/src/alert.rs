@@ -6660,5 +6660,33 @@ mod tests {
             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
         );
         assert!(get(&a, "file.path").ends_with("\\MSTeams"));
+        // CEF parsed with the header and the extension kept apart.
+        let cef = json!({"syslog": {"hostname": "ci-1"}, "cef": {"version": "0", "device_vendor": "Linux", "device_product": "auditd",
+            "signature_id": "EXECVE", "name": "Outbound SSH"},
+            "extension": {"dvchost": "ci-1.corp", "suser": "jenkins", "sproc": "bash", "dproc": "/usr/bin/ssh",
+                "cs1Label": "CommandLine", "cs1": "ssh root@10.0.0.5 id", "cs2Label": "ParentCommandLine", "cs2": "bash -c x"}});
+        let a = from_json(cef, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "ssh root@10.0.0.5 id");
+        assert_eq!(get(&a, "user.name"), "jenkins");
+        // TheHive: an abbreviated auditd EXECVE record quoted in the description.
+        let th = json!({"_type": "Alert", "sourceRef": "1.2", "title": "history tampering",
+            "description": "**auditd:** `type=EXECVE a0=\"bash\" a1=\"-c\" a2=\"unset HISTFILE; id\"` uid=1107 exe=/usr/bin/bash",
+            "observables": [{"dataType": "hostname", "data": "rpt-1"}]});
+        let a = from_json(th, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "bash -c 'unset HISTFILE; id'"
+        );
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/bash");
+        // A SentinelOne threat without arguments: its process tree names the command and the
+        // parent; `agentOsName` the operating system.
+        let s1 = json!({"id": "9", "threatInfo": {"threatName": "bash", "filePath": "/bin/bash", "originatorProcess": "zsh", "processUser": "u"},
+            "agentRealtimeInfo": {"agentComputerName": "MBP-1", "agentOsName": "macOS Sequoia"},
+            "processTree": [{"name": "Terminal"}, {"name": "zsh", "cmdline": "-zsh"},
+                {"name": "bash", "path": "/bin/bash", "cmdline": "/bin/bash -c x"}, {"name": "git", "cmdline": "git init"}]});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c x");
+        assert_eq!(get(&a, "process.parent.command_line"), "-zsh");
+        assert!(get(&a, "host.os.name").starts_with("macOS"));
     }
 }

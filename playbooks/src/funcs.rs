@@ -1004,6 +1004,28 @@ const PS_READ_VERBS: &[&str] = &[
 /// Start-Process, .Create(), encoded commands, native programs). At least one cmdlet is named.
 /// Comments are ignored. The test behind "an administrator's read-only remote query".
 pub fn powershell_read_only(text: &str) -> bool {
+    // A command line's own program (`"C:\…\powershell.exe" -NoProfile -Command "…"`) is not a
+    // native program the script runs.
+    let text = {
+        let t = text.trim_start();
+        let (first, rest) = match t.strip_prefix('"') {
+            Some(q) => q.split_once('"').unwrap_or((q, "")),
+            None => t.split_once(char::is_whitespace).unwrap_or((t, "")),
+        };
+        let name = first
+            .rsplit(['\\', '/'])
+            .next()
+            .unwrap_or(first)
+            .to_ascii_lowercase();
+        if matches!(
+            name.as_str(),
+            "powershell.exe" | "powershell" | "pwsh.exe" | "pwsh"
+        ) {
+            rest
+        } else {
+            text
+        }
+    };
     // PowerShell's own comments only: `<# … #>` blocks and lines that start with `#`.
     let mut code = String::with_capacity(text.len());
     let mut rest = text;
@@ -1537,6 +1559,15 @@ mod tests {
         ));
         assert!(!r(
             "Invoke-CimMethod -ClassName Win32_Process -MethodName Create -CimSession $s"
+        ));
+        assert!(
+            r(
+                "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -NoProfile -Command \"Invoke-Command -ComputerName DC01 -ScriptBlock { Get-Service NTDS | Select-Object Name,Status; repadmin /replsummary }\""
+            ),
+            "the command line's own program is not a native program the script runs"
+        );
+        assert!(!r(
+            "powershell.exe -Command \"Invoke-Command -ComputerName DC01 -ScriptBlock { Get-Date; ntdsutil.exe ifm }\""
         ));
         assert!(!r("$x = 1"), "no cmdlet named: nothing to judge");
         assert!(

@@ -36,13 +36,28 @@ pub fn report(r: &Report) -> String {
         short(&s["os"], 10),
         short(&s["user"], 40)
     );
-    if !s["process"].is_null() || !s["parent"].is_null() {
-        let _ = writeln!(
-            o,
-            "  process {} ← {}",
-            short(&s["process"], 90),
-            short(&s["parent"], 90)
-        );
+    // The process and, when the alert names it, its parent.
+    let unknown = serde_json::Value::String("(not in the alert)".into());
+    let or_unknown = |v: &'_ serde_json::Value| {
+        if v.is_null() {
+            unknown.clone()
+        } else {
+            v.clone()
+        }
+    };
+    match (s["process"].is_null(), s["parent"].is_null()) {
+        (true, true) => {}
+        (false, true) => {
+            let _ = writeln!(o, "  process {}", short(&s["process"], 90));
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "  process {} ← {}",
+                short(&or_unknown(&s["process"]), 90),
+                short(&s["parent"], 90)
+            );
+        }
     }
     if !s["command_line"].is_null() {
         let _ = writeln!(o, "  command {}", short(&s["command_line"], 160));

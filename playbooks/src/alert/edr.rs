@@ -1171,6 +1171,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .or_else(|| text(a, "os"))
             .or_else(|| text(a, "agentOsType"))
             .or_else(|| text(a, "osName"))
+            .or_else(|| text(a, "agentOsName"))
         {
             set_path(
                 &mut e,
@@ -1271,10 +1272,53 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         // script run by node.exe, wscript …), that program is the process and the file its
         // script.
         let file = text(ti, "filePath").map(drive_path);
+        // The threat's process tree (`processTree`: root first, each with `name`, `path`,
+        // `cmdline`): the last entry with a command line is the threat's process, the entries
+        // before it its parent and grandparent.
+        let tree: Vec<&Json> = obj
+            .get("processTree")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
+        // The entry of the threat's own file when the tree goes on to its children.
+        let file_name = text(ti, "filePath").map(|f| basename_of(f).to_ascii_lowercase());
+        let leaf = tree
+            .iter()
+            .rposition(|p| {
+                text(p, "cmdline").is_some()
+                    && file_name.as_deref().is_some_and(|f| {
+                        text(p, "path").is_some_and(|x| basename_of(x).eq_ignore_ascii_case(f))
+                            || text(p, "name").is_some_and(|n| n.eq_ignore_ascii_case(f))
+                    })
+            })
+            .or_else(|| tree.iter().rposition(|p| text(p, "cmdline").is_some()));
         // `commandLineArguments` in some exports of the same object.
         let args = text(ti, "maliciousProcessArguments")
             .or_else(|| text(ti, "commandLineArguments"))
-            .filter(|a| !a.trim().is_empty());
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| leaf.and_then(|i| text(tree[i], "cmdline")));
+        if let Some(i) = leaf.filter(|_| {
+            text(ti, "maliciousProcessArguments")
+                .or_else(|| text(ti, "commandLineArguments"))
+                .is_none_or(|a| a.trim().is_empty())
+        }) {
+            for (j, prefix) in (0..i)
+                .rev()
+                .zip(["process.parent", "process.parent.parent"])
+            {
+                let p = tree[j];
+                if let Some(n) = text(p, "name") {
+                    set_path(&mut e, &format!("{prefix}.name"), s(n));
+                }
+                if let Some(x) = text(p, "path") {
+                    set_path(&mut e, &format!("{prefix}.executable"), s(x));
+                }
+                if let Some(c) = text(p, "cmdline") {
+                    set_path(&mut e, &format!("{prefix}.command_line"), s(c));
+                }
+            }
+        }
         let first = args.map(program);
         // The threat's file's name when that file (and so its hashes) is the process's parent.
         let mut threat_parent: Option<String> = None;
@@ -4205,7 +4249,7 @@ fn ssh_auth_line(msg: &str) -> Option<Map<String, Json>> {
 }
 
 /// `key=value` pairs of one auditd record; quoted values unquoted, bare hex left for the caller.
-fn audit_fields(line: &str) -> Vec<(&str, String)> {
+pub(super) fn audit_fields(line: &str) -> Vec<(&str, String)> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(eq) = rest.find('=') {
@@ -4532,6 +4576,39 @@ fn cef_leef_line(msg: &str) -> Option<Map<String, Json>> {
 /// export): `deviceVendor`, `deviceProduct`, `name` (or `deviceEventClassId`) and the
 /// extension's keys beside them (`cs1Label`/`cs1`, `suser`, `shost` …), read as the line.
 pub(super) fn cef_json(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
+    // A parser that keeps the header and the extension apart (`cef: {device_vendor,
+    // device_product, signature_id, name, version}`, `extension: {cs1Label, cs1, suser …}`):
+    // read as the flat shape, the original kept.
+    if !obj.contains_key("deviceVendor")
+        && let Some(Json::Object(ext)) =
+            ["extension", "extensions"].iter().find_map(|k| obj.get(*k))
+        && let Some(Json::Object(head)) = ["cef", "header"].iter().find_map(|k| obj.get(*k))
+    {
+        let mut flat = ext.clone();
+        for (to, from) in [
+            (
+                "deviceVendor",
+                &["device_vendor", "deviceVendor", "vendor"][..],
+            ),
+            (
+                "deviceProduct",
+                &["device_product", "deviceProduct", "product"],
+            ),
+            (
+                "deviceEventClassId",
+                &["signature_id", "deviceEventClassId", "signature"],
+            ),
+            ("name", &["name"]),
+            ("cefVersion", &["version", "cefVersion"]),
+        ] {
+            if let Some(v) = from.iter().find_map(|k| head.get(*k)) {
+                flat.insert(to.into(), v.clone());
+            }
+        }
+        let (mut e, id) = cef_json(&flat)?;
+        e.insert("cef".into(), Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     let vendor = mtext(obj, "deviceVendor")?;
     let product = mtext(obj, "deviceProduct")?;
     if !obj.contains_key("cefVersion") && !obj.contains_key("deviceEventClassId") {

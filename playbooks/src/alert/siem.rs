@@ -888,6 +888,37 @@ pub(super) fn thehive_alert(
             *slot = Some(data);
         }
     }
+    // An abbreviated auditd EXECVE record quoted in the description (`type=EXECVE a0="bash"
+    // a1="-c" … exe=…`, as a Wazuh integration pastes the alert's log): its arguments and
+    // program.
+    if cmd.is_none()
+        && let Some(rec) = mtext(obj, "description").and_then(|d| {
+            // Whole auditd records (`msg=audit(…)`) are left to the auditd reader.
+            let at = d
+                .find("type=EXECVE")
+                .filter(|_| !d.contains("msg=audit("))?;
+            Some(d[at..].lines().next().unwrap_or_default().to_owned())
+        })
+    {
+        let fields = super::edr::audit_fields(&rec);
+        let arg = |i: usize| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == format!("a{i}"))
+                .map(|(_, v)| crate::alert::auditd_arg(v.trim_end_matches('`').to_owned()))
+        };
+        let args: Vec<String> = (0..256).map_while(arg).collect();
+        if !args.is_empty() {
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            cmd = Some(super::edr::shell_join(&argv));
+            if image.is_none() {
+                image = fields
+                    .iter()
+                    .find(|(k, _)| *k == "exe")
+                    .map(|(_, v)| v.clone());
+            }
+        }
+    }
     if cmd.is_none() && image.is_none() {
         return None;
     }

@@ -412,6 +412,32 @@ fn malformed_alerts_are_reported_and_the_rest_still_run() {
 }
 
 #[test]
+fn text_report_names_the_process_without_an_unknown_parent() {
+    let data = tempdir("noparent");
+    let f = data.join("a.json");
+    std::fs::write(
+        &f,
+        r#"{"@timestamp": "2026-11-30T10:00:00Z", "host": {"name": "web-1", "os": {"type": "linux"}}, "user": {"name": "svc"},
+            "process": {"executable": "/usr/bin/bash", "name": "bash", "command_line": "bash -c 'history -c; id'"},
+            "threat": {"technique": {"id": ["T1059.004"]}}}"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "run",
+        "--playbook",
+        T1059,
+        "--alert",
+        f.to_str().unwrap(),
+        "--dry-run",
+        "--data-dir",
+        data.join("d").to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("\n  process /usr/bin/bash\n"), "{out}");
+    assert!(!out.contains("null"), "{out}");
+}
+
+#[test]
 fn alerts_show_prints_the_ecs_document_each_alert_becomes() {
     let data = tempdir("show");
     let f = data.join("mixed.jsonl");
