@@ -6688,5 +6688,15 @@ mod tests {
         assert_eq!(get(&a, "process.command_line"), "/bin/bash -c x");
         assert_eq!(get(&a, "process.parent.command_line"), "-zsh");
         assert!(get(&a, "host.os.name").starts_with("macOS"));
+        // A flat record naming the grandparent (Graylog's GELF fields from an audit pipeline).
+        let gelf = json!({"version": "1.1", "host": "web-1", "short_message": "auditd: EXECVE", "_exe": "/usr/bin/bash",
+            "_cmdline": "/bin/bash -i", "_parent_exe": "/usr/bin/vim.basic", "_parent_cmdline": "vim /etc/hosts",
+            "_grandparent_exe": "/usr/bin/sudo", "_grandparent_cmdline": "sudo vim /etc/hosts"});
+        let a = from_json(gelf, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "sudo vim /etc/hosts"
+        );
+        assert_eq!(get(&a, "process.parent.parent.name"), "sudo");
     }
 }

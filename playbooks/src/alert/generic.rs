@@ -503,6 +503,44 @@ fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         set_path(&mut e, "process.parent.parent.executable", s(r));
         set_path(&mut e, "process.parent.parent.name", s(basename_of(r)));
     }
+    // A grandparent the shipper or a rule's context names (`_grandparent_cmdline`,
+    // `GrandparentImage`), when no responsible process stands in its place.
+    if e.get("process")
+        .and_then(|p| p.get("parent"))
+        .and_then(|p| p.get("parent"))
+        .is_none()
+    {
+        let gcmd = first(
+            &all,
+            &[
+                "grandparentcommandline",
+                "grandparentcmdline",
+                "grandparentprocesscommandline",
+            ],
+            looks_like_command,
+        );
+        if let Some(c) = gcmd {
+            set_path(&mut e, "process.parent.parent.command_line", s(c));
+        }
+        let gexe = first(
+            &all,
+            &[
+                "grandparentimage",
+                "grandparentexe",
+                "grandparentexecutable",
+                "grandparentpath",
+                "grandparentprocesspath",
+            ],
+            looks_like_path,
+        )
+        .or_else(|| gcmd.map(program));
+        if let Some(x) = gexe {
+            if looks_like_path(x) {
+                set_path(&mut e, "process.parent.parent.executable", s(x));
+            }
+            set_path(&mut e, "process.parent.parent.name", s(basename_of(x)));
+        }
+    }
     if let Some(h) = first(&all, HOST, |v| !v.contains(' ') && !v.contains("://")) {
         set_path(&mut e, "host.name", s(h));
     }
