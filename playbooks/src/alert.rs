@@ -6698,5 +6698,20 @@ mod tests {
             "sudo vim /etc/hosts"
         );
         assert_eq!(get(&a, "process.parent.parent.name"), "sudo");
+        // A Cybereason element export listing its `processes`, each parent an object by name.
+        let cy = json!({"guidString": "1.2", "simpleValues": {}, "elementValues": {}, "processes": [
+            {"name": "osascript", "commandLine": "osascript -e 'do shell script \"/bin/bash /Users/Shared/.pm/i.sh\" with administrator privileges'",
+             "parentProcess": {"name": "App"}},
+            {"name": "bash", "imageFilePath": "/bin/bash", "commandLine": "/bin/bash /Users/Shared/.pm/i.sh", "parentProcess": {"name": "security_authtrampoline"}},
+            {"name": "dscl", "commandLine": "dscl . -create /Users/_x IsHidden 1", "parentProcess": {"name": "bash", "pid": 3}}]});
+        let a = from_json(cy, "x").unwrap();
+        let all = get(&a, "process.command_line");
+        assert!(all.contains("dscl . -create /Users/_x IsHidden 1"), "{all}");
+        // Falcon's connection with the name the export resolved.
+        let fa = json!({"composite_id": "c:ind:1", "device": {"hostname": "MBP-1", "platform_name": "Mac"},
+            "behaviors": [{"filename": "sh", "cmdline": "sh -s", "user_name": "u", "parent_details": {"parent_cmdline": "-zsh"},
+                "network_accesses": [{"remote_address": "18.160.10.96", "remote_port": 443, "domain": "sh.rustup.rs"}]}]});
+        let a = from_json(fa, "x").unwrap();
+        assert_eq!(get(&a, "destination.domain"), "sh.rustup.rs");
     }
 }

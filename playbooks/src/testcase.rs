@@ -14,6 +14,9 @@
 //!     # alert_file: testdata/x.jsonl
 //!     # record: 3                              # 1-based line / array element (a Sigma
 //!     #                                          engine rule report: its first event)
+//!     # part: 2                                # a record that holds several alerts (an
+//!     #                                          osquery batch, a search response): the
+//!     #                                          1-based alert judged, the first by default
 //!     lookups: { related_alerts: { total: 2 } } # canned answers, by lookup name
 //!     expect:
 //!       # unreadable: true                     # the alert must be reported unreadable (alone)
@@ -65,6 +68,8 @@ struct RawCase {
     #[serde(default)]
     record: Option<usize>,
     #[serde(default)]
+    part: Option<usize>,
+    #[serde(default)]
     lookups: Map<String, Json>,
     #[serde(default)]
     failing_lookups: Vec<String>,
@@ -77,6 +82,8 @@ pub struct Case {
     pub pos: Pos,
     pub alert: Json,
     pub alert_label: String,
+    /// Which alert (1-based) of a record that holds several is judged.
+    pub part: usize,
     pub lookups: Map<String, Json>,
     pub failing_lookups: Vec<String>,
     pub expect: Expect,
@@ -256,6 +263,7 @@ pub fn load_suite(path: &Path) -> Result<Suite, Diagnostics> {
                     pos: item.pos,
                     alert,
                     alert_label: label,
+                    part: raw.part.unwrap_or(1).max(1),
                     lookups,
                     failing_lookups: raw.failing_lookups,
                     expect: raw.expect,
@@ -319,11 +327,28 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
             got,
         })
     };
-    // A Sigma engine's rule report (Zircolite `matches`) is tested on its first event.
-    let first = alert::from_json_expanded(case.alert.clone(), &case.alert_label)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| alert::from_json(case.alert.clone(), &case.alert_label));
+    // A record that holds several alerts (a Sigma engine's rule report, an osquery batch) is
+    // tested on the alert `part` names, its first by default.
+    let mut all = alert::from_json_expanded(case.alert.clone(), &case.alert_label);
+    if case.part > all.len() && case.part > 1 {
+        push(
+            "part".into(),
+            Json::from(case.part),
+            Json::String(format!("the record holds {} alert(s)", all.len())),
+        );
+        return CaseResult {
+            name: case.name.clone(),
+            pos: case.pos,
+            alert_label: case.alert_label.clone(),
+            mismatches: mm,
+            report: None,
+        };
+    }
+    let first = if all.is_empty() {
+        alert::from_json(case.alert.clone(), &case.alert_label)
+    } else {
+        all.swap_remove(case.part - 1)
+    };
     let done = |mm: Vec<Mismatch>| CaseResult {
         name: case.name.clone(),
         pos: case.pos,
@@ -499,5 +524,43 @@ pub fn json_matches(want: &Json, got: &Json) -> bool {
             .all(|(k, v)| g.get(k).is_some_and(|gv| json_matches(v, gv))),
         (Json::Number(a), Json::Number(b)) => a.as_f64() == b.as_f64(),
         _ => want == got,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `part` picks which alert of a record holding several is judged; one past the end is a
+    /// failure that says how many the record holds.
+    #[test]
+    fn part_selects_an_alert_of_a_batched_record() {
+        let dir = std::env::temp_dir().join(format!("riposte-part-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pb = dir.join("p.yaml");
+        std::fs::write(
+            &pb,
+            "id: p\ntitle: P\nversion: 1.0.0\ntechniques: [T1059]\ndescription: x\nmatch:\n  when: get(alert, 'process.name', '') == 'sh'\nanalysis:\n  - check: root\n    explain: root\n    value: get(alert, 'user.name', '') == 'root'\nescalation:\n  rules:\n    - name: r\n      when: facts.root\n      tier: 2\n      severity: high\n      reason: root\n",
+        )
+        .unwrap();
+        // An Elasticsearch search response: one alert per hit.
+        let batch = serde_json::json!({"hits": {"hits": [
+            {"_id": "a", "_source": {"process": {"name": "sh", "command_line": "sh -c id"}, "user": {"name": "u"}}},
+            {"_id": "b", "_source": {"process": {"name": "sh", "command_line": "sh -c id"}, "user": {"name": "root"}}}]}});
+        std::fs::write(dir.join("b.json"), batch.to_string()).unwrap();
+        let tests = dir.join("p.tests.yaml");
+        std::fs::write(
+            &tests,
+            "playbook: p.yaml\ncases:\n  - name: first\n    alert_file: b.json\n    expect: {escalation: {escalate: false}}\n  - name: second\n    alert_file: b.json\n    part: 2\n    expect: {escalation: {escalate: true}}\n  - name: third\n    alert_file: b.json\n    part: 3\n    expect: {escalation: {escalate: true}}\n",
+        )
+        .unwrap();
+        let suite = load_suite(&tests).unwrap_or_else(|d| panic!("{d}"));
+        let pb = crate::load::load_file(&pb).unwrap_or_else(|d| panic!("{d}"));
+        let results: Vec<CaseResult> = suite.cases.iter().map(|c| run_case(&pb, c)).collect();
+        assert!(results[0].passed(), "{:?}", results[0].mismatches);
+        assert!(results[1].passed(), "{:?}", results[1].mismatches);
+        assert!(!results[2].passed());
+        assert_eq!(results[2].mismatches[0].what, "part");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

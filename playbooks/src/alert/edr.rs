@@ -421,6 +421,10 @@ fn crowdstrike_api(
         if let Some(p) = n.get("remote_port").filter(|p| p.is_number()) {
             set_path(&mut e, "destination.port", p.clone());
         }
+        // A name the export resolved for the address, where it carries one.
+        if let Some(d) = text(n, "domain").or_else(|| text(n, "remote_hostname")) {
+            set_path(&mut e, "destination.domain", s(d));
+        }
     }
     if let Some(n) = text(a, "display_name").or_else(|| text(a, "scenario")) {
         set_path(&mut e, "rule.name", s(n));

@@ -859,6 +859,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     if obj.contains_key("simpleValues")
         && obj.contains_key("elementValues")
         && !obj.contains_key("data")
+        && !obj.get("processes").is_some_and(Json::is_array)
     {
         let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
         let mut results = Map::new();
@@ -869,19 +870,26 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     // `commandLine`, `imageFile.path`, `parentProcess` by name, `connections`): read as its
     // processes' query results, each parent named by the element of that name.
     if !obj.contains_key("malopProcesses")
-        && (obj.contains_key("machines") || obj.contains_key("detectionTypes"))
+        && (obj.contains_key("machines")
+            || obj.contains_key("detectionTypes")
+            || obj.get("processes").is_some_and(Json::is_array))
     {
         // Exports name an element `elementName` or `name`, its parent `parentProcess` or
         // `parentName`; a MalOp's other processes are `relatedProcesses`.
         fn name_of(el: &Json) -> Option<&str> {
             text(el, "elementName").or_else(|| text(el, "name"))
         }
-        let flat: Vec<&Json> = ["rootCauseElements", "suspects", "relatedProcesses"]
-            .iter()
-            .filter_map(|k| obj.get(*k)?.as_array())
-            .flatten()
-            .filter(|el| text(el, "commandLine").is_some() && name_of(el).is_some())
-            .collect();
+        let flat: Vec<&Json> = [
+            "rootCauseElements",
+            "suspects",
+            "relatedProcesses",
+            "processes",
+        ]
+        .iter()
+        .filter_map(|k| obj.get(*k)?.as_array())
+        .flatten()
+        .filter(|el| text(el, "commandLine").is_some() && name_of(el).is_some())
+        .collect();
         if !flat.is_empty() {
             let values = |v: &str| json!({ "values": [v] });
             let mut results = Map::new();
@@ -893,6 +901,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 for (from, to) in [
                     ("commandLine", "commandLine"),
                     ("imageFile.path", "imageFile.correctedPath"),
+                    ("imageFilePath", "imageFile.correctedPath"),
                     ("imageFile.sha1", "imageFile.sha1String"),
                     ("imageFile.md5", "imageFile.md5String"),
                     ("pid", "pid"),
@@ -914,7 +923,11 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                     simple.insert("connections.remoteAddress".into(), values(&addr));
                 }
                 let mut related = Map::new();
-                if let Some(parent) = text(el, "parentProcess").or_else(|| text(el, "parentName")) {
+                // The parent by name: a string, or an object with its `name`.
+                let parent = text(el, "parentProcess")
+                    .or_else(|| text(el, "parentName"))
+                    .or_else(|| el.get("parentProcess").and_then(|p| text(p, "name")));
+                if let Some(parent) = parent {
                     let guid = flat
                         .iter()
                         .position(|q| name_of(q).is_some_and(|n| n.eq_ignore_ascii_case(parent)))
