@@ -329,6 +329,13 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
     };
     // A record that holds several alerts (a Sigma engine's rule report, an osquery batch) is
     // tested on the alert `part` names, its first by default.
+    let done = |mm: Vec<Mismatch>| CaseResult {
+        name: case.name.clone(),
+        pos: case.pos,
+        alert_label: case.alert_label.clone(),
+        mismatches: mm,
+        report: None,
+    };
     let mut all = alert::from_json_expanded(case.alert.clone(), &case.alert_label);
     if case.part > all.len() && case.part > 1 {
         push(
@@ -336,25 +343,12 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
             Json::from(case.part),
             Json::String(format!("the record holds {} alert(s)", all.len())),
         );
-        return CaseResult {
-            name: case.name.clone(),
-            pos: case.pos,
-            alert_label: case.alert_label.clone(),
-            mismatches: mm,
-            report: None,
-        };
+        return done(mm);
     }
     let first = if all.is_empty() {
         alert::from_json(case.alert.clone(), &case.alert_label)
     } else {
         all.swap_remove(case.part - 1)
-    };
-    let done = |mm: Vec<Mismatch>| CaseResult {
-        name: case.name.clone(),
-        pos: case.pos,
-        alert_label: case.alert_label.clone(),
-        mismatches: mm,
-        report: None,
     };
     let alert = match (first, case.expect.unreadable == Some(true)) {
         (Ok(a), false) => a,
@@ -386,13 +380,7 @@ pub fn run_case(pb: &Playbook, case: &Case) -> CaseResult {
         );
     }
     if !matched {
-        return CaseResult {
-            name: case.name.clone(),
-            pos: case.pos,
-            alert_label: case.alert_label.clone(),
-            mismatches: mm,
-            report: None,
-        };
+        return done(mm);
     }
     let report = engine::run_offline(
         pb,

@@ -6,6 +6,20 @@ fn run(args: &[&str]) -> std::process::Output {
     riposte!(args)
 }
 
+/// `riposte run` of the T1059 playbook on an alert file, in dry-run, with its own data directory.
+fn dry_run_t1059(alert: &std::path::Path, data: &std::path::Path) -> std::process::Output {
+    run(&[
+        "run",
+        "--playbook",
+        T1059,
+        "--alert",
+        alert.to_str().unwrap(),
+        "--dry-run",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ])
+}
+
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -390,16 +404,7 @@ fn malformed_alerts_are_reported_and_the_rest_still_run() {
     let good = std::fs::read_to_string(root().join("examples/alerts/linux-macos.jsonl")).unwrap();
     let first = good.lines().next().unwrap();
     std::fs::write(&f, format!("{first}\n{{not json\n[1,2]\n")).unwrap();
-    let o = run(&[
-        "run",
-        "--playbook",
-        T1059,
-        "--alert",
-        f.to_str().unwrap(),
-        "--dry-run",
-        "--data-dir",
-        data.join("d").to_str().unwrap(),
-    ]);
+    let o = dry_run_t1059(&f, &data.join("d"));
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -422,16 +427,7 @@ fn text_report_names_the_process_without_an_unknown_parent() {
             "threat": {"technique": {"id": ["T1059.004"]}}}"#,
     )
     .unwrap();
-    let o = run(&[
-        "run",
-        "--playbook",
-        T1059,
-        "--alert",
-        f.to_str().unwrap(),
-        "--dry-run",
-        "--data-dir",
-        data.join("d").to_str().unwrap(),
-    ]);
+    let o = dry_run_t1059(&f, &data.join("d"));
     let out = stdout(&o);
     assert!(out.contains("\n  process /usr/bin/bash\n"), "{out}");
     assert!(!out.contains("null"), "{out}");
