@@ -256,15 +256,37 @@ fn merge_alert_evidence(items: Vec<Json>) -> Vec<Result<Alert, BadAlert>> {
                             .is_some_and(|c| !c.is_empty())
                 })
                 .collect();
-            let mut main = procs
-                .last()
-                .copied()
+            // The process the alert impacted, where a row says so; else the last.
+            let at = procs
+                .iter()
+                .rposition(|r| r.get("EvidenceRole").and_then(Json::as_str) == Some("Impacted"))
+                .or_else(|| procs.len().checked_sub(1));
+            let mut main = at
+                .map(|i| procs[i])
                 .or_else(|| rows.first())
                 .cloned()
                 .unwrap_or(Json::Null);
-            if let (Json::Object(m), Some(parent)) =
-                (&mut main, procs.len().checked_sub(2).map(|i| procs[i]))
-            {
+            // Its parent: the row whose process id its `AdditionalFields` name as the parent,
+            // else the process row before it.
+            let extra = |r: &Json, k: &str| -> Option<String> {
+                let f: Json = serde_json::from_str(r.get("AdditionalFields")?.as_str()?).ok()?;
+                match f.get(k)? {
+                    Json::String(v) => Some(v.clone()),
+                    Json::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }
+            };
+            let parent = at.and_then(|i| {
+                extra(procs[i], "ParentProcessId")
+                    .and_then(|pp| {
+                        procs
+                            .iter()
+                            .find(|r| extra(r, "ProcessId").as_deref() == Some(pp.as_str()))
+                    })
+                    .or_else(|| i.checked_sub(1).map(|j| &procs[j]))
+                    .copied()
+            });
+            if let (Json::Object(m), Some(parent)) = (&mut main, parent) {
                 for (from, to) in [
                     ("FileName", "InitiatingProcessFileName"),
                     ("FolderPath", "InitiatingProcessFolderPath"),
@@ -400,11 +422,46 @@ const MAX_RULE_MATCHES: usize = 1000;
 
 /// Normalises one parsed document, or each event of a Sigma engine's rule report.
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
-    // An alert's evidence rows kept together as one record (a test case, a JSON line).
+    // An alert's evidence rows kept together as one record (a test case, a JSON line), or
+    // under the alert's own fields (`AlertInfo` joined with its `Evidence`).
     if let Json::Array(items) = &doc
         && is_alert_evidence(items)
     {
         return merge_alert_evidence(items.clone());
+    }
+    if let Json::Object(o) = &doc
+        && let Some(Json::Array(items)) = o.get("Evidence").or_else(|| o.get("AlertEvidence"))
+        && items.len() > 1
+        && items.iter().all(|r| r.get("EntityType").is_some())
+    {
+        // The alert's own fields (`AlertInfo`, or the object itself) fill what each row lacks.
+        let info = o.get("AlertInfo").and_then(Json::as_object).unwrap_or(o);
+        let rows: Vec<Json> = items
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if let Json::Object(m) = &mut r {
+                    for k in [
+                        "AlertId",
+                        "Title",
+                        "Category",
+                        "AttackTechniques",
+                        "Severity",
+                        "Timestamp",
+                    ] {
+                        if !m.contains_key(k)
+                            && let Some(v) = info.get(k)
+                        {
+                            m.insert(k.into(), v.clone());
+                        }
+                    }
+                }
+                r
+            })
+            .collect();
+        if is_alert_evidence(&rows) {
+            return merge_alert_evidence(rows);
+        }
     }
     // A whole Elasticsearch/Kibana search response (`signals/search`, `_search`): one alert per
     // hit, each read as a hit (`_source`, `_id`).
@@ -6713,5 +6770,37 @@ mod tests {
                 "network_accesses": [{"remote_address": "18.160.10.96", "remote_port": 443, "domain": "sh.rustup.rs"}]}]});
         let a = from_json(fa, "x").unwrap();
         assert_eq!(get(&a, "destination.domain"), "sh.rustup.rs");
+        // Defender's AlertInfo with its AlertEvidence rows: the impacted process is judged, its
+        // parent found by the process id its AdditionalFields name.
+        let ae = json!({"AlertInfo": {"AlertId": "da1", "Title": "Possible credential dumping", "Category": "CredentialAccess"},
+            "AlertEvidence": [
+                {"EntityType": "Machine", "EvidenceRole": "Impacted", "DeviceName": "fs02"},
+                {"EntityType": "Process", "EvidenceRole": "Related", "FileName": "WmiPrvSE.exe", "ProcessCommandLine": "wmiprvse.exe -secured -Embedding",
+                 "AdditionalFields": "{\"ProcessId\":3916}"},
+                {"EntityType": "Process", "EvidenceRole": "Related", "FileName": "cmd.exe", "ProcessCommandLine": "cmd.exe /Q /c rundll32.exe comsvcs.dll, MiniDump 712 x full",
+                 "AdditionalFields": "{\"ProcessId\":11408,\"ParentProcessId\":3916}"},
+                {"EntityType": "Process", "EvidenceRole": "Impacted", "FileName": "rundll32.exe", "ProcessCommandLine": "rundll32.exe comsvcs.dll, MiniDump 712 x full",
+                 "AdditionalFields": "{\"ProcessId\":6620,\"ParentProcessId\":11408}"},
+                {"EntityType": "File", "EvidenceRole": "Impacted", "FileName": "x"}]});
+        let all = from_json_expanded(ae, "x");
+        let a = all[0].as_ref().unwrap();
+        assert_eq!(
+            get(a, "process.command_line"),
+            "rundll32.exe comsvcs.dll, MiniDump 712 x full"
+        );
+        assert!(get(a, "process.parent.command_line").starts_with("cmd.exe /Q /c"));
+        // A Cybereason MalOp whose processes sit under `elementValues`, its children's command
+        // lines as plain strings.
+        let mo = json!({"malopGuid": "11.9", "detectionType": "ABUSE_OF_REMOTE_ACCESS_TOOL", "machines": [{"name": "ws-1", "osType": "WINDOWS"}],
+            "elementValues": {"resultIdToElementDataMap": {"g1": {
+                "simpleValues": {"elementDisplayName": {"values": ["cmd.exe"]}, "commandLine": {"values": ["cmd.exe /c run.cmd"]}},
+                "elementValues": {"parentProcess": {"elementValues": [{"guid": "g0", "name": "ScreenConnect.ClientService.exe"}]},
+                    "children": {"elementValues": [{"name": "net.exe", "commandLine": "net user x y /add"}]}}}}}});
+        let a = from_json(mo, "x").unwrap();
+        let cmd = get(&a, "process.command_line");
+        assert!(
+            cmd.starts_with("cmd.exe /c run.cmd") && cmd.contains("net user x y /add"),
+            "{cmd}"
+        );
     }
 }

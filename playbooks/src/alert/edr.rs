@@ -366,6 +366,10 @@ fn crowdstrike_api(
                 .or_else(|| text(p, "filename").map(str::to_owned)),
             text(p, "cmdline").or_else(|| text(p, "parent_cmdline")),
         );
+        // The parent's own account (a web server's user whose child runs as root).
+        if let Some(u) = text(p, "user_name") {
+            set_path(&mut e, "process.parent.user.name", s(u));
+        }
     }
     if let Some(g) = details("grandparent_details") {
         put_process(

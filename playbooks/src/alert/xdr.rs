@@ -960,7 +960,8 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         }
     }
     // A query's results, or a MalOp inbox model's processes (`malopProcesses`).
-    let results = ["data", "malopProcesses"]
+    // (`elementValues` in some MalOp exports, beside `malopGuid`.)
+    let results = ["data", "malopProcesses", "elementValues"]
         .iter()
         .find_map(|k| obj.get(*k)?.get("resultIdToElementDataMap")?.as_object())?;
     // A Malop names its root-cause processes inside it (`elementValues.primaryRootCauseElements`):
@@ -1046,7 +1047,10 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             children
                 .into_iter()
                 .flatten()
-                .filter_map(|c| simple(c, "commandLine")),
+                // (a plain `commandLine` on the child element in some exports)
+                .filter_map(|c| {
+                    simple(c, "commandLine").or_else(|| text(c, "commandLine").map(str::to_owned))
+                }),
         )
         .collect();
     put_process(
