@@ -320,6 +320,41 @@ fn merge_alert_evidence(items: Vec<Json>) -> Vec<Result<Alert, BadAlert>> {
         .collect()
 }
 
+/// A Defender alert holding its evidence rows (`Evidence`, or `AlertEvidence` beside
+/// `AlertInfo`): the rows, each given the alert's own fields it lacks (`AlertId`, `Title` …).
+fn evidence_with_alert_fields(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let items = o
+        .get("Evidence")
+        .or_else(|| o.get("AlertEvidence"))?
+        .as_array()
+        .filter(|i| i.len() > 1 && i.iter().all(|r| r.get("EntityType").is_some()))?;
+    let info = o.get("AlertInfo").and_then(Json::as_object).unwrap_or(o);
+    let rows: Vec<Json> = items
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if let Json::Object(m) = &mut r {
+                for k in [
+                    "AlertId",
+                    "Title",
+                    "Category",
+                    "AttackTechniques",
+                    "Severity",
+                    "Timestamp",
+                ] {
+                    if !m.contains_key(k)
+                        && let Some(v) = info.get(k)
+                    {
+                        m.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            r
+        })
+        .collect();
+    is_alert_evidence(&rows).then_some(rows)
+}
+
 /// A reader of a document that holds several alerts: the alerts' documents, or `None`.
 type Splitter = fn(&Map<String, Json>) -> Option<Vec<Json>>;
 
@@ -424,44 +459,13 @@ const MAX_RULE_MATCHES: usize = 1000;
 pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
     // An alert's evidence rows kept together as one record (a test case, a JSON line), or
     // under the alert's own fields (`AlertInfo` joined with its `Evidence`).
-    if let Json::Array(items) = &doc
-        && is_alert_evidence(items)
-    {
-        return merge_alert_evidence(items.clone());
-    }
-    if let Json::Object(o) = &doc
-        && let Some(Json::Array(items)) = o.get("Evidence").or_else(|| o.get("AlertEvidence"))
-        && items.len() > 1
-        && items.iter().all(|r| r.get("EntityType").is_some())
-    {
-        // The alert's own fields (`AlertInfo`, or the object itself) fill what each row lacks.
-        let info = o.get("AlertInfo").and_then(Json::as_object).unwrap_or(o);
-        let rows: Vec<Json> = items
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                if let Json::Object(m) = &mut r {
-                    for k in [
-                        "AlertId",
-                        "Title",
-                        "Category",
-                        "AttackTechniques",
-                        "Severity",
-                        "Timestamp",
-                    ] {
-                        if !m.contains_key(k)
-                            && let Some(v) = info.get(k)
-                        {
-                            m.insert(k.into(), v.clone());
-                        }
-                    }
-                }
-                r
-            })
-            .collect();
-        if is_alert_evidence(&rows) {
-            return merge_alert_evidence(rows);
-        }
+    let evidence = match &doc {
+        Json::Array(items) if is_alert_evidence(items) => Some(items.clone()),
+        Json::Object(o) => evidence_with_alert_fields(o),
+        _ => None,
+    };
+    if let Some(rows) = evidence {
+        return merge_alert_evidence(rows);
     }
     // A whole Elasticsearch/Kibana search response (`signals/search`, `_search`): one alert per
     // hit, each read as a hit (`_source`, `_id`).

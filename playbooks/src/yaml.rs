@@ -194,16 +194,19 @@ impl Node {
                 col += 1;
             }
         }
+        // The parser may place a block scalar at its first content line: the header is then
+        // the end of the line before.
+        let header_before = block_header(source, self.pos.line);
         match first {
             '|' | '>' => block_pos(source, self.pos.line, first == '>', char_index)
                 .unwrap_or_else(|| Pos::new(self.pos.line + 1 + line, col + 1)),
-            // The parser may place a block scalar at its first content line: the header is
-            // then the end of the line before.
-            _ if block_header(source, self.pos.line).is_some() => {
-                let folded = block_header(source, self.pos.line) == Some('>');
-                block_pos(source, self.pos.line - 1, folded, char_index)
-                    .unwrap_or_else(|| Pos::new(self.pos.line + line, col + 1))
-            }
+            _ if header_before.is_some() => block_pos(
+                source,
+                self.pos.line - 1,
+                header_before == Some('>'),
+                char_index,
+            )
+            .unwrap_or_else(|| Pos::new(self.pos.line + line, col + 1)),
             '"' | '\'' if line == 0 => Pos::new(self.pos.line, self.pos.col + 1 + col),
             _ if line == 0 => Pos::new(self.pos.line, self.pos.col + col),
             _ => Pos::new(self.pos.line + line, col + 1),

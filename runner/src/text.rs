@@ -37,26 +37,18 @@ pub fn report(r: &Report) -> String {
         short(&s["user"], 40)
     );
     // The process and, when the alert names it, its parent.
-    let unknown = serde_json::Value::String("(not in the alert)".into());
-    let or_unknown = |v: &'_ serde_json::Value| {
-        if v.is_null() {
-            unknown.clone()
-        } else {
-            v.clone()
-        }
+    let process = if s["process"].is_null() {
+        "(not in the alert)".to_owned()
+    } else {
+        short(&s["process"], 90)
     };
     match (s["process"].is_null(), s["parent"].is_null()) {
         (true, true) => {}
-        (false, true) => {
-            let _ = writeln!(o, "  process {}", short(&s["process"], 90));
+        (_, true) => {
+            let _ = writeln!(o, "  process {process}");
         }
         _ => {
-            let _ = writeln!(
-                o,
-                "  process {} ← {}",
-                short(&or_unknown(&s["process"]), 90),
-                short(&s["parent"], 90)
-            );
+            let _ = writeln!(o, "  process {process} ← {}", short(&s["parent"], 90));
         }
     }
     if !s["command_line"].is_null() {

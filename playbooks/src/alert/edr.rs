@@ -1290,7 +1290,7 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .flatten()
             .collect();
         // The entry of the threat's own file when the tree goes on to its children.
-        let file_name = text(ti, "filePath").map(|f| basename_of(f).to_ascii_lowercase());
+        let file_name = file.as_deref().map(|f| basename_of(f).to_ascii_lowercase());
         let leaf = tree
             .iter()
             .rposition(|p| {
@@ -1301,29 +1301,29 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                     })
             })
             .or_else(|| tree.iter().rposition(|p| text(p, "cmdline").is_some()));
-        // `commandLineArguments` in some exports of the same object.
-        let args = text(ti, "maliciousProcessArguments")
+        // `commandLineArguments` in some exports of the same object; without either, the tree's
+        // entry gives the command line and the entries before it the parent and grandparent.
+        let own_args = text(ti, "maliciousProcessArguments")
             .or_else(|| text(ti, "commandLineArguments"))
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| leaf.and_then(|i| text(tree[i], "cmdline")));
-        if let Some(i) = leaf.filter(|_| {
-            text(ti, "maliciousProcessArguments")
-                .or_else(|| text(ti, "commandLineArguments"))
-                .is_none_or(|a| a.trim().is_empty())
-        }) {
+            .filter(|a| !a.trim().is_empty());
+        let from_tree = leaf.filter(|_| own_args.is_none());
+        let args = own_args.or_else(|| from_tree.and_then(|i| text(tree[i], "cmdline")));
+        if let Some(i) = from_tree {
             for (j, prefix) in (0..i)
                 .rev()
                 .zip(["process.parent", "process.parent.parent"])
             {
                 let p = tree[j];
-                if let Some(n) = text(p, "name") {
+                put_process(
+                    &mut e,
+                    prefix,
+                    text(p, "path").map(str::to_owned),
+                    text(p, "cmdline"),
+                );
+                if text(p, "path").is_none()
+                    && let Some(n) = text(p, "name")
+                {
                     set_path(&mut e, &format!("{prefix}.name"), s(n));
-                }
-                if let Some(x) = text(p, "path") {
-                    set_path(&mut e, &format!("{prefix}.executable"), s(x));
-                }
-                if let Some(c) = text(p, "cmdline") {
-                    set_path(&mut e, &format!("{prefix}.command_line"), s(c));
                 }
             }
         }
