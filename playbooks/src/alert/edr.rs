@@ -743,17 +743,38 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
     if let Some(u) = uid {
         set_path(e, "user.id", s(u));
     }
+    // Without a `username`, the login named by the process's environment (`USER=`,
+    // `LOGNAME=`), when it runs as itself (uid and euid alike: a setuid program's environment
+    // names who started it).
+    let env_user = || {
+        let same = text(cols, "euid").is_none_or(|eu| text(cols, "uid").is_none_or(|u| u == eu));
+        let env = text(cols, "env").filter(|_| same)?;
+        env.split_whitespace().find_map(|kv| {
+            kv.strip_prefix("USER=")
+                .or_else(|| kv.strip_prefix("LOGNAME="))
+                .filter(|u| !u.is_empty())
+        })
+    };
     match text(cols, "username") {
         Some(u) => set_user(e, u),
         None if uid == Some("0") => set_path(e, "user.name", s("root")),
-        None => {}
+        None => {
+            if let Some(u) = env_user() {
+                set_user(e, u);
+            }
+        }
     }
     for (from, to) in [
         ("signing_id", "process.code_signature.signing_id"),
         ("team_id", "process.code_signature.team_id"),
         ("sha256", "process.hash.sha256"),
+        (
+            "parent_signing_id",
+            "process.parent.code_signature.signing_id",
+        ),
+        ("parent_team_id", "process.parent.code_signature.team_id"),
     ] {
-        if let Some(v) = text(cols, from) {
+        if let Some(v) = text(cols, from).filter(|v| !v.is_empty()) {
             set_path(e, to, s(v));
         }
     }
@@ -1307,7 +1328,27 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             .or_else(|| text(ti, "commandLineArguments"))
             .filter(|a| !a.trim().is_empty());
         let from_tree = leaf.filter(|_| own_args.is_none());
-        let args = own_args.or_else(|| from_tree.and_then(|i| text(tree[i], "cmdline")));
+        // Without either, an indicator's description that quotes the command after a colon
+        // (`…changed its UID to root via setuid capability: python3.10 -c '…'`).
+        let quoted = file_name.as_deref().and_then(|f| {
+            let indicators = obj.get("indicators")?.as_array()?;
+            indicators
+                .iter()
+                .filter_map(|i| text(i, "description"))
+                .find_map(|d| {
+                    let lower = d.to_ascii_lowercase();
+                    let full = file
+                        .as_deref()
+                        .map(|p| format!(": {} ", p.to_ascii_lowercase()));
+                    let at = lower
+                        .find(&format!(": {f} "))
+                        .or_else(|| full.and_then(|x| lower.find(&x)))?;
+                    Some(d[at + 2..].trim().to_owned())
+                })
+        });
+        let args = own_args
+            .or_else(|| from_tree.and_then(|i| text(tree[i], "cmdline")))
+            .or(quoted.as_deref());
         if let Some(i) = from_tree {
             for (j, prefix) in (0..i)
                 .rev()
@@ -3555,6 +3596,40 @@ pub(super) fn chronicle_udm(
     }) {
         set_path(&mut e, "host.os.name", s(os));
     }
+    // The file the launched process worked on (its script, when the program is an
+    // interpreter), and where it connected: the target's address in a connection event, or
+    // an outbound address the rule recorded under `about`.
+    if let Some(f) = target
+        .and_then(|t| t.get("file"))
+        .and_then(|f| text(f, "full_path").or_else(|| text(f, "fullPath")))
+        && Some(f) != path(me).as_deref()
+    {
+        set_path(&mut e, "file.path", s(f));
+    }
+    let first_ip = |v: &Json| -> Option<String> {
+        match v.get("ip")? {
+            Json::Array(a) => a.first()?.as_str().map(str::to_owned),
+            Json::String(x) => Some(x.clone()),
+            _ => None,
+        }
+    };
+    let dest = target
+        .filter(|t| first_ip(t).is_some())
+        .into_iter()
+        .chain(
+            event
+                .get("about")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten(),
+        )
+        .find_map(|d| Some((first_ip(d)?, d.get("port").and_then(Json::as_i64))));
+    if let Some((ip, port)) = dest {
+        set_path(&mut e, "destination.ip", s(&ip));
+        if let Some(p) = port {
+            set_path(&mut e, "destination.port", Json::from(p));
+        }
+    }
     let mut ids: Vec<&str> = Vec::new();
     let results = event
         .get("security_result")
@@ -3572,6 +3647,13 @@ pub(super) fn chronicle_udm(
         for tq in techniques.into_iter().flatten() {
             ids.extend(text(tq, "id"));
         }
+        // Parsers and rule authors often put technique ids in `category_details` (the others
+        // are dropped by `set_techniques`).
+        let details = r
+            .get("category_details")
+            .or_else(|| r.get("categoryDetails"))
+            .and_then(Json::as_array);
+        ids.extend(details.into_iter().flatten().filter_map(Json::as_str));
     }
     // The detection's own rule: its name and its `technique` label ("T1021.005,T1059.004").
     for d in obj
@@ -3833,9 +3915,17 @@ pub(super) fn trend_workbench(
     {
         return None;
     }
+    // An indicator typed as an address (`url`, `domain`, `ip`) names what a command line
+    // fetched, though its field is the command's (`objectCmd`): it is not a process.
+    let is_address = |i: &&Json| {
+        text(i, "type").is_some_and(|t| {
+            ["url", "domain", "ip", "fqdn"].contains(&t.to_ascii_lowercase().as_str())
+        })
+    };
     let field = |name: &str| {
         indicators
             .iter()
+            .filter(|i| !is_address(i))
             .find(|i| i.get("field").and_then(Json::as_str) == Some(name))
             .and_then(|i| text(i, "value"))
     };
@@ -3852,6 +3942,7 @@ pub(super) fn trend_workbench(
     };
     let more: Vec<&str> = indicators
         .iter()
+        .filter(|i| !is_address(i))
         .filter(|i| i.get("field").and_then(Json::as_str) == Some(judged))
         .filter_map(|i| text(i, "value"))
         .skip(1)

@@ -557,16 +557,17 @@ pub(super) fn correlated_events(
                     e.contains_key("process").then_some(e)
                 })
                 // An auditd record kept whole says more than QRadar's parsed columns (which
-                // leave `Command` empty when auditd wrote the arguments in hex).
+                // leave `Command` empty when auditd wrote the arguments in hex) — unless the
+                // parsed command is the longer (the record cut short, its hex argument
+                // truncated).
                 .or_else(|| {
                     let line = payload.filter(|p| p.contains("type=EXECVE"))?;
                     let mut m = Map::new();
                     m.insert("message".into(), s(line));
                     let (e, _) = crate::alert::normalize(m);
-                    e.get("process")
-                        .and_then(|p| p.get("command_line"))
-                        .is_some()
-                        .then_some(e)
+                    let decoded = e.get("process")?.get("command_line")?.as_str()?;
+                    let parsed = f.get(&["command"]).unwrap_or_default();
+                    (parsed.len() <= decoded.len()).then_some(e)
                 })
                 // Parsed columns that name no program (a user alone) leave the raw line to say.
                 .or_else(|| flat_process(ev).filter(super::names_process))

@@ -874,8 +874,9 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             || obj.contains_key("detectionTypes")
             || obj.get("processes").is_some_and(Json::is_array))
     {
-        // Exports name an element `elementName` or `name`, its parent `parentProcess` or
-        // `parentName`; a MalOp's other processes are `relatedProcesses`.
+        // Exports name an element `elementName` or `name`, its parent `parentProcess`,
+        // `parentName` or `parent`; a MalOp's other processes are `relatedProcesses` or
+        // `suspiciousElements`.
         fn name_of(el: &Json) -> Option<&str> {
             text(el, "elementName").or_else(|| text(el, "name"))
         }
@@ -883,6 +884,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             "rootCauseElements",
             "suspects",
             "relatedProcesses",
+            "suspiciousElements",
             "processes",
         ]
         .iter()
@@ -926,6 +928,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 // The parent by name: a string, or an object with its `name`.
                 let parent = text(el, "parentProcess")
                     .or_else(|| text(el, "parentName"))
+                    .or_else(|| text(el, "parent"))
                     .or_else(|| el.get("parentProcess").and_then(|p| text(p, "name")));
                 if let Some(parent) = parent {
                     let guid = flat
@@ -1403,6 +1406,8 @@ pub(super) fn sophos_central(
                     ("path", "process_path"),
                     ("cmdline", "process_command_line"),
                     ("parent", "process_parent_path"),
+                    ("parent_path", "process_parent_path"),
+                    ("parent_cmdline", "process_parent_command_line"),
                     ("user", "process_user"),
                     ("integrity", "process_integrity"),
                 ][..],
@@ -1415,11 +1420,12 @@ pub(super) fn sophos_central(
                 ][..],
             ),
         ] {
-            let Some(x) = obj.get(o).filter(|x| x.is_object()) else {
+            // (at the top, or under `data` as the SIEM integration sends it)
+            let Some(x) = m.get(o).filter(|x| x.is_object()).cloned() else {
                 continue;
             };
             for (from, to) in fields {
-                if let Some(v) = text(x, from) {
+                if let Some(v) = text(&x, from) {
                     m.entry((*to).to_owned()).or_insert_with(|| s(v));
                 }
             }
@@ -1542,7 +1548,12 @@ pub(super) fn sophos_central(
             .or_else(|| detail("parent_path").map(str::to_owned))
             .or_else(|| mtext(obj, "process_parent_path").map(str::to_owned))
         {
-            Some(parent) => put_process(&mut e, "process.parent", Some(parent), None),
+            Some(parent) => put_process(
+                &mut e,
+                "process.parent",
+                Some(parent),
+                mtext(obj, "process_parent_command_line"),
+            ),
             None => {
                 if let Some((p, c)) = procs.get(1) {
                     put_process(&mut e, "process.parent", p.clone(), *c);
@@ -1552,6 +1563,10 @@ pub(super) fn sophos_central(
     }
     if let Some(f) = files.first() {
         set_path(&mut e, "file.path", s(f));
+    }
+    // What AMSI was shown (an AMSI detection's script content).
+    if let Some(a) = mtext(obj, "amsi_content") {
+        set_path(&mut e, "powershell.file.script_block_text", s(a));
     }
     // The detected program's hash: the parent's when its child is the event's process.
     if let Some(h) = mtext(obj, "appSha256") {
