@@ -1164,10 +1164,10 @@ pub fn entropy(text: &str) -> f64 {
 }
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(?:https?|ftp)://[^\s'"<>()\[\]{}|^`,;\\]+"#).expect("static regex")
+    Regex::new(r#"(?i)\b(?:https?|s?ftps?|scp)://[^\s'"<>()\[\]{}|^`,;\\]+"#).expect("static regex")
 });
 
-/// URLs named in the text (http, https, ftp), trailing punctuation trimmed, de-duplicated.
+/// URLs named in the text (http, https, ftp, ftps, sftp, scp), trailing punctuation trimmed, de-duplicated.
 pub fn urls(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in URL.find_iter(text).take(256) {
@@ -1468,6 +1468,17 @@ mod tests {
         assert_eq!(
             urls("curl https://x.example/a?b=1&c=2&&start https://y.example/u.bin&&%public%"),
             vec!["https://x.example/a?b=1&c=2", "https://y.example/u.bin"]
+        );
+        // Uploads and fetches over SFTP, FTPS and SCP URLs (curl -T, curl sftp://…).
+        assert_eq!(
+            urls(
+                "curl -T - sftp://nas.corp.local/b/x.enc; curl ftps://a.example/f scp://b.example/k"
+            ),
+            vec![
+                "sftp://nas.corp.local/b/x.enc",
+                "ftps://a.example/f",
+                "scp://b.example/k"
+            ]
         );
         assert_eq!(
             ips(
