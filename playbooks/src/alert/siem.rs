@@ -517,6 +517,8 @@ pub(super) fn correlated_events(
                         let k = k.to_ascii_lowercase();
                         k.starts_with("qidname") || k.starts_with("logsourcename")
                     })
+                    // (renamed columns: QRadar's own magnitude and credibility beside them)
+                    || (row.contains_key("magnitude") && row.contains_key("credibility"))
             });
     // Exabeam: Advanced Analytics' `alertName`; New-Scale's Threat Center names it `name`.
     let exabeam = obj.contains_key("alertId")
@@ -544,6 +546,19 @@ pub(super) fn correlated_events(
             // what ran.
             // A sudo line there says more than the parsed columns (sudo, the target account).
             let payload = f.get(&["payload", "utf8payload"]);
+            // A raw line whose command is shorter than the parsed column's (the line cut short:
+            // `Invoke-Mimikatz ...`, a truncated hex argument) loses to the parsed columns.
+            let parsed_cmd = f
+                .get(&["command", "processcommandline", "commandline"])
+                .unwrap_or_default();
+            let not_shorter = |e: &Map<String, Json>| {
+                let raw = e
+                    .get("process")
+                    .and_then(|p| p.get("command_line"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                parsed_cmd.len() <= raw.len()
+            };
             let mut p = payload
                 .and_then(super::edr::sudo_line)
                 // The whole event as JSON (NXLog's, Beats'), read by its own reader.
@@ -554,20 +569,17 @@ pub(super) fn correlated_events(
                 })
                 .or_else(|| {
                     let (e, _) = crate::alert::normalize(wincollect_event(payload?)?);
-                    e.contains_key("process").then_some(e)
+                    (e.contains_key("process") && not_shorter(&e)).then_some(e)
                 })
                 // An auditd record kept whole says more than QRadar's parsed columns (which
-                // leave `Command` empty when auditd wrote the arguments in hex) — unless the
-                // parsed command is the longer (the record cut short, its hex argument
-                // truncated).
+                // leave `Command` empty when auditd wrote the arguments in hex).
                 .or_else(|| {
                     let line = payload.filter(|p| p.contains("type=EXECVE"))?;
                     let mut m = Map::new();
                     m.insert("message".into(), s(line));
                     let (e, _) = crate::alert::normalize(m);
-                    let decoded = e.get("process")?.get("command_line")?.as_str()?;
-                    let parsed = f.get(&["command"]).unwrap_or_default();
-                    (parsed.len() <= decoded.len()).then_some(e)
+                    let decoded = e.get("process").and_then(|p| p.get("command_line"));
+                    (decoded.is_some() && not_shorter(&e)).then_some(e)
                 })
                 // Parsed columns that name no program (a user alone) leave the raw line to say.
                 .or_else(|| flat_process(ev).filter(super::names_process))
