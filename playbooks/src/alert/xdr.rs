@@ -185,13 +185,13 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let cols = Json::Object(cols);
     text(&cols, "cmdline").or_else(|| text(&cols, "path"))?;
     let mut e = Map::new();
-    // What the process started, where the alert lists it (`children`), follows its command.
-    let children: Vec<&str> = meta
-        .get("children")
-        .and_then(Json::as_array)
-        .into_iter()
+    // What the process started, where the alert lists it (`children` objects, or
+    // `child_commands` as plain command lines), follows its command.
+    let children: Vec<&str> = ["children", "child_commands"]
+        .iter()
+        .filter_map(|k| meta.get(*k)?.as_array())
         .flatten()
-        .filter_map(|c| text(c, "cmdline"))
+        .filter_map(|c| c.as_str().or_else(|| text(c, "cmdline")))
         .collect();
     put_process(
         &mut e,
@@ -749,17 +749,32 @@ pub(super) fn sophos_detection(
     obj: &Map<String, Json>,
 ) -> Option<(Map<String, Json>, Option<String>)> {
     mtext(obj, "detectionRule")?;
-    let raw = obj.get("raw").or_else(|| obj.get("rawData"))?.as_object()?;
+    // (`raw` is the event, or a list of them, the first the detection's own)
+    let raw = obj.get("raw").or_else(|| obj.get("rawData"))?;
+    let raw = raw
+        .as_array()
+        .and_then(|a| a.first())
+        .unwrap_or(raw)
+        .as_object()?;
     if !(obj.contains_key("sensor") || obj.contains_key("device")) {
         return None;
     }
     let r = |k: &str| mtext(raw, k);
     r("cmd_line").or(r("path"))?;
     let mut e = Map::new();
+    // The grandparent's fields are `grandparent_…` or `gparent_…`.
+    let grand = if ["path", "cmd_line", "name"]
+        .iter()
+        .any(|k| r(&format!("grandparent_{k}")).is_some())
+    {
+        "grandparent_"
+    } else {
+        "gparent_"
+    };
     for (prefix, pre) in [
         ("process", ""),
         ("process.parent", "parent_"),
-        ("process.parent.parent", "grandparent_"),
+        ("process.parent.parent", grand),
     ] {
         let path = r(&format!("{pre}path")).map(str::to_owned);
         let has_path = path.is_some();
@@ -770,6 +785,9 @@ pub(super) fn sophos_detection(
     }
     if let Some(h) = r("sha256") {
         set_path(&mut e, "process.hash.sha256", s(h));
+    }
+    if let Some(d) = r("cwd") {
+        set_path(&mut e, "process.working_directory", s(d));
     }
     if let Some(p) = raw.get("pid").filter(|p| p.is_number()) {
         set_path(&mut e, "process.pid", p.clone());
@@ -886,12 +904,24 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             "relatedProcesses",
             "suspiciousElements",
             "processes",
+            "childProcesses",
         ]
         .iter()
         .filter_map(|k| obj.get(*k)?.as_array())
         .flatten()
         .filter(|el| text(el, "commandLine").is_some() && name_of(el).is_some())
         .collect();
+        // `childProcesses` that name no parent are the root cause's children.
+        let root_name = ["rootCauseElements", "suspects"]
+            .iter()
+            .filter_map(|k| obj.get(*k)?.as_array()?.first())
+            .find_map(name_of);
+        let children: Vec<&Json> = obj
+            .get("childProcesses")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
         if !flat.is_empty() {
             let values = |v: &str| json!({ "values": [v] });
             let mut results = Map::new();
@@ -929,6 +959,9 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 let parent = text(el, "parentProcess")
                     .or_else(|| text(el, "parentName"))
                     .or_else(|| text(el, "parent"))
+                    .or_else(|| {
+                        root_name.filter(|_| children.iter().any(|c| std::ptr::eq(*c, *el)))
+                    })
                     .or_else(|| el.get("parentProcess").and_then(|p| text(p, "name")));
                 if let Some(parent) = parent {
                     let guid = flat
