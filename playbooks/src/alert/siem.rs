@@ -617,6 +617,26 @@ pub(super) fn correlated_events(
             {
                 set_path(&mut p, "host.os.name", s(t));
             }
+            // The parent's and grandparent's commands QRadar's parser kept, where the raw
+            // line (one process's record) does not say them.
+            for (keys, path) in [
+                (
+                    &["parentcommand", "parentprocesscommand", "parentcommandline"][..],
+                    "process.parent.command_line",
+                ),
+                (
+                    &["grandparentcommand", "grandparentprocesscommand"][..],
+                    "process.parent.parent.command_line",
+                ),
+            ] {
+                let known = path
+                    .split('.')
+                    .try_fold(&Json::Object(p.clone()), |v, k| v.get(k))
+                    .is_some();
+                if !known && let Some(c) = f.get(keys) {
+                    set_path(&mut p, path, s(c));
+                }
+            }
             // The account QRadar's parser named, when the line itself names none (an audit
             // record gives only numeric ids).
             if p.get("user").and_then(|u| u.get("name")).is_none()

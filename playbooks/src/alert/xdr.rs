@@ -155,6 +155,21 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         }
     }
     let meta = meta.as_object()?;
+    // The row under its table's name (`metadata.process_events`), with the alert's other
+    // context beside it.
+    let meta = match meta.get("process_events").and_then(Json::as_object) {
+        Some(row) => {
+            let mut m = row.clone();
+            for (k, v) in meta {
+                if k != "process_events" {
+                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            m
+        }
+        None => meta.clone(),
+    };
+    let meta = &meta;
     // osquery reports every column as a string; Uptycs gives numbers as numbers.
     let mut cols: Map<String, Json> = meta
         .iter()
