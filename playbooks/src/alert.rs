@@ -7040,5 +7040,12 @@ mod tests {
             get(&a, "process.parent.parent.command_line"),
             "sudo /usr/bin/less /var/log/a.log"
         );
+        // Uptycs' alert API: `asset` beside the rule's `code`, `child_processes` as strings.
+        let up = json!({"alertId": "a3", "code": "CREDENTIAL_ACCESS_SHADOW_READ", "asset": {"hostName": "db-1"},
+            "metadata": {"pid": 9, "path": "/usr/bin/bash", "cmdline": "bash /dev/shm/.c.sh", "uid": 0,
+                "child_processes": ["cp /etc/shadow /dev/shm/.s", "unshadow /etc/passwd /dev/shm/.s"]}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(get(&a, "host.name"), "db-1");
+        assert!(get(&a, "process.command_line").contains("unshadow /etc/passwd"));
     }
 }

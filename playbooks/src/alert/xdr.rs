@@ -143,7 +143,11 @@ pub(super) fn fireeye_hx(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
 pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     if !(obj.contains_key("upt_asset_id")
         || obj.contains_key("assetId")
-        || obj.contains_key("upt_hostname"))
+        || obj.contains_key("upt_hostname")
+        // (the alert API's `asset` object beside the rule's `code` and its `metadata`)
+        || (obj.contains_key("code")
+            && obj.contains_key("metadata")
+            && obj.get("asset").is_some_and(|a| a.get("hostName").is_some())))
     {
         return None;
     }
@@ -201,8 +205,8 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     text(&cols, "cmdline").or_else(|| text(&cols, "path"))?;
     let mut e = Map::new();
     // What the process started, where the alert lists it (`children` objects, or
-    // `child_commands` as plain command lines), follows its command.
-    let children: Vec<&str> = ["children", "child_commands"]
+    // `child_commands` and `child_processes` as plain command lines), follows its command.
+    let children: Vec<&str> = ["children", "child_commands", "child_processes"]
         .iter()
         .filter_map(|k| meta.get(*k)?.as_array())
         .flatten()
@@ -252,6 +256,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let host = ["host_name", "hostName", "upt_hostname", "assetHostName"]
         .into_iter()
         .find_map(|k| mtext(obj, k))
+        .or_else(|| obj.get("asset").and_then(|a| text(a, "hostName")))
         .or_else(|| text(&cols, "upt_hostname"));
     if let Some(h) = host {
         set_path(&mut e, "host.name", s(h));
