@@ -4982,7 +4982,9 @@ fn cef_fields(
 /// The `key:value` pairs of a Carbon Black EDR syslog `msg`, by the keys its templates write
 /// (values hold spaces and colons, so only these keys start a pair).
 fn cb_pairs(msg: &str) -> Vec<(&'static str, String)> {
-    const KEYS: [&str; 14] = [
+    const KEYS: [&str; 19] = [
+        "group",
+        "process_guid",
         "process_name",
         "process_path",
         "process_md5",
@@ -4991,11 +4993,14 @@ fn cb_pairs(msg: &str) -> Vec<(&'static str, String)> {
         "parent_name",
         "parent_path",
         "parent_pid",
+        "parent_guid",
         "username",
         "hostname",
+        "sensor_id",
         "watchlist_id",
         "watchlist_name",
         "link_process",
+        "segment_id",
         "last_update",
     ];
     let mut at: Vec<(usize, &'static str)> = Vec::new();
@@ -5010,8 +5015,8 @@ fn cb_pairs(msg: &str) -> Vec<(&'static str, String)> {
         }
     }
     at.sort_unstable();
-    // Other keys (`segment_id:`, `group:`) end the value before them only when listed, so a
-    // value runs to the next listed key.
+    // A value runs to the next listed key (a key the list lacks stays inside the value
+    // before it).
     at.iter()
         .enumerate()
         .map(|(n, (i, k))| {

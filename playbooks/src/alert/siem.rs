@@ -629,9 +629,9 @@ pub(super) fn correlated_events(
                     "process.parent.parent.command_line",
                 ),
             ] {
-                let known = path
-                    .split('.')
-                    .try_fold(&Json::Object(p.clone()), |v, k| v.get(k))
+                let known = p
+                    .get("process")
+                    .and_then(|x| super::get_path(x, path.trim_start_matches("process.")))
                     .is_some();
                 if !known && let Some(c) = f.get(keys) {
                     set_path(&mut p, path, s(c));

@@ -161,6 +161,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let meta = meta.as_object()?;
     // The row under its table's name (`metadata.process_events`), with the alert's other
     // context beside it.
+    let merged;
     let meta = match meta.get("process_events").and_then(Json::as_object) {
         Some(row) => {
             let mut m = row.clone();
@@ -169,11 +170,11 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
                     m.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }
-            m
+            merged = m;
+            &merged
         }
-        None => meta.clone(),
+        None => meta,
     };
-    let meta = &meta;
     // osquery reports every column as a string; Uptycs gives numbers as numbers.
     let mut cols: Map<String, Json> = meta
         .iter()
