@@ -2671,6 +2671,21 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         {
             put(&mut e, "process.parent.parent", gp);
         }
+    } else {
+        // A process match that carries its ancestors beside the process (`parentProcess`,
+        // `grandparentProcess`) when `related.processes` lists none of them.
+        let beside = |k: &str| {
+            embedded
+                .and_then(|p| p.get(k))
+                .or_else(|| ev.get(k))
+                .filter(|p| p.get("path").is_some() || p.get("args").is_some())
+        };
+        if let Some(pp) = beside("parentProcess") {
+            put(&mut e, "process.parent", pp);
+            if let Some(gp) = beside("grandparentProcess") {
+                put(&mut e, "process.parent.parent", gp);
+            }
+        }
     }
     if let Some(leader) = me
         .get("pgid")
@@ -7150,5 +7165,32 @@ mod tests {
             "command_line": {"arguments": "dscl . -append /Groups/admin GroupMembership x"}});
         let a = from_json(amp, "x").unwrap();
         assert_eq!(get(&a, "host.os.type"), "macos");
+        // Jamf Protect: a process match that carries its parent and grandparent beside it.
+        let jp = json!({"input": {"host": {"hostname": "mbp"}, "match": {"event": {"pid": 9, "type": 1,
+            "process": {"pid": 9, "ppid": 8, "path": "/usr/bin/curl", "args": ["curl", "-o", "/tmp/x.dmg", "https://h/x.dmg"], "uid": 0},
+            "parentProcess": {"pid": 8, "path": "/bin/zsh", "args": ["/bin/zsh", "/Library/Application Support/JAMF/tmp/Install X", "/"]},
+            "grandparentProcess": {"pid": 7, "path": "/usr/local/jamf/bin/jamf", "args": ["/usr/local/jamf/bin/jamf", "policy"]}},
+            "facts": [{"name": "ScriptDownloadWithCurl"}]}, "related": {"users": [{"uid": 0, "name": "root"}], "processes": []}}});
+        let a = from_json(jp, "x").unwrap();
+        assert!(get(&a, "process.parent.command_line").contains("JAMF/tmp/Install X"));
+        assert_eq!(
+            get(&a, "process.parent.parent.executable"),
+            "/usr/local/jamf/bin/jamf"
+        );
+        // Santa: a signature block with nothing in it and no code-signing flags is unsigned.
+        let santa = json!({"machine_id": "M2", "event_time": "2025-10-16T08:03:29Z",
+            "execution": {"instigator": {"id": {"pid": 5}, "executable": {"path": "/bin/bash"}},
+                "target": {"id": {"pid": 6}, "is_platform_binary": false, "cs_flags": 0,
+                    "code_signature": {"cdhash": "", "signing_id": "", "team_id": ""},
+                    "executable": {"path": "/Users/j/Library/Application Support/Google/GoogleUpdater/GoogleUpdater"}},
+                "args": ["GoogleUpdater", "--server"], "decision": "DECISION_ALLOW"}});
+        let a = from_json(santa, "x").unwrap();
+        assert_eq!(a.doc["process"]["code_signature"]["exists"], false);
+        // Snoopy: the account the command ran as (`uid:root(0)/root(0)`), beside who signed in.
+        let q = from_json(json!({"events": [{"qid": 1, "LOGSOURCENAME(logsourceid)": "LinuxOS @ j1",
+            "payload": "<78>Dec  2 22:27:32 j1 snoopy[2291044]: [login:nb-admin ssh:(10.4.1.7 50412 10.6.1.4 22) sid:1 tty:/dev/pts/3 (0/root) uid:root(0)/root(0) cwd:/root]: bash -c id"}]}), "x").unwrap();
+        assert_eq!(get(&q, "user.name"), "root");
+        assert_eq!(get(&q, "user.id"), "0");
+        assert_eq!(get(&q, "user.audit.name"), "nb-admin");
     }
 }

@@ -2540,14 +2540,15 @@ pub(super) fn santa_telemetry(
         set_path(&mut e, "file.path", s(f));
         set_path(&mut e, "event.category", json!(["file"]));
     }
-    if let Some(sig) = me.get("code_signature") {
-        if let Some(v) = text(sig, "signing_id") {
-            set_path(&mut e, "process.code_signature.signing_id", s(v));
-        }
-        if let Some(v) = text(sig, "team_id") {
-            set_path(&mut e, "process.code_signature.team_id", s(v));
-        }
-    } else if me.get("cs_flags").and_then(Json::as_u64) == Some(0)
+    let sig = me.get("code_signature");
+    if let Some(v) = sig.and_then(|sig| text(sig, "signing_id")) {
+        set_path(&mut e, "process.code_signature.signing_id", s(v));
+    }
+    if let Some(v) = sig.and_then(|sig| text(sig, "team_id")) {
+        set_path(&mut e, "process.code_signature.team_id", s(v));
+    }
+    if sig.is_none_or(|sig| text(sig, "signing_id").is_none() && text(sig, "cdhash").is_none())
+        && me.get("cs_flags").and_then(Json::as_u64) == Some(0)
         && me.get("is_platform_binary").and_then(Json::as_bool) == Some(false)
     {
         // No signature and no code-signing flags at all: an unsigned program.
@@ -4676,8 +4677,30 @@ fn snoopy_line(msg: &str) -> Option<Map<String, Json>> {
     if let Some(d) = field("cwd:") {
         set_path(&mut e, "process.working_directory", s(&d));
     }
-    if let Some(u) = field("login:") {
+    // `uid:1017`, or with the name (`uid:root(0)/root(0)`, real/effective): the account the
+    // command ran as; `login:` is who signed in (the same person after `sudo su -`).
+    let uid = field("uid:");
+    let first = uid.as_deref().map(|u| u.split('/').next().unwrap_or(u));
+    let (uid_name, uid_num) = match first.and_then(|f| f.split_once('(')) {
+        Some((n, rest)) => (
+            Some(n.to_owned()).filter(|n| !n.is_empty()),
+            Some(rest.trim_end_matches(')').to_owned()),
+        ),
+        None => (None, first.map(str::to_owned)),
+    };
+    let uid_num = uid_num.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let login = field("login:");
+    let name = uid_name
+        .or_else(|| (uid_num.as_deref() == Some("0")).then(|| "root".to_owned()))
+        .or_else(|| login.clone());
+    if let Some(u) = name {
         set_path(&mut e, "user.name", s(&u));
+    }
+    if let Some(id) = uid_num {
+        set_path(&mut e, "user.id", s(&id));
+    }
+    if let Some(l) = login {
+        set_path(&mut e, "user.audit.name", s(&l));
     }
     if meta.contains("ssh:(") {
         set_path(&mut e, "process.interactive", json!(true));
