@@ -7192,5 +7192,26 @@ mod tests {
         assert_eq!(get(&q, "user.name"), "root");
         assert_eq!(get(&q, "user.id"), "0");
         assert_eq!(get(&q, "user.audit.name"), "nb-admin");
+        // A syslog receiver's JSON with the line under `raw`: Trend Micro Deep Security's log
+        // inspection as CEF, whose `msg` is the Snoopy line it matched in /var/log/secure.
+        let ds = json!({"syslog_host": "dsm01", "raw": "<164>Dec 18 23:47:10 dsm01 CEF:0|Trend Micro|Deep Security Agent|20.0|1008521|Unix - Remote command execution|8|dvchost=b4 fname=/var/log/secure suser=dk msg=Dec 18 23:47:09 b4 snoopy[28812]: [login:dk ssh:(10.8.4.51 51022 10.30.4.18 22) uid:root(0)/root(0) cwd:/root]: ssh -o StrictHostKeyChecking\\=no root@10.30.4.21 id"});
+        let a = from_json(ds, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "ssh -o StrictHostKeyChecking=no root@10.30.4.21 id"
+        );
+        assert_eq!(get(&a, "user.name"), "root");
+        assert_eq!(get(&a, "host.name"), "b4");
+        // Cybereason: a MalOp inbox model whose processes are flat `suspects`, each with the
+        // commands it started under `children`; the MalOp keeps its own id.
+        let cy = json!({"guidString": "11.-59", "simpleValues": {"elementDisplayName": {"values": ["cmd.exe"]}},
+            "elementValues": {"affectedMachines": {"elementValues": [{"name": "ews03"}]}},
+            "suspects": [{"elementType": "Process", "name": "cmd.exe", "commandLine": "cmd.exe /c \"E:\\u\\install.bat\"",
+                "parentProcess": "explorer.exe", "ownerMachine": "ews03", "calculatedUser": "ews03\\administrator",
+                "children": [{"name": "net.exe", "commandLine": "net localgroup administrators x /add"}]}]});
+        let a = from_json(cy, "x").unwrap();
+        assert_eq!(a.id, "11.-59");
+        assert!(get(&a, "process.command_line").ends_with("net localgroup administrators x /add"));
+        assert_eq!(get(&a, "host.name"), "ews03");
     }
 }

@@ -4248,6 +4248,8 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
         "msg",
         // Fluent Bit's tail input and Docker's JSON log driver.
         "log",
+        // A syslog receiver's JSON record with the line kept whole (`raw`).
+        "raw",
     ]
     .into_iter()
     .filter(|k| *k != "full_log" || !obj.contains_key("data"))
@@ -4988,6 +4990,15 @@ fn cef_fields(
         "accountName",
     ]) {
         set_user(&mut e, u);
+    }
+    // A log-inspection event (Trend Micro Deep Security's rules over `/var/log/secure`): the
+    // log line it matched is in `msg`, and the command that line records is the process.
+    if get("fname").is_some_and(|f| f.starts_with("/var/log/"))
+        && let Some(inner) = get("msg").and_then(syslog_command)
+    {
+        e.remove("process");
+        e.remove("user");
+        e.extend(inner);
     }
     // An endpoint product's event names the endpoint as the destination host (`dhost`):
     // with a process in the event, that is the host, not a network destination.

@@ -896,10 +896,17 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     };
     // One process element on its own (a suspicion's or a MalOp's process, exported from the
     // investigation view): read as a query with that one result.
+    // A MalOp inbox model that lists its processes as flat `suspects` with their command lines
+    // is read by those (below).
+    let flat_suspects = obj
+        .get("suspects")
+        .and_then(Json::as_array)
+        .is_some_and(|a| a.iter().any(|el| text(el, "commandLine").is_some()));
     if obj.contains_key("simpleValues")
         && obj.contains_key("elementValues")
         && !obj.contains_key("data")
         && !obj.get("processes").is_some_and(Json::is_array)
+        && !flat_suspects
     {
         let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
         let mut results = Map::new();
@@ -912,7 +919,8 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     if !obj.contains_key("malopProcesses")
         && (obj.contains_key("machines")
             || obj.contains_key("detectionTypes")
-            || obj.get("processes").is_some_and(Json::is_array))
+            || obj.get("processes").is_some_and(Json::is_array)
+            || flat_suspects)
     {
         // Exports name an element `elementName` or `name`, its parent `parentProcess`,
         // `parentName` or `parent`; a MalOp's other processes are `relatedProcesses` or
@@ -996,7 +1004,25 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                         json!({ "elementValues": [{ "guid": guid, "name": parent }] }),
                     );
                 }
-                for (from, to) in [("ownerMachine", "ownerMachine"), ("user", "calculatedUser")] {
+                // What the element started (`children`, with their command lines).
+                let kids: Vec<Json> = el
+                    .get("children")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| {
+                        let cmd = text(c, "commandLine")?;
+                        Some(json!({ "name": name_of(c), "commandLine": cmd }))
+                    })
+                    .collect();
+                if !kids.is_empty() {
+                    related.insert("children".into(), json!({ "elementValues": kids }));
+                }
+                for (from, to) in [
+                    ("ownerMachine", "ownerMachine"),
+                    ("user", "calculatedUser"),
+                    ("calculatedUser", "calculatedUser"),
+                ] {
                     if let Some(v) = text(el, from) {
                         related.insert(to.into(), json!({ "elementValues": [{ "name": v }] }));
                     }
@@ -1014,6 +1040,11 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             );
             let (mut e, id) = cybereason(&inner)?;
             e.insert("cybereason".into(), Json::Object(obj.clone()));
+            // The MalOp's own id, not the element's.
+            let id = mtext(obj, "guidString")
+                .or_else(|| mtext(obj, "guid"))
+                .map(str::to_owned)
+                .or(id);
             return Some((e, id));
         }
     }
