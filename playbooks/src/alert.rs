@@ -7213,5 +7213,19 @@ mod tests {
         assert_eq!(a.id, "11.-59");
         assert!(get(&a, "process.command_line").ends_with("net localgroup administrators x /add"));
         assert_eq!(get(&a, "host.name"), "ews03");
+        // … and a C&C MalOp's connections beside its processes: the judged process's own
+        // (`ownerProcess`), not another process's.
+        let cnc = |owner: &str| {
+            json!({"guid": "11.-77", "detectionTypes": ["Connection to malicious domain"],
+                "machines": [{"displayName": "mbp-1", "osType": "OSX"}],
+                "processes": [{"name": "python3.11", "commandLine": "/usr/bin/python3 /Users/t/Library/Application Support/x/h.py", "parentProcess": "launchd"}],
+                "connections": [{"remoteAddress": "141.98.10.47", "remotePort": 443, "direction": "OUTGOING",
+                    "domainName": "cdn-sync.duckdns.org", "ownerProcess": owner}]})
+        };
+        let a = from_json(cnc("python3.11"), "x").unwrap();
+        assert_eq!(get(&a, "destination.domain"), "cdn-sync.duckdns.org");
+        assert_eq!(a.doc["destination"]["port"], 443);
+        let a = from_json(cnc("Some Helper"), "x").unwrap();
+        assert!(get_path(&a.doc, "destination").is_none());
     }
 }

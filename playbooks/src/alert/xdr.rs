@@ -1039,6 +1039,46 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 Json::Object(results),
             );
             let (mut e, id) = cybereason(&inner)?;
+            // The MalOp's own connections (`connections` beside its processes: the beacon a
+            // C&C MalOp is about), when the process element carries none.
+            // Only a connection of the judged process itself (its `ownerProcess` names it, or
+            // the connection names no owner).
+            let judged_cmd = e
+                .get("process")
+                .and_then(|p| text(p, "command_line"))
+                .unwrap_or_default()
+                .to_owned();
+            let judged = |owner: &str| {
+                flat.iter().any(|el| {
+                    name_of(el).is_some_and(|n| n.eq_ignore_ascii_case(owner))
+                        && text(el, "commandLine").is_some_and(|c| judged_cmd.starts_with(c))
+                })
+            };
+            if !e.contains_key("destination")
+                && let Some(c) = obj
+                    .get("connections")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| {
+                        text(c, "direction").is_none_or(|d| !d.eq_ignore_ascii_case("incoming"))
+                    })
+                    .find(|c| {
+                        text(c, "ownerProcess")
+                            .or_else(|| text(c, "process"))
+                            .is_none_or(judged)
+                    })
+            {
+                if let Some(a) = text(c, "remoteAddress") {
+                    set_path(&mut e, "destination.ip", s(a));
+                }
+                if let Some(p) = c.get("remotePort").and_then(Json::as_i64) {
+                    set_path(&mut e, "destination.port", Json::from(p));
+                }
+                if let Some(d) = text(c, "domainName").or_else(|| text(c, "dnsQuery")) {
+                    set_path(&mut e, "destination.domain", s(d));
+                }
+            }
             e.insert("cybereason".into(), Json::Object(obj.clone()));
             // The MalOp's own id, not the element's.
             let id = mtext(obj, "guidString")
