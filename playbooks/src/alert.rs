@@ -7227,5 +7227,13 @@ mod tests {
         assert_eq!(a.doc["destination"]["port"], 443);
         let a = from_json(cnc("Some Helper"), "x").unwrap();
         assert!(get_path(&a.doc, "destination").is_none());
+        // Uptycs: the script's recorded download URL as where the file came from.
+        let up = json!({"id": "u1", "code": "SHELL_SCRIPT_EXEC_FROM_DOWNLOADS", "assetId": "a1", "assetHostName": "ws-1",
+            "metadata": "{\"pid\": 4, \"path\": \"/usr/bin/bash\", \"cmdline\": \"bash /home/k/Downloads/i.sh -b\", \"script_download_url\": \"https://repo.anaconda.com/miniconda/i.sh\"}"});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(
+            get(&a, "file.origin_url"),
+            "https://repo.anaconda.com/miniconda/i.sh"
+        );
     }
 }

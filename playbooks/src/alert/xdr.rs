@@ -254,6 +254,13 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         put_process(&mut e, prefix, path, text(a, "cmdline"));
     }
     process_columns(&cols, &mut e);
+    // Where the script or program came from, when the rule recorded its download.
+    if let Some(u) = ["script_download_url", "download_url", "quarantine_url"]
+        .into_iter()
+        .find_map(|k| text(&cols, k))
+    {
+        set_path(&mut e, "file.origin_url", s(u));
+    }
     let host = ["host_name", "hostName", "upt_hostname", "assetHostName"]
         .into_iter()
         .find_map(|k| mtext(obj, k))
