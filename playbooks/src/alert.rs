@@ -7235,5 +7235,19 @@ mod tests {
             get(&a, "file.origin_url"),
             "https://repo.anaconda.com/miniconda/i.sh"
         );
+        // Trend Workbench: an object path with no command line that is the process's own
+        // program is the process's path, not a child it started.
+        let tw = json!({"id": "WB-9", "workbenchLink": "https://x", "impactScope": {"entities": []},
+            "indicators": [
+                {"id": 1, "type": "command_line", "field": "processCmd", "value": "cscript.exe //nologo \\\\d.internal\\NETLOGON\\m.vbs"},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "C:\\Windows\\system32\\cmd.exe /c logon.cmd"},
+                {"id": 3, "type": "fullpath", "field": "objectFilePath", "value": "C:\\Windows\\System32\\cscript.exe"}]});
+        let a = from_json(tw, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("cscript.exe //nologo"));
+        assert_eq!(
+            get(&a, "process.executable"),
+            "C:\\Windows\\System32\\cscript.exe"
+        );
+        assert!(get(&a, "process.parent.command_line").contains("logon.cmd"));
     }
 }

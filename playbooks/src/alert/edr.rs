@@ -3977,6 +3977,18 @@ pub(super) fn trend_chain<'a>(
             object = (None, cmd);
         }
     }
+    // An object path with no command line that is the acting process's own program
+    // (`objectFilePath` cscript.exe beside `processCmd` cscript.exe …): the process's path, not
+    // a process it started.
+    let mut acting = acting;
+    if let ((Some(path), None), (None, Some(cmd))) = (object, acting)
+        && crate::funcs::split_args(cmd).first().is_some_and(|first| {
+            super::basename_of(first).eq_ignore_ascii_case(super::basename_of(path))
+        })
+    {
+        acting = (Some(path), Some(cmd));
+        object = (None, None);
+    }
     let grand = (field("parentParentFilePath"), field("parentParentCmd"));
     let judged_is_object = object.0.is_some() || object.1.is_some();
     let chain = if judged_is_object {
