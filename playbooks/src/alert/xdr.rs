@@ -901,14 +901,14 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         e.insert("cybereason".into(), Json::Object(obj.clone()));
         Some((e, id))
     };
-    // One process element on its own (a suspicion's or a MalOp's process, exported from the
-    // investigation view): read as a query with that one result.
     // A MalOp inbox model that lists its processes as flat `suspects` with their command lines
     // is read by those (below).
     let flat_suspects = obj
         .get("suspects")
         .and_then(Json::as_array)
         .is_some_and(|a| a.iter().any(|el| text(el, "commandLine").is_some()));
+    // One process element on its own (a suspicion's or a MalOp's process, exported from the
+    // investigation view): read as a query with that one result.
     if obj.contains_key("simpleValues")
         && obj.contains_key("elementValues")
         && !obj.contains_key("data")
@@ -1047,9 +1047,8 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             );
             let (mut e, id) = cybereason(&inner)?;
             // The MalOp's own connections (`connections` beside its processes: the beacon a
-            // C&C MalOp is about), when the process element carries none.
-            // Only a connection of the judged process itself (its `ownerProcess` names it, or
-            // the connection names no owner).
+            // C&C MalOp is about), when the process element carries none — only the judged
+            // process's (its `ownerProcess` names it, or the connection names no owner).
             let judged_cmd = e
                 .get("process")
                 .and_then(|p| text(p, "command_line"))
