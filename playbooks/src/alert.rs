@@ -7250,4 +7250,28 @@ mod tests {
         );
         assert!(get(&a, "process.parent.command_line").contains("logon.cmd"));
     }
+
+    #[test]
+    fn session_26_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Trend Workbench: the acting process's command line names its program without the
+        // extension (`PowerShell -Enc …` under WinRM); the object path is still its own program.
+        let tw = json!({"id": "WB-10", "workbenchLink": "https://x", "impactScope": {"entities": []},
+            "indicators": [
+                {"id": 1, "type": "command_line", "field": "processCmd", "value": "PowerShell -NoProfile -EncodedCommand ZQBjAGgAbwA="},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "C:\\Windows\\system32\\WinrsHost.exe -Embedding"},
+                {"id": 3, "type": "fullpath", "field": "objectFilePath", "value": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"}]});
+        let a = from_json(tw, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("PowerShell -NoProfile"));
+        assert!(get(&a, "process.executable").ends_with("\\powershell.exe"));
+        assert!(get(&a, "process.parent.command_line").contains("WinrsHost.exe"));
+        // Another program's path beside it is still the process it started.
+        let child = json!({"id": "WB-11", "workbenchLink": "https://x", "impactScope": {"entities": []},
+            "indicators": [
+                {"id": 1, "type": "command_line", "field": "processCmd", "value": "PowerShell -NoProfile -c x"},
+                {"id": 2, "type": "fullpath", "field": "objectFilePath", "value": "C:\\Windows\\System32\\certutil.exe"}]});
+        let a = from_json(child, "x").unwrap();
+        assert!(get(&a, "process.executable").ends_with("\\certutil.exe"));
+        assert!(get(&a, "process.parent.command_line").starts_with("PowerShell"));
+    }
 }

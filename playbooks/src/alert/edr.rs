@@ -3978,13 +3978,20 @@ pub(super) fn trend_chain<'a>(
         }
     }
     // An object path with no command line that is the acting process's own program
-    // (`objectFilePath` cscript.exe beside `processCmd` cscript.exe …): the process's path, not
-    // a process it started.
+    // (`objectFilePath` cscript.exe beside `processCmd` cscript.exe …, or `PowerShell -Enc …`
+    // as WinRM writes it, without the extension): the process's path, not a process it started.
     let mut acting = acting;
+    let program_name = |p: &str| {
+        let name = super::basename_of(p).to_ascii_lowercase();
+        match name.strip_suffix(".exe") {
+            Some(stem) => stem.to_owned(),
+            None => name,
+        }
+    };
     if let ((Some(path), None), (None, Some(cmd))) = (object, acting)
-        && crate::funcs::split_args(cmd).first().is_some_and(|first| {
-            super::basename_of(first).eq_ignore_ascii_case(super::basename_of(path))
-        })
+        && crate::funcs::split_args(cmd)
+            .first()
+            .is_some_and(|first| program_name(first) == program_name(path))
     {
         acting = (Some(path), Some(cmd));
         object = (None, None);
