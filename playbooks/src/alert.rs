@@ -361,6 +361,11 @@ type Splitter = fn(&Map<String, Json>) -> Option<Vec<Json>>;
 /// Each splitter, the names of its parts, and what to do when a document has too many.
 const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
     (
+        edr::crowdstrike_behaviors,
+        ("behaviour", "behaviours"),
+        "the detection holds {total} behaviours; the first {max} were taken as alerts and these were not: open the detection in Falcon to review them",
+    ),
+    (
         xdr::carbon_black_watchlist_docs,
         ("process document", "process documents"),
         "the watchlist hit holds {total} process documents; the first {max} were taken as alerts and these were not: search the watchlist's query in Carbon Black to run them",
@@ -2382,6 +2387,28 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
                         .collect(),
                 ),
             );
+        }
+        // No EXECVE record (a file watch's syscall: a backup reading /etc/shadow): the process
+        // title names the command, as the decoder keeps it or as auditd logs it (hex, NULs
+        // between the arguments) in the full log's PROCTITLE record.
+        let title = || {
+            text("proctitle").or_else(|| {
+                let log = get_str(&doc, "full_log")?;
+                let events = audit_events(log);
+                let me = text("id")
+                    .and_then(|id| events.iter().find(|e| e.serial == id))
+                    .or(events.last())?;
+                me.field("proctitle").map(str::to_owned)
+            })
+        };
+        if a.get("execve").is_none()
+            && let Some(t) = title()
+        {
+            let t = edr::unhex_text(&t).unwrap_or(t);
+            let args = funcs::split_args(&t);
+            if !args.is_empty() {
+                set_path(ecs, "process.args", serde_json::json!(args));
+            }
         }
         for (from, to) in [
             ("cwd", "process.working_directory"),
@@ -7273,5 +7300,40 @@ mod tests {
         let a = from_json(child, "x").unwrap();
         assert!(get(&a, "process.executable").ends_with("\\certutil.exe"));
         assert!(get(&a, "process.parent.command_line").starts_with("PowerShell"));
+        // CrowdStrike Detects API: a detection whose behaviours are different processes is one
+        // alert per process, each with its own id; repeated behaviours of one process are one.
+        let det = json!({"detection_id": "ldt:a:1", "device": {"hostname": "ws"},
+            "behaviors": [
+                {"behavior_id": "10", "filename": "wscript.exe", "cmdline": "wscript.exe a.js"},
+                {"behavior_id": "11", "filename": "wscript.exe", "cmdline": "wscript.exe a.js"},
+                {"behavior_id": "12", "filename": "powershell.exe", "cmdline": "powershell -c x",
+                 "parent_details": {"parent_cmdline": "wscript.exe a.js"}}]});
+        let all = from_json_expanded(det, "x");
+        assert_eq!(all.len(), 2);
+        let second = all[1].as_ref().unwrap();
+        assert_eq!(get(second, "process.command_line"), "powershell -c x");
+        assert_eq!(second.id, "ldt:a:1:behavior:12");
+        assert!(get_path(&second.doc, "crowdstrike.riposte_behaviour_of_detection").is_none());
+        let one = json!({"detection_id": "ldt:a:2", "device": {"hostname": "ws"},
+            "behaviors": [{"behavior_id": "10", "filename": "wscript.exe", "cmdline": "wscript.exe a.js"}]});
+        let all = from_json_expanded(one, "x");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].as_ref().unwrap().id, "ldt:a:2");
+        // LimaCharlie: a file event's FILE_PATH is the file touched, not the program.
+        let lc = json!({"detect": {"event": {"FILE_PATH": "/home/k/.mozilla/firefox/p/logins.json", "PROCESS_ID": 6},
+            "routing": {"event_type": "FILE_TYPE_ACCESS", "hostname": "h", "plat": 0x20000000}}, "cat": "c"});
+        let a = from_json(lc, "x").unwrap();
+        assert_eq!(get(&a, "file.name"), "logins.json");
+        assert!(get_path(&a.doc, "process.executable").is_none());
+        // Wazuh auditd: a file watch's syscall has no EXECVE; the process title names the
+        // command, from the decoder's field or the full log's hex PROCTITLE record.
+        let wz = json!({"agent": {"name": "app"}, "rule": {"id": "1"},
+            "full_log": "type=SYSCALL msg=audit(1.2:88): syscall=257 uid=0 comm=\"borg\" exe=\"/usr/bin/python3.10\" type=PROCTITLE msg=audit(1.2:88): proctitle=2F7573722F62696E2F626F7267006372656174650064",
+            "data": {"audit": {"id": "88", "uid": "0", "command": "borg", "exe": "/usr/bin/python3.10"}}});
+        let a = from_json(wz, "x").unwrap();
+        assert_eq!(
+            a.doc["process"]["args"],
+            json!(["/usr/bin/borg", "create", "d"])
+        );
     }
 }

@@ -11,6 +11,7 @@
 
 use super::{basename_of, cron_job, program, push_unique, s, set_path};
 use serde_json::{Map, Value as Json, json};
+use std::borrow::Cow;
 
 pub(super) fn text<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
     o.as_object().and_then(|m| mtext(m, k))
@@ -460,17 +461,72 @@ fn crowdstrike_api(
     if let Some(t) = text(a, "timestamp").or_else(|| mtext(whole, "created_timestamp")) {
         e.insert("@timestamp".into(), s(t));
     }
-    let id = mtext(whole, "composite_id")
+    let mut id = mtext(whole, "composite_id")
         .or_else(|| mtext(whole, "detection_id"))
         .or_else(|| text(a, "behavior_id"))
         .map(str::to_owned);
+    // One behaviour of several taken from a detection: the detection's id and the behaviour's,
+    // so each is its own alert (the daemon never runs an alert id twice).
+    let mut whole = Cow::Borrowed(whole);
+    if let Some(n) = whole.get(BEHAVIOUR_OF_DETECTION).and_then(Json::as_u64) {
+        let which = text(a, "behavior_id").map_or_else(|| n.to_string(), str::to_owned);
+        id = id.map(|d| format!("{d}:behavior:{which}"));
+        whole.to_mut().remove(BEHAVIOUR_OF_DETECTION);
+    }
     finish(
         &mut e,
         "crowdstrike",
         "crowdstrike",
-        Json::Object(whole.clone()),
+        Json::Object(whole.into_owned()),
     );
     Some((e, id))
+}
+
+/// Marks a detection copy that [`crowdstrike_behaviors`] made for one of its behaviours (the
+/// 1-based index); removed again before the vendor's record is kept.
+const BEHAVIOUR_OF_DETECTION: &str = "riposte_behaviour_of_detection";
+
+/// A legacy Detects API detection whose `behaviors[]` are different processes (a script host,
+/// then the PowerShell it started): one alert per distinct process command line, each the
+/// detection with that behaviour alone, so the detection is judged by every process it
+/// records and not by its first one only.
+pub(super) fn crowdstrike_behaviors(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    if !(o.contains_key("detection_id") || o.contains_key("device")) {
+        return None;
+    }
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let distinct: Vec<&Json> = o
+        .get("behaviors")?
+        .as_array()?
+        .iter()
+        .filter(|b| {
+            let key = (
+                text(b, "filename").unwrap_or_default(),
+                match text(b, "cmdline") {
+                    Some(c) => c,
+                    None => return false,
+                },
+            );
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        })
+        .collect();
+    if distinct.len() < 2 {
+        return None;
+    }
+    Some(
+        distinct
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut d = o.clone();
+                d.insert("behaviors".into(), Json::Array(vec![b.clone()]));
+                d.insert(BEHAVIOUR_OF_DETECTION.into(), Json::from(i + 1));
+                Json::Object(d)
+            })
+            .collect(),
+    )
 }
 
 /// macOS Endpoint Security exec events as `eslogger exec` prints them: the new image and its
@@ -4514,7 +4570,7 @@ pub(super) fn audit_fields(line: &str) -> Vec<(&str, String)> {
     out
 }
 
-fn unhex_text(v: &str) -> Option<String> {
+pub(super) fn unhex_text(v: &str) -> Option<String> {
     if v.len() < 2 || !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }

@@ -479,13 +479,20 @@ pub(super) fn limacharlie(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
             .iter()
             .find_map(|r| r.get(k).filter(|v| !v.is_null()))
     };
-    route("event_type")?;
-    let exe = mtext(ev, "FILE_PATH");
+    let event_type = route("event_type")?.as_str().unwrap_or_default();
+    let mut e = Map::new();
+    // A file event (`FILE_TYPE_ACCESS`, `FILE_CREATE` …): its `FILE_PATH` is the file the
+    // process touched, not the process's program.
+    let file_event = event_type.starts_with("FILE_");
+    let exe = mtext(ev, "FILE_PATH").filter(|_| !file_event);
+    if file_event && let Some(f) = mtext(ev, "FILE_PATH") {
+        set_path(&mut e, "file.path", s(f));
+        set_path(&mut e, "file.name", s(basename_of(f)));
+    }
     let cmd = mtext(ev, "COMMAND_LINE");
-    if exe.is_none() && cmd.is_none() {
+    if exe.is_none() && cmd.is_none() && !file_event {
         return None;
     }
-    let mut e = Map::new();
     // What the process started, where the detection lists it, as branches of its command line.
     let children: Vec<&str> = ev
         .get("CHILDREN")
