@@ -7335,5 +7335,17 @@ mod tests {
             a.doc["process"]["args"],
             json!(["/usr/bin/borg", "create", "d"])
         );
+        // Cybereason: a MalOp whose `processes` are investigation-view elements
+        // (`simpleValues`, `elementValues`) is read from those, under the MalOp's own id.
+        let malop = json!({"guid": "11.-63", "detectionTypes": ["Reverse shell"],
+            "machines": [{"displayName": "mbp-1", "osType": "OSX"}],
+            "processes": [{"guid": "p1", "elementDisplayName": "perl",
+                "simpleValues": {"elementDisplayName": {"values": ["perl"]},
+                    "commandLine": {"values": ["perl -e 'exec(\"/bin/sh -i\")'"]},
+                    "imageFile.correctedPath": {"values": ["/usr/bin/perl"]}},
+                "elementValues": {"parentProcess": {"elementValues": [{"name": "sh", "simpleValues": {"commandLine": {"values": ["sh -c node setup.js"]}}}]}}}]});
+        let a = from_json(malop, "x").unwrap();
+        assert!(get(&a, "process.command_line").starts_with("perl -e"));
+        assert_eq!(a.id, "11.-63");
     }
 }

@@ -966,6 +966,36 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             .into_iter()
             .flatten()
             .collect();
+        // A MalOp whose `processes` are elements as the investigation view gives them
+        // (`simpleValues`, `elementValues`): those are the query's results as they stand.
+        let elements: Vec<&Json> = obj
+            .get("processes")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|el| el.get("simpleValues").is_some_and(Json::is_object))
+            .collect();
+        if flat.is_empty() && !elements.is_empty() {
+            let mut results = Map::new();
+            for (i, el) in elements.into_iter().enumerate() {
+                let guid = text(el, "guid").map_or_else(|| format!("el.{i}"), str::to_owned);
+                results.insert(guid, el.clone());
+            }
+            let mut inner = obj.clone();
+            set_path(
+                &mut inner,
+                "malopProcesses.resultIdToElementDataMap",
+                Json::Object(results),
+            );
+            let (mut e, id) = cybereason(&inner)?;
+            e.insert("cybereason".into(), Json::Object(obj.clone()));
+            // The MalOp's own id, not the element's.
+            let id = mtext(obj, "guidString")
+                .or_else(|| mtext(obj, "guid"))
+                .map(str::to_owned)
+                .or(id);
+            return Some((e, id));
+        }
         if !flat.is_empty() {
             let values = |v: &str| json!({ "values": [v] });
             let mut results = Map::new();
