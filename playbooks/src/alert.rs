@@ -7347,5 +7347,17 @@ mod tests {
         let a = from_json(malop, "x").unwrap();
         assert!(get(&a, "process.command_line").starts_with("perl -e"));
         assert_eq!(a.id, "11.-63");
+        // A Log Analytics custom table whose arrays were flattened into numbered columns.
+        let la = json!({"TenantId": "t", "TimeGenerated": "2025-10-28T08:03:44Z", "Type": "jamfprotect_CL",
+            "input_eventType_s": "GPProcessEvent", "input_host_hostname_s": "MBA-1", "input_match_event_pid_d": 57,
+            "input_related_processes_0_pid_d": 57, "input_related_processes_0_ppid_d": 50, "input_related_processes_0_path_s": "/bin/zsh",
+            "input_related_processes_0_args_s": "[\"/bin/zsh\", \"/Library/Application Support/JAMF/tmp/x.sh\"]",
+            "input_related_processes_1_pid_d": 50, "input_related_processes_1_path_s": "/usr/local/jamf/bin/jamf"});
+        let a = from_json(la, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/bin/zsh");
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "/usr/local/jamf/bin/jamf"
+        );
     }
 }

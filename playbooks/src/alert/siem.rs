@@ -1343,7 +1343,40 @@ pub(super) fn log_analytics_custom(obj: &Map<String, Json>) -> Option<Map<String
             cur = next.as_object_mut()?;
         }
     }
-    Some(out)
+    // An array flattened into numbered columns (`input_related_processes_0_path_s`,
+    // `…_1_path_s`): an object whose keys are all indexes is that array again.
+    fn arrays(v: &mut Json) {
+        match v {
+            Json::Object(m) => {
+                m.values_mut().for_each(arrays);
+                let mut idx: Vec<usize> = Vec::with_capacity(m.len());
+                for k in m.keys() {
+                    match k.parse::<usize>() {
+                        Ok(i) if !k.starts_with('+') => idx.push(i),
+                        _ => return,
+                    }
+                }
+                idx.sort_unstable();
+                if idx.is_empty() || idx.iter().enumerate().any(|(n, i)| n != *i) {
+                    return;
+                }
+                let mut items: Vec<(usize, Json)> = std::mem::take(m)
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                    .collect();
+                items.sort_by_key(|(i, _)| *i);
+                *v = Json::Array(items.into_iter().map(|(_, x)| x).collect());
+            }
+            Json::Array(a) => a.iter_mut().for_each(arrays),
+            _ => {}
+        }
+    }
+    let mut doc = Json::Object(out);
+    arrays(&mut doc);
+    match doc {
+        Json::Object(out) => Some(out),
+        _ => None,
+    }
 }
 
 /// QRadar WinCollect's payload: a Windows event as `AgentDevice=WindowsLog<TAB>Key=Value…`
