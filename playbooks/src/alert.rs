@@ -7359,5 +7359,12 @@ mod tests {
             get(&a, "process.parent.executable"),
             "/usr/local/jamf/bin/jamf"
         );
+        // Santa through Filebeat: the shipper's `santa.args` is the command line the ECS
+        // process lacks.
+        let sf = json!({"event": {"dataset": "santa.log", "category": ["process"]}, "host": {"name": "mbp"},
+            "process": {"pid": 3, "executable": "/bin/bash", "name": "bash"},
+            "santa": {"action": "EXEC", "path": "/bin/bash", "args": "/bin/bash -c echo hi"}});
+        let a = from_json(sf, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c echo hi");
     }
 }

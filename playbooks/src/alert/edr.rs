@@ -5290,15 +5290,29 @@ fn cron_line(msg: &str) -> Option<Map<String, Json>> {
 /// Santa's log separates fields with `|` and so writes a `|` inside a value as `<pipe>`: a
 /// Santa record's command line and arguments (from its log line, or as a shipper parsed that
 /// line into ECS, `event.dataset: santa.log`) get their pipes back.
+/// A shipper's `santa.args` is the command line where the ECS process lacks one.
 pub(super) fn santa_pipes(ecs: &mut Map<String, Json>) {
     let santa = ecs
         .get("event")
         .and_then(|e| text(e, "dataset").or_else(|| text(e, "provider")))
         .is_some_and(|d| d.starts_with("santa"))
         || ecs.contains_key("santa");
+    // A shipper that parsed the line into its own `santa` fields (`santa.args`) and left
+    // the ECS process without its command line.
+    let args = ecs
+        .get("santa")
+        .and_then(|x| text(x, "args"))
+        .filter(|a| !a.trim().is_empty())
+        .map(str::to_owned);
     let Some(Json::Object(p)) = ecs.get_mut("process").filter(|_| santa) else {
         return;
     };
+    if let Some(a) = args
+        && !p.contains_key("command_line")
+        && !p.contains_key("args")
+    {
+        p.insert("command_line".into(), Json::String(a));
+    }
     if let Some(Json::String(c)) = p.get_mut("command_line")
         && c.contains("<pipe>")
     {
