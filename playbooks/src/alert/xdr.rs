@@ -966,6 +966,23 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             .into_iter()
             .flatten()
             .collect();
+        // The MalOp read as a process query over these results, its own fields beside them.
+        let read_malop = |results: Map<String, Json>| {
+            let mut inner = obj.clone();
+            set_path(
+                &mut inner,
+                "malopProcesses.resultIdToElementDataMap",
+                Json::Object(results),
+            );
+            cybereason(&inner)
+        };
+        // The MalOp's own id, not the element's.
+        let malop_id = |id: Option<String>| {
+            mtext(obj, "guidString")
+                .or_else(|| mtext(obj, "guid"))
+                .map(str::to_owned)
+                .or(id)
+        };
         // A MalOp whose `processes` are elements as the investigation view gives them
         // (`simpleValues`, `elementValues`): those are the query's results as they stand.
         let elements: Vec<&Json> = obj
@@ -981,20 +998,9 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 let guid = text(el, "guid").map_or_else(|| format!("el.{i}"), str::to_owned);
                 results.insert(guid, el.clone());
             }
-            let mut inner = obj.clone();
-            set_path(
-                &mut inner,
-                "malopProcesses.resultIdToElementDataMap",
-                Json::Object(results),
-            );
-            let (mut e, id) = cybereason(&inner)?;
+            let (mut e, id) = read_malop(results)?;
             e.insert("cybereason".into(), Json::Object(obj.clone()));
-            // The MalOp's own id, not the element's.
-            let id = mtext(obj, "guidString")
-                .or_else(|| mtext(obj, "guid"))
-                .map(str::to_owned)
-                .or(id);
-            return Some((e, id));
+            return Some((e, malop_id(id)));
         }
         if !flat.is_empty() {
             let values = |v: &str| json!({ "values": [v] });
@@ -1076,13 +1082,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                     json!({ "simpleValues": simple, "elementValues": related }),
                 );
             }
-            let mut inner = obj.clone();
-            set_path(
-                &mut inner,
-                "malopProcesses.resultIdToElementDataMap",
-                Json::Object(results),
-            );
-            let (mut e, id) = cybereason(&inner)?;
+            let (mut e, id) = read_malop(results)?;
             // The MalOp's own connections (`connections` beside its processes: the beacon a
             // C&C MalOp is about), when the process element carries none — only the judged
             // process's (its `ownerProcess` names it, or the connection names no owner).
@@ -1123,12 +1123,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 }
             }
             e.insert("cybereason".into(), Json::Object(obj.clone()));
-            // The MalOp's own id, not the element's.
-            let id = mtext(obj, "guidString")
-                .or_else(|| mtext(obj, "guid"))
-                .map(str::to_owned)
-                .or(id);
-            return Some((e, id));
+            return Some((e, malop_id(id)));
         }
     }
     // A query's results, or a MalOp inbox model's processes (`malopProcesses`).
