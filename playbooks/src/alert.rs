@@ -2390,25 +2390,17 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         }
         // No EXECVE record (a file watch's syscall: a backup reading /etc/shadow): the process
         // title names the command, as the decoder keeps it or as auditd logs it (hex, NULs
-        // between the arguments) in the full log's PROCTITLE record.
-        let title = || {
-            text("proctitle").or_else(|| {
-                let log = get_str(&doc, "full_log")?;
-                let events = audit_events(log);
-                let me = text("id")
-                    .and_then(|id| events.iter().find(|e| e.serial == id))
-                    .or(events.last())?;
-                me.field("proctitle").map(str::to_owned)
-            })
-        };
-        if a.get("execve").is_none()
-            && let Some(t) = title()
-        {
-            let t = edr::unhex_text(&t).unwrap_or(t);
+        // between the arguments) in the full log's PROCTITLE record (read below).
+        let no_execve = a.get("execve").is_none();
+        let set_title = |ecs: &mut Map<String, Json>, t: &str| {
+            let t = edr::unhex_text(t).unwrap_or_else(|| t.to_owned());
             let args = funcs::split_args(&t);
-            if !args.is_empty() {
-                set_path(ecs, "process.args", serde_json::json!(args));
+            if !args.is_empty() && ecs.get("process").and_then(|p| p.get("args")).is_none() {
+                set_path(ecs, "process.args", Json::from(args));
             }
+        };
+        if no_execve && let Some(t) = text("proctitle") {
+            set_title(ecs, &t);
         }
         for (from, to) in [
             ("cwd", "process.working_directory"),
@@ -2446,6 +2438,9 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
                 .and_then(|id| events.iter().position(|e| e.serial == id))
                 .unwrap_or(events.len().saturating_sub(1));
             if let Some(me) = events.get(own) {
+                if no_execve && let Some(t) = me.field("proctitle") {
+                    set_title(ecs, t);
+                }
                 for (k, to) in [
                     ("UID", "user.name"),
                     ("EUID", "user.effective.name"),

@@ -1349,23 +1349,13 @@ pub(super) fn log_analytics_custom(obj: &Map<String, Json>) -> Option<Map<String
         match v {
             Json::Object(m) => {
                 m.values_mut().for_each(arrays);
-                let mut idx: Vec<usize> = Vec::with_capacity(m.len());
-                for k in m.keys() {
-                    match k.parse::<usize>() {
-                        Ok(i) if !k.starts_with('+') => idx.push(i),
-                        _ => return,
-                    }
+                // Keys 0, 1, … n-1 and nothing else: the array's items by index.
+                let n = m.len();
+                let is_array = n > 0 && (0..n).all(|i| m.contains_key(&i.to_string()));
+                if is_array {
+                    let items = (0..n).filter_map(|i| m.remove(&i.to_string())).collect();
+                    *v = Json::Array(items);
                 }
-                idx.sort_unstable();
-                if idx.is_empty() || idx.iter().enumerate().any(|(n, i)| n != *i) {
-                    return;
-                }
-                let mut items: Vec<(usize, Json)> = std::mem::take(m)
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
-                    .collect();
-                items.sort_by_key(|(i, _)| *i);
-                *v = Json::Array(items.into_iter().map(|(_, x)| x).collect());
             }
             Json::Array(a) => a.iter_mut().for_each(arrays),
             _ => {}
