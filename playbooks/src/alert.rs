@@ -3786,6 +3786,18 @@ const MACOS_PROGRAMS: &[&str] = &[
     "screencapture",
     "system_profiler",
     "mdfind",
+    "security",
+    "defaults",
+    "networksetup",
+    "scutil",
+    "diskutil",
+    "dscacheutil",
+    "systemsetup",
+    "pbpaste",
+    "pbcopy",
+    "mdls",
+    "kextstat",
+    "profiles",
 ];
 
 /// The absolute directory a shell command line `cd`s into right before it runs `cmd`
@@ -7361,5 +7373,68 @@ mod tests {
             "santa": {"action": "EXEC", "path": "/bin/bash", "args": "/bin/bash -c echo hi"}});
         let a = from_json(sf, "x").unwrap();
         assert_eq!(get(&a, "process.command_line"), "/bin/bash -c echo hi");
+    }
+
+    #[test]
+    fn session_27_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Santa through Filebeat with the santad line kept whole in `message`: its `args=` is
+        // the command line the ECS process lacks.
+        let sm = json!({"event": {"module": "santa", "dataset": "santa.log"}, "host": {"name": "mbp"},
+            "process": {"pid": 7, "executable": "/bin/bash"},
+            "message": "[2025-12-02T16:41:07Z] I santad: action=EXEC|decision=ALLOW|reason=BINARY|pid=7|ppid=1|uid=501|user=b|path=/bin/bash|args=/bin/bash -c echo hi"});
+        let a = from_json(sm, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c echo hi");
+        // A process event with no OS named, whose program only macOS has (`security`): macOS.
+        let mac = json!({"process": {"executable": "/usr/bin/security", "command_line": "security find-generic-password -s x -w",
+            "parent": {"executable": "/bin/zsh"}}, "host": {"name": "m"}});
+        let a = from_json(mac, "x").unwrap();
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        let lin = json!({"process": {"executable": "/usr/bin/curl", "command_line": "curl -s x",
+            "parent": {"executable": "/bin/bash"}}, "host": {"name": "l"}});
+        assert_eq!(get(&from_json(lin, "x").unwrap(), "host.os.type"), "linux");
+        // Uptycs: an ancestor list that starts above the row's own parent (its first pid is
+        // not the `ppid`) starts at the grandparent; the row's parent columns are the parent.
+        // A `user` column that names the account is the user.
+        let up = json!({"id": "u-1", "assetId": "a-1", "assetHostName": "etl", "code": "C",
+            "metadata": {"pid": 30, "ppid": 20, "path": "/usr/bin/curl", "cmdline": "curl -o /data/x https://e.org/x",
+                "parent": "python3", "parent_path": "/opt/gis/venv/bin/python3", "parent_cmdline": "python /opt/gis/etl/sync.py",
+                "user": "gisetl", "uid": 1104,
+                "ancestor_list": "[{\"pid\":10,\"path\":\"/usr/bin/bash\",\"cmdline\":\"/bin/sh -c /opt/gis/etl/run.sh\"},{\"pid\":1,\"path\":\"/usr/sbin/crond\",\"cmdline\":\"crond -n\"}]"}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.executable"),
+            "/opt/gis/venv/bin/python3"
+        );
+        assert_eq!(get(&a, "process.parent.parent.executable"), "/usr/bin/bash");
+        assert_eq!(
+            get(&a, "process.parent.parent.parent.executable"),
+            "/usr/sbin/crond"
+        );
+        assert_eq!(get(&a, "user.name"), "gisetl");
+        // …and one whose first entry is the parent keeps it there.
+        let up2 = json!({"id": "u-2", "assetId": "a-1", "assetHostName": "etl", "code": "C",
+            "metadata": {"pid": 30, "ppid": 20, "path": "/usr/bin/curl", "cmdline": "curl x", "uid": 0,
+                "parent_path": "/usr/bin/bash",
+                "ancestor_list": [{"pid": 20, "path": "/usr/bin/bash", "cmdline": "bash /opt/a.sh"}, {"pid": 1, "path": "/usr/sbin/crond"}]}});
+        let a = from_json(up2, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.command_line"), "bash /opt/a.sh");
+        assert_eq!(
+            get(&a, "process.parent.parent.executable"),
+            "/usr/sbin/crond"
+        );
+        assert_eq!(get(&a, "user.name"), "root");
+        // Falco: the ancestors past the grandparent by name (a build step's buildkitd).
+        let fa = json!({"output": "x", "priority": "Warning", "rule": "Delete or rename shell history", "time": "2025-10-21T11:42:17Z",
+            "hostname": "ci", "source": "syscall",
+            "output_fields": {"proc.cmdline": "rm -f /root/.bash_history", "proc.exepath": "/usr/bin/rm", "proc.pname": "sh",
+                "proc.aname[2]": "runc", "proc.aname[3]": "buildkitd", "proc.aname[4]": "containerd-shim"}});
+        let a = from_json(fa, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.parent.name"), "runc");
+        assert_eq!(get(&a, "process.parent.parent.parent.name"), "buildkitd");
+        assert_eq!(
+            get(&a, "process.parent.parent.parent.parent.name"),
+            "containerd-shim"
+        );
     }
 }

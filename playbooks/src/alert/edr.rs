@@ -837,7 +837,11 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
                 .filter(|u| !u.is_empty())
         })
     };
-    match text(cols, "username") {
+    // (`user` where a collector names the account so, never a bare uid)
+    let named = text(cols, "username").or_else(|| {
+        text(cols, "user").filter(|u| !u.is_empty() && !u.bytes().all(|b| b.is_ascii_digit()))
+    });
+    match named {
         Some(u) => set_user(e, u),
         None if uid == Some("0") => set_path(e, "user.name", s("root")),
         None => {
@@ -1666,6 +1670,15 @@ pub(super) fn falco(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Optio
     }
     if let Some(c) = get("proc.acmdline[2]") {
         set_path(&mut e, "process.parent.parent.command_line", s(c));
+    }
+    // Further ancestors by name: a container build's step shows its builder (buildkitd) here.
+    for (k, to) in [
+        ("proc.aname[3]", "process.parent.parent.parent.name"),
+        ("proc.aname[4]", "process.parent.parent.parent.parent.name"),
+    ] {
+        if let Some(n) = get(k) {
+            set_path(&mut e, to, s(n));
+        }
     }
     for (from, to) in [
         ("proc.pid", "process.pid"),
@@ -5299,11 +5312,21 @@ pub(super) fn santa_pipes(ecs: &mut Map<String, Json>) {
         || ecs.contains_key("santa");
     // A shipper that parsed the line into its own `santa` fields (`santa.args`) and left
     // the ECS process without its command line.
+    // Or one that kept the santad line whole (`message`, `event.original`) and parsed only
+    // the path and hash out of it.
     let args = ecs
         .get("santa")
         .and_then(|x| text(x, "args"))
         .filter(|a| !a.trim().is_empty())
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| {
+            let line = mtext(ecs, "message")
+                .or_else(|| ecs.get("event").and_then(|e| text(e, "original")))?;
+            let rec = santa_line(line)?;
+            rec.get("process")
+                .and_then(|p| text(p, "command_line"))
+                .map(str::to_owned)
+        });
     let Some(Json::Object(p)) = ecs.get_mut("process").filter(|_| santa) else {
         return;
     };

@@ -241,10 +241,30 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
             text(entry, "cmdline"),
         );
     }
-    for (a, prefix) in ancestors
-        .iter()
-        .zip(["process.parent", "process.parent.parent"])
-    {
+    // The row's own parent columns (`parent_path`, `parent_cmdline`) name the parent; a list
+    // that starts above it (its first pid is not the row's `ppid`) starts at the grandparent.
+    let num_of = |v: Option<&Json>| match v {
+        Some(Json::Number(n)) => n.as_i64(),
+        Some(Json::String(t)) => t.parse::<i64>().ok(),
+        _ => None,
+    };
+    let ppid = num_of(cols.get("ppid"));
+    let own_parent =
+        text(&cols, "parent_path").is_some() || text(&cols, "parent_cmdline").is_some();
+    let starts_above = own_parent
+        && ancestors.first().is_some_and(|a| {
+            let pid = num_of(a.get("pid"));
+            (ppid.is_some() && pid.is_some() && pid != ppid)
+                || text(a, "path")
+                    .zip(text(&cols, "parent_path"))
+                    .is_some_and(|(a, p)| basename_of(a) != basename_of(p))
+        });
+    let levels: &[&str] = if starts_above {
+        &["process.parent.parent", "process.parent.parent.parent"]
+    } else {
+        &["process.parent", "process.parent.parent"]
+    };
+    for (a, prefix) in ancestors.iter().zip(levels.iter().copied()) {
         let path = text(a, "path").map(str::to_owned);
         if path.is_none()
             && let Some(n) = text(a, "exe_name")
