@@ -220,8 +220,10 @@ fn block_header(source: &str, line: u32) -> Option<char> {
     let prev = source.lines().nth((line as usize).checked_sub(2)?)?;
     let t = prev.trim_end();
     let t = t.strip_suffix(['-', '+']).unwrap_or(t);
-    let c = t.chars().last()?;
-    let before = t[..t.len() - 1].chars().last();
+    // By characters: the last one may be multi-byte (a mangled file, a non-ASCII name).
+    let mut rev = t.chars().rev();
+    let c = rev.next()?;
+    let before = rev.next();
     ((c == '|' || c == '>') && before.is_none_or(|b| b == ' ' || b == ':')).then_some(c)
 }
 
@@ -264,6 +266,17 @@ fn block_pos(source: &str, header_line: u32, folded: bool, char_index: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_header_reads_characters_not_bytes() {
+        // A line ending in a multi-byte character (a mangled file) is no block header, and
+        // reading it must not split the character.
+        let src = "a: x\n  - name: network_after_executio\u{FFFD}\nb: |\n  text\n";
+        assert_eq!(block_header(src, 3), None);
+        assert_eq!(block_header(src, 4), Some('|'));
+        assert_eq!(block_header("k: é>\nv\n", 2), None);
+        assert_eq!(block_header("k: >-\nv\n", 2), Some('>'));
+    }
 
     #[test]
     fn nodes_carry_positions() {
