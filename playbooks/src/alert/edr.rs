@@ -1456,12 +1456,10 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                 let f = file.as_deref().filter(|f| f.contains(['/', '\\']))?;
                 tree.iter().rposition(|p| {
                     text(p, "cmdline").is_some_and(|c| {
-                        c.split_whitespace().next().is_some_and(|w| !w.contains(f))
-                            && c.contains(f)
-                            && !matches!(
-                                basename_of(c.split_whitespace().next().unwrap_or_default()),
-                                "sudo" | "doas"
-                            )
+                        let program = c.split_whitespace().next().unwrap_or_default();
+                        c.contains(f)
+                            && !program.contains(f)
+                            && !matches!(basename_of(program), "sudo" | "doas")
                     })
                 })
             })

@@ -540,29 +540,19 @@ pub(super) fn correlated_events(
     let mut rows = audit_records(events);
     // Newest last: an export that lists them newest first is put in time order when every row
     // says when it happened (the same kind of value in each: epoch numbers, or ISO strings).
-    let when = |r: &Map<String, Json>| {
+    fn when(r: &Map<String, Json>) -> Option<&Json> {
         ["startTime", "starttime", "deviceTime", "devicetime"]
             .iter()
-            .find_map(|k| r.get(*k).filter(|v| v.is_number() || v.is_string()))
-            .cloned()
-    };
-    let times: Vec<Option<Json>> = rows.iter().map(when).collect();
-    if times
-        .iter()
-        .all(|t| t.as_ref().is_some_and(Json::is_number))
-        || times
-            .iter()
-            .all(|t| t.as_ref().is_some_and(Json::is_string))
-    {
-        let key = |r: &Map<String, Json>| match when(r) {
-            Some(Json::Number(n)) => (n.as_f64().unwrap_or_default(), String::new()),
-            Some(Json::String(t)) => (0.0, t),
-            _ => (0.0, String::new()),
-        };
+            .find_map(|k| r.get(*k))
+    }
+    if rows.iter().all(|r| when(r).is_some_and(Json::is_number)) {
+        let at = |r: &Map<String, Json>| when(r).and_then(Json::as_f64).unwrap_or_default();
+        rows.sort_by(|a, b| at(a).total_cmp(&at(b)));
+    } else if rows.iter().all(|r| when(r).is_some_and(Json::is_string)) {
         rows.sort_by(|a, b| {
-            key(a)
-                .partial_cmp(&key(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
+            when(a)
+                .and_then(Json::as_str)
+                .cmp(&when(b).and_then(Json::as_str))
         });
     }
     let procs: Vec<Map<String, Json>> = rows

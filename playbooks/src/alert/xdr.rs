@@ -999,8 +999,9 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                     .and_then(Json::as_array)
                     .and_then(|a| a.first())
                     .and_then(|m| text(m, "name"));
+                let (head, rest) = path.split_once('.').unwrap_or((path, ""));
                 if let Some(n) = name
-                    && super::get_path(&Json::Object(e.clone()), path).is_none()
+                    && e.get(head).and_then(|v| super::get_path(v, rest)).is_none()
                 {
                     set_path(&mut e, path, s(n));
                 }
