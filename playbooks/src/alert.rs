@@ -7771,4 +7771,34 @@ mod tests {
         let a = from_json(sy, "x").unwrap();
         assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
     }
+
+    #[test]
+    fn session_29_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // One Sumo Logic message as a monitor's webhook sends it: `_raw` (a JSON event no reader
+        // knows, its command line an `args` list) beside the message's metadata; the account id
+        // and the macOS path are read too.
+        let raw = json!({"event": "exec", "host": "LIB-3", "pid": 812, "ppid": 1, "uid": 0, "user": "root",
+            "path": "/bin/bash", "args": ["/bin/bash", "/Library/Scripts/IT/reset.sh"]});
+        let sumo = json!({"_messagetime": 1762383600221_i64, "_sourcehost": "LIB-3", "_raw": raw.to_string(),
+            "alert": {"name": "Root shell"}});
+        let a = from_json(sumo, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/bash /Library/Scripts/IT/reset.sh"
+        );
+        assert_eq!(get(&a, "process.executable"), "/bin/bash");
+        assert_eq!(get(&a, "user.id"), "0");
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // … while a Sumo document whose `_raw` is a plain line is not unwrapped into nothing.
+        let line = json!({"_messagetime": 1_i64, "_raw": "Nov  5 21:00:00 h sudo: u : COMMAND=/usr/bin/id"});
+        assert!(from_json(line, "x").is_ok());
+        // SentinelOne Deep Visibility's URL as `dst.url.address`.
+        let s1 = json!({"event.type": "Process Creation", "endpoint.name": "mbp", "endpoint.os": "osx",
+            "src.process.name": "zsh", "src.process.cmdline": "-zsh", "tgt.process.cmdline": "bash", "tgt.process.image.path": "/bin/bash",
+            "dst.url.address": "https://e.example/i.sh", "dst.ip.address": "203.0.113.5"});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(get(&a, "url.full"), "https://e.example/i.sh");
+        assert_eq!(get(&a, "destination.ip"), "203.0.113.5");
+    }
 }

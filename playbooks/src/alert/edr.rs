@@ -1238,6 +1238,7 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
         ("dst.port.number", "destination.port"),
         ("event.dns.request", "dns.question.name"),
         ("url.address", "url.full"),
+        ("dst.url.address", "url.full"),
     ] {
         if let Some(v) = super::get_path(&d, from).filter(|v| !v.is_null()) {
             set_path(&mut e, to, v.clone());
@@ -1376,7 +1377,12 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                 .into_iter()
                 .flatten()
                 .collect(),
-            None => obj.get("sourceParentProcessInfo").into_iter().collect(),
+            // (or nested in the source, `parent: {name, commandline, grandparent}`)
+            None => obj
+                .get("sourceParentProcessInfo")
+                .or_else(|| src.get("parent").filter(|p| p.is_object()))
+                .into_iter()
+                .collect(),
         };
         for (p, prefix) in parents
             .into_iter()
@@ -1384,6 +1390,19 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
         {
             let (path, cmd) = proc_(p, "filePath", "commandline");
             put_process(&mut e, prefix, path, cmd.as_deref());
+        }
+        // A grandparent the source's parent names by its command line.
+        if e.get("process")
+            .and_then(|p| p.get("parent"))
+            .and_then(|p| p.get("parent"))
+            .is_none()
+            && let Some(g) = src
+                .get("parent")
+                .and_then(|p| p.get("grandparent"))
+                .and_then(Json::as_str)
+                .filter(|g| g.starts_with('/') || g.contains(":\\"))
+        {
+            put_process(&mut e, "process.parent.parent", None, Some(g));
         }
         if let Some(t) = tgt {
             if let Some(w) = text(t, "tgtProcWorkingDirectory") {

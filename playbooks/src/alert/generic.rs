@@ -339,7 +339,22 @@ pub(super) fn fields(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
     if let Some(joined) = argv_joined(obj, 0) {
         return fields(&joined);
     }
-    let mut e = fields_by_name(obj)?;
+    // A bare `args` list is a command line only when nothing else names one (`{path, args}`):
+    // elsewhere it may be the arguments without the program, or encoded.
+    let mut e = match fields_by_name(obj) {
+        Some(e) => e,
+        None => {
+            let argv: Vec<&str> = obj
+                .get("args")?
+                .as_array()?
+                .iter()
+                .map(Json::as_str)
+                .collect::<Option<_>>()?;
+            let mut joined = obj.clone();
+            joined.insert("args".into(), s(&super::edr::shell_join(&argv)));
+            fields_by_name(&joined)?
+        }
+    };
     // A chain given as a list says which process is the newest and who started it: it
     // replaces what the first names found said of the process and its parents — when what
     // they found is one of the chain's (a list of ancestors beside the event is not the event).
@@ -398,15 +413,19 @@ fn guess_os(e: &Map<String, Json>) -> Option<&'static str> {
         }
         v.and_then(Json::as_str).unwrap_or_default()
     };
-    let first = [at(&["executable"]), at(&["command_line"])]
-        .into_iter()
-        .find(|v| !v.is_empty())
-        .unwrap_or_default();
-    let names = format!("{first} {} {}", at(&["name"]), at(&["parent", "name"]));
+    let names = format!(
+        "{} {} {} {}",
+        at(&["executable"]),
+        at(&["command_line"]),
+        at(&["name"]),
+        at(&["parent", "name"])
+    );
     match names.as_str() {
         c if c.contains(":\\") || c.to_ascii_lowercase().contains(".exe") => Some("windows"),
         c if c.contains("/Applications/")
             || c.contains("/Users/")
+            || c.contains("/Library/")
+            || c.contains("/System/")
             || c.contains("osascript")
             || c.ends_with(" launchd") =>
         {
@@ -552,6 +571,10 @@ fn fields_by_name(obj: &Map<String, Json>) -> Option<Map<String, Json>> {
             }
             None => set_path(&mut e, "user.name", s(u)),
         }
+    }
+    // A numeric account id beside the record's fields (`uid: 0`).
+    if let Some(uid) = num(obj, &["uid", "userid"]) {
+        set_path(&mut e, "user.id", s(&uid.to_string()));
     }
     // The account a command ran as through sudo or runas, beside the one who asked.
     if let Some(r) = first(&all, &["runas", "runasuser"], |v| !v.contains(' '))

@@ -2083,10 +2083,17 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
     {
         return Some(body.clone());
     }
-    // Sumo Logic's search-job messages (`{"map": {"_raw": …, "_sourcehost": …, fields…}}`): the
+    // Sumo Logic's search-job messages (`{"map": {"_raw": …, "_sourcehost": …, fields…}}`), or
+    // one message as a monitor's webhook sends it (`_raw` beside `_messagetime` at the top): the
     // raw message when it is a JSON event, else the message's fields with the raw line.
-    if let Some(Json::Object(m)) = obj.get("map")
+    let sumo = match obj.get("map") {
+        Some(Json::Object(m)) => Some(m),
+        _ if obj.contains_key("_raw") && obj.contains_key("_messagetime") => Some(obj),
+        _ => None,
+    };
+    if let Some(m) = sumo
         && (m.contains_key("_raw") || m.contains_key("_messagetime"))
+        && (!std::ptr::eq(m, obj) || m.get("_raw").and_then(json_text).is_some())
     {
         let host = m.get("_sourcehost").filter(|h| h.is_string()).cloned();
         let mut inner = m

@@ -386,6 +386,37 @@ pub(super) fn cisco_secure_endpoint(
             .or_else(|| f.get("grandparent"))
             .and_then(Json::as_object);
     }
+    // The ancestry as a list of paths or command lines, oldest first, ending with the process
+    // (`process_tree`): the parent's command line and the grandparent where the file lacks them.
+    let tree: Vec<&str> = obj
+        .get("process_tree")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let missing = |e: &Map<String, Json>, prefix: &str| {
+        let mut v = e.get("process");
+        for k in prefix.split('.').skip(1) {
+            v = v.and_then(|x| x.get(k));
+        }
+        v.and_then(|x| x.get("command_line")).is_none()
+    };
+    for (back, prefix) in [(2, "process.parent"), (3, "process.parent.parent")] {
+        if let Some(v) = tree.len().checked_sub(back).and_then(|i| tree.get(i))
+            && missing(&e, prefix)
+        {
+            let program = v.trim_matches('"');
+            if !v.contains(" /")
+                && !v.contains(" -")
+                && program.to_ascii_lowercase().ends_with(".exe")
+            {
+                put_process(&mut e, prefix, Some(program.to_owned()), None);
+            } else {
+                put_process(&mut e, prefix, None, Some(v));
+            }
+        }
+    }
     if let Some(pid) = file
         .and_then(|f| f.get("parent"))
         .and_then(|p| p.get("process_id"))
