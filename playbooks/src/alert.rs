@@ -7800,5 +7800,51 @@ mod tests {
         let a = from_json(s1, "x").unwrap();
         assert_eq!(get(&a, "url.full"), "https://e.example/i.sh");
         assert_eq!(get(&a, "destination.ip"), "203.0.113.5");
+        // Trend Vision One: an Office application given as the object, which the acting
+        // interpreter's command never names, is the chain's origin above the parent.
+        let tr = json!({"schemaVersion": "1.12", "id": "WB-1", "model": "Office Application Spawned PowerShell", "workbenchLink": "https://portal.xdr.trendmicro.com/x",
+            "indicators": [{"id": 1, "type": "command_line", "field": "processCmd", "value": "powershell.exe -nop -c iex x"},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "C:\\Windows\\system32\\cmd.exe /c powershell -nop -c x"},
+                {"id": 3, "type": "command_line", "field": "objectCmd", "value": "\"C:\\Program Files\\Microsoft Office\\Root\\Office16\\EXCEL.EXE\" \"C:\\Users\\u\\d.xlsm\""}]});
+        let a = from_json(tr, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "powershell.exe -nop -c iex x"
+        );
+        assert_eq!(get(&a, "process.parent.name"), "cmd.exe");
+        assert_eq!(get(&a, "process.parent.parent.name"), "EXCEL.EXE");
+        // Cortex XDR: a connection whose action is the command the actor (ssh) sent to the far
+        // end is the actor's; a program the connection's action ran locally stays the process.
+        let cx = json!({"alert_id": "1", "host_name": "mbp", "os_type": "AGENT_OS_MAC", "actor_process_image_name": "ssh", "actor_process_image_path": "/usr/bin/ssh",
+            "actor_process_command_line": "ssh -o StrictHostKeyChecking=no root@10.1.1.4 bash -s",
+            "causality_actor_process_command_line": "zsh -c for ip in 10.1.1.{1..9}; do ssh root@$ip 'bash -s' < /tmp/.r.sh; done",
+            "action_process_image_command_line": "bash -s (remote)", "action_remote_ip": "10.1.1.4", "action_remote_port": 22});
+        let a = from_json(cx, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "ssh");
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // SentinelOne threat: the commands its indicators quote follow as branches; prose does not.
+        let s1 = json!({"threatInfo": {"threatId": "t", "filePath": "/usr/bin/osascript", "classification": "Infostealer",
+                "maliciousProcessArguments": "osascript -l JavaScript /Users/c/Library/.s/u.js"},
+            "agentRealtimeInfo": {"agentComputerName": "mbp", "agentOsType": "macos"},
+            "indicators": [{"category": "InfoStealer", "description": "Keychain dumping via security utility: security dump-keychain -d /Users/c/login.keychain-db"},
+                {"category": "Persistence", "description": "LaunchAgent com.apple.s.plist created"}]});
+        let a = from_json(s1, "x").unwrap();
+        let cmd = get(&a, "process.command_line");
+        assert!(
+            cmd.ends_with("\nsecurity dump-keychain -d /Users/c/login.keychain-db"),
+            "{cmd}"
+        );
+        assert!(!cmd.contains("LaunchAgent"), "{cmd}");
+        // Cisco Secure Endpoint: the ancestry as a list, oldest first.
+        let ci = json!({"event_type": "Executed Malware", "connector_guid": "c", "computer": {"connector_guid": "c", "hostname": "srv"},
+            "file": {"file_name": "powershell.exe", "file_path": "\\\\?\\C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "parent": {"file_name": "cmd.exe"}},
+            "command_line": {"arguments": "powershell.exe -enc AA"},
+            "process_tree": ["C:\\Program Files (x86)\\Kaseya\\C1\\AgentMon.exe", "C:\\Windows\\System32\\cmd.exe /c \"C:\\kworking\\r.bat\"", "powershell.exe"]});
+        let a = from_json(ci, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "C:\\Windows\\System32\\cmd.exe /c \"C:\\kworking\\r.bat\""
+        );
+        assert_eq!(get(&a, "process.parent.parent.name"), "AgentMon.exe");
     }
 }

@@ -1606,6 +1606,34 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
             ),
             None => cmd,
         };
+        // Commands the indicators quote (`…via security utility: security dump-keychain -d …`,
+        // or a description that is only the command): what the threat's process ran, as
+        // branches — a bare lower-case program name followed by an option or a path, never
+        // prose, and never the process's own line again.
+        let quoted_cmds: Vec<&str> = obj
+            .get("indicators")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| text(i, "description"))
+            .map(|d| d.rsplit_once(": ").map_or(d, |(_, c)| c).trim())
+            .filter(|c| {
+                let mut words = c.split_whitespace();
+                let prog = words.next().unwrap_or_default();
+                !prog.is_empty()
+                    && prog.chars().all(|ch| {
+                        ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-/".contains(ch)
+                    })
+                    && words.any(|w| w.starts_with(['-', '/']))
+                    && Some(*c) != quoted.as_deref()
+                    && cmd.as_deref().is_none_or(|own| !own.contains(*c))
+            })
+            .collect();
+        let cmd = if quoted_cmds.is_empty() {
+            cmd
+        } else {
+            with_branches(cmd.as_deref(), quoted_cmds)
+        };
         path.as_ref().or(cmd.as_ref())?;
         put_process(&mut e, "process", path, cmd.as_deref());
         // The techniques SentinelOne's indicators name.
@@ -3977,8 +4005,19 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         let name = text(&o, &format!("{prefix}_image_name")).map(str::to_owned);
         (path, cmd, name)
     };
-    let action = proc_("action_process");
     let actor = proc_("actor_process");
+    // A connection's alert (`action_remote_ip`) whose action names no program of its own and
+    // whose command the actor's own command line holds (`ssh … root@h bash -s` and `bash -s`):
+    // what the actor asked the far end to run, not a process on this host.
+    let action = Some(proc_("action_process"))
+        .filter(|a| {
+            let remote_command = a.1.as_deref().is_some_and(|c| {
+                let c = c.trim_end_matches("(remote)").trim();
+                !c.is_empty() && actor.1.as_deref().is_some_and(|own| own.contains(c))
+            });
+            !(has("action_remote_ip") && a.0.is_none() && a.2.is_none() && remote_command)
+        })
+        .unwrap_or((None, None, None));
     let cause = proc_("causality_actor_process");
     // The OS-level actor (`os_actor_process_*`), where it is another process than the actor
     // and the causality root: the step between them (`sh -c 'curl … | bash'` under the agent).
@@ -4050,6 +4089,7 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
     }
     if let Some(os) = text(&o, "os_actual")
         .or_else(|| text(&o, "agent_os_type"))
+        .or_else(|| text(&o, "os_type"))
         .or_else(|| text(&o, "agent_os_sub_type"))
         .or_else(|| text(&o, "platform"))
     {
@@ -4170,10 +4210,40 @@ pub(super) fn trend_chain<'a>(
         acting = (Some(path), Some(cmd));
         object = (None, None);
     }
-    let grand = (field("parentParentFilePath"), field("parentParentCmd"));
+    let mut grand = (field("parentParentFilePath"), field("parentParentCmd"));
+    // An object that is an Office application or a browser, which the acting interpreter's
+    // command never names: the document's program the chain began in, not a program the
+    // interpreter started — the ancestor above the parent.
+    let object_program = object.0.map(program_name).or_else(|| {
+        object
+            .1
+            .and_then(|c| crate::funcs::split_args(c).into_iter().next())
+            .map(|p| program_name(&p))
+    });
+    if let Some(prog) = object_program
+        && [
+            "winword", "excel", "powerpnt", "outlook", "msaccess", "mspub", "visio", "onenote",
+            "chrome", "msedge", "firefox", "iexplore", "acrord32", "acrobat",
+        ]
+        .contains(&prog.as_str())
+        && acting.1.is_some_and(|c| {
+            super::is_interpreter_name(&program_name(
+                &crate::funcs::split_args(c)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+            )) && !c.to_ascii_lowercase().contains(&prog)
+        })
+        && grand == (None, None)
+    {
+        grand = object;
+        object = (None, None);
+    }
     let judged_is_object = object.0.is_some() || object.1.is_some();
     let chain = if judged_is_object {
         vec![object, acting, parent]
+    } else if parent == (None, None) {
+        vec![acting, grand]
     } else {
         vec![acting, parent, grand]
     };
