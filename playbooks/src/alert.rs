@@ -7846,5 +7846,23 @@ mod tests {
             "C:\\Windows\\System32\\cmd.exe /c \"C:\\kworking\\r.bat\""
         );
         assert_eq!(get(&a, "process.parent.parent.name"), "AgentMon.exe");
+        // Trend: an object known by its path alone that the acting command starts by name is
+        // what that command line already says; the acting process is judged.
+        let tr = json!({"schemaVersion": "1.14", "id": "WB-2", "model": "Script Host Launched via Command Prompt", "workbenchLink": "https://portal.xdr.trendmicro.com/x",
+            "indicators": [{"id": 1, "type": "command_line", "field": "processCmd", "value": "C:\\Windows\\system32\\cmd.exe /c cscript.exe //B C:\\Windows\\System32\\slmgr.vbs /ato"},
+                {"id": 2, "type": "command_line", "field": "parentCmd", "value": "C:\\Windows\\system32\\gpscript.exe /Startup"},
+                {"id": 3, "type": "fullpath", "field": "objectFilePath", "value": "C:\\Windows\\System32\\cscript.exe"}]});
+        let a = from_json(tr, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("slmgr.vbs /ato"));
+        assert_eq!(get(&a, "process.parent.name"), "gpscript.exe");
+        // A Datadog log item exported without its `type`.
+        let dd = json!({"id": "AwAAAZ8", "attributes": {"service": "runtime-security-agent", "host": "ip-10-4", "tags": ["source:runtime-security-agent"],
+            "attributes": {"evt": {"name": "exec"}, "process": {"pid": 9, "user": "app", "comm": "python3", "executable": {"path": "/usr/bin/python3.11"},
+                "argv0": "python3", "args": "/dev/shm/.c/.sd.py -q"}}}});
+        let a = from_json(dd, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "python3 /dev/shm/.c/.sd.py -q"
+        );
     }
 }

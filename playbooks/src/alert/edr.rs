@@ -2289,6 +2289,17 @@ pub(super) fn datadog_event(obj: &Map<String, Json>) -> Option<(Option<&str>, &J
         _ if datadog_item(obj.get("type").and_then(Json::as_str)) => {
             (obj.get("id").and_then(Json::as_str), obj.get("attributes")?)
         }
+        // A log item exported without its `type`: the agent's event (`evt`) under
+        // `attributes.attributes`, beside the log's service and tags.
+        _ if obj.get("type").is_none()
+            && obj
+                .get("attributes")
+                .and_then(|a| a.get("attributes"))
+                .and_then(|a| a.get("evt"))
+                .is_some_and(Json::is_object) =>
+        {
+            (obj.get("id").and_then(Json::as_str), obj.get("attributes")?)
+        }
         _ => return None,
     };
     let event = sig
@@ -4208,6 +4219,16 @@ pub(super) fn trend_chain<'a>(
             .is_some_and(|first| program_name(first) == program_name(path))
     {
         acting = (Some(path), Some(cmd));
+        object = (None, None);
+    }
+    // An object known by its path alone, which the acting command line starts by name
+    // (`cmd /c cscript.exe //B slmgr.vbs …` beside `objectFilePath` cscript.exe): that command
+    // line says all the object ran, so the acting process is the one judged.
+    if let ((Some(path), None), (_, Some(cmd))) = (object, acting)
+        && cmd
+            .to_ascii_lowercase()
+            .contains(&super::basename_of(path).to_ascii_lowercase())
+    {
         object = (None, None);
     }
     let mut grand = (field("parentParentFilePath"), field("parentParentCmd"));
