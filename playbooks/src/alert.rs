@@ -3187,6 +3187,24 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
             "process.parent.command_line",
             field(Some(pp), "CommandLine"),
         );
+        let beside = |k: &str| {
+            extra
+                .get(k)
+                .and_then(Json::as_str)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        // (or the parent given by name, its command line and grandparent beside it)
+        if let Some(name) = pp.as_str().filter(|n| !n.is_empty()) {
+            set("process.parent.name", Some(name.to_owned()));
+            set(
+                "process.parent.command_line",
+                beside("ParentProcessCommandLine"),
+            );
+            set("process.parent.parent.name", beside("GrandParentProcess"));
+        }
+        // The account's logon kind (`LogonType: Network`, a remote session).
+        set("winlog.logon.type", beside("LogonType"));
     }
     // On a process-creation row, the initiating process's own parent and working directory.
     if process_event {
@@ -7863,6 +7881,31 @@ mod tests {
         assert_eq!(
             get(&a, "process.command_line"),
             "python3 /dev/shm/.c/.sd.py -q"
+        );
+        // … whose argument list already starts with the program.
+        let dd = json!({"id": "AwAAAZ9", "type": "log", "attributes": {"service": "runtime-security-agent", "attributes": {"evt": {"name": "exec"},
+            "process": {"comm": "bash", "executable": {"path": "/usr/bin/bash"}, "args": ["bash"]}}}});
+        let a = from_json(dd, "x").unwrap();
+        assert_eq!(get(&a, "process.command_line"), "bash");
+        // Defender AlertEvidence naming the parent by name in `AdditionalFields`, with its
+        // command line, the grandparent and the logon type beside it.
+        let de = json!({"Timestamp": "2025-12-09T14:22:08Z", "AlertId": "da1", "Title": "Suspicious PowerShell command line", "ServiceSource": "Microsoft Defender for Endpoint",
+            "EntityType": "Process", "FileName": "powershell.exe", "FolderPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "ProcessCommandLine": "powershell.exe -nop -enc AA", "AccountName": "hd.m", "DeviceName": "fs02",
+            "AdditionalFields": "{\"ParentProcess\": \"wsmprovhost.exe\", \"ParentProcessCommandLine\": \"C:\\\\Windows\\\\system32\\\\wsmprovhost.exe -Embedding\", \"GrandParentProcess\": \"svchost.exe\", \"LogonType\": \"Network\"}"});
+        let a = from_json(de, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.name"), "wsmprovhost.exe");
+        assert_eq!(get(&a, "process.parent.parent.name"), "svchost.exe");
+        assert_eq!(get(&a, "winlog.logon.type"), "Network");
+        // A SentinelOne threat whose file is a Windows script, no arguments recorded: the
+        // script host ran it.
+        let s1 = json!({"threatInfo": {"threatId": "t", "filePath": "\\Device\\HarddiskVolume3\\Users\\k\\AppData\\Roaming\\u.vbs", "originatorProcess": "cmd.exe", "classification": "Malware"},
+            "agentRealtimeInfo": {"agentComputerName": "lt-1", "agentOsType": "windows"}});
+        let a = from_json(s1, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "wscript.exe");
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "wscript.exe \"C:\\Users\\k\\AppData\\Roaming\\u.vbs\""
         );
     }
 }

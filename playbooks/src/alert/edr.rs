@@ -1253,6 +1253,28 @@ pub(super) fn sentinelone(obj: &Map<String, Json>) -> Option<(Map<String, Json>,
     Some((e, None))
 }
 
+/// The program Windows runs a script file with, by its extension (`.vbs` → wscript.exe), and
+/// the command line it is given.
+fn script_host_for(file: &str) -> Option<(&'static str, String)> {
+    let f = file.to_ascii_lowercase();
+    if !f.contains(":\\") {
+        return None;
+    }
+    let (exe, cmd) = match f.rsplit_once('.').map(|(_, x)| x)? {
+        "vbs" | "vbe" | "js" | "jse" | "wsf" | "wsh" => {
+            (r"C:\Windows\System32\wscript.exe", "wscript.exe")
+        }
+        "hta" => (r"C:\Windows\System32\mshta.exe", "mshta.exe"),
+        "ps1" => (
+            r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe",
+            "powershell.exe -File",
+        ),
+        "bat" | "cmd" => (r"C:\Windows\System32\cmd.exe", "cmd.exe /c"),
+        _ => return None,
+    };
+    Some((exe, format!("{cmd} \"{file}\"")))
+}
+
 /// The Windows interpreter a threat's process arguments belong to when the threat's file is a
 /// script, not a program: cmd's switches (`/c`, `/k`, `/r`) or PowerShell's (`-nop`, `-enc`,
 /// `-w hidden`, `-ep bypass`, `-command`).
@@ -1595,11 +1617,21 @@ fn sentinelone_api(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option
                 (f.starts_with('/').then(|| f.to_owned()), Some(a.to_owned()))
             }
             (Some(p), Some(a)) => (Some(p.clone()), Some(format!("\"{p}\" {a}"))),
+            // A Windows script with no arguments recorded, caught as it ran: the program that
+            // runs that kind of script, with the script as its argument.
+            (Some(p), None) if let Some((exe, cmd)) = script_host_for(&p) => {
+                set_path(&mut e, "file.path", s(&p));
+                (Some(exe.to_owned()), Some(cmd))
+            }
             (p, a) => (p, a.map(str::to_owned)),
         };
         // Entries after the threat's own in the tree are what it started: their command lines
         // follow its own as branches.
-        let cmd = match from_tree {
+        // (also when the threat's own arguments are that entry's command line)
+        let branches_after = from_tree.or_else(|| {
+            leaf.filter(|&i| own_args.is_some_and(|a| text(tree[i], "cmdline") == Some(a)))
+        });
+        let cmd = match branches_after {
             Some(i) => with_branches(
                 cmd.as_deref(),
                 tree[i + 1..].iter().filter_map(|p| text(p, "cmdline")),
@@ -2349,14 +2381,20 @@ pub(super) fn datadog_signal(
                 None => rest.to_owned(),
             });
         }
-        let mut argv: Vec<&str> = a0.into_iter().collect();
-        argv.extend(
-            x.get("args")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str),
-        );
+        let args: Vec<&str> = x
+            .get("args")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        // A list that already starts with the program (`args: ["bash"]` beside `comm: bash`).
+        let has_program = a0.is_some_and(|a0| {
+            args.first()
+                .is_some_and(|f| basename_of(f) == basename_of(a0))
+        });
+        let mut argv: Vec<&str> = a0.filter(|_| !has_program).into_iter().collect();
+        argv.extend(args);
         (!argv.is_empty()).then(|| shell_join(&argv))
     };
     let exe = |x: &Json| {
@@ -2716,10 +2754,17 @@ pub(super) fn santa_telemetry(
         if let Some(p) = pid(instigator) {
             set_path(&mut e, "process.parent.pid", p);
         }
-        if let Some(d) = ev.get("working_directory").and_then(|d| text(d, "path")) {
+        if let Some(d) = ev
+            .get("working_directory")
+            .and_then(|d| text(d, "path"))
+            .or_else(|| text(ev, "cwd"))
+        {
             set_path(&mut e, "process.working_directory", s(d));
         }
-        if let Some(q) = text(ev, "quarantine_url") {
+        if let Some(q) = text(ev, "quarantine_url").or_else(|| {
+            ev.get("file_origin")
+                .and_then(|o| text(o, "quarantine_url"))
+        }) {
             set_path(&mut e, "file.origin_url", s(q));
         }
         if let Some(d) = text(ev, "decision") {
@@ -2740,8 +2785,11 @@ pub(super) fn santa_telemetry(
     if let Some(v) = sig.and_then(|sig| text(sig, "team_id")) {
         set_path(&mut e, "process.code_signature.team_id", s(v));
     }
+    // (or no signature recorded at all and no flags given: Santa leaves the message out for a
+    // program that has none)
+    let flags = me.get("cs_flags").and_then(Json::as_u64);
     if sig.is_none_or(|sig| text(sig, "signing_id").is_none() && text(sig, "cdhash").is_none())
-        && me.get("cs_flags").and_then(Json::as_u64) == Some(0)
+        && (flags == Some(0) || (sig.is_none() && flags.is_none()))
         && me.get("is_platform_binary").and_then(Json::as_bool) == Some(false)
     {
         // No signature and no code-signing flags at all: an unsigned program.
