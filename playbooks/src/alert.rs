@@ -7907,5 +7907,13 @@ mod tests {
             get(&a, "process.command_line"),
             "wscript.exe \"C:\\Users\\k\\AppData\\Roaming\\u.vbs\""
         );
+        // Sophos: a remedy item of type `command` is the detected process by its command line.
+        let so = json!({"id": "s", "type": "Event::Endpoint::Threat::CommandLineMalwareDetected", "endpoint_id": "e", "customer_id": "c", "location": "ws-1",
+            "name": "Malicious behavior detected in \"C:\\Users\\d\\AppData\\Local\\scvhost.exe\" (Exec_36a)",
+            "core_remedy_items": {"items": [{"type": "command", "descriptor": "powershell.exe -NoP -W Hidden -c \"IEX x\"",
+                "processPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"}]}});
+        let a = from_json(so, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "powershell.exe");
+        assert!(get(&a, "process.command_line").contains("IEX x"));
     }
 }

@@ -1752,10 +1752,11 @@ pub(super) fn sophos_central(
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     // The remediation chain's processes, the detected one first (its command line when the
-    // descriptor says more than the path), then the program that started it.
+    // descriptor says more than the path), then the program that started it; a `command` item
+    // is a process known by its command line.
     let procs: Vec<(Option<String>, Option<&str>)> = items
         .iter()
-        .filter(|i| text(i, "type") == Some("process"))
+        .filter(|i| matches!(text(i, "type"), Some("process" | "command")))
         .map(|i| {
             let desc = text(i, "descriptor");
             // A bare path (`C:\\Program Files\\…\\WINWORD.EXE`), or a command line.
