@@ -2581,6 +2581,44 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
                 }
             }
         }
+        // A pipeline that joined the parent and grandparent records (`parent`, `grandparent`:
+        // `exe`, `cmd`, `argc`, `uid`), and the login account (`login_user`).
+        for (k, prefix) in [
+            ("parent", "process.parent"),
+            ("grandparent", "process.parent.parent"),
+        ] {
+            let Some(Json::Object(p)) = a.get(k) else {
+                continue;
+            };
+            let ptext = |k: &str| match p.get(k) {
+                Some(Json::String(v)) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+                Some(Json::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let have = prefix
+                .split('.')
+                .try_fold(&*ecs, |m, k| m.get(k)?.as_object())
+                .is_some_and(|m| m.contains_key("executable"));
+            if have {
+                continue;
+            }
+            if let Some(exe) = ptext("exe") {
+                set_path(ecs, &format!("{prefix}.executable"), s(&exe));
+                set_path(ecs, &format!("{prefix}.name"), s(basename_of(&exe)));
+            }
+            if let Some(c) = ptext("cmd").or_else(|| ptext("cmdline")) {
+                set_path(ecs, &format!("{prefix}.command_line"), s(&c));
+            }
+            if let Some(n) = ptext("argc").and_then(|n| n.parse::<i64>().ok()) {
+                set_path(ecs, &format!("{prefix}.args_count"), Json::from(n));
+            }
+            if let Some(u) = ptext("uid") {
+                set_path(ecs, &format!("{prefix}.user.id"), s(&u));
+            }
+        }
+        if let Some(u) = text("login_user") {
+            set_path(ecs, "user.audit.name", s(&u));
+        }
         set_path(ecs, "event.category", serde_json::json!(["process"]));
         set_path(ecs, "event.type", serde_json::json!(["start"]));
         set_path(ecs, "host.os.type", s("linux"));
@@ -2796,6 +2834,25 @@ fn jamf_protect(outer: &Map<String, Json>) -> Option<(Map<String, Json>, Option<
         }
     };
     put(&mut e, "process", me);
+    // The related copy may be abridged (`…` in place of the script): the match's own record
+    // of the same process, when it carries more of the arguments, is the command line.
+    let arg_len = |p: &Json| {
+        p.get("args").and_then(Json::as_array).map_or(0, |a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::len)
+                .sum::<usize>()
+        })
+    };
+    if let Some(full) = embedded.filter(|x| {
+        !std::ptr::eq(*x, me)
+            && x.get("pid").and_then(Json::as_i64).is_none_or(|p| p == pid)
+            && arg_len(x) > arg_len(me)
+    }) && let Some(a) = full.get("args")
+        && let Some(Json::Object(p)) = e.get_mut("process")
+    {
+        p.insert("args".into(), a.clone());
+    }
     let ppid = me
         .get("ppid")
         .and_then(Json::as_i64)
@@ -8019,5 +8076,37 @@ mod tests {
             "sshd: j@notty"
         );
         assert_eq!(get(&a, "host.name"), "mbp-1");
+        // Wazuh auditd with the parent and grandparent records joined beside the event.
+        let wz = json!({"agent": {"name": "l-1"}, "rule": {"id": "1"}, "data": {"audit": {"exe": "/usr/bin/dash", "command": "sh",
+            "uid": "0", "auid": "1007", "execve": {"a0": "/bin/sh"}, "login_user": "lg",
+            "parent": {"exe": "/usr/bin/pkexec", "argc": "0", "cmd": ""}, "grandparent": {"exe": "/tmp/.pk/pwn", "cmd": "./pwn"}}}});
+        let a = from_json(wz, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.name"), "pkexec");
+        assert_eq!(a.doc["process"]["parent"]["args_count"], json!(0));
+        assert_eq!(get(&a, "process.parent.parent.executable"), "/tmp/.pk/pwn");
+        assert_eq!(get(&a, "user.audit.name"), "lg");
+        // Cybereason: a MalOp's root-cause process naming its parent in its own values, the
+        // MalOp's `childProcesses` as what it started.
+        let cr = json!({"guidString": "11.9", "simpleValues": {"elementDisplayName": {"values": ["bash"]}},
+            "elementValues": {"affectedUsers": {"elementValues": [{"name": "mbp\\jw", "elementType": "User"}]},
+                "primaryRootCauseElements": {"elementValues": [{"name": "bash", "elementType": "Process", "simpleValues": {
+                    "commandLine": {"values": ["/bin/bash /private/tmp/.s/run.sh"]},
+                    "parentProcess.name": {"values": ["python3"]}, "parentProcess.commandLine": {"values": ["python3 -c x"]}}}]}},
+            "childProcesses": [{"name": "ssh", "commandLine": "ssh jw@build-1 id"}]});
+        let a = from_json(cr, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/bash /private/tmp/.s/run.sh\nssh jw@build-1 id"
+        );
+        assert_eq!(get(&a, "process.parent.command_line"), "python3 -c x");
+        assert_eq!(get(&a, "user.name"), "jw");
+        // Jamf Protect: the related copy abridged, the match's own record whole.
+        let jp = json!({"caid": "c", "certid": "d", "input": {"eventType": "GPProcessEvent", "host": {"hostname": "m"},
+            "match": {"facts": [{"name": "F"}], "event": {"type": 1, "pid": 8, "process": {"path": "/usr/bin/osascript", "args": ["osascript", "-e", "display dialog \"x\" with hidden answer"]}}},
+            "related": {"processes": [{"pid": 8, "ppid": 7, "path": "/usr/bin/osascript", "args": ["osascript", "-e", "display dialog ..."]},
+                {"pid": 7, "ppid": 1, "path": "/Volumes/H/H.app/Contents/MacOS/H", "args": ["/Volumes/H/H.app/Contents/MacOS/H"]}]}}});
+        let a = from_json(jp, "x").unwrap();
+        assert!(get(&a, "process.command_line").contains("with hidden answer"));
+        assert_eq!(get(&a, "process.parent.name"), "H");
     }
 }

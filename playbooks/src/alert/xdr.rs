@@ -1136,10 +1136,62 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
             })
             .collect();
         if !roots.is_empty() {
+            // The root's parent named by its own `parentProcess.*` values, and the MalOp's
+            // `childProcesses` (with their command lines) as what the root started.
+            let children: Vec<Json> = obj
+                .get("childProcesses")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    let cmd = text(c, "commandLine")?;
+                    Some(json!({ "name": text(c, "name"), "commandLine": cmd }))
+                })
+                .collect();
             let mut results = Map::new();
             for (i, el) in roots.into_iter().enumerate() {
                 let guid = text(el, "guid").map_or_else(|| format!("root.{i}"), str::to_owned);
-                results.insert(guid, el.clone());
+                let mut el = el.clone();
+                let sv = |k: &str| {
+                    el.get("simpleValues")?
+                        .get(k)?
+                        .get("values")?
+                        .as_array()?
+                        .first()?
+                        .as_str()
+                        .map(str::to_owned)
+                };
+                let (pname, pcmd) = (sv("parentProcess.name"), sv("parentProcess.commandLine"));
+                let has_related =
+                    |k: &str| el.get("elementValues").and_then(|v| v.get(k)).is_some();
+                let mut related = Map::new();
+                if (pname.is_some() || pcmd.is_some()) && !has_related("parentProcess") {
+                    let mut simple = Map::new();
+                    if let Some(n) = &pname {
+                        simple.insert("elementDisplayName".into(), json!({ "values": [n] }));
+                    }
+                    if let Some(c) = &pcmd {
+                        simple.insert("commandLine".into(), json!({ "values": [c] }));
+                    }
+                    related.insert(
+                        "parentProcess".into(),
+                        json!({ "elementValues": [{ "name": pname, "simpleValues": simple }] }),
+                    );
+                }
+                if i == 0 && !children.is_empty() && !has_related("children") {
+                    related.insert("children".into(), json!({ "elementValues": children }));
+                }
+                if !related.is_empty()
+                    && let Some(m) = el.as_object_mut()
+                {
+                    let ev = m
+                        .entry("elementValues")
+                        .or_insert_with(|| Json::Object(Map::new()));
+                    if let Some(ev) = ev.as_object_mut() {
+                        ev.extend(related);
+                    }
+                }
+                results.insert(guid, el);
             }
             let (mut e, _) = as_query(results)?;
             for (k, path) in [
@@ -1157,7 +1209,11 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                 if let Some(n) = name
                     && e.get(head).and_then(|v| super::get_path(v, rest)).is_none()
                 {
-                    set_path(&mut e, path, s(n));
+                    if head == "user" {
+                        set_user(&mut e, n);
+                    } else {
+                        set_path(&mut e, path, s(n));
+                    }
                 }
             }
             return Some((e, mtext(obj, "guidString").map(str::to_owned)));
