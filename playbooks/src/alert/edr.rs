@@ -4125,7 +4125,10 @@ pub(super) fn cortex_xdr(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         if let Some(p) = o.get("action_remote_port").and_then(Json::as_i64) {
             set_path(&mut e, "destination.port", Json::from(p));
         }
-        if let Some(h) = text(&o, "action_external_hostname") {
+        // (the host name the connection was made to, or the name the process looked up
+        // before it: `dns_query_name`)
+        if let Some(h) = text(&o, "action_external_hostname").or_else(|| text(&o, "dns_query_name"))
+        {
             set_path(&mut e, "destination.domain", s(h));
         }
     }

@@ -147,7 +147,8 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         // (the alert API's `asset` object beside the rule's `code` and its `metadata`)
         || (obj.contains_key("code")
             && obj.contains_key("metadata")
-            && obj.get("asset").is_some_and(|a| a.get("hostName").is_some())))
+            && (obj.get("asset").is_some_and(|a| a.get("hostName").is_some())
+                || obj.contains_key("assetHostName"))))
     {
         return None;
     }
@@ -258,7 +259,7 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         .filter_map(|c| c.as_str().or_else(|| text(c, "cmdline")))
         .chain(later.iter().map(String::as_str))
         .chain(
-            ["script_preview", "script_content"]
+            ["script_preview", "script_excerpt", "script_content"]
                 .iter()
                 .filter_map(|k| meta.get(*k)?.as_str()),
         )
