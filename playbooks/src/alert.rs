@@ -1212,15 +1212,7 @@ pub fn from_json(doc: Json, position: &str) -> Result<Alert, BadAlert> {
             d.get("command_line")
                 .and_then(Json::as_str)
                 .map(str::to_owned)
-                .or_else(|| {
-                    let a: Vec<&str> = d
-                        .get("args")?
-                        .as_array()?
-                        .iter()
-                        .filter_map(Json::as_str)
-                        .collect();
-                    (!a.is_empty()).then(|| a.join(" "))
-                })
+                .or_else(|| edr::joined_args(d))
         })
         .collect();
     if !descendants.is_empty()

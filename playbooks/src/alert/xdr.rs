@@ -997,6 +997,20 @@ pub(super) fn sophos_detection(
 /// `calculatedUser`) by guid. The process taken is the first no other result names as its
 /// parent (the newest); its parent and grandparent come from the same results, and the other
 /// chains' newest command lines are added as branches.
+/// A Cybereason export's list of started processes (`children`, `childProcesses`) as the
+/// related elements a process query gives: each with its name and command line.
+fn cybereason_children(list: Option<&Json>) -> Vec<Json> {
+    list.and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let cmd = text(c, "commandLine")?;
+            let name = text(c, "elementName").or_else(|| text(c, "name"));
+            Some(json!({ "name": name, "commandLine": cmd }))
+        })
+        .collect()
+}
+
 pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Option<String>)> {
     // Other shapes are read as a process query with these results, the original kept beside.
     let as_query = |results: Map<String, Json>| {
@@ -1139,16 +1153,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         if !roots.is_empty() {
             // The root's parent named by its own `parentProcess.*` values, and the MalOp's
             // `childProcesses` (with their command lines) as what the root started.
-            let children: Vec<Json> = obj
-                .get("childProcesses")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|c| {
-                    let cmd = text(c, "commandLine")?;
-                    Some(json!({ "name": text(c, "name"), "commandLine": cmd }))
-                })
-                .collect();
+            let children = cybereason_children(obj.get("childProcesses"));
             let mut results = Map::new();
             for (i, el) in roots.into_iter().enumerate() {
                 let guid = text(el, "guid").map_or_else(|| format!("root.{i}"), str::to_owned);
@@ -1352,16 +1357,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
                     );
                 }
                 // What the element started (`children`, with their command lines).
-                let kids: Vec<Json> = el
-                    .get("children")
-                    .and_then(Json::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|c| {
-                        let cmd = text(c, "commandLine")?;
-                        Some(json!({ "name": name_of(c), "commandLine": cmd }))
-                    })
-                    .collect();
+                let kids = cybereason_children(el.get("children"));
                 if !kids.is_empty() {
                     related.insert("children".into(), json!({ "elementValues": kids }));
                 }
