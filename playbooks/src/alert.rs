@@ -1867,9 +1867,9 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
     // winlogbeat's `winlog.user` on a PowerShell event is the account that ran the script (on
     // a Sysmon event it would be Sysmon's own service account, so only PowerShell's channels).
     if !flat_windows
-        && get_path(&Json::Object(ecs.clone()), "user.name").is_none()
         && get_str(&doc, "winlog.channel")
             .is_some_and(|c| c.to_ascii_lowercase().contains("powershell"))
+        && ecs.get("user").and_then(|u| u.get("name")).is_none()
         && let Some(name) = get_str(&doc, "winlog.user.name").filter(|n| !n.trim().is_empty())
     {
         set_path(&mut ecs, "user.name", Json::String(name.to_owned()));
