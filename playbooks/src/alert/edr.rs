@@ -2516,6 +2516,8 @@ pub(super) fn datadog_signal(
     if let Some(h) = text(a, "host")
         .or_else(|| a.get("host").and_then(|h| text(h, "name")))
         .or_else(|| text(a, "hostname"))
+        // A log's host beside its attributes (the Logs API's item).
+        .or_else(|| text(sig, "host"))
         .or_else(|| tag("host"))
     {
         set_path(&mut e, "host.name", s(h));
@@ -3919,6 +3921,25 @@ pub(super) fn chronicle_udm(
             .and_then(|p| text(p, "platform"))
     }) {
         set_path(&mut e, "host.os.name", s(os));
+    } else if meta
+        .get("product_name")
+        .or_else(|| meta.get("productName"))
+        .and_then(Json::as_str)
+        .is_some_and(|p| {
+            let p = p.to_ascii_lowercase();
+            [
+                "jamf protect",
+                "santa",
+                "endpoint security",
+                "eslogger",
+                "xprotect",
+            ]
+            .iter()
+            .any(|m| p.contains(m))
+        })
+    {
+        // No platform recorded, but the product exists only on macOS.
+        set_path(&mut e, "host.os.name", s("macOS"));
     }
     // The file the launched process worked on (its script, when the program is an
     // interpreter), and where it connected: the target's address in a connection event, or
@@ -4729,6 +4750,10 @@ fn script_block_message(msg: &str) -> Option<Map<String, Json>> {
         Some(i) => (&body[..i], &body[i..]),
         None => (body, ""),
     };
+    // (a message cut after its header says nothing: the event's own fields, if any, do)
+    if script.trim().is_empty() {
+        return None;
+    }
     let mut e = Map::new();
     set_path(
         &mut e,

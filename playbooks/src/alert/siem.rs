@@ -473,7 +473,54 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
             set_path(&mut e, to, Json::from(n));
         }
     }
+    // An auditd record's own ids under `fields` (uid, euid, and auid, the login's: unset is
+    // 4294967295), where the normalised ones are missing.
+    if let Some(f) = r.get("fields").and_then(Json::as_object) {
+        for (from, to) in [
+            ("uid", "user.id"),
+            ("euid", "user.effective.id"),
+            ("auid", "user.audit.id"),
+        ] {
+            let v = match f.get(from) {
+                Some(Json::String(v)) => v.trim().to_owned(),
+                Some(Json::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            if !v.is_empty()
+                && v != "4294967295"
+                && v.bytes().all(|b| b.is_ascii_digit())
+                && !map_has(&e, to)
+            {
+                set_path(&mut e, to, s(&v));
+            }
+        }
+    }
+    // A Linux record (auditd, sudo) names no OS of its own.
+    if !map_has(&e, "host.os.name") {
+        let linux = [mtext(r, "metadata_vendor"), mtext(r, "metadata_product")]
+            .into_iter()
+            .flatten()
+            .any(|v| matches!(v.to_ascii_lowercase().as_str(), "linux" | "auditd" | "sudo"));
+        if linux {
+            set_path(&mut e, "host.os.name", s("Linux"));
+        }
+    }
     Some(e)
+}
+
+/// Whether a dotted path is set in a document being built.
+fn map_has(e: &Map<String, Json>, path: &str) -> bool {
+    let mut parts = path.split('.');
+    let Some(mut cur) = parts.next().and_then(|k| e.get(k)) else {
+        return false;
+    };
+    for k in parts {
+        match cur.get(k) {
+            Some(v) => cur = v,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// IBM QRadar's Ariel search results (`/api/ariel/searches/{id}/results`: `events`, one row
@@ -1921,6 +1968,14 @@ pub(super) fn unwrap_envelope(obj: &Map<String, Json>) -> Option<Map<String, Jso
             Some(v) => return json_text(v),
             None => {}
         }
+    }
+    // Cisco Secure Endpoint's API answering for one event: `{version, metadata, data: {…}}`.
+    if obj.contains_key("version")
+        && let Some(Json::Object(d)) = obj.get("data")
+        && d.contains_key("event_type")
+        && (d.contains_key("connector_guid") || d.contains_key("computer"))
+    {
+        return Some(d.clone());
     }
     // Splunk HEC.
     if let Some(ev) = obj.get("event")

@@ -148,7 +148,9 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
         || (obj.contains_key("code")
             && obj.contains_key("metadata")
             && (obj.get("asset").is_some_and(|a| a.get("hostName").is_some())
-                || obj.contains_key("assetHostName"))))
+                || obj.contains_key("assetHostName")
+                // (snake case in some exports)
+                || (obj.contains_key("asset_id") && obj.contains_key("host_name")))))
     {
         return None;
     }
@@ -340,7 +342,10 @@ pub(super) fn uptycs(obj: &Map<String, Json>) -> Option<(Map<String, Json>, Opti
     if let Some(h) = host {
         set_path(&mut e, "host.name", s(h));
     }
-    if let Some(os) = text(&cols, "os").or_else(|| mtext(obj, "assetOs")) {
+    if let Some(os) = text(&cols, "os")
+        .or_else(|| mtext(obj, "assetOs"))
+        .or_else(|| mtext(obj, "os"))
+    {
         set_path(&mut e, "host.os.name", s(os));
     }
     if let Some(n) = mtext(obj, "description").or_else(|| mtext(obj, "code")) {
@@ -442,6 +447,18 @@ pub(super) fn cisco_secure_endpoint(
                 put_process(&mut e, prefix, None, Some(v));
             }
         }
+    }
+    // A forwarder's flattened copy: the parent's command line and the grandparent's path
+    // beside the event.
+    if missing(&e, "process.parent")
+        && let Some(c) = mtext(obj, "parent_command_line")
+    {
+        set_path(&mut e, "process.parent.command_line", s(c));
+    }
+    if missing(&e, "process.parent.parent")
+        && let Some(g) = mtext(obj, "grandparent")
+    {
+        put_process(&mut e, "process.parent.parent", Some(g.to_owned()), None);
     }
     if let Some(pid) = file
         .and_then(|f| f.get("parent"))
@@ -1244,6 +1261,11 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         fn name_of(el: &Json) -> Option<&str> {
             text(el, "elementName").or_else(|| text(el, "name"))
         }
+        // A MalOp's `elementValues.processes` may be such a flat list too.
+        let nested = obj
+            .get("elementValues")
+            .and_then(|v| v.get("processes"))
+            .and_then(Json::as_array);
         let flat: Vec<&Json> = [
             "rootCauseElements",
             "suspects",
@@ -1254,6 +1276,7 @@ pub(super) fn cybereason(obj: &Map<String, Json>) -> Option<(Map<String, Json>, 
         ]
         .iter()
         .filter_map(|k| obj.get(*k)?.as_array())
+        .chain(nested)
         .flatten()
         .filter(|el| text(el, "commandLine").is_some() && name_of(el).is_some())
         .collect();
@@ -1936,7 +1959,11 @@ pub(super) fn sophos_central(
         .map(|i| {
             let desc = text(i, "descriptor");
             // A bare path (`C:\\Program Files\\…\\WINWORD.EXE`), or a command line.
-            let bare = |d: &&str| !d.contains('"') && d.to_ascii_lowercase().ends_with(".exe");
+            let bare = |d: &&str| {
+                !d.contains('"')
+                    && (d.to_ascii_lowercase().ends_with(".exe")
+                        || (d.starts_with('/') && !d.contains(char::is_whitespace)))
+            };
             let path = text(i, "processPath").or(desc.filter(bare));
             let cmd = desc.filter(|d| !bare(d) && Some(*d) != path);
             (path.map(str::to_owned), cmd)
@@ -1986,8 +2013,45 @@ pub(super) fn sophos_central(
                 .or_else(|| detail("command_line"))
                 .map(str::to_owned)
         });
+        // A detection whose remediated process is known only by its path: its command line
+        // from the `process_tree` entry of the same pid (`sophosPid` is `PID:START`), else
+        // the tree's last.
+        if cmd
+            .as_deref()
+            .is_none_or(|c| !c.trim().contains(char::is_whitespace))
+            && let Some(tree) = obj.get("process_tree").and_then(Json::as_array)
+        {
+            let pid = items
+                .iter()
+                .find_map(|i| text(i, "sophosPid"))
+                .and_then(|p| p.split(':').next()?.parse::<i64>().ok());
+            if let Some(c) = tree
+                .iter()
+                .rev()
+                .find(|n| pid.is_some_and(|p| n.get("pid").and_then(Json::as_i64) == Some(p)))
+                .or_else(|| tree.last())
+                .and_then(|n| text(n, "cmdline"))
+            {
+                cmd = Some(c.to_owned());
+            }
+        }
         if exe.is_none() && cmd.is_none() {
             return None;
+        }
+        // A tree through macOS's own programs (Finder, Terminal) or a mounted disk image.
+        if obj
+            .get("process_tree")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| text(n, "path"))
+            .any(|p| {
+                ["/System/", "/Applications/", "/Volumes/"]
+                    .iter()
+                    .any(|m| p.starts_with(m))
+            })
+        {
+            set_path(&mut e, "host.os.type", s("macos"));
         }
         // What the process started (`children`, each with its `cmdline`) follows its command.
         let kids: Vec<&str> = obj
