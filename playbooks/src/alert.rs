@@ -8279,5 +8279,24 @@ mod tests {
         assert_eq!(get(&a, "host.name"), "db-1");
         assert_eq!(get(&a, "process.parent.command_line"), "/bin/sh -c bash -i");
         assert_eq!(get(&a, "host.os.type"), "linux");
+        // winlogbeat's PowerShell module: the structured script block, not the rendered message
+        // cut short beside it; a Windows channel says the OS.
+        for msg in [
+            "Creating Scriptblock text (1 of 1): ...",
+            "Creating Scriptblock text (1 of 3):",
+        ] {
+            let wb = json!({"event": {"code": "4104", "provider": "Microsoft-Windows-PowerShell"}, "host": {"name": "DC01"},
+                "winlog": {"channel": "Microsoft-Windows-PowerShell/Operational", "event_id": "4104",
+                    "user": {"name": "adm.g", "domain": "T"}},
+                "powershell": {"file": {"script_block_id": "e4", "script_block_text": "Invoke-Mimikatz -Command 'sekurlsa::logonpasswords'"}},
+                "message": msg});
+            let a = from_json(wb, "x").unwrap();
+            assert!(
+                get(&a, "powershell.file.script_block_text").starts_with("Invoke-Mimikatz"),
+                "{msg}"
+            );
+            assert_eq!(get(&a, "user.name"), "adm.g");
+            assert_eq!(get(&a, "host.os.type"), "windows");
+        }
     }
 }

@@ -4577,6 +4577,14 @@ pub(super) fn log_lines(obj: &Map<String, Json>) -> Option<(Map<String, Json>, O
             .and_then(|w| w.get("event_data"))
             .is_some_and(|d| d.as_object().is_some_and(|d| !d.is_empty()))
         || obj.contains_key("winlog.event_data")
+        // winlogbeat's PowerShell module: the script block as a field (the rendered message
+        // beside it is often cut short).
+        || obj
+            .get("powershell")
+            .and_then(|p| p.get("file"))
+            .and_then(|f| text(f, "script_block_text"))
+            .is_some_and(|t| !t.trim().is_empty())
+        || mtext(obj, "powershell.file.script_block_text").is_some_and(|t| !t.trim().is_empty())
     {
         return None;
     }
@@ -6015,7 +6023,7 @@ fn carbon_black_rest(
             set_path(&mut e, "destination.port", p.clone());
         }
     }
-    if let Some(d) = mtext(obj, "netconn_remote_domain") {
+    if let Some(d) = mtext(obj, "netconn_remote_domain").or_else(|| mtext(obj, "netconn_domain")) {
         set_path(&mut e, "destination.domain", s(d));
     }
     let mut ids: Vec<&str> = Vec::new();
