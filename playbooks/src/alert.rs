@@ -1305,6 +1305,14 @@ pub fn set_path(root: &mut Map<String, Json>, path: &str, v: Json) {
     }
 }
 
+/// Reads a dotted path from a document being built (no copy of it made).
+pub(crate) fn get_in<'a>(root: &'a Map<String, Json>, path: &str) -> Option<&'a Json> {
+    match path.split_once('.') {
+        Some((k, rest)) => get_path(root.get(k)?, rest),
+        None => root.get(path),
+    }
+}
+
 /// Reads a dotted path from a nested object.
 pub fn get_path<'a>(root: &'a Json, path: &str) -> Option<&'a Json> {
     let mut cur = root;
@@ -1888,7 +1896,7 @@ pub fn normalize(mut obj: Map<String, Json>) -> (Map<String, Json>, Option<Strin
 
     // Wazuh alerts (from the Wazuh indexer): Windows events under data.win, auditd commands
     // under data.audit; the agent is the host, rule.mitre.id the techniques.
-    if !flat_windows && get_path(&Json::Object(ecs.clone()), "process").is_none() {
+    if !flat_windows && !ecs.contains_key("process") {
         wazuh(&mut ecs, &mut id);
     }
     // Microsoft Defender for Endpoint / Sentinel advanced hunting rows (DeviceProcessEvents,
@@ -2691,7 +2699,7 @@ fn wazuh(ecs: &mut Map<String, Json>, id: &mut Option<String>) {
         return;
     }
     if is_wazuh {
-        if get_path(&Json::Object(ecs.clone()), "host.name").is_none()
+        if get_in(ecs, "host.name").is_none()
             && let Some(a) = get_path(&doc, "agent.name")
         {
             set_path(ecs, "host.name", a.clone());

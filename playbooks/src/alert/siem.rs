@@ -489,14 +489,14 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
             if !v.is_empty()
                 && v != "4294967295"
                 && v.bytes().all(|b| b.is_ascii_digit())
-                && !map_has(&e, to)
+                && super::get_in(&e, to).is_none()
             {
                 set_path(&mut e, to, s(&v));
             }
         }
     }
     // A Linux record (auditd, sudo) names no OS of its own.
-    if !map_has(&e, "host.os.name") {
+    if super::get_in(&e, "host.os.name").is_none() {
         let linux = [mtext(r, "metadata_vendor"), mtext(r, "metadata_product")]
             .into_iter()
             .flatten()
@@ -506,21 +506,6 @@ fn sumo_record(r: &Map<String, Json>) -> Option<Map<String, Json>> {
         }
     }
     Some(e)
-}
-
-/// Whether a dotted path is set in a document being built.
-fn map_has(e: &Map<String, Json>, path: &str) -> bool {
-    let mut parts = path.split('.');
-    let Some(mut cur) = parts.next().and_then(|k| e.get(k)) else {
-        return false;
-    };
-    for k in parts {
-        match cur.get(k) {
-            Some(v) => cur = v,
-            None => return false,
-        }
-    }
-    true
 }
 
 /// IBM QRadar's Ariel search results (`/api/ariel/searches/{id}/results`: `events`, one row
